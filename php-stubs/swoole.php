@@ -1,0 +1,1650 @@
+<?php
+/**
+ * IDE and static-analysis stubs for swoole-rs, a Rust PHP extension that implements
+ * Swoole 6.2's WebSocket server API (module name "swoole").
+ *
+ * Never include this file at runtime: it only declares signatures. Bodies are empty.
+ * Signatures follow Swoole 6.2.2 (reflection of the real extension); swoole-rs additions
+ * and kept Swoole 4 names are marked as such.
+ */
+
+namespace Swoole {
+
+    /**
+     * Event-driven network server (TCP/UDP). Base class of \Swoole\Http\Server and
+     * \Swoole\WebSocket\Server; register callbacks with on(), configure with set(), then start().
+     */
+    class Server
+    {
+        /** @var callable|null Callback registered with on('start'). */
+        private $onStart = null;
+        /** @var callable|null Callback registered with on('beforeShutdown'). */
+        private $onBeforeShutdown = null;
+        /** @var callable|null Callback registered with on('shutdown'). */
+        private $onShutdown = null;
+        /** @var callable|null Callback registered with on('workerStart'). */
+        private $onWorkerStart = null;
+        /** @var callable|null Callback registered with on('workerStop'). */
+        private $onWorkerStop = null;
+        /** @var callable|null Callback registered with on('beforeReload'). */
+        private $onBeforeReload = null;
+        /** @var callable|null Callback registered with on('afterReload'). */
+        private $onAfterReload = null;
+        /** @var callable|null Callback registered with on('workerExit'). */
+        private $onWorkerExit = null;
+        /** @var callable|null Callback registered with on('workerError'). */
+        private $onWorkerError = null;
+        /** @var callable|null Callback registered with on('task'). */
+        private $onTask = null;
+        /** @var callable|null Callback registered with on('finish'). */
+        private $onFinish = null;
+        /** @var callable|null Callback registered with on('managerStart'). */
+        private $onManagerStart = null;
+        /** @var callable|null Callback registered with on('managerStop'). */
+        private $onManagerStop = null;
+        /** @var callable|null Callback registered with on('pipeMessage'). */
+        private $onPipeMessage = null;
+
+        /** @var array|null The settings passed to set(), merged over the defaults. */
+        public $setting = null;
+        /** @var \Swoole\Connection\Iterator|null The open connections: foreach yields each fd; count() and isset($server->connections[$fd]) work. */
+        public $connections = null;
+        /** @var string Host the main listener was bound to. */
+        public $host = '';
+        /** @var int Port of the main listener (the real port when 0 was requested). */
+        public $port = 0;
+        /** @var int Socket type of the main listener (SWOOLE_SOCK_*, possibly | SWOOLE_SSL). */
+        public $type = 0;
+        /** @var bool Whether the main listener uses TLS. */
+        public $ssl = false;
+        /** @var int Server mode: SWOOLE_BASE or SWOOLE_PROCESS. */
+        public $mode = 0;
+        /** @var \Swoole\Server\Port[]|null All listeners: the main one first, then those added by listen(). */
+        public $ports = null;
+        /** @var int PID of the master process (set once started). */
+        public $master_pid = 0;
+        /** @var int PID of the manager process (0 when there is none). */
+        public $manager_pid = 0;
+        /** @var int Id of the current worker (0..worker_num-1, task workers after them); -1 outside a worker. */
+        public $worker_id = -1;
+        /** @var bool True inside a task worker. */
+        public $taskworker = false;
+        /** @var int PID of the current worker process. */
+        public $worker_pid = 0;
+        /** @var int|null Timer id of the statistics timer, when enabled. */
+        public $stats_timer = null;
+        /** @var mixed Admin server handle, when `admin_server` is configured. */
+        public $admin_server = null;
+
+        /**
+         * Create a server listening on $host:$port (the socket is bound now, served by start()).
+         * @param string $host Address to bind ('0.0.0.0' for all IPv4, '::' for all IPv6, or a Unix socket path).
+         * @param int $port Port to bind; 0 picks a free port (see $server->port).
+         * @param int $mode SWOOLE_BASE (default) or SWOOLE_PROCESS.
+         * @param int $sock_type SWOOLE_SOCK_TCP, SWOOLE_SOCK_TCP6, ..., optionally | SWOOLE_SSL.
+         * @throws \Swoole\Exception When the port cannot be bound or another server is already running.
+         */
+        public function __construct(string $host = '0.0.0.0', int $port = 0, int $mode = \SWOOLE_BASE, int $sock_type = \SWOOLE_SOCK_TCP) {}
+
+        /** Release the server's resources. */
+        public function __destruct() {}
+
+        /**
+         * Add another listener (port) to the server; call before start().
+         * @param int $sock_type SWOOLE_SOCK_* socket type, optionally | SWOOLE_SSL.
+         * @return \Swoole\Server\Port|false The new port (set its own settings/callbacks on it), or false on failure.
+         */
+        public function listen(string $host, int $port, int $sock_type): \Swoole\Server\Port|false {}
+
+        /**
+         * Alias of listen(): add another listener to the server.
+         * @return \Swoole\Server\Port|false
+         */
+        public function addlistener(string $host, int $port, int $sock_type): \Swoole\Server\Port|false {}
+
+        /**
+         * Register an event callback (event names are case-insensitive). Events and callback signatures:
+         *
+         * Server lifecycle:
+         * - start: function(Server $server) — master started (PROCESS mode) / server started.
+         * - beforeShutdown: function(Server $server) — shutdown begins, connections still open.
+         * - shutdown: function(Server $server) — server stopped, after all connections are closed.
+         * - managerStart / managerStop: function(Server $server)
+         * - workerStart: function(Server $server, int $workerId) — a worker (or task worker) started.
+         * - workerStop: function(Server $server, int $workerId) — a worker is stopping.
+         * - workerExit: function(Server $server, int $workerId) — a worker is waiting for its events to drain (reload_async).
+         * - workerError: function(Server $server, int $workerId, int $workerPid, int $exitCode, int $signal)
+         * - beforeReload / afterReload: function(Server $server)
+         *
+         * Connections (TCP/UDP):
+         * - connect: function(Server $server, int $fd, int $reactorId)
+         * - receive: function(Server $server, int $fd, int $reactorId, string $data)
+         * - packet: function(Server $server, string $data, array $clientInfo) — UDP datagram.
+         * - close: function(Server $server, int $fd, int $reactorId) — $reactorId is -1 when the server closed it.
+         * - bufferFull / bufferEmpty: function(Server $server, int $fd) — output buffer high/low watermark.
+         *
+         * Tasks and IPC:
+         * - task: function(Server $server, int $taskId, int $srcWorkerId, mixed $data) — in a task worker; return a value to finish().
+         * - finish: function(Server $server, int $taskId, mixed $data) — task result back in the worker that sent it.
+         * - pipeMessage: function(Server $server, int $srcWorkerId, mixed $message) — from sendMessage().
+         *
+         * HTTP (\Swoole\Http\Server and \Swoole\WebSocket\Server):
+         * - request: function(\Swoole\Http\Request $request, \Swoole\Http\Response $response)
+         *
+         * WebSocket (\Swoole\WebSocket\Server):
+         * - handshake: function(\Swoole\Http\Request $request, \Swoole\Http\Response $response) — replaces the built-in handshake:
+         *   set status(101) and the Sec-WebSocket-Accept headers, then end() (or end() another status and return false to refuse).
+         *   When set, open is not called.
+         * - beforeHandshakeResponse: function(Server $server, \Swoole\Http\Request $request, \Swoole\Http\Response $response) — adjust the built-in 101 response.
+         * - open: function(\Swoole\WebSocket\Server $server, \Swoole\Http\Request $request) — handshake done, push() allowed.
+         * - message: function(\Swoole\WebSocket\Server $server, \Swoole\WebSocket\Frame $frame) — required: start() fails without it.
+         * - disconnect: function(\Swoole\WebSocket\Server $server, int $fd) — a non-WebSocket connection closed (used instead of close).
+         *
+         * @param string $event_name One of the event names above.
+         * @param callable $callback The handler.
+         * @return bool False (with a warning) for an unknown event or a non-callable callback.
+         */
+        public function on(string $event_name, callable $callback): bool {}
+
+        /**
+         * Return the callback registered for an event, or null when none is set.
+         * @return \Closure|array|string|null
+         */
+        public function getCallback(string $event_name): \Closure|array|string|null {}
+
+        /**
+         * Configure the server before start(): worker_num, task_worker_num, dispatch_mode, daemonize, log_file,
+         * heartbeat_*, package_max_length, buffer_output_size, ssl_cert_file/ssl_key_file, websocket_compression,
+         * websocket_subprotocol, open_websocket_close_frame/ping_frame/pong_frame, ...
+         * @param array $settings Setting name => value.
+         */
+        public function set(array $settings): bool {}
+
+        /**
+         * Start serving: forks workers as configured and runs the event loop. Blocks until shutdown.
+         * @return bool False if the server could not start (e.g. a required callback is missing).
+         */
+        public function start(): bool {}
+
+        /**
+         * Send raw bytes to a connection (no WebSocket framing; use push() for WebSocket messages).
+         * @param string|int $fd Connection id (or Unix dgram peer path).
+         * @param int $serverSocket For Unix dgram servers: the server socket to send from.
+         * @return bool False when the connection does not exist or its output buffer is full.
+         */
+        public function send(string|int $fd, string $send_data, int $serverSocket = -1): bool {}
+
+        /**
+         * Send a UDP datagram to $ip:$port.
+         * @param int $server_socket Which UDP listener to send from (-1: the first one).
+         */
+        public function sendto(string $ip, int $port, string $send_data, int $server_socket = -1): bool {}
+
+        /** Send raw bytes to a connection and block until they are written (SWOOLE_BASE only). */
+        public function sendwait(int $conn_fd, string $send_data): bool {}
+
+        /** Whether a connection with this fd is open. */
+        public function exists(int $fd): bool {}
+
+        /** Alias of exists(): whether a connection with this fd is open. */
+        public function exist(int $fd): bool {}
+
+        /** Protect a connection from the heartbeat check (or remove the protection). */
+        public function protect(int $fd, bool $is_protected = true): bool {}
+
+        /**
+         * Send (part of) a file to a connection.
+         * @param int $length Bytes to send; 0 means up to the end of the file.
+         */
+        public function sendfile(int $conn_fd, string $filename, int $offset = 0, int $length = 0): bool {}
+
+        /**
+         * Close a connection (for WebSocket: no close frame is sent; use disconnect() for a clean close).
+         * onClose runs with $reactorId = -1.
+         * @param bool $reset Reset the connection (RST) instead of a graceful FIN.
+         */
+        public function close(int $fd, bool $reset = false): bool {}
+
+        /** Accept a connection held back by the `enable_delay_receive` setting and start reading from it. */
+        public function confirm(int $fd): bool {}
+
+        /** Stop reading from a connection (flow control); resume() starts again. */
+        public function pause(int $fd): bool {}
+
+        /** Resume reading from a connection paused with pause(). */
+        public function resume(int $fd): bool {}
+
+        /**
+         * Send a task to a task worker (needs `task_worker_num`); the result arrives in onFinish or $finishCallback.
+         * @param int $taskWorkerIndex Target task worker, -1 for any.
+         * @return int|false The task id, or false.
+         */
+        public function task(mixed $data, int $taskWorkerIndex = -1, ?callable $finishCallback = null): int|false {}
+
+        /**
+         * Send a task and block until its result arrives or $timeout seconds pass.
+         * @return mixed The task result, or false on timeout.
+         */
+        public function taskwait(mixed $data, float $timeout = 0.5, int $taskWorkerIndex = -1): mixed {}
+
+        /**
+         * Send several tasks and wait for all results (up to $timeout seconds).
+         * @return array|false Results keyed like $tasks (missing entries timed out).
+         */
+        public function taskWaitMulti(array $tasks, float $timeout = 0.5): array|false {}
+
+        /**
+         * Coroutine version of taskWaitMulti(): send several tasks and wait for their results.
+         * @return array|false
+         */
+        public function taskCo(array $tasks, float $timeout = 0.5): array|false {}
+
+        /** From a task worker: send the task's result back to the worker that sent it (onFinish). */
+        public function finish(mixed $data): bool {}
+
+        /**
+         * Gracefully restart the worker processes (e.g. to load new code).
+         * @param bool $only_reload_taskworker Restart only task workers.
+         */
+        public function reload(bool $only_reload_taskworker = false): bool {}
+
+        /** Shut the server down: close connections, run onShutdown, leave start(). */
+        public function shutdown(): bool {}
+
+        /**
+         * Stop a worker process (the manager starts a new one).
+         * @param int $workerId -1: the current worker.
+         */
+        public function stop(int $workerId = -1): bool {}
+
+        /** The error code (SWOOLE_ERROR_*) of the last failed server operation. */
+        public function getLastError(): int {}
+
+        /**
+         * Check all connections against `heartbeat_idle_time` now.
+         * @param bool $ifCloseConnection Close the idle connections found.
+         * @return array|false The fds of the idle connections.
+         */
+        public function heartbeat(bool $ifCloseConnection = true): array|false {}
+
+        /**
+         * Information about a connection: websocket_status, server_port, server_fd, socket_fd, socket_type,
+         * remote_port, remote_ip, reactor_id, connect_time, last_time, last_recv_time, last_send_time,
+         * last_dispatch_time, close_errno, recv_queued_bytes, send_queued_bytes (and uid when bound).
+         * @param bool $ignoreError Return the info even if the connection is closed.
+         * @return array|false False when the connection does not exist.
+         */
+        public function getClientInfo(int $fd, int $reactor_id = -1, bool $ignoreError = false): array|false {}
+
+        /**
+         * List open connection fds, starting after $start_fd (paginate with the last fd returned).
+         * @return array|false
+         */
+        public function getClientList(int $start_fd = 0, int $find_count = 10): array|false {}
+
+        /** The id of the current worker, or false outside a worker. */
+        public function getWorkerId(): int|false {}
+
+        /**
+         * The PID of a worker.
+         * @param int $worker_id -1: the current worker.
+         */
+        public function getWorkerPid(int $worker_id = -1): int|false {}
+
+        /**
+         * The status of a worker: SWOOLE_WORKER_BUSY, SWOOLE_WORKER_IDLE or SWOOLE_WORKER_EXIT.
+         * @param int $worker_id -1: the current worker.
+         */
+        public function getWorkerStatus(int $worker_id = -1): int|false {}
+
+        /** The PID of the manager process. */
+        public function getManagerPid(): int {}
+
+        /** The PID of the master process. */
+        public function getMasterPid(): int {}
+
+        /**
+         * Alias of getClientInfo(): information about a connection.
+         * @return array|false
+         */
+        public function connection_info(int $fd, int $reactor_id = -1, bool $ignoreError = false): array|false {}
+
+        /**
+         * Alias of getClientList(): list open connection fds.
+         * @return array|false
+         */
+        public function connection_list(int $start_fd = 0, int $find_count = 10): array|false {}
+
+        /** Send a message to another worker or task worker; it receives it in onPipeMessage. */
+        public function sendMessage(mixed $message, int $dst_worker_id): bool {}
+
+        /**
+         * Run a command registered with addCommand() in another process.
+         * @param int $process_type SWOOLE_SERVER_COMMAND_* target process type.
+         * @return array|string|false The command's reply (decoded from JSON when $json_decode).
+         */
+        public function command(string $name, int $process_id, int $process_type, mixed $data, bool $json_decode = true): array|string|false {}
+
+        /**
+         * Register a command callable via command() in the given process types.
+         * @param int $accepted_process_types Bitmask of SWOOLE_SERVER_COMMAND_*.
+         */
+        public function addCommand(string $name, int $accepted_process_types, callable $callback): bool {}
+
+        /**
+         * Add a user process managed with the server (started and restarted with it).
+         * @return int|false The process id inside the server.
+         */
+        public function addProcess(\Swoole\Process $process): int|false {}
+
+        /** Server statistics: start_time, connection_num, accept_count, close_count, worker_num, request_count, ... */
+        public function stats(): array {}
+
+        /** Bind a connection to a user id (used by dispatch_mode SWOOLE_DISPATCH_UIDMOD). */
+        public function bind(int $fd, int $uid): bool {}
+
+        /**
+         * Run a callback at the end of the current event-loop iteration.
+         * Swoole 4 method, removed in Swoole 6; kept by swoole-rs (same as \Swoole\Event::defer()).
+         */
+        public function defer(callable $callback): bool {}
+
+        /**
+         * Call $callback every $ms milliseconds with ($timerId, ...$params) in the current worker.
+         * Swoole 4 method, removed in Swoole 6; kept by swoole-rs (same as \Swoole\Timer::tick()).
+         * @return int|false The timer id, for clearTimer().
+         */
+        public function tick(int $ms, callable $callback, mixed ...$params): int|false {}
+
+        /**
+         * Call $callback once after $ms milliseconds with (...$params) in the current worker.
+         * Swoole 4 method, removed in Swoole 6; kept by swoole-rs (same as \Swoole\Timer::after()).
+         * @return int|false The timer id, for clearTimer().
+         */
+        public function after(int $ms, callable $callback, mixed ...$params): int|false {}
+
+        /**
+         * Cancel a timer created with tick() or after().
+         * Swoole 4 method, removed in Swoole 6; kept by swoole-rs (same as \Swoole\Timer::clear()).
+         */
+        public function clearTimer(int $timer_id): bool {}
+    }
+
+    /** Millisecond timers running in the current process's event loop (alias functions: swoole_timer_*). */
+    class Timer
+    {
+        /**
+         * Call $callback every $ms milliseconds with ($timerId, ...$params).
+         * @return int|false The timer id.
+         */
+        public static function tick(int $ms, callable $callback, mixed ...$params): int|false {}
+
+        /**
+         * Call $callback once after $ms milliseconds with (...$params).
+         * @return int|false The timer id.
+         */
+        public static function after(int $ms, callable $callback, mixed ...$params): int|false {}
+
+        /** Whether a timer with this id is pending. */
+        public static function exists(int $timer_id): bool {}
+
+        /**
+         * Details of a timer (exec_msec, exec_count, interval, round, removed), or null when unknown.
+         * @return array|null
+         */
+        public static function info(int $timer_id): ?array {}
+
+        /** Timer statistics: initialized, num (pending timers), round. */
+        public static function stats(): array {}
+
+        /**
+         * Iterate over the ids of all pending timers.
+         * (Swoole declares the concrete \Swoole\Timer\Iterator, an \ArrayIterator.)
+         */
+        public static function list(): \Iterator {}
+
+        /** Cancel a timer. */
+        public static function clear(int $timer_id): bool {}
+
+        /** Cancel every timer of this process. */
+        public static function clearAll(): bool {}
+    }
+
+    /** The process's event loop: watch file descriptors and schedule deferred callbacks (alias functions: swoole_event_*). */
+    class Event
+    {
+        /**
+         * Watch a socket/stream/fd for readiness.
+         * @param mixed $fd A stream, socket resource or integer fd.
+         * @param int $events SWOOLE_EVENT_READ and/or SWOOLE_EVENT_WRITE.
+         * @return int|false The fd number.
+         */
+        public static function add(mixed $fd, ?callable $read_callback = null, ?callable $write_callback = null, int $events = \SWOOLE_EVENT_READ): int|false {}
+
+        /** Stop watching an fd added with add(). */
+        public static function del(mixed $fd): bool {}
+
+        /** Change the callbacks or events of an fd added with add(). */
+        public static function set(mixed $fd, ?callable $read_callback = null, ?callable $write_callback = null, int $events = 0): bool {}
+
+        /** Whether an fd is being watched for the given events. */
+        public static function isset(mixed $fd, int $events = \SWOOLE_EVENT_READ | \SWOOLE_EVENT_WRITE): bool {}
+
+        /** Run one iteration of the event loop. */
+        public static function dispatch(): bool {}
+
+        /**
+         * Run $callback at the end of the current event-loop iteration.
+         * @return true
+         */
+        public static function defer(callable $callback): true {}
+
+        /**
+         * Run $callback at every event-loop iteration (null removes it).
+         * @param bool $before Run it before the deferred callbacks instead of after.
+         */
+        public static function cycle(?callable $callback, bool $before = false): bool {}
+
+        /** Write data to an fd through the event loop (buffered, non-blocking). */
+        public static function write(mixed $fd, string $data): bool {}
+
+        /** Run the event loop until nothing is left to wait for. */
+        public static function wait(): void {}
+
+        /** Internal: run the event loop at request shutdown. */
+        public static function rshutdown(): void {}
+
+        /** Stop the event loop. */
+        public static function exit(): void {}
+    }
+
+    /** Exception thrown by the extension; getCode() is a Swoole error code or errno (see swoole_strerror()). */
+    class Exception extends \Exception
+    {
+    }
+}
+
+namespace Swoole\Connection {
+
+    /**
+     * The open connections of a server ($server->connections): foreach yields each fd; count() and isset($conns[$fd]) work.
+     */
+    class Iterator implements \Iterator, \Countable, \ArrayAccess
+    {
+        /** Created by the server; not meant to be instantiated. */
+        public function __construct() {}
+
+        /** Release the iterator. */
+        public function __destruct() {}
+
+        /** Restart iteration from the first connection. */
+        public function rewind(): void {}
+
+        /** Move to the next connection. */
+        public function next(): void {}
+
+        /** The current connection's fd. */
+        public function current(): mixed {}
+
+        /** The current connection's fd. */
+        public function key(): mixed {}
+
+        /** Whether the iterator points at a connection. */
+        public function valid(): bool {}
+
+        /** Number of open connections. */
+        public function count(): int {}
+
+        /** Whether the connection $fd is open. */
+        public function offsetExists(mixed $fd): bool {}
+
+        /**
+         * Information about connection $fd (as Server::getClientInfo()).
+         * @return mixed
+         */
+        public function offsetGet(mixed $fd): mixed {}
+
+        /** Not supported: connections cannot be added. */
+        public function offsetSet(mixed $fd, mixed $value): void {}
+
+        /** Not supported: use Server::close() to close a connection. */
+        public function offsetUnset(mixed $fd): void {}
+    }
+}
+
+namespace Swoole\Server {
+
+    /**
+     * One listener of a server (the main one, or one added with Server::listen()).
+     * It can have its own settings and protocol callbacks.
+     */
+    class Port
+    {
+        /** @var callable|null Callback registered with on('connect'). */
+        private $onConnect = null;
+        /** @var callable|null Callback registered with on('receive'). */
+        private $onReceive = null;
+        /** @var callable|null Callback registered with on('close'). */
+        private $onClose = null;
+        /** @var callable|null Callback registered with on('packet'). */
+        private $onPacket = null;
+        /** @var callable|null Callback registered with on('bufferFull'). */
+        private $onBufferFull = null;
+        /** @var callable|null Callback registered with on('bufferEmpty'). */
+        private $onBufferEmpty = null;
+        /** @var callable|null Callback registered with on('request'). */
+        private $onRequest = null;
+        /** @var callable|null Callback registered with on('handshake'). */
+        private $onHandshake = null;
+        /** @var callable|null Callback registered with on('open'). */
+        private $onOpen = null;
+        /** @var callable|null Callback registered with on('message'). */
+        private $onMessage = null;
+        /** @var callable|null Callback registered with on('disconnect'). */
+        private $onDisconnect = null;
+        /** @var callable|null Callback registered with on('beforeHandshakeResponse'). */
+        private $onBeforeHandshakeResponse = null;
+
+        /** @var string|null Address this port is bound to. */
+        public $host = null;
+        /** @var int Port number. */
+        public $port = 0;
+        /** @var int Socket type (SWOOLE_SOCK_*, possibly | SWOOLE_SSL). */
+        public $type = 0;
+        /** @var int Listening socket fd. */
+        public $sock = -1;
+        /** @var bool Whether this port uses TLS. */
+        public $ssl = false;
+        /** @var array|null Settings passed to set(). */
+        public $setting = null;
+        /** @var \Swoole\Connection\Iterator|null The connections accepted on this port. */
+        public $connections = null;
+
+        /** Ports are created by Server::__construct() and Server::listen(). */
+        private function __construct() {}
+
+        /** Release the port. */
+        public function __destruct() {}
+
+        /**
+         * Settings for this port only (protocol options such as open_websocket_protocol, open_http_protocol, SSL files).
+         */
+        public function set(array $settings): void {}
+
+        /**
+         * Register an event callback for this port only: connect, receive, close, packet, bufferFull, bufferEmpty,
+         * request, handshake, beforeHandshakeResponse, open, message, disconnect (signatures as in \Swoole\Server::on()).
+         * @return bool False (with a warning) for an unknown event or a non-callable callback.
+         */
+        public function on(string $event_name, callable $callback): bool {}
+
+        /** Return the callback registered on this port for an event, or null. */
+        public function getCallback(string $event_name): ?\Closure {}
+    }
+}
+
+namespace Swoole\Http {
+
+    /**
+     * HTTP/1.1 server: calls on('request') with a Request and a Response for each request.
+     */
+    class Server extends \Swoole\Server
+    {
+    }
+
+    /**
+     * An HTTP request (also the handshake request passed to WebSocket on('open') and on('handshake')).
+     */
+    class Request
+    {
+        /** @var int Connection id (fd) the request came from. */
+        public $fd = 0;
+        /** @var int HTTP/2 stream id (0 for HTTP/1.x). */
+        public $streamId = 0;
+        /** @var array|null Request headers: lower-cased name => value (array of values for repeated headers); Cookie goes to $cookie. */
+        public $header = null;
+        /**
+         * @var array|null Server info: query_string (only with a query), request_method, request_uri, path_info, request_time,
+         * request_time_float, server_protocol, server_port, remote_port, server_addr, remote_addr, master_time.
+         */
+        public $server = null;
+        /** @var array|null Cookies, url-decoded (null when the request has none). */
+        public $cookie = null;
+        /** @var array|null Query string parameters, parse_str() semantics (null without a query). */
+        public $get = null;
+        /** @var array|null Uploaded files, shaped like $_FILES (null when none). */
+        public $files = null;
+        /** @var array|null Form fields of a urlencoded or multipart body (null when none). */
+        public $post = null;
+        /** @var array|null Temporary files created for the uploads. */
+        public $tmpfiles = null;
+
+        /**
+         * The raw request body.
+         * @return string|false
+         */
+        public function getContent(): string|false {}
+
+        /**
+         * Alias of getContent(): the raw request body.
+         * @return string|false
+         */
+        public function rawContent(): string|false {}
+
+        /**
+         * The complete raw request (request line, headers and body).
+         * @return string|false
+         */
+        public function getData(): string|false {}
+
+        /**
+         * Create an empty request to fill with parse() (for parsing HTTP outside a server).
+         * @param array $options Parser options (e.g. parse_cookie, parse_body, parse_files, upload_tmp_dir, max_header_length...).
+         */
+        public static function create(array $options = []): \Swoole\Http\Request {}
+
+        /**
+         * Feed raw HTTP bytes to a request created with create().
+         * @return int|false Number of bytes consumed, or false on a parse error.
+         */
+        public function parse(string $data): int|false {}
+
+        /** Whether parse() has received a complete request. */
+        public function isCompleted(): bool {}
+
+        /**
+         * The request method (GET, POST, ...).
+         * @return string|false
+         */
+        public function getMethod(): string|false {}
+    }
+
+    /**
+     * The response to an HTTP request (or to a WebSocket handshake in on('handshake')).
+     */
+    class Response
+    {
+        /** @var int Connection id (fd) the response goes to. */
+        public $fd = 0;
+        /** @var mixed Underlying socket (coroutine server only). */
+        public $socket = null;
+        /** @var array|null Headers set with header(). */
+        public $header = null;
+        /** @var array|null Cookies set with cookie()/rawcookie(). */
+        public $cookie = null;
+        /** @var array|null Trailers set with trailer() (HTTP/2). */
+        public $trailer = null;
+
+        /** Reset the headers to an empty list. */
+        public function initHeader(): bool {}
+
+        /** Whether the response can still be written (end() not yet called, connection open). */
+        public function isWritable(): bool {}
+
+        /**
+         * Add a Set-Cookie header; the value is URL-encoded.
+         * @param \Swoole\Http\Cookie|string $name_or_object Cookie name, or a Cookie object carrying all fields.
+         * @param int $expires Unix timestamp; 0 for a session cookie.
+         * @param string $samesite 'Strict', 'Lax', 'None' or ''.
+         */
+        public function cookie(\Swoole\Http\Cookie|string $name_or_object, string $value = '', int $expires = 0, string $path = '/', string $domain = '', bool $secure = false, bool $httponly = false, string $samesite = '', string $priority = '', bool $partitioned = false): bool {}
+
+        /**
+         * Alias of cookie(): add a Set-Cookie header with a URL-encoded value.
+         * @param \Swoole\Http\Cookie|string $name_or_object
+         */
+        public function setCookie(\Swoole\Http\Cookie|string $name_or_object, string $value = '', int $expires = 0, string $path = '/', string $domain = '', bool $secure = false, bool $httponly = false, string $samesite = '', string $priority = '', bool $partitioned = false): bool {}
+
+        /**
+         * Add a Set-Cookie header with the value sent as is (not URL-encoded).
+         * @param \Swoole\Http\Cookie|string $name_or_object
+         */
+        public function rawcookie(\Swoole\Http\Cookie|string $name_or_object, string $value = '', int $expires = 0, string $path = '/', string $domain = '', bool $secure = false, bool $httponly = false, string $samesite = '', string $priority = '', bool $partitioned = false): bool {}
+
+        /**
+         * Alias of rawcookie(): add a Set-Cookie header with the value sent as is.
+         * @param \Swoole\Http\Cookie|string $name_or_object
+         */
+        public function setRawCookie(\Swoole\Http\Cookie|string $name_or_object, string $value = '', int $expires = 0, string $path = '/', string $domain = '', bool $secure = false, bool $httponly = false, string $samesite = '', string $priority = '', bool $partitioned = false): bool {}
+
+        /**
+         * Set the status code (and optionally the reason phrase), e.g. status(101) in on('handshake').
+         * @param string $reason Empty: the standard phrase for $http_code.
+         */
+        public function status(int $http_code, string $reason = ''): bool {}
+
+        /**
+         * Alias of status(): set the status code and reason phrase.
+         */
+        public function setStatusCode(int $http_code, string $reason = ''): bool {}
+
+        /**
+         * Set a response header (an array value sends the header once per element).
+         * @param bool $format Normalise the name's case (content-type -> Content-Type).
+         */
+        public function header(string $key, array|string $value, bool $format = true): bool {}
+
+        /**
+         * Alias of header(): set a response header.
+         */
+        public function setHeader(string $key, array|string $value, bool $format = true): bool {}
+
+        /** Add a trailer header, sent after the body (HTTP/2 and chunked responses). */
+        public function trailer(string $key, string $value): bool {}
+
+        /** Send an HTTP/2 PING frame. */
+        public function ping(string $data = ''): bool {}
+
+        /** Send an HTTP/2 GOAWAY frame. */
+        public function goaway(int $error_code = \SWOOLE_HTTP2_ERROR_NO_ERROR, string $debug_data = ''): bool {}
+
+        /**
+         * Send a chunk of the body (switches to Transfer-Encoding: chunked); finish with end().
+         */
+        public function write(string $content): bool {}
+
+        /**
+         * Send the response (status, headers, and $content as the body) and finish it. Call once.
+         * @param string|null $content Body, or null/omitted for an empty body (or after write()).
+         */
+        public function end(?string $content = null): bool {}
+
+        /**
+         * Send (part of) a file as the body and finish the response.
+         * @param int $length Bytes to send; 0 means up to the end of the file.
+         */
+        public function sendfile(string $filename, int $offset = 0, int $length = 0): bool {}
+
+        /**
+         * Redirect: send a Location header with a 3xx status and finish the response.
+         */
+        public function redirect(string $location, int $http_code = 302): bool {}
+
+        /** Detach the response from the request so another process or callback can finish it via create(). */
+        public function detach(): bool {}
+
+        /**
+         * Create a response for a connection (e.g. to answer a detached request, or from a raw fd).
+         * @param object|array|int $server The server (or [server, request]) or a socket fd.
+         * @return \Swoole\Http\Response|false
+         */
+        public static function create(object|array|int $server = -1, int $fd = -1): \Swoole\Http\Response|false {}
+
+        /** Coroutine HTTP server: answer the WebSocket handshake and switch this connection to WebSocket. */
+        public function upgrade(): bool {}
+
+        /**
+         * Coroutine HTTP server: send a WebSocket message on an upgraded connection.
+         * @param \Swoole\WebSocket\Frame|string $data
+         */
+        public function push(\Swoole\WebSocket\Frame|string $data, int $opcode = \SWOOLE_WEBSOCKET_OPCODE_TEXT, int $flags = \SWOOLE_WEBSOCKET_FLAG_FIN): bool {}
+
+        /**
+         * Coroutine HTTP server: wait for the next WebSocket frame.
+         * @param float $timeout Seconds; 0 uses the default.
+         * @return \Swoole\WebSocket\Frame|string|false A frame, '' when the peer closed, false on error/timeout.
+         */
+        public function recv(float $timeout = 0): \Swoole\WebSocket\Frame|string|false {}
+
+        /** Coroutine HTTP server: close the connection. */
+        public function close(): bool {}
+
+        /** Coroutine HTTP server: send a WebSocket close frame and close the connection. */
+        public function disconnect(int $code = \SWOOLE_WEBSOCKET_CLOSE_NORMAL, string $reason = ''): bool {}
+    }
+}
+
+namespace Swoole\WebSocket {
+
+    /**
+     * WebSocket server (RFC 6455, permessage-deflate): handshakes HTTP upgrade requests, calls on('open') and
+     * on('message') (required), and serves plain HTTP through on('request').
+     */
+    class Server extends \Swoole\Http\Server
+    {
+        /**
+         * Send a WebSocket message to a client.
+         * @param int $fd Connection id of an established WebSocket connection.
+         * @param \Swoole\WebSocket\Frame|string $data Payload, or a Frame/CloseFrame (its opcode and flags are used).
+         * @param int $opcode WEBSOCKET_OPCODE_TEXT, WEBSOCKET_OPCODE_BINARY, ...
+         * @param int $flags SWOOLE_WEBSOCKET_FLAG_* bits; SWOOLE_WEBSOCKET_FLAG_FIN | SWOOLE_WEBSOCKET_FLAG_COMPRESS to compress.
+         * @return bool False (with a warning) if the connection does not exist, is not WebSocket, or its output buffer is full.
+         */
+        public function push(int $fd, \Swoole\WebSocket\Frame|string $data, int $opcode = \WEBSOCKET_OPCODE_TEXT, int $flags = \SWOOLE_WEBSOCKET_FLAG_FIN): bool {}
+
+        /**
+         * Send a close frame with $code and $reason, then close the connection (onClose runs with $reactorId = -1).
+         * @param string $reason At most 125 bytes.
+         */
+        public function disconnect(int $fd, int $code = \SWOOLE_WEBSOCKET_CLOSE_NORMAL, string $reason = ''): bool {}
+
+        /** Send a ping frame to a client (its pong is dropped unless open_websocket_pong_frame is set). */
+        public function ping(int $fd, string $data = ''): bool {}
+
+        /** Whether $fd is an open connection whose WebSocket handshake has completed. */
+        public function isEstablished(int $fd): bool {}
+
+        /**
+         * Encode a WebSocket frame (server side, unmasked unless SWOOLE_WEBSOCKET_FLAG_MASK is set).
+         * @param \Swoole\WebSocket\Frame|string $data
+         * @return string The frame bytes ('' on error, e.g. an opcode above 10).
+         */
+        public static function pack(\Swoole\WebSocket\Frame|string $data, int $opcode = \WEBSOCKET_OPCODE_TEXT, int $flags = \SWOOLE_WEBSOCKET_FLAG_FIN): string {}
+
+        /**
+         * Decode one WebSocket frame from bytes (unmasks and inflates as needed).
+         * @return \Swoole\WebSocket\Frame A Frame, or a CloseFrame for a close frame. Despite the declared type, returns false
+         *         when the data is not a complete valid frame (swoole_last_error() is then 508).
+         */
+        public static function unpack(string $data): \Swoole\WebSocket\Frame {}
+    }
+
+    /**
+     * A WebSocket message, as received in on('message') or built to push(). (string)$frame gives its encoded bytes.
+     */
+    class Frame implements \Stringable
+    {
+        /** @var int Connection id the frame came from (0 for frames you build). */
+        public $fd = 0;
+        /** @var string Payload (a fragmented message is delivered whole). */
+        public $data = '';
+        /** @var int Opcode: WEBSOCKET_OPCODE_TEXT, _BINARY, _CLOSE, _PING or _PONG. */
+        public $opcode = 1;
+        /** @var int SWOOLE_WEBSOCKET_FLAG_* bits (33 = FIN | MASK for a normal client frame). */
+        public $flags = 1;
+        /** @var bool|null Whether this is the final fragment (true for received messages; null for new frames). */
+        public $finish = null;
+
+        /** The frame encoded as WebSocket bytes, as pack() would produce. */
+        public function __toString(): string {}
+
+        /**
+         * Encode a WebSocket frame; same as \Swoole\WebSocket\Server::pack().
+         * @param \Swoole\WebSocket\Frame|string $data
+         */
+        public static function pack(\Swoole\WebSocket\Frame|string $data, int $opcode = \WEBSOCKET_OPCODE_TEXT, int $flags = \SWOOLE_WEBSOCKET_FLAG_FIN): string {}
+
+        /**
+         * Decode one WebSocket frame; same as \Swoole\WebSocket\Server::unpack().
+         * @return \Swoole\WebSocket\Frame
+         */
+        public static function unpack(string $data): \Swoole\WebSocket\Frame {}
+    }
+
+    /**
+     * A close frame: received in on('message') when open_websocket_close_frame is set, or pushed to send a close frame.
+     */
+    class CloseFrame extends Frame
+    {
+        /** @var int Always WEBSOCKET_OPCODE_CLOSE (8). */
+        public $opcode = 8;
+        /** @var int Close status code (1000 when the peer sent none). */
+        public $code = 1000;
+        /** @var string Close reason (UTF-8 text; keep it short, Swoole refuses more than 125 bytes). */
+        public $reason = '';
+    }
+}
+
+namespace {
+
+    // ---- Constants (values as in Swoole 6.2.2) ----
+
+    /** Swoole API version implemented by swoole-rs, as a string ("6.2.2"); `php --ri swoole` also shows the swoole-rs version. */
+    const SWOOLE_VERSION = '6.2.2';
+    /** Swoole API version as an integer (major*10000 + minor*100 + release), for version_compare-free checks. */
+    const SWOOLE_VERSION_ID = 60202;
+    /** Major part of SWOOLE_VERSION. */
+    const SWOOLE_MAJOR_VERSION = 6;
+    /** Minor part of SWOOLE_VERSION. */
+    const SWOOLE_MINOR_VERSION = 2;
+    /** Release (patch) part of SWOOLE_VERSION. */
+    const SWOOLE_RELEASE_VERSION = 2;
+    /** Pre-release suffix of SWOOLE_VERSION (empty for a stable release). */
+    const SWOOLE_EXTRA_VERSION = '';
+    /** True when the extension is a debug build. */
+    const SWOOLE_DEBUG = false;
+    /** True when HTTP/WebSocket compression (permessage-deflate, gzip) is available. */
+    const SWOOLE_HAVE_COMPRESSION = true;
+    /** True when zlib (deflate/gzip) support is compiled in. */
+    const SWOOLE_HAVE_ZLIB = true;
+    /** True when HTTP/2 support is compiled in. */
+    const SWOOLE_USE_HTTP2 = true;
+    /** True when short class names (Co\..., Chan) are enabled (ini swoole.use_shortname). */
+    const SWOOLE_USE_SHORTNAME = true;
+    /** Socket type: TCP over IPv4 (the default for servers and listen()). */
+    const SWOOLE_SOCK_TCP = 1;
+    /** Socket type: TCP over IPv6. */
+    const SWOOLE_SOCK_TCP6 = 3;
+    /** Socket type: UDP over IPv4. */
+    const SWOOLE_SOCK_UDP = 2;
+    /** Socket type: UDP over IPv6. */
+    const SWOOLE_SOCK_UDP6 = 4;
+    /** Socket type: Unix domain datagram socket. */
+    const SWOOLE_SOCK_UNIX_DGRAM = 6;
+    /** Socket type: Unix domain stream socket. */
+    const SWOOLE_SOCK_UNIX_STREAM = 5;
+    /** Socket type: raw IPv4 socket. */
+    const SWOOLE_SOCK_RAW = 7;
+    /** Socket type: raw IPv6 socket. */
+    const SWOOLE_SOCK_RAW6 = 8;
+    /** Short alias of SWOOLE_SOCK_TCP. */
+    const SWOOLE_TCP = 1;
+    /** Short alias of SWOOLE_SOCK_TCP6. */
+    const SWOOLE_TCP6 = 3;
+    /** Short alias of SWOOLE_SOCK_UDP. */
+    const SWOOLE_UDP = 2;
+    /** Short alias of SWOOLE_SOCK_UDP6. */
+    const SWOOLE_UDP6 = 4;
+    /** Short alias of SWOOLE_SOCK_UNIX_DGRAM. */
+    const SWOOLE_UNIX_DGRAM = 6;
+    /** Short alias of SWOOLE_SOCK_UNIX_STREAM. */
+    const SWOOLE_UNIX_STREAM = 5;
+    /** Short alias of SWOOLE_SOCK_RAW. */
+    const SWOOLE_RAW = 7;
+    /** Short alias of SWOOLE_SOCK_RAW6. */
+    const SWOOLE_RAW6 = 8;
+    /** Legacy client flag: synchronous (blocking) client. */
+    const SWOOLE_SOCK_SYNC = false;
+    /** Legacy client flag: asynchronous client. */
+    const SWOOLE_SOCK_ASYNC = true;
+    /** Flag OR-ed into a socket type to enable TLS on a listener (e.g. SWOOLE_SOCK_TCP | SWOOLE_SSL for wss://). */
+    const SWOOLE_SSL = 512;
+    /** Bit for the `ssl_protocols` setting: allow TLS 1.0. */
+    const SWOOLE_SSL_TLSv1 = 8;
+    /** Bit for the `ssl_protocols` setting: allow TLS 1.1. */
+    const SWOOLE_SSL_TLSv1_1 = 16;
+    /** Bit for the `ssl_protocols` setting: allow TLS 1.2. */
+    const SWOOLE_SSL_TLSv1_2 = 32;
+    /** Bit for the `ssl_protocols` setting: allow TLS 1.3. */
+    const SWOOLE_SSL_TLSv1_3 = 64;
+    /** Bit for the `ssl_protocols` setting: allow DTLS. */
+    const SWOOLE_SSL_DTLS = 128;
+    /** Bit for the `ssl_protocols` setting: allow SSLv2 (obsolete, insecure). */
+    const SWOOLE_SSL_SSLv2 = 2;
+    /** Swoole\Event::add() flag: call the read callback when the fd is readable. */
+    const SWOOLE_EVENT_READ = 512;
+    /** Swoole\Event::add() flag: call the write callback when the fd is writable. */
+    const SWOOLE_EVENT_WRITE = 1024;
+    /** swoole_strerror() error type: a system errno (strerror()). */
+    const SWOOLE_STRERROR_SYSTEM = 0;
+    /** swoole_strerror() error type: a getaddrinfo() error code. */
+    const SWOOLE_STRERROR_GAI = 1;
+    /** swoole_strerror() error type: a DNS resolver error code. */
+    const SWOOLE_STRERROR_DNS = 2;
+    /** swoole_strerror() error type: a Swoole error code (SWOOLE_ERROR_*). */
+    const SWOOLE_STRERROR_SWOOLE = 9;
+    /** Error code 501 (swoole_last_error(), getLastError()): memory allocation failed. */
+    const SWOOLE_ERROR_MALLOC_FAIL = 501;
+    /** Error code 502 (swoole_last_error(), getLastError()): a system call failed. */
+    const SWOOLE_ERROR_SYSTEM_CALL_FAIL = 502;
+    /** Error code 503 (swoole_last_error(), getLastError()): PHP error raised by the extension (also set after a warning). */
+    const SWOOLE_ERROR_PHP_FATAL_ERROR = 503;
+    /** Error code 504 (swoole_last_error(), getLastError()): name too long. */
+    const SWOOLE_ERROR_NAME_TOO_LONG = 504;
+    /** Error code 505 (swoole_last_error(), getLastError()): invalid params. */
+    const SWOOLE_ERROR_INVALID_PARAMS = 505;
+    /** Error code 506 (swoole_last_error(), getLastError()): queue full. */
+    const SWOOLE_ERROR_QUEUE_FULL = 506;
+    /** Error code 507 (swoole_last_error(), getLastError()): operation not support. */
+    const SWOOLE_ERROR_OPERATION_NOT_SUPPORT = 507;
+    /** Error code 508 (swoole_last_error(), getLastError()): malformed protocol data. */
+    const SWOOLE_ERROR_PROTOCOL_ERROR = 508;
+    /** Error code 509 (swoole_last_error(), getLastError()): wrong operation. */
+    const SWOOLE_ERROR_WRONG_OPERATION = 509;
+    /** Error code 510 (swoole_last_error(), getLastError()): php runtime notice. */
+    const SWOOLE_ERROR_PHP_RUNTIME_NOTICE = 510;
+    /** Error code 511 (swoole_last_error(), getLastError()): for test. */
+    const SWOOLE_ERROR_FOR_TEST = 511;
+    /** Error code 550 (swoole_last_error(), getLastError()): no payload. */
+    const SWOOLE_ERROR_NO_PAYLOAD = 550;
+    /** Error code 600 (swoole_last_error(), getLastError()): undefined behavior. */
+    const SWOOLE_ERROR_UNDEFINED_BEHAVIOR = 600;
+    /** Error code 601 (swoole_last_error(), getLastError()): not thread safety. */
+    const SWOOLE_ERROR_NOT_THREAD_SAFETY = 601;
+    /** Error code 700 (swoole_last_error(), getLastError()): file not exist. */
+    const SWOOLE_ERROR_FILE_NOT_EXIST = 700;
+    /** Error code 701 (swoole_last_error(), getLastError()): file too large. */
+    const SWOOLE_ERROR_FILE_TOO_LARGE = 701;
+    /** Error code 702 (swoole_last_error(), getLastError()): file empty. */
+    const SWOOLE_ERROR_FILE_EMPTY = 702;
+    /** Error code 703 (swoole_last_error(), getLastError()): dir not exist. */
+    const SWOOLE_ERROR_DIR_NOT_EXIST = 703;
+    /** Error code 710 (swoole_last_error(), getLastError()): dnslookup duplicate request. */
+    const SWOOLE_ERROR_DNSLOOKUP_DUPLICATE_REQUEST = 710;
+    /** Error code 711 (swoole_last_error(), getLastError()): dnslookup resolve failed. */
+    const SWOOLE_ERROR_DNSLOOKUP_RESOLVE_FAILED = 711;
+    /** Error code 712 (swoole_last_error(), getLastError()): dnslookup resolve timeout. */
+    const SWOOLE_ERROR_DNSLOOKUP_RESOLVE_TIMEOUT = 712;
+    /** Error code 713 (swoole_last_error(), getLastError()): dnslookup unsupported. */
+    const SWOOLE_ERROR_DNSLOOKUP_UNSUPPORTED = 713;
+    /** Error code 714 (swoole_last_error(), getLastError()): dnslookup no server. */
+    const SWOOLE_ERROR_DNSLOOKUP_NO_SERVER = 714;
+    /** Error code 720 (swoole_last_error(), getLastError()): bad ipv6 address. */
+    const SWOOLE_ERROR_BAD_IPV6_ADDRESS = 720;
+    /** Error code 721 (swoole_last_error(), getLastError()): unregistered signal. */
+    const SWOOLE_ERROR_UNREGISTERED_SIGNAL = 721;
+    /** Error code 722 (swoole_last_error(), getLastError()): bad host addr. */
+    const SWOOLE_ERROR_BAD_HOST_ADDR = 722;
+    /** Error code 723 (swoole_last_error(), getLastError()): bad port. */
+    const SWOOLE_ERROR_BAD_PORT = 723;
+    /** Error code 724 (swoole_last_error(), getLastError()): bad socket type. */
+    const SWOOLE_ERROR_BAD_SOCKET_TYPE = 724;
+    /** Error code 800 (swoole_last_error(), getLastError()): event remove failed. */
+    const SWOOLE_ERROR_EVENT_REMOVE_FAILED = 800;
+    /** Error code 801 (swoole_last_error(), getLastError()): event add failed. */
+    const SWOOLE_ERROR_EVENT_ADD_FAILED = 801;
+    /** Error code 802 (swoole_last_error(), getLastError()): event update failed. */
+    const SWOOLE_ERROR_EVENT_UPDATE_FAILED = 802;
+    /** Error code 803 (swoole_last_error(), getLastError()): event unknown data. */
+    const SWOOLE_ERROR_EVENT_UNKNOWN_DATA = 803;
+    /** Error code 1001 (swoole_last_error(), getLastError()): the connection was closed by the server. */
+    const SWOOLE_ERROR_SESSION_CLOSED_BY_SERVER = 1001;
+    /** Error code 1002 (swoole_last_error(), getLastError()): the connection was closed by the client. */
+    const SWOOLE_ERROR_SESSION_CLOSED_BY_CLIENT = 1002;
+    /** Error code 1003 (swoole_last_error(), getLastError()): the connection is closing. */
+    const SWOOLE_ERROR_SESSION_CLOSING = 1003;
+    /** Error code 1004 (swoole_last_error(), getLastError()): the connection is already closed. */
+    const SWOOLE_ERROR_SESSION_CLOSED = 1004;
+    /** Error code 1005 (swoole_last_error(), getLastError()): no connection with this fd (session id) exists. */
+    const SWOOLE_ERROR_SESSION_NOT_EXIST = 1005;
+    /** Error code 1006 (swoole_last_error(), getLastError()): the session id is invalid. */
+    const SWOOLE_ERROR_SESSION_INVALID_ID = 1006;
+    /** Error code 1007 (swoole_last_error(), getLastError()): session discard timeout data. */
+    const SWOOLE_ERROR_SESSION_DISCARD_TIMEOUT_DATA = 1007;
+    /** Error code 1008 (swoole_last_error(), getLastError()): session discard data. */
+    const SWOOLE_ERROR_SESSION_DISCARD_DATA = 1008;
+    /** Error code 1009 (swoole_last_error(), getLastError()): the connection's output buffer is full (`buffer_output_size`). */
+    const SWOOLE_ERROR_OUTPUT_BUFFER_OVERFLOW = 1009;
+    /** Error code 1010 (swoole_last_error(), getLastError()): output send yield. */
+    const SWOOLE_ERROR_OUTPUT_SEND_YIELD = 1010;
+    /** Error code 1011 (swoole_last_error(), getLastError()): ssl not ready. */
+    const SWOOLE_ERROR_SSL_NOT_READY = 1011;
+    /** Error code 1012 (swoole_last_error(), getLastError()): ssl cannot use senfile. */
+    const SWOOLE_ERROR_SSL_CANNOT_USE_SENFILE = 1012;
+    /** Error code 1013 (swoole_last_error(), getLastError()): ssl empty peer certificate. */
+    const SWOOLE_ERROR_SSL_EMPTY_PEER_CERTIFICATE = 1013;
+    /** Error code 1014 (swoole_last_error(), getLastError()): ssl verify failed. */
+    const SWOOLE_ERROR_SSL_VERIFY_FAILED = 1014;
+    /** Error code 1015 (swoole_last_error(), getLastError()): ssl bad client. */
+    const SWOOLE_ERROR_SSL_BAD_CLIENT = 1015;
+    /** Error code 1016 (swoole_last_error(), getLastError()): ssl bad protocol. */
+    const SWOOLE_ERROR_SSL_BAD_PROTOCOL = 1016;
+    /** Error code 1017 (swoole_last_error(), getLastError()): ssl reset. */
+    const SWOOLE_ERROR_SSL_RESET = 1017;
+    /** Error code 1018 (swoole_last_error(), getLastError()): ssl handshake failed. */
+    const SWOOLE_ERROR_SSL_HANDSHAKE_FAILED = 1018;
+    /** Error code 1019 (swoole_last_error(), getLastError()): ssl create context failed. */
+    const SWOOLE_ERROR_SSL_CREATE_CONTEXT_FAILED = 1019;
+    /** Error code 1020 (swoole_last_error(), getLastError()): ssl create session failed. */
+    const SWOOLE_ERROR_SSL_CREATE_SESSION_FAILED = 1020;
+    /** Error code 1201 (swoole_last_error(), getLastError()): a received message is larger than `package_max_length`. */
+    const SWOOLE_ERROR_PACKAGE_LENGTH_TOO_LARGE = 1201;
+    /** Error code 1202 (swoole_last_error(), getLastError()): package length not found. */
+    const SWOOLE_ERROR_PACKAGE_LENGTH_NOT_FOUND = 1202;
+    /** Error code 1203 (swoole_last_error(), getLastError()): data length too large. */
+    const SWOOLE_ERROR_DATA_LENGTH_TOO_LARGE = 1203;
+    /** Error code 1204 (swoole_last_error(), getLastError()): package malformed data. */
+    const SWOOLE_ERROR_PACKAGE_MALFORMED_DATA = 1204;
+    /** Error code 2001 (swoole_last_error(), getLastError()): the task payload is too big. */
+    const SWOOLE_ERROR_TASK_PACKAGE_TOO_BIG = 2001;
+    /** Error code 2002 (swoole_last_error(), getLastError()): the task could not be dispatched. */
+    const SWOOLE_ERROR_TASK_DISPATCH_FAIL = 2002;
+    /** Error code 2003 (swoole_last_error(), getLastError()): waiting for the task result timed out. */
+    const SWOOLE_ERROR_TASK_TIMEOUT = 2003;
+    /** Error code 3001 (swoole_last_error(), getLastError()): http2 stream id too big. */
+    const SWOOLE_ERROR_HTTP2_STREAM_ID_TOO_BIG = 3001;
+    /** Error code 3002 (swoole_last_error(), getLastError()): http2 stream no header. */
+    const SWOOLE_ERROR_HTTP2_STREAM_NO_HEADER = 3002;
+    /** Error code 3003 (swoole_last_error(), getLastError()): http2 stream not found. */
+    const SWOOLE_ERROR_HTTP2_STREAM_NOT_FOUND = 3003;
+    /** Error code 3004 (swoole_last_error(), getLastError()): http2 stream ignore. */
+    const SWOOLE_ERROR_HTTP2_STREAM_IGNORE = 3004;
+    /** Error code 3005 (swoole_last_error(), getLastError()): http2 send control frame failed. */
+    const SWOOLE_ERROR_HTTP2_SEND_CONTROL_FRAME_FAILED = 3005;
+    /** Error code 3006 (swoole_last_error(), getLastError()): http2 internal error. */
+    const SWOOLE_ERROR_HTTP2_INTERNAL_ERROR = 3006;
+    /** Error code 4001 (swoole_last_error(), getLastError()): aio bad request. */
+    const SWOOLE_ERROR_AIO_BAD_REQUEST = 4001;
+    /** Error code 4002 (swoole_last_error(), getLastError()): aio canceled. */
+    const SWOOLE_ERROR_AIO_CANCELED = 4002;
+    /** Error code 4003 (swoole_last_error(), getLastError()): aio timeout. */
+    const SWOOLE_ERROR_AIO_TIMEOUT = 4003;
+    /** Error code 5001 (swoole_last_error(), getLastError()): client no connection. */
+    const SWOOLE_ERROR_CLIENT_NO_CONNECTION = 5001;
+    /** Error code 6001 (swoole_last_error(), getLastError()): socket closed. */
+    const SWOOLE_ERROR_SOCKET_CLOSED = 6001;
+    /** Error code 6002 (swoole_last_error(), getLastError()): socket poll timeout. */
+    const SWOOLE_ERROR_SOCKET_POLL_TIMEOUT = 6002;
+    /** Error code 6003 (swoole_last_error(), getLastError()): socket not exists. */
+    const SWOOLE_ERROR_SOCKET_NOT_EXISTS = 6003;
+    /** Error code 7001 (swoole_last_error(), getLastError()): socks5 unsupport version. */
+    const SWOOLE_ERROR_SOCKS5_UNSUPPORT_VERSION = 7001;
+    /** Error code 7002 (swoole_last_error(), getLastError()): socks5 unsupport method. */
+    const SWOOLE_ERROR_SOCKS5_UNSUPPORT_METHOD = 7002;
+    /** Error code 7003 (swoole_last_error(), getLastError()): socks5 auth failed. */
+    const SWOOLE_ERROR_SOCKS5_AUTH_FAILED = 7003;
+    /** Error code 7004 (swoole_last_error(), getLastError()): socks5 server error. */
+    const SWOOLE_ERROR_SOCKS5_SERVER_ERROR = 7004;
+    /** Error code 7005 (swoole_last_error(), getLastError()): socks5 handshake failed. */
+    const SWOOLE_ERROR_SOCKS5_HANDSHAKE_FAILED = 7005;
+    /** Error code 7006 (swoole_last_error(), getLastError()): socks5 connect failed. */
+    const SWOOLE_ERROR_SOCKS5_CONNECT_FAILED = 7006;
+    /** Error code 7101 (swoole_last_error(), getLastError()): http proxy handshake error. */
+    const SWOOLE_ERROR_HTTP_PROXY_HANDSHAKE_ERROR = 7101;
+    /** Error code 7102 (swoole_last_error(), getLastError()): http invalid protocol. */
+    const SWOOLE_ERROR_HTTP_INVALID_PROTOCOL = 7102;
+    /** Error code 7103 (swoole_last_error(), getLastError()): http proxy handshake failed. */
+    const SWOOLE_ERROR_HTTP_PROXY_HANDSHAKE_FAILED = 7103;
+    /** Error code 7104 (swoole_last_error(), getLastError()): http proxy bad response. */
+    const SWOOLE_ERROR_HTTP_PROXY_BAD_RESPONSE = 7104;
+    /** Error code 7105 (swoole_last_error(), getLastError()): http conflict header. */
+    const SWOOLE_ERROR_HTTP_CONFLICT_HEADER = 7105;
+    /** Error code 7106 (swoole_last_error(), getLastError()): http context unavailable. */
+    const SWOOLE_ERROR_HTTP_CONTEXT_UNAVAILABLE = 7106;
+    /** Error code 7107 (swoole_last_error(), getLastError()): http cookie unavailable. */
+    const SWOOLE_ERROR_HTTP_COOKIE_UNAVAILABLE = 7107;
+    /** Error code 8501 (swoole_last_error(), getLastError()): the client is not a valid WebSocket client. */
+    const SWOOLE_ERROR_WEBSOCKET_BAD_CLIENT = 8501;
+    /** Error code 8502 (swoole_last_error(), getLastError()): invalid WebSocket opcode. */
+    const SWOOLE_ERROR_WEBSOCKET_BAD_OPCODE = 8502;
+    /** Error code 8503 (swoole_last_error(), getLastError()): the connection is not an established WebSocket connection. */
+    const SWOOLE_ERROR_WEBSOCKET_UNCONNECTED = 8503;
+    /** Error code 8504 (swoole_last_error(), getLastError()): the WebSocket handshake failed. */
+    const SWOOLE_ERROR_WEBSOCKET_HANDSHAKE_FAILED = 8504;
+    /** Error code 8505 (swoole_last_error(), getLastError()): a WebSocket frame could not be encoded. */
+    const SWOOLE_ERROR_WEBSOCKET_PACK_FAILED = 8505;
+    /** Error code 8506 (swoole_last_error(), getLastError()): a WebSocket frame could not be decoded. */
+    const SWOOLE_ERROR_WEBSOCKET_UNPACK_FAILED = 8506;
+    /** Error code 8507 (swoole_last_error(), getLastError()): the data does not hold a complete WebSocket frame. */
+    const SWOOLE_ERROR_WEBSOCKET_INCOMPLETE_PACKET = 8507;
+    /** Error code 9001 (swoole_last_error(), getLastError()): server must created before client. */
+    const SWOOLE_ERROR_SERVER_MUST_CREATED_BEFORE_CLIENT = 9001;
+    /** Error code 9002 (swoole_last_error(), getLastError()): server too many socket. */
+    const SWOOLE_ERROR_SERVER_TOO_MANY_SOCKET = 9002;
+    /** Error code 9003 (swoole_last_error(), getLastError()): the worker process terminated. */
+    const SWOOLE_ERROR_SERVER_WORKER_TERMINATED = 9003;
+    /** Error code 9004 (swoole_last_error(), getLastError()): server invalid listen port. */
+    const SWOOLE_ERROR_SERVER_INVALID_LISTEN_PORT = 9004;
+    /** Error code 9005 (swoole_last_error(), getLastError()): server too many listen port. */
+    const SWOOLE_ERROR_SERVER_TOO_MANY_LISTEN_PORT = 9005;
+    /** Error code 9006 (swoole_last_error(), getLastError()): the pipe to the worker is full. */
+    const SWOOLE_ERROR_SERVER_PIPE_BUFFER_FULL = 9006;
+    /** Error code 9007 (swoole_last_error(), getLastError()): no idle worker is available. */
+    const SWOOLE_ERROR_SERVER_NO_IDLE_WORKER = 9007;
+    /** Error code 9008 (swoole_last_error(), getLastError()): only one server can be started per process. */
+    const SWOOLE_ERROR_SERVER_ONLY_START_ONE = 9008;
+    /** Error code 9009 (swoole_last_error(), getLastError()): send() was called in the master process. */
+    const SWOOLE_ERROR_SERVER_SEND_IN_MASTER = 9009;
+    /** Error code 9010 (swoole_last_error(), getLastError()): server invalid request. */
+    const SWOOLE_ERROR_SERVER_INVALID_REQUEST = 9010;
+    /** Error code 9011 (swoole_last_error(), getLastError()): server connect fail. */
+    const SWOOLE_ERROR_SERVER_CONNECT_FAIL = 9011;
+    /** Error code 9012 (swoole_last_error(), getLastError()): server invalid command. */
+    const SWOOLE_ERROR_SERVER_INVALID_COMMAND = 9012;
+    /** Error code 9013 (swoole_last_error(), getLastError()): sendfile() target is not a regular file. */
+    const SWOOLE_ERROR_SERVER_IS_NOT_REGULAR_FILE = 9013;
+    /** Error code 9014 (swoole_last_error(), getLastError()): sending to a worker timed out. */
+    const SWOOLE_ERROR_SERVER_SEND_TO_WOKER_TIMEOUT = 9014;
+    /** Error code 9015 (swoole_last_error(), getLastError()): a required or given event callback is invalid. */
+    const SWOOLE_ERROR_SERVER_INVALID_CALLBACK = 9015;
+    /** Error code 9016 (swoole_last_error(), getLastError()): server unrelated thread. */
+    const SWOOLE_ERROR_SERVER_UNRELATED_THREAD = 9016;
+    /** Error code 9101 (swoole_last_error(), getLastError()): server worker exit timeout. */
+    const SWOOLE_ERROR_SERVER_WORKER_EXIT_TIMEOUT = 9101;
+    /** Error code 9102 (swoole_last_error(), getLastError()): server worker abnormal pipe data. */
+    const SWOOLE_ERROR_SERVER_WORKER_ABNORMAL_PIPE_DATA = 9102;
+    /** Error code 9103 (swoole_last_error(), getLastError()): server worker unprocessed data. */
+    const SWOOLE_ERROR_SERVER_WORKER_UNPROCESSED_DATA = 9103;
+    /** Error code 10001 (swoole_last_error(), getLastError()): co out of coroutine. */
+    const SWOOLE_ERROR_CO_OUT_OF_COROUTINE = 10001;
+    /** Error code 10002 (swoole_last_error(), getLastError()): co has been bound. */
+    const SWOOLE_ERROR_CO_HAS_BEEN_BOUND = 10002;
+    /** Error code 10003 (swoole_last_error(), getLastError()): co has been discarded. */
+    const SWOOLE_ERROR_CO_HAS_BEEN_DISCARDED = 10003;
+    /** Error code 10004 (swoole_last_error(), getLastError()): co mutex double unlock. */
+    const SWOOLE_ERROR_CO_MUTEX_DOUBLE_UNLOCK = 10004;
+    /** Error code 10005 (swoole_last_error(), getLastError()): co block object locked. */
+    const SWOOLE_ERROR_CO_BLOCK_OBJECT_LOCKED = 10005;
+    /** Error code 10006 (swoole_last_error(), getLastError()): co block object waiting. */
+    const SWOOLE_ERROR_CO_BLOCK_OBJECT_WAITING = 10006;
+    /** Error code 10007 (swoole_last_error(), getLastError()): co yield failed. */
+    const SWOOLE_ERROR_CO_YIELD_FAILED = 10007;
+    /** Error code 10008 (swoole_last_error(), getLastError()): co getcontext failed. */
+    const SWOOLE_ERROR_CO_GETCONTEXT_FAILED = 10008;
+    /** Error code 10009 (swoole_last_error(), getLastError()): co swapcontext failed. */
+    const SWOOLE_ERROR_CO_SWAPCONTEXT_FAILED = 10009;
+    /** Error code 10010 (swoole_last_error(), getLastError()): co makecontext failed. */
+    const SWOOLE_ERROR_CO_MAKECONTEXT_FAILED = 10010;
+    /** Error code 10011 (swoole_last_error(), getLastError()): co iocpinit failed. */
+    const SWOOLE_ERROR_CO_IOCPINIT_FAILED = 10011;
+    /** Error code 10012 (swoole_last_error(), getLastError()): co protect stack failed. */
+    const SWOOLE_ERROR_CO_PROTECT_STACK_FAILED = 10012;
+    /** Error code 10013 (swoole_last_error(), getLastError()): co std thread link error. */
+    const SWOOLE_ERROR_CO_STD_THREAD_LINK_ERROR = 10013;
+    /** Error code 10014 (swoole_last_error(), getLastError()): co disabled multi thread. */
+    const SWOOLE_ERROR_CO_DISABLED_MULTI_THREAD = 10014;
+    /** Error code 10015 (swoole_last_error(), getLastError()): co cannot cancel. */
+    const SWOOLE_ERROR_CO_CANNOT_CANCEL = 10015;
+    /** Error code 10016 (swoole_last_error(), getLastError()): co not exists. */
+    const SWOOLE_ERROR_CO_NOT_EXISTS = 10016;
+    /** Error code 10017 (swoole_last_error(), getLastError()): co canceled. */
+    const SWOOLE_ERROR_CO_CANCELED = 10017;
+    /** Error code 10018 (swoole_last_error(), getLastError()): co timedout. */
+    const SWOOLE_ERROR_CO_TIMEDOUT = 10018;
+    /** Error code 10019 (swoole_last_error(), getLastError()): co socket close wait. */
+    const SWOOLE_ERROR_CO_SOCKET_CLOSE_WAIT = 10019;
+    /** `trace_flags` bit: trace server (debug builds only). */
+    const SWOOLE_TRACE_SERVER = 2;
+    /** `trace_flags` bit: trace client (debug builds only). */
+    const SWOOLE_TRACE_CLIENT = 4;
+    /** `trace_flags` bit: trace buffer (debug builds only). */
+    const SWOOLE_TRACE_BUFFER = 8;
+    /** `trace_flags` bit: trace conn (debug builds only). */
+    const SWOOLE_TRACE_CONN = 16;
+    /** `trace_flags` bit: trace event (debug builds only). */
+    const SWOOLE_TRACE_EVENT = 32;
+    /** `trace_flags` bit: trace worker (debug builds only). */
+    const SWOOLE_TRACE_WORKER = 64;
+    /** `trace_flags` bit: trace memory (debug builds only). */
+    const SWOOLE_TRACE_MEMORY = 128;
+    /** `trace_flags` bit: trace reactor (debug builds only). */
+    const SWOOLE_TRACE_REACTOR = 256;
+    /** `trace_flags` bit: trace php (debug builds only). */
+    const SWOOLE_TRACE_PHP = 512;
+    /** `trace_flags` bit: trace http (debug builds only). */
+    const SWOOLE_TRACE_HTTP = 1024;
+    /** `trace_flags` bit: trace http2 (debug builds only). */
+    const SWOOLE_TRACE_HTTP2 = 2048;
+    /** `trace_flags` bit: trace eof protocol (debug builds only). */
+    const SWOOLE_TRACE_EOF_PROTOCOL = 4096;
+    /** `trace_flags` bit: trace length protocol (debug builds only). */
+    const SWOOLE_TRACE_LENGTH_PROTOCOL = 8192;
+    /** `trace_flags` bit: trace close (debug builds only). */
+    const SWOOLE_TRACE_CLOSE = 16384;
+    /** `trace_flags` bit: trace websocket (debug builds only). */
+    const SWOOLE_TRACE_WEBSOCKET = 32768;
+    /** `trace_flags` bit: trace redis client (debug builds only). */
+    const SWOOLE_TRACE_REDIS_CLIENT = 65536;
+    /** `trace_flags` bit: trace mysql client (debug builds only). */
+    const SWOOLE_TRACE_MYSQL_CLIENT = 131072;
+    /** `trace_flags` bit: trace http client (debug builds only). */
+    const SWOOLE_TRACE_HTTP_CLIENT = 262144;
+    /** `trace_flags` bit: trace aio (debug builds only). */
+    const SWOOLE_TRACE_AIO = 524288;
+    /** `trace_flags` bit: trace ssl (debug builds only). */
+    const SWOOLE_TRACE_SSL = 1048576;
+    /** `trace_flags` bit: trace normal (debug builds only). */
+    const SWOOLE_TRACE_NORMAL = 2097152;
+    /** `trace_flags` bit: trace channel (debug builds only). */
+    const SWOOLE_TRACE_CHANNEL = 4194304;
+    /** `trace_flags` bit: trace timer (debug builds only). */
+    const SWOOLE_TRACE_TIMER = 8388608;
+    /** `trace_flags` bit: trace socket (debug builds only). */
+    const SWOOLE_TRACE_SOCKET = 16777216;
+    /** `trace_flags` bit: trace coroutine (debug builds only). */
+    const SWOOLE_TRACE_COROUTINE = 33554432;
+    /** `trace_flags` bit: trace context (debug builds only). */
+    const SWOOLE_TRACE_CONTEXT = 67108864;
+    /** `trace_flags` bit: trace co http server (debug builds only). */
+    const SWOOLE_TRACE_CO_HTTP_SERVER = 134217728;
+    /** `trace_flags` bit: trace table (debug builds only). */
+    const SWOOLE_TRACE_TABLE = 268435456;
+    /** `trace_flags` bit: trace co curl (debug builds only). */
+    const SWOOLE_TRACE_CO_CURL = 536870912;
+    /** `trace_flags` bit: trace cares (debug builds only). */
+    const SWOOLE_TRACE_CARES = 1073741824;
+    /** `trace_flags` bit: trace zlib (debug builds only). */
+    const SWOOLE_TRACE_ZLIB = 2147483648;
+    /** `trace_flags` bit: trace co pgsql (debug builds only). */
+    const SWOOLE_TRACE_CO_PGSQL = 4294967296;
+    /** `trace_flags` bit: trace co odbc (debug builds only). */
+    const SWOOLE_TRACE_CO_ODBC = 8589934592;
+    /** `trace_flags` bit: trace co oracle (debug builds only). */
+    const SWOOLE_TRACE_CO_ORACLE = 17179869184;
+    /** `trace_flags` bit: trace co sqlite (debug builds only). */
+    const SWOOLE_TRACE_CO_SQLITE = 34359738368;
+    /** `trace_flags` bit: trace co firebird (debug builds only). */
+    const SWOOLE_TRACE_CO_FIREBIRD = 68719476736;
+    /** `trace_flags` bit: trace co ssh2 (debug builds only). */
+    const SWOOLE_TRACE_CO_SSH2 = 137438953472;
+    /** `trace_flags` bit: trace thread (debug builds only). */
+    const SWOOLE_TRACE_THREAD = 1099511627776;
+    /** `trace_flags` bit: trace all (debug builds only). */
+    const SWOOLE_TRACE_ALL = 9223372036854775807;
+    /** `log_level`: debug messages and above. */
+    const SWOOLE_LOG_DEBUG = 0;
+    /** `log_level`: trace messages and above. */
+    const SWOOLE_LOG_TRACE = 1;
+    /** `log_level`: informational messages and above. */
+    const SWOOLE_LOG_INFO = 2;
+    /** `log_level`: notices and above. */
+    const SWOOLE_LOG_NOTICE = 3;
+    /** `log_level`: warnings and above. */
+    const SWOOLE_LOG_WARNING = 4;
+    /** `log_level`: errors only. */
+    const SWOOLE_LOG_ERROR = 5;
+    /** `log_level`: log nothing. */
+    const SWOOLE_LOG_NONE = 6;
+    /** `log_rotation`: one log file, never rotated. */
+    const SWOOLE_LOG_ROTATION_SINGLE = 0;
+    /** `log_rotation`: a new log file every month. */
+    const SWOOLE_LOG_ROTATION_MONTHLY = 1;
+    /** `log_rotation`: a new log file every day. */
+    const SWOOLE_LOG_ROTATION_DAILY = 2;
+    /** `log_rotation`: a new log file every hour. */
+    const SWOOLE_LOG_ROTATION_HOURLY = 3;
+    /** `log_rotation`: a new log file every minute. */
+    const SWOOLE_LOG_ROTATION_EVERY_MINUTE = 4;
+    /** Smallest timer interval in milliseconds accepted by tick()/after(). */
+    const SWOOLE_TIMER_MIN_MS = 1;
+    /** Smallest timer interval in seconds. */
+    const SWOOLE_TIMER_MIN_SEC = 0.001;
+    /** Largest timer interval in milliseconds. */
+    const SWOOLE_TIMER_MAX_MS = 9223372036854775807;
+    /** Largest timer interval in seconds. */
+    const SWOOLE_TIMER_MAX_SEC = 9223372036854776.0;
+    /** Legacy client type flag: synchronous client. */
+    const SWOOLE_SYNC = 2048;
+    /** Legacy client type flag: asynchronous client. */
+    const SWOOLE_ASYNC = 1024;
+    /** Legacy client type flag: keep the connection alive across requests. */
+    const SWOOLE_KEEP = 4096;
+    /** HTTP/2 frame type 0: DATA. */
+    const SWOOLE_HTTP2_TYPE_DATA = 0;
+    /** HTTP/2 frame type 1: HEADERS. */
+    const SWOOLE_HTTP2_TYPE_HEADERS = 1;
+    /** HTTP/2 frame type 2: PRIORITY. */
+    const SWOOLE_HTTP2_TYPE_PRIORITY = 2;
+    /** HTTP/2 frame type 3: RST_STREAM. */
+    const SWOOLE_HTTP2_TYPE_RST_STREAM = 3;
+    /** HTTP/2 frame type 4: SETTINGS. */
+    const SWOOLE_HTTP2_TYPE_SETTINGS = 4;
+    /** HTTP/2 frame type 5: PUSH_PROMISE. */
+    const SWOOLE_HTTP2_TYPE_PUSH_PROMISE = 5;
+    /** HTTP/2 frame type 6: PING. */
+    const SWOOLE_HTTP2_TYPE_PING = 6;
+    /** HTTP/2 frame type 7: GOAWAY. */
+    const SWOOLE_HTTP2_TYPE_GOAWAY = 7;
+    /** HTTP/2 frame type 8: WINDOW_UPDATE. */
+    const SWOOLE_HTTP2_TYPE_WINDOW_UPDATE = 8;
+    /** HTTP/2 frame type 9: CONTINUATION. */
+    const SWOOLE_HTTP2_TYPE_CONTINUATION = 9;
+    /** HTTP/2 error code 0: NO_ERROR (for Response::goaway()). */
+    const SWOOLE_HTTP2_ERROR_NO_ERROR = 0;
+    /** HTTP/2 error code 1: PROTOCOL_ERROR (for Response::goaway()). */
+    const SWOOLE_HTTP2_ERROR_PROTOCOL_ERROR = 1;
+    /** HTTP/2 error code 2: INTERNAL_ERROR (for Response::goaway()). */
+    const SWOOLE_HTTP2_ERROR_INTERNAL_ERROR = 2;
+    /** HTTP/2 error code 3: FLOW_CONTROL_ERROR (for Response::goaway()). */
+    const SWOOLE_HTTP2_ERROR_FLOW_CONTROL_ERROR = 3;
+    /** HTTP/2 error code 4: SETTINGS_TIMEOUT (for Response::goaway()). */
+    const SWOOLE_HTTP2_ERROR_SETTINGS_TIMEOUT = 4;
+    /** HTTP/2 error code 5: STREAM_CLOSED (for Response::goaway()). */
+    const SWOOLE_HTTP2_ERROR_STREAM_CLOSED = 5;
+    /** HTTP/2 error code 6: FRAME_SIZE_ERROR (for Response::goaway()). */
+    const SWOOLE_HTTP2_ERROR_FRAME_SIZE_ERROR = 6;
+    /** HTTP/2 error code 7: REFUSED_STREAM (for Response::goaway()). */
+    const SWOOLE_HTTP2_ERROR_REFUSED_STREAM = 7;
+    /** HTTP/2 error code 8: CANCEL (for Response::goaway()). */
+    const SWOOLE_HTTP2_ERROR_CANCEL = 8;
+    /** HTTP/2 error code 9: COMPRESSION_ERROR (for Response::goaway()). */
+    const SWOOLE_HTTP2_ERROR_COMPRESSION_ERROR = 9;
+    /** HTTP/2 error code 10: CONNECT_ERROR (for Response::goaway()). */
+    const SWOOLE_HTTP2_ERROR_CONNECT_ERROR = 10;
+    /** HTTP/2 error code 11: ENHANCE_YOUR_CALM (for Response::goaway()). */
+    const SWOOLE_HTTP2_ERROR_ENHANCE_YOUR_CALM = 11;
+    /** HTTP/2 error code 12: INADEQUATE_SECURITY (for Response::goaway()). */
+    const SWOOLE_HTTP2_ERROR_INADEQUATE_SECURITY = 12;
+    /** HTTP/2 error code 13: HTTP_1_1_REQUIRED (for Response::goaway()). */
+    const SWOOLE_HTTP2_ERROR_HTTP_1_1_REQUIRED = 13;
+    /** Server mode: each worker process accepts and handles its own connections (Swoole 6 default). */
+    const SWOOLE_BASE = 1;
+    /** Server mode: the master process owns all connections and forwards events to worker processes. */
+    const SWOOLE_PROCESS = 2;
+    /** Task worker IPC mode (`task_ipc_mode`): Unix socket, tasks go to the chosen worker. */
+    const SWOOLE_IPC_UNSOCK = 1;
+    /** Task worker IPC mode (`task_ipc_mode`): System V message queue, any idle task worker. */
+    const SWOOLE_IPC_MSGQUEUE = 2;
+    /** Task worker IPC mode (`task_ipc_mode`): message queue, strictly preemptive. */
+    const SWOOLE_IPC_PREEMPTIVE = 3;
+    /** Server::command()/addCommand() process type: the master process. */
+    const SWOOLE_SERVER_COMMAND_MASTER = 2;
+    /** Server::command()/addCommand() process type: the manager process. */
+    const SWOOLE_SERVER_COMMAND_MANAGER = 32;
+    /** Server::command()/addCommand() process type: a reactor thread. */
+    const SWOOLE_SERVER_COMMAND_REACTOR_THREAD = 4;
+    /** Server::command()/addCommand() process type: an event worker. */
+    const SWOOLE_SERVER_COMMAND_EVENT_WORKER = 8;
+    /** Server::command()/addCommand() process type: an event worker (same as EVENT_WORKER). */
+    const SWOOLE_SERVER_COMMAND_WORKER = 8;
+    /** Server::command()/addCommand() process type: a task worker. */
+    const SWOOLE_SERVER_COMMAND_TASK_WORKER = 16;
+    /** `dispatch_mode`: round-robin over workers. */
+    const SWOOLE_DISPATCH_ROUND = 1;
+    /** `dispatch_mode`: by connection fd modulo worker count (a connection always goes to the same worker). */
+    const SWOOLE_DISPATCH_FDMOD = 2;
+    /** `dispatch_mode`: to an idle worker (preemptive). */
+    const SWOOLE_DISPATCH_IDLE_WORKER = 3;
+    /** `dispatch_mode`: by client IP modulo worker count. */
+    const SWOOLE_DISPATCH_IPMOD = 4;
+    /** `dispatch_mode`: by the uid set with Server::bind() modulo worker count. */
+    const SWOOLE_DISPATCH_UIDMOD = 5;
+    /** `dispatch_mode`: by a user dispatch function (`dispatch_func`). */
+    const SWOOLE_DISPATCH_USERFUNC = 6;
+    /** `dispatch_mode`: stream mode, idle workers accept from a shared Unix socket. */
+    const SWOOLE_DISPATCH_STREAM = 7;
+    /** `dispatch_mode`: to the worker with the fewest connections. */
+    const SWOOLE_DISPATCH_CO_CONN_LB = 8;
+    /** `dispatch_mode`: to the worker with the fewest in-flight requests. */
+    const SWOOLE_DISPATCH_CO_REQ_LB = 9;
+    /** `dispatch_mode`: to the worker with the lowest concurrency. */
+    const SWOOLE_DISPATCH_CONCURRENT_LB = 10;
+    /** Return value of a `dispatch_func`: drop this packet. */
+    const SWOOLE_DISPATCH_RESULT_DISCARD_PACKET = -1;
+    /** Return value of a `dispatch_func`: close the connection. */
+    const SWOOLE_DISPATCH_RESULT_CLOSE_CONNECTION = -2;
+    /** Return value of a `dispatch_func`: fall back to the built-in dispatch mode. */
+    const SWOOLE_DISPATCH_RESULT_USERFUNC_FALLBACK = -3;
+    /** Task flag: the task payload was too big and was passed through a temporary file. */
+    const SWOOLE_TASK_TMPFILE = 1;
+    /** Task flag: the task payload is PHP-serialized. */
+    const SWOOLE_TASK_SERIALIZE = 2;
+    /** Task flag: the task was sent without blocking. */
+    const SWOOLE_TASK_NONBLOCK = 4;
+    /** Task flag: the task has a finish callback (task()'s third argument). */
+    const SWOOLE_TASK_CALLBACK = 8;
+    /** Task flag: the task belongs to a taskWaitMulti() batch. */
+    const SWOOLE_TASK_WAITALL = 16;
+    /** Task flag: the task was sent by taskCo(). */
+    const SWOOLE_TASK_COROUTINE = 32;
+    /** Task flag: peek at the task without consuming it. */
+    const SWOOLE_TASK_PEEK = 64;
+    /** Task flag: the sender expects no reply. */
+    const SWOOLE_TASK_NOREPLY = 128;
+    /** Server::getWorkerStatus() value: the worker is handling an event. */
+    const SWOOLE_WORKER_BUSY = 1;
+    /** Server::getWorkerStatus() value: the worker is idle. */
+    const SWOOLE_WORKER_IDLE = 2;
+    /** Server::getWorkerStatus() value: the worker is exiting (reload_async). */
+    const SWOOLE_WORKER_EXIT = 3;
+    /** connection_info()["websocket_status"]: connected, handshake not started. */
+    const SWOOLE_WEBSOCKET_STATUS_CONNECTION = 1;
+    /** connection_info()["websocket_status"]: handshake in progress. */
+    const SWOOLE_WEBSOCKET_STATUS_HANDSHAKE = 2;
+    /** connection_info()["websocket_status"]: handshake done, frames can be exchanged. */
+    const SWOOLE_WEBSOCKET_STATUS_ACTIVE = 3;
+    /** connection_info()["websocket_status"]: the close handshake has started. */
+    const SWOOLE_WEBSOCKET_STATUS_CLOSING = 4;
+    /** WebSocket opcode 0: continuation of a fragmented message. */
+    const SWOOLE_WEBSOCKET_OPCODE_CONTINUATION = 0;
+    /** WebSocket opcode 1: UTF-8 text message. */
+    const SWOOLE_WEBSOCKET_OPCODE_TEXT = 1;
+    /** WebSocket opcode 2: binary message. */
+    const SWOOLE_WEBSOCKET_OPCODE_BINARY = 2;
+    /** WebSocket opcode 8: close frame. */
+    const SWOOLE_WEBSOCKET_OPCODE_CLOSE = 8;
+    /** WebSocket opcode 9: ping (the peer answers with a pong). */
+    const SWOOLE_WEBSOCKET_OPCODE_PING = 9;
+    /** WebSocket opcode 10: pong (answer to a ping). */
+    const SWOOLE_WEBSOCKET_OPCODE_PONG = 10;
+    /** Frame flag: final fragment of a message (set on every unfragmented frame). */
+    const SWOOLE_WEBSOCKET_FLAG_FIN = 1;
+    /** Frame flag: RSV1 bit (marks a compressed message with permessage-deflate). */
+    const SWOOLE_WEBSOCKET_FLAG_RSV1 = 4;
+    /** Frame flag: RSV2 bit (reserved). */
+    const SWOOLE_WEBSOCKET_FLAG_RSV2 = 8;
+    /** Frame flag: RSV3 bit (reserved). */
+    const SWOOLE_WEBSOCKET_FLAG_RSV3 = 16;
+    /** Frame flag: the payload is masked (set on frames received from clients). */
+    const SWOOLE_WEBSOCKET_FLAG_MASK = 32;
+    /** Frame flag for push()/pack(): compress this message with permessage-deflate. */
+    const SWOOLE_WEBSOCKET_FLAG_COMPRESS = 2;
+    /** WebSocket close code 1000: normal closure. */
+    const SWOOLE_WEBSOCKET_CLOSE_NORMAL = 1000;
+    /** WebSocket close code 1001: endpoint going away (server shutdown, page left). */
+    const SWOOLE_WEBSOCKET_CLOSE_GOING_AWAY = 1001;
+    /** WebSocket close code 1002: protocol error. */
+    const SWOOLE_WEBSOCKET_CLOSE_PROTOCOL_ERROR = 1002;
+    /** WebSocket close code 1003: unsupported data type received. */
+    const SWOOLE_WEBSOCKET_CLOSE_DATA_ERROR = 1003;
+    /** WebSocket close code 1005: no status code was present (never sent on the wire). */
+    const SWOOLE_WEBSOCKET_CLOSE_STATUS_ERROR = 1005;
+    /** WebSocket close code 1006: connection closed without a close frame (never sent on the wire). */
+    const SWOOLE_WEBSOCKET_CLOSE_ABNORMAL = 1006;
+    /** WebSocket close code 1007: invalid payload data, e.g. invalid UTF-8 in a text message. */
+    const SWOOLE_WEBSOCKET_CLOSE_MESSAGE_ERROR = 1007;
+    /** WebSocket close code 1008: policy violation. */
+    const SWOOLE_WEBSOCKET_CLOSE_POLICY_ERROR = 1008;
+    /** WebSocket close code 1009: message too big to process. */
+    const SWOOLE_WEBSOCKET_CLOSE_MESSAGE_TOO_BIG = 1009;
+    /** WebSocket close code 1010: client expected an extension the server did not negotiate. */
+    const SWOOLE_WEBSOCKET_CLOSE_EXTENSION_MISSING = 1010;
+    /** WebSocket close code 1011: unexpected server error. */
+    const SWOOLE_WEBSOCKET_CLOSE_SERVER_ERROR = 1011;
+    /** WebSocket close code 1012: service restarting. */
+    const SWOOLE_WEBSOCKET_CLOSE_CLOSE_SERVICE_RESTART = 1012;
+    /** WebSocket close code 1013: try again later (temporary overload). */
+    const SWOOLE_WEBSOCKET_CLOSE_TRY_AGAIN_LATER = 1013;
+    /** WebSocket close code 1014: bad gateway. */
+    const SWOOLE_WEBSOCKET_CLOSE_BAD_GATEWAY = 1014;
+    /** WebSocket close code 1015: TLS handshake failure (never sent on the wire). */
+    const SWOOLE_WEBSOCKET_CLOSE_TLS = 1015;
+    /** connection_info()["websocket_status"]: connected, handshake not started. */
+    const WEBSOCKET_STATUS_CONNECTION = 1;
+    /** connection_info()["websocket_status"]: handshake in progress. */
+    const WEBSOCKET_STATUS_HANDSHAKE = 2;
+    /** connection_info()["websocket_status"]: established (legacy name of WEBSOCKET_STATUS_ACTIVE). */
+    const WEBSOCKET_STATUS_FRAME = 3;
+    /** connection_info()["websocket_status"]: handshake done, frames can be exchanged. */
+    const WEBSOCKET_STATUS_ACTIVE = 3;
+    /** connection_info()["websocket_status"]: the close handshake has started. */
+    const WEBSOCKET_STATUS_CLOSING = 4;
+    /** connection_info()["websocket_status"]: the handshake was rejected. */
+    const WEBSOCKET_STATUS_HANDSHAKE_FAILED = 5;
+    /** WebSocket opcode 0: continuation of a fragmented message. */
+    const WEBSOCKET_OPCODE_CONTINUATION = 0;
+    /** WebSocket opcode 1: UTF-8 text message. */
+    const WEBSOCKET_OPCODE_TEXT = 1;
+    /** WebSocket opcode 2: binary message. */
+    const WEBSOCKET_OPCODE_BINARY = 2;
+    /** WebSocket opcode 8: close frame. */
+    const WEBSOCKET_OPCODE_CLOSE = 8;
+    /** WebSocket opcode 9: ping (the peer answers with a pong). */
+    const WEBSOCKET_OPCODE_PING = 9;
+    /** WebSocket opcode 10: pong (answer to a ping). */
+    const WEBSOCKET_OPCODE_PONG = 10;
+    /** WebSocket close code 1000: normal closure. */
+    const WEBSOCKET_CLOSE_NORMAL = 1000;
+    /** WebSocket close code 1001: endpoint going away (server shutdown, page left). */
+    const WEBSOCKET_CLOSE_GOING_AWAY = 1001;
+    /** WebSocket close code 1002: protocol error. */
+    const WEBSOCKET_CLOSE_PROTOCOL_ERROR = 1002;
+    /** WebSocket close code 1003: unsupported data type received. */
+    const WEBSOCKET_CLOSE_DATA_ERROR = 1003;
+    /** WebSocket close code 1005: no status code was present (never sent on the wire). */
+    const WEBSOCKET_CLOSE_STATUS_ERROR = 1005;
+    /** WebSocket close code 1006: connection closed without a close frame (never sent on the wire). */
+    const WEBSOCKET_CLOSE_ABNORMAL = 1006;
+    /** WebSocket close code 1007: invalid payload data, e.g. invalid UTF-8 in a text message. */
+    const WEBSOCKET_CLOSE_MESSAGE_ERROR = 1007;
+    /** WebSocket close code 1008: policy violation. */
+    const WEBSOCKET_CLOSE_POLICY_ERROR = 1008;
+    /** WebSocket close code 1009: message too big to process. */
+    const WEBSOCKET_CLOSE_MESSAGE_TOO_BIG = 1009;
+    /** WebSocket close code 1010: client expected an extension the server did not negotiate. */
+    const WEBSOCKET_CLOSE_EXTENSION_MISSING = 1010;
+    /** WebSocket close code 1011: unexpected server error. */
+    const WEBSOCKET_CLOSE_SERVER_ERROR = 1011;
+    /** WebSocket close code 1012: service restarting. */
+    const WEBSOCKET_CLOSE_CLOSE_SERVICE_RESTART = 1012;
+    /** WebSocket close code 1013: try again later (temporary overload). */
+    const WEBSOCKET_CLOSE_TRY_AGAIN_LATER = 1013;
+    /** WebSocket close code 1014: bad gateway. */
+    const WEBSOCKET_CLOSE_BAD_GATEWAY = 1014;
+    /** WebSocket close code 1015: TLS handshake failure (never sent on the wire). */
+    const WEBSOCKET_CLOSE_TLS = 1015;
+
+    /** @return string The Swoole API version implemented (same as SWOOLE_VERSION). */
+    function swoole_version(): string {}
+
+    /** @return int The error code (SWOOLE_ERROR_* or errno) of the last failed Swoole call in this process. */
+    function swoole_last_error(): int {}
+
+    /**
+     * Human-readable message for an error code, e.g. swoole_strerror(1005) is "Session not exist".
+     * With the default type, codes in Swoole's error range get Swoole's message and others the system strerror().
+     * @param int $error_type SWOOLE_STRERROR_SYSTEM (0, default), SWOOLE_STRERROR_GAI, SWOOLE_STRERROR_DNS or SWOOLE_STRERROR_SWOOLE.
+     */
+    function swoole_strerror(int $errno, int $error_type = \SWOOLE_STRERROR_SYSTEM): string {}
+
+    /**
+     * Call $callback every $ms milliseconds with ($timerId, ...$params); alias of \Swoole\Timer::tick().
+     * @return int|false The timer id.
+     */
+    function swoole_timer_tick(int $ms, callable $callback, mixed ...$params): int|false {}
+
+    /**
+     * Call $callback once after $ms milliseconds with (...$params); alias of \Swoole\Timer::after().
+     * @return int|false The timer id.
+     */
+    function swoole_timer_after(int $ms, callable $callback, mixed ...$params): int|false {}
+
+    /** Cancel a timer; alias of \Swoole\Timer::clear(). */
+    function swoole_timer_clear(int $timer_id): bool {}
+
+    /** Cancel every timer of this process; alias of \Swoole\Timer::clearAll(). */
+    function swoole_timer_clear_all(): bool {}
+
+    /** Set the process title shown by ps/top (e.g. in onStart/onWorkerStart). */
+    function swoole_set_process_name(string $process_name): bool {}
+
+    /**
+     * @deprecated Swoole 4 name (removed in Swoole 5); swoole-rs keeps it as an alias. Use \Swoole\Server.
+     */
+    class swoole_server extends \Swoole\Server {}
+
+    /**
+     * @deprecated Swoole 4 name (removed in Swoole 5); swoole-rs keeps it as an alias. Use \Swoole\Http\Server.
+     */
+    class swoole_http_server extends \Swoole\Http\Server {}
+
+    /**
+     * @deprecated Swoole 4 name (removed in Swoole 5); swoole-rs keeps it as an alias. Use \Swoole\WebSocket\Server.
+     */
+    class swoole_websocket_server extends \Swoole\WebSocket\Server {}
+
+    /**
+     * @deprecated Swoole 4 name (removed in Swoole 5); swoole-rs keeps it as an alias. Use \Swoole\WebSocket\Frame.
+     */
+    class swoole_websocket_frame extends \Swoole\WebSocket\Frame {}
+
+    /**
+     * @deprecated Swoole 4 name (removed in Swoole 5); swoole-rs keeps it as an alias. Use \Swoole\Http\Request.
+     */
+    class swoole_http_request extends \Swoole\Http\Request {}
+
+    /**
+     * @deprecated Swoole 4 name (removed in Swoole 5); swoole-rs keeps it as an alias. Use \Swoole\Http\Response.
+     */
+    class swoole_http_response extends \Swoole\Http\Response {}
+}

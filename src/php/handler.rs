@@ -1,0 +1,109 @@
+//! The [`EventHandler`] that turns connection events into calls of the
+//! script's callbacks, with Swoole's arguments.
+
+use std::rc::Rc;
+
+use ext_php_rs::types::Zval;
+
+use super::http;
+use super::state::ServerState;
+use super::zend::{self, zlong};
+use super::frame;
+use crate::protocol::http::Request;
+use crate::protocol::message::Event;
+use crate::runtime::{Connection, EventHandler};
+
+pub struct PhpHandler {
+    st: Rc<ServerState>,
+}
+
+impl PhpHandler {
+    pub fn new(st: Rc<ServerState>) -> Self {
+        PhpHandler { st }
+    }
+
+    fn call(&self, cb: &super::zend::Callback, args: &mut [Zval]) {
+        self.st.invoke(cb, args);
+    }
+}
+
+impl EventHandler for PhpHandler {
+    fn on_connect(&self, conn: &Rc<Connection>) {
+        let cbs = self.st.callbacks();
+        if let Some(cb) = &cbs.connect {
+            self.call(cb, &mut [self.st.this_zval(), zlong(conn.id), zlong(0)]);
+        }
+    }
+
+    fn has_request_handler(&self) -> bool {
+        self.st.callbacks().request.is_some()
+    }
+
+    fn on_request(&self, conn: &Rc<Connection>, req: Request) {
+        let cbs = self.st.callbacks();
+        let Some(cb) = &cbs.request else {
+            conn.finish_response();
+            return;
+        };
+        let (request, response) = http::request_response(&self.st, conn, &req, false);
+        self.call(cb, &mut [request, zend::zcopy(&response)]);
+        http::after_callback(conn, &response);
+    }
+
+    fn has_handshake_handler(&self) -> bool {
+        self.st.callbacks().handshake.is_some()
+    }
+
+    fn on_handshake(&self, conn: &Rc<Connection>, req: Request) {
+        let cbs = self.st.callbacks();
+        let Some(cb) = &cbs.handshake else {
+            conn.finish_response();
+            return;
+        };
+        let (request, response) = http::request_response(&self.st, conn, &req, true);
+        let mut accepted = true;
+        let outcome = cb.call_with(&mut [request, zend::zcopy(&response)], |ret| {
+            if ret.is_false() {
+                accepted = false;
+            }
+        });
+        self.st.after_call(outcome);
+        if !accepted && conn.response_pending() {
+            // `return false` without a response: refuse the upgrade.
+            conn.finish_response();
+        }
+        http::after_callback(conn, &response);
+    }
+
+    fn on_open(&self, conn: &Rc<Connection>, req: Request) {
+        let cbs = self.st.callbacks();
+        if let Some(cb) = &cbs.open {
+            let request = http::request_object(&self.st, conn, &req);
+            self.call(cb, &mut [self.st.this_zval(), request]);
+        }
+    }
+
+    fn on_message(&self, conn: &Rc<Connection>, event: Event) {
+        let cbs = self.st.callbacks();
+        if let Some(cb) = &cbs.message {
+            let f = frame::frame_object(conn.id, &event);
+            self.call(cb, &mut [self.st.this_zval(), f]);
+        }
+    }
+
+    fn on_close(&self, conn: &Rc<Connection>, reactor_id: i32) {
+        http::forget_connection(conn.id);
+        let cbs = self.st.callbacks();
+        // Swoole 4.7+: a connection that never became a WebSocket reports
+        // onDisconnect instead of onClose when that callback is set.
+        if !super::server::is_upgraded(conn) {
+            if let Some(cb) = &cbs.disconnect {
+                self.call(cb, &mut [self.st.this_zval(), zlong(conn.id)]);
+                return;
+            }
+        }
+        if let Some(cb) = &cbs.close {
+            self.call(cb, &mut [self.st.this_zval(), zlong(conn.id), zlong(i64::from(reactor_id))]);
+        }
+    }
+}

@@ -1,0 +1,712 @@
+//! `Swoole\Http\Request` and `Swoole\Http\Response`.
+//!
+//! Both are plain objects with Swoole's declared properties. What PHP does
+//! not show (a request's raw body, a response's status and progress) lives
+//! in per-connection tables here: HTTP/1.1 has at most one response in
+//! flight per connection, so the fd is the key.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use ext_php_rs::ffi::{php_default_treat_data, php_register_variable_safe, _estrdup, zend_object};
+use ext_php_rs::flags::DataType;
+use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::zend::ExecuteData;
+
+use super::args::Args;
+use super::classes::{method, p, pd, Class, ClassSlot, Default, PUBLIC};
+use super::state::{self, ServerState};
+use super::zend::{self, zarray, zdouble, zlong, zstr};
+use crate::protocol::{date::http_date, http::Request, multipart, response};
+use crate::runtime::connection::{unix_time, ws_status};
+use crate::runtime::{self, Connection};
+
+pub static REQUEST: ClassSlot = ClassSlot::new();
+pub static RESPONSE: ClassSlot = ClassSlot::new();
+
+/// What a response has done so far.
+struct ResponseState {
+    status: u16,
+    reason: Option<String>,
+    /// Headers went out with `Transfer-Encoding: chunked` (write() was used).
+    chunked: bool,
+    ended: bool,
+    handshake: bool,
+    keep_alive: bool,
+    head_request: bool,
+    tmp_files: Vec<String>,
+}
+
+thread_local! {
+    static RESPONSES: RefCell<HashMap<i64, ResponseState>> = RefCell::new(HashMap::new());
+    static BODIES: RefCell<HashMap<i64, Bytes>> = RefCell::new(HashMap::new());
+}
+
+pub fn register() {
+    let mut c = Class::new("Swoole\\Http\\Request");
+    c.props = vec![
+        ("fd", Default::Long(0), PUBLIC),
+        ("streamId", Default::Long(0), PUBLIC),
+        ("header", Default::Null, PUBLIC),
+        ("server", Default::Null, PUBLIC),
+        ("cookie", Default::Null, PUBLIC),
+        ("get", Default::Null, PUBLIC),
+        ("files", Default::Null, PUBLIC),
+        ("post", Default::Null, PUBLIC),
+        ("tmpfiles", Default::Null, PUBLIC),
+    ];
+    c.methods = vec![
+        method("getContent", req_raw_content, vec![]),
+        method("rawContent", req_raw_content, vec![]),
+        method("getData", req_raw_content, vec![]),
+        method("isCompleted", req_is_completed, vec![]),
+        method("getMethod", req_get_method, vec![]),
+    ];
+    REQUEST.set(c.register());
+
+    let cookie_params = || {
+        vec![
+            p("name_or_object", DataType::Mixed),
+            pd("value", DataType::String, "''"),
+            pd("expires", DataType::Long, "0"),
+            pd("path", DataType::String, "'/'"),
+            pd("domain", DataType::String, "''"),
+            pd("secure", DataType::Bool, "false"),
+            pd("httponly", DataType::Bool, "false"),
+            pd("samesite", DataType::String, "''"),
+            pd("priority", DataType::String, "''"),
+            pd("partitioned", DataType::Bool, "false"),
+        ]
+    };
+    let mut c = Class::new("Swoole\\Http\\Response");
+    c.props = vec![
+        ("fd", Default::Long(0), PUBLIC),
+        ("socket", Default::Null, PUBLIC),
+        ("header", Default::Null, PUBLIC),
+        ("cookie", Default::Null, PUBLIC),
+        ("trailer", Default::Null, PUBLIC),
+    ];
+    c.methods = vec![
+        method("initHeader", resp_init_header, vec![]),
+        method("isWritable", resp_is_writable, vec![]),
+        method("cookie", resp_cookie, cookie_params()),
+        method("setCookie", resp_cookie, cookie_params()),
+        method("rawcookie", resp_rawcookie, cookie_params()),
+        method("setRawCookie", resp_rawcookie, cookie_params()),
+        method("status", resp_status, vec![p("http_code", DataType::Long), pd("reason", DataType::String, "''")]),
+        method("setStatusCode", resp_status, vec![p("http_code", DataType::Long), pd("reason", DataType::String, "''")]),
+        method("header", resp_header, vec![p("key", DataType::String), p("value", DataType::Mixed), pd("format", DataType::Bool, "true")]),
+        method("setHeader", resp_header, vec![p("key", DataType::String), p("value", DataType::Mixed), pd("format", DataType::Bool, "true")]),
+        method("trailer", resp_unsupported, vec![p("key", DataType::String), p("value", DataType::String)]),
+        method("ping", resp_unsupported, vec![pd("data", DataType::String, "''")]),
+        method("goaway", resp_unsupported, vec![pd("error_code", DataType::Long, "SWOOLE_HTTP2_ERROR_NO_ERROR"), pd("debug_data", DataType::String, "''")]),
+        method("write", resp_write, vec![p("content", DataType::String)]),
+        method("end", resp_end, vec![pd("content", DataType::String, "null")]),
+        method("sendfile", resp_sendfile, vec![p("filename", DataType::String), pd("offset", DataType::Long, "0"), pd("length", DataType::Long, "0")]),
+        method("redirect", resp_redirect, vec![p("location", DataType::String), pd("http_code", DataType::Long, "302")]),
+        method("detach", resp_unsupported, vec![]),
+        method("upgrade", resp_unsupported, vec![]),
+        method("push", resp_unsupported, vec![p("data", DataType::Mixed), pd("opcode", DataType::Long, "SWOOLE_WEBSOCKET_OPCODE_TEXT"), pd("flags", DataType::Long, "SWOOLE_WEBSOCKET_FLAG_FIN")]),
+        method("recv", resp_unsupported, vec![pd("timeout", DataType::Double, "0")]),
+        method("close", resp_close, vec![]),
+        method("disconnect", resp_unsupported, vec![pd("code", DataType::Long, "SWOOLE_WEBSOCKET_CLOSE_NORMAL"), pd("reason", DataType::String, "''")]),
+    ];
+    RESPONSE.set(c.register());
+}
+
+/// Drops what was kept for a connection that closed.
+pub fn forget_connection(fd: i64) {
+    BODIES.with(|b| b.borrow_mut().remove(&fd));
+    let st = RESPONSES.with(|r| r.borrow_mut().remove(&fd));
+    if let Some(st) = st {
+        remove_tmp_files(&st.tmp_files);
+    }
+}
+
+fn remove_tmp_files(files: &[String]) {
+    for f in files {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+/// `$request` for onOpen/onRequest/onHandshake.
+pub fn request_object(st: &ServerState, conn: &Connection, req: &Request) -> Zval {
+    request_object_with_files(st, conn, req).0
+}
+
+fn request_object_with_files(st: &ServerState, conn: &Connection, req: &Request) -> (Zval, Vec<String>) {
+    let z = zend::new_object(REQUEST.get());
+    let mut tmp_files = Vec::new();
+    let Some(o) = zend::obj_ptr(&z) else {
+        return (z, tmp_files);
+    };
+    zend::set_prop(o, "fd", zlong(conn.id));
+
+    // header: lower-cased names in request order, duplicates as arrays,
+    // Cookie moved to ->cookie.
+    let mut headers = ZendHashTable::new();
+    let mut cookies: Vec<&[u8]> = Vec::new();
+    for (name, value) in &req.headers {
+        if name == "cookie" {
+            cookies.push(value);
+            continue;
+        }
+        let v = zstr(value);
+        match headers.get_mut(name.as_str()) {
+            Some(existing) if existing.is_array() => {
+                if let Some(a) = existing.array_mut() {
+                    let _ = a.push(v);
+                }
+            }
+            Some(existing) => {
+                let mut a = ZendHashTable::new();
+                let _ = a.push(zend::zcopy(existing));
+                let _ = a.push(v);
+                *existing = zarray(a);
+            }
+            None => zend::ht_set(&mut headers, name, v),
+        }
+    }
+    zend::set_prop(o, "header", zarray(headers));
+
+    let now = unix_time();
+    let mut server = ZendHashTable::new();
+    if let Some(q) = &req.query {
+        let _ = server.insert("query_string", zstr(q));
+    }
+    let _ = server.insert("request_method", zstr(&req.method));
+    let _ = server.insert("request_uri", zstr(&req.path));
+    let _ = server.insert("path_info", zstr(&req.path));
+    let _ = server.insert("request_time", zlong(now as i64));
+    let _ = server.insert("request_time_float", zdouble(now));
+    let _ = server.insert(
+        "server_protocol",
+        zstr(if req.minor_version == 0 { "HTTP/1.0" } else { "HTTP/1.1" }),
+    );
+    let _ = server.insert("server_port", zlong(i64::from(conn.local.port())));
+    let _ = server.insert("remote_port", zlong(i64::from(conn.peer.port())));
+    let _ = server.insert("server_addr", zstr(conn.local.ip().to_string()));
+    let _ = server.insert("remote_addr", zstr(conn.peer.ip().to_string()));
+    let _ = server.insert("master_time", zlong(now as i64));
+    zend::set_prop(o, "server", zarray(server));
+
+    let settings = st.settings.borrow();
+    if !cookies.is_empty() && settings.http_parse_cookie {
+        let mut c = ZendHashTable::new();
+        for (k, v) in crate::protocol::http::parse_cookies(&cookies) {
+            zend::ht_set(&mut c, &k, zstr(v));
+        }
+        zend::set_prop(o, "cookie", zarray(c));
+    }
+    if let Some(q) = &req.query {
+        zend::set_prop(o, "get", parse_query(q.as_bytes()));
+    }
+    if !req.body.is_empty() && settings.http_parse_post {
+        let ctype = req
+            .header("content-type")
+            .map(|v| String::from_utf8_lossy(v).to_ascii_lowercase())
+            .unwrap_or_default();
+        if ctype.starts_with("application/x-www-form-urlencoded") {
+            zend::set_prop(o, "post", parse_query(&req.body));
+        } else if ctype.starts_with("multipart/form-data") {
+            if let Some(boundary) = req.header("content-type").and_then(multipart::boundary) {
+                if let Ok(parts) = multipart::parse(&req.body, &boundary) {
+                    let (post, files, tmp) = multipart_arrays(&parts, &settings.upload_tmp_dir);
+                    if let Some(post) = post {
+                        zend::set_prop(o, "post", post);
+                    }
+                    if let Some(files) = files {
+                        zend::set_prop(o, "files", files);
+                        let mut t = ZendHashTable::new();
+                        for f in &tmp {
+                            let _ = t.push(zstr(f));
+                        }
+                        zend::set_prop(o, "tmpfiles", zarray(t));
+                    }
+                    tmp_files = tmp;
+                }
+            }
+        }
+    }
+    drop(settings);
+    BODIES.with(|b| b.borrow_mut().insert(conn.id, req.body.clone()));
+    (z, tmp_files)
+}
+
+/// PHP's own query-string parser (`parse_str` semantics: arrays, `+`,
+/// max_input_vars), fed through the SAPI's treat_data.
+fn parse_query(q: &[u8]) -> Zval {
+    let mut arr = zarray(ZendHashTable::new());
+    let c = CString::new(q.iter().copied().filter(|b| *b != 0).collect::<Vec<u8>>()).unwrap_or_default();
+    // SAFETY: treat_data(PARSE_STRING) takes ownership of an emalloc'd copy
+    // and fills the array zval.
+    unsafe {
+        let dup = _estrdup(c.as_ptr());
+        php_default_treat_data(3, dup, &mut arr);
+    }
+    arr
+}
+
+fn register_variable(name: &str, value: &[u8], arr: &mut Zval) {
+    let n = CString::new(name.replace('\0', "")).unwrap_or_default();
+    // SAFETY: registers `name=value` into arr with PHP's variable-name
+    // rules (a[b][] etc.); both strings are copied.
+    unsafe { php_register_variable_safe(n.as_ptr(), value.as_ptr().cast(), value.len(), arr) };
+}
+
+type MultipartArrays = (Option<Zval>, Option<Zval>, Vec<String>);
+
+fn multipart_arrays(parts: &[multipart::Part], tmp_dir: &str) -> MultipartArrays {
+    let mut post = zarray(ZendHashTable::new());
+    let mut files = ZendHashTable::new();
+    let mut tmp = Vec::new();
+    let mut has_post = false;
+    for part in parts {
+        match &part.filename {
+            None => {
+                register_variable(&part.name, &part.data, &mut post);
+                has_post = true;
+            }
+            Some(filename) => {
+                let path = write_tmp_file(tmp_dir, &part.data);
+                let mut f = ZendHashTable::new();
+                let _ = f.insert("name", zstr(filename));
+                let _ = f.insert("type", zstr(part.content_type.as_deref().unwrap_or("")));
+                let _ = f.insert("tmp_name", zstr(path.as_deref().unwrap_or("")));
+                let _ = f.insert("error", zlong(if path.is_some() { 0 } else { 7 }));
+                let _ = f.insert("size", zlong(part.data.len() as i64));
+                zend::ht_set(&mut files, &part.name, zarray(f));
+                if let Some(p) = path {
+                    tmp.push(p);
+                }
+            }
+        }
+    }
+    let files = (!files.is_empty()).then(|| zarray(files));
+    (has_post.then_some(post), files, tmp)
+}
+
+fn write_tmp_file(dir: &str, data: &[u8]) -> Option<String> {
+    use std::io::Write;
+    for _ in 0..16 {
+        let suffix: u64 = rand_u64();
+        let path = format!("{}/swoole.upfile.{:06x}", dir.trim_end_matches('/'), suffix & 0xff_ffff);
+        let f = std::fs::OpenOptions::new().write(true).create_new(true).open(&path);
+        if let Ok(mut f) = f {
+            return f.write_all(data).ok().map(|_| path);
+        }
+    }
+    None
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(unix_time().to_bits() as u128);
+    h.finish()
+}
+
+/// `$request` and `$response` for onRequest / onHandshake.
+pub fn request_response(st: &ServerState, conn: &Connection, req: &Request, handshake: bool) -> (Zval, Zval) {
+    let (request, tmp_files) = request_object_with_files(st, conn, req);
+    let response = zend::new_object(RESPONSE.get());
+    if let Some(o) = zend::obj_ptr(&response) {
+        zend::set_prop(o, "fd", zlong(conn.id));
+    }
+    let state = ResponseState {
+        status: 200,
+        reason: None,
+        chunked: false,
+        ended: false,
+        handshake,
+        keep_alive: conn.keep_alive(),
+        head_request: req.method.eq_ignore_ascii_case("HEAD"),
+        tmp_files,
+    };
+    RESPONSES.with(|r| r.borrow_mut().insert(conn.id, state));
+    (request, response)
+}
+
+/// After the callback returned: a response nobody can end any more (the
+/// callback kept no reference to it) is ended as Swoole does when it
+/// destroys an unfinished response: status 500 if none was set.
+pub fn after_callback(conn: &Rc<Connection>, response: &Zval) {
+    let Some(o) = zend::obj_ptr(response) else { return };
+    // SAFETY: o is alive: `response` holds a reference.
+    let refcount = unsafe { (*o).gc.refcount };
+    if refcount > 1 || !conn.response_pending() {
+        return;
+    }
+    let fd = conn.id;
+    let unset = RESPONSES.with(|r| r.borrow().get(&fd).is_some_and(|s| !s.ended && !s.chunked && s.status == 200));
+    if unset {
+        RESPONSES.with(|r| {
+            if let Some(s) = r.borrow_mut().get_mut(&fd) {
+                s.status = 500;
+            }
+        });
+    }
+    finish(o, conn, None);
+}
+
+fn fd_of(o: *mut zend_object) -> i64 {
+    zend::get_prop(o, "fd").and_then(|z| z.long()).unwrap_or(0)
+}
+
+/// The response's connection if the response can still be written.
+fn writable(o: *mut zend_object) -> Option<(Rc<runtime::Server>, Rc<Connection>, i64)> {
+    let fd = fd_of(o);
+    let rt = state::current().and_then(|s| s.runtime())?;
+    let conn = rt.table.get(fd).filter(|c| !c.is_closing())?;
+    let live = RESPONSES.with(|r| r.borrow().get(&fd).is_some_and(|s| !s.ended));
+    live.then_some((rt, conn, fd))
+}
+
+fn unavailable(rv: &mut Zval) {
+    zend::warning_docref("http response is unavailable (maybe it has been ended or detached)");
+    rv.set_bool(false);
+}
+
+/// Header name as Swoole formats it: "content-type" -> "Content-Type".
+fn format_header_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for ch in name.chars() {
+        if upper {
+            out.extend(ch.to_uppercase());
+        } else {
+            out.extend(ch.to_lowercase());
+        }
+        upper = ch == '-';
+    }
+    out
+}
+
+/// The user's headers from `$response->header`, in the order set.
+fn user_headers(o: *mut zend_object) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(h) = zend::get_prop(o, "header").and_then(|z| z.array()) {
+        for (k, v) in h.iter() {
+            let name = k.to_string();
+            if let Some(a) = v.array() {
+                for item in a.values() {
+                    out.push((name.clone(), item.coerce_to_string().unwrap_or_default()));
+                }
+            } else {
+                out.push((name, v.coerce_to_string().unwrap_or_default()));
+            }
+        }
+    }
+    out
+}
+
+fn user_cookies(o: *mut zend_object) -> Vec<String> {
+    zend::get_prop(o, "cookie")
+        .and_then(|z| z.array())
+        .map(|a| a.values().filter_map(|v| v.coerce_to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// Writes the head (once). `body_len` None means chunked.
+fn write_head(o: *mut zend_object, conn: &Connection, fd: i64, body_len: Option<usize>) -> bool {
+    let (status, reason, keep_alive, handshake) = RESPONSES.with(|r| {
+        r.borrow()
+            .get(&fd)
+            .map(|s| (s.status, s.reason.clone(), s.keep_alive, s.handshake))
+            .unwrap_or((200, None, true, false))
+    });
+    let headers = user_headers(o);
+    let cookies = user_cookies(o);
+    let head = response::ResponseHead {
+        status,
+        reason: reason.as_deref(),
+        headers: &headers,
+        cookies: &cookies,
+        keep_alive: keep_alive && !(handshake && status != 101),
+        body_len: if handshake && status == 101 { Some(0) } else { body_len },
+        date: &http_date(unix_time() as u64),
+    };
+    let mut out = Vec::with_capacity(256);
+    head.encode(&mut out);
+    conn.send(Bytes::from(out)).is_ok()
+}
+
+/// Ends the response: head (if not yet sent), body, last chunk; lets the
+/// connection go on to its next request, or upgrades it after a 101.
+fn finish(o: *mut zend_object, conn: &Rc<Connection>, body: Option<&[u8]>) -> bool {
+    let fd = conn.id;
+    let Some((chunked, head_request, status, handshake)) = RESPONSES.with(|r| {
+        r.borrow_mut().get_mut(&fd).map(|s| {
+            s.ended = true;
+            (s.chunked, s.head_request, s.status, s.handshake)
+        })
+    }) else {
+        return false;
+    };
+    let body = body.unwrap_or(b"");
+    let ok = if chunked {
+        let mut out = Vec::with_capacity(body.len() + 16);
+        if !body.is_empty() {
+            response::encode_chunk(body, &mut out);
+        }
+        out.extend_from_slice(response::LAST_CHUNK);
+        conn.send(Bytes::from(out)).is_ok()
+    } else {
+        let mut ok = write_head(o, conn, fd, Some(body.len()));
+        if ok && !body.is_empty() && !head_request {
+            ok = conn.send(Bytes::copy_from_slice(body)).is_ok();
+        }
+        ok
+    };
+    let tmp = RESPONSES.with(|r| r.borrow_mut().remove(&fd).map(|s| s.tmp_files).unwrap_or_default());
+    remove_tmp_files(&tmp);
+    if handshake && status == 101 {
+        conn.set_ws_status(ws_status::ACTIVE);
+    }
+    conn.finish_response();
+    ok
+}
+
+fn this(ex: &mut ExecuteData) -> Option<*mut zend_object> {
+    ex.get_self().map(|o| o as *mut zend_object)
+}
+
+extern "C" fn resp_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
+    let name = super::args::function_name(ex);
+    zend::error(zend::E_WARNING, &format!("{name}(): not supported by swoole-rs yet"));
+    rv.set_bool(false);
+}
+
+extern "C" fn resp_init_header(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(o) = this(ex) else { return };
+    zend::set_prop(o, "header", zarray(ZendHashTable::new()));
+    rv.set_bool(true);
+}
+
+extern "C" fn resp_is_writable(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(o) = this(ex) else { return };
+    rv.set_bool(writable(o).is_some());
+}
+
+extern "C" fn resp_status(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else { return };
+    let Some(code) = args.long(0, "http_code") else { return };
+    let Some(reason) = args.string(1, "reason").or(Some(String::new())) else { return };
+    let Some(o) = this(ex) else { return };
+    let Some((_, _, fd)) = writable(o) else { return unavailable(rv) };
+    RESPONSES.with(|r| {
+        if let Some(s) = r.borrow_mut().get_mut(&fd) {
+            s.status = code.clamp(100, 999) as u16;
+            s.reason = (!reason.is_empty()).then_some(reason);
+        }
+    });
+    rv.set_bool(true);
+}
+
+extern "C" fn resp_header(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 3) else { return };
+    let Some(key) = args.string(0, "key") else { return };
+    let Some(value) = args.get(1).map(zend::zcopy) else { return };
+    let Some(format) = args.bool_or(2, "format", true) else { return };
+    let Some(o) = this(ex) else { return };
+    if writable(o).is_none() {
+        return unavailable(rv);
+    }
+    if key.is_empty() {
+        zend::warning_docref("$key is empty");
+        rv.set_bool(false);
+        return;
+    }
+    let key = if format { format_header_name(&key) } else { key };
+    let mut h = match zend::get_prop(o, "header").and_then(|z| z.array()) {
+        Some(a) => a.to_owned(),
+        None => ZendHashTable::new(),
+    };
+    if value.is_null() {
+        h.remove(key.as_str());
+    } else {
+        zend::ht_set(&mut h, &key, value);
+    }
+    zend::set_prop(o, "header", zarray(h));
+    rv.set_bool(true);
+}
+
+fn cookie_impl(ex: &mut ExecuteData, rv: &mut Zval, url_encode: bool) {
+    let Some(args) = Args::parse(ex, 1, 10) else { return };
+    let Some(name) = args.string(0, "name") else { return };
+    let Some(value) = args.bytes_or(1, "value", b"") else { return };
+    let Some(expires) = args.long_or(2, "expires", 0) else { return };
+    let Some(path) = args.bytes_or(3, "path", b"/") else { return };
+    let Some(domain) = args.bytes_or(4, "domain", b"") else { return };
+    let Some(secure) = args.bool_or(5, "secure", false) else { return };
+    let Some(httponly) = args.bool_or(6, "httponly", false) else { return };
+    let Some(samesite) = args.bytes_or(7, "samesite", b"") else { return };
+    let Some(priority) = args.bytes_or(8, "priority", b"") else { return };
+    let Some(partitioned) = args.bool_or(9, "partitioned", false) else { return };
+    let Some(o) = this(ex) else { return };
+    if writable(o).is_none() {
+        return unavailable(rv);
+    }
+    let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let line = response::cookie_header_value(
+        &name,
+        &s(&value),
+        expires,
+        &s(&path),
+        &s(&domain),
+        secure,
+        httponly,
+        &s(&samesite),
+        &s(&priority),
+        partitioned,
+        url_encode,
+    );
+    let line = match line {
+        Ok(l) => l,
+        Err(e) => {
+            zend::warning_docref(&e.to_string());
+            rv.set_bool(false);
+            return;
+        }
+    };
+    let mut c = match zend::get_prop(o, "cookie").and_then(|z| z.array()) {
+        Some(a) => a.to_owned(),
+        None => ZendHashTable::new(),
+    };
+    zend::ht_set(&mut c, &name, zstr(line));
+    zend::set_prop(o, "cookie", zarray(c));
+    rv.set_bool(true);
+}
+
+extern "C" fn resp_cookie(ex: &mut ExecuteData, rv: &mut Zval) {
+    cookie_impl(ex, rv, true);
+}
+
+extern "C" fn resp_rawcookie(ex: &mut ExecuteData, rv: &mut Zval) {
+    cookie_impl(ex, rv, false);
+}
+
+extern "C" fn resp_write(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(data) = args.bytes(0, "content") else { return };
+    let Some(o) = this(ex) else { return };
+    let Some((_, conn, fd)) = writable(o) else { return unavailable(rv) };
+    let started = RESPONSES.with(|r| r.borrow().get(&fd).is_some_and(|s| s.chunked));
+    if !started {
+        if !write_head(o, &conn, fd, None) {
+            rv.set_bool(false);
+            return;
+        }
+        RESPONSES.with(|r| {
+            if let Some(s) = r.borrow_mut().get_mut(&fd) {
+                s.chunked = true;
+            }
+        });
+    }
+    if data.is_empty() {
+        // An empty chunk would end the body early.
+        rv.set_bool(true);
+        return;
+    }
+    let mut out = Vec::with_capacity(data.len() + 16);
+    response::encode_chunk(&data, &mut out);
+    rv.set_bool(conn.send(Bytes::from(out)).is_ok());
+}
+
+extern "C" fn resp_end(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 1) else { return };
+    let body = match args.get(0) {
+        Some(z) if !z.is_null() => match args.bytes(0, "content") {
+            Some(b) => Some(b),
+            None => return,
+        },
+        _ => None,
+    };
+    let Some(o) = this(ex) else { return };
+    let Some((_, conn, _)) = writable(o) else { return unavailable(rv) };
+    rv.set_bool(finish(o, &conn, body.as_deref()));
+}
+
+extern "C" fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 3) else { return };
+    let Some(path) = args.string(0, "filename") else { return };
+    let Some(offset) = args.long_or(1, "offset", 0) else { return };
+    let Some(length) = args.long_or(2, "length", 0) else { return };
+    let Some(o) = this(ex) else { return };
+    let Some((_, conn, _)) = writable(o) else { return unavailable(rv) };
+    match std::fs::read(&path) {
+        Ok(content) => {
+            let start = (offset.max(0) as usize).min(content.len());
+            let end = if length > 0 { (start + length as usize).min(content.len()) } else { content.len() };
+            rv.set_bool(finish(o, &conn, Some(&content[start..end])));
+        }
+        Err(_) => {
+            zend::warning_docref(&format!("file[{path}] readable check failed"));
+            rv.set_bool(false);
+        }
+    }
+}
+
+extern "C" fn resp_redirect(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else { return };
+    let Some(location) = args.bytes(0, "location") else { return };
+    let Some(code) = args.long_or(1, "http_code", 302) else { return };
+    let Some(o) = this(ex) else { return };
+    let Some((_, conn, fd)) = writable(o) else { return unavailable(rv) };
+    RESPONSES.with(|r| {
+        if let Some(s) = r.borrow_mut().get_mut(&fd) {
+            s.status = code.clamp(100, 999) as u16;
+        }
+    });
+    let mut h = match zend::get_prop(o, "header").and_then(|z| z.array()) {
+        Some(a) => a.to_owned(),
+        None => ZendHashTable::new(),
+    };
+    zend::ht_set(&mut h, "Location", zstr(location));
+    zend::set_prop(o, "header", zarray(h));
+    rv.set_bool(finish(o, &conn, None));
+}
+
+extern "C" fn resp_close(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(o) = this(ex) else { return };
+    let fd = fd_of(o);
+    let Some(rt) = state::current().and_then(|s| s.runtime()) else {
+        rv.set_bool(false);
+        return;
+    };
+    match rt.table.get(fd).filter(|c| !c.is_closing()) {
+        Some(conn) => rv.set_bool(rt.close_connection(&conn, None, -1)),
+        None => rv.set_bool(false),
+    }
+}
+
+fn req_this_fd(ex: &mut ExecuteData) -> i64 {
+    this(ex).map(fd_of).unwrap_or(0)
+}
+
+extern "C" fn req_raw_content(ex: &mut ExecuteData, rv: &mut Zval) {
+    let fd = req_this_fd(ex);
+    match BODIES.with(|b| b.borrow().get(&fd).cloned()) {
+        Some(body) => *rv = zstr(&body),
+        None => rv.set_bool(false),
+    }
+}
+
+extern "C" fn req_is_completed(_ex: &mut ExecuteData, rv: &mut Zval) {
+    rv.set_bool(true);
+}
+
+extern "C" fn req_get_method(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(o) = this(ex) else { return };
+    let method = zend::get_prop(o, "server")
+        .and_then(|z| z.array())
+        .and_then(|a| a.get("request_method"))
+        .map(zend::zcopy);
+    match method {
+        Some(m) => *rv = m,
+        None => rv.set_bool(false),
+    }
+}

@@ -1,0 +1,198 @@
+//! The PHP surface: ext-php-rs module, classes, functions and constants.
+//! Thin: converts PHP values to the layers below and back.
+
+mod args;
+mod classes;
+mod constants;
+mod errors;
+mod frame;
+mod handler;
+mod http;
+mod server;
+mod state;
+mod timer;
+mod zend;
+
+use std::ffi::CString;
+
+use ext_php_rs::builders::{FunctionBuilder, ModuleBuilder};
+use ext_php_rs::args::Arg;
+use ext_php_rs::ffi;
+use ext_php_rs::flags::DataType;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::Zval;
+use ext_php_rs::zend::{ExecuteData, ModuleEntry};
+
+use args::Args;
+
+/// MINIT: classes, aliases and constants.
+extern "C" fn startup(_ty: i32, module_number: i32) -> i32 {
+    // SAFETY: MINIT; the engine's interface/base classes exist.
+    let (iterator, countable, arrayaccess, exception) = unsafe {
+        (
+            ffi::zend_ce_iterator,
+            ffi::zend_ce_countable,
+            ffi::zend_ce_arrayaccess,
+            ffi::zend_ce_exception,
+        )
+    };
+    frame::register();
+    server::register(iterator, countable, arrayaccess, exception);
+    http::register();
+    timer::register();
+
+    // The Swoole 4 names that old scripts and tutorials use.
+    classes::alias("swoole_server", server::SERVER.get());
+    classes::alias("swoole_http_server", server::HTTP_SERVER.get());
+    classes::alias("swoole_websocket_server", server::WEBSOCKET_SERVER.get());
+    classes::alias("swoole_websocket_frame", frame::FRAME.get());
+    classes::alias("swoole_websocket_closeframe", frame::CLOSE_FRAME.get());
+    classes::alias("swoole_http_request", http::REQUEST.get());
+    classes::alias("swoole_http_response", http::RESPONSE.get());
+    classes::alias("swoole_timer", timer::TIMER.get());
+    classes::alias("swoole_event", timer::EVENT.get());
+    classes::alias("swoole_exception", server::EXCEPTION.get());
+
+    let flags = (ffi::CONST_CS | ffi::CONST_PERSISTENT) as i32;
+    for (name, value) in constants::CONSTANTS {
+        let n = CString::new(*name).unwrap_or_default();
+        // SAFETY: MINIT, persistent constants with NUL-terminated names.
+        unsafe {
+            match value {
+                constants::Value::Long(v) => ffi::zend_register_long_constant(n.as_ptr(), name.len(), *v, flags, module_number),
+                constants::Value::Double(v) => ffi::zend_register_double_constant(n.as_ptr(), name.len(), *v, flags, module_number),
+                constants::Value::Bool(v) => ffi::zend_register_bool_constant(n.as_ptr(), name.len(), *v, flags, module_number),
+                constants::Value::Str(v) => {
+                    let s = CString::new(*v).unwrap_or_default();
+                    ffi::zend_register_string_constant(n.as_ptr(), name.len(), s.as_ptr(), flags, module_number)
+                }
+            }
+        }
+    }
+    0
+}
+
+/// RSHUTDOWN: let go of the server object while PHP can still free it.
+extern "C" fn request_shutdown(_ty: i32, _module_number: i32) -> i32 {
+    state::set_current(None);
+    crate::worker::timers::timers().clear_all();
+    0
+}
+
+extern "C" fn info(_module: *mut ModuleEntry) {
+    let row = |k: &str, v: &str| {
+        let k = CString::new(k).unwrap_or_default();
+        let v = CString::new(v).unwrap_or_default();
+        // SAFETY: phpinfo() table output with NUL-terminated strings.
+        unsafe { ffi::php_info_print_table_row(2, k.as_ptr(), v.as_ptr()) };
+    };
+    // SAFETY: phpinfo() table framing.
+    unsafe { ffi::php_info_print_table_start() };
+    row("swoole-rs", "enabled (a Rust implementation of Swoole's WebSocket server API)");
+    row("Version", crate::SWOOLE_RS_VERSION);
+    row("Swoole API level", crate::SWOOLE_API_VERSION);
+    row("Server modes", "SWOOLE_BASE, one worker");
+    row("compression", "zlib (permessage-deflate negotiation: not yet)");
+    row("TLS", "not yet");
+    // SAFETY: phpinfo() table framing.
+    unsafe { ffi::php_info_print_table_end() };
+}
+
+extern "C" fn fn_swoole_version(_ex: &mut ExecuteData, rv: &mut Zval) {
+    let _ = rv.set_string(crate::SWOOLE_API_VERSION, false);
+}
+
+extern "C" fn fn_swoole_last_error(_ex: &mut ExecuteData, rv: &mut Zval) {
+    rv.set_long(errors::last_error());
+}
+
+extern "C" fn fn_swoole_strerror(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else { return };
+    let Some(code) = args.long(0, "errno") else { return };
+    let _ = rv.set_string(&errors::strerror(code), false);
+}
+
+extern "C" fn fn_swoole_errno(_ex: &mut ExecuteData, rv: &mut Zval) {
+    rv.set_long(i64::from(std::io::Error::last_os_error().raw_os_error().unwrap_or(0)));
+}
+
+extern "C" fn fn_swoole_clear_error(_ex: &mut ExecuteData, rv: &mut Zval) {
+    errors::set_last_error(0);
+    rv.set_null();
+}
+
+extern "C" fn fn_timer_tick(ex: &mut ExecuteData, rv: &mut Zval) {
+    timer::add_impl(ex, rv, true);
+}
+
+extern "C" fn fn_timer_after(ex: &mut ExecuteData, rv: &mut Zval) {
+    timer::add_impl(ex, rv, false);
+}
+
+extern "C" fn fn_timer_clear(ex: &mut ExecuteData, rv: &mut Zval) {
+    timer::clear_impl(ex, rv);
+}
+
+extern "C" fn fn_timer_clear_all(_ex: &mut ExecuteData, rv: &mut Zval) {
+    crate::worker::timers::timers().clear_all();
+    rv.set_bool(true);
+}
+
+extern "C" fn fn_timer_exists(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(id) = args.long(0, "timer_id") else { return };
+    rv.set_bool(crate::worker::timers::timers().exists(id));
+}
+
+extern "C" fn fn_event_defer(ex: &mut ExecuteData, rv: &mut Zval) {
+    timer::defer_impl(ex, rv, 0);
+}
+
+extern "C" fn fn_set_process_name(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(name) = args.string(0, "process_name") else { return };
+    let c = CString::new(name).unwrap_or_default();
+    // SAFETY: prctl(PR_SET_NAME) copies at most 16 bytes of the string.
+    unsafe { libc::prctl(libc::PR_SET_NAME, c.as_ptr() as libc::c_ulong, 0, 0, 0) };
+    rv.set_bool(true);
+}
+
+fn function(name: &'static str, handler: classes::Handler, params: Vec<classes::Param>) -> FunctionBuilder<'static> {
+    let required = params.iter().take_while(|p| p.default.is_none() && !p.variadic).count();
+    let mut fb = FunctionBuilder::new(name, handler);
+    for prm in params {
+        let mut a = Arg::new(prm.name, prm.ty);
+        if let Some(d) = prm.default {
+            a = a.default(d);
+        }
+        if prm.variadic {
+            a = a.is_variadic();
+        }
+        fb = fb.arg(a);
+    }
+    fb.required_args(required)
+}
+
+#[php_module]
+pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
+    use classes::{p, pd, variadic};
+    let timer_params = || vec![p("ms", DataType::Long), p("callback", DataType::Callable), variadic("params")];
+    module
+        .name("swoole")
+        .version(crate::SWOOLE_API_VERSION)
+        .startup_function(startup)
+        .request_shutdown_function(request_shutdown)
+        .info_function(info)
+        .function(function("swoole_version", fn_swoole_version, vec![]))
+        .function(function("swoole_last_error", fn_swoole_last_error, vec![]))
+        .function(function("swoole_strerror", fn_swoole_strerror, vec![p("errno", DataType::Long), pd("error_type", DataType::Long, "SWOOLE_STRERROR_SYSTEM")]))
+        .function(function("swoole_errno", fn_swoole_errno, vec![]))
+        .function(function("swoole_clear_error", fn_swoole_clear_error, vec![]))
+        .function(function("swoole_timer_tick", fn_timer_tick, timer_params()))
+        .function(function("swoole_timer_after", fn_timer_after, timer_params()))
+        .function(function("swoole_timer_clear", fn_timer_clear, vec![p("timer_id", DataType::Long)]))
+        .function(function("swoole_timer_clear_all", fn_timer_clear_all, vec![]))
+        .function(function("swoole_timer_exists", fn_timer_exists, vec![p("timer_id", DataType::Long)]))
+        .function(function("swoole_event_defer", fn_event_defer, vec![p("callback", DataType::Callable)]))
+        .function(function("swoole_set_process_name", fn_set_process_name, vec![p("process_name", DataType::String)]))
+}

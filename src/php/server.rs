@@ -1,0 +1,1053 @@
+//! `Swoole\Server`, `Swoole\Http\Server`, `Swoole\WebSocket\Server`,
+//! `Swoole\Server\Port` and `Swoole\Connection\Iterator`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use ext_php_rs::ffi::{zend_class_entry, zend_object};
+use ext_php_rs::flags::DataType;
+use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::zend::ExecuteData;
+
+use super::args::Args;
+use super::classes::{self, method, p, pd, static_method, variadic, Class, ClassSlot, Default, PRIVATE, PUBLIC};
+use super::errors;
+use super::frame;
+use super::handler::PhpHandler;
+use super::state::{self, Kind, Owner, ServerState};
+use super::zend::{self, zarray, zbool, zdouble, zlong, znull, zstr, CallOutcome};
+use crate::protocol::frame::opcode;
+use crate::protocol::pack::{self, FLAG_COMPRESS, FLAG_MASK};
+use crate::runtime::connection::ws_status;
+use crate::runtime::{self, log, Connection, SendError, SettingValue};
+use crate::worker::{event_loop, signals, timers};
+
+pub static SERVER: ClassSlot = ClassSlot::new();
+pub static HTTP_SERVER: ClassSlot = ClassSlot::new();
+pub static WEBSOCKET_SERVER: ClassSlot = ClassSlot::new();
+pub static PORT: ClassSlot = ClassSlot::new();
+pub static CONN_ITERATOR: ClassSlot = ClassSlot::new();
+pub static EXCEPTION: ClassSlot = ClassSlot::new();
+
+pub const SWOOLE_BASE: i64 = 1;
+pub const SWOOLE_PROCESS: i64 = 2;
+pub const SWOOLE_SOCK_TCP: i64 = 1;
+pub const SWOOLE_SOCK_TCP6: i64 = 3;
+pub const SWOOLE_SSL: i64 = 512;
+
+/// True while this process runs a server worker (for log prefixes).
+pub fn in_worker() -> bool {
+    state::current().is_some_and(|s| s.running.get())
+}
+
+pub fn register(iface_iterator: *mut zend_class_entry, iface_countable: *mut zend_class_entry, iface_arrayaccess: *mut zend_class_entry, base_exception: *mut zend_class_entry) {
+    let mut ex = Class::new("Swoole\\Exception");
+    ex.parent = Some(base_exception);
+    EXCEPTION.set(ex.register());
+
+    let mut c = Class::new("Swoole\\Server");
+    let mut props: Vec<(&'static str, Default, u32)> = state::EVENTS
+        .iter()
+        .filter(|(_, _, o)| *o == Owner::Server)
+        .map(|(_, prop, _)| (*prop, Default::Null, PRIVATE))
+        .collect();
+    props.extend([
+        ("setting", Default::Null, PUBLIC),
+        ("connections", Default::Null, PUBLIC),
+        ("host", Default::Str(""), PUBLIC),
+        ("port", Default::Long(0), PUBLIC),
+        ("type", Default::Long(0), PUBLIC),
+        ("ssl", Default::Bool(false), PUBLIC),
+        ("mode", Default::Long(0), PUBLIC),
+        ("ports", Default::Null, PUBLIC),
+        ("master_pid", Default::Long(0), PUBLIC),
+        ("manager_pid", Default::Long(0), PUBLIC),
+        ("worker_id", Default::Long(-1), PUBLIC),
+        ("taskworker", Default::Bool(false), PUBLIC),
+        ("worker_pid", Default::Long(0), PUBLIC),
+        ("stats_timer", Default::Null, PUBLIC),
+        ("admin_server", Default::Null, PUBLIC),
+    ]);
+    c.props = props;
+    let fd = || p("fd", DataType::Long);
+    c.methods = vec![
+        method("__construct", server_construct, vec![
+            pd("host", DataType::String, "'0.0.0.0'"),
+            pd("port", DataType::Long, "0"),
+            pd("mode", DataType::Long, "SWOOLE_BASE"),
+            pd("sock_type", DataType::Long, "SWOOLE_SOCK_TCP"),
+        ]),
+        method("__destruct", server_noop, vec![]),
+        method("listen", server_listen, vec![p("host", DataType::String), p("port", DataType::Long), p("sock_type", DataType::Long)]),
+        method("addlistener", server_listen, vec![p("host", DataType::String), p("port", DataType::Long), p("sock_type", DataType::Long)]),
+        method("on", server_on, vec![p("event_name", DataType::String), p("callback", DataType::Callable)]),
+        method("getCallback", server_get_callback, vec![p("event_name", DataType::String)]),
+        method("set", server_set, vec![p("settings", DataType::Array)]),
+        method("start", server_start, vec![]),
+        method("send", server_send, vec![p("fd", DataType::Mixed), p("send_data", DataType::String), pd("serverSocket", DataType::Long, "-1")]),
+        method("sendto", server_unsupported, vec![p("ip", DataType::String), p("port", DataType::Long), p("send_data", DataType::String), pd("server_socket", DataType::Long, "-1")]),
+        method("sendwait", server_send, vec![p("conn_fd", DataType::Long), p("send_data", DataType::String)]),
+        method("exists", server_exist, vec![fd()]),
+        method("exist", server_exist, vec![fd()]),
+        method("protect", server_protect, vec![fd(), pd("is_protected", DataType::Bool, "true")]),
+        method("sendfile", server_sendfile, vec![p("conn_fd", DataType::Long), p("filename", DataType::String), pd("offset", DataType::Long, "0"), pd("length", DataType::Long, "0")]),
+        method("close", server_close, vec![fd(), pd("reset", DataType::Bool, "false")]),
+        method("confirm", server_exist, vec![fd()]),
+        method("pause", server_unsupported, vec![fd()]),
+        method("resume", server_unsupported, vec![fd()]),
+        method("task", server_unsupported, vec![p("data", DataType::Mixed), pd("taskWorkerIndex", DataType::Long, "-1"), pd("finishCallback", DataType::Callable, "null")]),
+        method("taskwait", server_unsupported, vec![p("data", DataType::Mixed), pd("timeout", DataType::Double, "0.5"), pd("taskWorkerIndex", DataType::Long, "-1")]),
+        method("taskWaitMulti", server_unsupported, vec![p("tasks", DataType::Array), pd("timeout", DataType::Double, "0.5")]),
+        method("taskCo", server_unsupported, vec![p("tasks", DataType::Array), pd("timeout", DataType::Double, "0.5")]),
+        method("finish", server_unsupported, vec![p("data", DataType::Mixed)]),
+        method("reload", server_unsupported, vec![pd("only_reload_taskworker", DataType::Bool, "false")]),
+        method("shutdown", server_shutdown, vec![]),
+        method("stop", server_shutdown, vec![pd("workerId", DataType::Long, "-1")]),
+        method("getLastError", server_get_last_error, vec![]),
+        method("heartbeat", server_heartbeat, vec![pd("ifCloseConnection", DataType::Bool, "true")]),
+        method("getClientInfo", server_connection_info, vec![fd(), pd("reactor_id", DataType::Long, "-1"), pd("ignoreError", DataType::Bool, "false")]),
+        method("getClientList", server_connection_list, vec![pd("start_fd", DataType::Long, "0"), pd("find_count", DataType::Long, "10")]),
+        method("getWorkerId", server_get_worker_id, vec![]),
+        method("getWorkerPid", server_get_worker_pid, vec![pd("worker_id", DataType::Long, "-1")]),
+        method("getWorkerStatus", server_get_worker_status, vec![pd("worker_id", DataType::Long, "-1")]),
+        method("getManagerPid", server_get_manager_pid, vec![]),
+        method("getMasterPid", server_get_master_pid, vec![]),
+        method("connection_info", server_connection_info, vec![fd(), pd("reactor_id", DataType::Long, "-1"), pd("ignoreError", DataType::Bool, "false")]),
+        method("connection_list", server_connection_list, vec![pd("start_fd", DataType::Long, "0"), pd("find_count", DataType::Long, "10")]),
+        method("sendMessage", server_unsupported, vec![p("message", DataType::Mixed), p("dst_worker_id", DataType::Long)]),
+        method("command", server_unsupported, vec![p("name", DataType::String), p("process_id", DataType::Long), p("process_type", DataType::Long), p("data", DataType::Mixed), pd("json_decode", DataType::Bool, "true")]),
+        method("addCommand", server_unsupported, vec![p("name", DataType::String), p("accepted_process_types", DataType::Long), p("callback", DataType::Callable)]),
+        method("addProcess", server_unsupported, vec![p("process", DataType::Mixed)]),
+        method("stats", server_stats, vec![]),
+        method("bind", server_unsupported, vec![fd(), p("uid", DataType::Long)]),
+        // Swoole 4 forms that tutorials still use (dropped in Swoole 6).
+        method("defer", server_defer, vec![p("callback", DataType::Callable)]),
+        method("tick", server_tick, vec![p("ms", DataType::Long), p("callback", DataType::Callable), variadic("params")]),
+        method("after", server_after, vec![p("ms", DataType::Long), p("callback", DataType::Callable), variadic("params")]),
+        method("clearTimer", server_clear_timer, vec![p("timer_id", DataType::Long)]),
+    ];
+    let server = c.register();
+    SERVER.set(server);
+
+    let mut c = Class::new("Swoole\\Http\\Server");
+    c.parent = Some(server);
+    let http = c.register();
+    HTTP_SERVER.set(http);
+
+    let mut c = Class::new("Swoole\\WebSocket\\Server");
+    c.parent = Some(http);
+    c.methods = vec![
+        method("push", ws_push, vec![fd(), p("data", DataType::Mixed), pd("opcode", DataType::Long, "WEBSOCKET_OPCODE_TEXT"), pd("flags", DataType::Long, "SWOOLE_WEBSOCKET_FLAG_FIN")]),
+        method("disconnect", ws_disconnect, vec![fd(), pd("code", DataType::Long, "SWOOLE_WEBSOCKET_CLOSE_NORMAL"), pd("reason", DataType::String, "''")]),
+        method("ping", ws_ping, vec![fd(), pd("data", DataType::String, "''")]),
+        method("isEstablished", ws_is_established, vec![fd()]),
+        static_method("pack", frame::frame_pack, frame::pack_params()),
+        static_method("unpack", frame::frame_unpack, vec![p("data", DataType::String)]),
+    ];
+    WEBSOCKET_SERVER.set(c.register());
+
+    let mut c = Class::new("Swoole\\Server\\Port");
+    let mut props: Vec<(&'static str, Default, u32)> = state::EVENTS
+        .iter()
+        .filter(|(_, _, o)| *o == Owner::Port)
+        .map(|(_, prop, _)| (*prop, Default::Null, PRIVATE))
+        .collect();
+    props.extend([
+        ("host", Default::Null, PUBLIC),
+        ("port", Default::Long(0), PUBLIC),
+        ("type", Default::Long(0), PUBLIC),
+        ("sock", Default::Long(-1), PUBLIC),
+        ("ssl", Default::Bool(false), PUBLIC),
+        ("setting", Default::Null, PUBLIC),
+        ("connections", Default::Null, PUBLIC),
+    ]);
+    c.props = props;
+    c.methods = vec![
+        method("on", port_on, vec![p("event_name", DataType::String), p("callback", DataType::Callable)]),
+        method("getCallback", port_get_callback, vec![p("event_name", DataType::String)]),
+        method("set", port_set, vec![p("settings", DataType::Array)]),
+    ];
+    PORT.set(c.register());
+
+    let mut c = Class::new("Swoole\\Connection\\Iterator");
+    c.interfaces = vec![iface_iterator, iface_countable, iface_arrayaccess];
+    c.methods = vec![
+        method("rewind", iter_rewind, vec![]),
+        method("next", iter_next, vec![]),
+        method("current", iter_current, vec![]),
+        method("key", iter_key, vec![]),
+        method("valid", iter_valid, vec![]),
+        method("count", iter_count, vec![]),
+        method("offsetExists", iter_offset_exists, vec![p("fd", DataType::Mixed)]),
+        method("offsetGet", iter_offset_get, vec![p("fd", DataType::Mixed)]),
+        method("offsetSet", iter_offset_set, vec![p("fd", DataType::Mixed), p("value", DataType::Mixed)]),
+        method("offsetUnset", iter_offset_unset, vec![p("fd", DataType::Mixed)]),
+    ];
+    CONN_ITERATOR.set(c.register());
+}
+
+fn this(ex: &mut ExecuteData) -> Option<*mut zend_object> {
+    ex.get_self().map(|o| o as *mut zend_object)
+}
+
+fn throw_swoole(msg: &str, code: i64) {
+    zend::throw(EXCEPTION.get(), msg, code);
+}
+
+/// The running server's runtime, or the "server is not running" warning.
+fn running_runtime() -> Option<(Rc<ServerState>, Rc<runtime::Server>)> {
+    let st = state::current();
+    match st.as_ref().and_then(|s| s.runtime().map(|r| (s.clone(), r))) {
+        Some(pair) if pair.0.running.get() => Some(pair),
+        _ => {
+            zend::warning_docref("server is not running");
+            errors::set_last_error(errors::SERVER_NOT_RUNNING);
+            None
+        }
+    }
+}
+
+extern "C" fn server_noop(_ex: &mut ExecuteData, _rv: &mut Zval) {}
+
+extern "C" fn server_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
+    let name = super::args::function_name(ex);
+    zend::error(
+        zend::E_WARNING,
+        &format!("{name}(): not supported by swoole-rs yet (task workers, processes and UDP come in a later release)"),
+    );
+    rv.set_bool(false);
+}
+
+extern "C" fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 4) else { return };
+    let Some(host) = (if args.len() > 0 { args.string(0, "host") } else { Some("0.0.0.0".into()) }) else { return };
+    let Some(port) = args.long_or(1, "port", 0) else { return };
+    let Some(mode) = args.long_or(2, "mode", SWOOLE_BASE) else { return };
+    let Some(sock_type) = args.long_or(3, "sock_type", SWOOLE_SOCK_TCP) else { return };
+    let Some(obj) = this(ex) else { return };
+    // SAFETY: obj is $this, alive for the call.
+    let class_name = unsafe { &*obj }.get_class_name().unwrap_or_default();
+
+    if state::current().is_some_and(|s| s.running.get()) {
+        throw_swoole(&format!("server is running. unable to create {class_name}"), -3);
+        return;
+    }
+    if !(0..=65535).contains(&port) {
+        zend::throw_value_error(&format!("{class_name}::__construct(): Argument #2 ($port) must be between 0 and 65535"));
+        return;
+    }
+    let base_type = sock_type & 0xff;
+    if sock_type & SWOOLE_SSL != 0 {
+        throw_swoole("SWOOLE_SSL is not supported by this swoole-rs build yet (wss comes in a later release)", -1);
+        return;
+    }
+    if base_type != SWOOLE_SOCK_TCP && base_type != SWOOLE_SOCK_TCP6 {
+        throw_swoole(&format!("socket type {sock_type} is not supported by swoole-rs yet (only SWOOLE_SOCK_TCP and SWOOLE_SOCK_TCP6)"), -1);
+        return;
+    }
+    let kind = if zend::instance_of(obj, WEBSOCKET_SERVER.get()) {
+        Kind::WebSocket
+    } else if zend::instance_of(obj, HTTP_SERVER.get()) {
+        Kind::Http
+    } else {
+        Kind::Tcp
+    };
+    if kind == Kind::Tcp {
+        throw_swoole("Swoole\\Server (raw TCP) is not supported by swoole-rs yet: use Swoole\\WebSocket\\Server or Swoole\\Http\\Server", -1);
+        return;
+    }
+    let listener = match runtime::server::bind(&host, port as u16, 512) {
+        Ok(l) => l,
+        Err(e) => {
+            let errno = i64::from(e.raw_os_error().unwrap_or(0));
+            let text = std::io::Error::from_raw_os_error(errno as i32).to_string();
+            let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+            throw_swoole(
+                &format!("failed to listen server port[{host}:{port}], Error: {text}[{errno}]"),
+                errno,
+            );
+            return;
+        }
+    };
+    let bound_port = listener.local_addr().map(|a| a.port()).unwrap_or(port as u16);
+    let _ = listener.set_nonblocking(true);
+    use std::os::fd::AsRawFd;
+    let sock = listener.as_raw_fd();
+
+    let st = Rc::new(ServerState::new(obj, kind, host.clone(), bound_port, mode, sock_type));
+    *st.listener.borrow_mut() = Some(listener);
+
+    zend::set_prop(obj, "host", zstr(&host));
+    zend::set_prop(obj, "port", zlong(i64::from(bound_port)));
+    zend::set_prop(obj, "type", zlong(sock_type));
+    zend::set_prop(obj, "mode", zlong(mode));
+    zend::set_prop(obj, "ssl", zbool(false));
+
+    let port_z = zend::new_object(PORT.get());
+    if let Some(po) = zend::obj_ptr(&port_z) {
+        zend::set_prop(po, "host", zstr(&host));
+        zend::set_prop(po, "port", zlong(i64::from(bound_port)));
+        zend::set_prop(po, "type", zlong(sock_type));
+        zend::set_prop(po, "sock", zlong(i64::from(sock)));
+        st.port_obj.set(po);
+        let it = zend::new_object(CONN_ITERATOR.get());
+        zend::set_prop(po, "connections", zend::zcopy(&it));
+        zend::set_prop(obj, "connections", it);
+    }
+    let mut ports = ZendHashTable::new();
+    let _ = ports.push(port_z);
+    zend::set_prop(obj, "ports", zarray(ports));
+    state::set_current(Some(st));
+}
+
+extern "C" fn server_listen(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(_args) = Args::parse(ex, 3, 3) else { return };
+    zend::warning_docref("additional listening ports are not supported by swoole-rs yet");
+    rv.set_bool(false);
+}
+
+/// The state of the server `$this` is (the current one).
+fn state_for(ex: &mut ExecuteData) -> Option<Rc<ServerState>> {
+    let obj = this(ex)?;
+    state::current().filter(|s| std::ptr::eq(s.obj, obj))
+}
+
+fn register_callback(st: Option<Rc<ServerState>>, args: &Args, rv: &mut Zval) {
+    let Some(name) = args.string(0, "event_name") else { return };
+    let Some(cb) = args.get(1) else { return };
+    let Some((prop, owner)) = state::event(&name) else {
+        zend::error(zend::E_WARNING, &format!("Swoole\\Server\\Port::on(): unknown event types[{name}]"));
+        rv.set_bool(false);
+        return;
+    };
+    if zend::Callback::new(cb).is_none() {
+        let shown = zend::str_bytes(cb)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_else(|| super::args::type_name(cb));
+        zend::error(zend::E_WARNING, &format!("Swoole\\Server\\Port::on(): function '{shown}' is not callable"));
+        rv.set_bool(false);
+        return;
+    }
+    let Some(st) = st else {
+        rv.set_bool(false);
+        return;
+    };
+    st.store_callback(prop, owner, zend::zcopy(cb));
+    rv.set_bool(true);
+}
+
+extern "C" fn server_on(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 2) else { return };
+    let st = state_for(ex);
+    register_callback(st, &args, rv);
+}
+
+extern "C" fn port_on(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 2) else { return };
+    let obj = this(ex);
+    let st = state::current().filter(|s| obj.is_some_and(|o| std::ptr::eq(s.port_obj.get(), o)));
+    register_callback(st, &args, rv);
+}
+
+fn get_callback(st: Option<Rc<ServerState>>, args: &Args, rv: &mut Zval) {
+    let Some(name) = args.string(0, "event_name") else { return };
+    let value = state::event(&name).and_then(|(prop, owner)| st.and_then(|s| s.callback_value(prop, owner)));
+    *rv = value.unwrap_or_else(znull);
+}
+
+extern "C" fn server_get_callback(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let st = state_for(ex);
+    get_callback(st, &args, rv);
+}
+
+extern "C" fn port_get_callback(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    get_callback(state::current(), &args, rv);
+}
+
+/// A PHP value as a typed setting value.
+fn setting_value(z: &Zval) -> SettingValue {
+    let z = z.dereference();
+    if let Some(b) = z.bool() {
+        SettingValue::Bool(b)
+    } else if let Some(i) = z.long() {
+        SettingValue::Int(i)
+    } else if let Some(d) = z.double() {
+        SettingValue::Float(d)
+    } else if let Some(s) = zend::str_bytes(z) {
+        SettingValue::Str(String::from_utf8_lossy(s).into_owned())
+    } else {
+        SettingValue::Other
+    }
+}
+
+/// Merges `settings` into the `setting` property of `obj` and applies them.
+fn apply_settings(st: &ServerState, obj: *mut zend_object, settings: &ZendHashTable) {
+    let mut merged = match zend::get_prop(obj, "setting").and_then(|z| z.array()) {
+        Some(a) => a.to_owned(),
+        None => ZendHashTable::new(),
+    };
+    let mut typed = st.settings.borrow_mut();
+    for (key, value) in settings.iter() {
+        let k = key.to_string();
+        typed.apply(&k, &setting_value(value));
+        zend::ht_set(&mut merged, &k, zend::zcopy(value));
+    }
+    drop(typed);
+    zend::set_prop(obj, "setting", zarray(merged));
+}
+
+extern "C" fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(arr) = args.array(0, "settings") else { return };
+    let Some(st) = state_for(ex) else {
+        rv.set_bool(false);
+        return;
+    };
+    if st.running.get() {
+        zend::warning_docref("server is running, unable to execute Swoole\\Server->set()");
+        rv.set_bool(false);
+        return;
+    }
+    apply_settings(&st, st.obj, arr);
+    rv.set_bool(true);
+}
+
+extern "C" fn port_set(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(arr) = args.array(0, "settings") else { return };
+    let obj = this(ex);
+    if let (Some(st), Some(o)) = (state::current(), obj) {
+        apply_settings(&st, o, arr);
+    }
+    rv.set_null();
+}
+
+static NOTICED_SINGLE_WORKER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(_args) = Args::parse(ex, 0, 0) else { return };
+    let Some(st) = state_for(ex) else {
+        zend::warning_docref("server is not created");
+        rv.set_bool(false);
+        return;
+    };
+    if st.running.get() {
+        zend::warning_docref("server is running, unable to execute Swoole\\Server->start()");
+        rv.set_bool(false);
+        return;
+    }
+    st.resolve_callbacks();
+    let cbs = st.callbacks();
+    match st.kind {
+        Kind::WebSocket if cbs.message.is_none() => {
+            fatal("require onMessage callback");
+            return;
+        }
+        Kind::Http if cbs.request.is_none() => {
+            fatal("require onRequest callback");
+            return;
+        }
+        _ => {}
+    }
+    let Some(listener) = st.listener.borrow_mut().take() else {
+        zend::warning_docref("server was already started and stopped");
+        rv.set_bool(false);
+        return;
+    };
+    let settings = st.settings.borrow().clone();
+    if (settings.worker_num > 1 || st.mode == SWOOLE_PROCESS)
+        && !NOTICED_SINGLE_WORKER.swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        zend::error(
+            zend::E_NOTICE,
+            "swoole-rs: worker_num > 1 and SWOOLE_PROCESS are not supported yet; running one SWOOLE_BASE worker",
+        );
+    }
+    let pid = i64::from(std::process::id());
+    st.worker_pid.set(pid);
+    zend::set_prop(st.obj, "master_pid", zlong(pid));
+    zend::set_prop(st.obj, "worker_pid", zlong(pid));
+    zend::set_prop(st.obj, "manager_pid", zlong(0));
+    zend::set_prop(st.obj, "worker_id", zlong(0));
+
+    let rt = Rc::new(runtime::Server::new(settings));
+    *st.runtime.borrow_mut() = Some(rt.clone());
+    st.running.set(true);
+    st.abort.set(None);
+
+    let handler = Rc::new(PhpHandler::new(st.clone()));
+    let st2 = st.clone();
+    let result = event_loop::run(async move {
+        let listener = match tokio::net::TcpListener::from_std(listener) {
+            Ok(l) => l,
+            Err(e) => return Err(e),
+        };
+        let sig = signals::install(&[libc::SIGTERM, libc::SIGINT]).ok();
+        if let Some((_, read)) = &sig {
+            let rt_sig = rt.clone();
+            if let Ok(sock) = read.try_clone().and_then(tokio::net::UnixStream::from_std) {
+                tokio::task::spawn_local(async move {
+                    if event_loop::next_signal(&sock).await.is_some() {
+                        rt_sig.begin_shutdown();
+                    }
+                });
+            }
+        }
+        let cbs = st2.callbacks();
+        if let Some(cb) = &cbs.start {
+            st2.invoke(cb, &mut [st2.this_zval()]);
+        }
+        if let Some(cb) = &cbs.worker_start {
+            st2.invoke(cb, &mut [st2.this_zval(), zlong(0)]);
+        }
+        if st2.abort.get().is_none() {
+            rt.clone().serve(listener, handler).await;
+        }
+        if st2.abort.get().is_none() {
+            let cbs = st2.callbacks();
+            if let Some(cb) = &cbs.worker_stop {
+                st2.invoke(cb, &mut [st2.this_zval(), zlong(0)]);
+            }
+            if let Some(cb) = &cbs.shutdown {
+                st2.invoke(cb, &mut [st2.this_zval()]);
+            }
+        }
+        drop(sig);
+        Ok(())
+    });
+    timers::timers().clear_all();
+    st.running.set(false);
+    *st.runtime.borrow_mut() = None;
+    *st.callbacks.borrow_mut() = Rc::new(state::Callbacks::default());
+    zend::set_prop(st.obj, "worker_id", zlong(-1));
+    let abort = st.abort.take();
+    drop(st);
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) | Err(e) => {
+            throw_swoole(&format!("failed to start the event loop: {e}"), i64::from(e.raw_os_error().unwrap_or(-1)));
+            return;
+        }
+    }
+    match abort {
+        // exit() in a callback: its pending unwind exception ends the script.
+        Some(CallOutcome::Exit) => {}
+        // A fatal error in a callback: finish what PHP started.
+        // SAFETY: nothing on this frame needs dropping past this point.
+        Some(CallOutcome::Bailout) => unsafe { ext_php_rs::zend::bailout() },
+        _ => rv.set_bool(true),
+    }
+}
+
+/// An E_ERROR from the running method: ends the script as Swoole does.
+fn fatal(msg: &str) {
+    let m = std::ffi::CString::new(msg).unwrap_or_default();
+    // SAFETY: E_ERROR bails out to the engine's catch point; no Rust value
+    // that needs dropping lives on the frames it crosses beyond this call.
+    unsafe { ext_php_rs::ffi::php_error_docref(std::ptr::null(), zend::E_ERROR, c"%s".as_ptr(), m.as_ptr()) };
+}
+
+fn find_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
+    rt.table.get(fd).filter(|c| !c.is_closing())
+}
+
+fn warn_no_session(fd: i64) {
+    zend::warning_docref(&format!("session#{fd} does not exists"));
+    errors::set_last_error(errors::PHP_FATAL_ERROR);
+}
+
+fn warn_not_websocket(fd: i64) {
+    zend::warning_docref(&format!(
+        "the connected client of connection[{fd}] is not a websocket client or closed"
+    ));
+    errors::set_last_error(errors::WEBSOCKET_UNCONNECTED);
+}
+
+/// Reports a refused send as Swoole does; returns the push() result.
+fn send_result(fd: i64, r: Result<(), SendError>) -> bool {
+    match r {
+        Ok(()) => true,
+        Err(SendError::Closed) => {
+            warn_not_websocket(fd);
+            false
+        }
+        Err(SendError::QueueFull) => {
+            zend::warning_docref(&format!("connection#{fd} output buffer overflow"));
+            errors::set_last_error(errors::OUTPUT_BUFFER_OVERFLOW);
+            false
+        }
+    }
+}
+
+/// The websocket connection `fd`, or Swoole's warning and None.
+fn websocket_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
+    let Some(conn) = rt.table.get(fd) else {
+        warn_no_session(fd);
+        return None;
+    };
+    if !conn.is_websocket() {
+        warn_not_websocket(fd);
+        return None;
+    }
+    Some(conn)
+}
+
+extern "C" fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 4) else { return };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some(spec) = frame::spec_from_args(&args, 1, 2, 3) else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(conn) = websocket_conn(&rt, fd) else {
+        rv.set_bool(false);
+        return;
+    };
+    // Compression is only applied once negotiated (a later release); a
+    // server never masks.
+    let spec = frame::FrameSpec {
+        flags: spec.flags & !i64::from(FLAG_COMPRESS | FLAG_MASK),
+        ..spec
+    };
+    let Some(bytes) = frame::encode_spec(&spec) else {
+        rv.set_bool(false);
+        return;
+    };
+    rv.set_bool(send_result(fd, conn.send(Bytes::from(bytes))));
+}
+
+extern "C" fn ws_ping(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else { return };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some(data) = args.bytes_or(1, "data", b"") else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(conn) = websocket_conn(&rt, fd) else {
+        rv.set_bool(false);
+        return;
+    };
+    let data = &data[..data.len().min(125)];
+    rv.set_bool(send_result(fd, conn.send_frame(opcode::PING, true, 0, data)));
+}
+
+extern "C" fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 3) else { return };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some(code) = args.long_or(1, "code", 1000) else { return };
+    let Some(reason) = args.bytes_or(2, "reason", b"") else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(conn) = websocket_conn(&rt, fd) else {
+        rv.set_bool(false);
+        return;
+    };
+    if reason.len() > 125 {
+        log::write(log::Level::Warning, true, "websocket::pack_close_frame(): the max length of close reason is 125");
+        errors::set_last_error(errors::WEBSOCKET_PACK_FAILED);
+        rv.set_bool(false);
+        return;
+    }
+    rv.set_bool(rt.close_connection(&conn, Some((code as u16, &reason)), -1));
+}
+
+extern "C" fn ws_is_established(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    rv.set_bool(rt.table.get(fd).is_some_and(|c| c.is_websocket()));
+}
+
+extern "C" fn server_exist(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    rv.set_bool(find_conn(&rt, fd).is_some());
+}
+
+extern "C" fn server_protect(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else { return };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    rv.set_bool(find_conn(&rt, fd).is_some());
+}
+
+extern "C" fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 3) else { return };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some(data) = args.bytes(1, "send_data") else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(conn) = find_conn(&rt, fd) else {
+        warn_no_session(fd);
+        rv.set_bool(false);
+        return;
+    };
+    if data.is_empty() {
+        zend::warning_docref("the data sent must not be empty");
+        rv.set_bool(false);
+        return;
+    }
+    rv.set_bool(send_result(fd, conn.send(Bytes::from(data))));
+}
+
+extern "C" fn server_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 4) else { return };
+    let Some(fd) = args.long(0, "conn_fd") else { return };
+    let Some(path) = args.string(1, "filename") else { return };
+    let Some(offset) = args.long_or(2, "offset", 0) else { return };
+    let Some(length) = args.long_or(3, "length", 0) else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(conn) = find_conn(&rt, fd) else {
+        warn_no_session(fd);
+        rv.set_bool(false);
+        return;
+    };
+    match std::fs::read(&path) {
+        Ok(content) => {
+            let start = (offset.max(0) as usize).min(content.len());
+            let end = if length > 0 { (start + length as usize).min(content.len()) } else { content.len() };
+            rv.set_bool(send_result(fd, conn.send(Bytes::copy_from_slice(&content[start..end]))));
+        }
+        Err(e) => {
+            zend::warning_docref(&format!("file[{path}] not found: {e}"));
+            rv.set_bool(false);
+        }
+    }
+}
+
+extern "C" fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else { return };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(conn) = find_conn(&rt, fd) else {
+        errors::set_last_error(errors::SESSION_NOT_EXIST);
+        rv.set_bool(false);
+        return;
+    };
+    rv.set_bool(rt.close_connection(&conn, None, -1));
+}
+
+extern "C" fn server_shutdown(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(_args) = Args::parse(ex, 0, 1) else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    rt.begin_shutdown();
+    rv.set_bool(true);
+}
+
+extern "C" fn server_get_last_error(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(_args) = Args::parse(ex, 0, 0) else { return };
+    rv.set_long(errors::last_error());
+}
+
+extern "C" fn server_heartbeat(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 1) else { return };
+    let Some(close) = args.bool_or(0, "ifCloseConnection", true) else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let idle = rt.settings.heartbeat().map(|(_, idle)| idle.as_secs_f64());
+    let mut list = ZendHashTable::new();
+    if let Some(idle) = idle {
+        let deadline = runtime::connection::unix_time() - idle;
+        for conn in rt.table.snapshot() {
+            if conn.last_recv_time.get() < deadline && !conn.is_closing() {
+                let _ = list.push(zlong(conn.id));
+                if close {
+                    rt.close_connection(&conn, None, -1);
+                }
+            }
+        }
+    }
+    *rv = zarray(list);
+}
+
+/// `connection_info()`'s array for a connection, Swoole's keys in order.
+fn connection_info(rt: &runtime::Server, conn: &Connection) -> Zval {
+    let _ = rt;
+    let mut a = ZendHashTable::new();
+    let _ = a.insert("websocket_status", zlong(i64::from(conn.ws_status())));
+    let _ = a.insert("server_port", zlong(i64::from(conn.local.port())));
+    let _ = a.insert("server_fd", zlong(i64::from(conn.server_fd)));
+    let _ = a.insert("socket_fd", zlong(i64::from(conn.socket_fd)));
+    let _ = a.insert("socket_type", zlong(if conn.peer.is_ipv6() { 3 } else { 1 }));
+    let _ = a.insert("remote_port", zlong(i64::from(conn.peer.port())));
+    let _ = a.insert("remote_ip", zstr(conn.peer.ip().to_string()));
+    let _ = a.insert("reactor_id", zlong(0));
+    let _ = a.insert("connect_time", zlong(conn.connect_time as i64));
+    let _ = a.insert("last_time", zlong(conn.last_recv_time.get() as i64));
+    let _ = a.insert("last_recv_time", zdouble(conn.last_recv_time.get()));
+    let _ = a.insert("last_send_time", zdouble(conn.last_send_time.get()));
+    let _ = a.insert("last_dispatch_time", zdouble(conn.last_dispatch_time.get()));
+    let _ = a.insert("close_errno", zlong(0));
+    let _ = a.insert("recv_queued_bytes", zlong(0));
+    let _ = a.insert("send_queued_bytes", zlong(conn.queued_bytes() as i64));
+    zarray(a)
+}
+
+extern "C" fn server_connection_info(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 3) else { return };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    match find_conn(&rt, fd) {
+        Some(conn) => *rv = connection_info(&rt, &conn),
+        None => rv.set_bool(false),
+    }
+}
+
+extern "C" fn server_connection_list(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 2) else { return };
+    let Some(start) = args.long_or(0, "start_fd", 0) else { return };
+    let Some(count) = args.long_or(1, "find_count", 10) else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    if count > 100 {
+        zend::warning_docref("swoole connection list max_find_count=100");
+        rv.set_bool(false);
+        return;
+    }
+    let ids = rt.table.ids_after(start, count.max(0) as usize);
+    let mut a = ZendHashTable::new();
+    for id in ids {
+        let _ = a.push(zlong(id));
+    }
+    *rv = zarray(a);
+}
+
+extern "C" fn server_get_worker_id(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(_args) = Args::parse(ex, 0, 0) else { return };
+    if in_worker() {
+        rv.set_long(0);
+    } else {
+        rv.set_bool(false);
+    }
+}
+
+extern "C" fn server_get_worker_pid(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 1) else { return };
+    let Some(id) = args.long_or(0, "worker_id", -1) else { return };
+    if in_worker() && (id == -1 || id == 0) {
+        rv.set_long(i64::from(std::process::id()));
+    } else {
+        rv.set_bool(false);
+    }
+}
+
+extern "C" fn server_get_worker_status(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(_args) = Args::parse(ex, 0, 1) else { return };
+    if in_worker() {
+        rv.set_long(2); // SWOOLE_WORKER_BUSY: we are running PHP code
+    } else {
+        rv.set_bool(false);
+    }
+}
+
+extern "C" fn server_get_manager_pid(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(_args) = Args::parse(ex, 0, 0) else { return };
+    rv.set_long(0);
+}
+
+extern "C" fn server_get_master_pid(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(_args) = Args::parse(ex, 0, 0) else { return };
+    let pid = state::current().map(|s| s.worker_pid.get()).unwrap_or(0);
+    rv.set_long(pid);
+}
+
+extern "C" fn server_stats(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(_args) = Args::parse(ex, 0, 0) else { return };
+    let mut a = ZendHashTable::new();
+    let rt = state::current().and_then(|s| s.runtime());
+    let (start, conns, accepted, closed) = match &rt {
+        Some(rt) => (
+            rt.start_time as i64,
+            rt.table.len() as i64,
+            rt.table.accepted_total() as i64,
+            rt.table.closed_total() as i64,
+        ),
+        None => (0, 0, 0, 0),
+    };
+    let _ = a.insert("start_time", zlong(start));
+    let _ = a.insert("connection_num", zlong(conns));
+    let _ = a.insert("abort_count", zlong(0));
+    let _ = a.insert("accept_count", zlong(accepted));
+    let _ = a.insert("close_count", zlong(closed));
+    let _ = a.insert("worker_num", zlong(1));
+    let _ = a.insert("task_worker_num", zlong(0));
+    let _ = a.insert("user_worker_num", zlong(0));
+    let _ = a.insert("idle_worker_num", zlong(0));
+    let _ = a.insert("dispatch_count", zlong(0));
+    let _ = a.insert("request_count", zlong(0));
+    let _ = a.insert("response_count", zlong(0));
+    let _ = a.insert("total_recv_bytes", zlong(0));
+    let _ = a.insert("total_send_bytes", zlong(0));
+    let _ = a.insert("pipe_packet_msg_id", zlong(0));
+    let _ = a.insert("session_round", zlong(rt.as_ref().map(|r| r.table.last_id()).unwrap_or(0)));
+    let _ = a.insert("min_fd", zlong(0));
+    let _ = a.insert("max_fd", zlong(0));
+    let _ = a.insert("worker_request_count", zlong(0));
+    let _ = a.insert("worker_response_count", zlong(0));
+    let _ = a.insert("worker_dispatch_count", zlong(0));
+    let _ = a.insert("coroutine_num", zlong(0));
+    *rv = zarray(a);
+}
+
+extern "C" fn server_defer(ex: &mut ExecuteData, rv: &mut Zval) {
+    super::timer::defer_impl(ex, rv, 0);
+}
+
+extern "C" fn server_tick(ex: &mut ExecuteData, rv: &mut Zval) {
+    super::timer::add_impl(ex, rv, true);
+}
+
+extern "C" fn server_after(ex: &mut ExecuteData, rv: &mut Zval) {
+    super::timer::add_impl(ex, rv, false);
+}
+
+extern "C" fn server_clear_timer(ex: &mut ExecuteData, rv: &mut Zval) {
+    super::timer::clear_impl(ex, rv);
+}
+
+// ---- Swoole\Connection\Iterator ---------------------------------------------
+
+thread_local! {
+    /// Per iterator object (by handle): the ids snapshotted at rewind and
+    /// the position. A snapshot keeps `foreach` stable while callbacks in
+    /// the loop close connections.
+    static ITERATORS: RefCell<HashMap<u32, (Vec<i64>, usize)>> = RefCell::new(HashMap::new());
+}
+
+fn iter_handle(ex: &mut ExecuteData) -> u32 {
+    // SAFETY: $this is a live object.
+    this(ex).map(|o| unsafe { (*o).handle }).unwrap_or(0)
+}
+
+fn live_ids() -> Vec<i64> {
+    state::current()
+        .and_then(|s| s.runtime())
+        .map(|rt| {
+            rt.table
+                .snapshot()
+                .iter()
+                .filter(|c| !c.is_closing())
+                .map(|c| c.id)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+extern "C" fn iter_rewind(ex: &mut ExecuteData, _rv: &mut Zval) {
+    let h = iter_handle(ex);
+    let ids = live_ids();
+    ITERATORS.with(|m| m.borrow_mut().insert(h, (ids, 0)));
+}
+
+extern "C" fn iter_next(ex: &mut ExecuteData, _rv: &mut Zval) {
+    let h = iter_handle(ex);
+    ITERATORS.with(|m| {
+        if let Some((_, pos)) = m.borrow_mut().get_mut(&h) {
+            *pos += 1;
+        }
+    });
+}
+
+fn iter_at(h: u32) -> Option<(i64, usize)> {
+    ITERATORS.with(|m| {
+        m.borrow()
+            .get(&h)
+            .and_then(|(ids, pos)| ids.get(*pos).map(|id| (*id, *pos)))
+    })
+}
+
+extern "C" fn iter_current(ex: &mut ExecuteData, rv: &mut Zval) {
+    let h = iter_handle(ex);
+    match iter_at(h) {
+        Some((id, _)) => rv.set_long(id),
+        None => rv.set_null(),
+    }
+}
+
+extern "C" fn iter_key(ex: &mut ExecuteData, rv: &mut Zval) {
+    let h = iter_handle(ex);
+    match iter_at(h) {
+        Some((_, pos)) => rv.set_long(pos as i64),
+        None => rv.set_null(),
+    }
+}
+
+extern "C" fn iter_valid(ex: &mut ExecuteData, rv: &mut Zval) {
+    let h = iter_handle(ex);
+    let valid = iter_at(h).is_some();
+    if !valid {
+        ITERATORS.with(|m| m.borrow_mut().remove(&h));
+    }
+    rv.set_bool(valid);
+}
+
+extern "C" fn iter_count(_ex: &mut ExecuteData, rv: &mut Zval) {
+    rv.set_long(live_ids().len() as i64);
+}
+
+extern "C" fn iter_offset_exists(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let exists = state::current()
+        .and_then(|s| s.runtime())
+        .is_some_and(|rt| find_conn(&rt, fd).is_some());
+    rv.set_bool(exists);
+}
+
+extern "C" fn iter_offset_get(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let info = state::current()
+        .and_then(|s| s.runtime())
+        .and_then(|rt| find_conn(&rt, fd).map(|c| connection_info(&rt, &c)));
+    match info {
+        Some(z) => *rv = z,
+        None => rv.set_bool(false),
+    }
+}
+
+extern "C" fn iter_offset_set(_ex: &mut ExecuteData, _rv: &mut Zval) {}
+
+extern "C" fn iter_offset_unset(_ex: &mut ExecuteData, _rv: &mut Zval) {}
+
+/// Websocket status values exposed for the handler module.
+pub fn is_upgraded(conn: &Connection) -> bool {
+    matches!(conn.ws_status(), ws_status::ACTIVE | ws_status::CLOSING)
+}
+

@@ -1,0 +1,213 @@
+//! `Swoole\Timer`, `Swoole\Event`, `swoole_timer_*()` and the Swoole 4
+//! `$server->tick/after/defer/clearTimer` forms.
+
+use std::rc::Rc;
+
+use ext_php_rs::flags::DataType;
+use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::zend::ExecuteData;
+
+use super::args::Args;
+use super::classes::{p, static_method, variadic, Class, ClassSlot};
+use super::state;
+use super::zend::{self, zarray, zbool, zlong, Callback};
+use crate::worker::{event_loop, timers};
+
+pub static TIMER: ClassSlot = ClassSlot::new();
+pub static EVENT: ClassSlot = ClassSlot::new();
+
+pub fn register() {
+    let mut c = Class::new("Swoole\\Timer");
+    c.methods = vec![
+        static_method("tick", timer_tick, vec![p("ms", DataType::Long), p("callback", DataType::Callable), variadic("params")]),
+        static_method("after", timer_after, vec![p("ms", DataType::Long), p("callback", DataType::Callable), variadic("params")]),
+        static_method("clear", timer_clear, vec![p("timer_id", DataType::Long)]),
+        static_method("clearAll", timer_clear_all, vec![]),
+        static_method("exists", timer_exists, vec![p("timer_id", DataType::Long)]),
+        static_method("info", timer_info, vec![p("timer_id", DataType::Long)]),
+        static_method("list", timer_list, vec![]),
+        static_method("stats", timer_stats, vec![]),
+    ];
+    TIMER.set(c.register());
+
+    let mut c = Class::new("Swoole\\Event");
+    c.methods = vec![
+        static_method("defer", event_defer, vec![p("callback", DataType::Callable)]),
+        static_method("wait", event_wait, vec![]),
+        static_method("exit", event_exit, vec![]),
+    ];
+    EVENT.set(c.register());
+}
+
+/// Calls a timer/defer callback and routes `exit()`/fatal errors to the
+/// server (if one runs).
+fn run_callback(cb: &Callback, args: &mut [Zval]) {
+    let outcome = cb.call(args);
+    if let Some(st) = state::current() {
+        st.after_call(outcome);
+    }
+}
+
+/// tick()/after(): `ms`, `callback`, `...params`.
+pub fn add_impl(ex: &mut ExecuteData, rv: &mut Zval, repeat: bool) {
+    let Some(args) = Args::parse(ex, 2, usize::MAX) else { return };
+    let Some(ms) = args.long(0, "ms") else { return };
+    let Some(cbz) = args.get(1) else { return };
+    let fname = super::args::function_name(ex);
+    if ms < 1 {
+        zend::throw_value_error(&format!("{fname}(): Argument #1 ($ms) must be greater than or equal to 1"));
+        return;
+    }
+    let Some(cb) = Callback::new(cbz) else {
+        zend::throw_type_error(&format!(
+            "{fname}(): Argument #2 ($callback) must be a valid callback, {}",
+            "no array or string given"
+        ));
+        return;
+    };
+    let params: Vec<Zval> = (2..args.len()).filter_map(|i| args.get(i).map(zend::zcopy)).collect();
+    let callback: timers::TimerCallback = Rc::new(move |id| {
+        let mut argv: Vec<Zval> = Vec::with_capacity(params.len() + 1);
+        if repeat {
+            argv.push(zlong(id));
+        }
+        argv.extend(params.iter().map(zend::zcopy));
+        run_callback(&cb, &mut argv);
+    });
+    let t = timers::timers();
+    let outside_loop = !in_event_loop();
+    let id = t.add(ms as u64, repeat, callback);
+    if outside_loop {
+        ensure_wait_at_shutdown();
+    }
+    rv.set_long(id);
+}
+
+pub fn clear_impl(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(id) = args.long(0, "timer_id") else { return };
+    rv.set_bool(timers::timers().clear(id));
+}
+
+pub fn defer_impl(ex: &mut ExecuteData, rv: &mut Zval, _unused: u8) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(cbz) = args.get(0) else { return };
+    let Some(cb) = Callback::new(cbz) else {
+        let fname = super::args::function_name(ex);
+        zend::throw_type_error(&format!("{fname}(): Argument #1 ($callback) must be a valid callback"));
+        return;
+    };
+    let outside_loop = !in_event_loop();
+    timers::defer(Box::new(move || run_callback(&cb, &mut [])));
+    if outside_loop {
+        ensure_wait_at_shutdown();
+    }
+    rv.set_bool(true);
+}
+
+extern "C" fn timer_tick(ex: &mut ExecuteData, rv: &mut Zval) {
+    add_impl(ex, rv, true);
+}
+
+extern "C" fn timer_after(ex: &mut ExecuteData, rv: &mut Zval) {
+    add_impl(ex, rv, false);
+}
+
+extern "C" fn timer_clear(ex: &mut ExecuteData, rv: &mut Zval) {
+    clear_impl(ex, rv);
+}
+
+extern "C" fn timer_clear_all(_ex: &mut ExecuteData, rv: &mut Zval) {
+    timers::timers().clear_all();
+    rv.set_bool(true);
+}
+
+extern "C" fn timer_exists(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(id) = args.long(0, "timer_id") else { return };
+    rv.set_bool(timers::timers().exists(id));
+}
+
+extern "C" fn timer_info(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(id) = args.long(0, "timer_id") else { return };
+    match timers::timers().info(id) {
+        Some((interval, repeat)) => {
+            let mut a = ZendHashTable::new();
+            let _ = a.insert("exec_msec", zlong(interval as i64));
+            let _ = a.insert("exec_count", zlong(0));
+            let _ = a.insert("interval", zlong(if repeat { interval as i64 } else { 0 }));
+            let _ = a.insert("round", zlong(0));
+            let _ = a.insert("removed", zbool(false));
+            *rv = zarray(a);
+        }
+        None => rv.set_null(),
+    }
+}
+
+extern "C" fn timer_list(_ex: &mut ExecuteData, rv: &mut Zval) {
+    let mut a = ZendHashTable::new();
+    for id in timers::timers().ids() {
+        let _ = a.push(zlong(id));
+    }
+    // Swoole returns an iterator object; an array iterates the same way.
+    *rv = zarray(a);
+}
+
+extern "C" fn timer_stats(_ex: &mut ExecuteData, rv: &mut Zval) {
+    let mut a = ZendHashTable::new();
+    let _ = a.insert("initialized", zbool(true));
+    let _ = a.insert("num", zlong(timers::timers().len() as i64));
+    let _ = a.insert("round", zlong(0));
+    *rv = zarray(a);
+}
+
+extern "C" fn event_defer(ex: &mut ExecuteData, rv: &mut Zval) {
+    defer_impl(ex, rv, 0);
+}
+
+thread_local! {
+    static IN_LOOP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static WAIT_REGISTERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn in_event_loop() -> bool {
+    IN_LOOP.with(|c| c.get()) || state::current().is_some_and(|s| s.running.get())
+}
+
+/// Swoole runs the event loop when the script ends if timers or deferred
+/// calls are pending; so do we, through a shutdown function.
+fn ensure_wait_at_shutdown() {
+    if WAIT_REGISTERED.with(|c| c.replace(true)) {
+        return;
+    }
+    let mut f = Zval::new();
+    let _ = f.set_string("register_shutdown_function", false);
+    let mut arg = Zval::new();
+    let _ = arg.set_string("Swoole\\Event::wait", false);
+    if let Some(cb) = Callback::new(&f) {
+        cb.call(&mut [arg]);
+    }
+}
+
+/// Runs the event loop until no timer is left (`Swoole\Event::wait()`).
+extern "C" fn event_wait(_ex: &mut ExecuteData, rv: &mut Zval) {
+    rv.set_null();
+    if in_event_loop() {
+        return;
+    }
+    WAIT_REGISTERED.with(|c| c.set(false));
+    IN_LOOP.with(|c| c.set(true));
+    let _ = event_loop::run(async {
+        // Let deferred calls run, then wait while timers remain.
+        tokio::task::yield_now().await;
+        timers::timers().wait_empty().await;
+    });
+    IN_LOOP.with(|c| c.set(false));
+}
+
+/// Ends `Swoole\Event::wait()` by dropping every timer.
+extern "C" fn event_exit(_ex: &mut ExecuteData, rv: &mut Zval) {
+    timers::timers().clear_all();
+    rv.set_null();
+}

@@ -1,0 +1,347 @@
+//! Small, safe-as-possible wrappers over the Zend engine API that ext-php-rs
+//! does not expose: object properties, warnings with Swoole's wording,
+//! callables called with engine semantics, exceptions.
+
+use std::ffi::{c_char, c_int, CString};
+use std::ptr;
+
+use ext_php_rs::boxed::ZBox;
+use ext_php_rs::ffi::{
+    self, zend_call_known_function, zend_class_entry, zend_fcall_info_cache,
+    zend_is_callable_ex, zend_object, zend_read_property, zend_throw_exception, zval,
+};
+use ext_php_rs::types::{ZendHashTable, ZendStr, Zval};
+use ext_php_rs::zend::ExecutorGlobals;
+
+pub type ClassEntry = zend_class_entry;
+
+unsafe extern "C" {
+    fn object_init_ex(arg: *mut zval, ce: *mut zend_class_entry) -> c_int;
+    fn zend_update_property(
+        scope: *mut zend_class_entry,
+        object: *mut zend_object,
+        name: *const c_char,
+        name_length: usize,
+        value: *mut zval,
+    );
+    pub fn zend_register_class_alias_ex(
+        name: *const c_char,
+        name_len: usize,
+        ce: *mut zend_class_entry,
+        persistent: bool,
+    ) -> c_int;
+    fn zend_error(type_: c_int, format: *const c_char, ...);
+    fn zend_exception_error(ex: *mut zend_object, severity: c_int) -> c_int;
+    fn zend_is_unwind_exit(ex: *const zend_object) -> bool;
+    fn zend_is_graceful_exit(ex: *const zend_object) -> bool;
+    pub static mut zend_ce_type_error: *mut zend_class_entry;
+    pub static mut zend_ce_argument_count_error: *mut zend_class_entry;
+    pub static mut zend_ce_value_error: *mut zend_class_entry;
+}
+
+pub const E_ERROR: c_int = 1;
+pub const E_WARNING: c_int = 2;
+pub const E_NOTICE: c_int = 8;
+pub const E_DEPRECATED: c_int = 8192;
+
+fn cstring(s: &str) -> CString {
+    CString::new(s.replace('\0', "\\0")).unwrap_or_default()
+}
+
+/// Emits a PHP warning/notice with exactly `msg` (no automatic prefix).
+pub fn error(level: c_int, msg: &str) {
+    let fmt = c"%s";
+    let m = cstring(msg);
+    // SAFETY: format "%s" with one NUL-terminated string argument.
+    unsafe { zend_error(level, fmt.as_ptr(), m.as_ptr()) };
+}
+
+/// Emits a warning prefixed with the running method, as `php_error_docref`
+/// does: "Swoole\Server::exist(): server is not running".
+pub fn warning_docref(msg: &str) {
+    let fmt = c"%s";
+    let m = cstring(msg);
+    // SAFETY: format "%s" with one NUL-terminated string argument.
+    unsafe { ffi::php_error_docref(ptr::null(), E_WARNING, fmt.as_ptr(), m.as_ptr()) };
+}
+
+/// Throws an exception of class `ce` with `msg` and `code`.
+pub fn throw(ce: *mut zend_class_entry, msg: &str, code: i64) {
+    let m = cstring(msg);
+    // SAFETY: ce is a registered class entry; the message is copied.
+    unsafe { zend_throw_exception(ce, m.as_ptr(), code) };
+}
+
+pub fn throw_type_error(msg: &str) {
+    // SAFETY: reading an engine global class entry pointer.
+    throw(unsafe { zend_ce_type_error }, msg, 0);
+}
+
+pub fn throw_argument_count_error(msg: &str) {
+    // SAFETY: reading an engine global class entry pointer.
+    throw(unsafe { zend_ce_argument_count_error }, msg, 0);
+}
+
+pub fn throw_value_error(msg: &str) {
+    // SAFETY: reading an engine global class entry pointer.
+    throw(unsafe { zend_ce_value_error }, msg, 0);
+}
+
+pub fn has_exception() -> bool {
+    ExecutorGlobals::has_exception()
+}
+
+// ---- values ----------------------------------------------------------------
+
+pub fn zlong(v: i64) -> Zval {
+    let mut z = Zval::new();
+    z.set_long(v);
+    z
+}
+
+pub fn zbool(v: bool) -> Zval {
+    let mut z = Zval::new();
+    z.set_bool(v);
+    z
+}
+
+pub fn zdouble(v: f64) -> Zval {
+    let mut z = Zval::new();
+    z.set_double(v);
+    z
+}
+
+pub fn znull() -> Zval {
+    let mut z = Zval::new();
+    z.set_null();
+    z
+}
+
+/// A PHP string holding exactly these bytes (binary-safe).
+pub fn zstr(v: impl AsRef<[u8]>) -> Zval {
+    let mut z = Zval::new();
+    z.set_zend_string(ZendStr::new(v.as_ref(), false));
+    z
+}
+
+pub fn zarray(ht: ZBox<ZendHashTable>) -> Zval {
+    let mut z = Zval::new();
+    z.set_hashtable(ht);
+    z
+}
+
+/// A copy of a zval that shares its value (refcount + 1).
+pub fn zcopy(v: &Zval) -> Zval {
+    v.shallow_clone()
+}
+
+/// The bytes of a string zval.
+pub fn str_bytes(v: &Zval) -> Option<&[u8]> {
+    v.dereference().zend_str().map(|s| s.as_bytes())
+}
+
+/// Inserts `value` under a string key (numeric strings become integer keys,
+/// as PHP does for array literals).
+pub fn ht_set(ht: &mut ZendHashTable, key: &str, value: Zval) {
+    let is_int_key = !key.is_empty()
+        && key.len() < 19
+        && (key == "0" || !key.starts_with('0'))
+        && key.bytes().all(|b| b.is_ascii_digit());
+    let _ = if is_int_key {
+        match key.parse::<i64>() {
+            Ok(i) => ht.insert_at_index(i, value),
+            Err(_) => ht.insert(key, value),
+        }
+    } else {
+        ht.insert(key, value)
+    };
+}
+
+// ---- objects ---------------------------------------------------------------
+
+/// A new object of class `ce` with its declared defaults.
+pub fn new_object(ce: *mut zend_class_entry) -> Zval {
+    let mut z = Zval::new();
+    // SAFETY: ce is a registered, instantiable class entry; object_init_ex
+    // initialises the zval.
+    unsafe { object_init_ex(&mut z, ce) };
+    z
+}
+
+pub fn obj_ptr(z: &Zval) -> Option<*mut zend_object> {
+    let z = z.dereference();
+    z.object().map(|o| o as *const zend_object as *mut zend_object)
+}
+
+/// Writes property `name` of `obj` (visibility checked against `scope`, so
+/// private properties need their declaring class).
+pub fn set_prop_scoped(scope: *mut zend_class_entry, obj: *mut zend_object, name: &str, mut v: Zval) {
+    // SAFETY: obj is a live object; zend_update_property copies the value.
+    unsafe {
+        zend_update_property(scope, obj, name.as_ptr().cast(), name.len(), &mut v);
+    }
+}
+
+pub fn set_prop(obj: *mut zend_object, name: &str, v: Zval) {
+    // SAFETY: obj is a live object.
+    let scope = unsafe { (*obj).ce };
+    set_prop_scoped(scope, obj, name, v);
+}
+
+/// Reads property `name` of `obj` without warnings; None if unset.
+pub fn get_prop_scoped<'a>(
+    scope: *mut zend_class_entry,
+    obj: *mut zend_object,
+    name: &str,
+) -> Option<&'a Zval> {
+    let mut rv = Zval::new();
+    // SAFETY: obj is a live object; the returned pointer is into its
+    // property table (or rv for magic reads, which we copy out below).
+    let p = unsafe { zend_read_property(scope, obj, name.as_ptr().cast(), name.len(), true, &mut rv) };
+    if p.is_null() || ptr::eq(p, &rv) {
+        return None;
+    }
+    // SAFETY: p points into the object's property table, alive with obj.
+    let v = unsafe { &*p };
+    let d = v.dereference();
+    if d.is_null() && !v.is_reference() {
+        // Unset typed/undef reads come back as null: treat as absent only
+        // when it really is IS_UNDEF.
+        return Some(d);
+    }
+    Some(d)
+}
+
+pub fn get_prop<'a>(obj: *mut zend_object, name: &str) -> Option<&'a Zval> {
+    // SAFETY: obj is a live object.
+    let scope = unsafe { (*obj).ce };
+    get_prop_scoped(scope, obj, name)
+}
+
+/// True if `obj` is an instance of `ce` (or a subclass).
+pub fn instance_of(obj: *mut zend_object, ce: *mut zend_class_entry) -> bool {
+    // SAFETY: obj is a live object, ce a registered class.
+    unsafe {
+        let mut c = (*obj).ce;
+        while !c.is_null() {
+            if c == ce {
+                return true;
+            }
+            c = (*c).__bindgen_anon_1.parent;
+        }
+    }
+    false
+}
+
+// ---- callables -------------------------------------------------------------
+
+/// A PHP callable resolved once (`zend_fcall_info_cache`), called many times.
+///
+/// Holds a reference to the callable's value so the function it resolved to
+/// stays alive; the authoritative copy lives in a declared property of the
+/// server object, where PHP's GC can see it.
+pub struct Callback {
+    value: Zval,
+    fcc: zend_fcall_info_cache,
+}
+
+/// What happened when PHP code ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallOutcome {
+    Ok,
+    /// An uncaught exception was reported (as PHP reports it) and cleared.
+    Reported,
+    /// `exit()` was called: the exception stays pending and the server must
+    /// stop and return to the script so that PHP can unwind.
+    Exit,
+    /// A fatal error bailed out of the callback.
+    Bailout,
+}
+
+impl Callback {
+    /// Resolves `value`; None if it is not callable.
+    pub fn new(value: &Zval) -> Option<Callback> {
+        let mut fcc: zend_fcall_info_cache = unsafe { std::mem::zeroed() };
+        let value = zcopy(value);
+        let mut v2 = zcopy(&value);
+        // SAFETY: value is a live zval; fcc is filled on success.
+        let ok = unsafe {
+            zend_is_callable_ex(&mut v2, ptr::null_mut(), 0, ptr::null_mut(), &mut fcc, ptr::null_mut())
+        };
+        if ok && !fcc.function_handler.is_null() {
+            Some(Callback { value, fcc })
+        } else {
+            None
+        }
+    }
+
+    pub fn value(&self) -> &Zval {
+        &self.value
+    }
+
+    /// Calls the callable with `args`; reports what happened. The return
+    /// value is handed to `on_return` while it is alive.
+    pub fn call_with(&self, args: &mut [Zval], on_return: impl FnOnce(&Zval)) -> CallOutcome {
+        let fcc = self.fcc;
+        let argc = args.len() as u32;
+        let argv = args.as_mut_ptr();
+        let mut retval = Zval::new();
+        let rv_ptr: *mut Zval = &mut retval;
+        let res = ext_php_rs::zend::try_catch(move || {
+            // SAFETY: fcc was resolved by zend_is_callable_ex and the callable
+            // is kept alive by self.value; argv holds argc initialised zvals.
+            unsafe {
+                zend_call_known_function(
+                    fcc.function_handler,
+                    fcc.object,
+                    fcc.called_scope,
+                    rv_ptr,
+                    argc,
+                    argv,
+                    ptr::null_mut(),
+                );
+            }
+        });
+        if res.is_err() {
+            std::mem::forget(retval);
+            return CallOutcome::Bailout;
+        }
+        on_return(&retval);
+        drop(retval);
+        report_pending_exception()
+    }
+
+    pub fn call(&self, args: &mut [Zval]) -> CallOutcome {
+        self.call_with(args, |_| {})
+    }
+}
+
+/// Reports an exception left by PHP code the way PHP reports an uncaught one
+/// ("PHP Fatal error:  Uncaught ..."), without bailing out, and clears it.
+/// `exit()` is left pending.
+pub fn report_pending_exception() -> CallOutcome {
+    let ex = {
+        let eg = ExecutorGlobals::get();
+        eg.exception
+    };
+    if ex.is_null() {
+        return CallOutcome::Ok;
+    }
+    // SAFETY: ex is the engine's live pending exception.
+    unsafe {
+        if zend_is_unwind_exit(ex) || zend_is_graceful_exit(ex) {
+            return CallOutcome::Exit;
+        }
+        let status = ExecutorGlobals::get().exit_status;
+        // zend_exception_error clears EG(exception), prints with
+        // E_DONT_BAIL and releases the object.
+        {
+            let mut eg = ExecutorGlobals::get_mut();
+            eg.exception = ptr::null_mut();
+        }
+        zend_exception_error(ex, E_ERROR);
+        // The server keeps serving: a later clean shutdown still exits 0.
+        ExecutorGlobals::get_mut().exit_status = status;
+    }
+    CallOutcome::Reported
+}

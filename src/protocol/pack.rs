@@ -1,0 +1,493 @@
+//! Swoole's static `Server::pack()` / `Frame::pack()` / `Server::unpack()`.
+//!
+//! These are user-facing helpers, not the server's wire path, so they follow
+//! Swoole byte for byte (reference §6) rather than the RFC: `pack()` accepts
+//! reserved opcodes and flags, masks with Swoole's fixed key `"258E"`, and
+//! `unpack()` accepts anything that has a complete frame header and payload.
+
+use super::close::NORMAL;
+use super::deflate::{Deflater, Inflater, BACKEND_WINDOW_BITS};
+use super::frame::{self, opcode, Header};
+use std::fmt;
+
+/// `SWOOLE_WEBSOCKET_FLAG_FIN`.
+pub const FLAG_FIN: u8 = 1;
+/// `SWOOLE_WEBSOCKET_FLAG_COMPRESS`: compress the payload (permessage-deflate).
+pub const FLAG_COMPRESS: u8 = 2;
+/// `SWOOLE_WEBSOCKET_FLAG_RSV1`.
+pub const FLAG_RSV1: u8 = 4;
+/// `SWOOLE_WEBSOCKET_FLAG_RSV2`.
+pub const FLAG_RSV2: u8 = 8;
+/// `SWOOLE_WEBSOCKET_FLAG_RSV3`.
+pub const FLAG_RSV3: u8 = 16;
+/// `SWOOLE_WEBSOCKET_FLAG_MASK`.
+pub const FLAG_MASK: u8 = 32;
+/// All flag bits Swoole keeps (`FLAGS_ALL`).
+pub const FLAGS_ALL: u8 = 63;
+
+/// The fixed masking key Swoole uses when asked to mask (`SW_WEBSOCKET_MASK_DATA`).
+pub const SWOOLE_MASK_KEY: [u8; 4] = *b"258E";
+
+/// Largest opcode `pack()` accepts.
+pub const OPCODE_MAX: u8 = 10;
+
+/// Largest close reason `pack_close()` accepts (Swoole's limit; the 127-byte
+/// payload it allows is above RFC 6455's 125 for control frames).
+pub const CLOSE_REASON_MAX: usize = 125;
+
+/// Largest inflated payload `unpack()` produces; bounds what a malicious
+/// compressed frame passed to `unpack()` can allocate.
+pub const UNPACK_INFLATE_MAX: usize = 64 * 1024 * 1024;
+
+/// Why `pack()` failed; `Display` is Swoole's warning text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackError {
+    /// Opcode above 10.
+    OpcodeTooLarge,
+    /// Close reason above 125 bytes.
+    ReasonTooLong,
+}
+
+impl fmt::Display for PackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PackError::OpcodeTooLarge => {
+                write!(f, "the maximum value of opcode is {OPCODE_MAX}")
+            }
+            PackError::ReasonTooLong => {
+                write!(f, "the max length of close reason is {CLOSE_REASON_MAX}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PackError {}
+
+/// Why `unpack()` failed (PHP sees `false` and last error 508 in every case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnpackError {
+    /// Fewer than 2 bytes: Swoole fails without logging.
+    TooShort,
+    /// The frame is cut short; `Display` is Swoole's log message.
+    Incomplete {
+        /// Length the header announces (header + payload), or the header
+        /// length alone when even the header is incomplete.
+        expected: u64,
+        /// Bytes given.
+        actual: usize,
+    },
+    /// RSV1 was set but the payload does not inflate.
+    Inflate(String),
+}
+
+impl fmt::Display for UnpackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnpackError::TooShort => write!(f, "packet is too short"),
+            UnpackError::Incomplete { expected, actual } => write!(
+                f,
+                "incomplete packet, expected length is {expected}, actual length is {actual}"
+            ),
+            UnpackError::Inflate(e) => write!(f, "inflate failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for UnpackError {}
+
+/// The result of `unpack()`, ready to become a `Frame` or `CloseFrame`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unpacked {
+    /// The opcode as sent.
+    pub opcode: u8,
+    /// Swoole flags: FIN(1), COMPRESS|RSV1 (6) when inflated, RSV2, RSV3, MASK(32).
+    pub flags: u8,
+    /// FIN bit (`$frame->finish`).
+    pub fin: bool,
+    /// Payload, unmasked and inflated; empty for close frames (Swoole puts
+    /// the code and reason in their own properties and leaves `data` empty).
+    pub payload: Vec<u8>,
+    /// For close frames: `(code, reason)`, code 1000 when the payload has none.
+    pub close: Option<(u16, String)>,
+}
+
+fn rsv_bits(flags: u8) -> u8 {
+    (if flags & FLAG_RSV1 != 0 {
+        frame::RSV1
+    } else {
+        0
+    }) | (if flags & FLAG_RSV2 != 0 {
+        frame::RSV2
+    } else {
+        0
+    }) | (if flags & FLAG_RSV3 != 0 {
+        frame::RSV3
+    } else {
+        0
+    })
+}
+
+fn mask_of(flags: u8) -> Option<[u8; 4]> {
+    (flags & FLAG_MASK != 0).then_some(SWOOLE_MASK_KEY)
+}
+
+/// Swoole's `pack($data, $opcode, $flags)`.
+///
+/// Control opcodes are always FIN. `FLAG_COMPRESS` deflates a non-empty
+/// payload with a fresh compressor and sets RSV1; `FLAG_RSV1` alone sets the
+/// bit without compressing. Opcode CLOSE packs a close frame with code 0 and
+/// the data as reason, as Swoole does for a string.
+pub fn pack(payload: &[u8], opcode: u8, flags: u8) -> Result<Vec<u8>, PackError> {
+    pack_ex(payload, opcode, flags, true)
+}
+
+/// [`pack`] as `$server->push()` uses it: `FLAG_COMPRESS` is honoured only
+/// when `allow_compress` (permessage-deflate was negotiated on the target
+/// connection) and is dropped otherwise, as Swoole does. Each message is
+/// compressed with a fresh compressor, which is what the
+/// `server_no_context_takeover` Swoole always answers with promises.
+pub fn pack_ex(
+    payload: &[u8],
+    opcode: u8,
+    flags: u8,
+    allow_compress: bool,
+) -> Result<Vec<u8>, PackError> {
+    if opcode > OPCODE_MAX {
+        return Err(PackError::OpcodeTooLarge);
+    }
+    let mut flags = flags & FLAGS_ALL;
+    if !allow_compress {
+        flags &= !FLAG_COMPRESS;
+    }
+    if opcode == opcode::CLOSE {
+        return pack_close(0, payload, flags);
+    }
+    let compressed;
+    let data = if flags & FLAG_COMPRESS != 0 && !payload.is_empty() {
+        compressed = Deflater::compress_once(payload);
+        flags |= FLAG_RSV1;
+        &compressed[..]
+    } else {
+        payload
+    };
+    let fin = flags & FLAG_FIN != 0 || opcode::is_control(opcode);
+    let mut out = Vec::new();
+    frame::encode(&mut out, fin, rsv_bits(flags), opcode, mask_of(flags), data);
+    Ok(out)
+}
+
+/// Swoole's close-frame packing (`CloseFrame` objects, `disconnect()`).
+pub fn pack_close(code: u16, reason: &[u8], flags: u8) -> Result<Vec<u8>, PackError> {
+    let mut flags = flags & FLAGS_ALL;
+    let compressed;
+    let reason = if flags & FLAG_COMPRESS != 0 && !reason.is_empty() {
+        compressed = Deflater::compress_once(reason);
+        flags |= FLAG_RSV1;
+        &compressed[..]
+    } else {
+        reason
+    };
+    if reason.len() > CLOSE_REASON_MAX {
+        return Err(PackError::ReasonTooLong);
+    }
+    let mut payload = Vec::with_capacity(2 + reason.len());
+    payload.extend_from_slice(&code.to_be_bytes());
+    payload.extend_from_slice(reason);
+    let mut out = Vec::new();
+    frame::encode(
+        &mut out,
+        true,
+        rsv_bits(flags),
+        opcode::CLOSE,
+        mask_of(flags),
+        &payload,
+    );
+    Ok(out)
+}
+
+/// Swoole's `unpack($data)`: decodes the first frame in `data` (trailing
+/// bytes are ignored), unmasking and inflating it.
+pub fn unpack(data: &[u8]) -> Result<Unpacked, UnpackError> {
+    if data.len() < 2 {
+        return Err(UnpackError::TooShort);
+    }
+    let Some(h) = Header::parse(data) else {
+        return Err(UnpackError::Incomplete {
+            expected: partial_header_len(data),
+            actual: data.len(),
+        });
+    };
+    let total = (h.header_len as u64).saturating_add(h.payload_len);
+    if (data.len() as u64) < total {
+        return Err(UnpackError::Incomplete {
+            expected: total,
+            actual: data.len(),
+        });
+    }
+    // `total <= data.len()`, so it fits in usize.
+    let mut payload = data
+        .get(h.header_len..total as usize)
+        .unwrap_or_default()
+        .to_vec();
+    let mut flags = 0;
+    if h.first & 0x80 != 0 {
+        flags |= FLAG_FIN;
+    }
+    if h.first & frame::RSV1 != 0 {
+        flags |= FLAG_RSV1;
+    }
+    if h.first & frame::RSV2 != 0 {
+        flags |= FLAG_RSV2;
+    }
+    if h.first & frame::RSV3 != 0 {
+        flags |= FLAG_RSV3;
+    }
+    if let Some(key) = h.mask {
+        flags |= FLAG_MASK;
+        frame::apply_mask(&mut payload, key);
+    }
+    if h.first & frame::RSV1 != 0 {
+        let mut out = Vec::new();
+        Inflater::new(true, BACKEND_WINDOW_BITS)
+            .decompress(&payload, &mut out, UNPACK_INFLATE_MAX)
+            .map_err(|e| UnpackError::Inflate(e.to_string()))?;
+        payload = out;
+        flags |= FLAG_COMPRESS;
+    }
+    let op = h.first & 0x0f;
+    let close = (op == opcode::CLOSE).then(|| {
+        let (code, reason) = match payload.as_slice() {
+            [hi, lo, reason @ ..] => (u16::from_be_bytes([*hi, *lo]), reason),
+            _ => (NORMAL, &[][..]),
+        };
+        (code, String::from_utf8_lossy(reason).into_owned())
+    });
+    if close.is_some() {
+        payload.clear();
+    }
+    Ok(Unpacked {
+        opcode: op,
+        flags,
+        fin: h.first & 0x80 != 0,
+        payload,
+        close,
+    })
+}
+
+/// Header length as far as it can be known from an incomplete header.
+fn partial_header_len(data: &[u8]) -> u64 {
+    let b1 = data.get(1).copied().unwrap_or(0);
+    let ext = match b1 & 0x7f {
+        126 => 2,
+        127 => 8,
+        _ => 0,
+    };
+    2 + ext + if b1 & 0x80 != 0 { 4 } else { 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn reference_pack_vectors() {
+        assert_eq!(pack(b"hello", 1, FLAG_FIN).unwrap(), hex("810568656c6c6f"));
+        assert_eq!(pack(b"hello", 2, FLAG_FIN).unwrap(), hex("820568656c6c6f"));
+        assert_eq!(pack(b"hello", 1, 0).unwrap(), hex("010568656c6c6f"));
+        assert_eq!(
+            pack(b"hello", 1, FLAG_FIN | FLAG_MASK).unwrap(),
+            hex("8185 32353845 5a5054295d")
+        );
+        assert_eq!(
+            pack(b"hello", 1, FLAG_FIN | FLAG_COMPRESS).unwrap(),
+            hex("c107ca48cdc9c90700")
+        );
+        assert_eq!(
+            pack(b"hello", 1, FLAG_FIN | FLAG_RSV1).unwrap(),
+            hex("c10568656c6c6f")
+        );
+        assert_eq!(pack(b"", 1, FLAG_FIN).unwrap(), hex("8100"));
+        assert_eq!(pack(b"12345", 1, FLAG_FIN).unwrap(), hex("81053132333435"));
+        assert_eq!(pack(b"ping!", 9, 0).unwrap(), hex("890570696e6721"));
+        assert_eq!(pack(b"bye", 8, FLAG_FIN).unwrap(), hex("88050000627965"));
+        assert_eq!(pack(b"x", 3, FLAG_FIN).unwrap(), hex("830178"));
+        let v = pack(&[b'a'; 126], 1, FLAG_FIN).unwrap();
+        assert_eq!(&v[..4], &hex("817e007e")[..]);
+        assert_eq!(v.len(), 130);
+        let v = pack(&vec![b'a'; 65536], 1, FLAG_FIN).unwrap();
+        assert_eq!(&v[..10], &hex("817f0000000000010000")[..]);
+        assert_eq!(v.len(), 65546);
+    }
+
+    #[test]
+    fn pack_errors() {
+        assert_eq!(
+            pack(b"x", 16, FLAG_FIN).unwrap_err(),
+            PackError::OpcodeTooLarge
+        );
+        assert_eq!(
+            pack(b"x", 11, FLAG_FIN).unwrap_err(),
+            PackError::OpcodeTooLarge
+        );
+        assert!(pack(b"x", 10, FLAG_FIN).is_ok());
+        assert_eq!(
+            PackError::OpcodeTooLarge.to_string(),
+            "the maximum value of opcode is 10"
+        );
+        assert_eq!(
+            pack_close(1000, &[b'r'; 126], FLAG_FIN).unwrap_err(),
+            PackError::ReasonTooLong
+        );
+        assert_eq!(
+            PackError::ReasonTooLong.to_string(),
+            "the max length of close reason is 125"
+        );
+        assert_eq!(
+            pack(&[b'r'; 126], 8, FLAG_FIN).unwrap_err(),
+            PackError::ReasonTooLong
+        );
+        // 125 accepted although the payload is 127 bytes
+        let v = pack_close(1000, &[b'r'; 125], FLAG_FIN).unwrap();
+        assert_eq!(&v[..4], &[0x88, 126, 0, 127]);
+    }
+
+    #[test]
+    fn reference_close_vectors() {
+        assert_eq!(pack_close(1000, b"", FLAG_FIN).unwrap(), hex("880203e8"));
+        assert_eq!(
+            pack_close(4000, b"bye", FLAG_FIN).unwrap(),
+            hex("88050fa0627965")
+        );
+        assert_eq!(
+            pack_close(4001, b"closeframe", FLAG_FIN).unwrap(),
+            hex("880c0fa1636c6f73656672616d65")
+        );
+        // control frames are FIN even without the flag
+        assert_eq!(pack_close(1000, b"", 0).unwrap(), hex("880203e8"));
+    }
+
+    #[test]
+    fn push_without_negotiated_compression() {
+        assert_eq!(
+            pack_ex(b"hello", 1, FLAG_FIN | FLAG_COMPRESS, false).unwrap(),
+            hex("810568656c6c6f")
+        );
+        assert_eq!(
+            pack_ex(b"hello", 1, FLAG_FIN | FLAG_COMPRESS, true).unwrap(),
+            hex("c107ca48cdc9c90700")
+        );
+        assert_eq!(
+            pack_ex(b"bye", 8, FLAG_FIN | FLAG_COMPRESS, false).unwrap(),
+            hex("88050000627965")
+        );
+        assert_eq!(
+            pack_ex(b"x", 11, FLAG_FIN, false).unwrap_err(),
+            PackError::OpcodeTooLarge
+        );
+    }
+
+    #[test]
+    fn compress_empty_is_plain() {
+        assert_eq!(pack(b"", 1, FLAG_FIN | FLAG_COMPRESS).unwrap(), hex("8100"));
+    }
+
+    #[test]
+    fn reference_unpack_vectors() {
+        let u = unpack(&hex("810568656c6c6f")).unwrap();
+        assert_eq!(
+            u,
+            Unpacked {
+                opcode: 1,
+                flags: 1,
+                fin: true,
+                payload: b"hello".to_vec(),
+                close: None
+            }
+        );
+        let u = unpack(&hex("8185 32353845 5a5054295d")).unwrap();
+        assert_eq!((u.flags, &u.payload[..]), (33, &b"hello"[..]));
+        let u = unpack(&hex("010568656c6c6f")).unwrap();
+        assert_eq!((u.flags, u.fin), (0, false));
+        let u = unpack(&hex("c107ca48cdc9c90700")).unwrap();
+        assert_eq!((u.flags, &u.payload[..]), (7, &b"hello"[..]));
+        let u = unpack(&hex("88050fa0627965")).unwrap();
+        assert_eq!(u.close, Some((4000, "bye".to_owned())));
+        assert!(u.payload.is_empty());
+        assert_eq!(u.opcode, 8);
+        let u = unpack(&hex("8800")).unwrap();
+        assert_eq!(u.close, Some((1000, String::new())));
+        // trailing bytes ignored
+        let u = unpack(&hex("810568656c6c6f 8100 ffff")).unwrap();
+        assert_eq!(u.payload, b"hello");
+        // roundtrips
+        for flags in [0, FLAG_FIN, FLAG_FIN | FLAG_MASK, FLAG_FIN | FLAG_COMPRESS] {
+            let u = unpack(&pack(b"roundtrip", 2, flags).unwrap()).unwrap();
+            assert_eq!(u.payload, b"roundtrip");
+            assert_eq!(u.opcode, 2);
+        }
+        let u = unpack(&pack(b"x", 1, FLAG_FIN | FLAG_COMPRESS | FLAG_MASK).unwrap()).unwrap();
+        assert_eq!(u.flags, 39);
+    }
+
+    #[test]
+    fn unpack_errors() {
+        assert_eq!(unpack(b"").unwrap_err(), UnpackError::TooShort);
+        assert_eq!(unpack(b"x").unwrap_err(), UnpackError::TooShort);
+        let e = unpack(b"garbage").unwrap_err();
+        assert_eq!(
+            e,
+            UnpackError::Incomplete {
+                expected: 99,
+                actual: 7
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "incomplete packet, expected length is 99, actual length is 7"
+        );
+        assert_eq!(
+            unpack(&[0x81, 0xfe, 0]).unwrap_err(),
+            UnpackError::Incomplete {
+                expected: 8,
+                actual: 3
+            }
+        );
+        assert_eq!(
+            unpack(&[0x81, 0x7f, 0, 0]).unwrap_err(),
+            UnpackError::Incomplete {
+                expected: 10,
+                actual: 4
+            }
+        );
+        assert!(matches!(
+            unpack(&hex("c103ffffff")).unwrap_err(),
+            UnpackError::Inflate(_)
+        ));
+    }
+
+    /// Small deterministic xorshift generator for the no-panic sweeps.
+    fn rng(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    }
+
+    #[test]
+    fn unpack_random_never_panics() {
+        let mut seed = 0x1234_5678_9abc_def1u64;
+        for _ in 0..5000 {
+            let len = (rng(&mut seed) % 40) as usize;
+            let data: Vec<u8> = (0..len).map(|_| rng(&mut seed) as u8).collect();
+            let _ = unpack(&data);
+        }
+    }
+}

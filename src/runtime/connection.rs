@@ -1,0 +1,302 @@
+//! One client connection as the rest of the server sees it: identity, times,
+//! WebSocket status and the outbound queue.
+//!
+//! The socket itself is owned by two tasks (see [`crate::runtime::server`]):
+//! a reader that decodes and dispatches, and a writer that drains the queue
+//! here. Everything else (PHP's `push()`, `close()`, the heartbeat) only ever
+//! touches this shared state, so a push from any callback is a queue append
+//! and never blocks or re-enters the socket.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use tokio::sync::Notify;
+
+use crate::protocol::{close, frame};
+
+/// Swoole's session id: the `$fd` PHP scripts see. Starts at 1 and is never
+/// reused while the server runs.
+pub type SessionId = i64;
+
+/// Swoole's `WEBSOCKET_STATUS_*` values (`websocket_status` in
+/// `connection_info`); 0 for a plain HTTP/TCP connection.
+pub mod ws_status {
+    pub const NONE: u8 = 0;
+    pub const CONNECTION: u8 = 1;
+    pub const HANDSHAKE: u8 = 2;
+    pub const ACTIVE: u8 = 3;
+    pub const CLOSING: u8 = 4;
+}
+
+/// Why a send to a connection was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendError {
+    /// The connection is closed or closing: nothing more may be queued.
+    Closed,
+    /// The outbound queue holds `socket_buffer_size` bytes already.
+    QueueFull,
+}
+
+#[derive(Default)]
+struct Outbound {
+    queue: VecDeque<Bytes>,
+    bytes: usize,
+    /// Shut the socket down once everything queued before this is written.
+    close_after: bool,
+}
+
+/// Seconds since the Unix epoch as a float, as Swoole reports times.
+pub fn unix_time() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// Shared state of one connection.
+pub struct Connection {
+    pub id: SessionId,
+    pub peer: SocketAddr,
+    pub local: SocketAddr,
+    /// The OS descriptor of the accepted socket (`socket_fd`).
+    pub socket_fd: i32,
+    /// The OS descriptor of the listening socket (`server_fd`).
+    pub server_fd: i32,
+    pub connect_time: f64,
+    pub last_recv_time: Cell<f64>,
+    pub last_send_time: Cell<f64>,
+    pub last_dispatch_time: Cell<f64>,
+    ws_status: Cell<u8>,
+    /// Set once the server or the peer has started closing: pushes fail.
+    closing: Cell<bool>,
+    /// Set once onClose has been (or is being) reported.
+    close_reported: Cell<bool>,
+    queue_limit: usize,
+    out: RefCell<Outbound>,
+    /// Wakes the writer task when something is queued.
+    pub(crate) writer_wake: Notify,
+    /// Tells the reader task to stop: the server closed this connection.
+    pub(crate) reader_stop: Notify,
+    /// An HTTP request (or custom handshake) is waiting for its response.
+    response_pending: Cell<bool>,
+    pub(crate) response_done: Notify,
+    keep_alive: Cell<bool>,
+}
+
+impl Connection {
+    pub fn new(
+        id: SessionId,
+        peer: SocketAddr,
+        local: SocketAddr,
+        socket_fd: i32,
+        server_fd: i32,
+        queue_limit: usize,
+    ) -> Self {
+        let now = unix_time();
+        Connection {
+            id,
+            peer,
+            local,
+            socket_fd,
+            server_fd,
+            connect_time: now,
+            last_recv_time: Cell::new(now),
+            last_send_time: Cell::new(0.0),
+            last_dispatch_time: Cell::new(0.0),
+            ws_status: Cell::new(ws_status::NONE),
+            closing: Cell::new(false),
+            close_reported: Cell::new(false),
+            queue_limit,
+            out: RefCell::new(Outbound::default()),
+            writer_wake: Notify::new(),
+            reader_stop: Notify::new(),
+            response_pending: Cell::new(false),
+            response_done: Notify::new(),
+            keep_alive: Cell::new(true),
+        }
+    }
+
+    pub fn ws_status(&self) -> u8 {
+        self.ws_status.get()
+    }
+
+    pub fn set_ws_status(&self, status: u8) {
+        self.ws_status.set(status);
+    }
+
+    /// True once the WebSocket handshake has completed and the connection is
+    /// not closing: what `isEstablished()` reports.
+    pub fn is_websocket(&self) -> bool {
+        self.ws_status.get() == ws_status::ACTIVE && !self.closing.get()
+    }
+
+    pub fn is_closing(&self) -> bool {
+        self.closing.get()
+    }
+
+    /// Bytes waiting to be written.
+    pub fn queued_bytes(&self) -> usize {
+        self.out.borrow().bytes
+    }
+
+    /// Queues raw bytes for the writer.
+    pub fn send(&self, data: Bytes) -> Result<(), SendError> {
+        if self.closing.get() {
+            return Err(SendError::Closed);
+        }
+        let mut out = self.out.borrow_mut();
+        if out.bytes > 0 && out.bytes + data.len() > self.queue_limit {
+            return Err(SendError::QueueFull);
+        }
+        out.bytes += data.len();
+        out.queue.push_back(data);
+        drop(out);
+        self.writer_wake.notify_one();
+        Ok(())
+    }
+
+    /// Frames `payload` as one server-to-client frame (never masked) and
+    /// queues it. `rsv_bits` are the first byte's RSV bits (0x40 = RSV1).
+    pub fn send_frame(
+        &self,
+        opcode: u8,
+        fin: bool,
+        rsv_bits: u8,
+        payload: &[u8],
+    ) -> Result<(), SendError> {
+        if self.closing.get() {
+            return Err(SendError::Closed);
+        }
+        let mut buf = Vec::with_capacity(payload.len() + 10);
+        frame::encode(&mut buf, fin, rsv_bits, opcode, None, payload);
+        self.send(Bytes::from(buf))
+    }
+
+    /// Starts closing from the server side: everything queued so far is
+    /// still written, then (optionally) a close frame, then the TCP shutdown.
+    /// Returns false if the connection was already closing.
+    pub fn close_with_frame(&self, close_frame: Option<(u16, &[u8])>) -> bool {
+        if self.closing.get() {
+            return false;
+        }
+        if let Some((code, reason)) = close_frame {
+            let payload = close::close_payload(code, reason);
+            // Cannot fail: the queue accepts anything while not closing, and a
+            // close frame must go out even when the queue is full.
+            let mut buf = Vec::with_capacity(payload.len() + 2);
+            frame::encode(&mut buf, true, 0, frame::opcode::CLOSE, None, &payload);
+            let mut out = self.out.borrow_mut();
+            out.bytes += buf.len();
+            out.queue.push_back(Bytes::from(buf));
+        }
+        self.begin_close();
+        true
+    }
+
+    /// Queues an already-encoded close frame payload echo (the reply to a
+    /// client's close frame) and starts closing.
+    pub fn close_echo(&self, payload: &[u8]) {
+        if self.closing.get() {
+            return;
+        }
+        let mut buf = Vec::with_capacity(payload.len() + 2);
+        frame::encode(&mut buf, true, 0, frame::opcode::CLOSE, None, payload);
+        {
+            let mut out = self.out.borrow_mut();
+            out.bytes += buf.len();
+            out.queue.push_back(Bytes::from(buf));
+        }
+        self.begin_close();
+    }
+
+    fn begin_close(&self) {
+        self.closing.set(true);
+        if self.ws_status.get() == ws_status::ACTIVE {
+            self.ws_status.set(ws_status::CLOSING);
+        }
+        self.out.borrow_mut().close_after = true;
+        self.writer_wake.notify_one();
+        self.reader_stop.notify_one();
+        // A reader waiting for an HTTP response must not wait forever.
+        self.response_done.notify_one();
+    }
+
+    /// Marks onClose as reported; returns false if it already was, so that
+    /// onClose runs exactly once per connection.
+    pub(crate) fn mark_close_reported(&self) -> bool {
+        !self.close_reported.replace(true)
+    }
+
+    /// Takes everything queued for the writer, and whether to shut down after.
+    pub(crate) fn take_outbound(&self) -> (VecDeque<Bytes>, bool) {
+        let mut out = self.out.borrow_mut();
+        let queue = std::mem::take(&mut out.queue);
+        out.bytes = 0;
+        (queue, out.close_after)
+    }
+
+    pub(crate) fn begin_response(&self, keep_alive: bool) {
+        self.keep_alive.set(keep_alive);
+        self.response_pending.set(true);
+    }
+
+    /// True while an HTTP response has not been ended.
+    pub fn response_pending(&self) -> bool {
+        self.response_pending.get()
+    }
+
+    /// Whether the current HTTP request asked to keep the connection open.
+    pub fn keep_alive(&self) -> bool {
+        self.keep_alive.get()
+    }
+
+    /// Called by the response writer when `end()` has queued the last byte:
+    /// lets the reader go on to the next request (or close).
+    pub fn finish_response(&self) {
+        self.response_pending.set(false);
+        self.response_done.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(limit: usize) -> Connection {
+        let a: SocketAddr = "127.0.0.1:1".parse().expect("addr");
+        Connection::new(1, a, a, 3, 4, limit)
+    }
+
+    #[test]
+    fn queue_limit_allows_one_large_send_into_an_empty_queue() {
+        let c = conn(10);
+        assert_eq!(c.send(Bytes::from(vec![0u8; 100])), Ok(()));
+        assert_eq!(c.send(Bytes::from_static(b"x")), Err(SendError::QueueFull));
+        let (q, close) = c.take_outbound();
+        assert_eq!(q.len(), 1);
+        assert!(!close);
+        assert_eq!(c.send(Bytes::from_static(b"x")), Ok(()));
+    }
+
+    #[test]
+    fn close_frame_goes_after_queued_data_and_blocks_later_sends() {
+        let c = conn(1000);
+        c.send(Bytes::from_static(b"first")).expect("send");
+        assert!(c.close_with_frame(Some((4000, b"bye"))));
+        assert_eq!(c.send(Bytes::from_static(b"late")), Err(SendError::Closed));
+        assert!(!c.close_with_frame(None));
+        let (q, close) = c.take_outbound();
+        assert!(close);
+        assert_eq!(q[0].as_ref(), b"first");
+        assert_eq!(q[1].as_ref(), &[0x88, 0x05, 0x0f, 0xa0, b'b', b'y', b'e']);
+    }
+
+    #[test]
+    fn close_is_reported_once() {
+        let c = conn(10);
+        assert!(c.mark_close_reported());
+        assert!(!c.mark_close_reported());
+    }
+}

@@ -1,0 +1,573 @@
+//! The listener, the per-connection tasks and the heartbeat.
+//!
+//! Each accepted socket gets two tasks on the worker's `LocalSet`: a reader
+//! that parses HTTP, performs the handshake, decodes frames and dispatches
+//! events to the [`EventHandler`], and a writer that drains the connection's
+//! outbound queue. Both run on the PHP thread, so the handler is called
+//! directly.
+
+use std::cell::{Cell, RefCell};
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+use std::rc::Rc;
+use std::time::Duration;
+
+use bytes::{Buf, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+
+use super::connection::{unix_time, ws_status, Connection, SessionId};
+use super::log;
+use super::settings::Settings;
+use super::table::ConnectionTable;
+use super::EventHandler;
+use crate::protocol::frame::{self, Frame, FrameError};
+use crate::protocol::handshake;
+use crate::protocol::http::{self, HttpError, Request};
+use crate::protocol::message::{AssemblerConfig, Event, MessageAssembler};
+use crate::protocol::date::http_date;
+
+/// How long shutdown waits for queued bytes to reach clients.
+const SHUTDOWN_DRAIN: Duration = Duration::from_secs(3);
+/// The most bytes of request head we buffer before giving up.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Read granularity: what one read asks the kernel for at least.
+const READ_CHUNK: usize = 8 * 1024;
+
+/// One server: its settings, its connections and its lifecycle.
+pub struct Server {
+    pub settings: Settings,
+    pub table: ConnectionTable,
+    handler: RefCell<Option<Rc<dyn EventHandler>>>,
+    stopping: Cell<bool>,
+    stop: Notify,
+    live_writers: Cell<usize>,
+    writers_done: Notify,
+    pub start_time: f64,
+}
+
+/// Binds the listening socket the way Swoole does (`SO_REUSEADDR`, the
+/// configured backlog), before the event loop starts, so that `start()` can
+/// report a bind error as an exception.
+pub fn bind(host: &str, port: u16, backlog: i32) -> io::Result<std::net::TcpListener> {
+    let addr: SocketAddr = if host.contains(':') {
+        format!("[{}]:{}", host.trim_matches(|c| c == '[' || c == ']'), port).parse()
+    } else {
+        format!("{host}:{port}").parse()
+    }
+    .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "invalid address"))?;
+    let domain = match addr {
+        SocketAddr::V4(_) => socket2::Domain::IPV4,
+        SocketAddr::V6(_) => socket2::Domain::IPV6,
+    };
+    let socket = socket2::Socket::new(domain, socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(backlog.max(1))?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+impl Server {
+    pub fn new(settings: Settings) -> Self {
+        Server {
+            settings,
+            table: ConnectionTable::new(),
+            handler: RefCell::new(None),
+            stopping: Cell::new(false),
+            stop: Notify::new(),
+            live_writers: Cell::new(0),
+            writers_done: Notify::new(),
+            start_time: unix_time(),
+        }
+    }
+
+    fn handler(&self) -> Option<Rc<dyn EventHandler>> {
+        self.handler.borrow().clone()
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.get()
+    }
+
+    /// Closes a connection from the server side (`close()`, `disconnect()`,
+    /// the heartbeat): queued bytes still go out, then the optional close
+    /// frame, then the TCP shutdown. onClose runs before this returns.
+    pub fn close_connection(
+        &self,
+        conn: &Rc<Connection>,
+        close_frame: Option<(u16, &[u8])>,
+        reactor_id: i32,
+    ) -> bool {
+        if !conn.close_with_frame(close_frame) {
+            return false;
+        }
+        self.report_close(conn, reactor_id);
+        true
+    }
+
+    /// Removes the connection and runs onClose, once per connection.
+    fn report_close(&self, conn: &Rc<Connection>, reactor_id: i32) {
+        if !conn.mark_close_reported() {
+            return;
+        }
+        self.table.remove(conn.id);
+        if let Some(h) = self.handler() {
+            h.on_close(conn, reactor_id);
+        }
+    }
+
+    /// Stops accepting, sends every WebSocket client a 1001 close frame and
+    /// closes the rest; [`Server::serve`] returns once their queues drained.
+    pub fn begin_shutdown(&self) {
+        if self.stopping.replace(true) {
+            return;
+        }
+        for conn in self.table.snapshot() {
+            if conn.ws_status() == ws_status::ACTIVE {
+                conn.close_with_frame(Some((1001, b"")));
+            } else {
+                conn.close_with_frame(None);
+            }
+        }
+        self.stop.notify_waiters();
+        self.stop.notify_one();
+    }
+
+    /// Accepts and serves until [`Server::begin_shutdown`]; then waits (a
+    /// bounded time) for every queued byte to be written.
+    pub async fn serve(self: Rc<Self>, listener: TcpListener, handler: Rc<dyn EventHandler>) {
+        *self.handler.borrow_mut() = Some(handler);
+        let server_fd = listener.as_raw_fd();
+        if let Some((interval, idle)) = self.settings.heartbeat() {
+            tokio::task::spawn_local(heartbeat(self.clone(), interval, idle));
+        }
+        while !self.stopping.get() {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => self.accept(stream, peer, server_fd),
+                    Err(e) => {
+                        // EMFILE and friends: back off instead of spinning.
+                        log::write(log::Level::Warning, true, &format!("accept() failed: {e}"));
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                _ = self.stop.notified() => {}
+            }
+        }
+        drop(listener);
+        let drained = async {
+            while self.live_writers.get() > 0 {
+                self.writers_done.notified().await;
+            }
+        };
+        let _ = tokio::time::timeout(SHUTDOWN_DRAIN, drained).await;
+        *self.handler.borrow_mut() = None;
+    }
+
+    fn accept(self: &Rc<Self>, stream: TcpStream, peer: SocketAddr, server_fd: i32) {
+        if self.table.len() as i64 >= self.settings.max_connection {
+            log::write(
+                log::Level::Warning,
+                true,
+                &format!(
+                    "Server::accept(): too many connections [now: {}]",
+                    self.table.len()
+                ),
+            );
+            return;
+        }
+        let _ = stream.set_nodelay(self.settings.open_tcp_nodelay);
+        let local = stream.local_addr().unwrap_or(peer);
+        let id = self.table.next_id();
+        let conn = Rc::new(Connection::new(
+            id,
+            peer,
+            local,
+            stream.as_raw_fd(),
+            server_fd,
+            self.settings.output_queue_limit(),
+        ));
+        self.table.insert(conn.clone());
+        let (rd, wr) = stream.into_split();
+        self.live_writers.set(self.live_writers.get() + 1);
+        tokio::task::spawn_local(writer(self.clone(), conn.clone(), wr));
+        tokio::task::spawn_local(reader(self.clone(), conn, rd));
+    }
+}
+
+/// Drains the connection's queue into the socket; shuts it down after a close.
+async fn writer<W: AsyncWrite + Unpin>(server: Rc<Server>, conn: Rc<Connection>, mut wr: W) {
+    loop {
+        let (mut queue, close_after) = conn.take_outbound();
+        if queue.is_empty() && !close_after {
+            conn.writer_wake.notified().await;
+            continue;
+        }
+        let mut failed = false;
+        while let Some(mut chunk) = queue.pop_front() {
+            // Gather what is queued into one vectored write where possible.
+            while !chunk.is_empty() {
+                let mut slices = Vec::with_capacity(queue.len().min(63) + 1);
+                slices.push(io::IoSlice::new(&chunk));
+                slices.extend(queue.iter().take(63).map(|b| io::IoSlice::new(b)));
+                let n = match wr.write_vectored(&slices).await {
+                    Ok(0) | Err(_) => {
+                        failed = true;
+                        break;
+                    }
+                    Ok(n) => n,
+                };
+                let mut left = n;
+                let first = left.min(chunk.len());
+                chunk.advance(first);
+                left -= first;
+                while left > 0 {
+                    match queue.front_mut() {
+                        Some(next) if next.len() <= left => {
+                            left -= next.len();
+                            queue.pop_front();
+                        }
+                        Some(next) => {
+                            next.advance(left);
+                            left = 0;
+                        }
+                        None => break,
+                    }
+                }
+            }
+            if failed {
+                break;
+            }
+        }
+        conn.last_send_time.set(unix_time());
+        if failed {
+            // The peer is gone: stop the reader, which reports onClose.
+            conn.reader_stop.notify_one();
+            break;
+        }
+        if close_after {
+            let _ = wr.shutdown().await;
+            break;
+        }
+    }
+    drop(wr);
+    server.live_writers.set(server.live_writers.get().saturating_sub(1));
+    server.writers_done.notify_waiters();
+}
+
+/// What the reader got from one read.
+enum ReadOutcome {
+    Data,
+    Eof,
+    Stopped,
+    TimedOut,
+}
+
+async fn read_more<R: AsyncRead + Unpin>(
+    rd: &mut R,
+    buf: &mut BytesMut,
+    conn: &Connection,
+    timeout: Option<Duration>,
+) -> ReadOutcome {
+    if buf.capacity() - buf.len() < READ_CHUNK {
+        buf.reserve(READ_CHUNK);
+    }
+    let read = async {
+        tokio::select! {
+            r = rd.read_buf(buf) => match r {
+                Ok(0) | Err(_) => ReadOutcome::Eof,
+                Ok(_) => ReadOutcome::Data,
+            },
+            _ = conn.reader_stop.notified() => ReadOutcome::Stopped,
+        }
+    };
+    let outcome = match timeout {
+        Some(t) => match tokio::time::timeout(t, read).await {
+            Ok(o) => o,
+            Err(_) => ReadOutcome::TimedOut,
+        },
+        None => read.await,
+    };
+    if matches!(outcome, ReadOutcome::Data) {
+        conn.last_recv_time.set(unix_time());
+    }
+    outcome
+}
+
+async fn reader<R: AsyncRead + Unpin>(server: Rc<Server>, conn: Rc<Connection>, mut rd: R) {
+    if let Some(h) = server.handler() {
+        h.on_connect(&conn);
+    }
+    let mut buf = BytesMut::new();
+    let reactor_id = match serve_http(&server, &conn, &mut rd, &mut buf).await {
+        Phase::Upgraded => serve_websocket(&server, &conn, &mut rd, &mut buf).await,
+        Phase::Closed(reactor_id) => reactor_id,
+    };
+    // However the reader stopped, the connection is over: let the writer
+    // flush and shut down, and report onClose if nobody has yet.
+    conn.close_with_frame(None);
+    server.report_close(&conn, reactor_id);
+}
+
+enum Phase {
+    Upgraded,
+    /// The connection is finished; onClose gets this reactor id.
+    Closed(i32),
+}
+
+/// Serves HTTP requests until the connection upgrades or closes.
+async fn serve_http<R: AsyncRead + Unpin>(
+    server: &Rc<Server>,
+    conn: &Rc<Connection>,
+    rd: &mut R,
+    buf: &mut BytesMut,
+) -> Phase {
+    let limits = http::Limits {
+        max_header_bytes: MAX_HEADER_BYTES,
+        max_headers: 128,
+        max_body: server.settings.package_max_length,
+    };
+    loop {
+        if conn.is_closing() {
+            return Phase::Closed(-1);
+        }
+        let parsed = if buf.is_empty() {
+            Ok(None)
+        } else {
+            http::parse_request(buf, &limits)
+        };
+        let req = match parsed {
+            Ok(Some((req, used))) => {
+                buf.advance(used);
+                req
+            }
+            Ok(None) => {
+                // Only a request that has started may time out; an idle
+                // keep-alive connection is the heartbeat's business.
+                let timeout = (!buf.is_empty()).then_some(server.settings.http_request_timeout);
+                match read_more(rd, buf, conn, timeout).await {
+                    ReadOutcome::Data => continue,
+                    ReadOutcome::Eof => return Phase::Closed(0),
+                    ReadOutcome::Stopped => return Phase::Closed(-1),
+                    ReadOutcome::TimedOut => {
+                        let _ = conn.send(bytes::Bytes::from_static(
+                            b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                        ));
+                        conn.close_with_frame(None);
+                        return Phase::Closed(-1);
+                    }
+                }
+            }
+            Err(HttpError::BodyTooLarge { len }) => {
+                log::write(
+                    log::Level::Warning,
+                    true,
+                    &format!(
+                        "Protocol::recv_with_length_protocol() (ERRNO 1201): the received packet length {len} is too large, remote_addr=<{}>",
+                        conn.peer
+                    ),
+                );
+                let _ = conn.send(bytes::Bytes::from_static(
+                    b"HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                ));
+                conn.close_with_frame(None);
+                return Phase::Closed(0);
+            }
+            Err(_) => {
+                let _ = conn.send(bytes::Bytes::from_static(
+                    handshake::RESPONSE_400_UNPARSEABLE,
+                ));
+                conn.close_with_frame(None);
+                return Phase::Closed(0);
+            }
+        };
+        let Some(handler) = server.handler() else {
+            return Phase::Closed(-1);
+        };
+        conn.last_dispatch_time.set(unix_time());
+
+        if server.settings.open_websocket_protocol && handshake::is_websocket_upgrade(&req) {
+            return upgrade(server, conn, handler, req).await;
+        }
+        if !handler.has_request_handler() || !server.settings.open_http_protocol {
+            let _ = conn.send(bytes::Bytes::from_static(
+                handshake::RESPONSE_400_NO_ONREQUEST,
+            ));
+            conn.close_with_frame(None);
+            return Phase::Closed(-1);
+        }
+        let keep_alive = req.keep_alive();
+        conn.begin_response(keep_alive);
+        handler.on_request(conn, req);
+        while conn.response_pending() && !conn.is_closing() {
+            conn.response_done.notified().await;
+        }
+        if conn.is_closing() {
+            return Phase::Closed(-1);
+        }
+        if !keep_alive {
+            conn.close_with_frame(None);
+            return Phase::Closed(-1);
+        }
+    }
+}
+
+/// Answers a WebSocket upgrade request, by hand (onHandshake) or built in.
+async fn upgrade(
+    server: &Rc<Server>,
+    conn: &Rc<Connection>,
+    handler: Rc<dyn EventHandler>,
+    req: Request,
+) -> Phase {
+    if handler.has_handshake_handler() {
+        conn.set_ws_status(ws_status::HANDSHAKE);
+        conn.begin_response(true);
+        handler.on_handshake(conn, req);
+        while conn.response_pending() && !conn.is_closing() {
+            conn.response_done.notified().await;
+        }
+        if conn.is_closing() {
+            return Phase::Closed(-1);
+        }
+        if conn.ws_status() == ws_status::ACTIVE {
+            return Phase::Upgraded;
+        }
+        // The callback refused the upgrade: Swoole closes the connection.
+        conn.close_with_frame(None);
+        return Phase::Closed(-1);
+    }
+    let Some(key) = handshake::validate_key(&req) else {
+        let _ = conn.send(bytes::Bytes::from(handshake::response_400_bad_key(
+            &http_date(unix_time() as u64),
+        )));
+        conn.close_with_frame(None);
+        return Phase::Closed(-1);
+    };
+    let accept = handshake::accept_key(key);
+    // Deviation from Swoole (see README): the configured subprotocol is only
+    // announced when the client offered it, as RFC 6455 requires.
+    let subprotocol = server
+        .settings
+        .websocket_subprotocol
+        .as_deref()
+        .filter(|p| handshake::offered_subprotocols(&req).iter().any(|o| o == p));
+    let response = handshake::response_101(
+        &accept,
+        subprotocol,
+        None,
+        &http_date(unix_time() as u64),
+    );
+    conn.set_ws_status(ws_status::CONNECTION);
+    if conn.send(bytes::Bytes::from(response)).is_err() {
+        return Phase::Closed(-1);
+    }
+    conn.set_ws_status(ws_status::ACTIVE);
+    handler.on_open(conn, req);
+    if conn.is_closing() {
+        return Phase::Closed(-1);
+    }
+    Phase::Upgraded
+}
+
+/// Reads frames until the connection closes; returns onClose's reactor id.
+async fn serve_websocket<R: AsyncRead + Unpin>(
+    server: &Rc<Server>,
+    conn: &Rc<Connection>,
+    rd: &mut R,
+    buf: &mut BytesMut,
+) -> i32 {
+    let settings = &server.settings;
+    let mut assembler = MessageAssembler::new(AssemblerConfig {
+        max_message: settings.package_max_length,
+        require_mask: true,
+        deflate: false,
+    });
+    loop {
+        loop {
+            if conn.is_closing() {
+                return -1;
+            }
+            let frame = match Frame::decode(buf, settings.package_max_length) {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(FrameError::TooLarge { len, .. }) => {
+                    log::write(
+                        log::Level::Warning,
+                        true,
+                        &format!(
+                            "Protocol::recv_with_length_protocol() (ERRNO 1201): the received packet length {len} is too large, remote_addr=<{}>",
+                            conn.peer
+                        ),
+                    );
+                    conn.close_with_frame(Some((1009, b"")));
+                    return 0;
+                }
+                Err(_) => {
+                    conn.close_with_frame(Some((1002, b"")));
+                    return 0;
+                }
+            };
+            let event = match assembler.push(frame, None) {
+                Ok(Some(ev)) => ev,
+                Ok(None) => continue,
+                Err(violation) => {
+                    conn.close_with_frame(Some((violation.code, b"")));
+                    return 0;
+                }
+            };
+            let Some(handler) = server.handler() else {
+                return -1;
+            };
+            conn.last_dispatch_time.set(unix_time());
+            match event {
+                Event::Message { .. } => handler.on_message(conn, event),
+                Event::Ping(ref payload) => {
+                    if settings.open_websocket_ping_frame {
+                        handler.on_message(conn, event);
+                    } else {
+                        let _ = conn.send_frame(frame::opcode::PONG, true, 0, payload);
+                    }
+                }
+                Event::Pong(_) => {
+                    if settings.open_websocket_pong_frame {
+                        handler.on_message(conn, event);
+                    }
+                }
+                Event::Close { ref payload, .. } => {
+                    let echo = payload.clone();
+                    if settings.open_websocket_close_frame {
+                        handler.on_message(conn, event);
+                    }
+                    // Echo the client's close payload, then shut down.
+                    conn.close_echo(&echo);
+                    return 0;
+                }
+            }
+        }
+        match read_more(rd, buf, conn, None).await {
+            ReadOutcome::Data => {}
+            ReadOutcome::Eof | ReadOutcome::TimedOut => return 0,
+            ReadOutcome::Stopped => return -1,
+        }
+    }
+}
+
+/// Closes connections that have sent nothing for `idle` (Swoole's
+/// `heartbeat_check_interval` / `heartbeat_idle_time`).
+async fn heartbeat(server: Rc<Server>, interval: Duration, idle: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    while !server.is_stopping() {
+        tick.tick().await;
+        let deadline = unix_time() - idle.as_secs_f64();
+        for conn in server.table.snapshot() {
+            if conn.last_recv_time.get() < deadline && !conn.is_closing() {
+                server.close_connection(&conn, None, -1);
+            }
+        }
+    }
+}

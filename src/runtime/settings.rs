@@ -1,0 +1,257 @@
+//! Server settings (`$server->set([...])`) as a typed struct, validated once.
+//!
+//! The PHP surface keeps the user's array as-is in `$server->setting` (Swoole
+//! shows it back unchanged) and feeds every key through [`Settings::apply`], so
+//! the runtime only ever sees typed, defaulted values.
+
+use std::time::Duration;
+
+/// One setting value as PHP gave it, before it is interpreted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingValue {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    /// Arrays, objects and null: kept in `$server->setting`, ignored here.
+    Other,
+}
+
+impl SettingValue {
+    /// PHP truthiness, as Swoole reads boolean settings (`'1'`, `1`, `true`).
+    pub fn truthy(&self) -> bool {
+        match self {
+            SettingValue::Bool(b) => *b,
+            SettingValue::Int(i) => *i != 0,
+            SettingValue::Float(f) => *f != 0.0,
+            SettingValue::Str(s) => !(s.is_empty() || s == "0"),
+            SettingValue::Other => false,
+        }
+    }
+
+    /// PHP's integer conversion for numeric settings.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            SettingValue::Bool(b) => Some(i64::from(*b)),
+            SettingValue::Int(i) => Some(*i),
+            SettingValue::Float(f) if f.is_finite() => Some(*f as i64),
+            SettingValue::Str(s) => s.trim().parse::<f64>().ok().map(|f| f as i64),
+            _ => None,
+        }
+    }
+
+    /// PHP's float conversion for settings given in seconds.
+    pub fn as_float(&self) -> Option<f64> {
+        match self {
+            SettingValue::Bool(b) => Some(f64::from(u8::from(*b))),
+            SettingValue::Int(i) => Some(*i as f64),
+            SettingValue::Float(f) => Some(*f),
+            SettingValue::Str(s) => s.trim().parse::<f64>().ok(),
+            SettingValue::Other => None,
+        }
+    }
+}
+
+/// Swoole's default for `package_max_length`: 2 MiB.
+pub const DEFAULT_PACKAGE_MAX_LENGTH: usize = 2 * 1024 * 1024;
+/// Swoole's default for `socket_buffer_size`: the most a connection may queue.
+pub const DEFAULT_SOCKET_BUFFER_SIZE: usize = 8 * 1024 * 1024;
+/// Swoole's default for `buffer_output_size`.
+pub const DEFAULT_BUFFER_OUTPUT_SIZE: usize = 2 * 1024 * 1024;
+
+/// Typed server settings with Swoole's defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub worker_num: i64,
+    pub reactor_num: i64,
+    pub max_connection: i64,
+    /// Largest message (or HTTP body) a client may send.
+    pub package_max_length: usize,
+    /// Largest single `send`/`push` payload.
+    pub buffer_output_size: usize,
+    /// Most bytes a connection may have queued for writing.
+    pub socket_buffer_size: usize,
+    pub heartbeat_check_interval: Option<Duration>,
+    pub heartbeat_idle_time: Option<Duration>,
+    /// How long a client may take to send a complete HTTP request head
+    /// (swoole-rs: Swoole has no such bound, and a stalled client holds a
+    /// connection forever there).
+    pub http_request_timeout: Duration,
+    pub open_websocket_close_frame: bool,
+    pub open_websocket_ping_frame: bool,
+    pub open_websocket_pong_frame: bool,
+    pub websocket_subprotocol: Option<String>,
+    pub websocket_compression: bool,
+    pub http_compression: bool,
+    pub open_http_protocol: bool,
+    pub open_websocket_protocol: bool,
+    pub open_tcp_nodelay: bool,
+    pub backlog: i32,
+    pub daemonize: bool,
+    pub log_file: Option<String>,
+    pub upload_tmp_dir: String,
+    pub http_parse_post: bool,
+    pub http_parse_cookie: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            worker_num: 1,
+            reactor_num: 1,
+            max_connection: 100_000,
+            package_max_length: DEFAULT_PACKAGE_MAX_LENGTH,
+            buffer_output_size: DEFAULT_BUFFER_OUTPUT_SIZE,
+            socket_buffer_size: DEFAULT_SOCKET_BUFFER_SIZE,
+            heartbeat_check_interval: None,
+            heartbeat_idle_time: None,
+            http_request_timeout: Duration::from_secs(60),
+            open_websocket_close_frame: false,
+            open_websocket_ping_frame: false,
+            open_websocket_pong_frame: false,
+            websocket_subprotocol: None,
+            websocket_compression: false,
+            http_compression: false,
+            open_http_protocol: true,
+            open_websocket_protocol: true,
+            open_tcp_nodelay: true,
+            backlog: 512,
+            daemonize: false,
+            log_file: None,
+            upload_tmp_dir: "/tmp".to_string(),
+            http_parse_post: true,
+            http_parse_cookie: true,
+        }
+    }
+}
+
+fn seconds(v: &SettingValue) -> Option<Duration> {
+    v.as_float()
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+fn size(v: &SettingValue, fallback: usize) -> usize {
+    match v.as_int() {
+        Some(n) if n > 0 => usize::try_from(n).unwrap_or(fallback),
+        _ => fallback,
+    }
+}
+
+impl Settings {
+    /// Applies one `set()` key. Unknown keys are kept by the caller in
+    /// `$server->setting` and ignored here, as Swoole ignores them.
+    pub fn apply(&mut self, key: &str, v: &SettingValue) {
+        match key {
+            "worker_num" => self.worker_num = v.as_int().unwrap_or(1).max(1),
+            "reactor_num" => self.reactor_num = v.as_int().unwrap_or(1).max(1),
+            "max_connection" | "max_conn" => {
+                self.max_connection = v.as_int().unwrap_or(100_000).max(1)
+            }
+            "package_max_length" => {
+                self.package_max_length = size(v, DEFAULT_PACKAGE_MAX_LENGTH)
+            }
+            "buffer_output_size" => self.buffer_output_size = size(v, DEFAULT_BUFFER_OUTPUT_SIZE),
+            "socket_buffer_size" => self.socket_buffer_size = size(v, DEFAULT_SOCKET_BUFFER_SIZE),
+            "heartbeat_check_interval" => self.heartbeat_check_interval = seconds(v),
+            "heartbeat_idle_time" => self.heartbeat_idle_time = seconds(v),
+            "http_request_timeout" => {
+                if let Some(d) = seconds(v) {
+                    self.http_request_timeout = d
+                }
+            }
+            "open_websocket_close_frame" => self.open_websocket_close_frame = v.truthy(),
+            "open_websocket_ping_frame" => self.open_websocket_ping_frame = v.truthy(),
+            "open_websocket_pong_frame" => self.open_websocket_pong_frame = v.truthy(),
+            "websocket_subprotocol" => {
+                self.websocket_subprotocol = match v {
+                    SettingValue::Str(s) if !s.is_empty() => Some(s.clone()),
+                    _ => None,
+                }
+            }
+            "websocket_compression" => self.websocket_compression = v.truthy(),
+            "http_compression" => self.http_compression = v.truthy(),
+            "open_http_protocol" => self.open_http_protocol = v.truthy(),
+            "open_websocket_protocol" => self.open_websocket_protocol = v.truthy(),
+            "open_tcp_nodelay" => self.open_tcp_nodelay = v.truthy(),
+            "backlog" => self.backlog = v.as_int().unwrap_or(512).clamp(1, 65535) as i32,
+            "daemonize" => self.daemonize = v.truthy(),
+            "log_file" => {
+                self.log_file = match v {
+                    SettingValue::Str(s) if !s.is_empty() => Some(s.clone()),
+                    _ => None,
+                }
+            }
+            "upload_tmp_dir" => {
+                if let SettingValue::Str(s) = v {
+                    self.upload_tmp_dir = s.clone()
+                }
+            }
+            "http_parse_post" => self.http_parse_post = v.truthy(),
+            "http_parse_cookie" => self.http_parse_cookie = v.truthy(),
+            _ => {}
+        }
+    }
+
+    /// The idle time after which the heartbeat closes a connection, if the
+    /// heartbeat is on. Swoole: `heartbeat_idle_time` defaults to twice the
+    /// check interval, and setting only the idle time turns the check on.
+    pub fn heartbeat(&self) -> Option<(Duration, Duration)> {
+        match (self.heartbeat_check_interval, self.heartbeat_idle_time) {
+            (None, None) => None,
+            (Some(i), None) => Some((i, i * 2)),
+            (None, Some(idle)) => Some(((idle / 2).max(Duration::from_millis(100)), idle)),
+            (Some(i), Some(idle)) => Some((i, idle)),
+        }
+    }
+
+    /// The most bytes a connection may queue: a push is refused once this
+    /// much is waiting, but a single large push into an empty queue goes
+    /// through (Swoole writes 9 MiB pushes with default settings).
+    pub fn output_queue_limit(&self) -> usize {
+        self.socket_buffer_size.max(self.buffer_output_size)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_swoole() {
+        let s = Settings::default();
+        assert_eq!(s.package_max_length, 2 * 1024 * 1024);
+        assert!(s.heartbeat().is_none());
+        assert!(!s.open_websocket_close_frame);
+    }
+
+    #[test]
+    fn heartbeat_idle_defaults_to_twice_the_interval() {
+        let mut s = Settings::default();
+        s.apply("heartbeat_check_interval", &SettingValue::Int(5));
+        assert_eq!(
+            s.heartbeat(),
+            Some((Duration::from_secs(5), Duration::from_secs(10)))
+        );
+        s.apply("heartbeat_idle_time", &SettingValue::Float(1.5));
+        assert_eq!(
+            s.heartbeat(),
+            Some((Duration::from_secs(5), Duration::from_millis(1500)))
+        );
+    }
+
+    #[test]
+    fn php_style_conversions() {
+        let mut s = Settings::default();
+        s.apply("open_websocket_close_frame", &SettingValue::Str("1".into()));
+        assert!(s.open_websocket_close_frame);
+        s.apply("open_websocket_close_frame", &SettingValue::Str("0".into()));
+        assert!(!s.open_websocket_close_frame);
+        s.apply("package_max_length", &SettingValue::Str("1024".into()));
+        assert_eq!(s.package_max_length, 1024);
+        s.apply("package_max_length", &SettingValue::Int(-5));
+        assert_eq!(s.package_max_length, DEFAULT_PACKAGE_MAX_LENGTH);
+        s.apply("websocket_subprotocol", &SettingValue::Str("chat".into()));
+        assert_eq!(s.websocket_subprotocol.as_deref(), Some("chat"));
+    }
+}

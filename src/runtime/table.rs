@@ -1,0 +1,120 @@
+//! The connection table: every open connection by session id.
+//!
+//! Borrowed only for the length of a lookup, never across a PHP callback, so
+//! a callback may push to, close or list any connection (including the one
+//! whose event it is handling).
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use super::connection::{Connection, SessionId};
+
+#[derive(Default)]
+pub struct ConnectionTable {
+    conns: RefCell<BTreeMap<SessionId, Rc<Connection>>>,
+    last_id: Cell<SessionId>,
+    accepted_total: Cell<u64>,
+    closed_total: Cell<u64>,
+}
+
+impl ConnectionTable {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The next session id: ids grow from 1 and are never reused.
+    pub fn next_id(&self) -> SessionId {
+        let id = self.last_id.get() + 1;
+        self.last_id.set(id);
+        id
+    }
+
+    pub fn insert(&self, conn: Rc<Connection>) {
+        self.accepted_total.set(self.accepted_total.get() + 1);
+        self.conns.borrow_mut().insert(conn.id, conn);
+    }
+
+    pub fn remove(&self, id: SessionId) -> Option<Rc<Connection>> {
+        let removed = self.conns.borrow_mut().remove(&id);
+        if removed.is_some() {
+            self.closed_total.set(self.closed_total.get() + 1);
+        }
+        removed
+    }
+
+    pub fn get(&self, id: SessionId) -> Option<Rc<Connection>> {
+        self.conns.borrow().get(&id).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.conns.borrow().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.conns.borrow().is_empty()
+    }
+
+    /// Session ids in ascending order, `from` exclusive, at most `limit`:
+    /// `connection_list($start_fd, $find_count)`.
+    pub fn ids_after(&self, from: SessionId, limit: usize) -> Vec<SessionId> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        self.conns
+            .borrow()
+            .range((Excluded(from), Unbounded))
+            .take(limit)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// A snapshot of every connection, for iteration that may close some.
+    pub fn snapshot(&self) -> Vec<Rc<Connection>> {
+        self.conns.borrow().values().cloned().collect()
+    }
+
+    pub fn accepted_total(&self) -> u64 {
+        self.accepted_total.get()
+    }
+
+    pub fn closed_total(&self) -> u64 {
+        self.closed_total.get()
+    }
+
+    pub fn last_id(&self) -> SessionId {
+        self.last_id.get()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(id: SessionId) -> Rc<Connection> {
+        let a = "127.0.0.1:1".parse().expect("addr");
+        Rc::new(Connection::new(id, a, a, 0, 0, 100))
+    }
+
+    #[test]
+    fn ids_start_at_one_and_are_not_reused() {
+        let t = ConnectionTable::new();
+        let a = t.next_id();
+        t.insert(conn(a));
+        t.remove(a);
+        let b = t.next_id();
+        assert_eq!((a, b), (1, 2));
+    }
+
+    #[test]
+    fn ids_after_pages_in_order() {
+        let t = ConnectionTable::new();
+        for _ in 0..5 {
+            let id = t.next_id();
+            t.insert(conn(id));
+        }
+        t.remove(3);
+        assert_eq!(t.ids_after(0, 10), vec![1, 2, 4, 5]);
+        assert_eq!(t.ids_after(2, 1), vec![4]);
+        assert_eq!(t.len(), 4);
+        assert_eq!(t.closed_total(), 1);
+    }
+}

@@ -1,0 +1,7 @@
+//! The worker: the PHP thread's event loop, timers, deferred calls and
+//! signals. Holds callbacks as opaque Rust closures, so nothing here knows
+//! about PHP values.
+
+pub mod event_loop;
+pub mod signals;
+pub mod timers;
