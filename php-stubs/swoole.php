@@ -1648,3 +1648,141 @@ namespace {
      */
     class swoole_http_response extends \Swoole\Http\Response {}
 }
+
+namespace {
+    // Constants of Swoole features swoole-rs does not implement (coroutines, hooks,
+    // locks, SSL methods, the HTTP client, process pools): registered with Swoole's
+    // values so that scripts passing them in settings keep working.
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_SSLv3_METHOD = 1;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_SSLv3_SERVER_METHOD = 2;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_SSLv3_CLIENT_METHOD = 3;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_TLSv1_METHOD = 6;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_TLSv1_SERVER_METHOD = 7;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_TLSv1_CLIENT_METHOD = 8;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_TLSv1_1_METHOD = 9;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_TLSv1_1_SERVER_METHOD = 10;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_TLSv1_1_CLIENT_METHOD = 11;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_TLSv1_2_METHOD = 12;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_TLSv1_2_SERVER_METHOD = 13;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_TLSv1_2_CLIENT_METHOD = 14;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_DTLS_SERVER_METHOD = 16;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_DTLS_CLIENT_METHOD = 15;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_SSLv23_METHOD = 0;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_SSLv23_SERVER_METHOD = 4;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_SSLv23_CLIENT_METHOD = 5;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_TLS_METHOD = 0;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_TLS_SERVER_METHOD = 4;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_TLS_CLIENT_METHOD = 5;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_IPC_NONE = 0;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_IPC_UNIXSOCK = 1;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_IPC_SOCKET = 3;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_IOV_MAX = 1024;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_MUTEX = 3;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_RWLOCK = 1;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_SPINLOCK = 5;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_MSGQUEUE_ORIENT = 1;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_MSGQUEUE_BALANCE = 2;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_DEFAULT_MAX_CORO_NUM = 100000;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_CORO_MAX_NUM_LIMIT = 9223372036854775807;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_CORO_INIT = 0;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_CORO_WAITING = 1;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_CORO_RUNNING = 2;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_CORO_END = 3;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_EXIT_IN_COROUTINE = 2;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_EXIT_IN_SERVER = 4;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const FILE_LOCK = 2;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_CHANNEL_OK = 0;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_CHANNEL_TIMEOUT = -1;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_CHANNEL_CLOSED = -2;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_CHANNEL_CANCELED = -3;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_TCP = 2;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_UDP = 4;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_UNIX = 8;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_UDG = 16;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_SSL = 32;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_TLS = 64;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_STREAM_FUNCTION = 128;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_STREAM_SELECT = 128;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_FILE = 256;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_STDIO = 32768;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_SLEEP = 512;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_PROC = 1024;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_CURL = 2048;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_NATIVE_CURL = 4096;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_SOCKETS = 16384;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_NET_FUNCTION = 2097152;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_MONGODB = 4194304;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HOOK_ALL = 2143285247;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SOCKET_ECANCELED = 125;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const TCP_INFO = 11;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HTTP_CLIENT_ESTATUS_CONNECT_FAILED = -1;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HTTP_CLIENT_ESTATUS_REQUEST_TIMEOUT = -2;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HTTP_CLIENT_ESTATUS_SERVER_RESET = -3;
+    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    const SWOOLE_HTTP_CLIENT_ESTATUS_SEND_FAILED = -4;
+}

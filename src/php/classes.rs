@@ -6,17 +6,14 @@
 use std::ffi::CString;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-use ext_php_rs::args::Arg;
-use ext_php_rs::builders::FunctionBuilder;
 use ext_php_rs::ffi::{
-    zend_class_entry, zend_declare_class_constant_ex, zend_declare_property,
+    zend_class_entry, zend_function_entry, zend_declare_class_constant_ex, zend_declare_property,
     zend_do_implement_interface, zend_register_internal_class_ex, zend_string_init_interned,
 };
-use ext_php_rs::flags::{DataType, MethodFlags};
 use ext_php_rs::types::Zval;
-use ext_php_rs::zend::{ExecuteData, FunctionEntry};
+use ext_php_rs::zend::ExecuteData;
 
-use super::zend;
+use super::{arginfo, zend};
 
 pub type Handler = extern "C" fn(ex: &mut ExecuteData, retval: &mut Zval);
 
@@ -37,9 +34,7 @@ impl ClassSlot {
 
 /// Property visibility flags (`ZEND_ACC_*`).
 pub const PUBLIC: u32 = 1;
-pub const PROTECTED: u32 = 2;
 pub const PRIVATE: u32 = 4;
-pub const STATIC: u32 = 1 << 4;
 
 /// A declared property's default: only persistent values may be defaults.
 #[derive(Clone, Copy)]
@@ -50,101 +45,36 @@ pub enum Default {
     Str(&'static str),
 }
 
-/// A method: name, handler, parameters (name, type, default-as-PHP-code),
-/// required count and flags.
+/// A method: its PHP signature as stub text (parameters and return type,
+/// exactly as Swoole declares them), its handler and flags.
 pub struct Method {
     pub name: &'static str,
     pub handler: Handler,
-    pub params: Vec<Param>,
-    pub required: usize,
-    pub flags: MethodFlags,
-    /// Declared return type, where the engine insists (`__toString`).
-    pub returns: Option<DataType>,
+    pub params: &'static str,
+    pub ret: &'static str,
+    pub flags: u32,
 }
 
-pub struct Param {
-    pub name: &'static str,
-    pub ty: DataType,
-    pub default: Option<&'static str>,
-    pub nullable: bool,
-    pub variadic: bool,
-}
+const ACC_PUBLIC: u32 = 1;
+const ACC_STATIC: u32 = 1 << 4;
 
-/// A parameter without a default.
-pub fn p(name: &'static str, ty: DataType) -> Param {
-    Param {
-        name,
-        ty,
-        default: None,
-        nullable: false,
-        variadic: false,
-    }
-}
-
-/// A parameter with a default, written as PHP code for Reflection.
-pub fn pd(name: &'static str, ty: DataType, default: &'static str) -> Param {
-    Param {
-        name,
-        ty,
-        default: Some(default),
-        nullable: default == "null",
-        variadic: false,
-    }
-}
-
-pub fn variadic(name: &'static str) -> Param {
-    Param {
-        name,
-        ty: DataType::Mixed,
-        default: None,
-        nullable: false,
-        variadic: true,
-    }
-}
-
-pub fn method(name: &'static str, handler: Handler, params: Vec<Param>) -> Method {
-    let required = params.iter().take_while(|p| p.default.is_none() && !p.variadic).count();
+/// A public method.
+pub fn m(name: &'static str, handler: Handler, params: &'static str, ret: &'static str) -> Method {
     Method {
         name,
         handler,
         params,
-        required,
-        flags: MethodFlags::Public,
-        returns: None,
+        ret,
+        flags: ACC_PUBLIC,
     }
 }
 
-pub fn static_method(name: &'static str, handler: Handler, params: Vec<Param>) -> Method {
-    let mut m = method(name, handler, params);
-    m.flags = MethodFlags::Public | MethodFlags::Static;
-    m
-}
-
-/// Builds the function entry for `m`; its argument info is leaked on
-/// purpose: the engine points at it for the life of the process.
-pub fn function_entry(m: Method) -> Option<FunctionEntry> {
-    let mut fb = FunctionBuilder::new(m.name, m.handler);
-    for prm in m.params {
-        let mut a = Arg::new(prm.name, prm.ty);
-        if let Some(d) = prm.default {
-            a = a.default(d);
-        }
-        if prm.nullable {
-            a = a.allow_null();
-        }
-        if prm.variadic {
-            a = a.is_variadic();
-        }
-        fb = fb.arg(a);
+/// A public static method.
+pub fn sm(name: &'static str, handler: Handler, params: &'static str, ret: &'static str) -> Method {
+    Method {
+        flags: ACC_PUBLIC | ACC_STATIC,
+        ..m(name, handler, params, ret)
     }
-    fb = fb.required_args(m.required);
-    if let Some(ty) = m.returns {
-        fb = fb.returns(ty, false, false);
-    }
-    let (mut entry, arg_info) = fb.build().ok()?;
-    Box::leak(arg_info);
-    entry.flags |= m.flags.bits();
-    Some(entry)
 }
 
 pub struct Class {
@@ -172,10 +102,13 @@ impl Class {
 
     /// Registers the class with the engine (MINIT only).
     pub fn register(self) -> *mut zend_class_entry {
-        let mut entries: Vec<FunctionEntry> =
-            self.methods.into_iter().filter_map(function_entry).collect();
-        entries.push(FunctionEntry::end());
-        let entries: &'static mut [FunctionEntry] = Box::leak(entries.into_boxed_slice());
+        let mut entries: Vec<zend_function_entry> = self
+            .methods
+            .iter()
+            .map(|m| arginfo::entry(m.name, m.handler, m.params, m.ret, m.flags))
+            .collect();
+        entries.push(arginfo::end());
+        let entries: &'static mut [zend_function_entry] = Box::leak(entries.into_boxed_slice());
 
         // SAFETY: a zeroed class entry is the engine's INIT_CLASS_ENTRY
         // starting state; name and functions are set before registration.

@@ -2,12 +2,11 @@
 //! with Swoole's declared properties, plus `pack`/`unpack`/`__toString`.
 
 use ext_php_rs::ffi::zend_object;
-use ext_php_rs::flags::DataType;
 use ext_php_rs::types::Zval;
 use ext_php_rs::zend::ExecuteData;
 
 use super::args::Args;
-use super::classes::{self, pd, p, Class, ClassSlot, Default, PUBLIC};
+use super::classes::{m, sm, Class, ClassSlot, Default, PUBLIC};
 use super::zend::{self, zbool, zlong, zstr};
 use super::errors;
 use crate::protocol::frame::opcode;
@@ -30,13 +29,9 @@ pub fn register() {
         ("finish", Default::Null, PUBLIC),
     ];
     c.methods = vec![
-        {
-            let mut m = classes::method("__toString", frame_to_string, vec![]);
-            m.returns = Some(DataType::String);
-            m
-        },
-        classes::static_method("pack", frame_pack, pack_params()),
-        classes::static_method("unpack", frame_unpack, vec![p("data", DataType::String)]),
+        m("__toString", frame_to_string, "", "string"),
+        sm("pack", frame_pack, "Swoole\\WebSocket\\Frame|string $data, int $opcode = WEBSOCKET_OPCODE_TEXT, int $flags = SWOOLE_WEBSOCKET_FLAG_FIN", "string"),
+        sm("unpack", frame_unpack, "string $data", "Swoole\\WebSocket\\Frame"),
     ];
     let frame = c.register();
     FRAME.set(frame);
@@ -49,15 +44,6 @@ pub fn register() {
         ("reason", Default::Str(""), PUBLIC),
     ];
     CLOSE_FRAME.set(c.register());
-}
-
-/// pack()'s parameters, shared by Frame::pack and Server::pack.
-pub fn pack_params() -> Vec<classes::Param> {
-    vec![
-        p("data", DataType::Mixed),
-        pd("opcode", DataType::Long, "WEBSOCKET_OPCODE_TEXT"),
-        pd("flags", DataType::Long, "SWOOLE_WEBSOCKET_FLAG_FIN"),
-    ]
 }
 
 /// A Frame (or CloseFrame) object for a received event.
@@ -157,7 +143,9 @@ pub fn frame_spec(o: *mut zend_object) -> FrameSpec {
 
 /// Encodes per Swoole's pack rules; warns (with the running method's name)
 /// and returns None on error.
-pub fn encode_spec(spec: &FrameSpec) -> Option<Vec<u8>> {
+/// `allow_compress`: honour `FLAG_COMPRESS` (pack() always does; push()
+/// only where permessage-deflate was negotiated, as Swoole).
+pub fn encode_spec(spec: &FrameSpec, allow_compress: bool) -> Option<Vec<u8>> {
     let flags = (spec.flags & 0xff) as u8;
     if !(0..=10).contains(&spec.opcode) {
         zend::warning_docref(&PackError::OpcodeTooLarge.to_string());
@@ -168,7 +156,7 @@ pub fn encode_spec(spec: &FrameSpec) -> Option<Vec<u8>> {
         Some((code, reason)) if spec.opcode == i64::from(opcode::CLOSE) => {
             pack::pack_close(*code as u16, reason, flags)
         }
-        _ => pack::pack(&spec.data, spec.opcode as u8, flags),
+        _ => pack::pack_ex(&spec.data, spec.opcode as u8, flags, allow_compress),
     };
     match result {
         Ok(bytes) => Some(bytes),
@@ -211,7 +199,7 @@ pub fn spec_from_args(args: &Args, data_idx: usize, opcode_idx: usize, flags_idx
 pub extern "C" fn frame_pack(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 3) else { return };
     let Some(spec) = spec_from_args(&args, 0, 1, 2) else { return };
-    let bytes = encode_spec(&spec).unwrap_or_default();
+    let bytes = encode_spec(&spec, true).unwrap_or_default();
     *rv = zstr(bytes);
 }
 
@@ -219,7 +207,7 @@ extern "C" fn frame_to_string(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else { return };
     let Some(this) = ex.get_self() else { return };
     let o: *mut zend_object = this;
-    let bytes = encode_spec(&frame_spec(o)).unwrap_or_default();
+    let bytes = encode_spec(&frame_spec(o), true).unwrap_or_default();
     *rv = zstr(bytes);
 }
 

@@ -12,12 +12,11 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 use ext_php_rs::ffi::{php_default_treat_data, php_register_variable_safe, _estrdup, zend_object};
-use ext_php_rs::flags::DataType;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use ext_php_rs::zend::ExecuteData;
 
 use super::args::Args;
-use super::classes::{method, p, pd, Class, ClassSlot, Default, PUBLIC};
+use super::classes::{m, sm, Class, ClassSlot, Default, PUBLIC};
 use super::state::{self, ServerState};
 use super::zend::{self, zarray, zdouble, zlong, zstr};
 use crate::protocol::{date::http_date, http::Request, multipart, response};
@@ -59,28 +58,16 @@ pub fn register() {
         ("tmpfiles", Default::Null, PUBLIC),
     ];
     c.methods = vec![
-        method("getContent", req_raw_content, vec![]),
-        method("rawContent", req_raw_content, vec![]),
-        method("getData", req_raw_content, vec![]),
-        method("isCompleted", req_is_completed, vec![]),
-        method("getMethod", req_get_method, vec![]),
+        m("getContent", req_raw_content, "", "string|false"),
+        m("rawContent", req_raw_content, "", "string|false"),
+        m("getData", req_raw_content, "", "string|false"),
+        sm("create", req_unsupported, "array $options = []", "Swoole\\Http\\Request"),
+        m("parse", req_unsupported, "string $data", "int|false"),
+        m("isCompleted", req_is_completed, "", "bool"),
+        m("getMethod", req_get_method, "", "string|false"),
     ];
     REQUEST.set(c.register());
 
-    let cookie_params = || {
-        vec![
-            p("name_or_object", DataType::Mixed),
-            pd("value", DataType::String, "''"),
-            pd("expires", DataType::Long, "0"),
-            pd("path", DataType::String, "'/'"),
-            pd("domain", DataType::String, "''"),
-            pd("secure", DataType::Bool, "false"),
-            pd("httponly", DataType::Bool, "false"),
-            pd("samesite", DataType::String, "''"),
-            pd("priority", DataType::String, "''"),
-            pd("partitioned", DataType::Bool, "false"),
-        ]
-    };
     let mut c = Class::new("Swoole\\Http\\Response");
     c.props = vec![
         ("fd", Default::Long(0), PUBLIC),
@@ -90,29 +77,30 @@ pub fn register() {
         ("trailer", Default::Null, PUBLIC),
     ];
     c.methods = vec![
-        method("initHeader", resp_init_header, vec![]),
-        method("isWritable", resp_is_writable, vec![]),
-        method("cookie", resp_cookie, cookie_params()),
-        method("setCookie", resp_cookie, cookie_params()),
-        method("rawcookie", resp_rawcookie, cookie_params()),
-        method("setRawCookie", resp_rawcookie, cookie_params()),
-        method("status", resp_status, vec![p("http_code", DataType::Long), pd("reason", DataType::String, "''")]),
-        method("setStatusCode", resp_status, vec![p("http_code", DataType::Long), pd("reason", DataType::String, "''")]),
-        method("header", resp_header, vec![p("key", DataType::String), p("value", DataType::Mixed), pd("format", DataType::Bool, "true")]),
-        method("setHeader", resp_header, vec![p("key", DataType::String), p("value", DataType::Mixed), pd("format", DataType::Bool, "true")]),
-        method("trailer", resp_unsupported, vec![p("key", DataType::String), p("value", DataType::String)]),
-        method("ping", resp_unsupported, vec![pd("data", DataType::String, "''")]),
-        method("goaway", resp_unsupported, vec![pd("error_code", DataType::Long, "SWOOLE_HTTP2_ERROR_NO_ERROR"), pd("debug_data", DataType::String, "''")]),
-        method("write", resp_write, vec![p("content", DataType::String)]),
-        method("end", resp_end, vec![pd("content", DataType::String, "null")]),
-        method("sendfile", resp_sendfile, vec![p("filename", DataType::String), pd("offset", DataType::Long, "0"), pd("length", DataType::Long, "0")]),
-        method("redirect", resp_redirect, vec![p("location", DataType::String), pd("http_code", DataType::Long, "302")]),
-        method("detach", resp_unsupported, vec![]),
-        method("upgrade", resp_unsupported, vec![]),
-        method("push", resp_unsupported, vec![p("data", DataType::Mixed), pd("opcode", DataType::Long, "SWOOLE_WEBSOCKET_OPCODE_TEXT"), pd("flags", DataType::Long, "SWOOLE_WEBSOCKET_FLAG_FIN")]),
-        method("recv", resp_unsupported, vec![pd("timeout", DataType::Double, "0")]),
-        method("close", resp_close, vec![]),
-        method("disconnect", resp_unsupported, vec![pd("code", DataType::Long, "SWOOLE_WEBSOCKET_CLOSE_NORMAL"), pd("reason", DataType::String, "''")]),
+        m("initHeader", resp_init_header, "", "bool"),
+        m("isWritable", resp_is_writable, "", "bool"),
+        m("cookie", resp_cookie, "Swoole\\Http\\Cookie|string $name_or_object, string $value = '', int $expires = 0, string $path = '/', string $domain = '', bool $secure = false, bool $httponly = false, string $samesite = '', string $priority = '', bool $partitioned = false", "bool"),
+        m("setCookie", resp_cookie, "Swoole\\Http\\Cookie|string $name_or_object, string $value = '', int $expires = 0, string $path = '/', string $domain = '', bool $secure = false, bool $httponly = false, string $samesite = '', string $priority = '', bool $partitioned = false", "bool"),
+        m("rawcookie", resp_rawcookie, "Swoole\\Http\\Cookie|string $name_or_object, string $value = '', int $expires = 0, string $path = '/', string $domain = '', bool $secure = false, bool $httponly = false, string $samesite = '', string $priority = '', bool $partitioned = false", "bool"),
+        m("setRawCookie", resp_rawcookie, "Swoole\\Http\\Cookie|string $name_or_object, string $value = '', int $expires = 0, string $path = '/', string $domain = '', bool $secure = false, bool $httponly = false, string $samesite = '', string $priority = '', bool $partitioned = false", "bool"),
+        m("status", resp_status, "int $http_code, string $reason = ''", "bool"),
+        m("setStatusCode", resp_status, "int $http_code, string $reason = ''", "bool"),
+        m("header", resp_header, "string $key, array|string $value, bool $format = true", "bool"),
+        m("setHeader", resp_header, "string $key, array|string $value, bool $format = true", "bool"),
+        m("trailer", resp_unsupported, "string $key, string $value", "bool"),
+        m("ping", resp_unsupported, "string $data = ''", "bool"),
+        m("goaway", resp_unsupported, "int $error_code = SWOOLE_HTTP2_ERROR_NO_ERROR, string $debug_data = ''", "bool"),
+        m("write", resp_write, "string $content", "bool"),
+        m("end", resp_end, "?string $content = NULL", "bool"),
+        m("sendfile", resp_sendfile, "string $filename, int $offset = 0, int $length = 0", "bool"),
+        m("redirect", resp_redirect, "string $location, int $http_code = 302", "bool"),
+        m("detach", resp_unsupported, "", "bool"),
+        sm("create", resp_unsupported, "object|array|int $server = -1, int $fd = -1", "Swoole\\Http\\Response|false"),
+        m("upgrade", resp_unsupported, "", "bool"),
+        m("push", resp_unsupported, "Swoole\\WebSocket\\Frame|string $data, int $opcode = SWOOLE_WEBSOCKET_OPCODE_TEXT, int $flags = SWOOLE_WEBSOCKET_FLAG_FIN", "bool"),
+        m("recv", resp_unsupported, "float $timeout = 0", "Swoole\\WebSocket\\Frame|string|false"),
+        m("close", resp_close, "", "bool"),
+        m("disconnect", resp_unsupported, "int $code = SWOOLE_WEBSOCKET_CLOSE_NORMAL, string $reason = ''", "bool"),
     ];
     RESPONSE.set(c.register());
 }
@@ -472,6 +460,10 @@ fn finish(o: *mut zend_object, conn: &Rc<Connection>, body: Option<&[u8]>) -> bo
 
 fn this(ex: &mut ExecuteData) -> Option<*mut zend_object> {
     ex.get_self().map(|o| o as *mut zend_object)
+}
+
+extern "C" fn req_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
+    resp_unsupported(ex, rv);
 }
 
 extern "C" fn resp_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {

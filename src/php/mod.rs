@@ -1,6 +1,7 @@
 //! The PHP surface: ext-php-rs module, classes, functions and constants.
 //! Thin: converts PHP values to the layers below and back.
 
+mod arginfo;
 mod args;
 mod classes;
 mod constants;
@@ -15,10 +16,8 @@ mod zend;
 
 use std::ffi::CString;
 
-use ext_php_rs::builders::{FunctionBuilder, ModuleBuilder};
-use ext_php_rs::args::Arg;
+use ext_php_rs::builders::ModuleBuilder;
 use ext_php_rs::ffi;
-use ext_php_rs::flags::DataType;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::Zval;
 use ext_php_rs::zend::{ExecuteData, ModuleEntry};
@@ -36,6 +35,7 @@ extern "C" fn startup(_ty: i32, module_number: i32) -> i32 {
             ffi::zend_ce_exception,
         )
     };
+    register_functions();
     frame::register();
     server::register(iterator, countable, arrayaccess, exception);
     http::register();
@@ -157,42 +157,38 @@ extern "C" fn fn_set_process_name(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(true);
 }
 
-fn function(name: &'static str, handler: classes::Handler, params: Vec<classes::Param>) -> FunctionBuilder<'static> {
-    let required = params.iter().take_while(|p| p.default.is_none() && !p.variadic).count();
-    let mut fb = FunctionBuilder::new(name, handler);
-    for prm in params {
-        let mut a = Arg::new(prm.name, prm.ty);
-        if let Some(d) = prm.default {
-            a = a.default(d);
-        }
-        if prm.variadic {
-            a = a.is_variadic();
-        }
-        fb = fb.arg(a);
+/// Global functions, registered at MINIT with Swoole's signatures.
+fn register_functions() {
+    use arginfo::entry;
+    let timer = "int $ms, callable $callback, mixed ...$params";
+    let mut entries = vec![
+        entry("swoole_version", fn_swoole_version, "", "string", 0),
+        entry("swoole_last_error", fn_swoole_last_error, "", "int", 0),
+        entry("swoole_strerror", fn_swoole_strerror, "int $errno, int $error_type = SWOOLE_STRERROR_SYSTEM", "string", 0),
+        entry("swoole_errno", fn_swoole_errno, "", "int", 0),
+        entry("swoole_clear_error", fn_swoole_clear_error, "", "void", 0),
+        entry("swoole_timer_tick", fn_timer_tick, timer, "int|false", 0),
+        entry("swoole_timer_after", fn_timer_after, timer, "int|false", 0),
+        entry("swoole_timer_clear", fn_timer_clear, "int $timer_id", "bool", 0),
+        entry("swoole_timer_clear_all", fn_timer_clear_all, "", "bool", 0),
+        entry("swoole_timer_exists", fn_timer_exists, "int $timer_id", "bool", 0),
+        entry("swoole_event_defer", fn_event_defer, "callable $callback", "bool", 0),
+        entry("swoole_set_process_name", fn_set_process_name, "string $process_name", "bool", 0),
+    ];
+    entries.push(arginfo::end());
+    let entries = Box::leak(entries.into_boxed_slice());
+    // SAFETY: MINIT; the table and its argument info live forever.
+    unsafe {
+        zend::zend_register_functions(std::ptr::null_mut(), entries.as_ptr(), std::ptr::null_mut(), 1);
     }
-    fb.required_args(required)
 }
 
 #[php_module]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
-    use classes::{p, pd, variadic};
-    let timer_params = || vec![p("ms", DataType::Long), p("callback", DataType::Callable), variadic("params")];
     module
         .name("swoole")
         .version(crate::SWOOLE_API_VERSION)
         .startup_function(startup)
         .request_shutdown_function(request_shutdown)
         .info_function(info)
-        .function(function("swoole_version", fn_swoole_version, vec![]))
-        .function(function("swoole_last_error", fn_swoole_last_error, vec![]))
-        .function(function("swoole_strerror", fn_swoole_strerror, vec![p("errno", DataType::Long), pd("error_type", DataType::Long, "SWOOLE_STRERROR_SYSTEM")]))
-        .function(function("swoole_errno", fn_swoole_errno, vec![]))
-        .function(function("swoole_clear_error", fn_swoole_clear_error, vec![]))
-        .function(function("swoole_timer_tick", fn_timer_tick, timer_params()))
-        .function(function("swoole_timer_after", fn_timer_after, timer_params()))
-        .function(function("swoole_timer_clear", fn_timer_clear, vec![p("timer_id", DataType::Long)]))
-        .function(function("swoole_timer_clear_all", fn_timer_clear_all, vec![]))
-        .function(function("swoole_timer_exists", fn_timer_exists, vec![p("timer_id", DataType::Long)]))
-        .function(function("swoole_event_defer", fn_event_defer, vec![p("callback", DataType::Callable)]))
-        .function(function("swoole_set_process_name", fn_set_process_name, vec![p("process_name", DataType::String)]))
 }

@@ -7,19 +7,18 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 use ext_php_rs::ffi::{zend_class_entry, zend_object};
-use ext_php_rs::flags::DataType;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use ext_php_rs::zend::ExecuteData;
 
 use super::args::Args;
-use super::classes::{self, method, p, pd, static_method, variadic, Class, ClassSlot, Default, PRIVATE, PUBLIC};
+use super::classes::{self, m, sm, Class, ClassSlot, Default, PRIVATE, PUBLIC};
 use super::errors;
 use super::frame;
 use super::handler::PhpHandler;
 use super::state::{self, Kind, Owner, ServerState};
 use super::zend::{self, zarray, zbool, zdouble, zlong, znull, zstr, CallOutcome};
 use crate::protocol::frame::opcode;
-use crate::protocol::pack::{self, FLAG_COMPRESS, FLAG_MASK};
+use crate::protocol::pack::FLAG_MASK;
 use crate::runtime::connection::ws_status;
 use crate::runtime::{self, log, Connection, SendError, SettingValue};
 use crate::worker::{event_loop, signals, timers};
@@ -71,62 +70,56 @@ pub fn register(iface_iterator: *mut zend_class_entry, iface_countable: *mut zen
         ("admin_server", Default::Null, PUBLIC),
     ]);
     c.props = props;
-    let fd = || p("fd", DataType::Long);
     c.methods = vec![
-        method("__construct", server_construct, vec![
-            pd("host", DataType::String, "'0.0.0.0'"),
-            pd("port", DataType::Long, "0"),
-            pd("mode", DataType::Long, "SWOOLE_BASE"),
-            pd("sock_type", DataType::Long, "SWOOLE_SOCK_TCP"),
-        ]),
-        method("__destruct", server_noop, vec![]),
-        method("listen", server_listen, vec![p("host", DataType::String), p("port", DataType::Long), p("sock_type", DataType::Long)]),
-        method("addlistener", server_listen, vec![p("host", DataType::String), p("port", DataType::Long), p("sock_type", DataType::Long)]),
-        method("on", server_on, vec![p("event_name", DataType::String), p("callback", DataType::Callable)]),
-        method("getCallback", server_get_callback, vec![p("event_name", DataType::String)]),
-        method("set", server_set, vec![p("settings", DataType::Array)]),
-        method("start", server_start, vec![]),
-        method("send", server_send, vec![p("fd", DataType::Mixed), p("send_data", DataType::String), pd("serverSocket", DataType::Long, "-1")]),
-        method("sendto", server_unsupported, vec![p("ip", DataType::String), p("port", DataType::Long), p("send_data", DataType::String), pd("server_socket", DataType::Long, "-1")]),
-        method("sendwait", server_send, vec![p("conn_fd", DataType::Long), p("send_data", DataType::String)]),
-        method("exists", server_exist, vec![fd()]),
-        method("exist", server_exist, vec![fd()]),
-        method("protect", server_protect, vec![fd(), pd("is_protected", DataType::Bool, "true")]),
-        method("sendfile", server_sendfile, vec![p("conn_fd", DataType::Long), p("filename", DataType::String), pd("offset", DataType::Long, "0"), pd("length", DataType::Long, "0")]),
-        method("close", server_close, vec![fd(), pd("reset", DataType::Bool, "false")]),
-        method("confirm", server_exist, vec![fd()]),
-        method("pause", server_unsupported, vec![fd()]),
-        method("resume", server_unsupported, vec![fd()]),
-        method("task", server_unsupported, vec![p("data", DataType::Mixed), pd("taskWorkerIndex", DataType::Long, "-1"), pd("finishCallback", DataType::Callable, "null")]),
-        method("taskwait", server_unsupported, vec![p("data", DataType::Mixed), pd("timeout", DataType::Double, "0.5"), pd("taskWorkerIndex", DataType::Long, "-1")]),
-        method("taskWaitMulti", server_unsupported, vec![p("tasks", DataType::Array), pd("timeout", DataType::Double, "0.5")]),
-        method("taskCo", server_unsupported, vec![p("tasks", DataType::Array), pd("timeout", DataType::Double, "0.5")]),
-        method("finish", server_unsupported, vec![p("data", DataType::Mixed)]),
-        method("reload", server_unsupported, vec![pd("only_reload_taskworker", DataType::Bool, "false")]),
-        method("shutdown", server_shutdown, vec![]),
-        method("stop", server_shutdown, vec![pd("workerId", DataType::Long, "-1")]),
-        method("getLastError", server_get_last_error, vec![]),
-        method("heartbeat", server_heartbeat, vec![pd("ifCloseConnection", DataType::Bool, "true")]),
-        method("getClientInfo", server_connection_info, vec![fd(), pd("reactor_id", DataType::Long, "-1"), pd("ignoreError", DataType::Bool, "false")]),
-        method("getClientList", server_connection_list, vec![pd("start_fd", DataType::Long, "0"), pd("find_count", DataType::Long, "10")]),
-        method("getWorkerId", server_get_worker_id, vec![]),
-        method("getWorkerPid", server_get_worker_pid, vec![pd("worker_id", DataType::Long, "-1")]),
-        method("getWorkerStatus", server_get_worker_status, vec![pd("worker_id", DataType::Long, "-1")]),
-        method("getManagerPid", server_get_manager_pid, vec![]),
-        method("getMasterPid", server_get_master_pid, vec![]),
-        method("connection_info", server_connection_info, vec![fd(), pd("reactor_id", DataType::Long, "-1"), pd("ignoreError", DataType::Bool, "false")]),
-        method("connection_list", server_connection_list, vec![pd("start_fd", DataType::Long, "0"), pd("find_count", DataType::Long, "10")]),
-        method("sendMessage", server_unsupported, vec![p("message", DataType::Mixed), p("dst_worker_id", DataType::Long)]),
-        method("command", server_unsupported, vec![p("name", DataType::String), p("process_id", DataType::Long), p("process_type", DataType::Long), p("data", DataType::Mixed), pd("json_decode", DataType::Bool, "true")]),
-        method("addCommand", server_unsupported, vec![p("name", DataType::String), p("accepted_process_types", DataType::Long), p("callback", DataType::Callable)]),
-        method("addProcess", server_unsupported, vec![p("process", DataType::Mixed)]),
-        method("stats", server_stats, vec![]),
-        method("bind", server_unsupported, vec![fd(), p("uid", DataType::Long)]),
+        m("__construct", server_construct, "string $host = '0.0.0.0', int $port = 0, int $mode = SWOOLE_BASE, int $sock_type = SWOOLE_SOCK_TCP", ""),
+        m("__destruct", server_noop, "", ""),
+        m("listen", server_listen, "string $host, int $port, int $sock_type", "Swoole\\Server\\Port|false"),
+        m("addlistener", server_listen, "string $host, int $port, int $sock_type", "Swoole\\Server\\Port|false"),
+        m("on", server_on, "string $event_name, callable $callback", "bool"),
+        m("getCallback", server_get_callback, "string $event_name", "Closure|array|string|null"),
+        m("set", server_set, "array $settings", "bool"),
+        m("start", server_start, "", "bool"),
+        m("send", server_send, "string|int $fd, string $send_data, int $serverSocket = -1", "bool"),
+        m("sendto", server_unsupported, "string $ip, int $port, string $send_data, int $server_socket = -1", "bool"),
+        m("sendwait", server_send, "int $conn_fd, string $send_data", "bool"),
+        m("exists", server_exist, "int $fd", "bool"),
+        m("exist", server_exist, "int $fd", "bool"),
+        m("protect", server_protect, "int $fd, bool $is_protected = true", "bool"),
+        m("sendfile", server_sendfile, "int $conn_fd, string $filename, int $offset = 0, int $length = 0", "bool"),
+        m("close", server_close, "int $fd, bool $reset = false", "bool"),
+        m("confirm", server_exist, "int $fd", "bool"),
+        m("pause", server_unsupported, "int $fd", "bool"),
+        m("resume", server_unsupported, "int $fd", "bool"),
+        m("task", server_unsupported, "mixed $data, int $taskWorkerIndex = -1, ?callable $finishCallback = NULL", "int|false"),
+        m("taskwait", server_unsupported, "mixed $data, float $timeout = 0.5, int $taskWorkerIndex = -1", "mixed"),
+        m("taskWaitMulti", server_unsupported, "array $tasks, float $timeout = 0.5", "array|false"),
+        m("taskCo", server_unsupported, "array $tasks, float $timeout = 0.5", "array|false"),
+        m("finish", server_unsupported, "mixed $data", "bool"),
+        m("reload", server_unsupported, "bool $only_reload_taskworker = false", "bool"),
+        m("shutdown", server_shutdown, "", "bool"),
+        m("stop", server_shutdown, "int $workerId = -1", "bool"),
+        m("getLastError", server_get_last_error, "", "int"),
+        m("heartbeat", server_heartbeat, "bool $ifCloseConnection = true", "array|false"),
+        m("getClientInfo", server_connection_info, "int $fd, int $reactor_id = -1, bool $ignoreError = false", "array|false"),
+        m("getClientList", server_connection_list, "int $start_fd = 0, int $find_count = 10", "array|false"),
+        m("getWorkerId", server_get_worker_id, "", "int|false"),
+        m("getWorkerPid", server_get_worker_pid, "int $worker_id = -1", "int|false"),
+        m("getWorkerStatus", server_get_worker_status, "int $worker_id = -1", "int|false"),
+        m("getManagerPid", server_get_manager_pid, "", "int"),
+        m("getMasterPid", server_get_master_pid, "", "int"),
+        m("connection_info", server_connection_info, "int $fd, int $reactor_id = -1, bool $ignoreError = false", "array|false"),
+        m("connection_list", server_connection_list, "int $start_fd = 0, int $find_count = 10", "array|false"),
+        m("sendMessage", server_unsupported, "mixed $message, int $dst_worker_id", "bool"),
+        m("command", server_unsupported, "string $name, int $process_id, int $process_type, mixed $data, bool $json_decode = true", "array|string|false"),
+        m("addCommand", server_unsupported, "string $name, int $accepted_process_types, callable $callback", "bool"),
+        m("addProcess", server_unsupported, "Swoole\\Process $process", "int|false"),
+        m("stats", server_stats, "", "array"),
+        m("bind", server_unsupported, "int $fd, int $uid", "bool"),
         // Swoole 4 forms that tutorials still use (dropped in Swoole 6).
-        method("defer", server_defer, vec![p("callback", DataType::Callable)]),
-        method("tick", server_tick, vec![p("ms", DataType::Long), p("callback", DataType::Callable), variadic("params")]),
-        method("after", server_after, vec![p("ms", DataType::Long), p("callback", DataType::Callable), variadic("params")]),
-        method("clearTimer", server_clear_timer, vec![p("timer_id", DataType::Long)]),
+        m("defer", server_defer, "callable $callback", "bool"),
+        m("tick", server_tick, "int $ms, callable $callback, mixed ...$params", "int|false"),
+        m("after", server_after, "int $ms, callable $callback, mixed ...$params", "int|false"),
+        m("clearTimer", server_clear_timer, "int $timer_id", "bool"),
     ];
     let server = c.register();
     SERVER.set(server);
@@ -139,12 +132,12 @@ pub fn register(iface_iterator: *mut zend_class_entry, iface_countable: *mut zen
     let mut c = Class::new("Swoole\\WebSocket\\Server");
     c.parent = Some(http);
     c.methods = vec![
-        method("push", ws_push, vec![fd(), p("data", DataType::Mixed), pd("opcode", DataType::Long, "WEBSOCKET_OPCODE_TEXT"), pd("flags", DataType::Long, "SWOOLE_WEBSOCKET_FLAG_FIN")]),
-        method("disconnect", ws_disconnect, vec![fd(), pd("code", DataType::Long, "SWOOLE_WEBSOCKET_CLOSE_NORMAL"), pd("reason", DataType::String, "''")]),
-        method("ping", ws_ping, vec![fd(), pd("data", DataType::String, "''")]),
-        method("isEstablished", ws_is_established, vec![fd()]),
-        static_method("pack", frame::frame_pack, frame::pack_params()),
-        static_method("unpack", frame::frame_unpack, vec![p("data", DataType::String)]),
+        m("push", ws_push, "int $fd, Swoole\\WebSocket\\Frame|string $data, int $opcode = WEBSOCKET_OPCODE_TEXT, int $flags = SWOOLE_WEBSOCKET_FLAG_FIN", "bool"),
+        m("disconnect", ws_disconnect, "int $fd, int $code = SWOOLE_WEBSOCKET_CLOSE_NORMAL, string $reason = ''", "bool"),
+        m("ping", ws_ping, "int $fd, string $data = ''", "bool"),
+        m("isEstablished", ws_is_established, "int $fd", "bool"),
+        sm("pack", frame::frame_pack, "Swoole\\WebSocket\\Frame|string $data, int $opcode = WEBSOCKET_OPCODE_TEXT, int $flags = SWOOLE_WEBSOCKET_FLAG_FIN", "string"),
+        sm("unpack", frame::frame_unpack, "string $data", "Swoole\\WebSocket\\Frame"),
     ];
     WEBSOCKET_SERVER.set(c.register());
 
@@ -165,25 +158,30 @@ pub fn register(iface_iterator: *mut zend_class_entry, iface_countable: *mut zen
     ]);
     c.props = props;
     c.methods = vec![
-        method("on", port_on, vec![p("event_name", DataType::String), p("callback", DataType::Callable)]),
-        method("getCallback", port_get_callback, vec![p("event_name", DataType::String)]),
-        method("set", port_set, vec![p("settings", DataType::Array)]),
+        classes::Method {
+            flags: PRIVATE,
+            ..m("__construct", server_noop, "", "")
+        },
+        m("__destruct", server_noop, "", ""),
+        m("set", port_set, "array $settings", "void"),
+        m("on", port_on, "string $event_name, callable $callback", "bool"),
+        m("getCallback", port_get_callback, "string $event_name", "?Closure"),
     ];
     PORT.set(c.register());
 
     let mut c = Class::new("Swoole\\Connection\\Iterator");
     c.interfaces = vec![iface_iterator, iface_countable, iface_arrayaccess];
     c.methods = vec![
-        method("rewind", iter_rewind, vec![]),
-        method("next", iter_next, vec![]),
-        method("current", iter_current, vec![]),
-        method("key", iter_key, vec![]),
-        method("valid", iter_valid, vec![]),
-        method("count", iter_count, vec![]),
-        method("offsetExists", iter_offset_exists, vec![p("fd", DataType::Mixed)]),
-        method("offsetGet", iter_offset_get, vec![p("fd", DataType::Mixed)]),
-        method("offsetSet", iter_offset_set, vec![p("fd", DataType::Mixed), p("value", DataType::Mixed)]),
-        method("offsetUnset", iter_offset_unset, vec![p("fd", DataType::Mixed)]),
+        m("rewind", iter_rewind, "", "void"),
+        m("next", iter_next, "", "void"),
+        m("current", iter_current, "", "mixed"),
+        m("key", iter_key, "", "mixed"),
+        m("valid", iter_valid, "", "bool"),
+        m("count", iter_count, "", "int"),
+        m("offsetExists", iter_offset_exists, "mixed $fd", "bool"),
+        m("offsetGet", iter_offset_get, "mixed $fd", "mixed"),
+        m("offsetSet", iter_offset_set, "mixed $fd, mixed $value", "void"),
+        m("offsetUnset", iter_offset_unset, "mixed $fd", "void"),
     ];
     CONN_ITERATOR.set(c.register());
 }
@@ -608,13 +606,12 @@ extern "C" fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    // Compression is only applied once negotiated (a later release); a
-    // server never masks.
+    // A server never masks.
     let spec = frame::FrameSpec {
-        flags: spec.flags & !i64::from(FLAG_COMPRESS | FLAG_MASK),
+        flags: spec.flags & !i64::from(FLAG_MASK),
         ..spec
     };
-    let Some(bytes) = frame::encode_spec(&spec) else {
+    let Some(bytes) = frame::encode_spec(&spec, conn.compression()) else {
         rv.set_bool(false);
         return;
     };

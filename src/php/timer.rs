@@ -3,12 +3,11 @@
 
 use std::rc::Rc;
 
-use ext_php_rs::flags::DataType;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use ext_php_rs::zend::ExecuteData;
 
 use super::args::Args;
-use super::classes::{p, static_method, variadic, Class, ClassSlot};
+use super::classes::{sm, Class, ClassSlot};
 use super::state;
 use super::zend::{self, zarray, zbool, zlong, Callback};
 use crate::worker::{event_loop, timers};
@@ -19,22 +18,22 @@ pub static EVENT: ClassSlot = ClassSlot::new();
 pub fn register() {
     let mut c = Class::new("Swoole\\Timer");
     c.methods = vec![
-        static_method("tick", timer_tick, vec![p("ms", DataType::Long), p("callback", DataType::Callable), variadic("params")]),
-        static_method("after", timer_after, vec![p("ms", DataType::Long), p("callback", DataType::Callable), variadic("params")]),
-        static_method("clear", timer_clear, vec![p("timer_id", DataType::Long)]),
-        static_method("clearAll", timer_clear_all, vec![]),
-        static_method("exists", timer_exists, vec![p("timer_id", DataType::Long)]),
-        static_method("info", timer_info, vec![p("timer_id", DataType::Long)]),
-        static_method("list", timer_list, vec![]),
-        static_method("stats", timer_stats, vec![]),
+        sm("tick", timer_tick, "int $ms, callable $callback, mixed ...$params", "int|false"),
+        sm("after", timer_after, "int $ms, callable $callback, mixed ...$params", "int|false"),
+        sm("clear", timer_clear, "int $timer_id", "bool"),
+        sm("clearAll", timer_clear_all, "", "bool"),
+        sm("exists", timer_exists, "int $timer_id", "bool"),
+        sm("info", timer_info, "int $timer_id", "?array"),
+        sm("list", timer_list, "", "array"),
+        sm("stats", timer_stats, "", "array"),
     ];
     TIMER.set(c.register());
 
     let mut c = Class::new("Swoole\\Event");
     c.methods = vec![
-        static_method("defer", event_defer, vec![p("callback", DataType::Callable)]),
-        static_method("wait", event_wait, vec![]),
-        static_method("exit", event_exit, vec![]),
+        sm("defer", event_defer, "callable $callback", "true"),
+        sm("wait", event_wait, "", "void"),
+        sm("exit", event_exit, "", "void"),
     ];
     EVENT.set(c.register());
 }

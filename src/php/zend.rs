@@ -30,6 +30,12 @@ unsafe extern "C" {
         ce: *mut zend_class_entry,
         persistent: bool,
     ) -> c_int;
+    pub fn zend_register_functions(
+        scope: *mut zend_class_entry,
+        functions: *const ext_php_rs::ffi::zend_function_entry,
+        function_table: *mut ext_php_rs::ffi::HashTable,
+        type_: c_int,
+    ) -> c_int;
     fn zend_error(type_: c_int, format: *const c_char, ...);
     fn zend_exception_error(ex: *mut zend_object, severity: c_int) -> c_int;
     fn zend_is_unwind_exit(ex: *const zend_object) -> bool;

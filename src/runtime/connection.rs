@@ -83,6 +83,8 @@ pub struct Connection {
     response_pending: Cell<bool>,
     pub(crate) response_done: Notify,
     keep_alive: Cell<bool>,
+    /// permessage-deflate was negotiated in the handshake.
+    compression: Cell<bool>,
 }
 
 impl Connection {
@@ -115,6 +117,7 @@ impl Connection {
             response_pending: Cell::new(false),
             response_done: Notify::new(),
             keep_alive: Cell::new(true),
+            compression: Cell::new(false),
         }
     }
 
@@ -130,6 +133,15 @@ impl Connection {
     /// not closing: what `isEstablished()` reports.
     pub fn is_websocket(&self) -> bool {
         self.ws_status.get() == ws_status::ACTIVE && !self.closing.get()
+    }
+
+    /// Whether permessage-deflate is on for this connection.
+    pub fn compression(&self) -> bool {
+        self.compression.get()
+    }
+
+    pub fn set_compression(&self, on: bool) {
+        self.compression.set(on);
     }
 
     pub fn is_closing(&self) -> bool {

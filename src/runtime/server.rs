@@ -18,13 +18,13 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
-use super::connection::{unix_time, ws_status, Connection, SessionId};
+use super::connection::{unix_time, ws_status, Connection};
 use super::log;
 use super::settings::Settings;
 use super::table::ConnectionTable;
 use super::EventHandler;
 use crate::protocol::frame::{self, Frame, FrameError};
-use crate::protocol::handshake;
+use crate::protocol::{deflate, handshake};
 use crate::protocol::http::{self, HttpError, Request};
 use crate::protocol::message::{AssemblerConfig, Event, MessageAssembler};
 use crate::protocol::date::http_date;
@@ -454,10 +454,19 @@ async fn upgrade(
         .websocket_subprotocol
         .as_deref()
         .filter(|p| handshake::offered_subprotocols(&req).iter().any(|o| o == p));
+    // Swoole answers any permessage-deflate offer with both
+    // no_context_takeover parameters: every message stands alone.
+    let compress = server.settings.websocket_compression
+        && req
+            .headers
+            .iter()
+            .filter(|(name, _)| name == "sec-websocket-extensions")
+            .any(|(_, value)| deflate::parse_extension_offer(value).is_some());
+    conn.set_compression(compress);
     let response = handshake::response_101(
         &accept,
         subprotocol,
-        None,
+        compress.then_some(deflate::SWOOLE_RESPONSE_VALUE),
         &http_date(unix_time() as u64),
     );
     conn.set_ws_status(ws_status::CONNECTION);
@@ -480,11 +489,13 @@ async fn serve_websocket<R: AsyncRead + Unpin>(
     buf: &mut BytesMut,
 ) -> i32 {
     let settings = &server.settings;
+    let compression = conn.compression();
     let mut assembler = MessageAssembler::new(AssemblerConfig {
         max_message: settings.package_max_length,
         require_mask: true,
-        deflate: false,
+        deflate: compression,
     });
+    let mut inflater = compression.then(|| deflate::Inflater::new(true, 15));
     loop {
         loop {
             if conn.is_closing() {
@@ -494,6 +505,8 @@ async fn serve_websocket<R: AsyncRead + Unpin>(
                 Ok(Some(f)) => f,
                 Ok(None) => break,
                 Err(FrameError::TooLarge { len, .. }) => {
+                    // Swoole reports the whole packet: header and payload.
+                    let len = frame::expected_len(buf).unwrap_or(len);
                     log::write(
                         log::Level::Warning,
                         true,
@@ -505,12 +518,8 @@ async fn serve_websocket<R: AsyncRead + Unpin>(
                     conn.close_with_frame(Some((1009, b"")));
                     return 0;
                 }
-                Err(_) => {
-                    conn.close_with_frame(Some((1002, b"")));
-                    return 0;
-                }
             };
-            let event = match assembler.push(frame, None) {
+            let event = match assembler.push(frame, inflater.as_mut()) {
                 Ok(Some(ev)) => ev,
                 Ok(None) => continue,
                 Err(violation) => {
