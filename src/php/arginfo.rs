@@ -148,15 +148,19 @@ fn split_params(text: &str) -> Vec<&str> {
     out
 }
 
-/// The number of parameters a signature declares (for arity checks).
-pub fn param_count(params: &str) -> usize {
-    split_params(params).len()
-}
-
 /// A function entry for `name` with `params` (PHP text, as in a stub) and
 /// return type `ret` ("" for none).
-pub fn entry(name: &str, handler: Handler, params: &str, ret: &str, flags: u32) -> zend_function_entry {
-    let parsed: Vec<Param> = split_params(params).into_iter().filter_map(parse_param).collect();
+pub fn entry(
+    name: &str,
+    handler: Handler,
+    params: &str,
+    ret: &str,
+    flags: u32,
+) -> zend_function_entry {
+    let parsed: Vec<Param> = split_params(params)
+        .into_iter()
+        .filter_map(parse_param)
+        .collect();
     let required = parsed
         .iter()
         .take_while(|p| p.default.is_none() && !p.variadic)
@@ -184,7 +188,15 @@ pub fn entry(name: &str, handler: Handler, params: &str, ret: &str, flags: u32) 
     let infos: &'static mut [zend_internal_arg_info] = Box::leak(infos.into_boxed_slice());
     // SAFETY: our handlers have the zif_handler ABI: (execute_data*, zval*),
     // with references standing for the non-null pointers the engine passes.
-    let handler: zif_handler = Some(unsafe { std::mem::transmute::<Handler, unsafe extern "C" fn(*mut ext_php_rs::ffi::zend_execute_data, *mut ext_php_rs::ffi::zval)>(handler) });
+    let handler: zif_handler = Some(unsafe {
+        std::mem::transmute::<
+            Handler,
+            unsafe extern "C" fn(
+                *mut ext_php_rs::ffi::zend_execute_data,
+                *mut ext_php_rs::ffi::zval,
+            ),
+        >(handler)
+    });
     zend_function_entry {
         fname: leak_cstr(name),
         handler,
@@ -204,6 +216,3 @@ pub fn end() -> zend_function_entry {
         flags: 0,
     }
 }
-
-#[cfg(test)]
-mod tests {}

@@ -79,7 +79,11 @@ impl Args {
             (n, strict)
         };
         if n < min || n > max {
-            let (bound, count) = if n < min { ("at least", min) } else { ("at most", max) };
+            let (bound, count) = if n < min {
+                ("at least", min)
+            } else {
+                ("at most", max)
+            };
             let bound = if min == max { "exactly" } else { bound };
             zend::throw_argument_count_error(&format!(
                 "{}() expects {} {} argument{}, {} given",
@@ -159,37 +163,6 @@ impl Args {
         }
     }
 
-    pub fn double(&self, i: usize, name: &str) -> Option<f64> {
-        let z = self.get(i)?;
-        if let Some(v) = z.double() {
-            return Some(v);
-        }
-        if let Some(v) = z.long() {
-            return Some(v as f64);
-        }
-        if !self.strict {
-            if let Some(b) = z.bool() {
-                return Some(f64::from(u8::from(b)));
-            }
-            if z.is_null() {
-                return Some(0.0);
-            }
-            if let Some(v) = zend::str_bytes(z).and_then(numeric_string) {
-                return Some(v);
-            }
-        }
-        self.type_error(i, name, "float", z);
-        None
-    }
-
-    pub fn double_or(&self, i: usize, name: &str, default: f64) -> Option<f64> {
-        if i >= self.n {
-            Some(default)
-        } else {
-            self.double(i, name)
-        }
-    }
-
     pub fn bool(&self, i: usize, name: &str) -> Option<bool> {
         let z = self.get(i)?;
         if let Some(b) = z.bool() {
@@ -255,7 +228,9 @@ impl Args {
 
 /// PHP's numeric-string check (leading/trailing whitespace allowed).
 pub fn numeric_string(s: &[u8]) -> Option<f64> {
-    let t = std::str::from_utf8(s).ok()?.trim_matches(|c: char| c.is_ascii_whitespace());
+    let t = std::str::from_utf8(s)
+        .ok()?
+        .trim_matches(|c: char| c.is_ascii_whitespace());
     if t.is_empty() {
         return None;
     }

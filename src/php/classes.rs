@@ -7,8 +7,9 @@ use std::ffi::CString;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 use ext_php_rs::ffi::{
-    zend_class_entry, zend_function_entry, zend_declare_class_constant_ex, zend_declare_property,
-    zend_do_implement_interface, zend_register_internal_class_ex, zend_string_init_interned,
+    zend_class_entry, zend_declare_class_constant_ex, zend_declare_property,
+    zend_do_implement_interface, zend_function_entry, zend_register_internal_class_ex,
+    zend_string_init_interned,
 };
 use ext_php_rs::types::Zval;
 use ext_php_rs::zend::ExecuteData;

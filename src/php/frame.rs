@@ -7,8 +7,8 @@ use ext_php_rs::zend::ExecuteData;
 
 use super::args::Args;
 use super::classes::{m, sm, Class, ClassSlot, Default, PUBLIC};
-use super::zend::{self, zbool, zlong, zstr};
 use super::errors;
+use super::zend::{self, zbool, zlong, zstr};
 use crate::protocol::frame::opcode;
 use crate::protocol::message::Event;
 use crate::protocol::pack::{self, PackError, UnpackError, FLAG_FIN};
@@ -95,7 +95,11 @@ pub struct FrameSpec {
 
 fn prop_long(o: *mut zend_object, name: &str, default: i64) -> i64 {
     zend::get_prop(o, name)
-        .and_then(|z| z.long().or_else(|| z.double().map(|d| d as i64)).or_else(|| z.bool().map(i64::from)))
+        .and_then(|z| {
+            z.long()
+                .or_else(|| z.double().map(|d| d as i64))
+                .or_else(|| z.bool().map(i64::from))
+        })
         .or_else(|| {
             zend::get_prop(o, name)
                 .and_then(zend::str_bytes)
@@ -178,7 +182,12 @@ pub fn encode_spec(spec: &FrameSpec, allow_compress: bool) -> Option<Vec<u8>> {
 }
 
 /// The argument of pack()/push(): a Frame object or a string.
-pub fn spec_from_args(args: &Args, data_idx: usize, opcode_idx: usize, flags_idx: usize) -> Option<FrameSpec> {
+pub fn spec_from_args(
+    args: &Args,
+    data_idx: usize,
+    opcode_idx: usize,
+    flags_idx: usize,
+) -> Option<FrameSpec> {
     let data = args.get(data_idx)?;
     if let Some(o) = zend::obj_ptr(data) {
         if zend::instance_of(o, FRAME.get()) {
@@ -197,14 +206,20 @@ pub fn spec_from_args(args: &Args, data_idx: usize, opcode_idx: usize, flags_idx
 }
 
 pub extern "C" fn frame_pack(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 3) else { return };
-    let Some(spec) = spec_from_args(&args, 0, 1, 2) else { return };
+    let Some(args) = Args::parse(ex, 1, 3) else {
+        return;
+    };
+    let Some(spec) = spec_from_args(&args, 0, 1, 2) else {
+        return;
+    };
     let bytes = encode_spec(&spec, true).unwrap_or_default();
     *rv = zstr(bytes);
 }
 
 extern "C" fn frame_to_string(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(_args) = Args::parse(ex, 0, 0) else { return };
+    let Some(_args) = Args::parse(ex, 0, 0) else {
+        return;
+    };
     let Some(this) = ex.get_self() else { return };
     let o: *mut zend_object = this;
     let bytes = encode_spec(&frame_spec(o), true).unwrap_or_default();
@@ -212,8 +227,12 @@ extern "C" fn frame_to_string(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 pub extern "C" fn frame_unpack(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
-    let Some(data) = args.bytes(0, "data") else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(data) = args.bytes(0, "data") else {
+        return;
+    };
     match pack::unpack(&data) {
         Ok(u) => {
             let z = match &u.close {
@@ -229,7 +248,15 @@ pub extern "C" fn frame_unpack(ex: &mut ExecuteData, rv: &mut Zval) {
             };
             if let Some(o) = zend::obj_ptr(&z) {
                 zend::set_prop(o, "fd", zlong(0));
-                zend::set_prop(o, "data", zstr(if u.close.is_some() { &[][..] } else { &u.payload[..] }));
+                zend::set_prop(
+                    o,
+                    "data",
+                    zstr(if u.close.is_some() {
+                        &[][..]
+                    } else {
+                        &u.payload[..]
+                    }),
+                );
                 zend::set_prop(o, "opcode", zlong(i64::from(u.opcode)));
                 zend::set_prop(o, "flags", zlong(i64::from(u.flags)));
                 zend::set_prop(o, "finish", zbool(u.fin));

@@ -5,10 +5,10 @@ use std::rc::Rc;
 
 use ext_php_rs::types::Zval;
 
+use super::frame;
 use super::http;
 use super::state::ServerState;
 use super::zend::{self, zlong};
-use super::frame;
 use crate::protocol::http::Request;
 use crate::protocol::message::Event;
 use crate::runtime::{Connection, EventHandler};
@@ -103,7 +103,14 @@ impl EventHandler for PhpHandler {
             }
         }
         if let Some(cb) = &cbs.close {
-            self.call(cb, &mut [self.st.this_zval(), zlong(conn.id), zlong(i64::from(reactor_id))]);
+            self.call(
+                cb,
+                &mut [
+                    self.st.this_zval(),
+                    zlong(conn.id),
+                    zlong(i64::from(reactor_id)),
+                ],
+            );
         }
     }
 }

@@ -11,7 +11,7 @@ use std::ffi::CString;
 use std::rc::Rc;
 
 use bytes::Bytes;
-use ext_php_rs::ffi::{php_default_treat_data, php_register_variable_safe, _estrdup, zend_object};
+use ext_php_rs::ffi::{_estrdup, php_default_treat_data, php_register_variable_safe, zend_object};
 use ext_php_rs::types::{ZendHashTable, Zval};
 use ext_php_rs::zend::ExecuteData;
 
@@ -61,7 +61,12 @@ pub fn register() {
         m("getContent", req_raw_content, "", "string|false"),
         m("rawContent", req_raw_content, "", "string|false"),
         m("getData", req_raw_content, "", "string|false"),
-        sm("create", req_unsupported, "array $options = []", "Swoole\\Http\\Request"),
+        sm(
+            "create",
+            req_unsupported,
+            "array $options = []",
+            "Swoole\\Http\\Request",
+        ),
         m("parse", req_unsupported, "string $data", "int|false"),
         m("isCompleted", req_is_completed, "", "bool"),
         m("getMethod", req_get_method, "", "string|false"),
@@ -125,7 +130,11 @@ pub fn request_object(st: &ServerState, conn: &Connection, req: &Request) -> Zva
     request_object_with_files(st, conn, req).0
 }
 
-fn request_object_with_files(st: &ServerState, conn: &Connection, req: &Request) -> (Zval, Vec<String>) {
+fn request_object_with_files(
+    st: &ServerState,
+    conn: &Connection,
+    req: &Request,
+) -> (Zval, Vec<String>) {
     let z = zend::new_object(REQUEST.get());
     let mut tmp_files = Vec::new();
     let Some(o) = zend::obj_ptr(&z) else {
@@ -172,7 +181,11 @@ fn request_object_with_files(st: &ServerState, conn: &Connection, req: &Request)
     let _ = server.insert("request_time_float", zdouble(now));
     let _ = server.insert(
         "server_protocol",
-        zstr(if req.minor_version == 0 { "HTTP/1.0" } else { "HTTP/1.1" }),
+        zstr(if req.minor_version == 0 {
+            "HTTP/1.0"
+        } else {
+            "HTTP/1.1"
+        }),
     );
     let _ = server.insert("server_port", zlong(i64::from(conn.local.port())));
     let _ = server.insert("remote_port", zlong(i64::from(conn.peer.port())));
@@ -228,7 +241,8 @@ fn request_object_with_files(st: &ServerState, conn: &Connection, req: &Request)
 /// max_input_vars), fed through the SAPI's treat_data.
 fn parse_query(q: &[u8]) -> Zval {
     let mut arr = zarray(ZendHashTable::new());
-    let c = CString::new(q.iter().copied().filter(|b| *b != 0).collect::<Vec<u8>>()).unwrap_or_default();
+    let c = CString::new(q.iter().copied().filter(|b| *b != 0).collect::<Vec<u8>>())
+        .unwrap_or_default();
     // SAFETY: treat_data(PARSE_STRING) takes ownership of an emalloc'd copy
     // and fills the array zval.
     unsafe {
@@ -281,8 +295,15 @@ fn write_tmp_file(dir: &str, data: &[u8]) -> Option<String> {
     use std::io::Write;
     for _ in 0..16 {
         let suffix: u64 = rand_u64();
-        let path = format!("{}/swoole.upfile.{:06x}", dir.trim_end_matches('/'), suffix & 0xff_ffff);
-        let f = std::fs::OpenOptions::new().write(true).create_new(true).open(&path);
+        let path = format!(
+            "{}/swoole.upfile.{:06x}",
+            dir.trim_end_matches('/'),
+            suffix & 0xff_ffff
+        );
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path);
         if let Ok(mut f) = f {
             return f.write_all(data).ok().map(|_| path);
         }
@@ -298,7 +319,12 @@ fn rand_u64() -> u64 {
 }
 
 /// `$request` and `$response` for onRequest / onHandshake.
-pub fn request_response(st: &ServerState, conn: &Connection, req: &Request, handshake: bool) -> (Zval, Zval) {
+pub fn request_response(
+    st: &ServerState,
+    conn: &Connection,
+    req: &Request,
+    handshake: bool,
+) -> (Zval, Zval) {
     let (request, tmp_files) = request_object_with_files(st, conn, req);
     let response = zend::new_object(RESPONSE.get());
     if let Some(o) = zend::obj_ptr(&response) {
@@ -322,14 +348,20 @@ pub fn request_response(st: &ServerState, conn: &Connection, req: &Request, hand
 /// callback kept no reference to it) is ended as Swoole does when it
 /// destroys an unfinished response: status 500 if none was set.
 pub fn after_callback(conn: &Rc<Connection>, response: &Zval) {
-    let Some(o) = zend::obj_ptr(response) else { return };
+    let Some(o) = zend::obj_ptr(response) else {
+        return;
+    };
     // SAFETY: o is alive: `response` holds a reference.
     let refcount = unsafe { (*o).gc.refcount };
     if refcount > 1 || !conn.response_pending() {
         return;
     }
     let fd = conn.id;
-    let unset = RESPONSES.with(|r| r.borrow().get(&fd).is_some_and(|s| !s.ended && !s.chunked && s.status == 200));
+    let unset = RESPONSES.with(|r| {
+        r.borrow()
+            .get(&fd)
+            .is_some_and(|s| !s.ended && !s.chunked && s.status == 200)
+    });
     if unset {
         RESPONSES.with(|r| {
             if let Some(s) = r.borrow_mut().get_mut(&fd) {
@@ -414,7 +446,11 @@ fn write_head(o: *mut zend_object, conn: &Connection, fd: i64, body_len: Option<
         headers: &headers,
         cookies: &cookies,
         keep_alive: keep_alive && !(handshake && status != 101),
-        body_len: if handshake && status == 101 { Some(0) } else { body_len },
+        body_len: if handshake && status == 101 {
+            Some(0)
+        } else {
+            body_len
+        },
         date: &http_date(unix_time() as u64),
     };
     let mut out = Vec::with_capacity(256);
@@ -449,7 +485,12 @@ fn finish(o: *mut zend_object, conn: &Rc<Connection>, body: Option<&[u8]>) -> bo
         }
         ok
     };
-    let tmp = RESPONSES.with(|r| r.borrow_mut().remove(&fd).map(|s| s.tmp_files).unwrap_or_default());
+    let tmp = RESPONSES.with(|r| {
+        r.borrow_mut()
+            .remove(&fd)
+            .map(|s| s.tmp_files)
+            .unwrap_or_default()
+    });
     remove_tmp_files(&tmp);
     if handshake && status == 101 {
         conn.set_ws_status(ws_status::ACTIVE);
@@ -468,7 +509,10 @@ extern "C" fn req_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
 
 extern "C" fn resp_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
     let name = super::args::function_name(ex);
-    zend::error(zend::E_WARNING, &format!("{name}(): not supported by swoole-rs yet"));
+    zend::error(
+        zend::E_WARNING,
+        &format!("{name}(): not supported by swoole-rs yet"),
+    );
     rv.set_bool(false);
 }
 
@@ -484,11 +528,19 @@ extern "C" fn resp_is_writable(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn resp_status(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 2) else { return };
-    let Some(code) = args.long(0, "http_code") else { return };
-    let Some(reason) = args.string(1, "reason").or(Some(String::new())) else { return };
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(code) = args.long(0, "http_code") else {
+        return;
+    };
+    let Some(reason) = args.string(1, "reason").or(Some(String::new())) else {
+        return;
+    };
     let Some(o) = this(ex) else { return };
-    let Some((_, _, fd)) = writable(o) else { return unavailable(rv) };
+    let Some((_, _, fd)) = writable(o) else {
+        return unavailable(rv);
+    };
     RESPONSES.with(|r| {
         if let Some(s) = r.borrow_mut().get_mut(&fd) {
             s.status = code.clamp(100, 999) as u16;
@@ -499,10 +551,18 @@ extern "C" fn resp_status(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn resp_header(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 2, 3) else { return };
-    let Some(key) = args.string(0, "key") else { return };
-    let Some(value) = args.get(1).map(zend::zcopy) else { return };
-    let Some(format) = args.bool_or(2, "format", true) else { return };
+    let Some(args) = Args::parse(ex, 2, 3) else {
+        return;
+    };
+    let Some(key) = args.string(0, "key") else {
+        return;
+    };
+    let Some(value) = args.get(1).map(zend::zcopy) else {
+        return;
+    };
+    let Some(format) = args.bool_or(2, "format", true) else {
+        return;
+    };
     let Some(o) = this(ex) else { return };
     if writable(o).is_none() {
         return unavailable(rv);
@@ -512,7 +572,11 @@ extern "C" fn resp_header(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
-    let key = if format { format_header_name(&key) } else { key };
+    let key = if format {
+        format_header_name(&key)
+    } else {
+        key
+    };
     let mut h = match zend::get_prop(o, "header").and_then(|z| z.array()) {
         Some(a) => a.to_owned(),
         None => ZendHashTable::new(),
@@ -527,17 +591,39 @@ extern "C" fn resp_header(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 fn cookie_impl(ex: &mut ExecuteData, rv: &mut Zval, url_encode: bool) {
-    let Some(args) = Args::parse(ex, 1, 10) else { return };
-    let Some(name) = args.string(0, "name") else { return };
-    let Some(value) = args.bytes_or(1, "value", b"") else { return };
-    let Some(expires) = args.long_or(2, "expires", 0) else { return };
-    let Some(path) = args.bytes_or(3, "path", b"/") else { return };
-    let Some(domain) = args.bytes_or(4, "domain", b"") else { return };
-    let Some(secure) = args.bool_or(5, "secure", false) else { return };
-    let Some(httponly) = args.bool_or(6, "httponly", false) else { return };
-    let Some(samesite) = args.bytes_or(7, "samesite", b"") else { return };
-    let Some(priority) = args.bytes_or(8, "priority", b"") else { return };
-    let Some(partitioned) = args.bool_or(9, "partitioned", false) else { return };
+    let Some(args) = Args::parse(ex, 1, 10) else {
+        return;
+    };
+    let Some(name) = args.string(0, "name") else {
+        return;
+    };
+    let Some(value) = args.bytes_or(1, "value", b"") else {
+        return;
+    };
+    let Some(expires) = args.long_or(2, "expires", 0) else {
+        return;
+    };
+    let Some(path) = args.bytes_or(3, "path", b"/") else {
+        return;
+    };
+    let Some(domain) = args.bytes_or(4, "domain", b"") else {
+        return;
+    };
+    let Some(secure) = args.bool_or(5, "secure", false) else {
+        return;
+    };
+    let Some(httponly) = args.bool_or(6, "httponly", false) else {
+        return;
+    };
+    let Some(samesite) = args.bytes_or(7, "samesite", b"") else {
+        return;
+    };
+    let Some(priority) = args.bytes_or(8, "priority", b"") else {
+        return;
+    };
+    let Some(partitioned) = args.bool_or(9, "partitioned", false) else {
+        return;
+    };
     let Some(o) = this(ex) else { return };
     if writable(o).is_none() {
         return unavailable(rv);
@@ -582,10 +668,16 @@ extern "C" fn resp_rawcookie(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn resp_write(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
-    let Some(data) = args.bytes(0, "content") else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(data) = args.bytes(0, "content") else {
+        return;
+    };
     let Some(o) = this(ex) else { return };
-    let Some((_, conn, fd)) = writable(o) else { return unavailable(rv) };
+    let Some((_, conn, fd)) = writable(o) else {
+        return unavailable(rv);
+    };
     let started = RESPONSES.with(|r| r.borrow().get(&fd).is_some_and(|s| s.chunked));
     if !started {
         if !write_head(o, &conn, fd, None) {
@@ -609,7 +701,9 @@ extern "C" fn resp_write(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn resp_end(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 0, 1) else { return };
+    let Some(args) = Args::parse(ex, 0, 1) else {
+        return;
+    };
     let body = match args.get(0) {
         Some(z) if !z.is_null() => match args.bytes(0, "content") {
             Some(b) => Some(b),
@@ -618,21 +712,37 @@ extern "C" fn resp_end(ex: &mut ExecuteData, rv: &mut Zval) {
         _ => None,
     };
     let Some(o) = this(ex) else { return };
-    let Some((_, conn, _)) = writable(o) else { return unavailable(rv) };
+    let Some((_, conn, _)) = writable(o) else {
+        return unavailable(rv);
+    };
     rv.set_bool(finish(o, &conn, body.as_deref()));
 }
 
 extern "C" fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 3) else { return };
-    let Some(path) = args.string(0, "filename") else { return };
-    let Some(offset) = args.long_or(1, "offset", 0) else { return };
-    let Some(length) = args.long_or(2, "length", 0) else { return };
+    let Some(args) = Args::parse(ex, 1, 3) else {
+        return;
+    };
+    let Some(path) = args.string(0, "filename") else {
+        return;
+    };
+    let Some(offset) = args.long_or(1, "offset", 0) else {
+        return;
+    };
+    let Some(length) = args.long_or(2, "length", 0) else {
+        return;
+    };
     let Some(o) = this(ex) else { return };
-    let Some((_, conn, _)) = writable(o) else { return unavailable(rv) };
+    let Some((_, conn, _)) = writable(o) else {
+        return unavailable(rv);
+    };
     match std::fs::read(&path) {
         Ok(content) => {
             let start = (offset.max(0) as usize).min(content.len());
-            let end = if length > 0 { (start + length as usize).min(content.len()) } else { content.len() };
+            let end = if length > 0 {
+                (start + length as usize).min(content.len())
+            } else {
+                content.len()
+            };
             rv.set_bool(finish(o, &conn, Some(&content[start..end])));
         }
         Err(_) => {
@@ -643,11 +753,19 @@ extern "C" fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn resp_redirect(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 2) else { return };
-    let Some(location) = args.bytes(0, "location") else { return };
-    let Some(code) = args.long_or(1, "http_code", 302) else { return };
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(location) = args.bytes(0, "location") else {
+        return;
+    };
+    let Some(code) = args.long_or(1, "http_code", 302) else {
+        return;
+    };
     let Some(o) = this(ex) else { return };
-    let Some((_, conn, fd)) = writable(o) else { return unavailable(rv) };
+    let Some((_, conn, fd)) = writable(o) else {
+        return unavailable(rv);
+    };
     RESPONSES.with(|r| {
         if let Some(s) = r.borrow_mut().get_mut(&fd) {
             s.status = code.clamp(100, 999) as u16;

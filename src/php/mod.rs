@@ -59,12 +59,36 @@ extern "C" fn startup(_ty: i32, module_number: i32) -> i32 {
         // SAFETY: MINIT, persistent constants with NUL-terminated names.
         unsafe {
             match value {
-                constants::Value::Long(v) => ffi::zend_register_long_constant(n.as_ptr(), name.len(), *v, flags, module_number),
-                constants::Value::Double(v) => ffi::zend_register_double_constant(n.as_ptr(), name.len(), *v, flags, module_number),
-                constants::Value::Bool(v) => ffi::zend_register_bool_constant(n.as_ptr(), name.len(), *v, flags, module_number),
+                constants::Value::Long(v) => ffi::zend_register_long_constant(
+                    n.as_ptr(),
+                    name.len(),
+                    *v,
+                    flags,
+                    module_number,
+                ),
+                constants::Value::Double(v) => ffi::zend_register_double_constant(
+                    n.as_ptr(),
+                    name.len(),
+                    *v,
+                    flags,
+                    module_number,
+                ),
+                constants::Value::Bool(v) => ffi::zend_register_bool_constant(
+                    n.as_ptr(),
+                    name.len(),
+                    *v,
+                    flags,
+                    module_number,
+                ),
                 constants::Value::Str(v) => {
                     let s = CString::new(*v).unwrap_or_default();
-                    ffi::zend_register_string_constant(n.as_ptr(), name.len(), s.as_ptr(), flags, module_number)
+                    ffi::zend_register_string_constant(
+                        n.as_ptr(),
+                        name.len(),
+                        s.as_ptr(),
+                        flags,
+                        module_number,
+                    )
                 }
             }
         }
@@ -88,11 +112,17 @@ extern "C" fn info(_module: *mut ModuleEntry) {
     };
     // SAFETY: phpinfo() table framing.
     unsafe { ffi::php_info_print_table_start() };
-    row("swoole-rs", "enabled (a Rust implementation of Swoole's WebSocket server API)");
+    row(
+        "swoole-rs",
+        "enabled (a Rust implementation of Swoole's WebSocket server API)",
+    );
     row("Version", crate::SWOOLE_RS_VERSION);
     row("Swoole API level", crate::SWOOLE_API_VERSION);
     row("Server modes", "SWOOLE_BASE, one worker");
-    row("compression", "zlib (permessage-deflate negotiation: not yet)");
+    row(
+        "compression",
+        "zlib (permessage-deflate negotiation: not yet)",
+    );
     row("TLS", "not yet");
     // SAFETY: phpinfo() table framing.
     unsafe { ffi::php_info_print_table_end() };
@@ -107,13 +137,19 @@ extern "C" fn fn_swoole_last_error(_ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn fn_swoole_strerror(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 2) else { return };
-    let Some(code) = args.long(0, "errno") else { return };
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(code) = args.long(0, "errno") else {
+        return;
+    };
     let _ = rv.set_string(&errors::strerror(code), false);
 }
 
 extern "C" fn fn_swoole_errno(_ex: &mut ExecuteData, rv: &mut Zval) {
-    rv.set_long(i64::from(std::io::Error::last_os_error().raw_os_error().unwrap_or(0)));
+    rv.set_long(i64::from(
+        std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
+    ));
 }
 
 extern "C" fn fn_swoole_clear_error(_ex: &mut ExecuteData, rv: &mut Zval) {
@@ -139,8 +175,12 @@ extern "C" fn fn_timer_clear_all(_ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn fn_timer_exists(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
-    let Some(id) = args.long(0, "timer_id") else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(id) = args.long(0, "timer_id") else {
+        return;
+    };
     rv.set_bool(crate::worker::timers::timers().exists(id));
 }
 
@@ -149,8 +189,12 @@ extern "C" fn fn_event_defer(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn fn_set_process_name(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
-    let Some(name) = args.string(0, "process_name") else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(name) = args.string(0, "process_name") else {
+        return;
+    };
     let c = CString::new(name).unwrap_or_default();
     // SAFETY: prctl(PR_SET_NAME) copies at most 16 bytes of the string.
     unsafe { libc::prctl(libc::PR_SET_NAME, c.as_ptr() as libc::c_ulong, 0, 0, 0) };
@@ -164,22 +208,57 @@ fn register_functions() {
     let mut entries = vec![
         entry("swoole_version", fn_swoole_version, "", "string", 0),
         entry("swoole_last_error", fn_swoole_last_error, "", "int", 0),
-        entry("swoole_strerror", fn_swoole_strerror, "int $errno, int $error_type = SWOOLE_STRERROR_SYSTEM", "string", 0),
+        entry(
+            "swoole_strerror",
+            fn_swoole_strerror,
+            "int $errno, int $error_type = SWOOLE_STRERROR_SYSTEM",
+            "string",
+            0,
+        ),
         entry("swoole_errno", fn_swoole_errno, "", "int", 0),
         entry("swoole_clear_error", fn_swoole_clear_error, "", "void", 0),
         entry("swoole_timer_tick", fn_timer_tick, timer, "int|false", 0),
         entry("swoole_timer_after", fn_timer_after, timer, "int|false", 0),
-        entry("swoole_timer_clear", fn_timer_clear, "int $timer_id", "bool", 0),
+        entry(
+            "swoole_timer_clear",
+            fn_timer_clear,
+            "int $timer_id",
+            "bool",
+            0,
+        ),
         entry("swoole_timer_clear_all", fn_timer_clear_all, "", "bool", 0),
-        entry("swoole_timer_exists", fn_timer_exists, "int $timer_id", "bool", 0),
-        entry("swoole_event_defer", fn_event_defer, "callable $callback", "bool", 0),
-        entry("swoole_set_process_name", fn_set_process_name, "string $process_name", "bool", 0),
+        entry(
+            "swoole_timer_exists",
+            fn_timer_exists,
+            "int $timer_id",
+            "bool",
+            0,
+        ),
+        entry(
+            "swoole_event_defer",
+            fn_event_defer,
+            "callable $callback",
+            "bool",
+            0,
+        ),
+        entry(
+            "swoole_set_process_name",
+            fn_set_process_name,
+            "string $process_name",
+            "bool",
+            0,
+        ),
     ];
     entries.push(arginfo::end());
     let entries = Box::leak(entries.into_boxed_slice());
     // SAFETY: MINIT; the table and its argument info live forever.
     unsafe {
-        zend::zend_register_functions(std::ptr::null_mut(), entries.as_ptr(), std::ptr::null_mut(), 1);
+        zend::zend_register_functions(
+            std::ptr::null_mut(),
+            entries.as_ptr(),
+            std::ptr::null_mut(),
+            1,
+        );
     }
 }
 

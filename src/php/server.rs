@@ -41,7 +41,12 @@ pub fn in_worker() -> bool {
     state::current().is_some_and(|s| s.running.get())
 }
 
-pub fn register(iface_iterator: *mut zend_class_entry, iface_countable: *mut zend_class_entry, iface_arrayaccess: *mut zend_class_entry, base_exception: *mut zend_class_entry) {
+pub fn register(
+    iface_iterator: *mut zend_class_entry,
+    iface_countable: *mut zend_class_entry,
+    iface_arrayaccess: *mut zend_class_entry,
+    base_exception: *mut zend_class_entry,
+) {
     let mut ex = Class::new("Swoole\\Exception");
     ex.parent = Some(base_exception);
     EXCEPTION.set(ex.register());
@@ -164,8 +169,18 @@ pub fn register(iface_iterator: *mut zend_class_entry, iface_countable: *mut zen
         },
         m("__destruct", server_noop, "", ""),
         m("set", port_set, "array $settings", "void"),
-        m("on", port_on, "string $event_name, callable $callback", "bool"),
-        m("getCallback", port_get_callback, "string $event_name", "?Closure"),
+        m(
+            "on",
+            port_on,
+            "string $event_name, callable $callback",
+            "bool",
+        ),
+        m(
+            "getCallback",
+            port_get_callback,
+            "string $event_name",
+            "?Closure",
+        ),
     ];
     PORT.set(c.register());
 
@@ -180,7 +195,12 @@ pub fn register(iface_iterator: *mut zend_class_entry, iface_countable: *mut zen
         m("count", iter_count, "", "int"),
         m("offsetExists", iter_offset_exists, "mixed $fd", "bool"),
         m("offsetGet", iter_offset_get, "mixed $fd", "mixed"),
-        m("offsetSet", iter_offset_set, "mixed $fd, mixed $value", "void"),
+        m(
+            "offsetSet",
+            iter_offset_set,
+            "mixed $fd, mixed $value",
+            "void",
+        ),
         m("offsetUnset", iter_offset_unset, "mixed $fd", "void"),
     ];
     CONN_ITERATOR.set(c.register());
@@ -197,7 +217,10 @@ fn throw_swoole(msg: &str, code: i64) {
 /// The running server's runtime, or the "server is not running" warning.
 fn running_runtime() -> Option<(Rc<ServerState>, Rc<runtime::Server>)> {
     let st = state::current();
-    match st.as_ref().and_then(|s| s.runtime().map(|r| (s.clone(), r))) {
+    match st
+        .as_ref()
+        .and_then(|s| s.runtime().map(|r| (s.clone(), r)))
+    {
         Some(pair) if pair.0.running.get() => Some(pair),
         _ => {
             zend::warning_docref("server is not running");
@@ -219,21 +242,40 @@ extern "C" fn server_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 0, 4) else { return };
-    let Some(host) = (if args.len() > 0 { args.string(0, "host") } else { Some("0.0.0.0".into()) }) else { return };
-    let Some(port) = args.long_or(1, "port", 0) else { return };
-    let Some(mode) = args.long_or(2, "mode", SWOOLE_BASE) else { return };
-    let Some(sock_type) = args.long_or(3, "sock_type", SWOOLE_SOCK_TCP) else { return };
+    let Some(args) = Args::parse(ex, 0, 4) else {
+        return;
+    };
+    let Some(host) = (if args.len() > 0 {
+        args.string(0, "host")
+    } else {
+        Some("0.0.0.0".into())
+    }) else {
+        return;
+    };
+    let Some(port) = args.long_or(1, "port", 0) else {
+        return;
+    };
+    let Some(mode) = args.long_or(2, "mode", SWOOLE_BASE) else {
+        return;
+    };
+    let Some(sock_type) = args.long_or(3, "sock_type", SWOOLE_SOCK_TCP) else {
+        return;
+    };
     let Some(obj) = this(ex) else { return };
     // SAFETY: obj is $this, alive for the call.
     let class_name = unsafe { &*obj }.get_class_name().unwrap_or_default();
 
     if state::current().is_some_and(|s| s.running.get()) {
-        throw_swoole(&format!("server is running. unable to create {class_name}"), -3);
+        throw_swoole(
+            &format!("server is running. unable to create {class_name}"),
+            -3,
+        );
         return;
     }
     if !(0..=65535).contains(&port) {
-        zend::throw_value_error(&format!("{class_name}::__construct(): Argument #2 ($port) must be between 0 and 65535"));
+        zend::throw_value_error(&format!(
+            "{class_name}::__construct(): Argument #2 ($port) must be between 0 and 65535"
+        ));
         return;
     }
     let base_type = sock_type & 0xff;
@@ -269,12 +311,15 @@ extern "C" fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
             return;
         }
     };
-    let bound_port = listener.local_addr().map(|a| a.port()).unwrap_or(port as u16);
+    let bound_port = listener
+        .local_addr()
+        .map(|a| a.port())
+        .unwrap_or(port as u16);
     let _ = listener.set_nonblocking(true);
     use std::os::fd::AsRawFd;
     let sock = listener.as_raw_fd();
 
-    let st = Rc::new(ServerState::new(obj, kind, host.clone(), bound_port, mode, sock_type));
+    let st = Rc::new(ServerState::new(obj, kind, mode));
     *st.listener.borrow_mut() = Some(listener);
 
     zend::set_prop(obj, "host", zstr(&host));
@@ -301,7 +346,9 @@ extern "C" fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
 }
 
 extern "C" fn server_listen(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(_args) = Args::parse(ex, 3, 3) else { return };
+    let Some(_args) = Args::parse(ex, 3, 3) else {
+        return;
+    };
     zend::warning_docref("additional listening ports are not supported by swoole-rs yet");
     rv.set_bool(false);
 }
@@ -313,10 +360,15 @@ fn state_for(ex: &mut ExecuteData) -> Option<Rc<ServerState>> {
 }
 
 fn register_callback(st: Option<Rc<ServerState>>, args: &Args, rv: &mut Zval) {
-    let Some(name) = args.string(0, "event_name") else { return };
+    let Some(name) = args.string(0, "event_name") else {
+        return;
+    };
     let Some(cb) = args.get(1) else { return };
     let Some((prop, owner)) = state::event(&name) else {
-        zend::error(zend::E_WARNING, &format!("Swoole\\Server\\Port::on(): unknown event types[{name}]"));
+        zend::error(
+            zend::E_WARNING,
+            &format!("Swoole\\Server\\Port::on(): unknown event types[{name}]"),
+        );
         rv.set_bool(false);
         return;
     };
@@ -324,7 +376,10 @@ fn register_callback(st: Option<Rc<ServerState>>, args: &Args, rv: &mut Zval) {
         let shown = zend::str_bytes(cb)
             .map(|b| String::from_utf8_lossy(b).into_owned())
             .unwrap_or_else(|| super::args::type_name(cb));
-        zend::error(zend::E_WARNING, &format!("Swoole\\Server\\Port::on(): function '{shown}' is not callable"));
+        zend::error(
+            zend::E_WARNING,
+            &format!("Swoole\\Server\\Port::on(): function '{shown}' is not callable"),
+        );
         rv.set_bool(false);
         return;
     }
@@ -337,32 +392,43 @@ fn register_callback(st: Option<Rc<ServerState>>, args: &Args, rv: &mut Zval) {
 }
 
 extern "C" fn server_on(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 2, 2) else { return };
+    let Some(args) = Args::parse(ex, 2, 2) else {
+        return;
+    };
     let st = state_for(ex);
     register_callback(st, &args, rv);
 }
 
 extern "C" fn port_on(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 2, 2) else { return };
+    let Some(args) = Args::parse(ex, 2, 2) else {
+        return;
+    };
     let obj = this(ex);
     let st = state::current().filter(|s| obj.is_some_and(|o| std::ptr::eq(s.port_obj.get(), o)));
     register_callback(st, &args, rv);
 }
 
 fn get_callback(st: Option<Rc<ServerState>>, args: &Args, rv: &mut Zval) {
-    let Some(name) = args.string(0, "event_name") else { return };
-    let value = state::event(&name).and_then(|(prop, owner)| st.and_then(|s| s.callback_value(prop, owner)));
+    let Some(name) = args.string(0, "event_name") else {
+        return;
+    };
+    let value = state::event(&name)
+        .and_then(|(prop, owner)| st.and_then(|s| s.callback_value(prop, owner)));
     *rv = value.unwrap_or_else(znull);
 }
 
 extern "C" fn server_get_callback(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
     let st = state_for(ex);
     get_callback(st, &args, rv);
 }
 
 extern "C" fn port_get_callback(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
     get_callback(state::current(), &args, rv);
 }
 
@@ -399,8 +465,12 @@ fn apply_settings(st: &ServerState, obj: *mut zend_object, settings: &ZendHashTa
 }
 
 extern "C" fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
-    let Some(arr) = args.array(0, "settings") else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(arr) = args.array(0, "settings") else {
+        return;
+    };
     let Some(st) = state_for(ex) else {
         rv.set_bool(false);
         return;
@@ -415,8 +485,12 @@ extern "C" fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn port_set(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
-    let Some(arr) = args.array(0, "settings") else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(arr) = args.array(0, "settings") else {
+        return;
+    };
     let obj = this(ex);
     if let (Some(st), Some(o)) = (state::current(), obj) {
         apply_settings(&st, o, arr);
@@ -424,10 +498,13 @@ extern "C" fn port_set(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_null();
 }
 
-static NOTICED_SINGLE_WORKER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static NOTICED_SINGLE_WORKER: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(_args) = Args::parse(ex, 0, 0) else { return };
+    let Some(_args) = Args::parse(ex, 0, 0) else {
+        return;
+    };
     let Some(st) = state_for(ex) else {
         zend::warning_docref("server is not created");
         rv.set_bool(false);
@@ -486,11 +563,11 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
         };
         let sig = signals::install(&[libc::SIGTERM, libc::SIGINT]).ok();
         if let Some((_, read)) = &sig {
-            let rt_sig = rt.clone();
+            let st_sig = st2.clone();
             if let Ok(sock) = read.try_clone().and_then(tokio::net::UnixStream::from_std) {
                 tokio::task::spawn_local(async move {
                     if event_loop::next_signal(&sock).await.is_some() {
-                        rt_sig.begin_shutdown();
+                        st_sig.begin_shutdown();
                     }
                 });
             }
@@ -527,7 +604,10 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
     match result {
         Ok(Ok(())) => {}
         Ok(Err(e)) | Err(e) => {
-            throw_swoole(&format!("failed to start the event loop: {e}"), i64::from(e.raw_os_error().unwrap_or(-1)));
+            throw_swoole(
+                &format!("failed to start the event loop: {e}"),
+                i64::from(e.raw_os_error().unwrap_or(-1)),
+            );
             return;
         }
     }
@@ -546,7 +626,14 @@ fn fatal(msg: &str) {
     let m = std::ffi::CString::new(msg).unwrap_or_default();
     // SAFETY: E_ERROR bails out to the engine's catch point; no Rust value
     // that needs dropping lives on the frames it crosses beyond this call.
-    unsafe { ext_php_rs::ffi::php_error_docref(std::ptr::null(), zend::E_ERROR, c"%s".as_ptr(), m.as_ptr()) };
+    unsafe {
+        ext_php_rs::ffi::php_error_docref(
+            std::ptr::null(),
+            zend::E_ERROR,
+            c"%s".as_ptr(),
+            m.as_ptr(),
+        )
+    };
 }
 
 fn find_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
@@ -595,9 +682,13 @@ fn websocket_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
 }
 
 extern "C" fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 2, 4) else { return };
+    let Some(args) = Args::parse(ex, 2, 4) else {
+        return;
+    };
     let Some(fd) = args.long(0, "fd") else { return };
-    let Some(spec) = frame::spec_from_args(&args, 1, 2, 3) else { return };
+    let Some(spec) = frame::spec_from_args(&args, 1, 2, 3) else {
+        return;
+    };
     let Some((_st, rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
@@ -619,9 +710,13 @@ extern "C" fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn ws_ping(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 2) else { return };
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
     let Some(fd) = args.long(0, "fd") else { return };
-    let Some(data) = args.bytes_or(1, "data", b"") else { return };
+    let Some(data) = args.bytes_or(1, "data", b"") else {
+        return;
+    };
     let Some((_st, rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
@@ -631,14 +726,23 @@ extern "C" fn ws_ping(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let data = &data[..data.len().min(125)];
-    rv.set_bool(send_result(fd, conn.send_frame(opcode::PING, true, 0, data)));
+    rv.set_bool(send_result(
+        fd,
+        conn.send_frame(opcode::PING, true, 0, data),
+    ));
 }
 
 extern "C" fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 3) else { return };
+    let Some(args) = Args::parse(ex, 1, 3) else {
+        return;
+    };
     let Some(fd) = args.long(0, "fd") else { return };
-    let Some(code) = args.long_or(1, "code", 1000) else { return };
-    let Some(reason) = args.bytes_or(2, "reason", b"") else { return };
+    let Some(code) = args.long_or(1, "code", 1000) else {
+        return;
+    };
+    let Some(reason) = args.bytes_or(2, "reason", b"") else {
+        return;
+    };
     let Some((_st, rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
@@ -648,7 +752,11 @@ extern "C" fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     if reason.len() > 125 {
-        log::write(log::Level::Warning, true, "websocket::pack_close_frame(): the max length of close reason is 125");
+        log::write(
+            log::Level::Warning,
+            true,
+            "websocket::pack_close_frame(): the max length of close reason is 125",
+        );
         errors::set_last_error(errors::WEBSOCKET_PACK_FAILED);
         rv.set_bool(false);
         return;
@@ -657,7 +765,9 @@ extern "C" fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn ws_is_established(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
     let Some(fd) = args.long(0, "fd") else { return };
     let Some((_st, rt)) = running_runtime() else {
         rv.set_bool(false);
@@ -667,7 +777,9 @@ extern "C" fn ws_is_established(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn server_exist(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
     let Some(fd) = args.long(0, "fd") else { return };
     let Some((_st, rt)) = running_runtime() else {
         rv.set_bool(false);
@@ -677,7 +789,9 @@ extern "C" fn server_exist(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn server_protect(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 2) else { return };
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
     let Some(fd) = args.long(0, "fd") else { return };
     let Some((_st, rt)) = running_runtime() else {
         rv.set_bool(false);
@@ -687,9 +801,13 @@ extern "C" fn server_protect(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 2, 3) else { return };
+    let Some(args) = Args::parse(ex, 2, 3) else {
+        return;
+    };
     let Some(fd) = args.long(0, "fd") else { return };
-    let Some(data) = args.bytes(1, "send_data") else { return };
+    let Some(data) = args.bytes(1, "send_data") else {
+        return;
+    };
     let Some((_st, rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
@@ -708,11 +826,21 @@ extern "C" fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn server_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 2, 4) else { return };
-    let Some(fd) = args.long(0, "conn_fd") else { return };
-    let Some(path) = args.string(1, "filename") else { return };
-    let Some(offset) = args.long_or(2, "offset", 0) else { return };
-    let Some(length) = args.long_or(3, "length", 0) else { return };
+    let Some(args) = Args::parse(ex, 2, 4) else {
+        return;
+    };
+    let Some(fd) = args.long(0, "conn_fd") else {
+        return;
+    };
+    let Some(path) = args.string(1, "filename") else {
+        return;
+    };
+    let Some(offset) = args.long_or(2, "offset", 0) else {
+        return;
+    };
+    let Some(length) = args.long_or(3, "length", 0) else {
+        return;
+    };
     let Some((_st, rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
@@ -725,8 +853,15 @@ extern "C" fn server_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
     match std::fs::read(&path) {
         Ok(content) => {
             let start = (offset.max(0) as usize).min(content.len());
-            let end = if length > 0 { (start + length as usize).min(content.len()) } else { content.len() };
-            rv.set_bool(send_result(fd, conn.send(Bytes::copy_from_slice(&content[start..end]))));
+            let end = if length > 0 {
+                (start + length as usize).min(content.len())
+            } else {
+                content.len()
+            };
+            rv.set_bool(send_result(
+                fd,
+                conn.send(Bytes::copy_from_slice(&content[start..end])),
+            ));
         }
         Err(e) => {
             zend::warning_docref(&format!("file[{path}] not found: {e}"));
@@ -736,7 +871,9 @@ extern "C" fn server_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 2) else { return };
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
     let Some(fd) = args.long(0, "fd") else { return };
     let Some((_st, rt)) = running_runtime() else {
         rv.set_bool(false);
@@ -751,23 +888,31 @@ extern "C" fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn server_shutdown(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(_args) = Args::parse(ex, 0, 1) else { return };
-    let Some((_st, rt)) = running_runtime() else {
+    let Some(_args) = Args::parse(ex, 0, 1) else {
+        return;
+    };
+    let Some((st, _rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
     };
-    rt.begin_shutdown();
+    st.begin_shutdown();
     rv.set_bool(true);
 }
 
 extern "C" fn server_get_last_error(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(_args) = Args::parse(ex, 0, 0) else { return };
+    let Some(_args) = Args::parse(ex, 0, 0) else {
+        return;
+    };
     rv.set_long(errors::last_error());
 }
 
 extern "C" fn server_heartbeat(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 0, 1) else { return };
-    let Some(close) = args.bool_or(0, "ifCloseConnection", true) else { return };
+    let Some(args) = Args::parse(ex, 0, 1) else {
+        return;
+    };
+    let Some(close) = args.bool_or(0, "ifCloseConnection", true) else {
+        return;
+    };
     let Some((_st, rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
@@ -796,7 +941,10 @@ fn connection_info(rt: &runtime::Server, conn: &Connection) -> Zval {
     let _ = a.insert("server_port", zlong(i64::from(conn.local.port())));
     let _ = a.insert("server_fd", zlong(i64::from(conn.server_fd)));
     let _ = a.insert("socket_fd", zlong(i64::from(conn.socket_fd)));
-    let _ = a.insert("socket_type", zlong(if conn.peer.is_ipv6() { 3 } else { 1 }));
+    let _ = a.insert(
+        "socket_type",
+        zlong(if conn.peer.is_ipv6() { 3 } else { 1 }),
+    );
     let _ = a.insert("remote_port", zlong(i64::from(conn.peer.port())));
     let _ = a.insert("remote_ip", zstr(conn.peer.ip().to_string()));
     let _ = a.insert("reactor_id", zlong(0));
@@ -812,7 +960,9 @@ fn connection_info(rt: &runtime::Server, conn: &Connection) -> Zval {
 }
 
 extern "C" fn server_connection_info(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 3) else { return };
+    let Some(args) = Args::parse(ex, 1, 3) else {
+        return;
+    };
     let Some(fd) = args.long(0, "fd") else { return };
     let Some((_st, rt)) = running_runtime() else {
         rv.set_bool(false);
@@ -825,9 +975,15 @@ extern "C" fn server_connection_info(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn server_connection_list(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 0, 2) else { return };
-    let Some(start) = args.long_or(0, "start_fd", 0) else { return };
-    let Some(count) = args.long_or(1, "find_count", 10) else { return };
+    let Some(args) = Args::parse(ex, 0, 2) else {
+        return;
+    };
+    let Some(start) = args.long_or(0, "start_fd", 0) else {
+        return;
+    };
+    let Some(count) = args.long_or(1, "find_count", 10) else {
+        return;
+    };
     let Some((_st, rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
@@ -846,7 +1002,9 @@ extern "C" fn server_connection_list(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn server_get_worker_id(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(_args) = Args::parse(ex, 0, 0) else { return };
+    let Some(_args) = Args::parse(ex, 0, 0) else {
+        return;
+    };
     if in_worker() {
         rv.set_long(0);
     } else {
@@ -855,8 +1013,12 @@ extern "C" fn server_get_worker_id(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn server_get_worker_pid(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 0, 1) else { return };
-    let Some(id) = args.long_or(0, "worker_id", -1) else { return };
+    let Some(args) = Args::parse(ex, 0, 1) else {
+        return;
+    };
+    let Some(id) = args.long_or(0, "worker_id", -1) else {
+        return;
+    };
     if in_worker() && (id == -1 || id == 0) {
         rv.set_long(i64::from(std::process::id()));
     } else {
@@ -865,7 +1027,9 @@ extern "C" fn server_get_worker_pid(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn server_get_worker_status(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(_args) = Args::parse(ex, 0, 1) else { return };
+    let Some(_args) = Args::parse(ex, 0, 1) else {
+        return;
+    };
     if in_worker() {
         rv.set_long(2); // SWOOLE_WORKER_BUSY: we are running PHP code
     } else {
@@ -874,18 +1038,24 @@ extern "C" fn server_get_worker_status(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn server_get_manager_pid(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(_args) = Args::parse(ex, 0, 0) else { return };
+    let Some(_args) = Args::parse(ex, 0, 0) else {
+        return;
+    };
     rv.set_long(0);
 }
 
 extern "C" fn server_get_master_pid(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(_args) = Args::parse(ex, 0, 0) else { return };
+    let Some(_args) = Args::parse(ex, 0, 0) else {
+        return;
+    };
     let pid = state::current().map(|s| s.worker_pid.get()).unwrap_or(0);
     rv.set_long(pid);
 }
 
 extern "C" fn server_stats(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(_args) = Args::parse(ex, 0, 0) else { return };
+    let Some(_args) = Args::parse(ex, 0, 0) else {
+        return;
+    };
     let mut a = ZendHashTable::new();
     let rt = state::current().and_then(|s| s.runtime());
     let (start, conns, accepted, closed) = match &rt {
@@ -912,7 +1082,10 @@ extern "C" fn server_stats(ex: &mut ExecuteData, rv: &mut Zval) {
     let _ = a.insert("total_recv_bytes", zlong(0));
     let _ = a.insert("total_send_bytes", zlong(0));
     let _ = a.insert("pipe_packet_msg_id", zlong(0));
-    let _ = a.insert("session_round", zlong(rt.as_ref().map(|r| r.table.last_id()).unwrap_or(0)));
+    let _ = a.insert(
+        "session_round",
+        zlong(rt.as_ref().map(|r| r.table.last_id()).unwrap_or(0)),
+    );
     let _ = a.insert("min_fd", zlong(0));
     let _ = a.insert("max_fd", zlong(0));
     let _ = a.insert("worker_request_count", zlong(0));
@@ -1019,7 +1192,9 @@ extern "C" fn iter_count(_ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn iter_offset_exists(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
     let Some(fd) = args.long(0, "fd") else { return };
     let exists = state::current()
         .and_then(|s| s.runtime())
@@ -1028,7 +1203,9 @@ extern "C" fn iter_offset_exists(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn iter_offset_get(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
     let Some(fd) = args.long(0, "fd") else { return };
     let info = state::current()
         .and_then(|s| s.runtime())
@@ -1047,4 +1224,3 @@ extern "C" fn iter_offset_unset(_ex: &mut ExecuteData, _rv: &mut Zval) {}
 pub fn is_upgraded(conn: &Connection) -> bool {
     matches!(conn.ws_status(), ws_status::ACTIVE | ws_status::CLOSING)
 }
-

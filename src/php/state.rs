@@ -10,7 +10,7 @@ use std::rc::Rc;
 use ext_php_rs::ffi::zend_object;
 use ext_php_rs::types::Zval;
 
-use super::zend::{self, Callback, CallOutcome};
+use super::zend::{self, CallOutcome, Callback};
 use crate::runtime::{self, Settings};
 
 /// Where an event's callback is stored: on the server object or its port.
@@ -47,7 +47,11 @@ pub const EVENTS: &[(&str, &str, Owner)] = &[
     ("open", "onOpen", Owner::Port),
     ("message", "onMessage", Owner::Port),
     ("disconnect", "onDisconnect", Owner::Port),
-    ("beforehandshakeresponse", "onBeforeHandshakeResponse", Owner::Port),
+    (
+        "beforehandshakeresponse",
+        "onBeforeHandshakeResponse",
+        Owner::Port,
+    ),
 ];
 
 pub fn event(name: &str) -> Option<(&'static str, Owner)> {
@@ -66,7 +70,6 @@ pub struct Callbacks {
     pub before_shutdown: Option<Callback>,
     pub worker_start: Option<Callback>,
     pub worker_stop: Option<Callback>,
-    pub worker_exit: Option<Callback>,
     pub connect: Option<Callback>,
     pub close: Option<Callback>,
     pub request: Option<Callback>,
@@ -90,10 +93,7 @@ pub struct ServerState {
     /// The Port object in `$server->ports[0]` holding port callbacks.
     pub port_obj: Cell<*mut zend_object>,
     pub kind: Kind,
-    pub host: String,
-    pub port: Cell<u16>,
     pub mode: i64,
-    pub sock_type: i64,
     pub settings: RefCell<Settings>,
     pub listener: RefCell<Option<std::net::TcpListener>>,
     pub runtime: RefCell<Option<Rc<runtime::Server>>>,
@@ -125,17 +125,14 @@ pub fn set_current(s: Option<Rc<ServerState>>) {
 }
 
 impl ServerState {
-    pub fn new(obj: *mut zend_object, kind: Kind, host: String, port: u16, mode: i64, sock_type: i64) -> Self {
+    pub fn new(obj: *mut zend_object, kind: Kind, mode: i64) -> Self {
         // SAFETY: obj is the live object under construction; keep it alive.
         unsafe { (*obj).gc.refcount += 1 };
         ServerState {
             obj,
             port_obj: Cell::new(std::ptr::null_mut()),
             kind,
-            host,
-            port: Cell::new(port),
             mode,
-            sock_type,
             settings: RefCell::new(Settings::default()),
             listener: RefCell::new(None),
             runtime: RefCell::new(None),
@@ -207,7 +204,6 @@ impl ServerState {
             before_shutdown: get("onBeforeShutdown", Owner::Server),
             worker_start: get("onWorkerStart", Owner::Server),
             worker_stop: get("onWorkerStop", Owner::Server),
-            worker_exit: get("onWorkerExit", Owner::Server),
             connect: get("onConnect", Owner::Port),
             close: get("onClose", Owner::Port),
             request: get("onRequest", Owner::Port),
@@ -228,6 +224,19 @@ impl ServerState {
         let outcome = cb.call(args);
         self.after_call(outcome);
         outcome
+    }
+
+    /// Starts a graceful shutdown: onBeforeShutdown, then every client gets
+    /// a 1001 close frame and `start()` returns once queues drained.
+    pub fn begin_shutdown(&self) {
+        let Some(rt) = self.runtime() else { return };
+        if rt.is_stopping() {
+            return;
+        }
+        if let Some(cb) = &self.callbacks().before_shutdown {
+            self.invoke(cb, &mut [self.this_zval()]);
+        }
+        rt.begin_shutdown();
     }
 
     pub fn after_call(&self, outcome: CallOutcome) {

@@ -18,8 +18,18 @@ pub static EVENT: ClassSlot = ClassSlot::new();
 pub fn register() {
     let mut c = Class::new("Swoole\\Timer");
     c.methods = vec![
-        sm("tick", timer_tick, "int $ms, callable $callback, mixed ...$params", "int|false"),
-        sm("after", timer_after, "int $ms, callable $callback, mixed ...$params", "int|false"),
+        sm(
+            "tick",
+            timer_tick,
+            "int $ms, callable $callback, mixed ...$params",
+            "int|false",
+        ),
+        sm(
+            "after",
+            timer_after,
+            "int $ms, callable $callback, mixed ...$params",
+            "int|false",
+        ),
         sm("clear", timer_clear, "int $timer_id", "bool"),
         sm("clearAll", timer_clear_all, "", "bool"),
         sm("exists", timer_exists, "int $timer_id", "bool"),
@@ -49,12 +59,16 @@ fn run_callback(cb: &Callback, args: &mut [Zval]) {
 
 /// tick()/after(): `ms`, `callback`, `...params`.
 pub fn add_impl(ex: &mut ExecuteData, rv: &mut Zval, repeat: bool) {
-    let Some(args) = Args::parse(ex, 2, usize::MAX) else { return };
+    let Some(args) = Args::parse(ex, 2, usize::MAX) else {
+        return;
+    };
     let Some(ms) = args.long(0, "ms") else { return };
     let Some(cbz) = args.get(1) else { return };
     let fname = super::args::function_name(ex);
     if ms < 1 {
-        zend::throw_value_error(&format!("{fname}(): Argument #1 ($ms) must be greater than or equal to 1"));
+        zend::throw_value_error(&format!(
+            "{fname}(): Argument #1 ($ms) must be greater than or equal to 1"
+        ));
         return;
     }
     let Some(cb) = Callback::new(cbz) else {
@@ -64,7 +78,9 @@ pub fn add_impl(ex: &mut ExecuteData, rv: &mut Zval, repeat: bool) {
         ));
         return;
     };
-    let params: Vec<Zval> = (2..args.len()).filter_map(|i| args.get(i).map(zend::zcopy)).collect();
+    let params: Vec<Zval> = (2..args.len())
+        .filter_map(|i| args.get(i).map(zend::zcopy))
+        .collect();
     let callback: timers::TimerCallback = Rc::new(move |id| {
         let mut argv: Vec<Zval> = Vec::with_capacity(params.len() + 1);
         if repeat {
@@ -83,17 +99,25 @@ pub fn add_impl(ex: &mut ExecuteData, rv: &mut Zval, repeat: bool) {
 }
 
 pub fn clear_impl(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
-    let Some(id) = args.long(0, "timer_id") else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(id) = args.long(0, "timer_id") else {
+        return;
+    };
     rv.set_bool(timers::timers().clear(id));
 }
 
 pub fn defer_impl(ex: &mut ExecuteData, rv: &mut Zval, _unused: u8) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
     let Some(cbz) = args.get(0) else { return };
     let Some(cb) = Callback::new(cbz) else {
         let fname = super::args::function_name(ex);
-        zend::throw_type_error(&format!("{fname}(): Argument #1 ($callback) must be a valid callback"));
+        zend::throw_type_error(&format!(
+            "{fname}(): Argument #1 ($callback) must be a valid callback"
+        ));
         return;
     };
     let outside_loop = !in_event_loop();
@@ -122,14 +146,22 @@ extern "C" fn timer_clear_all(_ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn timer_exists(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
-    let Some(id) = args.long(0, "timer_id") else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(id) = args.long(0, "timer_id") else {
+        return;
+    };
     rv.set_bool(timers::timers().exists(id));
 }
 
 extern "C" fn timer_info(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else { return };
-    let Some(id) = args.long(0, "timer_id") else { return };
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(id) = args.long(0, "timer_id") else {
+        return;
+    };
     match timers::timers().info(id) {
         Some((interval, repeat)) => {
             let mut a = ZendHashTable::new();

@@ -7,13 +7,11 @@ use std::ptr;
 
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::ffi::{
-    self, zend_call_known_function, zend_class_entry, zend_fcall_info_cache,
-    zend_is_callable_ex, zend_object, zend_read_property, zend_throw_exception, zval,
+    self, zend_call_known_function, zend_class_entry, zend_fcall_info_cache, zend_is_callable_ex,
+    zend_object, zend_read_property, zend_throw_exception, zval,
 };
 use ext_php_rs::types::{ZendHashTable, ZendStr, Zval};
 use ext_php_rs::zend::ExecutorGlobals;
-
-pub type ClassEntry = zend_class_entry;
 
 unsafe extern "C" {
     fn object_init_ex(arg: *mut zval, ce: *mut zend_class_entry) -> c_int;
@@ -48,7 +46,6 @@ unsafe extern "C" {
 pub const E_ERROR: c_int = 1;
 pub const E_WARNING: c_int = 2;
 pub const E_NOTICE: c_int = 8;
-pub const E_DEPRECATED: c_int = 8192;
 
 fn cstring(s: &str) -> CString {
     CString::new(s.replace('\0', "\\0")).unwrap_or_default()
@@ -91,10 +88,6 @@ pub fn throw_argument_count_error(msg: &str) {
 pub fn throw_value_error(msg: &str) {
     // SAFETY: reading an engine global class entry pointer.
     throw(unsafe { zend_ce_value_error }, msg, 0);
-}
-
-pub fn has_exception() -> bool {
-    ExecutorGlobals::has_exception()
 }
 
 // ---- values ----------------------------------------------------------------
@@ -176,12 +169,18 @@ pub fn new_object(ce: *mut zend_class_entry) -> Zval {
 
 pub fn obj_ptr(z: &Zval) -> Option<*mut zend_object> {
     let z = z.dereference();
-    z.object().map(|o| o as *const zend_object as *mut zend_object)
+    z.object()
+        .map(|o| o as *const zend_object as *mut zend_object)
 }
 
 /// Writes property `name` of `obj` (visibility checked against `scope`, so
 /// private properties need their declaring class).
-pub fn set_prop_scoped(scope: *mut zend_class_entry, obj: *mut zend_object, name: &str, mut v: Zval) {
+pub fn set_prop_scoped(
+    scope: *mut zend_class_entry,
+    obj: *mut zend_object,
+    name: &str,
+    mut v: Zval,
+) {
     // SAFETY: obj is a live object; zend_update_property copies the value.
     unsafe {
         zend_update_property(scope, obj, name.as_ptr().cast(), name.len(), &mut v);
@@ -203,7 +202,8 @@ pub fn get_prop_scoped<'a>(
     let mut rv = Zval::new();
     // SAFETY: obj is a live object; the returned pointer is into its
     // property table (or rv for magic reads, which we copy out below).
-    let p = unsafe { zend_read_property(scope, obj, name.as_ptr().cast(), name.len(), true, &mut rv) };
+    let p =
+        unsafe { zend_read_property(scope, obj, name.as_ptr().cast(), name.len(), true, &mut rv) };
     if p.is_null() || ptr::eq(p, &rv) {
         return None;
     }
@@ -247,7 +247,8 @@ pub fn instance_of(obj: *mut zend_object, ce: *mut zend_class_entry) -> bool {
 /// stays alive; the authoritative copy lives in a declared property of the
 /// server object, where PHP's GC can see it.
 pub struct Callback {
-    value: Zval,
+    /// Keeps the callable (and so `fcc.function_handler`) alive.
+    _value: Zval,
     fcc: zend_fcall_info_cache,
 }
 
@@ -272,17 +273,20 @@ impl Callback {
         let mut v2 = zcopy(&value);
         // SAFETY: value is a live zval; fcc is filled on success.
         let ok = unsafe {
-            zend_is_callable_ex(&mut v2, ptr::null_mut(), 0, ptr::null_mut(), &mut fcc, ptr::null_mut())
+            zend_is_callable_ex(
+                &mut v2,
+                ptr::null_mut(),
+                0,
+                ptr::null_mut(),
+                &mut fcc,
+                ptr::null_mut(),
+            )
         };
         if ok && !fcc.function_handler.is_null() {
-            Some(Callback { value, fcc })
+            Some(Callback { _value: value, fcc })
         } else {
             None
         }
-    }
-
-    pub fn value(&self) -> &Zval {
-        &self.value
     }
 
     /// Calls the callable with `args`; reports what happened. The return

@@ -74,7 +74,10 @@ mod tests {
     fn line_format_matches_swoole() {
         let line = format_line(Level::Warning, true, "boom", "2026-11-22 01:02:03".into());
         let pid = std::process::id();
-        assert_eq!(line, format!("[2026-11-22 01:02:03 *{pid}.0]\tWARNING\tboom\n"));
+        assert_eq!(
+            line,
+            format!("[2026-11-22 01:02:03 *{pid}.0]\tWARNING\tboom\n")
+        );
     }
 
     #[test]

@@ -23,11 +23,11 @@ use super::log;
 use super::settings::Settings;
 use super::table::ConnectionTable;
 use super::EventHandler;
+use crate::protocol::date::http_date;
 use crate::protocol::frame::{self, Frame, FrameError};
-use crate::protocol::{deflate, handshake};
 use crate::protocol::http::{self, HttpError, Request};
 use crate::protocol::message::{AssemblerConfig, Event, MessageAssembler};
-use crate::protocol::date::http_date;
+use crate::protocol::{deflate, handshake};
 
 /// How long shutdown waits for queued bytes to reach clients.
 const SHUTDOWN_DRAIN: Duration = Duration::from_secs(3);
@@ -254,7 +254,9 @@ async fn writer<W: AsyncWrite + Unpin>(server: Rc<Server>, conn: Rc<Connection>,
         }
     }
     drop(wr);
-    server.live_writers.set(server.live_writers.get().saturating_sub(1));
+    server
+        .live_writers
+        .set(server.live_writers.get().saturating_sub(1));
     server.writers_done.notify_waiters();
 }
 

@@ -148,9 +148,7 @@ impl Settings {
             "max_connection" | "max_conn" => {
                 self.max_connection = v.as_int().unwrap_or(100_000).max(1)
             }
-            "package_max_length" => {
-                self.package_max_length = size(v, DEFAULT_PACKAGE_MAX_LENGTH)
-            }
+            "package_max_length" => self.package_max_length = size(v, DEFAULT_PACKAGE_MAX_LENGTH),
             "buffer_output_size" => self.buffer_output_size = size(v, DEFAULT_BUFFER_OUTPUT_SIZE),
             "socket_buffer_size" => self.socket_buffer_size = size(v, DEFAULT_SOCKET_BUFFER_SIZE),
             "heartbeat_check_interval" => self.heartbeat_check_interval = seconds(v),
