@@ -432,29 +432,33 @@ fn user_cookies(o: *mut zend_object) -> Vec<String> {
 
 /// Writes the head (once). `body_len` None means chunked.
 fn write_head(o: *mut zend_object, conn: &Connection, fd: i64, body_len: Option<usize>) -> bool {
-    let (status, reason, keep_alive, handshake) = RESPONSES.with(|r| {
+    let (status, reason, keep_alive, handshake, head_request) = RESPONSES.with(|r| {
         r.borrow()
             .get(&fd)
-            .map(|s| (s.status, s.reason.clone(), s.keep_alive, s.handshake))
-            .unwrap_or((200, None, true, false))
+            .map(|s| (s.status, s.reason.clone(), s.keep_alive, s.handshake, s.head_request))
+            .unwrap_or((200, None, true, false, false))
     });
     let headers = user_headers(o);
     let cookies = user_cookies(o);
+    let date = http_date(unix_time() as u64);
     let head = response::ResponseHead {
         status,
         reason: reason.as_deref(),
         headers: &headers,
         cookies: &cookies,
-        keep_alive: keep_alive && !(handshake && status != 101),
-        body_len: if handshake && status == 101 {
-            Some(0)
-        } else {
-            body_len
-        },
-        date: &http_date(unix_time() as u64),
+        // A refused handshake closes the connection after its response.
+        keep_alive: keep_alive && !handshake,
+        body_len,
+        date: &date,
     };
     let mut out = Vec::with_capacity(256);
-    head.encode(&mut out);
+    if handshake && status == 101 {
+        head.encode_upgrade(&mut out);
+    } else if head_request {
+        head.encode_head_request(&mut out);
+    } else {
+        head.encode(&mut out);
+    }
     conn.send(Bytes::from(out)).is_ok()
 }
 

@@ -533,7 +533,11 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    let settings = st.settings.borrow().clone();
+    let mut settings = st.settings.borrow().clone();
+    if st.kind == Kind::Http {
+        // A plain HTTP server hands upgrade requests to onRequest.
+        settings.open_websocket_protocol = false;
+    }
     if (settings.worker_num > 1 || st.mode == SWOOLE_PROCESS)
         && !NOTICED_SINGLE_WORKER.swap(true, std::sync::atomic::Ordering::Relaxed)
     {

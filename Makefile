@@ -1,0 +1,60 @@
+# swoole-rs: build, run and test.
+#
+#   make deps      install the system packages the build and tests need (apt; skipped when present)
+#   make build     cargo build --release, then build/swoole.so
+#   make run       build, then serve examples/echo_server.php on 0.0.0.0:9501
+#   make test      build + cargo test + PHP end-to-end tests (what CI runs, via .ci/run)
+#   make test-php  only the PHP tests, against $(SWOOLE_SO), without building
+#   make lint      cargo fmt --check and cargo clippy -D warnings
+#
+# Variables: SWOOLE_SO (extension the PHP tests load; default build/swoole.so),
+# PYTEST_ARGS (extra pytest arguments, e.g. PYTEST_ARGS='-k disconnect -x'), PHP, CARGO.
+# The PHP tests use SWTEST_PHP (default: php) as the php binary.
+# Quick iteration on a debug build:
+#   cargo build && make test-php SWOOLE_SO=target/debug/libswoole.so PYTEST_ARGS='-k handshake'
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+PHP         ?= php
+CARGO       ?= cargo
+SWOOLE_SO   ?= $(CURDIR)/build/swoole.so
+PYTEST_ARGS ?=
+VENV        := $(CURDIR)/.venv
+
+# PHP is not exported: ext-php-rs's build script reads $PHP as the path of the php binary.
+export CARGO SWOOLE_SO PYTEST_ARGS VENV
+
+.PHONY: deps build run venv test test-rust test-php lint clean
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	$(CARGO) build --release
+	@mkdir -p build
+	@printf '*\n' > build/.gitignore
+	cp target/release/libswoole.so build/swoole.so
+
+run: build
+	$(PHP) -d extension=$(CURDIR)/build/swoole.so examples/echo_server.php
+
+venv: deps
+	@bash scripts/venv.sh
+
+test: build venv
+	@bash scripts/test.sh all
+
+test-rust: deps
+	@bash scripts/test.sh rust
+
+test-php: venv
+	@bash scripts/test.sh php
+
+lint: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy -- -D warnings
+
+clean:
+	rm -rf build
+	$(CARGO) clean

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages needed to build swoole-rs and run its tests.
+# Idempotent: apt is only touched when a package is missing.
+set -euo pipefail
+
+packages=(php8.2-cli php8.2-dev libclang-dev clang python3-venv)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if ((${#missing[@]})); then
+    echo "deps: installing ${missing[*]}"
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo=(sudo)
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+for tool in php php-config cargo python3; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "deps: '$tool' not found on PATH" >&2
+        exit 1
+    fi
+done

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs the test suites and prints one summary line at the end.
+#   scripts/test.sh all   cargo test + PHP end-to-end tests (make test)
+#   scripts/test.sh rust  cargo test only
+#   scripts/test.sh php   PHP end-to-end tests only, against $SWOOLE_SO (make test-php)
+# Both suites run even if the first fails; the exit code is non-zero if either failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+what=${1:-all}
+venv=${VENV:-$PWD/.venv}
+cargo=${CARGO:-cargo}
+export SWOOLE_SO=${SWOOLE_SO:-$PWD/build/swoole.so}
+mkdir -p build
+printf '*\n' > build/.gitignore
+
+cargo_rc=0
+pytest_rc=0
+cargo_log=build/cargo-test.log
+junit=build/pytest-junit.xml
+rm -f "$cargo_log" "$junit"
+
+if [[ $what == all || $what == rust ]]; then
+    echo "=== cargo test"
+    "$cargo" test 2>&1 | tee "$cargo_log"
+    cargo_rc=${PIPESTATUS[0]}
+fi
+
+if [[ $what == all || $what == php ]]; then
+    echo "=== PHP end-to-end tests (SWOOLE_SO=$SWOOLE_SO)"
+    # shellcheck disable=SC2086
+    "$venv/bin/python" -m pytest -c tests-php/pytest.ini tests-php --junitxml="$junit" ${PYTEST_ARGS:-}
+    pytest_rc=$?
+fi
+
+python3 - "$cargo_log" "$junit" "$cargo_rc" "$pytest_rc" <<'PY'
+import os, re, sys
+import xml.etree.ElementTree as ET
+
+cargo_log, junit, cargo_rc, pytest_rc = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+passed = failed = skipped = 0
+print("=== summary")
+if os.path.exists(cargo_log):
+    p = f = i = 0
+    for m in re.finditer(r"test result: \w+\. (\d+) passed; (\d+) failed; (\d+) ignored", open(cargo_log, errors="replace").read()):
+        p, f, i = p + int(m[1]), f + int(m[2]), i + int(m[3])
+    if cargo_rc and not f:
+        f = 1  # build or link failure: count it
+    print(f"cargo test: {p} passed, {f} failed, {i} ignored (exit {cargo_rc})")
+    passed, failed, skipped = passed + p, failed + f, skipped + i
+if os.path.exists(junit):
+    root = ET.parse(junit).getroot()
+    suites = [root] if root.tag == "testsuite" else list(root)
+    t = sum(int(s.get("tests", 0)) for s in suites)
+    f = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+    s_ = sum(int(s.get("skipped", 0)) for s in suites)
+    p = t - f - s_
+    if pytest_rc and not f:
+        f = 1  # pytest itself failed (collection error, no tests, interrupted)
+    print(f"pytest:     {p} passed, {f} failed, {s_} skipped (exit {pytest_rc})")
+    passed, failed, skipped = passed + p, failed + f, skipped + s_
+elif pytest_rc:
+    print(f"pytest:     did not report (exit {pytest_rc})")
+    failed += 1
+print(f"total: {passed} passed, {failed} failed, {skipped} skipped")
+PY
+
+if ((cargo_rc != 0 || pytest_rc != 0)); then
+    exit 1
+fi

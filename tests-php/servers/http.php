@@ -1,0 +1,126 @@
+<?php
+/*
+ * WebSocket server that also answers plain HTTP (onRequest) on the same port:
+ * php http.php PORT
+ *
+ * Routes (path of the request):
+ *   /fd                 end("fd=<fd>")
+ *   /dump               var_dump()s get/post/cookie/header/files/rawContent on stdout, answers "dumped"
+ *   /status?code=&reason=  status(code[, reason]) then end("status")
+ *   /header             header('X-Custom', 'yes'), header('content-type', 'text/plain'), end("header")
+ *   /cookie             cookie('sid', 'abc'), cookie('theme', 'dark', 0, '/app', '', false, true), end("cookie")
+ *   /write              write("hello "), write("world"), end()
+ *   /redirect?code=     redirect('/target'[, code])
+ *   /empty              end()
+ *   /broadcast?message= push message to every established websocket connection, end("sent=<n>")
+ *   anything else       404 "not found"
+ */
+
+$port = (int)($argv[1] ?? 9501);
+$server = new Swoole\WebSocket\Server('127.0.0.1', $port);
+$server->set(['worker_num' => 1]);
+
+$server->on('open', function (Swoole\WebSocket\Server $server, Swoole\Http\Request $request) {
+    echo "open fd={$request->fd}\n";
+});
+
+$server->on('message', function (Swoole\WebSocket\Server $server, Swoole\WebSocket\Frame $frame) {
+    echo "message fd={$frame->fd} data={$frame->data}\n";
+    $server->push($frame->fd, $frame->data);
+});
+
+$server->on('close', function (Swoole\WebSocket\Server $server, int $fd, int $reactorId) {
+    echo "close fd={$fd} reactor={$reactorId}\n";
+});
+
+$server->on('request', function (Swoole\Http\Request $request, Swoole\Http\Response $response) use ($server) {
+    $path = $request->server['request_uri'];
+    echo "request fd={$request->fd} method={$request->server['request_method']} uri={$path}\n";
+    switch ($path) {
+        case '/fd':
+            $response->end("fd={$request->fd}");
+            break;
+        case '/dump':
+            echo "get: ";
+            var_dump($request->get);
+            echo "post: ";
+            var_dump($request->post);
+            echo "cookie: ";
+            var_dump($request->cookie);
+            echo "content-type: ";
+            var_dump($request->header['content-type'] ?? null);
+            echo "rawContent: ";
+            var_dump($request->rawContent());
+            echo "getContent: ";
+            var_dump($request->getContent());
+            echo "getMethod: ";
+            var_dump($request->getMethod());
+            echo "files: ";
+            if ($request->files === null) {
+                var_dump(null);
+            } else {
+                $files = [];
+                foreach ($request->files as $field => $f) {
+                    $files[$field] = [
+                        'name' => $f['name'],
+                        'type' => $f['type'],
+                        'error' => $f['error'],
+                        'size' => $f['size'],
+                        'content' => is_file($f['tmp_name']) ? file_get_contents($f['tmp_name']) : '<no tmp file>',
+                    ];
+                }
+                var_dump($files);
+            }
+            echo "dump end\n";
+            $response->end('dumped');
+            break;
+        case '/status':
+            if (isset($request->get['reason'])) {
+                $response->status((int)$request->get['code'], $request->get['reason']);
+            } else {
+                $response->status((int)$request->get['code']);
+            }
+            $response->end('status');
+            break;
+        case '/header':
+            $response->header('X-Custom', 'yes');
+            $response->header('content-type', 'text/plain');
+            $response->end('header');
+            break;
+        case '/cookie':
+            $response->cookie('sid', 'abc');
+            $response->cookie('theme', 'dark', 0, '/app', '', false, true);
+            $response->end('cookie');
+            break;
+        case '/write':
+            $response->write('hello ');
+            $response->write('world');
+            $response->end();
+            break;
+        case '/redirect':
+            if (isset($request->get['code'])) {
+                $response->redirect('/target', (int)$request->get['code']);
+            } else {
+                $response->redirect('/target');
+            }
+            break;
+        case '/empty':
+            $response->end();
+            break;
+        case '/broadcast':
+            $n = 0;
+            foreach ($server->connections as $fd) {
+                if ($server->isEstablished($fd)) {
+                    $server->push($fd, $request->get['message']);
+                    $n++;
+                }
+            }
+            $response->end("sent={$n}");
+            break;
+        default:
+            $response->status(404);
+            $response->end('not found');
+    }
+});
+
+$server->start();

@@ -1,0 +1,206 @@
+"""onRequest on the WebSocket port: Swoole\\Http\\Request and Swoole\\Http\\Response."""
+
+import re
+
+import pytest
+
+from swtest import DATE_RE, RawClient, check_http_date, ws_connect
+
+OK_FD_RESPONSE = re.compile(
+    rb"HTTP/1\.1 200 OK\r\n"
+    rb"Server: swoole-http-server\r\n"
+    rb"Date: (" + DATE_RE + rb")\r\n"
+    rb"Connection: keep-alive\r\n"
+    rb"Content-Type: text/html\r\n"
+    rb"Content-Length: (\d+)\r\n"
+    rb"\r\n"
+    rb"fd=(\d+)"
+)
+
+
+@pytest.fixture
+def http_server(php_server):
+    return php_server("http.php")
+
+
+def test_response_bytes_and_keep_alive(http_server):
+    with RawClient(http_server.port) as c:
+        for _ in range(2):  # two requests on one TCP connection
+            r = c.request("GET", "/fd")
+            m = OK_FD_RESPONSE.fullmatch(r.raw)
+            assert m, r.raw
+            check_http_date(m.group(1))
+            assert m.group(3) == b"1"
+            assert int(m.group(2)) == len(b"fd=1")
+    assert http_server.count("request fd=1 method=GET uri=/fd\n") == 2
+
+
+def test_pipelined_requests_answered_in_order(http_server):
+    with RawClient(http_server.port) as c:
+        c.send(b"GET /fd HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert c.read_response().body == b"fd=1"
+        r = c.read_response()
+        assert r.status == 404 and r.body == b"not found"
+
+
+def test_http_1_0_closes_after_response(http_server):
+    with RawClient(http_server.port) as c:
+        r = c.request("GET", "/fd", version="HTTP/1.0", host=None)
+        assert r.status == 200 and r.body == b"fd=1"
+        assert r.header("Connection") == "close"
+        assert c.expect_eof(5) == b""
+
+
+def test_websocket_and_http_share_the_port(http_server):
+    with ws_connect(http_server.port) as ws:
+        with RawClient(http_server.port) as c:
+            assert c.request("GET", "/fd").body == b"fd=2"
+            ws.send("both")
+            assert ws.recv(timeout=5) == "both"
+            assert c.request("GET", "/fd").body == b"fd=2"
+
+
+def test_get_and_cookie(http_server):
+    with RawClient(http_server.port) as c:
+        r = c.request("GET", "/dump?a=1&b[]=2&b[]=3&s=hello%20world", [("Cookie", "k=v; sp=a%20b")])
+        assert r.body == b"dumped"
+    http_server.wait_for("dump end\n")
+    out = http_server.stdout()
+    assert (
+        'get: array(3) {\n  ["a"]=>\n  string(1) "1"\n  ["b"]=>\n  array(2) {\n    [0]=>\n'
+        '    string(1) "2"\n    [1]=>\n    string(1) "3"\n  }\n  ["s"]=>\n  string(11) "hello world"\n}\n'
+    ) in out
+    assert "post: NULL\n" in out
+    assert 'cookie: array(2) {\n  ["k"]=>\n  string(1) "v"\n  ["sp"]=>\n  string(3) "a b"\n}\n' in out
+    assert 'getMethod: string(3) "GET"\n' in out
+    assert "files: NULL\n" in out
+
+
+def test_post_urlencoded(http_server):
+    body = "a=1&b%5B%5D=2&c=hello+world"
+    with RawClient(http_server.port) as c:
+        r = c.request("POST", "/dump", [("Content-Type", "application/x-www-form-urlencoded")], body)
+        assert r.body == b"dumped"
+    http_server.wait_for("dump end\n")
+    out = http_server.stdout()
+    assert "get: NULL\n" in out
+    assert (
+        'post: array(3) {\n  ["a"]=>\n  string(1) "1"\n  ["b"]=>\n  array(1) {\n    [0]=>\n'
+        '    string(1) "2"\n  }\n  ["c"]=>\n  string(11) "hello world"\n}\n'
+    ) in out
+    assert f'rawContent: string({len(body)}) "{body}"\n' in out
+    assert f'getContent: string({len(body)}) "{body}"\n' in out
+    assert 'getMethod: string(4) "POST"\n' in out
+    assert 'content-type: string(33) "application/x-www-form-urlencoded"\n' in out
+
+
+def test_post_json_raw_content(http_server):
+    body = '{"k":[1,2,3],"s":"x"}'
+    with RawClient(http_server.port) as c:
+        r = c.request("POST", "/dump", [("Content-Type", "application/json")], body)
+        assert r.body == b"dumped"
+    http_server.wait_for("dump end\n")
+    out = http_server.stdout()
+    assert "post: NULL\n" in out
+    assert f'rawContent: string({len(body)}) "{body}"\n' in out
+
+
+def test_post_multipart_with_file(http_server):
+    boundary = "----swtestboundary7MA4YWxk"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="field1"\r\n\r\n'
+        "value1\r\n"
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="upload"; filename="hello.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+        "file content\n\r\n"
+        f"--{boundary}--\r\n"
+    )
+    with RawClient(http_server.port) as c:
+        r = c.request("POST", "/dump", [("Content-Type", f"multipart/form-data; boundary={boundary}")], body)
+        assert r.body == b"dumped"
+    http_server.wait_for("dump end\n")
+    out = http_server.stdout()
+    assert 'post: array(1) {\n  ["field1"]=>\n  string(6) "value1"\n}\n' in out
+    assert (
+        'files: array(1) {\n  ["upload"]=>\n  array(5) {\n    ["name"]=>\n    string(9) "hello.txt"\n'
+        '    ["type"]=>\n    string(10) "text/plain"\n    ["error"]=>\n    int(0)\n'
+        '    ["size"]=>\n    int(13)\n    ["content"]=>\n    string(13) "file content\n"\n  }\n}\n'
+    ) in out
+
+
+@pytest.mark.parametrize(
+    "query,status_line",
+    [
+        ("code=404", "HTTP/1.1 404 Not Found"),
+        ("code=500", "HTTP/1.1 500 Internal Server Error"),
+        ("code=299&reason=Custom", "HTTP/1.1 299 Custom"),
+        ("code=201", "HTTP/1.1 201 Created"),
+    ],
+)
+def test_status(http_server, query, status_line):
+    with RawClient(http_server.port) as c:
+        r = c.request("GET", f"/status?{query}")
+    assert r.head.split(b"\r\n", 1)[0].decode() == status_line
+    assert r.body == b"status"
+
+
+def test_headers(http_server):
+    with RawClient(http_server.port) as c:
+        r = c.request("GET", "/header")
+    assert r.status == 200 and r.body == b"header"
+    assert ("X-Custom", "yes") in r.headers
+    assert r.header_all("Content-Type") == ["text/plain"]
+    assert "Content-Type" in r.header_names  # "content-type" is formatted
+    assert r.header("Server") == "swoole-http-server"
+    assert r.header("Content-Length") == "6"
+
+
+def test_cookies(http_server):
+    with RawClient(http_server.port) as c:
+        r = c.request("GET", "/cookie")
+    cookies = r.header_all("Set-Cookie")
+    assert len(cookies) == 2, r.head
+    assert re.match(r"sid=abc(;|$)", cookies[0]), cookies
+    assert re.match(r"theme=dark(;|$)", cookies[1]), cookies
+    assert "path=/app" in cookies[1].lower()
+    assert "httponly" in cookies[1].lower()
+    assert "httponly" not in cookies[0].lower()
+
+
+def test_chunked_write(http_server):
+    with RawClient(http_server.port) as c:
+        r = c.request("GET", "/write")
+        assert r.status == 200
+        assert r.header("Transfer-Encoding") == "chunked"
+        assert r.header("Content-Length") is None
+        assert r.raw_body == b"6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n"
+        assert r.body == b"hello world"
+        # the connection is still usable afterwards
+        assert c.request("GET", "/fd").body == b"fd=1"
+
+
+@pytest.mark.parametrize("query,code,reason", [("", 302, "Found"), ("?code=301", 301, "Moved Permanently")])
+def test_redirect(http_server, query, code, reason):
+    with RawClient(http_server.port) as c:
+        r = c.request("GET", f"/redirect{query}")
+    assert (r.status, r.reason) == (code, reason)
+    assert r.header("Location") == "/target"
+
+
+def test_empty_end(http_server):
+    with RawClient(http_server.port) as c:
+        r = c.request("GET", "/empty")
+    assert r.status == 200
+    assert r.header("Content-Length") == "0"
+    assert r.body == b""
+
+
+def test_broadcast_from_http_request(http_server):
+    with ws_connect(http_server.port) as a, ws_connect(http_server.port) as b:
+        with RawClient(http_server.port) as c:
+            r = c.request("GET", "/broadcast?message=hi%20all")
+            assert r.body == b"sent=2"
+        assert a.recv(timeout=5) == "hi all"
+        assert b.recv(timeout=5) == "hi all"

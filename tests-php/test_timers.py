@@ -1,0 +1,67 @@
+"""Swoole\\Timer, $server->tick/after/defer and the swoole_timer_* functions."""
+
+import time
+
+from swtest import RawClient, ws_connect
+
+TIMER_SEQUENCE = """worker start
+tick id positive int: true
+clear after returned bool(true)
+tick 1 param=p1 id_matches=true
+tick 2 param=p1 id_matches=true
+tick 3 param=p1 id_matches=true
+clear returned bool(true)
+Timer::after fired
+server tick 1
+server tick 2
+server after fired
+defer 1
+defer 2
+defer 3
+swoole_timer_tick 1
+swoole_timer_tick 2
+swoole_timer_clear returned bool(true)
+swoole_timer_after fired
+timers done
+"""
+
+
+def test_timer_sequence(php_server):
+    srv = php_server("timers.php")
+    srv.wait_for("timers done\n", timeout=10)
+    time.sleep(0.4)  # cleared timers must stay silent
+    assert srv.stdout() == TIMER_SEQUENCE
+
+
+def test_timers_do_not_block_connections(php_server):
+    srv = php_server("timers.php")
+    with ws_connect(srv.port) as ws:
+        ws.send("during timers")
+        assert ws.recv(timeout=5) == "during timers"
+    srv.wait_for("timers done\n", timeout=10)
+
+
+def test_push_from_after_timer(ws_server):
+    with ws_connect(ws_server.port) as ws:
+        start = time.monotonic()
+        ws.send("!after 300")
+        assert ws.recv(timeout=5) == "after fired"
+        elapsed = time.monotonic() - start
+        assert 0.25 <= elapsed < 3, elapsed
+
+
+def test_push_from_tick_timer_then_clear(ws_server):
+    with ws_connect(ws_server.port) as ws:
+        ws.send("!tick 50 3")
+        assert [ws.recv(timeout=5) for _ in range(3)] == ["tick 1", "tick 2", "tick 3"]
+        ws_server.wait_for("tick cleared\n")
+        ws.send("sync")
+        assert ws.recv(timeout=5) == "sync"  # no "tick 4" in between
+
+
+def test_defer_runs_after_the_callback(ws_server):
+    with RawClient(ws_server.port) as c:
+        c.handshake()
+        c.send_text("!defer")
+        assert c.recv_frame().payload == b"deferred"
+    ws_server.wait_for("defer a\ndefer b\ndefer c\n")
