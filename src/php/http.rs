@@ -435,7 +435,15 @@ fn write_head(o: *mut zend_object, conn: &Connection, fd: i64, body_len: Option<
     let (status, reason, keep_alive, handshake, head_request) = RESPONSES.with(|r| {
         r.borrow()
             .get(&fd)
-            .map(|s| (s.status, s.reason.clone(), s.keep_alive, s.handshake, s.head_request))
+            .map(|s| {
+                (
+                    s.status,
+                    s.reason.clone(),
+                    s.keep_alive,
+                    s.handshake,
+                    s.head_request,
+                )
+            })
             .unwrap_or((200, None, true, false, false))
     });
     let headers = user_headers(o);

@@ -755,6 +755,13 @@ extern "C" fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
+    if !(0..=65535).contains(&code) {
+        zend::throw_value_error(&format!(
+            "{}(): Argument #2 ($code) must be between 0 and 65535",
+            super::args::function_name(ex)
+        ));
+        return;
+    }
     if reason.len() > 125 {
         log::write(
             log::Level::Warning,

@@ -125,10 +125,12 @@ impl Default for Settings {
     }
 }
 
+/// A positive number of seconds, at least 1 ms and at most ten years (so
+/// that timers built from it neither spin nor overflow the clock).
 fn seconds(v: &SettingValue) -> Option<Duration> {
     v.as_float()
         .filter(|s| s.is_finite() && *s > 0.0)
-        .map(Duration::from_secs_f64)
+        .map(|s| Duration::from_secs_f64(s.clamp(0.001, 315_360_000.0)))
 }
 
 fn size(v: &SettingValue, fallback: usize) -> usize {
@@ -236,6 +238,16 @@ mod tests {
             s.heartbeat(),
             Some((Duration::from_secs(5), Duration::from_millis(1500)))
         );
+    }
+
+    #[test]
+    fn absurd_durations_are_clamped() {
+        let mut s = Settings::default();
+        s.apply("heartbeat_check_interval", &SettingValue::Float(1e-12));
+        s.apply("heartbeat_idle_time", &SettingValue::Float(1e300));
+        let (interval, idle) = s.heartbeat().expect("heartbeat on");
+        assert_eq!(interval, Duration::from_millis(1));
+        assert_eq!(idle, Duration::from_secs(315_360_000));
     }
 
     #[test]

@@ -160,7 +160,11 @@ impl Timers {
             let mut n: u32 = 0;
             loop {
                 n = n.saturating_add(1);
-                tokio::time::sleep_until(start + interval * n).await;
+                // A deadline past what the clock can represent never comes.
+                match interval.checked_mul(n).and_then(|d| start.checked_add(d)) {
+                    Some(deadline) => tokio::time::sleep_until(deadline).await,
+                    None => std::future::pending::<()>().await,
+                }
                 let (callback, repeat) = match timers.entries.borrow().get(&id) {
                     Some(e) => (e.callback.clone(), e.repeat),
                     None => return,
@@ -266,6 +270,19 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
         });
         assert!(fired.get());
+    }
+
+    #[test]
+    fn a_timer_too_far_in_the_future_never_fires_and_never_panics() {
+        let t = Rc::new(Timers::default());
+        let fired = Rc::new(Cell::new(false));
+        let f = fired.clone();
+        run_local(async {
+            t.loop_started();
+            t.add(u64::MAX, true, Rc::new(move |_| f.set(true)));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        });
+        assert!(!fired.get());
     }
 
     #[test]
