@@ -747,16 +747,8 @@ extern "C" fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((_, conn, _)) = writable(o) else {
         return unavailable(rv);
     };
-    match std::fs::read(&path) {
-        Ok(content) => {
-            let start = (offset.max(0) as usize).min(content.len());
-            let end = if length > 0 {
-                (start + length as usize).min(content.len())
-            } else {
-                content.len()
-            };
-            rv.set_bool(finish(o, &conn, Some(&content[start..end])));
-        }
+    match crate::runtime::file_range(&path, offset, length) {
+        Ok(content) => rv.set_bool(finish(o, &conn, Some(&content))),
         Err(_) => {
             zend::warning_docref(&format!("file[{path}] readable check failed"));
             rv.set_bool(false);

@@ -787,8 +787,11 @@ extern "C" fn ws_is_established(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(rt.table.get(fd).is_some_and(|c| c.is_websocket()));
 }
 
-extern "C" fn server_exist(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else {
+/// exist()/exists()/confirm() take the fd; protect() also takes a flag
+/// that changes nothing here (the heartbeat is the only thing that would
+/// close a protected connection, and protect() is rare enough to ignore).
+fn connection_exists(ex: &mut ExecuteData, rv: &mut Zval, max_args: usize) {
+    let Some(args) = Args::parse(ex, 1, max_args) else {
         return;
     };
     let Some(fd) = args.long(0, "fd") else { return };
@@ -799,16 +802,12 @@ extern "C" fn server_exist(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(find_conn(&rt, fd).is_some());
 }
 
+extern "C" fn server_exist(ex: &mut ExecuteData, rv: &mut Zval) {
+    connection_exists(ex, rv, 1);
+}
+
 extern "C" fn server_protect(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 2) else {
-        return;
-    };
-    let Some(fd) = args.long(0, "fd") else { return };
-    let Some((_st, rt)) = running_runtime() else {
-        rv.set_bool(false);
-        return;
-    };
-    rv.set_bool(find_conn(&rt, fd).is_some());
+    connection_exists(ex, rv, 2);
 }
 
 extern "C" fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -861,18 +860,9 @@ extern "C" fn server_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    match std::fs::read(&path) {
+    match runtime::file_range(&path, offset, length) {
         Ok(content) => {
-            let start = (offset.max(0) as usize).min(content.len());
-            let end = if length > 0 {
-                (start + length as usize).min(content.len())
-            } else {
-                content.len()
-            };
-            rv.set_bool(send_result(
-                fd,
-                conn.send(Bytes::copy_from_slice(&content[start..end])),
-            ));
+            rv.set_bool(send_result(fd, conn.send(Bytes::from(content))));
         }
         Err(e) => {
             zend::warning_docref(&format!("file[{path}] not found: {e}"));

@@ -18,6 +18,22 @@ pub use table::ConnectionTable;
 use crate::protocol::http::Request;
 use crate::protocol::message::Event;
 
+/// The bytes `sendfile($file, $offset, $length)` sends: from `offset`,
+/// `length` bytes (0 or less: to the end), clamped to the file.
+pub fn file_range(path: &str, offset: i64, length: i64) -> std::io::Result<Vec<u8>> {
+    let mut content = std::fs::read(path)?;
+    let start = usize::try_from(offset.max(0))
+        .unwrap_or(usize::MAX)
+        .min(content.len());
+    let end = match usize::try_from(length) {
+        Ok(len) if len > 0 => start.saturating_add(len).min(content.len()),
+        _ => content.len(),
+    };
+    content.truncate(end);
+    content.drain(..start);
+    Ok(content)
+}
+
 /// Receives connection events on the worker's thread. In BASE mode the
 /// connection tasks call it directly: no channel, no copy.
 ///
@@ -44,4 +60,21 @@ pub trait EventHandler {
     /// The connection is gone (`onClose`): `reactor_id` is -1 when the
     /// server closed it, 0 when the client did.
     fn on_close(&self, conn: &Rc<Connection>, reactor_id: i32);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_range_clamps_offset_and_length() {
+        let path = std::env::temp_dir().join(format!("swoole-rs-range-{}", std::process::id()));
+        std::fs::write(&path, b"0123456789").expect("write");
+        let p = path.to_str().expect("utf-8 path");
+        assert_eq!(super::file_range(p, 0, 0).expect("read"), b"0123456789");
+        assert_eq!(super::file_range(p, 2, 3).expect("read"), b"234");
+        assert_eq!(super::file_range(p, -5, 2).expect("read"), b"01");
+        assert_eq!(super::file_range(p, 8, 100).expect("read"), b"89");
+        assert_eq!(super::file_range(p, 50, 1).expect("read"), b"");
+        std::fs::remove_file(&path).expect("remove");
+        assert!(super::file_range(p, 0, 0).is_err());
+    }
 }
