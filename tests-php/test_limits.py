@@ -119,3 +119,20 @@ def test_many_concurrent_clients(ws_server):
     finally:
         for ws in clients:
             ws.close()
+
+
+def test_half_request_gets_408_after_http_request_timeout(php_server):
+    """Without a heartbeat, a stalled request head is answered with 408 and
+    closed after `http_request_timeout` (a swoole-rs setting; Swoole waits
+    forever) while other clients are served."""
+    srv = php_server("ws.php", settings={"http_request_timeout": 1})
+    stalled = RawClient(srv.port, timeout=10)
+    stalled.send(b"GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    start = time.monotonic()
+    with ws_connect(srv.port) as ws:
+        ws.send("not blocked")
+        assert ws.recv(timeout=5) == "not blocked"
+    data = stalled.expect_eof(8)
+    assert data.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), data
+    assert 0.8 < time.monotonic() - start < 5
+    stalled.close()

@@ -65,3 +65,25 @@ def test_defer_runs_after_the_callback(ws_server):
         c.send_text("!defer")
         assert c.recv_frame().payload == b"deferred"
     ws_server.wait_for("defer a\ndefer b\ndefer c\n")
+
+
+def test_timers_outside_a_server_run_when_the_script_ends(php):
+    """As in Swoole, a script that only sets timers (no server) runs them after
+    its last line, until none is left."""
+    res = php(code=r"""<?php
+Swoole\Timer::tick(10, function ($id) {
+    static $n = 0;
+    echo "tick $id\n";
+    if (++$n === 3) {
+        Swoole\Timer::clear($id);
+    }
+});
+Swoole\Timer::after(5, function ($a, $b) { echo "after $a $b\n"; }, 'x', 'y');
+Swoole\Event::defer(function () { echo "defer\n"; });
+swoole_timer_after(50, function () { echo "legacy after\n"; });
+echo "end of script\n";
+""")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout == (
+        "end of script\ndefer\nafter x y\ntick 1\ntick 1\ntick 1\nlegacy after\n"
+    ), res.stdout
