@@ -197,6 +197,28 @@ def test_empty_end(http_server):
     assert r.body == b""
 
 
+@pytest.mark.parametrize("path, status", [("/no-end", 500), ("/no-end-404", 404)])
+def test_response_left_unfinished_is_ended_for_the_script(http_server, path, status):
+    """A Response the callback neither ended nor kept is ended as Swoole ends it
+    when the object is destroyed: with the status set, else 500; the
+    connection stays usable."""
+    with RawClient(http_server.port) as c:
+        r = c.request("GET", path)
+        assert r.status == status, r.raw
+        assert r.body == b""
+        r = c.request("GET", "/fd")
+        assert r.status == 200, r.raw
+
+
+def test_response_ended_later_from_a_timer(http_server):
+    with RawClient(http_server.port) as c:
+        r = c.request("GET", "/later")
+        assert r.status == 200, r.raw
+        assert r.body == b"later"
+        r = c.request("GET", "/fd")
+        assert r.body == b"fd=1"
+
+
 def test_broadcast_from_http_request(http_server):
     with ws_connect(http_server.port) as a, ws_connect(http_server.port) as b:
         with RawClient(http_server.port) as c:

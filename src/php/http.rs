@@ -29,6 +29,9 @@ pub static RESPONSE: ClassSlot = ClassSlot::new();
 /// What a response has done so far.
 struct ResponseState {
     status: u16,
+    /// `status()` was called: an unfinished response keeps that status
+    /// instead of becoming a 500.
+    status_set: bool,
     reason: Option<String>,
     /// Headers went out with `Transfer-Encoding: chunked` (write() was used).
     chunked: bool,
@@ -332,6 +335,7 @@ pub fn request_response(
     }
     let state = ResponseState {
         status: 200,
+        status_set: false,
         reason: None,
         chunked: false,
         ended: false,
@@ -360,7 +364,7 @@ pub fn after_callback(conn: &Rc<Connection>, response: &Zval) {
     let unset = RESPONSES.with(|r| {
         r.borrow()
             .get(&fd)
-            .is_some_and(|s| !s.ended && !s.chunked && s.status == 200)
+            .is_some_and(|s| !s.ended && !s.chunked && !s.status_set)
     });
     if unset {
         RESPONSES.with(|r| {
@@ -556,6 +560,7 @@ extern "C" fn resp_status(ex: &mut ExecuteData, rv: &mut Zval) {
     RESPONSES.with(|r| {
         if let Some(s) = r.borrow_mut().get_mut(&fd) {
             s.status = code.clamp(100, 999) as u16;
+            s.status_set = true;
             s.reason = (!reason.is_empty()).then_some(reason);
         }
     });
@@ -773,6 +778,7 @@ extern "C" fn resp_redirect(ex: &mut ExecuteData, rv: &mut Zval) {
     RESPONSES.with(|r| {
         if let Some(s) = r.borrow_mut().get_mut(&fd) {
             s.status = code.clamp(100, 999) as u16;
+            s.status_set = true;
         }
     });
     let mut h = match zend::get_prop(o, "header").and_then(|z| z.array()) {

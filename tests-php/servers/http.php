@@ -12,6 +12,9 @@
  *   /write              write("hello "), write("world"), end()
  *   /redirect?code=     redirect('/target'[, code])
  *   /empty              end()
+ *   /no-end             returns without end()
+ *   /no-end-404         status(404), returns without end()
+ *   /later              ends the response 50 ms later, from a timer
  *   /broadcast?message= push message to every established websocket connection, end("sent=<n>")
  *   anything else       404 "not found"
  */
@@ -106,6 +109,18 @@ $server->on('request', function (Swoole\Http\Request $request, Swoole\Http\Respo
             break;
         case '/empty':
             $response->end();
+            break;
+        case '/no-end':
+            // returns without end(): Swoole ends it when the object dies (500)
+            break;
+        case '/no-end-404':
+            $response->status(404);
+            break;
+        case '/later':
+            // keeps the response and ends it from a timer
+            Swoole\Timer::after(50, function () use ($response) {
+                $response->end("later");
+            });
             break;
         case '/broadcast':
             $n = 0;
