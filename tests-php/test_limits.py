@@ -136,3 +136,27 @@ def test_half_request_gets_408_after_http_request_timeout(php_server):
     assert data.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), data
     assert 0.8 < time.monotonic() - start < 5
     stalled.close()
+
+
+def test_push_to_a_client_that_does_not_read_is_refused_not_queued_forever(php_server):
+    """A connection's outbound queue is bounded (socket_buffer_size): pushes to a
+    client that stopped reading fail with false once it is full, nothing
+    accepted is lost or reordered, and other clients are served meanwhile."""
+    srv = php_server("ws.php", settings={"socket_buffer_size": 1024 * 1024})
+    size, count = 64 * 1024, 400  # 25 MiB: more than the kernel buffers hold
+    with RawClient(srv.port, timeout=20) as sleeper:
+        sleeper.handshake()
+        with ws_connect(srv.port) as ws:
+            ws.send(f"!flood 1 {count} {size}")
+            reply = ws.recv(timeout=20)
+            ok, failed = (int(x.split("=")[1]) for x in reply.split()[1:3])
+            assert ok + failed == count
+            assert failed > 0, reply
+            assert ok * size >= 1024 * 1024, reply
+            ws.send("still served")
+            assert ws.recv(timeout=5) == "still served"
+        # every accepted message arrives, in order, intact
+        for i in range(ok):
+            frame = sleeper.recv_frame(20)
+            assert frame.payload[: len(f"{i}:")] == f"{i}:".encode()
+            assert len(frame.payload) == size

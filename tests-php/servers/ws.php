@@ -190,6 +190,21 @@ function command(Swoole\WebSocket\Server $server, Swoole\WebSocket\Frame $frame)
             echo $line, "\n";
             $server->push($fd, $line);
             break;
+        case 'flood':
+            // !flood FD N SIZE: push N messages of SIZE bytes to FD ("<i>:" + padding)
+            [$to, $n, $size] = array_map('intval', $args);
+            $ok = $failed = 0;
+            for ($i = 0; $i < $n; $i++) {
+                $msg = str_pad("$i:", $size, 'x');
+                if (@$server->push($to, $msg)) {
+                    $ok++;
+                } else {
+                    $failed++;
+                }
+            }
+            echo "flood ok=$ok failed=$failed last_error=", $server->getLastError(), "\n";
+            $server->push($fd, "flood ok=$ok failed=$failed");
+            break;
         case 'push-big':
             // !push-big N: push N bytes of numbered lines as one text message
             $r = $server->push($fd, big_text((int)$args[0]));
