@@ -28,6 +28,10 @@ pub static RESPONSE: ClassSlot = ClassSlot::new();
 
 /// What a response has done so far.
 struct ResponseState {
+    /// Handle of the Response object this state belongs to: an older
+    /// Response of the same keep-alive connection must not write into the
+    /// current one.
+    owner: u32,
     status: u16,
     /// `status()` was called: an unfinished response keeps that status
     /// instead of becoming a 500.
@@ -44,7 +48,8 @@ struct ResponseState {
 
 thread_local! {
     static RESPONSES: RefCell<HashMap<i64, ResponseState>> = RefCell::new(HashMap::new());
-    static BODIES: RefCell<HashMap<i64, Bytes>> = RefCell::new(HashMap::new());
+    /// Per connection: the latest request object's handle and its raw body.
+    static BODIES: RefCell<HashMap<i64, (u32, Bytes)>> = RefCell::new(HashMap::new());
 }
 
 pub fn register() {
@@ -236,7 +241,9 @@ fn request_object_with_files(
         }
     }
     drop(settings);
-    BODIES.with(|b| b.borrow_mut().insert(conn.id, req.body.clone()));
+    // SAFETY: o is the request object just created.
+    let handle = unsafe { (*o).handle };
+    BODIES.with(|b| b.borrow_mut().insert(conn.id, (handle, req.body.clone())));
     (z, tmp_files)
 }
 
@@ -330,10 +337,14 @@ pub fn request_response(
 ) -> (Zval, Zval) {
     let (request, tmp_files) = request_object_with_files(st, conn, req);
     let response = zend::new_object(RESPONSE.get());
+    let mut owner = 0;
     if let Some(o) = zend::obj_ptr(&response) {
         zend::set_prop(o, "fd", zlong(conn.id));
+        // SAFETY: o is the response object just created.
+        owner = unsafe { (*o).handle };
     }
     let state = ResponseState {
+        owner,
         status: 200,
         status_set: false,
         reason: None,
@@ -385,7 +396,13 @@ fn writable(o: *mut zend_object) -> Option<(Rc<runtime::Server>, Rc<Connection>,
     let fd = fd_of(o);
     let rt = state::current().and_then(|s| s.runtime())?;
     let conn = rt.table.get(fd).filter(|c| !c.is_closing())?;
-    let live = RESPONSES.with(|r| r.borrow().get(&fd).is_some_and(|s| !s.ended));
+    // SAFETY: o is a live object (the method's $this).
+    let handle = unsafe { (*o).handle };
+    let live = RESPONSES.with(|r| {
+        r.borrow()
+            .get(&fd)
+            .is_some_and(|s| !s.ended && s.owner == handle)
+    });
     live.then_some((rt, conn, fd))
 }
 
@@ -409,19 +426,33 @@ fn format_header_name(name: &str) -> String {
     out
 }
 
-/// The user's headers from `$response->header`, in the order set.
-fn user_headers(o: *mut zend_object) -> Vec<(String, String)> {
+/// A header or cookie value as PHP bytes (not necessarily UTF-8).
+fn value_bytes(v: &Zval) -> Vec<u8> {
+    match zend::str_bytes(v) {
+        Some(b) => b.to_vec(),
+        None => v.coerce_to_string().unwrap_or_default().into_bytes(),
+    }
+}
+
+/// The user's headers from `$response->header`, in the order set. The
+/// array is copied first: converting a value may run PHP code (`__toString`)
+/// that changes the property.
+fn user_headers(o: *mut zend_object) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    if let Some(h) = zend::get_prop(o, "header").and_then(|z| z.array()) {
-        for (k, v) in h.iter() {
-            let name = k.to_string();
-            if let Some(a) = v.array() {
-                for item in a.values() {
-                    out.push((name.clone(), item.coerce_to_string().unwrap_or_default()));
-                }
-            } else {
-                out.push((name, v.coerce_to_string().unwrap_or_default()));
+    let Some(h) = zend::get_prop(o, "header")
+        .and_then(|z| z.array())
+        .map(|a| a.to_owned())
+    else {
+        return out;
+    };
+    for (k, v) in h.iter() {
+        let name = k.to_string();
+        if let Some(a) = v.array() {
+            for item in a.values() {
+                out.push((name.clone(), value_bytes(item)));
             }
+        } else {
+            out.push((name, value_bytes(v)));
         }
     }
     out
@@ -803,13 +834,20 @@ extern "C" fn resp_close(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-fn req_this_fd(ex: &mut ExecuteData) -> i64 {
-    this(ex).map(fd_of).unwrap_or(0)
-}
-
+/// The raw body of `$this` request: kept for the latest request of each
+/// connection until the next request or the close.
 extern "C" fn req_raw_content(ex: &mut ExecuteData, rv: &mut Zval) {
-    let fd = req_this_fd(ex);
-    match BODIES.with(|b| b.borrow().get(&fd).cloned()) {
+    let Some(o) = this(ex) else { return };
+    let fd = fd_of(o);
+    // SAFETY: o is $this.
+    let handle = unsafe { (*o).handle };
+    let body = BODIES.with(|b| {
+        b.borrow()
+            .get(&fd)
+            .filter(|(owner, _)| *owner == handle)
+            .map(|(_, body)| body.clone())
+    });
+    match body {
         Some(body) => *rv = zstr(&body),
         None => rv.set_bool(false),
     }

@@ -515,6 +515,15 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
+    if super::timer::in_event_loop() || tokio::runtime::Handle::try_current().is_ok() {
+        // SAFETY: obj is $this.
+        let class = unsafe { &*st.obj }.get_class_name().unwrap_or_default();
+        zend::warning_docref(&format!(
+            "eventLoop has already been created, unable to start {class}"
+        ));
+        rv.set_bool(false);
+        return;
+    }
     st.resolve_callbacks();
     let cbs = st.callbacks();
     match st.kind {
@@ -600,8 +609,9 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
     });
     timers::timers().clear_all();
     st.running.set(false);
-    *st.runtime.borrow_mut() = None;
-    *st.callbacks.borrow_mut() = Rc::new(state::Callbacks::default());
+    let runtime = st.runtime.borrow_mut().take();
+    drop(runtime);
+    st.set_callbacks(Rc::new(state::Callbacks::default()));
     zend::set_prop(st.obj, "worker_id", zlong(-1));
     let abort = st.abort.take();
     drop(st);
@@ -969,7 +979,8 @@ extern "C" fn server_connection_info(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    match find_conn(&rt, fd) {
+    // No closing filter: onClose may still read the info, as in Swoole.
+    match rt.table.get(fd) {
         Some(conn) => *rv = connection_info(&rt, &conn),
         None => rv.set_bool(false),
     }

@@ -212,7 +212,15 @@ impl ServerState {
             message: get("onMessage", Owner::Port),
             disconnect: get("onDisconnect", Owner::Port),
         };
-        *self.callbacks.borrow_mut() = Rc::new(cbs);
+        self.set_callbacks(Rc::new(cbs));
+    }
+
+    /// Replaces the callback cache. The old one is dropped after the borrow
+    /// ends: dropping a closure can run PHP destructors, which may call
+    /// back into the server (`on()`, `close()`, ...).
+    pub fn set_callbacks(&self, cbs: Rc<Callbacks>) {
+        let old = std::mem::replace(&mut *self.callbacks.borrow_mut(), cbs);
+        drop(old);
     }
 
     pub fn callbacks(&self) -> Rc<Callbacks> {

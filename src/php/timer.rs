@@ -202,7 +202,7 @@ thread_local! {
     static WAIT_REGISTERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-fn in_event_loop() -> bool {
+pub fn in_event_loop() -> bool {
     IN_LOOP.with(|c| c.get()) || state::current().is_some_and(|s| s.running.get())
 }
 

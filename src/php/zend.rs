@@ -7,8 +7,9 @@ use std::ptr;
 
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::ffi::{
-    self, zend_call_known_function, zend_class_entry, zend_fcall_info_cache, zend_is_callable_ex,
-    zend_object, zend_read_property, zend_throw_exception, zval,
+    self, _call_user_function_impl, zend_call_known_function, zend_class_entry,
+    zend_fcall_info_cache, zend_is_callable_ex, zend_object, zend_read_property,
+    zend_throw_exception, zval, ZEND_ACC_CALL_VIA_TRAMPOLINE,
 };
 use ext_php_rs::types::{ZendHashTable, ZendStr, Zval};
 use ext_php_rs::zend::ExecutorGlobals;
@@ -246,10 +247,38 @@ pub fn instance_of(obj: *mut zend_object, ce: *mut zend_class_entry) -> bool {
 /// Holds a reference to the callable's value so the function it resolved to
 /// stays alive; the authoritative copy lives in a declared property of the
 /// server object, where PHP's GC can see it.
+///
+/// A callable served by `__call`/`__callStatic` resolves to a trampoline
+/// that lives for one call only: those are looked up again on every call.
 pub struct Callback {
-    /// Keeps the callable (and so `fcc.function_handler`) alive.
-    _value: Zval,
-    fcc: zend_fcall_info_cache,
+    value: Zval,
+    fcc: Option<zend_fcall_info_cache>,
+}
+
+/// Frees a trampoline that `zend_is_callable_ex` handed out
+/// (`zend_release_fcall_info_cache`, an inline function in PHP's headers).
+///
+/// # Safety
+/// `fcc` was filled by `zend_is_callable_ex` and not used for a call.
+unsafe fn release_trampoline(fcc: &mut zend_fcall_info_cache) {
+    let func = fcc.function_handler;
+    if func.is_null() || (*func).common.fn_flags & ZEND_ACC_CALL_VIA_TRAMPOLINE == 0 {
+        return;
+    }
+    let name = (*func).common.function_name;
+    if !name.is_null() {
+        ext_php_rs::ffi::ext_php_rs_zend_string_release(name);
+    }
+    let shared = {
+        let eg = ExecutorGlobals::get();
+        std::ptr::eq(func.cast_const(), &eg.trampoline)
+    };
+    if shared {
+        (*func).common.function_name = ptr::null_mut();
+    } else {
+        ext_php_rs::ffi::_efree(func.cast());
+    }
+    fcc.function_handler = ptr::null_mut();
 }
 
 /// What happened when PHP code ran.
@@ -268,13 +297,14 @@ pub enum CallOutcome {
 impl Callback {
     /// Resolves `value`; None if it is not callable.
     pub fn new(value: &Zval) -> Option<Callback> {
+        // SAFETY: a zeroed fcc is what zend_is_callable_ex expects to fill.
         let mut fcc: zend_fcall_info_cache = unsafe { std::mem::zeroed() };
         let value = zcopy(value);
-        let mut v2 = zcopy(&value);
-        // SAFETY: value is a live zval; fcc is filled on success.
+        let mut probe = zcopy(&value);
+        // SAFETY: probe is a live zval; fcc is filled on success.
         let ok = unsafe {
             zend_is_callable_ex(
-                &mut v2,
+                &mut probe,
                 ptr::null_mut(),
                 0,
                 ptr::null_mut(),
@@ -282,11 +312,23 @@ impl Callback {
                 ptr::null_mut(),
             )
         };
-        if ok && !fcc.function_handler.is_null() {
-            Some(Callback { _value: value, fcc })
-        } else {
-            None
+        if !ok || fcc.function_handler.is_null() {
+            // SAFETY: fcc came from zend_is_callable_ex and was not called.
+            unsafe { release_trampoline(&mut fcc) };
+            return None;
         }
+        // SAFETY: function_handler is a live zend_function.
+        let trampoline =
+            unsafe { (*fcc.function_handler).common.fn_flags } & ZEND_ACC_CALL_VIA_TRAMPOLINE != 0;
+        if trampoline {
+            // SAFETY: as above; the trampoline is not kept.
+            unsafe { release_trampoline(&mut fcc) };
+            return Some(Callback { value, fcc: None });
+        }
+        Some(Callback {
+            value,
+            fcc: Some(fcc),
+        })
     }
 
     /// Calls the callable with `args`; reports what happened. The return
@@ -297,27 +339,45 @@ impl Callback {
         let argv = args.as_mut_ptr();
         let mut retval = Zval::new();
         let rv_ptr: *mut Zval = &mut retval;
+        let mut callable = zcopy(&self.value);
+        let callable_ptr: *mut Zval = &mut callable;
         let res = ext_php_rs::zend::try_catch(move || {
             // SAFETY: fcc was resolved by zend_is_callable_ex and the callable
             // is kept alive by self.value; argv holds argc initialised zvals.
+            // Without a cache, call_user_function resolves (and frees the
+            // trampoline of) the callable itself.
             unsafe {
-                zend_call_known_function(
-                    fcc.function_handler,
-                    fcc.object,
-                    fcc.called_scope,
-                    rv_ptr,
-                    argc,
-                    argv,
-                    ptr::null_mut(),
-                );
+                match fcc {
+                    Some(fcc) => zend_call_known_function(
+                        fcc.function_handler,
+                        fcc.object,
+                        fcc.called_scope,
+                        rv_ptr,
+                        argc,
+                        argv,
+                        ptr::null_mut(),
+                    ),
+                    None => {
+                        _call_user_function_impl(
+                            ptr::null_mut(),
+                            callable_ptr,
+                            rv_ptr,
+                            argc,
+                            argv,
+                            ptr::null_mut(),
+                        );
+                    }
+                }
             }
         });
         if res.is_err() {
             std::mem::forget(retval);
+            std::mem::forget(callable);
             return CallOutcome::Bailout;
         }
         on_return(&retval);
         drop(retval);
+        drop(callable);
         report_pending_exception()
     }
 

@@ -25,8 +25,9 @@ pub struct ResponseHead<'a> {
     /// Custom reason phrase (`$response->status(code, reason)`); `None` or
     /// empty uses Swoole's table ([`status_message`]).
     pub reason: Option<&'a str>,
-    /// User headers, in the order they were set, names already formatted.
-    pub headers: &'a [(String, String)],
+    /// User headers, in the order they were set, names already formatted;
+    /// values are bytes (PHP strings need not be UTF-8).
+    pub headers: &'a [(String, Vec<u8>)],
     /// `Set-Cookie` values, in the order they were set.
     pub cookies: &'a [String],
     /// Whether the connection stays open (the default `Connection` header).
@@ -78,24 +79,28 @@ impl ResponseHead<'_> {
         for (name, value) in self.headers {
             // Swoole trims the value's right end and drops any header that
             // could inject another one.
-            let value = value.trim_end_matches([' ', '\t', '\r', '\n', '\0', '\x0b']);
-            if has_crlf_or_nul(name) || has_crlf_or_nul(value) {
+            let end = value
+                .iter()
+                .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\0' | 0x0b))
+                .map_or(0, |i| i + 1);
+            let value = &value[..end];
+            if has_crlf_or_nul(name.as_bytes()) || has_crlf_or_nul(value) {
                 continue;
             }
             seen.note(name);
             push_header(out, name, value);
         }
         for cookie in self.cookies {
-            if has_crlf_or_nul(cookie) {
+            if has_crlf_or_nul(cookie.as_bytes()) {
                 continue;
             }
-            push_header(out, "Set-Cookie", cookie);
+            push_header(out, "Set-Cookie", cookie.as_bytes());
         }
         if !seen.server {
-            push_header(out, "Server", SERVER_SOFTWARE);
+            push_header(out, "Server", SERVER_SOFTWARE.as_bytes());
         }
         if !seen.date {
-            push_header(out, "Date", self.date);
+            push_header(out, "Date", self.date.as_bytes());
         }
         if mode == Mode::Upgrade {
             out.extend_from_slice(b"\r\n");
@@ -106,24 +111,24 @@ impl ResponseHead<'_> {
                 out,
                 "Connection",
                 if self.keep_alive {
-                    "keep-alive"
+                    b"keep-alive"
                 } else {
-                    "close"
+                    b"close"
                 },
             );
         }
         if !seen.content_type {
-            push_header(out, "Content-Type", DEFAULT_CONTENT_TYPE);
+            push_header(out, "Content-Type", DEFAULT_CONTENT_TYPE.as_bytes());
         }
         match self.body_len {
             None => {
                 if !seen.transfer_encoding {
-                    push_header(out, "Transfer-Encoding", "chunked");
+                    push_header(out, "Transfer-Encoding", b"chunked");
                 }
             }
             Some(n) => {
                 if !seen.content_length && (n > 0 || mode != Mode::HeadRequest) {
-                    push_header(out, "Content-Length", &n.to_string());
+                    push_header(out, "Content-Length", n.to_string().as_bytes());
                 }
             }
         }
@@ -153,14 +158,14 @@ impl Seen {
     }
 }
 
-fn has_crlf_or_nul(s: &str) -> bool {
-    s.bytes().any(|b| matches!(b, b'\r' | b'\n' | b'\0'))
+fn has_crlf_or_nul(s: &[u8]) -> bool {
+    s.iter().any(|b| matches!(b, b'\r' | b'\n' | b'\0'))
 }
 
-fn push_header(out: &mut Vec<u8>, name: &str, value: &str) {
+fn push_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b": ");
-    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(value);
     out.extend_from_slice(b"\r\n");
 }
 
@@ -438,7 +443,7 @@ mod tests {
 
     fn head<'a>(
         status: u16,
-        headers: &'a [(String, String)],
+        headers: &'a [(String, Vec<u8>)],
         cookies: &'a [String],
         body_len: Option<usize>,
     ) -> ResponseHead<'a> {
@@ -459,10 +464,10 @@ mod tests {
         String::from_utf8(v).unwrap()
     }
 
-    fn hv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    fn hv(pairs: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
         pairs
             .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .map(|(a, b)| (a.to_string(), b.as_bytes().to_vec()))
             .collect()
     }
 

@@ -42,6 +42,7 @@ pub enum SendError {
 #[derive(Default)]
 struct Outbound {
     queue: VecDeque<Bytes>,
+    /// Bytes queued or taken by the writer and not yet written.
     bytes: usize,
     /// Shut the socket down once everything queued before this is written.
     close_after: bool,
@@ -85,7 +86,14 @@ pub struct Connection {
     keep_alive: Cell<bool>,
     /// permessage-deflate was negotiated in the handshake.
     compression: Cell<bool>,
+    /// Set when closing starts: the writer gives up flushing at this time.
+    close_deadline: Cell<Option<std::time::Instant>>,
+    peer_gone: Cell<bool>,
 }
+
+/// How long a closing connection may take to flush what was queued before
+/// it (a close frame included) before the socket is dropped anyway.
+pub const CLOSE_FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 impl Connection {
     pub fn new(
@@ -118,6 +126,8 @@ impl Connection {
             response_done: Notify::new(),
             keep_alive: Cell::new(true),
             compression: Cell::new(false),
+            close_deadline: Cell::new(None),
+            peer_gone: Cell::new(false),
         }
     }
 
@@ -225,6 +235,8 @@ impl Connection {
 
     fn begin_close(&self) {
         self.closing.set(true);
+        self.close_deadline
+            .set(std::time::Instant::now().checked_add(CLOSE_FLUSH_TIMEOUT));
         if self.ws_status.get() == ws_status::ACTIVE {
             self.ws_status.set(ws_status::CLOSING);
         }
@@ -242,11 +254,42 @@ impl Connection {
     }
 
     /// Takes everything queued for the writer, and whether to shut down after.
+    /// The bytes still count against the queue limit until [`Self::written`].
     pub(crate) fn take_outbound(&self) -> (VecDeque<Bytes>, bool) {
         let mut out = self.out.borrow_mut();
         let queue = std::mem::take(&mut out.queue);
-        out.bytes = 0;
         (queue, out.close_after)
+    }
+
+    /// The writer wrote `n` bytes.
+    pub(crate) fn written(&self, n: usize) {
+        let mut out = self.out.borrow_mut();
+        out.bytes = out.bytes.saturating_sub(n);
+    }
+
+    /// When a closing connection's last bytes must have gone out: a client
+    /// that stops reading cannot hold a closed connection open.
+    pub(crate) fn close_deadline(&self) -> Option<std::time::Instant> {
+        self.close_deadline.get()
+    }
+
+    /// The peer is gone (a write failed): no more pushes; the reader stops
+    /// and reports onClose as a client-side close.
+    pub(crate) fn peer_gone(&self) {
+        self.peer_gone.set(true);
+        if !self.closing.get() {
+            self.closing.set(true);
+            if self.ws_status.get() == ws_status::ACTIVE {
+                self.ws_status.set(ws_status::CLOSING);
+            }
+        }
+        self.reader_stop.notify_one();
+        self.response_done.notify_one();
+    }
+
+    /// True once a write to the peer failed.
+    pub fn is_peer_gone(&self) -> bool {
+        self.peer_gone.get()
     }
 
     pub(crate) fn begin_response(&self, keep_alive: bool) {
@@ -289,7 +332,12 @@ mod tests {
         let (q, close) = c.take_outbound();
         assert_eq!(q.len(), 1);
         assert!(!close);
+        // taken by the writer but not written yet: still counts
+        assert_eq!(c.send(Bytes::from_static(b"x")), Err(SendError::QueueFull));
+        assert_eq!(c.queued_bytes(), 100);
+        c.written(100);
         assert_eq!(c.send(Bytes::from_static(b"x")), Ok(()));
+        assert_eq!(c.queued_bytes(), 1);
     }
 
     #[test]
@@ -303,6 +351,19 @@ mod tests {
         assert!(close);
         assert_eq!(q[0].as_ref(), b"first");
         assert_eq!(q[1].as_ref(), &[0x88, 0x05, 0x0f, 0xa0, b'b', b'y', b'e']);
+    }
+
+    #[test]
+    fn a_gone_peer_closes_the_connection_for_pushes() {
+        let c = conn(1000);
+        assert!(c.close_deadline().is_none());
+        c.peer_gone();
+        assert!(c.is_peer_gone());
+        assert_eq!(c.send(Bytes::from_static(b"x")), Err(SendError::Closed));
+        assert!(c.close_deadline().is_none());
+        let d = conn(1000);
+        d.close_with_frame(None);
+        assert!(d.close_deadline().is_some());
     }
 
     #[test]

@@ -7,13 +7,14 @@
 //! directly.
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::Duration;
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
@@ -113,10 +114,12 @@ impl Server {
         if !conn.mark_close_reported() {
             return;
         }
-        self.table.remove(conn.id);
+        // onClose can still read the connection's info, as in Swoole; the
+        // entry goes once the callback returned.
         if let Some(h) = self.handler() {
             h.on_close(conn, reactor_id);
         }
+        self.table.remove(conn.id);
     }
 
     /// Stops accepting, sends every WebSocket client a 1001 close frame and
@@ -164,7 +167,9 @@ impl Server {
             }
         };
         let _ = tokio::time::timeout(SHUTDOWN_DRAIN, drained).await;
-        *self.handler.borrow_mut() = None;
+        // Dropped outside the borrow: dropping PHP callbacks runs PHP code.
+        let handler = self.handler.borrow_mut().take();
+        drop(handler);
     }
 
     fn accept(self: &Rc<Self>, stream: TcpStream, peer: SocketAddr, server_fd: i32) {
@@ -198,60 +203,81 @@ impl Server {
     }
 }
 
-/// Drains the connection's queue into the socket; shuts it down after a close.
+/// Drains the connection's queue into the socket; shuts it down after a
+/// close. Once the connection is closing, what is left must go out before
+/// its close deadline: a client that stops reading cannot pin a closed
+/// connection (and its queue) in memory.
 async fn writer<W: AsyncWrite + Unpin>(server: Rc<Server>, conn: Rc<Connection>, mut wr: W) {
+    let mut pending: VecDeque<Bytes> = VecDeque::new();
+    let mut close_after = false;
+    let mut failed = false;
     loop {
-        let (mut queue, close_after) = conn.take_outbound();
-        if queue.is_empty() && !close_after {
+        let (more, close) = conn.take_outbound();
+        pending.extend(more);
+        close_after |= close;
+        if pending.is_empty() {
+            if close_after {
+                break;
+            }
             conn.writer_wake.notified().await;
             continue;
         }
-        let mut failed = false;
-        while let Some(mut chunk) = queue.pop_front() {
-            // Gather what is queued into one vectored write where possible.
-            while !chunk.is_empty() {
-                let mut slices = Vec::with_capacity(queue.len().min(63) + 1);
-                slices.push(io::IoSlice::new(&chunk));
-                slices.extend(queue.iter().take(63).map(|b| io::IoSlice::new(b)));
-                let n = match wr.write_vectored(&slices).await {
-                    Ok(0) | Err(_) => {
-                        failed = true;
-                        break;
-                    }
-                    Ok(n) => n,
-                };
-                let mut left = n;
-                let first = left.min(chunk.len());
-                chunk.advance(first);
-                left -= first;
-                while left > 0 {
-                    match queue.front_mut() {
-                        Some(next) if next.len() <= left => {
-                            left -= next.len();
-                            queue.pop_front();
-                        }
-                        Some(next) => {
-                            next.advance(left);
-                            left = 0;
-                        }
-                        None => break,
+        let written = {
+            let slices: Vec<io::IoSlice> = pending
+                .iter()
+                .take(64)
+                .map(|b| io::IoSlice::new(b))
+                .collect();
+            match conn.close_deadline() {
+                Some(deadline) => {
+                    let deadline = tokio::time::Instant::from_std(deadline);
+                    match tokio::time::timeout_at(deadline, wr.write_vectored(&slices)).await {
+                        Ok(r) => r,
+                        // Out of time: drop the socket with what is left.
+                        Err(_) => break,
                     }
                 }
+                None => tokio::select! {
+                    r = wr.write_vectored(&slices) => r,
+                    // New data or a close while the socket is full: look
+                    // again (a close sets the deadline).
+                    _ = conn.writer_wake.notified() => continue,
+                },
             }
-            if failed {
+        };
+        let n = match written {
+            Ok(0) | Err(_) => {
+                failed = true;
                 break;
             }
-        }
+            Ok(n) => n,
+        };
+        conn.written(n);
         conn.last_send_time.set(unix_time());
-        if failed {
-            // The peer is gone: stop the reader, which reports onClose.
-            conn.reader_stop.notify_one();
-            break;
+        let mut left = n;
+        while left > 0 {
+            match pending.front_mut() {
+                Some(front) if front.len() <= left => {
+                    left -= front.len();
+                    pending.pop_front();
+                }
+                Some(front) => {
+                    front.advance(left);
+                    left = 0;
+                }
+                None => break,
+            }
         }
-        if close_after {
-            let _ = wr.shutdown().await;
-            break;
-        }
+    }
+    if failed {
+        // The peer is gone: stop the reader, which reports onClose.
+        conn.peer_gone();
+    } else if close_after {
+        let deadline = conn
+            .close_deadline()
+            .map(tokio::time::Instant::from_std)
+            .unwrap_or_else(|| tokio::time::Instant::now() + SHUTDOWN_DRAIN);
+        let _ = tokio::time::timeout_at(deadline, wr.shutdown()).await;
     }
     drop(wr);
     server
@@ -320,6 +346,53 @@ enum Phase {
     Closed(i32),
 }
 
+/// onClose's reactor id for a connection the reader found closing: 0 when
+/// the peer went away (a failed write), -1 when the server closed it.
+fn stopped_reactor_id(conn: &Connection) -> i32 {
+    if conn.is_peer_gone() {
+        0
+    } else {
+        -1
+    }
+}
+
+/// Waits until the pending HTTP response (or handshake response) is ended.
+/// Meanwhile the socket is still watched, so a client that goes away is
+/// noticed at once (a streaming response must not write into the void);
+/// what it sends (a pipelined request) is buffered, up to `limit` bytes.
+/// Err carries onClose's reactor id.
+async fn await_response<R: AsyncRead + Unpin>(
+    conn: &Connection,
+    rd: &mut R,
+    buf: &mut BytesMut,
+    limit: usize,
+) -> Result<(), i32> {
+    while conn.response_pending() && !conn.is_closing() {
+        if buf.len() >= limit {
+            conn.response_done.notified().await;
+            continue;
+        }
+        if buf.capacity() - buf.len() < READ_CHUNK {
+            buf.reserve(READ_CHUNK);
+        }
+        tokio::select! {
+            _ = conn.response_done.notified() => {}
+            _ = conn.reader_stop.notified() => {}
+            r = rd.read_buf(buf) => match r {
+                Ok(0) | Err(_) => {
+                    conn.close_with_frame(None);
+                    return Err(0);
+                }
+                Ok(_) => conn.last_recv_time.set(unix_time()),
+            },
+        }
+    }
+    if conn.is_closing() {
+        return Err(stopped_reactor_id(conn));
+    }
+    Ok(())
+}
+
 /// Serves HTTP requests until the connection upgrades or closes.
 async fn serve_http<R: AsyncRead + Unpin>(
     server: &Rc<Server>,
@@ -334,7 +407,7 @@ async fn serve_http<R: AsyncRead + Unpin>(
     };
     loop {
         if conn.is_closing() {
-            return Phase::Closed(-1);
+            return Phase::Closed(stopped_reactor_id(conn));
         }
         let parsed = if buf.is_empty() {
             Ok(None)
@@ -353,7 +426,7 @@ async fn serve_http<R: AsyncRead + Unpin>(
                 match read_more(rd, buf, conn, timeout).await {
                     ReadOutcome::Data => continue,
                     ReadOutcome::Eof => return Phase::Closed(0),
-                    ReadOutcome::Stopped => return Phase::Closed(-1),
+                    ReadOutcome::Stopped => return Phase::Closed(stopped_reactor_id(conn)),
                     ReadOutcome::TimedOut => {
                         let _ = conn.send(bytes::Bytes::from_static(
                             b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
@@ -392,7 +465,7 @@ async fn serve_http<R: AsyncRead + Unpin>(
         conn.last_dispatch_time.set(unix_time());
 
         if server.settings.open_websocket_protocol && handshake::is_websocket_upgrade(&req) {
-            return upgrade(server, conn, handler, req).await;
+            return upgrade(server, conn, handler, req, rd, buf).await;
         }
         if !handler.has_request_handler() || !server.settings.open_http_protocol {
             let _ = conn.send(bytes::Bytes::from_static(
@@ -404,11 +477,8 @@ async fn serve_http<R: AsyncRead + Unpin>(
         let keep_alive = req.keep_alive();
         conn.begin_response(keep_alive);
         handler.on_request(conn, req);
-        while conn.response_pending() && !conn.is_closing() {
-            conn.response_done.notified().await;
-        }
-        if conn.is_closing() {
-            return Phase::Closed(-1);
+        if let Err(reactor_id) = await_response(conn, rd, buf, MAX_HEADER_BYTES).await {
+            return Phase::Closed(reactor_id);
         }
         if !keep_alive {
             conn.close_with_frame(None);
@@ -418,21 +488,23 @@ async fn serve_http<R: AsyncRead + Unpin>(
 }
 
 /// Answers a WebSocket upgrade request, by hand (onHandshake) or built in.
-async fn upgrade(
+async fn upgrade<R: AsyncRead + Unpin>(
     server: &Rc<Server>,
     conn: &Rc<Connection>,
     handler: Rc<dyn EventHandler>,
     req: Request,
+    rd: &mut R,
+    buf: &mut BytesMut,
 ) -> Phase {
     if handler.has_handshake_handler() {
         conn.set_ws_status(ws_status::HANDSHAKE);
         conn.begin_response(true);
         handler.on_handshake(conn, req);
-        while conn.response_pending() && !conn.is_closing() {
-            conn.response_done.notified().await;
-        }
-        if conn.is_closing() {
-            return Phase::Closed(-1);
+        // Frames a client sends right after the handshake are kept for the
+        // frame loop; bounded like one message.
+        let limit = server.settings.package_max_length.saturating_add(64);
+        if let Err(reactor_id) = await_response(conn, rd, buf, limit).await {
+            return Phase::Closed(reactor_id);
         }
         if conn.ws_status() == ws_status::ACTIVE {
             return Phase::Upgraded;
@@ -501,7 +573,7 @@ async fn serve_websocket<R: AsyncRead + Unpin>(
     loop {
         loop {
             if conn.is_closing() {
-                return -1;
+                return stopped_reactor_id(conn);
             }
             let frame = match Frame::decode(buf, settings.package_max_length) {
                 Ok(Some(f)) => f,
@@ -561,7 +633,7 @@ async fn serve_websocket<R: AsyncRead + Unpin>(
         match read_more(rd, buf, conn, None).await {
             ReadOutcome::Data => {}
             ReadOutcome::Eof | ReadOutcome::TimedOut => return 0,
-            ReadOutcome::Stopped => return -1,
+            ReadOutcome::Stopped => return stopped_reactor_id(conn),
         }
     }
 }

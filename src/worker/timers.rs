@@ -156,12 +156,11 @@ impl Timers {
         };
         let timers = self.clone();
         let handle = tokio::task::spawn_local(async move {
-            let start = tokio::time::Instant::now();
-            let mut n: u32 = 0;
+            // Ticks missed while PHP was busy are skipped, not fired in a
+            // burst; a deadline past what the clock can hold never comes.
+            let mut next = tokio::time::Instant::now().checked_add(interval);
             loop {
-                n = n.saturating_add(1);
-                // A deadline past what the clock can represent never comes.
-                match interval.checked_mul(n).and_then(|d| start.checked_add(d)) {
+                match next {
                     Some(deadline) => tokio::time::sleep_until(deadline).await,
                     None => std::future::pending::<()>().await,
                 }
@@ -176,6 +175,11 @@ impl Timers {
                 if !repeat {
                     timers.notify_if_empty();
                     return;
+                }
+                let now = tokio::time::Instant::now();
+                next = next.and_then(|d| d.checked_add(interval));
+                if next.is_some_and(|d| d <= now) {
+                    next = now.checked_add(interval);
                 }
             }
         })
@@ -283,6 +287,34 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(10)).await;
         });
         assert!(!fired.get());
+    }
+
+    #[test]
+    fn ticks_missed_by_a_slow_callback_are_skipped() {
+        let t = Rc::new(Timers::default());
+        let at = Rc::new(RefCell::new(Vec::new()));
+        let a = at.clone();
+        run_local(async {
+            t.loop_started();
+            t.add(
+                10,
+                true,
+                Rc::new(move |_| {
+                    a.borrow_mut().push(std::time::Instant::now());
+                    if a.borrow().len() == 1 {
+                        // PHP busy for 10 intervals
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }),
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        });
+        let at = at.borrow();
+        assert!(at.len() >= 3, "{} ticks", at.len());
+        // a burst would fire the missed ticks back to back
+        for pair in at[1..].windows(2) {
+            assert!(pair[1] - pair[0] >= Duration::from_millis(5), "{:?}", *at);
+        }
     }
 
     #[test]
