@@ -226,3 +226,37 @@ def test_broadcast_from_http_request(http_server):
             assert r.body == b"sent=2"
         assert a.recv(timeout=5) == "hi all"
         assert b.recv(timeout=5) == "hi all"
+
+
+def test_client_leaving_a_streamed_response_is_noticed_at_once(http_server):
+    """A client that goes away while its chunked response is still being
+    written gets onClose right away (reactor 0, as a client close); the
+    script sees isWritable() false and exist() false instead of writing into
+    the void."""
+    import time
+
+    with RawClient(http_server.port) as c:
+        c.send(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = c.recv_until(b"chunk 1\n", 5)
+        assert b"Transfer-Encoding: chunked" in first
+        left = time.monotonic()
+    http_server.wait_for("close fd=1 reactor=0 status=0\n", timeout=3)
+    assert time.monotonic() - left < 1.5
+    http_server.wait_for("stream stopped after", timeout=3)
+    assert "writable=n exist=n" in http_server.stdout()
+
+
+def test_an_old_response_cannot_answer_the_next_request(http_server):
+    with RawClient(http_server.port) as c:
+        assert c.request("GET", "/keep").body == b"kept"
+        r = c.request("GET", "/use-old")
+        assert r.body == b"current", r.raw
+    http_server.wait_for("old writable=false\nold end=false\n")
+
+
+def test_client_info_is_readable_in_on_close(http_server):
+    with ws_connect(http_server.port) as ws:
+        ws.send("hi")
+        assert ws.recv(timeout=5) == "hi"
+    # still a WebSocket connection (ACTIVE, or CLOSING after its close frame)
+    http_server.wait_for(r"close fd=1 reactor=0 status=[34]\n", regex=True)

@@ -14,6 +14,9 @@
  *   /empty              end()
  *   /no-end             returns without end()
  *   /no-end-404         status(404), returns without end()
+ *   /stream             write()s a chunk every 100 ms until the client is gone
+ *   /keep               end("kept"), keeping the Response object
+ *   /use-old            tries the kept Response (must fail), end("current")
  *   /later              ends the response 50 ms later, from a timer
  *   /broadcast?message= push message to every established websocket connection, end("sent=<n>")
  *   anything else       404 "not found"
@@ -33,7 +36,9 @@ $server->on('message', function (Swoole\WebSocket\Server $server, Swoole\WebSock
 });
 
 $server->on('close', function (Swoole\WebSocket\Server $server, int $fd, int $reactorId) {
-    echo "close fd={$fd} reactor={$reactorId}\n";
+    $info = $server->getClientInfo($fd);
+    $status = $info === false ? 'none' : $info['websocket_status'];
+    echo "close fd={$fd} reactor={$reactorId} status={$status}\n";
 });
 
 $server->on('request', function (Swoole\Http\Request $request, Swoole\Http\Response $response) use ($server) {
@@ -115,6 +120,32 @@ $server->on('request', function (Swoole\Http\Request $request, Swoole\Http\Respo
             break;
         case '/no-end-404':
             $response->status(404);
+            break;
+        case '/stream':
+            // writes a chunk every 100 ms until the client goes away
+            $fd = $request->fd;
+            $n = 0;
+            Swoole\Timer::tick(100, function ($id) use ($response, $server, $fd, &$n) {
+                $n++;
+                if (!$response->isWritable()) {
+                    $e = $server->exist($fd) ? 'y' : 'n';
+                    echo "stream stopped after $n writable=n exist=$e\n";
+                    Swoole\Timer::clear($id);
+                    return;
+                }
+                $response->write("chunk $n\n");
+            });
+            break;
+        case '/keep':
+            // ends now, but keeps the Response for /use-old
+            $GLOBALS['kept_response'] = $response;
+            $response->end('kept');
+            break;
+        case '/use-old':
+            $old = $GLOBALS['kept_response'];
+            echo "old writable=", var_export($old->isWritable(), true), "\n";
+            echo "old end=", var_export(@$old->end('STALE'), true), "\n";
+            $response->end('current');
             break;
         case '/later':
             // keeps the response and ends it from a timer
