@@ -260,3 +260,20 @@ def test_client_info_is_readable_in_on_close(http_server):
         assert ws.recv(timeout=5) == "hi"
     # still a WebSocket connection (ACTIVE, or CLOSING after its close frame)
     http_server.wait_for(r"close fd=1 reactor=0 status=[34]\n", regex=True)
+
+
+def test_expect_100_continue_is_answered(http_server):
+    """curl sends `Expect: 100-continue` before a body over 1 KiB and waits
+    (1 s) for `100 Continue`; the server answers it, then the request runs."""
+    import subprocess
+    import time
+
+    start = time.monotonic()
+    out = subprocess.run(
+        ["curl", "-sS", "-m", "10", "--data-binary", "@-", "-H", "Content-Type: text/plain",
+         f"http://127.0.0.1:{http_server.port}/fd"],
+        input=b"x" * 4096, capture_output=True, timeout=15,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == b"fd=1"
+    assert time.monotonic() - start < 0.9

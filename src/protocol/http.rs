@@ -681,6 +681,26 @@ pub fn parse_cookies(values: &[&[u8]]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// True when `buf` starts with a complete request head (HTTP/1.1) that asks
+/// for `Expect: 100-continue`: the server should answer `100 Continue`
+/// before the body arrives.
+pub fn expects_continue(buf: &[u8]) -> bool {
+    let Some(end) = memchr::memmem::find(buf, b"\r\n\r\n") else {
+        return false;
+    };
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(&buf[..end + 4]) {
+        Ok(httparse::Status::Complete(_)) if req.version == Some(1) => {
+            req.headers.iter().any(|h| {
+                h.name.eq_ignore_ascii_case("expect")
+                    && h.value.eq_ignore_ascii_case(b"100-continue")
+            })
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1086,5 +1106,17 @@ A \r\n0123456789\r\n\
                 buf = &buf[n..];
             }
         }
+    }
+
+    #[test]
+    fn expect_continue_is_seen_once_the_head_is_complete() {
+        let head =
+            b"POST /u HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n";
+        assert!(super::expects_continue(head));
+        assert!(!super::expects_continue(&head[..head.len() - 2]));
+        let http10 = b"POST /u HTTP/1.0\r\nExpect: 100-continue\r\n\r\n";
+        assert!(!super::expects_continue(http10));
+        let plain = b"POST /u HTTP/1.1\r\nContent-Length: 5\r\n\r\n";
+        assert!(!super::expects_continue(plain));
     }
 }

@@ -405,6 +405,7 @@ async fn serve_http<R: AsyncRead + Unpin>(
         max_headers: 128,
         max_body: server.settings.package_max_length,
     };
+    let mut continue_sent = false;
     loop {
         if conn.is_closing() {
             return Phase::Closed(stopped_reactor_id(conn));
@@ -417,9 +418,16 @@ async fn serve_http<R: AsyncRead + Unpin>(
         let req = match parsed {
             Ok(Some((req, used))) => {
                 buf.advance(used);
+                continue_sent = false;
                 req
             }
             Ok(None) => {
+                // curl and other clients send `Expect: 100-continue` before a
+                // large body and wait for this before sending it.
+                if !continue_sent && http::expects_continue(buf) {
+                    continue_sent = true;
+                    let _ = conn.send(bytes::Bytes::from_static(b"HTTP/1.1 100 Continue\r\n\r\n"));
+                }
                 // Only a request that has started may time out; an idle
                 // keep-alive connection is the heartbeat's business.
                 let timeout = (!buf.is_empty()).then_some(server.settings.http_request_timeout);
