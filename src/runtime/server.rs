@@ -36,6 +36,8 @@ const SHUTDOWN_DRAIN: Duration = Duration::from_secs(3);
 const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// Read granularity: what one read asks the kernel for at least.
 const READ_CHUNK: usize = 8 * 1024;
+/// The most read buffer an idle connection keeps.
+const MAX_IDLE_BUFFER: usize = 64 * 1024;
 
 /// One server: its settings, its connections and its lifecycle.
 pub struct Server {
@@ -300,6 +302,11 @@ async fn read_more<R: AsyncRead + Unpin>(
     conn: &Connection,
     timeout: Option<Duration>,
 ) -> ReadOutcome {
+    // One large message must not pin its buffer for the connection's life:
+    // an emptied oversized buffer is given back before waiting again.
+    if buf.is_empty() && buf.capacity() > MAX_IDLE_BUFFER {
+        *buf = BytesMut::new();
+    }
     if buf.capacity() - buf.len() < READ_CHUNK {
         buf.reserve(READ_CHUNK);
     }
