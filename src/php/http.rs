@@ -19,7 +19,7 @@ use super::args::Args;
 use super::classes::{m, sm, Class, ClassSlot, Default, PUBLIC};
 use super::state::{self, ServerState};
 use super::zend::{self, zarray, zdouble, zlong, zstr};
-use crate::protocol::{date::http_date, http::Request, multipart, response};
+use crate::protocol::{date::http_date, http::Request, mime, multipart, response};
 use crate::runtime::connection::{unix_time, ws_status};
 use crate::runtime::{self, Connection};
 
@@ -784,7 +784,21 @@ extern "C" fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
         return unavailable(rv);
     };
     match crate::runtime::file_range(&path, offset, length) {
-        Ok(content) => rv.set_bool(finish(o, &conn, Some(&content))),
+        Ok(content) => {
+            // Swoole types the file by its extension unless the script did.
+            let mut h = match zend::get_prop(o, "header").and_then(|z| z.array()) {
+                Some(a) => a.to_owned(),
+                None => ZendHashTable::new(),
+            };
+            let typed = h
+                .iter()
+                .any(|(k, _)| k.to_string().eq_ignore_ascii_case("content-type"));
+            if !typed {
+                zend::ht_set(&mut h, "Content-Type", zstr(mime::for_path(&path)));
+                zend::set_prop(o, "header", zarray(h));
+            }
+            rv.set_bool(finish(o, &conn, Some(&content)))
+        }
         Err(_) => {
             zend::warning_docref(&format!("file[{path}] readable check failed"));
             rv.set_bool(false);

@@ -443,6 +443,8 @@ fn setting_value(z: &Zval) -> SettingValue {
         SettingValue::Float(d)
     } else if let Some(s) = zend::str_bytes(z) {
         SettingValue::Str(String::from_utf8_lossy(s).into_owned())
+    } else if let Some(a) = z.array() {
+        SettingValue::List(a.values().filter_map(|v| v.coerce_to_string()).collect())
     } else {
         SettingValue::Other
     }

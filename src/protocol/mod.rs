@@ -26,6 +26,7 @@ pub mod frame;
 pub mod handshake;
 pub mod http;
 pub mod message;
+pub mod mime;
 pub mod multipart;
 pub mod pack;
 pub mod response;

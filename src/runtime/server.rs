@@ -22,6 +22,7 @@ use tokio::sync::Notify;
 use super::connection::{unix_time, ws_status, Connection};
 use super::log;
 use super::settings::Settings;
+use super::static_files;
 use super::table::ConnectionTable;
 use super::EventHandler;
 use crate::protocol::date::http_date;
@@ -481,6 +482,16 @@ async fn serve_http<R: AsyncRead + Unpin>(
 
         if server.settings.open_websocket_protocol && handshake::is_websocket_upgrade(&req) {
             return upgrade(server, conn, handler, req, rd, buf).await;
+        }
+        if let Some(file) = static_files::resolve(&server.settings, &req) {
+            if let Some(bytes) = static_files::response(&file, &req, unix_time() as u64) {
+                let _ = conn.send(bytes::Bytes::from(bytes));
+                if !req.keep_alive() {
+                    conn.close_with_frame(None);
+                    return Phase::Closed(-1);
+                }
+                continue;
+            }
         }
         if !handler.has_request_handler() || !server.settings.open_http_protocol {
             let _ = conn.send(bytes::Bytes::from_static(

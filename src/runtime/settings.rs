@@ -13,7 +13,9 @@ pub enum SettingValue {
     Int(i64),
     Float(f64),
     Str(String),
-    /// Arrays, objects and null: kept in `$server->setting`, ignored here.
+    /// An array's values as strings (e.g. `static_handler_locations`).
+    List(Vec<String>),
+    /// Objects and null: kept in `$server->setting`, ignored here.
     Other,
 }
 
@@ -25,6 +27,7 @@ impl SettingValue {
             SettingValue::Int(i) => *i != 0,
             SettingValue::Float(f) => *f != 0.0,
             SettingValue::Str(s) => !(s.is_empty() || s == "0"),
+            SettingValue::List(l) => !l.is_empty(),
             SettingValue::Other => false,
         }
     }
@@ -47,7 +50,7 @@ impl SettingValue {
             SettingValue::Int(i) => Some(*i as f64),
             SettingValue::Float(f) => Some(*f),
             SettingValue::Str(s) => s.trim().parse::<f64>().ok(),
-            SettingValue::Other => None,
+            SettingValue::List(_) | SettingValue::Other => None,
         }
     }
 }
@@ -92,6 +95,15 @@ pub struct Settings {
     pub upload_tmp_dir: String,
     pub http_parse_post: bool,
     pub http_parse_cookie: bool,
+    /// `enable_static_handler` + `document_root`: files under the root are
+    /// served without calling onRequest.
+    pub enable_static_handler: bool,
+    pub document_root: Option<String>,
+    /// `static_handler_locations`: only paths under these prefixes are
+    /// looked up (all paths when empty).
+    pub static_handler_locations: Vec<String>,
+    /// `http_index_files`: tried in a directory.
+    pub http_index_files: Vec<String>,
 }
 
 impl Default for Settings {
@@ -121,6 +133,10 @@ impl Default for Settings {
             upload_tmp_dir: "/tmp".to_string(),
             http_parse_post: true,
             http_parse_cookie: true,
+            enable_static_handler: false,
+            document_root: None,
+            static_handler_locations: Vec::new(),
+            http_index_files: Vec::new(),
         }
     }
 }
@@ -188,6 +204,23 @@ impl Settings {
                 }
             }
             "http_parse_post" => self.http_parse_post = v.truthy(),
+            "enable_static_handler" => self.enable_static_handler = v.truthy(),
+            "document_root" => {
+                self.document_root = match v {
+                    SettingValue::Str(s) if !s.is_empty() => Some(s.clone()),
+                    _ => None,
+                }
+            }
+            "static_handler_locations" => {
+                if let SettingValue::List(l) = v {
+                    self.static_handler_locations = l.clone()
+                }
+            }
+            "http_index_files" => {
+                if let SettingValue::List(l) = v {
+                    self.http_index_files = l.clone()
+                }
+            }
             "http_parse_cookie" => self.http_parse_cookie = v.truthy(),
             _ => {}
         }
@@ -203,6 +236,13 @@ impl Settings {
             (None, Some(idle)) => Some(((idle / 2).max(Duration::from_millis(100)), idle)),
             (Some(i), Some(idle)) => Some((i, idle)),
         }
+    }
+
+    /// The document root when the static handler is on.
+    pub fn static_root(&self) -> Option<&str> {
+        self.document_root
+            .as_deref()
+            .filter(|_| self.enable_static_handler)
     }
 
     /// The most bytes a connection may queue: a push is refused once this
