@@ -97,10 +97,11 @@ mod tests {
     }
 
     fn settings(root: &Path) -> Settings {
-        let mut s = Settings::default();
-        s.enable_static_handler = true;
-        s.document_root = Some(root.to_string_lossy().into_owned());
-        s
+        Settings {
+            enable_static_handler: true,
+            document_root: Some(root.to_string_lossy().into_owned()),
+            ..Settings::default()
+        }
     }
 
     #[test]
