@@ -557,6 +557,7 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
             "swoole-rs: worker_num > 1 and SWOOLE_PROCESS are not supported yet; running one SWOOLE_BASE worker",
         );
     }
+    log::configure(settings.log_level, settings.log_file.as_deref());
     let pid = i64::from(std::process::id());
     st.worker_pid.set(pid);
     zend::set_prop(st.obj, "master_pid", zlong(pid));

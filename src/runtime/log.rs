@@ -2,9 +2,45 @@
 //! call caused, e.g. an oversized message from a client.
 //!
 //! Format as Swoole's logger: `[2026-11-22 02:51:39 *1234.0]\tWARNING\tmsg`,
-//! written straight to standard output like Swoole's default log target.
+//! written to standard output like Swoole's default log target, or to the
+//! `log_file` setting's file; `log_level` drops lines below it.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use parking_lot::Mutex;
+
+/// The least level written (`log_level`, Swoole's `SWOOLE_LOG_*` numbers).
+static MIN_LEVEL: AtomicU8 = AtomicU8::new(0);
+/// `log_file`, opened for appending; None: standard output.
+static LOG_FILE: Mutex<Option<std::fs::File>> = Mutex::new(None);
+
+/// Applies `log_level` and `log_file` (at `start()`). A file that cannot
+/// be opened leaves logging on standard output, and says so there.
+pub fn configure(level: Option<i64>, file: Option<&str>) {
+    MIN_LEVEL.store(level.unwrap_or(0).clamp(0, 6) as u8, Ordering::Relaxed);
+    let opened = file.map(|path| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| (path.to_string(), e))
+    });
+    let mut target = LOG_FILE.lock();
+    *target = None;
+    match opened {
+        Some(Ok(f)) => *target = Some(f),
+        Some(Err((path, e))) => {
+            drop(target);
+            write(
+                Level::Warning,
+                false,
+                &format!("cannot open log_file {path}: {e}"),
+            );
+        }
+        None => {}
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -14,6 +50,15 @@ pub enum Level {
 }
 
 impl Level {
+    /// Swoole's `SWOOLE_LOG_*` number.
+    fn number(self) -> u8 {
+        match self {
+            Level::Notice => 3,
+            Level::Warning => 4,
+            Level::Error => 5,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Level::Notice => "NOTICE",
@@ -26,7 +71,14 @@ impl Level {
 /// `'*'` inside a server worker, `'%'` outside a server (as Swoole marks the
 /// process type in its log prefix).
 pub fn write(level: Level, in_worker: bool, msg: &str) {
+    if level.number() < MIN_LEVEL.load(Ordering::Relaxed) {
+        return;
+    }
     let line = format_line(level, in_worker, msg, local_time_string());
+    if let Some(file) = LOG_FILE.lock().as_mut() {
+        let _ = file.write_all(line.as_bytes());
+        return;
+    }
     // Standard output is PHP's too: write the whole line in one call so it
     // never interleaves with a script's echo.
     let mut out = std::io::stdout().lock();
@@ -78,6 +130,20 @@ mod tests {
             line,
             format!("[2026-11-22 01:02:03 *{pid}.0]\tWARNING\tboom\n")
         );
+    }
+
+    #[test]
+    fn log_file_and_level() {
+        let path = std::env::temp_dir().join(format!("swoole-rs-log-{}", std::process::id()));
+        let p = path.to_str().expect("utf-8 path");
+        configure(Some(5), Some(p));
+        write(Level::Warning, true, "dropped below log_level");
+        write(Level::Error, true, "kept");
+        configure(None, None);
+        let text = std::fs::read_to_string(&path).expect("log written");
+        assert!(text.ends_with("\tERROR\tkept\n"), "{text}");
+        assert!(!text.contains("dropped"), "{text}");
+        std::fs::remove_file(&path).expect("cleanup");
     }
 
     #[test]

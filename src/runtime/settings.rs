@@ -92,6 +92,7 @@ pub struct Settings {
     pub backlog: i32,
     pub daemonize: bool,
     pub log_file: Option<String>,
+    pub log_level: Option<i64>,
     pub upload_tmp_dir: String,
     pub http_parse_post: bool,
     pub http_parse_cookie: bool,
@@ -130,6 +131,7 @@ impl Default for Settings {
             backlog: 512,
             daemonize: false,
             log_file: None,
+            log_level: None,
             upload_tmp_dir: "/tmp".to_string(),
             http_parse_post: true,
             http_parse_cookie: true,
@@ -198,6 +200,7 @@ impl Settings {
                     _ => None,
                 }
             }
+            "log_level" => self.log_level = v.as_int(),
             "upload_tmp_dir" => {
                 if let SettingValue::Str(s) = v {
                     self.upload_tmp_dir = s.clone()
