@@ -34,7 +34,7 @@ build: deps
 	$(CARGO) build --release
 	@mkdir -p build
 	@printf '*\n' > build/.gitignore
-	cp target/release/libswoole.so build/swoole.so
+	cp target/release/libswoole.so build/swoole.so.tmp && mv -f build/swoole.so.tmp build/swoole.so
 
 run: build
 	$(PHP) -d extension=$(CURDIR)/build/swoole.so examples/echo_server.php

@@ -37,8 +37,6 @@ const SHUTDOWN_DRAIN: Duration = Duration::from_secs(3);
 const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// Read granularity: what one read asks the kernel for at least.
 const READ_CHUNK: usize = 8 * 1024;
-/// The most read buffer an idle connection keeps.
-const MAX_IDLE_BUFFER: usize = 64 * 1024;
 
 /// One server: its settings, its connections and its lifecycle.
 pub struct Server {
@@ -289,6 +287,18 @@ async fn writer<W: AsyncWrite + Unpin>(server: Rc<Server>, conn: Rc<Connection>,
     server.writers_done.notify_waiters();
 }
 
+/// A connection's read side. `ready()` resolves once bytes (or EOF) can be
+/// read, without a buffer, so that an idle connection holds none.
+pub trait ConnRead: AsyncRead + Unpin {
+    fn ready(&self) -> impl std::future::Future<Output = io::Result<()>>;
+}
+
+impl ConnRead for tokio::net::tcp::OwnedReadHalf {
+    async fn ready(&self) -> io::Result<()> {
+        self.readable().await
+    }
+}
+
 /// What the reader got from one read.
 enum ReadOutcome {
     Data,
@@ -297,21 +307,27 @@ enum ReadOutcome {
     TimedOut,
 }
 
-async fn read_more<R: AsyncRead + Unpin>(
+async fn read_more<R: ConnRead>(
     rd: &mut R,
     buf: &mut BytesMut,
     conn: &Connection,
     timeout: Option<Duration>,
 ) -> ReadOutcome {
-    // One large message must not pin its buffer for the connection's life:
-    // an emptied oversized buffer is given back before waiting again.
-    if buf.is_empty() && buf.capacity() > MAX_IDLE_BUFFER {
-        *buf = BytesMut::new();
-    }
-    if buf.capacity() - buf.len() < READ_CHUNK {
-        buf.reserve(READ_CHUNK);
-    }
     let read = async {
+        if buf.is_empty() {
+            // Idle connections hold no read buffer: wait for bytes first,
+            // then allocate (an idle WebSocket costs no 8 KiB here).
+            *buf = BytesMut::new();
+            tokio::select! {
+                r = rd.ready() => if r.is_err() {
+                    return ReadOutcome::Eof;
+                },
+                _ = conn.reader_stop.notified() => return ReadOutcome::Stopped,
+            }
+        }
+        if buf.capacity() - buf.len() < READ_CHUNK {
+            buf.reserve(READ_CHUNK);
+        }
         tokio::select! {
             r = rd.read_buf(buf) => match r {
                 Ok(0) | Err(_) => ReadOutcome::Eof,
@@ -333,7 +349,7 @@ async fn read_more<R: AsyncRead + Unpin>(
     outcome
 }
 
-async fn reader<R: AsyncRead + Unpin>(server: Rc<Server>, conn: Rc<Connection>, mut rd: R) {
+async fn reader<R: ConnRead>(server: Rc<Server>, conn: Rc<Connection>, mut rd: R) {
     if let Some(h) = server.handler() {
         h.on_connect(&conn);
     }
@@ -402,7 +418,7 @@ async fn await_response<R: AsyncRead + Unpin>(
 }
 
 /// Serves HTTP requests until the connection upgrades or closes.
-async fn serve_http<R: AsyncRead + Unpin>(
+async fn serve_http<R: ConnRead>(
     server: &Rc<Server>,
     conn: &Rc<Connection>,
     rd: &mut R,
@@ -582,7 +598,7 @@ async fn upgrade<R: AsyncRead + Unpin>(
 }
 
 /// Reads frames until the connection closes; returns onClose's reactor id.
-async fn serve_websocket<R: AsyncRead + Unpin>(
+async fn serve_websocket<R: ConnRead>(
     server: &Rc<Server>,
     conn: &Rc<Connection>,
     rd: &mut R,
