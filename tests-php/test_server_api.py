@@ -298,3 +298,11 @@ def test_uncaught_exception_in_callback_is_reported_and_server_goes_on(ws_server
     with ws_connect(ws_server.port) as ws:
         ws.send("alive")
         assert ws.recv(timeout=5) == "alive"
+
+
+def test_pushes_of_changing_strings_never_reuse_a_stale_frame(ws_server):
+    with ws_connect(ws_server.port) as ws:
+        ws.send("!push-seq 200")
+        got = [ws.recv(timeout=5) for _ in range(200 + 5)]
+    assert got[:200] == [f"m{i}" for i in range(200)]
+    assert got[200:] == ["ssssssssss", "ssssssssss", "Sssssssss" + "s", b"Ssssssssss", "push-seq done"]

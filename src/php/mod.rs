@@ -9,6 +9,7 @@ mod errors;
 mod frame;
 mod handler;
 mod http;
+mod push_cache;
 mod server;
 mod state;
 mod timer;
@@ -98,6 +99,7 @@ extern "C" fn startup(_ty: i32, module_number: i32) -> i32 {
 
 /// RSHUTDOWN: let go of the server object while PHP can still free it.
 extern "C" fn request_shutdown(_ty: i32, _module_number: i32) -> i32 {
+    push_cache::clear();
     state::set_current(None);
     crate::worker::timers::timers().clear_all();
     0

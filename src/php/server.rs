@@ -15,10 +15,11 @@ use super::classes::{self, m, sm, Class, ClassSlot, Default, PRIVATE, PUBLIC};
 use super::errors;
 use super::frame;
 use super::handler::PhpHandler;
+use super::push_cache;
 use super::state::{self, Kind, Owner, ServerState};
 use super::zend::{self, zarray, zbool, zdouble, zlong, znull, zstr, CallOutcome};
 use crate::protocol::frame::opcode;
-use crate::protocol::pack::FLAG_MASK;
+use crate::protocol::pack::{FLAG_COMPRESS, FLAG_FIN, FLAG_MASK};
 use crate::runtime::connection::ws_status;
 use crate::runtime::{self, log, Connection, SendError, SettingValue};
 use crate::worker::{event_loop, signals, timers};
@@ -611,6 +612,7 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
         Ok(())
     });
     timers::timers().clear_all();
+    super::push_cache::clear();
     st.running.set(false);
     let runtime = st.runtime.borrow_mut().take();
     drop(runtime);
@@ -703,6 +705,46 @@ extern "C" fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let Some(fd) = args.long(0, "fd") else { return };
+    if let Some(data) = args.get(1).filter(|d| d.is_string()) {
+        // Strings (the usual case, and every broadcast) go through the
+        // frame-once cache.
+        let Some(opcode) = args.long_or(2, "opcode", 1) else {
+            return;
+        };
+        let Some(flags) = args.long_or(3, "flags", i64::from(FLAG_FIN)) else {
+            return;
+        };
+        let Some((_st, rt)) = running_runtime() else {
+            rv.set_bool(false);
+            return;
+        };
+        let Some(conn) = websocket_conn(&rt, fd) else {
+            rv.set_bool(false);
+            return;
+        };
+        // A server never masks; compression depends on the connection.
+        let flags = flags & !i64::from(FLAG_MASK);
+        let compress = conn.compression();
+        let cache_flags = if compress {
+            flags
+        } else {
+            flags & !i64::from(FLAG_COMPRESS)
+        };
+        let framed = push_cache::framed(data, opcode, cache_flags, || {
+            let spec = frame::FrameSpec {
+                opcode,
+                flags,
+                data: zend::str_bytes(data).unwrap_or_default().to_vec(),
+                close: None,
+            };
+            frame::encode_spec(&spec, compress)
+        });
+        match framed {
+            Some(bytes) => rv.set_bool(send_result(fd, conn.send(bytes))),
+            None => rv.set_bool(false),
+        }
+        return;
+    }
     let Some(spec) = frame::spec_from_args(&args, 1, 2, 3) else {
         return;
     };

@@ -190,6 +190,22 @@ function command(Swoole\WebSocket\Server $server, Swoole\WebSocket\Frame $frame)
             echo $line, "\n";
             $server->push($fd, $line);
             break;
+        case 'push-seq':
+            // !push-seq N: distinct strings, the same string twice, and a
+            // string changed in place between pushes (the frame-once cache
+            // must never send a stale frame)
+            $n = (int)$args[0];
+            for ($i = 0; $i < $n; $i++) {
+                $server->push($fd, "m$i");
+            }
+            $same = str_repeat('s', 10);
+            $server->push($fd, $same);
+            $server->push($fd, $same);
+            $same[0] = 'S';
+            $server->push($fd, $same);
+            $server->push($fd, $same, WEBSOCKET_OPCODE_BINARY);
+            $server->push($fd, 'push-seq done');
+            break;
         case 'flood':
             // !flood FD N SIZE: push N messages of SIZE bytes to FD ("<i>:" + padding)
             [$to, $n, $size] = array_map('intval', $args);
