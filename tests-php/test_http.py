@@ -277,3 +277,34 @@ def test_expect_100_continue_is_answered(http_server):
     assert out.returncode == 0, out.stderr
     assert out.stdout == b"fd=1"
     assert time.monotonic() - start < 0.9
+
+
+def test_uploads_work_with_move_uploaded_file_and_array_fields(http_server, tmp_path):
+    """Uploads are real PHP uploads: is_uploaded_file() and
+    move_uploaded_file() accept them, and `f[]` fields build PHP's $_FILES
+    layout (files['f']['name'][0], ...)."""
+    import json
+    import subprocess
+
+    a = tmp_path / "a.txt"
+    a.write_bytes(b"first file")
+    b = tmp_path / "b.txt"
+    b.write_bytes(b"second file")
+    out = subprocess.run(
+        ["curl", "-sS", "-m", "10", "-F", f"one=@{a}", "-F", f"many[]=@{a}", "-F", f"many[]=@{b}",
+         f"http://127.0.0.1:{http_server.port}/upload"],
+        capture_output=True, timeout=15,
+    )
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    files = got["files"]
+    assert files["one"]["name"] == "a.txt"
+    assert files["one"]["size"] == 10 and files["one"]["error"] == 0
+    assert files["many"]["name"] == ["a.txt", "b.txt"]
+    assert files["many"]["size"] == [10, 11]
+    assert files["many"]["error"] == [0, 0]
+    assert got["checks"] == [
+        [True, True, "first file"],
+        [True, True, "first file"],
+        [True, True, "second file"],
+    ]

@@ -129,6 +129,7 @@ pub fn forget_connection(fd: i64) {
 
 fn remove_tmp_files(files: &[String]) {
     for f in files {
+        unmark_uploaded(f);
         let _ = std::fs::remove_file(f);
     }
 }
@@ -273,9 +274,10 @@ type MultipartArrays = (Option<Zval>, Option<Zval>, Vec<String>);
 
 fn multipart_arrays(parts: &[multipart::Part], tmp_dir: &str) -> MultipartArrays {
     let mut post = zarray(ZendHashTable::new());
-    let mut files = ZendHashTable::new();
+    let mut files = zarray(ZendHashTable::new());
     let mut tmp = Vec::new();
     let mut has_post = false;
+    let mut has_files = false;
     for part in parts {
         match &part.filename {
             None => {
@@ -284,21 +286,78 @@ fn multipart_arrays(parts: &[multipart::Part], tmp_dir: &str) -> MultipartArrays
             }
             Some(filename) => {
                 let path = write_tmp_file(tmp_dir, &part.data);
-                let mut f = ZendHashTable::new();
-                let _ = f.insert("name", zstr(filename));
-                let _ = f.insert("type", zstr(part.content_type.as_deref().unwrap_or("")));
-                let _ = f.insert("tmp_name", zstr(path.as_deref().unwrap_or("")));
-                let _ = f.insert("error", zlong(if path.is_some() { 0 } else { 7 }));
-                let _ = f.insert("size", zlong(part.data.len() as i64));
-                zend::ht_set(&mut files, &part.name, zarray(f));
+                if let Some(p) = &path {
+                    mark_uploaded(p);
+                }
+                let attrs = [
+                    ("name", zstr(filename)),
+                    ("type", zstr(part.content_type.as_deref().unwrap_or(""))),
+                    ("tmp_name", zstr(path.as_deref().unwrap_or(""))),
+                    ("error", zlong(if path.is_some() { 0 } else { 7 })),
+                    ("size", zlong(part.data.len() as i64)),
+                ];
+                register_file(&part.name, attrs, &mut files);
+                has_files = true;
                 if let Some(p) = path {
                     tmp.push(p);
                 }
             }
         }
     }
-    let files = (!files.is_empty()).then(|| zarray(files));
-    (has_post.then_some(post), files, tmp)
+    (has_post.then_some(post), has_files.then_some(files), tmp)
+}
+
+/// Adds one uploaded file to `files` as PHP builds `$_FILES`: `f` gives
+/// `files['f']['name']`, while `f[]` or `f[a][b]` give
+/// `files['f']['name'][]` / `files['f']['name']['a']['b']` (one array per
+/// attribute, indexed like the field).
+fn register_file(field: &str, attrs: [(&str, Zval); 5], files: &mut Zval) {
+    match field.find('[').filter(|i| *i > 0) {
+        None => {
+            let mut f = ZendHashTable::new();
+            for (k, v) in attrs {
+                let _ = f.insert(k, v);
+            }
+            if let Some(ht) = files.array_mut() {
+                zend::ht_set(ht, field, zarray(f));
+            }
+        }
+        Some(i) => {
+            let (base, rest) = field.split_at(i);
+            for (k, v) in attrs {
+                let var = CString::new(format!("{base}[{k}]{rest}").replace('\0', ""))
+                    .unwrap_or_default();
+                let mut v = std::mem::ManuallyDrop::new(v);
+                // SAFETY: php_register_variable_ex takes ownership of the
+                // value (stored or released), so it is not dropped here.
+                unsafe { zend::php_register_variable_ex(var.as_ptr(), &mut *v, files) };
+            }
+        }
+    }
+}
+
+/// Records an upload where PHP's `is_uploaded_file()` and
+/// `move_uploaded_file()` look (`SG(rfc1867_uploaded_files)`); PHP unlinks
+/// what is still listed when the request (the script) ends.
+fn mark_uploaded(path: &str) {
+    let mut sg = ext_php_rs::zend::SapiGlobals::get_mut();
+    if sg.rfc1867_uploaded_files.is_null() {
+        sg.rfc1867_uploaded_files = ZendHashTable::new().into_raw();
+    }
+    // SAFETY: the table is a live engine array (made above or by PHP).
+    if let Some(ht) = unsafe { sg.rfc1867_uploaded_files.as_mut() } {
+        let _ = ht.insert(path, zstr(path));
+    }
+}
+
+/// Forgets an upload (the request ended): it is deleted, unless the script
+/// moved it away.
+fn unmark_uploaded(path: &str) {
+    let sg = ext_php_rs::zend::SapiGlobals::get_mut();
+    // SAFETY: the table, if any, is a live engine array.
+    if let Some(ht) = unsafe { sg.rfc1867_uploaded_files.as_mut() } {
+        ht.remove(path);
+    }
 }
 
 fn write_tmp_file(dir: &str, data: &[u8]) -> Option<String> {

@@ -35,6 +35,11 @@ unsafe extern "C" {
         function_table: *mut ext_php_rs::ffi::HashTable,
         type_: c_int,
     ) -> c_int;
+    pub fn php_register_variable_ex(
+        var: *const c_char,
+        val: *mut zval,
+        track_vars_array: *mut zval,
+    );
     fn zend_error(type_: c_int, format: *const c_char, ...);
     fn zend_exception_error(ex: *mut zend_object, severity: c_int) -> c_int;
     fn zend_is_unwind_exit(ex: *const zend_object) -> bool;

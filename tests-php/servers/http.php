@@ -17,6 +17,7 @@
  *   /stream             write()s a chunk every 100 ms until the client is gone
  *   /keep               end("kept"), keeping the Response object
  *   /use-old            tries the kept Response (must fail), end("current")
+ *   /upload             checks and moves every uploaded file, answers JSON
  *   /later              ends the response 50 ms later, from a timer
  *   /broadcast?message= push message to every established websocket connection, end("sent=<n>")
  *   anything else       404 "not found"
@@ -146,6 +147,18 @@ $server->on('request', function (Swoole\Http\Request $request, Swoole\Http\Respo
             echo "old writable=", var_export($old->isWritable(), true), "\n";
             echo "old end=", var_export(@$old->end('STALE'), true), "\n";
             $response->end('current');
+            break;
+        case '/upload':
+            // is_uploaded_file() / move_uploaded_file() on every upload
+            $out = [];
+            foreach ($request->files as $field) {
+                foreach ((array)$field['tmp_name'] as $tmp) {
+                    $dest = $tmp . '.moved';
+                    $out[] = [is_uploaded_file($tmp), move_uploaded_file($tmp, $dest), file_get_contents($dest)];
+                    unlink($dest);
+                }
+            }
+            $response->end(json_encode(['files' => $request->files, 'checks' => $out]));
             break;
         case '/later':
             // keeps the response and ends it from a timer
