@@ -112,3 +112,22 @@ def test_idle_server_exits_on_sigterm(php_server):
     srv.expect_exit = True
     srv.signal(signal.SIGTERM)
     assert srv.wait_exit(10) == 0
+
+
+def test_setting_holds_swoole_defaults_at_start(php):
+    """Swoole fills in worker_num, task_worker_num, ... at start(); scripts
+    read $server->setting['worker_num'] (and divide by it)."""
+    res = php(code=r"""<?php
+$s = new Swoole\WebSocket\Server('127.0.0.1', 0);
+$s->set(['heartbeat_idle_time' => 60]);
+$s->on('message', function () {});
+$s->on('workerStart', function ($s) {
+    $c = $s->setting;
+    echo json_encode([$c['worker_num'], $c['task_worker_num'], $c['heartbeat_idle_time'],
+        $c['open_websocket_protocol'], $c['max_connection'] > 0]), "\n";
+    $s->shutdown();
+});
+$s->start();
+""")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.strip() == "[1,0,60,true,true]", res.stdout

@@ -558,6 +558,7 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
             "swoole-rs: worker_num > 1 and SWOOLE_PROCESS are not supported yet; running one SWOOLE_BASE worker",
         );
     }
+    fill_default_settings(&st, &settings);
     log::configure(settings.log_level, settings.log_file.as_deref());
     let pid = i64::from(std::process::id());
     st.worker_pid.set(pid);
@@ -638,6 +639,32 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
         Some(CallOutcome::Bailout) => unsafe { ext_php_rs::zend::bailout() },
         _ => rv.set_bool(true),
     }
+}
+
+/// Adds the keys Swoole fills into `$server->setting` at start when the
+/// script did not set them (scripts read `$server->setting['worker_num']`).
+fn fill_default_settings(st: &ServerState, settings: &runtime::Settings) {
+    let mut merged = match zend::get_prop(st.obj, "setting").and_then(|z| z.array()) {
+        Some(a) => a.to_owned(),
+        None => ZendHashTable::new(),
+    };
+    let defaults = [
+        ("worker_num", zlong(settings.worker_num)),
+        ("task_worker_num", zlong(0)),
+        ("output_buffer_size", zlong(settings.buffer_output_size as i64)),
+        ("max_connection", zlong(settings.max_connection)),
+        ("open_http_protocol", zbool(settings.open_http_protocol)),
+        (
+            "open_websocket_protocol",
+            zbool(st.kind == Kind::WebSocket && settings.open_websocket_protocol),
+        ),
+    ];
+    for (key, value) in defaults {
+        if merged.get(key).is_none() {
+            let _ = merged.insert(key, value);
+        }
+    }
+    zend::set_prop(st.obj, "setting", zarray(merged));
 }
 
 /// An E_ERROR from the running method: ends the script as Swoole does.
