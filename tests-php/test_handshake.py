@@ -280,3 +280,29 @@ def test_compressed_push_with_flag(php_server):
     with ws_connect(srv.port, compression="deflate") as ws:
         ws.send("!push-opcode 1 3 compressed push")
         assert ws.recv(timeout=5) == "compressed push"
+
+
+def test_before_handshake_response_adds_headers_and_cookies(php_server, tmp_path):
+    """onBeforeHandshakeResponse (Swoole 5+): the built-in handshake still
+    runs (onOpen fires), with the script's headers and cookies in the 101."""
+    script = tmp_path / "before.php"
+    script.write_text(r"""<?php
+$s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1]);
+$s->on('beforeHandshakeResponse', function (Swoole\Http\Request $req, Swoole\Http\Response $resp) {
+    $resp->header('X-Extra', 'yes');
+    $resp->cookie('abc', 'def');
+    echo "before fd={$req->fd}\n";
+});
+$s->on('open', function ($s, $req) { echo "open fd={$req->fd}\n"; });
+$s->on('message', function ($s, $f) { $s->push($f->fd, $f->data); });
+$s->start();
+""")
+    srv = php_server(str(script))
+    with RawClient(srv.port) as c:
+        r = c.handshake()
+        assert r.status == 101, r.raw
+        assert r.header("X-Extra") == "yes", r.raw
+        assert r.header("Set-Cookie").startswith("abc=def"), r.raw
+        c.send_text("hi")
+        assert c.recv_frame(5).payload == b"hi"
+    srv.wait_for("before fd=1\nopen fd=1\n")

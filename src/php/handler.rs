@@ -75,6 +75,20 @@ impl EventHandler for PhpHandler {
         http::after_callback(conn, &response);
     }
 
+    fn before_handshake_response(
+        &self,
+        conn: &Rc<Connection>,
+        req: &Request,
+    ) -> Vec<(String, Vec<u8>)> {
+        let cbs = self.st.callbacks();
+        let Some(cb) = &cbs.before_handshake_response else {
+            return Vec::new();
+        };
+        let (request, response) = http::request_response(&self.st, conn, req, true);
+        self.call(cb, &mut [request, zend::zcopy(&response)]);
+        http::take_extra_headers(conn, &response)
+    }
+
     fn on_open(&self, conn: &Rc<Connection>, req: Request) {
         let cbs = self.st.callbacks();
         if let Some(cb) = &cbs.open {

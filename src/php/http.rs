@@ -446,6 +446,28 @@ pub fn after_callback(conn: &Rc<Connection>, response: &Zval) {
     finish(o, conn, None);
 }
 
+/// After onBeforeHandshakeResponse: the headers and cookies the script set
+/// on `$response`, for the built-in 101; the response itself is done.
+pub fn take_extra_headers(conn: &Connection, response: &Zval) -> Vec<(String, Vec<u8>)> {
+    let Some(o) = zend::obj_ptr(response) else {
+        return Vec::new();
+    };
+    let mut out = user_headers(o);
+    out.extend(
+        user_cookies(o)
+            .into_iter()
+            .map(|c| ("Set-Cookie".to_string(), c.into_bytes())),
+    );
+    let tmp = RESPONSES.with(|r| {
+        r.borrow_mut()
+            .remove(&conn.id)
+            .map(|s| s.tmp_files)
+            .unwrap_or_default()
+    });
+    remove_tmp_files(&tmp);
+    out
+}
+
 fn fd_of(o: *mut zend_object) -> i64 {
     zend::get_prop(o, "fd").and_then(|z| z.long()).unwrap_or(0)
 }

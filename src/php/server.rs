@@ -651,7 +651,10 @@ fn fill_default_settings(st: &ServerState, settings: &runtime::Settings) {
     let defaults = [
         ("worker_num", zlong(settings.worker_num)),
         ("task_worker_num", zlong(0)),
-        ("output_buffer_size", zlong(settings.buffer_output_size as i64)),
+        (
+            "output_buffer_size",
+            zlong(settings.buffer_output_size as i64),
+        ),
         ("max_connection", zlong(settings.max_connection)),
         ("open_http_protocol", zbool(settings.open_http_protocol)),
         (

@@ -54,6 +54,16 @@ pub trait EventHandler {
     /// A WebSocket upgrade request to answer by hand: the handler writes the
     /// response, sets the status to ACTIVE on a 101, and finishes it.
     fn on_handshake(&self, conn: &Rc<Connection>, req: Request);
+    /// Before the built-in handshake's 101 goes out
+    /// (`onBeforeHandshakeResponse`): header lines the script adds to it
+    /// (its `header()` and `cookie()` calls), as (name, value) pairs.
+    fn before_handshake_response(
+        &self,
+        _conn: &Rc<Connection>,
+        _req: &Request,
+    ) -> Vec<(String, Vec<u8>)> {
+        Vec::new()
+    }
     /// The built-in handshake completed (`onOpen`).
     fn on_open(&self, conn: &Rc<Connection>, req: Request);
     /// A complete message, or a control frame the settings pass to PHP.

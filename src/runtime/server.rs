@@ -579,12 +579,34 @@ async fn upgrade<R: AsyncRead + Unpin>(
             .filter(|(name, _)| name == "sec-websocket-extensions")
             .any(|(_, value)| deflate::parse_extension_offer(value).is_some());
     conn.set_compression(compress);
-    let response = handshake::response_101(
+    let mut response = handshake::response_101(
         &accept,
         subprotocol,
         compress.then_some(deflate::SWOOLE_RESPONSE_VALUE),
         &http_date(unix_time() as u64),
     );
+    let extra = handler.before_handshake_response(conn, &req);
+    if conn.is_closing() {
+        return Phase::Closed(stopped_reactor_id(conn));
+    }
+    if !extra.is_empty() && response.ends_with(b"\r\n\r\n") {
+        response.truncate(response.len() - 2);
+        for (name, value) in &extra {
+            // A value or name with a line break would inject headers.
+            if name
+                .bytes()
+                .chain(value.iter().copied())
+                .any(|b| matches!(b, b'\r' | b'\n' | 0))
+            {
+                continue;
+            }
+            response.extend_from_slice(name.as_bytes());
+            response.extend_from_slice(b": ");
+            response.extend_from_slice(value);
+            response.extend_from_slice(b"\r\n");
+        }
+        response.extend_from_slice(b"\r\n");
+    }
     conn.set_ws_status(ws_status::CONNECTION);
     if conn.send(bytes::Bytes::from(response)).is_err() {
         return Phase::Closed(-1);
