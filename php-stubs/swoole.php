@@ -1618,6 +1618,27 @@ namespace {
     /** Set the process title shown by ps/top (e.g. in onStart/onWorkerStart). */
     function swoole_set_process_name(string $process_name): bool {}
 
+    /** The errno of the last failed system call. */
+    function swoole_errno(): int {}
+
+    /** Reset swoole_last_error() to 0. */
+    function swoole_clear_error(): void {}
+
+    /** Whether a timer with this id is still pending; alias of \Swoole\Timer::exists(). */
+    function swoole_timer_exists(int $timer_id): bool {}
+
+    /** The ids of all pending timers (Swoole returns an iterator; an array iterates the same). */
+    function swoole_timer_list(): array {}
+
+    /** Run $callback after the current event; alias of \Swoole\Event::defer(). */
+    function swoole_event_defer(callable $callback): bool {}
+
+    /** The number of CPU cores (e.g. for 'worker_num' => swoole_cpu_num()). */
+    function swoole_cpu_num(): int {}
+
+    /** The machine's IPv4 addresses (loopback excluded), by interface name. */
+    function swoole_get_local_ip(): array {}
+
     /**
      * @deprecated Swoole 4 name (removed in Swoole 5); swoole-rs keeps it as an alias. Use \Swoole\Server.
      */

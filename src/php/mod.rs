@@ -203,6 +203,47 @@ extern "C" fn fn_set_process_name(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(true);
 }
 
+extern "C" fn fn_cpu_num(_ex: &mut ExecuteData, rv: &mut Zval) {
+    let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+    rv.set_long(n as i64);
+}
+
+/// IPv4 addresses of the machine's interfaces but loopback, by interface
+/// name, as Swoole's `swoole_get_local_ip()`.
+extern "C" fn fn_get_local_ip(_ex: &mut ExecuteData, rv: &mut Zval) {
+    let mut ips = ext_php_rs::types::ZendHashTable::new();
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills a list we free below; each entry's pointers
+    // are valid until then.
+    unsafe {
+        if libc::getifaddrs(&mut list) == 0 {
+            let mut cur = list;
+            while let Some(ifa) = cur.as_ref() {
+                let addr = ifa.ifa_addr;
+                if !addr.is_null() && i32::from((*addr).sa_family) == libc::AF_INET {
+                    let sin = &*(addr as *const libc::sockaddr_in);
+                    let ip = std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
+                    if !ip.is_loopback() {
+                        let name = std::ffi::CStr::from_ptr(ifa.ifa_name).to_string_lossy();
+                        zend::ht_set(&mut ips, &name, zend::zstr(ip.to_string()));
+                    }
+                }
+                cur = ifa.ifa_next;
+            }
+            libc::freeifaddrs(list);
+        }
+    }
+    *rv = zend::zarray(ips);
+}
+
+extern "C" fn fn_timer_list(_ex: &mut ExecuteData, rv: &mut Zval) {
+    let mut a = ext_php_rs::types::ZendHashTable::new();
+    for id in crate::worker::timers::timers().ids() {
+        let _ = a.push(zend::zlong(id));
+    }
+    *rv = zend::zarray(a);
+}
+
 /// Global functions, registered at MINIT with Swoole's signatures.
 fn register_functions() {
     use arginfo::entry;
@@ -250,6 +291,9 @@ fn register_functions() {
             "bool",
             0,
         ),
+        entry("swoole_cpu_num", fn_cpu_num, "", "int", 0),
+        entry("swoole_get_local_ip", fn_get_local_ip, "", "array", 0),
+        entry("swoole_timer_list", fn_timer_list, "", "array", 0),
     ];
     entries.push(arginfo::end());
     let entries = Box::leak(entries.into_boxed_slice());
