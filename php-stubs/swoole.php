@@ -9,6 +9,61 @@
  */
 
 namespace Swoole {
+    /**
+     * A table of rows with fixed columns (int, float, fixed-size string), keyed by
+     * strings of at most 63 bytes; the usual place for an fd-to-user map.
+     * In swoole-rs (one worker) the rows live in the worker process.
+     */
+    class Table implements \Iterator, \Countable
+    {
+        public const TYPE_INT = 1;
+        public const TYPE_FLOAT = 2;
+        public const TYPE_STRING = 3;
+
+        /** Rows the table holds (the requested size rounded up to a power of two). */
+        public $size = 0;
+        /** Bytes the rows take, known after create(). */
+        public $memorySize = 0;
+
+        /** A table for $table_size rows; declare columns, then create(). */
+        public function __construct(int $table_size, float $conflict_proportion = 0.2) {}
+        /** Declare a column: TYPE_INT, TYPE_FLOAT, or TYPE_STRING of at most $size bytes. */
+        public function column(string $name, int $type, int $size = 0): bool {}
+        /** Allocate the table; columns are fixed from now on. */
+        public function create(): bool {}
+        /** Free the table and its rows. */
+        public function destroy(): bool {}
+        /** Set columns of a row (created with zeros if new); longer strings are cut. */
+        public function set(string $key, array $value): bool {}
+        /** A row as an array, or one column of it with $field; false if there is no such row. */
+        public function get(string $key, ?string $field = null): mixed {}
+        /** The number of rows. */
+        public function count(): int {}
+        /** Delete a row. */
+        public function del(string $key): bool {}
+        /** Whether a row exists. */
+        public function exists(string $key): bool {}
+        /** Alias of exists(). */
+        public function exist(string $key): bool {}
+        /** Add to a numeric column (the row is created if missing); returns the new value. */
+        public function incr(string $key, string $column, int|float $incrby = 1): int|float {}
+        /** Subtract from a numeric column; returns the new value. */
+        public function decr(string $key, string $column, int|float $incrby = 1): int|float {}
+        /** The number of rows the table holds. */
+        public function getSize(): int {}
+        /** The bytes the table takes. */
+        public function getMemorySize(): int {}
+        /** Usage figures. */
+        public function stats(): array|false {}
+        public function rewind(): void {}
+        public function valid(): bool {}
+        public function next(): void {}
+        /** The current row as an array. */
+        public function current(): mixed {}
+        /** The current row's key. */
+        public function key(): mixed {}
+    }
+
 
     /**
      * Event-driven network server (TCP/UDP). Base class of \Swoole\Http\Server and
@@ -1668,6 +1723,9 @@ namespace {
      * @deprecated Swoole 4 name (removed in Swoole 5); swoole-rs keeps it as an alias. Use \Swoole\Http\Response.
      */
     class swoole_http_response extends \Swoole\Http\Response {}
+
+    /** @deprecated Swoole 4 name of \Swoole\Table; swoole-rs keeps it as an alias. */
+    class swoole_table extends \Swoole\Table {}
 }
 
 namespace {

@@ -12,6 +12,7 @@ mod http;
 mod push_cache;
 mod server;
 mod state;
+mod table;
 mod timer;
 mod zend;
 
@@ -41,6 +42,7 @@ extern "C" fn startup(_ty: i32, module_number: i32) -> i32 {
     server::register(iterator, countable, arrayaccess, exception);
     http::register();
     timer::register();
+    table::register(iterator, countable);
 
     // The Swoole 4 names that old scripts and tutorials use.
     classes::alias("swoole_server", server::SERVER.get());
@@ -53,6 +55,7 @@ extern "C" fn startup(_ty: i32, module_number: i32) -> i32 {
     classes::alias("swoole_timer", timer::TIMER.get());
     classes::alias("swoole_event", timer::EVENT.get());
     classes::alias("swoole_exception", server::EXCEPTION.get());
+    classes::alias("swoole_table", table::TABLE.get());
 
     let flags = (ffi::CONST_CS | ffi::CONST_PERSISTENT) as i32;
     for (name, value) in constants::CONSTANTS {
@@ -100,6 +103,7 @@ extern "C" fn startup(_ty: i32, module_number: i32) -> i32 {
 /// RSHUTDOWN: let go of the server object while PHP can still free it.
 extern "C" fn request_shutdown(_ty: i32, _module_number: i32) -> i32 {
     push_cache::clear();
+    table::clear();
     state::set_current(None);
     crate::worker::timers::timers().clear_all();
     0

@@ -4,4 +4,5 @@
 
 pub mod event_loop;
 pub mod signals;
+pub mod table;
 pub mod timers;
