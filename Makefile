@@ -6,6 +6,7 @@
 #   make test      build + cargo test + PHP end-to-end tests (what CI runs, via .ci/run)
 #   make test-php  only the PHP tests, against $(SWOOLE_SO), without building
 #   make lint      cargo fmt --check and cargo clippy -D warnings
+#   make autobahn  build, install the Autobahn testsuite (cached), run it: plain + compression
 #
 # Variables: SWOOLE_SO (extension the PHP tests load; default build/swoole.so),
 # PYTEST_ARGS (extra pytest arguments, e.g. PYTEST_ARGS='-k disconnect -x'), PHP, CARGO.
@@ -58,3 +59,8 @@ lint: deps
 clean:
 	rm -rf build
 	$(CARGO) clean
+
+# The Autobahn WebSocket testsuite (scripts/autobahn.sh): report in build/autobahn/<config>/.
+.PHONY: autobahn
+autobahn: build
+	@bash scripts/autobahn.sh all

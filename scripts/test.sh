@@ -26,6 +26,12 @@ if [[ $what == all || $what == rust ]]; then
     cargo_rc=${PIPESTATUS[0]}
 fi
 
+# make test runs the Autobahn testsuite too (both configs, ~13 min); a quick
+# `make test-php` leaves it out unless SWTEST_AUTOBAHN=1 is set.
+if [[ $what == all ]]; then
+    export SWTEST_AUTOBAHN=${SWTEST_AUTOBAHN:-1}
+fi
+
 if [[ $what == all || $what == php ]]; then
     echo "=== PHP end-to-end tests (SWOOLE_SO=$SWOOLE_SO)"
     # shellcheck disable=SC2086
