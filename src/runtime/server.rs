@@ -417,6 +417,18 @@ async fn await_response<R: AsyncRead + Unpin>(
     Ok(())
 }
 
+/// Swoole's log line for a message or request body over `package_max_length`.
+fn log_too_large(conn: &Connection, len: u64) {
+    log::write(
+        log::Level::Warning,
+        true,
+        &format!(
+            "Protocol::recv_with_length_protocol() (ERRNO 1201): the received packet length {len} is too large, remote_addr=<{}>",
+            conn.peer
+        ),
+    );
+}
+
 /// Serves HTTP requests until the connection upgrades or closes.
 async fn serve_http<R: ConnRead>(
     server: &Rc<Server>,
@@ -469,14 +481,7 @@ async fn serve_http<R: ConnRead>(
                 }
             }
             Err(HttpError::BodyTooLarge { len }) => {
-                log::write(
-                    log::Level::Warning,
-                    true,
-                    &format!(
-                        "Protocol::recv_with_length_protocol() (ERRNO 1201): the received packet length {len} is too large, remote_addr=<{}>",
-                        conn.peer
-                    ),
-                );
+                log_too_large(conn, len);
                 let _ = conn.send(bytes::Bytes::from_static(
                     b"HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
                 ));
@@ -645,14 +650,7 @@ async fn serve_websocket<R: ConnRead>(
                 Err(FrameError::TooLarge { len, .. }) => {
                     // Swoole reports the whole packet: header and payload.
                     let len = frame::expected_len(buf).unwrap_or(len);
-                    log::write(
-                        log::Level::Warning,
-                        true,
-                        &format!(
-                            "Protocol::recv_with_length_protocol() (ERRNO 1201): the received packet length {len} is too large, remote_addr=<{}>",
-                            conn.peer
-                        ),
-                    );
+                    log_too_large(conn, len);
                     conn.close_with_frame(Some((1009, b"")));
                     return 0;
                 }
