@@ -638,7 +638,9 @@ async fn serve_websocket<R: ConnRead>(
         require_mask: true,
         deflate: compression,
     });
-    let mut inflater = compression.then(|| deflate::Inflater::new(true, 15));
+    // Created on the first compressed frame: a connection that negotiated
+    // permessage-deflate but never compresses costs no inflate state.
+    let mut inflater: Option<deflate::Inflater> = None;
     loop {
         loop {
             if conn.is_closing() {
@@ -655,6 +657,9 @@ async fn serve_websocket<R: ConnRead>(
                     return 0;
                 }
             };
+            if compression && frame.rsv1 && inflater.is_none() {
+                inflater = Some(deflate::Inflater::new(true, 15));
+            }
             let event = match assembler.push(frame, inflater.as_mut()) {
                 Ok(Some(ev)) => ev,
                 Ok(None) => continue,
