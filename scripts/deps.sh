@@ -3,7 +3,7 @@
 # Idempotent: apt is only touched when a package is missing.
 set -euo pipefail
 
-packages=(php8.2-cli php8.2-dev libclang-dev clang python3-venv curl)
+packages=(php8.2-cli php8.2-dev libclang-dev clang python3-venv curl openssl)
 
 missing=()
 for p in "${packages[@]}"; do

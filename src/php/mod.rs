@@ -129,7 +129,7 @@ extern "C" fn info(_module: *mut ModuleEntry) {
         "compression",
         "zlib (permessage-deflate negotiation: not yet)",
     );
-    row("TLS", "not yet");
+    row("TLS", "rustls (wss:// and https:// with SWOOLE_SSL)");
     // SAFETY: phpinfo() table framing.
     unsafe { ffi::php_info_print_table_end() };
 }

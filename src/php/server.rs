@@ -280,10 +280,7 @@ extern "C" fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
         return;
     }
     let base_type = sock_type & 0xff;
-    if sock_type & SWOOLE_SSL != 0 {
-        throw_swoole("SWOOLE_SSL is not supported by this swoole-rs build yet (wss comes in a later release)", -1);
-        return;
-    }
+
     if base_type != SWOOLE_SOCK_TCP && base_type != SWOOLE_SOCK_TCP6 {
         throw_swoole(&format!("socket type {sock_type} is not supported by swoole-rs yet (only SWOOLE_SOCK_TCP and SWOOLE_SOCK_TCP6)"), -1);
         return;
@@ -327,7 +324,9 @@ extern "C" fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
     zend::set_prop(obj, "port", zlong(i64::from(bound_port)));
     zend::set_prop(obj, "type", zlong(sock_type));
     zend::set_prop(obj, "mode", zlong(mode));
-    zend::set_prop(obj, "ssl", zbool(false));
+    let ssl = sock_type & SWOOLE_SSL != 0;
+    st.ssl.set(ssl);
+    zend::set_prop(obj, "ssl", zbool(ssl));
 
     let port_z = zend::new_object(PORT.get());
     if let Some(po) = zend::obj_ptr(&port_z) {
@@ -335,6 +334,7 @@ extern "C" fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
         zend::set_prop(po, "port", zlong(i64::from(bound_port)));
         zend::set_prop(po, "type", zlong(sock_type));
         zend::set_prop(po, "sock", zlong(i64::from(sock)));
+        zend::set_prop(po, "ssl", zbool(ssl));
         st.port_obj.set(po);
         let it = zend::new_object(CONN_ITERATOR.get());
         zend::set_prop(po, "connections", zend::zcopy(&it));
@@ -540,6 +540,21 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
         }
         _ => {}
     }
+    // TLS first: a bad or missing certificate fails start() with a clear
+    // exception, before anything runs.
+    let tls = if st.ssl.get() {
+        let s = st.settings.borrow();
+        match runtime::tls::server_config(s.ssl_cert_file.as_deref(), s.ssl_key_file.as_deref()) {
+            Ok(config) => Some(config),
+            Err(e) => {
+                drop(s);
+                throw_swoole(&e, errors::SSL_ERROR);
+                return;
+            }
+        }
+    } else {
+        None
+    };
     let Some(listener) = st.listener.borrow_mut().take() else {
         zend::warning_docref("server was already started and stopped");
         rv.set_bool(false);
@@ -567,7 +582,11 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
     zend::set_prop(st.obj, "manager_pid", zlong(0));
     zend::set_prop(st.obj, "worker_id", zlong(0));
 
-    let rt = Rc::new(runtime::Server::new(settings));
+    let mut server = runtime::Server::new(settings);
+    if let Some(config) = tls {
+        server = server.with_tls(config);
+    }
+    let rt = Rc::new(server);
     *st.runtime.borrow_mut() = Some(rt.clone());
     st.running.set(true);
     st.abort.set(None);

@@ -95,6 +95,8 @@ pub struct ServerState {
     pub port_obj: Cell<*mut zend_object>,
     pub kind: Kind,
     pub mode: i64,
+    /// The listener was created with `SWOOLE_SSL`.
+    pub ssl: Cell<bool>,
     pub settings: RefCell<Settings>,
     pub listener: RefCell<Option<std::net::TcpListener>>,
     pub runtime: RefCell<Option<Rc<runtime::Server>>>,
@@ -134,6 +136,7 @@ impl ServerState {
             port_obj: Cell::new(std::ptr::null_mut()),
             kind,
             mode,
+            ssl: Cell::new(false),
             settings: RefCell::new(Settings::default()),
             listener: RefCell::new(None),
             runtime: RefCell::new(None),

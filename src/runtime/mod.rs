@@ -8,6 +8,7 @@ pub mod server;
 pub mod settings;
 pub mod static_files;
 pub mod table;
+pub mod tls;
 
 use std::rc::Rc;
 

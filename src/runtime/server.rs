@@ -48,7 +48,13 @@ pub struct Server {
     live_writers: Cell<usize>,
     writers_done: Notify,
     pub start_time: f64,
+    /// Set for `SWOOLE_SSL` listeners: every connection starts with a TLS
+    /// handshake.
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
+
+/// How long a client may take to complete its TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Binds the listening socket the way Swoole does (`SO_REUSEADDR`, the
 /// configured backlog), before the event loop starts, so that `start()` can
@@ -83,7 +89,14 @@ impl Server {
             live_writers: Cell::new(0),
             writers_done: Notify::new(),
             start_time: unix_time(),
+            tls: None,
         }
+    }
+
+    /// Serves TLS (wss://, https://) with this configuration.
+    pub fn with_tls(mut self, config: std::sync::Arc<rustls::ServerConfig>) -> Self {
+        self.tls = Some(tokio_rustls::TlsAcceptor::from(config));
+        self
     }
 
     fn handler(&self) -> Option<Rc<dyn EventHandler>> {
@@ -197,7 +210,33 @@ impl Server {
             self.settings.output_queue_limit(),
         ));
         self.table.insert(conn.clone());
-        let (rd, wr) = stream.into_split();
+        let Some(acceptor) = self.tls.clone() else {
+            let (rd, wr) = stream.into_split();
+            self.spawn_tasks(conn, rd, wr);
+            return;
+        };
+        let server = self.clone();
+        tokio::task::spawn_local(async move {
+            match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => {
+                    let (rd, wr) = tokio::io::split(tls);
+                    server.spawn_tasks(conn, rd, wr);
+                }
+                // A failed or stalled TLS handshake never was a connection
+                // for the script: no onConnect, so no onClose either.
+                _ => {
+                    conn.mark_close_reported();
+                    server.table.remove(conn.id);
+                }
+            }
+        });
+    }
+
+    fn spawn_tasks<R, W>(self: &Rc<Self>, conn: Rc<Connection>, rd: R, wr: W)
+    where
+        R: ConnRead + 'static,
+        W: AsyncWrite + Unpin + 'static,
+    {
         self.live_writers.set(self.live_writers.get() + 1);
         tokio::task::spawn_local(writer(self.clone(), conn.clone(), wr));
         tokio::task::spawn_local(reader(self.clone(), conn, rd));
@@ -296,6 +335,14 @@ pub trait ConnRead: AsyncRead + Unpin {
 impl ConnRead for tokio::net::tcp::OwnedReadHalf {
     async fn ready(&self) -> io::Result<()> {
         self.readable().await
+    }
+}
+
+/// TLS records must be read to know whether they carry data: no readiness
+/// shortcut, so a TLS connection keeps its read buffer while idle.
+impl ConnRead for tokio::io::ReadHalf<tokio_rustls::server::TlsStream<TcpStream>> {
+    async fn ready(&self) -> io::Result<()> {
+        Ok(())
     }
 }
 

@@ -91,6 +91,9 @@ pub struct Settings {
     pub open_tcp_nodelay: bool,
     pub backlog: i32,
     pub daemonize: bool,
+    /// PEM files for `SWOOLE_SSL` listeners.
+    pub ssl_cert_file: Option<String>,
+    pub ssl_key_file: Option<String>,
     pub log_file: Option<String>,
     pub log_level: Option<i64>,
     pub upload_tmp_dir: String,
@@ -130,6 +133,8 @@ impl Default for Settings {
             open_tcp_nodelay: true,
             backlog: 512,
             daemonize: false,
+            ssl_cert_file: None,
+            ssl_key_file: None,
             log_file: None,
             log_level: None,
             upload_tmp_dir: "/tmp".to_string(),
@@ -201,6 +206,17 @@ impl Settings {
                 }
             }
             "log_level" => self.log_level = v.as_int(),
+            "ssl_cert_file" | "ssl_key_file" => {
+                let value = match v {
+                    SettingValue::Str(s) if !s.is_empty() => Some(s.clone()),
+                    _ => None,
+                };
+                if key == "ssl_cert_file" {
+                    self.ssl_cert_file = value
+                } else {
+                    self.ssl_key_file = value
+                }
+            }
             "upload_tmp_dir" => {
                 if let SettingValue::Str(s) = v {
                     self.upload_tmp_dir = s.clone()

@@ -1,0 +1,89 @@
+"""wss:// and https:// on one SWOOLE_SSL port (rustls), with a certificate
+made at test time."""
+
+import socket
+import ssl
+import subprocess
+
+import pytest
+
+from swtest import ws_connect
+
+
+@pytest.fixture(scope="module")
+def cert(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tls")
+    key, crt = d / "key.pem", d / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(crt), "-days", "2", "-subj", "/CN=localhost"],
+        check=True, capture_output=True, timeout=60,
+    )
+    return crt, key
+
+
+def client_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def test_wss_echo_and_https_on_one_port(php_server, cert):
+    crt, key = cert
+    srv = php_server("wss.php", env={"SWTEST_CERT": str(crt), "SWTEST_KEY": str(key)})
+    from websockets.sync.client import connect
+
+    with connect(f"wss://127.0.0.1:{srv.port}/", ssl=client_context(), open_timeout=5) as ws:
+        ws.send("hello")
+        assert ws.recv(timeout=5) == "tls:hello"
+        big = "x" * 300_000
+        ws.send(big)
+        assert ws.recv(timeout=10) == "tls:" + big
+    srv.wait_for("open fd=1 ssl=true\n")
+    srv.wait_for("close fd=1\n")
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as raw:
+        with client_context().wrap_socket(raw, server_hostname="localhost") as s:
+            s.sendall(b"GET /page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := s.recv(4096):
+                data += chunk
+    assert data.startswith(b"HTTP/1.1 200 OK\r\n"), data
+    assert data.endswith(b"https /page"), data
+
+
+def test_plain_client_on_tls_port_is_dropped_without_harm(php_server, cert):
+    crt, key = cert
+    srv = php_server("wss.php", env={"SWTEST_CERT": str(crt), "SWTEST_KEY": str(key)})
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as s:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.settimeout(5)
+        try:
+            s.recv(100)
+        except (ConnectionResetError, socket.timeout):
+            pass
+    from websockets.sync.client import connect
+
+    with connect(f"wss://127.0.0.1:{srv.port}/", ssl=client_context(), open_timeout=5) as ws:
+        ws.send("still fine")
+        assert ws.recv(timeout=5) == "tls:still fine"
+
+
+@pytest.mark.parametrize("cert_file, message", [
+    ("/nonexistent/cert.pem", "cannot read ssl_cert_file [/nonexistent/cert.pem]"),
+    (None, "ssl_cert_file is required for SWOOLE_SSL"),
+])
+def test_bad_certificate_fails_start_with_an_exception(php, cert_file, message):
+    setting = f"'ssl_cert_file' => '{cert_file}', " if cert_file else ""
+    res = php(code=f"""<?php
+$s = new Swoole\\WebSocket\\Server('127.0.0.1', 0, SWOOLE_BASE, SWOOLE_SOCK_TCP | SWOOLE_SSL);
+$s->set([{setting}'ssl_key_file' => '/nonexistent/key.pem']);
+$s->on('message', function () {{}});
+try {{
+    $s->start();
+}} catch (Swoole\\Exception $e) {{
+    echo get_class($e), ': ', $e->getMessage(), "\\n";
+}}
+""")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert f"Swoole\\Exception: {message}" in res.stdout, res.stdout
