@@ -749,53 +749,42 @@ fn websocket_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
     Some(conn)
 }
 
+/// What `push()` was asked to send.
+enum PushData<'a> {
+    /// A string: framed through the frame-once cache.
+    Str {
+        data: &'a Zval,
+        opcode: i64,
+        flags: i64,
+    },
+    /// A Frame object (or a non-string scalar turned into a spec).
+    Spec(frame::FrameSpec),
+}
+
 extern "C" fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 2, 4) else {
         return;
     };
     let Some(fd) = args.long(0, "fd") else { return };
-    if let Some(data) = args.get(1).filter(|d| d.is_string()) {
-        // Strings (the usual case, and every broadcast) go through the
-        // frame-once cache.
-        let Some(opcode) = args.long_or(2, "opcode", 1) else {
-            return;
-        };
-        let Some(flags) = args.long_or(3, "flags", i64::from(FLAG_FIN)) else {
-            return;
-        };
-        let Some((_st, rt)) = running_runtime() else {
-            rv.set_bool(false);
-            return;
-        };
-        let Some(conn) = websocket_conn(&rt, fd) else {
-            rv.set_bool(false);
-            return;
-        };
-        // A server never masks; compression depends on the connection.
-        let flags = flags & !i64::from(FLAG_MASK);
-        let compress = conn.compression();
-        let cache_flags = if compress {
-            flags
-        } else {
-            flags & !i64::from(FLAG_COMPRESS)
-        };
-        let framed = push_cache::framed(data, opcode, cache_flags, || {
-            let spec = frame::FrameSpec {
+    // Argument errors come before any server or connection check.
+    let what = match args.get(1).filter(|d| d.is_string()) {
+        Some(data) => {
+            let Some(opcode) = args.long_or(2, "opcode", 1) else {
+                return;
+            };
+            let Some(flags) = args.long_or(3, "flags", i64::from(FLAG_FIN)) else {
+                return;
+            };
+            PushData::Str {
+                data,
                 opcode,
                 flags,
-                data: zend::str_bytes(data).unwrap_or_default().to_vec(),
-                close: None,
-            };
-            frame::encode_spec(&spec, compress)
-        });
-        match framed {
-            Some(bytes) => rv.set_bool(send_result(fd, conn.send(bytes))),
-            None => rv.set_bool(false),
+            }
         }
-        return;
-    }
-    let Some(spec) = frame::spec_from_args(&args, 1, 2, 3) else {
-        return;
+        None => match frame::spec_from_args(&args, 1, 2, 3) {
+            Some(spec) => PushData::Spec(spec),
+            None => return,
+        },
     };
     let Some((_st, rt)) = running_runtime() else {
         rv.set_bool(false);
@@ -805,16 +794,42 @@ extern "C" fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    // A server never masks.
-    let spec = frame::FrameSpec {
-        flags: spec.flags & !i64::from(FLAG_MASK),
-        ..spec
+    // A server never masks; compression depends on the connection.
+    let compress = conn.compression();
+    let bytes = match what {
+        PushData::Str {
+            data,
+            opcode,
+            flags,
+        } => {
+            let flags = flags & !i64::from(FLAG_MASK);
+            let cache_flags = if compress {
+                flags
+            } else {
+                flags & !i64::from(FLAG_COMPRESS)
+            };
+            push_cache::framed(data, opcode, cache_flags, || {
+                let spec = frame::FrameSpec {
+                    opcode,
+                    flags,
+                    data: zend::str_bytes(data).unwrap_or_default().to_vec(),
+                    close: None,
+                };
+                frame::encode_spec(&spec, compress)
+            })
+        }
+        PushData::Spec(spec) => {
+            let spec = frame::FrameSpec {
+                flags: spec.flags & !i64::from(FLAG_MASK),
+                ..spec
+            };
+            frame::encode_spec(&spec, compress).map(Bytes::from)
+        }
     };
-    let Some(bytes) = frame::encode_spec(&spec, conn.compression()) else {
-        rv.set_bool(false);
-        return;
-    };
-    rv.set_bool(send_result(fd, conn.send(Bytes::from(bytes))));
+    match bytes {
+        Some(bytes) => rv.set_bool(send_result(fd, conn.send(bytes))),
+        None => rv.set_bool(false),
+    }
 }
 
 extern "C" fn ws_ping(ex: &mut ExecuteData, rv: &mut Zval) {
