@@ -515,6 +515,15 @@ fn value_bytes(v: &Zval) -> Vec<u8> {
     }
 }
 
+/// A copy of an array property of the response (`header`, `cookie`) to
+/// change and store back; an empty array when none was set yet.
+fn array_prop(o: *mut zend_object, name: &str) -> ext_php_rs::boxed::ZBox<ZendHashTable> {
+    match zend::get_prop(o, name).and_then(|z| z.array()) {
+        Some(a) => a.to_owned(),
+        None => ZendHashTable::new(),
+    }
+}
+
 /// The user's headers from `$response->header`, in the order set. The
 /// array is copied first: converting a value may run PHP code (`__toString`)
 /// that changes the property.
@@ -706,10 +715,7 @@ extern "C" fn resp_header(ex: &mut ExecuteData, rv: &mut Zval) {
     } else {
         key
     };
-    let mut h = match zend::get_prop(o, "header").and_then(|z| z.array()) {
-        Some(a) => a.to_owned(),
-        None => ZendHashTable::new(),
-    };
+    let mut h = array_prop(o, "header");
     if value.is_null() {
         h.remove(key.as_str());
     } else {
@@ -779,10 +785,7 @@ fn cookie_impl(ex: &mut ExecuteData, rv: &mut Zval, url_encode: bool) {
             return;
         }
     };
-    let mut c = match zend::get_prop(o, "cookie").and_then(|z| z.array()) {
-        Some(a) => a.to_owned(),
-        None => ZendHashTable::new(),
-    };
+    let mut c = array_prop(o, "cookie");
     zend::ht_set(&mut c, &name, zstr(line));
     zend::set_prop(o, "cookie", zarray(c));
     rv.set_bool(true);
@@ -867,10 +870,7 @@ extern "C" fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
     match crate::runtime::file_range(&path, offset, length) {
         Ok(content) => {
             // Swoole types the file by its extension unless the script did.
-            let mut h = match zend::get_prop(o, "header").and_then(|z| z.array()) {
-                Some(a) => a.to_owned(),
-                None => ZendHashTable::new(),
-            };
+            let mut h = array_prop(o, "header");
             let typed = h
                 .iter()
                 .any(|(k, _)| k.to_string().eq_ignore_ascii_case("content-type"));
@@ -907,10 +907,7 @@ extern "C" fn resp_redirect(ex: &mut ExecuteData, rv: &mut Zval) {
             s.status_set = true;
         }
     });
-    let mut h = match zend::get_prop(o, "header").and_then(|z| z.array()) {
-        Some(a) => a.to_owned(),
-        None => ZendHashTable::new(),
-    };
+    let mut h = array_prop(o, "header");
     zend::ht_set(&mut h, "Location", zstr(location));
     zend::set_prop(o, "header", zarray(h));
     rv.set_bool(finish(o, &conn, None));

@@ -163,37 +163,6 @@ extern "C" fn fn_swoole_clear_error(_ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_null();
 }
 
-extern "C" fn fn_timer_tick(ex: &mut ExecuteData, rv: &mut Zval) {
-    timer::add_impl(ex, rv, true);
-}
-
-extern "C" fn fn_timer_after(ex: &mut ExecuteData, rv: &mut Zval) {
-    timer::add_impl(ex, rv, false);
-}
-
-extern "C" fn fn_timer_clear(ex: &mut ExecuteData, rv: &mut Zval) {
-    timer::clear_impl(ex, rv);
-}
-
-extern "C" fn fn_timer_clear_all(_ex: &mut ExecuteData, rv: &mut Zval) {
-    crate::worker::timers::timers().clear_all();
-    rv.set_bool(true);
-}
-
-extern "C" fn fn_timer_exists(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else {
-        return;
-    };
-    let Some(id) = args.long(0, "timer_id") else {
-        return;
-    };
-    rv.set_bool(crate::worker::timers::timers().exists(id));
-}
-
-extern "C" fn fn_event_defer(ex: &mut ExecuteData, rv: &mut Zval) {
-    timer::defer_impl(ex, rv, 0);
-}
-
 extern "C" fn fn_set_process_name(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
@@ -240,14 +209,6 @@ extern "C" fn fn_get_local_ip(_ex: &mut ExecuteData, rv: &mut Zval) {
     *rv = zend::zarray(ips);
 }
 
-extern "C" fn fn_timer_list(_ex: &mut ExecuteData, rv: &mut Zval) {
-    let mut a = ext_php_rs::types::ZendHashTable::new();
-    for id in crate::worker::timers::timers().ids() {
-        let _ = a.push(zend::zlong(id));
-    }
-    *rv = zend::zarray(a);
-}
-
 /// Global functions, registered at MINIT with Swoole's signatures.
 fn register_functions() {
     use arginfo::entry;
@@ -264,26 +225,44 @@ fn register_functions() {
         ),
         entry("swoole_errno", fn_swoole_errno, "", "int", 0),
         entry("swoole_clear_error", fn_swoole_clear_error, "", "void", 0),
-        entry("swoole_timer_tick", fn_timer_tick, timer, "int|false", 0),
-        entry("swoole_timer_after", fn_timer_after, timer, "int|false", 0),
+        entry(
+            "swoole_timer_tick",
+            timer::timer_tick,
+            timer,
+            "int|false",
+            0,
+        ),
+        entry(
+            "swoole_timer_after",
+            timer::timer_after,
+            timer,
+            "int|false",
+            0,
+        ),
         entry(
             "swoole_timer_clear",
-            fn_timer_clear,
+            timer::timer_clear,
             "int $timer_id",
             "bool",
             0,
         ),
-        entry("swoole_timer_clear_all", fn_timer_clear_all, "", "bool", 0),
+        entry(
+            "swoole_timer_clear_all",
+            timer::timer_clear_all,
+            "",
+            "bool",
+            0,
+        ),
         entry(
             "swoole_timer_exists",
-            fn_timer_exists,
+            timer::timer_exists,
             "int $timer_id",
             "bool",
             0,
         ),
         entry(
             "swoole_event_defer",
-            fn_event_defer,
+            timer::event_defer,
             "callable $callback",
             "bool",
             0,
@@ -297,7 +276,7 @@ fn register_functions() {
         ),
         entry("swoole_cpu_num", fn_cpu_num, "", "int", 0),
         entry("swoole_get_local_ip", fn_get_local_ip, "", "array", 0),
-        entry("swoole_timer_list", fn_timer_list, "", "array", 0),
+        entry("swoole_timer_list", timer::timer_list, "", "array", 0),
     ];
     entries.push(arginfo::end());
     let entries = Box::leak(entries.into_boxed_slice());

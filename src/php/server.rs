@@ -17,6 +17,7 @@ use super::frame;
 use super::handler::PhpHandler;
 use super::push_cache;
 use super::state::{self, Kind, Owner, ServerState};
+use super::timer;
 use super::zend::{self, zarray, zbool, zdouble, zlong, znull, zstr, CallOutcome};
 use crate::protocol::frame::opcode;
 use crate::protocol::pack::{FLAG_COMPRESS, FLAG_FIN, FLAG_MASK};
@@ -122,10 +123,10 @@ pub fn register(
         m("stats", server_stats, "", "array"),
         m("bind", server_unsupported, "int $fd, int $uid", "bool"),
         // Swoole 4 forms that tutorials still use (dropped in Swoole 6).
-        m("defer", server_defer, "callable $callback", "bool"),
-        m("tick", server_tick, "int $ms, callable $callback, mixed ...$params", "int|false"),
-        m("after", server_after, "int $ms, callable $callback, mixed ...$params", "int|false"),
-        m("clearTimer", server_clear_timer, "int $timer_id", "bool"),
+        m("defer", timer::event_defer, "callable $callback", "bool"),
+        m("tick", timer::timer_tick, "int $ms, callable $callback, mixed ...$params", "int|false"),
+        m("after", timer::timer_after, "int $ms, callable $callback, mixed ...$params", "int|false"),
+        m("clearTimer", timer::timer_clear, "int $timer_id", "bool"),
     ];
     let server = c.register();
     SERVER.set(server);
@@ -1214,22 +1215,6 @@ extern "C" fn server_stats(ex: &mut ExecuteData, rv: &mut Zval) {
     let _ = a.insert("worker_dispatch_count", zlong(0));
     let _ = a.insert("coroutine_num", zlong(0));
     *rv = zarray(a);
-}
-
-extern "C" fn server_defer(ex: &mut ExecuteData, rv: &mut Zval) {
-    super::timer::defer_impl(ex, rv, 0);
-}
-
-extern "C" fn server_tick(ex: &mut ExecuteData, rv: &mut Zval) {
-    super::timer::add_impl(ex, rv, true);
-}
-
-extern "C" fn server_after(ex: &mut ExecuteData, rv: &mut Zval) {
-    super::timer::add_impl(ex, rv, false);
-}
-
-extern "C" fn server_clear_timer(ex: &mut ExecuteData, rv: &mut Zval) {
-    super::timer::clear_impl(ex, rv);
 }
 
 // ---- Swoole\Connection\Iterator ---------------------------------------------

@@ -58,7 +58,7 @@ fn run_callback(cb: &Callback, args: &mut [Zval]) {
 }
 
 /// tick()/after(): `ms`, `callback`, `...params`.
-pub fn add_impl(ex: &mut ExecuteData, rv: &mut Zval, repeat: bool) {
+fn add_impl(ex: &mut ExecuteData, rv: &mut Zval, repeat: bool) {
     let Some(args) = Args::parse(ex, 2, usize::MAX) else {
         return;
     };
@@ -98,7 +98,7 @@ pub fn add_impl(ex: &mut ExecuteData, rv: &mut Zval, repeat: bool) {
     rv.set_long(id);
 }
 
-pub fn clear_impl(ex: &mut ExecuteData, rv: &mut Zval) {
+fn clear_impl(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -108,7 +108,7 @@ pub fn clear_impl(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(timers::timers().clear(id));
 }
 
-pub fn defer_impl(ex: &mut ExecuteData, rv: &mut Zval, _unused: u8) {
+fn defer_impl(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -128,24 +128,24 @@ pub fn defer_impl(ex: &mut ExecuteData, rv: &mut Zval, _unused: u8) {
     rv.set_bool(true);
 }
 
-extern "C" fn timer_tick(ex: &mut ExecuteData, rv: &mut Zval) {
+pub extern "C" fn timer_tick(ex: &mut ExecuteData, rv: &mut Zval) {
     add_impl(ex, rv, true);
 }
 
-extern "C" fn timer_after(ex: &mut ExecuteData, rv: &mut Zval) {
+pub extern "C" fn timer_after(ex: &mut ExecuteData, rv: &mut Zval) {
     add_impl(ex, rv, false);
 }
 
-extern "C" fn timer_clear(ex: &mut ExecuteData, rv: &mut Zval) {
+pub extern "C" fn timer_clear(ex: &mut ExecuteData, rv: &mut Zval) {
     clear_impl(ex, rv);
 }
 
-extern "C" fn timer_clear_all(_ex: &mut ExecuteData, rv: &mut Zval) {
+pub extern "C" fn timer_clear_all(_ex: &mut ExecuteData, rv: &mut Zval) {
     timers::timers().clear_all();
     rv.set_bool(true);
 }
 
-extern "C" fn timer_exists(ex: &mut ExecuteData, rv: &mut Zval) {
+pub extern "C" fn timer_exists(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -176,7 +176,7 @@ extern "C" fn timer_info(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn timer_list(_ex: &mut ExecuteData, rv: &mut Zval) {
+pub extern "C" fn timer_list(_ex: &mut ExecuteData, rv: &mut Zval) {
     let mut a = ZendHashTable::new();
     for id in timers::timers().ids() {
         let _ = a.push(zlong(id));
@@ -193,8 +193,8 @@ extern "C" fn timer_stats(_ex: &mut ExecuteData, rv: &mut Zval) {
     *rv = zarray(a);
 }
 
-extern "C" fn event_defer(ex: &mut ExecuteData, rv: &mut Zval) {
-    defer_impl(ex, rv, 0);
+pub extern "C" fn event_defer(ex: &mut ExecuteData, rv: &mut Zval) {
+    defer_impl(ex, rv);
 }
 
 thread_local! {
