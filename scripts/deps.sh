@@ -3,7 +3,9 @@
 # Idempotent: apt is only touched when a package is missing.
 set -euo pipefail
 
-packages=(php8.2-cli php8.2-dev libclang-dev clang python3-venv curl openssl)
+# chromium: the browser tests (tests-php/test_browser.py) drive it over the
+# DevTools protocol.
+packages=(php8.2-cli php8.2-dev libclang-dev clang python3-venv curl openssl chromium)
 
 missing=()
 for p in "${packages[@]}"; do

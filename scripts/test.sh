@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the test suites and prints one summary line at the end.
-#   scripts/test.sh all   cargo test + PHP end-to-end tests (make test)
+#   scripts/test.sh all   cargo test + PHP end-to-end tests + a short fuzz pass (make test)
 #   scripts/test.sh rust  cargo test only
 #   scripts/test.sh php   PHP end-to-end tests only, against $SWOOLE_SO (make test-php)
 # Both suites run even if the first fails; the exit code is non-zero if either failed.
@@ -16,6 +16,7 @@ printf '*\n' > build/.gitignore
 
 cargo_rc=0
 pytest_rc=0
+fuzz_rc=0
 cargo_log=build/cargo-test.log
 junit=build/pytest-junit.xml
 rm -f "$cargo_log" "$junit"
@@ -39,11 +40,22 @@ if [[ $what == all || $what == php ]]; then
     pytest_rc=$?
 fi
 
-python3 - "$cargo_log" "$junit" "$cargo_rc" "$pytest_rc" <<'PY'
+# A short pass of every cargo-fuzz target (FUZZ_SECONDS each, 0 skips it):
+# the seeds and past findings are replayed, then new inputs are tried.
+fuzz_log=build/fuzz.log
+rm -f "$fuzz_log"
+if [[ $what == all && ${FUZZ_SECONDS:-20} != 0 ]]; then
+    echo "=== fuzz (${FUZZ_SECONDS:-20} s per target)"
+    bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}" 2>&1 | tee "$fuzz_log"
+    fuzz_rc=${PIPESTATUS[0]}
+fi
+
+python3 - "$cargo_log" "$junit" "$cargo_rc" "$pytest_rc" "$fuzz_log" "$fuzz_rc" <<'PY'
 import os, re, sys
 import xml.etree.ElementTree as ET
 
 cargo_log, junit, cargo_rc, pytest_rc = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+fuzz_log, fuzz_rc = sys.argv[5], int(sys.argv[6])
 passed = failed = skipped = 0
 print("=== summary")
 if os.path.exists(cargo_log):
@@ -68,9 +80,16 @@ if os.path.exists(junit):
 elif pytest_rc:
     print(f"pytest:     did not report (exit {pytest_rc})")
     failed += 1
+if os.path.exists(fuzz_log):
+    m = re.findall(r"^fuzz: (\d+) passed, (\d+) failed", open(fuzz_log, errors="replace").read(), re.M)
+    p, f = (int(m[-1][0]), int(m[-1][1])) if m else (0, 1)
+    if fuzz_rc and not f:
+        f = 1
+    print(f"fuzz:       {p} targets passed, {f} failed (exit {fuzz_rc})")
+    passed, failed = passed + p, failed + f
 print(f"total: {passed} passed, {failed} failed, {skipped} skipped")
 PY
 
-if ((cargo_rc != 0 || pytest_rc != 0)); then
+if ((cargo_rc != 0 || pytest_rc != 0 || fuzz_rc != 0)); then
     exit 1
 fi

@@ -86,24 +86,25 @@ def test_large_push(mode_server):
 
 
 @pytest.mark.parametrize("name", list(MODES))
-def test_single_base_worker_until_the_process_model_lands(php_server, name):
-    """Until the many-workers issue lands, worker_num > 1 and SWOOLE_PROCESS run
-    as one SWOOLE_BASE worker (id 0) and say so in exactly one PHP notice; a
-    plain one-worker BASE server prints no diagnostic at all. (The
-    many-workers issue replaces this with: onWorkerStart runs once per worker
-    with ids 0..N-1.)"""
+def test_one_worker_start_per_worker(php_server, name):
+    """onWorkerStart runs once per worker with ids 0..N-1, each in its own
+    process. SWOOLE_PROCESS runs its workers in SWOOLE_BASE mode for now and
+    says so in exactly one PHP notice; BASE prints no diagnostic at all."""
     env, settings = MODES[name]
     srv = php_server("ws.php", env={**env, "SWTEST_LIFECYCLE": 1}, settings=settings)
-    srv.wait_for("worker start 0\n")
+    n = settings["worker_num"]
+    for i in range(n):
+        srv.wait_for(f"worker start {i}\n")
     with ws_connect(srv.port) as ws:
         ws.send("x")
         assert ws.recv(timeout=5) == "x"
     out = srv.stdout()
-    assert "worker start 1\n" not in out
+    assert f"worker start {n}\n" not in out
+    assert all(out.count(f"worker start {i}\n") == 1 for i in range(n)), out
     for word in ("Warning:", "Deprecated:", "Fatal error:"):
         assert word not in out, out
-    if name == "base-1":
+    if name.startswith("base"):
         assert "Notice:" not in out, out
     else:
         assert out.count("Notice:") == 1, out
-        assert "running one SWOOLE_BASE worker" in out, out
+        assert "SWOOLE_PROCESS is not supported yet; the workers run in SWOOLE_BASE mode" in out, out

@@ -12,6 +12,7 @@ use super::zend::{self, zbool, zlong, zstr};
 use crate::protocol::frame::opcode;
 use crate::protocol::message::Event;
 use crate::protocol::pack::{self, PackError, UnpackError, FLAG_FIN};
+use crate::runtime::connection::Connection;
 use crate::runtime::log;
 
 pub static FRAME: ClassSlot = ClassSlot::new();
@@ -147,9 +148,10 @@ pub fn frame_spec(o: *mut zend_object) -> FrameSpec {
 
 /// Encodes per Swoole's pack rules; warns (with the running method's name)
 /// and returns None on error.
-/// `allow_compress`: honour `FLAG_COMPRESS` (pack() always does; push()
-/// only where permessage-deflate was negotiated, as Swoole).
-pub fn encode_spec(spec: &FrameSpec, allow_compress: bool) -> Option<Vec<u8>> {
+/// `target`: the connection a push goes to, whose permessage-deflate
+/// agreement decides how `FLAG_COMPRESS` is honoured (dropped where it was
+/// not negotiated, as Swoole); None for pack(), which always compresses.
+pub fn encode_spec(spec: &FrameSpec, target: Option<&Connection>) -> Option<Vec<u8>> {
     let flags = (spec.flags & 0xff) as u8;
     if !(0..=10).contains(&spec.opcode) {
         zend::warning_docref(&PackError::OpcodeTooLarge.to_string());
@@ -160,7 +162,13 @@ pub fn encode_spec(spec: &FrameSpec, allow_compress: bool) -> Option<Vec<u8>> {
         Some((code, reason)) if spec.opcode == i64::from(opcode::CLOSE) => {
             pack::pack_close(*code as u16, reason, flags)
         }
-        _ => pack::pack_ex(&spec.data, spec.opcode as u8, flags, allow_compress),
+        // Nothing in here calls into PHP while the compressor is borrowed.
+        _ => match target {
+            Some(conn) => {
+                conn.with_compressor(|c| pack::pack_ex(&spec.data, spec.opcode as u8, flags, c))
+            }
+            None => pack::pack(&spec.data, spec.opcode as u8, flags),
+        },
     };
     match result {
         Ok(bytes) => Some(bytes),
@@ -212,7 +220,7 @@ pub extern "C" fn frame_pack(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(spec) = spec_from_args(&args, 0, 1, 2) else {
         return;
     };
-    let bytes = encode_spec(&spec, true).unwrap_or_default();
+    let bytes = encode_spec(&spec, None).unwrap_or_default();
     *rv = zstr(bytes);
 }
 
@@ -222,7 +230,7 @@ extern "C" fn frame_to_string(ex: &mut ExecuteData, rv: &mut Zval) {
     };
     let Some(this) = ex.get_self() else { return };
     let o: *mut zend_object = this;
-    let bytes = encode_spec(&frame_spec(o), true).unwrap_or_default();
+    let bytes = encode_spec(&frame_spec(o), None).unwrap_or_default();
     *rv = zstr(bytes);
 }
 

@@ -48,6 +48,7 @@ impl EventHandler for PhpHandler {
         let (request, response) = http::request_response(&self.st, conn, &req, false);
         self.call(cb, &mut [request, zend::zcopy(&response)]);
         http::after_callback(conn, &response);
+        super::workers::count_request(&self.st);
     }
 
     fn has_handshake_handler(&self) -> bool {
@@ -103,6 +104,7 @@ impl EventHandler for PhpHandler {
             let f = frame::frame_object(conn.id, &event);
             self.call(cb, &mut [self.st.this_zval(), f]);
         }
+        super::workers::count_request(&self.st);
     }
 
     fn on_close(&self, conn: &Rc<Connection>, reactor_id: i32) {

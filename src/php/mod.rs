@@ -14,6 +14,7 @@ mod server;
 mod state;
 mod table;
 mod timer;
+mod workers;
 mod zend;
 
 use std::ffi::CString;

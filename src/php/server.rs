@@ -22,7 +22,9 @@ use super::zend::{self, zarray, zbool, zdouble, zlong, znull, zstr, CallOutcome}
 use crate::protocol::frame::opcode;
 use crate::protocol::pack::{FLAG_COMPRESS, FLAG_FIN, FLAG_MASK};
 use crate::runtime::connection::ws_status;
+use crate::runtime::shared::SlotInfo;
 use crate::runtime::{self, log, Connection, SendError, SettingValue};
+use crate::worker::ipc::Message;
 use crate::worker::{event_loop, signals, timers};
 
 pub static SERVER: ClassSlot = ClassSlot::new();
@@ -97,14 +99,14 @@ pub fn register(
         m("confirm", server_exist, "int $fd", "bool"),
         m("pause", server_unsupported, "int $fd", "bool"),
         m("resume", server_unsupported, "int $fd", "bool"),
-        m("task", server_unsupported, "mixed $data, int $taskWorkerIndex = -1, ?callable $finishCallback = NULL", "int|false"),
-        m("taskwait", server_unsupported, "mixed $data, float $timeout = 0.5, int $taskWorkerIndex = -1", "mixed"),
-        m("taskWaitMulti", server_unsupported, "array $tasks, float $timeout = 0.5", "array|false"),
+        m("task", server_task, "mixed $data, int $taskWorkerIndex = -1, ?callable $finishCallback = NULL", "int|false"),
+        m("taskwait", server_taskwait, "mixed $data, float $timeout = 0.5, int $taskWorkerIndex = -1", "mixed"),
+        m("taskWaitMulti", server_task_wait_multi, "array $tasks, float $timeout = 0.5", "array|false"),
         m("taskCo", server_unsupported, "array $tasks, float $timeout = 0.5", "array|false"),
-        m("finish", server_unsupported, "mixed $data", "bool"),
-        m("reload", server_unsupported, "bool $only_reload_taskworker = false", "bool"),
+        m("finish", server_finish, "mixed $data", "bool"),
+        m("reload", server_reload, "bool $only_reload_taskworker = false", "bool"),
         m("shutdown", server_shutdown, "", "bool"),
-        m("stop", server_shutdown, "int $workerId = -1", "bool"),
+        m("stop", server_stop, "int $workerId = -1", "bool"),
         m("getLastError", server_get_last_error, "", "int"),
         m("heartbeat", server_heartbeat, "bool $ifCloseConnection = true", "array|false"),
         m("getClientInfo", server_connection_info, "int $fd, int $reactor_id = -1, bool $ignoreError = false", "array|false"),
@@ -116,7 +118,7 @@ pub fn register(
         m("getMasterPid", server_get_master_pid, "", "int"),
         m("connection_info", server_connection_info, "int $fd, int $reactor_id = -1, bool $ignoreError = false", "array|false"),
         m("connection_list", server_connection_list, "int $start_fd = 0, int $find_count = 10", "array|false"),
-        m("sendMessage", server_unsupported, "mixed $message, int $dst_worker_id", "bool"),
+        m("sendMessage", server_send_message, "mixed $message, int $dst_worker_id", "bool"),
         m("command", server_unsupported, "string $name, int $process_id, int $process_type, mixed $data, bool $json_decode = true", "array|string|false"),
         m("addCommand", server_unsupported, "string $name, int $accepted_process_types, callable $callback", "bool"),
         m("addProcess", server_unsupported, "Swoole\\Process $process", "int|false"),
@@ -566,16 +568,45 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
         // A plain HTTP server hands upgrade requests to onRequest.
         settings.open_websocket_protocol = false;
     }
-    if (settings.worker_num > 1 || st.mode == SWOOLE_PROCESS)
+    if st.mode == SWOOLE_PROCESS
         && !NOTICED_SINGLE_WORKER.swap(true, std::sync::atomic::Ordering::Relaxed)
     {
         zend::error(
             zend::E_NOTICE,
-            "swoole-rs: worker_num > 1 and SWOOLE_PROCESS are not supported yet; running one SWOOLE_BASE worker",
+            "swoole-rs: SWOOLE_PROCESS is not supported yet; the workers run in SWOOLE_BASE mode",
         );
+    }
+    if settings.task_worker_num > 0 && cbs.task.is_none() {
+        fatal("require onTask callback");
+        return;
     }
     fill_default_settings(&st, &settings);
     log::configure(settings.log_level, settings.log_file.as_deref());
+    // Several processes (as Swoole: any of worker_num > 1, task workers or
+    // max_request): this process becomes the manager.
+    if settings.worker_num > 1 || settings.task_worker_num > 0 || settings.max_request > 0 {
+        st.running.set(true);
+        let result = super::workers::run_manager(super::workers::WorkerSpec {
+            st: st.clone(),
+            listener,
+            settings,
+            tls,
+        });
+        st.running.set(false);
+        timers::timers().clear_all();
+        super::push_cache::clear();
+        st.set_callbacks(Rc::new(state::Callbacks::default()));
+        zend::set_prop(st.obj, "worker_id", zlong(-1));
+        drop(st);
+        match result {
+            Ok(()) => rv.set_bool(true),
+            Err(e) => throw_swoole(
+                &format!("failed to start the workers: {e}"),
+                i64::from(e.raw_os_error().unwrap_or(-1)),
+            ),
+        }
+        return;
+    }
     let pid = i64::from(std::process::id());
     st.worker_pid.set(pid);
     zend::set_prop(st.obj, "master_pid", zlong(pid));
@@ -670,7 +701,7 @@ fn fill_default_settings(st: &ServerState, settings: &runtime::Settings) {
     };
     let defaults = [
         ("worker_num", zlong(settings.worker_num)),
-        ("task_worker_num", zlong(0)),
+        ("task_worker_num", zlong(settings.task_worker_num)),
         (
             "output_buffer_size",
             zlong(settings.buffer_output_size as i64),
@@ -739,15 +770,56 @@ fn send_result(fd: i64, r: Result<(), SendError>) -> bool {
 
 /// The websocket connection `fd`, or Swoole's warning and None.
 fn websocket_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
-    let Some(conn) = rt.table.get(fd) else {
-        warn_no_session(fd);
-        return None;
-    };
-    if !conn.is_websocket() {
-        warn_not_websocket(fd);
-        return None;
+    match websocket_target(rt, fd)? {
+        Target::Local(conn) => Some(conn),
+        Target::Remote(_) => {
+            warn_not_websocket(fd);
+            None
+        }
     }
-    Some(conn)
+}
+
+/// A connection of this worker, or of another one (several workers).
+enum Target {
+    Local(Rc<Connection>),
+    /// Owned by this worker id: actions are forwarded to it.
+    Remote(u32),
+}
+
+/// Where the open connection `fd` lives, or Swoole's warning and None.
+fn conn_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
+    if let Some(conn) = find_conn(rt, fd) {
+        return Some(Target::Local(conn));
+    }
+    if rt.table.get(fd).is_none() {
+        if let Some(info) = super::workers::remote_session(fd) {
+            return Some(Target::Remote(info.owner));
+        }
+    }
+    warn_no_session(fd);
+    None
+}
+
+/// Where the websocket connection `fd` lives, or Swoole's warning and None.
+fn websocket_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
+    if let Some(conn) = rt.table.get(fd) {
+        if !conn.is_websocket() {
+            warn_not_websocket(fd);
+            return None;
+        }
+        return Some(Target::Local(conn));
+    }
+    match super::workers::remote_session(fd) {
+        Some(info) if info.ws_status == ws_status::ACTIVE => Some(Target::Remote(info.owner)),
+        Some(_) => {
+            warn_not_websocket(fd);
+            None
+        }
+        None => {
+            warn_no_session(fd);
+            None
+        }
+    }
 }
 
 /// What `push()` was asked to send.
@@ -791,12 +863,41 @@ extern "C" fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    let Some(conn) = websocket_conn(&rt, fd) else {
-        rv.set_bool(false);
-        return;
+    let conn = match websocket_target(&rt, fd) {
+        Some(Target::Local(conn)) => conn,
+        Some(Target::Remote(owner)) => {
+            // The owner frames (and compresses) it for its connection.
+            let msg = match what {
+                PushData::Str {
+                    data,
+                    opcode,
+                    flags,
+                } => Message::Push {
+                    session: fd,
+                    opcode,
+                    flags: flags & !i64::from(FLAG_MASK),
+                    data: zend::str_bytes(data).unwrap_or_default().to_vec(),
+                    close: None,
+                },
+                PushData::Spec(spec) => Message::Push {
+                    session: fd,
+                    opcode: spec.opcode,
+                    flags: spec.flags & !i64::from(FLAG_MASK),
+                    data: spec.data,
+                    close: spec.close,
+                },
+            };
+            rv.set_bool(super::workers::forward(owner, &msg));
+            return;
+        }
+        None => {
+            rv.set_bool(false);
+            return;
+        }
     };
-    // A server never masks; compression depends on the connection.
-    let compress = conn.compression();
+    // A server never masks; compression depends on the connection's
+    // permessage-deflate agreement.
+    let agreement = conn.deflate();
     let bytes = match what {
         PushData::Str {
             data,
@@ -804,27 +905,38 @@ extern "C" fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
             flags,
         } => {
             let flags = flags & !i64::from(FLAG_MASK);
-            let cache_flags = if compress {
-                flags
-            } else {
-                flags & !i64::from(FLAG_COMPRESS)
+            let compress = agreement.is_some() && flags & i64::from(FLAG_COMPRESS) != 0;
+            let spec = || frame::FrameSpec {
+                opcode,
+                flags,
+                data: zend::str_bytes(data).unwrap_or_default().to_vec(),
+                close: None,
             };
-            push_cache::framed(data, opcode, cache_flags, || {
-                let spec = frame::FrameSpec {
-                    opcode,
-                    flags,
-                    data: zend::str_bytes(data).unwrap_or_default().to_vec(),
-                    close: None,
-                };
-                frame::encode_spec(&spec, compress)
-            })
+            match agreement {
+                // The connection's own compressor keeps a window: its frames
+                // are unique to it and must be made in push order.
+                Some(a) if compress && !a.server_no_context_takeover() => {
+                    frame::encode_spec(&spec(), Some(&conn)).map(Bytes::from)
+                }
+                _ => {
+                    // A broadcast loop frames (and compresses) the string
+                    // once; the window size is part of what was agreed.
+                    let cache_flags = match agreement {
+                        Some(a) if compress => flags | (i64::from(a.server_window_bits) << 8),
+                        _ => flags & !i64::from(FLAG_COMPRESS),
+                    };
+                    push_cache::framed(data, opcode, cache_flags, || {
+                        frame::encode_spec(&spec(), Some(&conn))
+                    })
+                }
+            }
         }
         PushData::Spec(spec) => {
             let spec = frame::FrameSpec {
                 flags: spec.flags & !i64::from(FLAG_MASK),
                 ..spec
             };
-            frame::encode_spec(&spec, compress).map(Bytes::from)
+            frame::encode_spec(&spec, Some(&conn)).map(Bytes::from)
         }
     };
     match bytes {
@@ -871,7 +983,7 @@ extern "C" fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    let Some(conn) = websocket_conn(&rt, fd) else {
+    let Some(target) = websocket_target(&rt, fd) else {
         rv.set_bool(false);
         return;
     };
@@ -892,7 +1004,17 @@ extern "C" fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
-    rv.set_bool(rt.close_connection(&conn, Some((code as u16, &reason)), -1));
+    rv.set_bool(match target {
+        Target::Local(conn) => rt.close_connection(&conn, Some((code as u16, &reason)), -1),
+        Target::Remote(owner) => super::workers::forward(
+            owner,
+            &Message::Disconnect {
+                session: fd,
+                code,
+                reason,
+            },
+        ),
+    });
 }
 
 extern "C" fn ws_is_established(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -904,7 +1026,12 @@ extern "C" fn ws_is_established(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    rv.set_bool(rt.table.get(fd).is_some_and(|c| c.is_websocket()));
+    let established = match rt.table.get(fd) {
+        Some(c) => c.is_websocket(),
+        None => super::workers::remote_session(fd)
+            .is_some_and(|info| info.ws_status == ws_status::ACTIVE),
+    };
+    rv.set_bool(established);
 }
 
 /// exist()/exists()/confirm() take the fd; protect() also takes a flag
@@ -919,7 +1046,15 @@ fn connection_exists(ex: &mut ExecuteData, rv: &mut Zval, max_args: usize) {
         rv.set_bool(false);
         return;
     };
-    rv.set_bool(find_conn(&rt, fd).is_some());
+    rv.set_bool(exists_anywhere(&rt, fd));
+}
+
+/// Open in this worker, or in another one.
+fn exists_anywhere(rt: &runtime::Server, fd: i64) -> bool {
+    match rt.table.get(fd) {
+        Some(c) => !c.is_closing(),
+        None => super::workers::remote_session(fd).is_some(),
+    }
 }
 
 extern "C" fn server_exist(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -942,8 +1077,7 @@ extern "C" fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    let Some(conn) = find_conn(&rt, fd) else {
-        warn_no_session(fd);
+    let Some(target) = conn_target(&rt, fd) else {
         rv.set_bool(false);
         return;
     };
@@ -952,7 +1086,12 @@ extern "C" fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
-    rv.set_bool(send_result(fd, conn.send(Bytes::from(data))));
+    rv.set_bool(match target {
+        Target::Local(conn) => send_result(fd, conn.send(Bytes::from(data))),
+        Target::Remote(owner) => {
+            super::workers::forward(owner, &Message::Send { session: fd, data })
+        }
+    });
 }
 
 extern "C" fn server_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -1000,24 +1139,187 @@ extern "C" fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    let Some(conn) = find_conn(&rt, fd) else {
-        errors::set_last_error(errors::SESSION_NOT_EXIST);
-        rv.set_bool(false);
+    if let Some(conn) = find_conn(&rt, fd) {
+        rv.set_bool(rt.close_connection(&conn, None, -1));
         return;
-    };
-    rv.set_bool(rt.close_connection(&conn, None, -1));
+    }
+    match super::workers::remote_session(fd).filter(|_| rt.table.get(fd).is_none()) {
+        Some(info) => rv.set_bool(super::workers::forward(
+            info.owner,
+            &Message::Close { session: fd },
+        )),
+        None => {
+            errors::set_last_error(errors::SESSION_NOT_EXIST);
+            rv.set_bool(false);
+        }
+    }
 }
 
 extern "C" fn server_shutdown(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 1) else {
         return;
     };
+    if super::workers::cluster().is_some() {
+        rv.set_bool(super::workers::signal_manager(libc::SIGTERM));
+        return;
+    }
     let Some((st, _rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
     };
     st.begin_shutdown();
     rv.set_bool(true);
+}
+
+extern "C" fn server_task(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 3) else {
+        return;
+    };
+    let Some(index) = args.long_or(1, "taskWorkerIndex", -1) else {
+        return;
+    };
+    let finish = match args.get(2).filter(|z| !z.is_null()) {
+        Some(z) => match zend::Callback::new(z) {
+            Some(cb) => Some(cb),
+            None => {
+                zend::throw_type_error(&format!(
+                    "{}(): Argument #3 ($finishCallback) must be a valid callback or null",
+                    super::args::function_name(ex)
+                ));
+                return;
+            }
+        },
+        None => None,
+    };
+    let Some(data) = args.get(0) else { return };
+    match super::workers::task(data, index, finish) {
+        Some(id) => rv.set_long(id),
+        None => rv.set_bool(false),
+    }
+}
+
+/// A float argument (ints accepted), or `default` when absent.
+fn float_arg(args: &Args, i: usize, default: f64) -> f64 {
+    args.get(i)
+        .and_then(|z| z.double().or_else(|| z.long().map(|l| l as f64)))
+        .unwrap_or(default)
+}
+
+extern "C" fn server_taskwait(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 3) else {
+        return;
+    };
+    let timeout = float_arg(&args, 1, 0.5);
+    let Some(index) = args.long_or(2, "taskWorkerIndex", -1) else {
+        return;
+    };
+    let Some(data) = args.get(0) else { return };
+    match super::workers::taskwait(data, timeout, index) {
+        Some(v) => *rv = v,
+        None => rv.set_bool(false),
+    }
+}
+
+/// `taskWaitMulti($tasks, $timeout)`: each task in turn, results keyed as
+/// the input; a task that timed out is left out, as in Swoole.
+extern "C" fn server_task_wait_multi(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(tasks) = args.array(0, "tasks") else {
+        return;
+    };
+    let timeout = float_arg(&args, 1, 0.5);
+    let deadline = std::time::Instant::now()
+        + std::time::Duration::from_secs_f64(timeout.clamp(0.001, 86_400.0));
+    let mut out = ZendHashTable::new();
+    let entries: Vec<(i64, Zval)> = tasks
+        .iter()
+        .enumerate()
+        .map(|(i, (_, v))| (i as i64, zend::zcopy(v)))
+        .collect();
+    for (i, data) in entries {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        if let Some(v) = super::workers::taskwait(&data, left.as_secs_f64(), -1) {
+            let _ = out.insert_at_index(i, v);
+        }
+    }
+    *rv = zarray(out);
+}
+
+extern "C" fn server_finish(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(data) = args.get(0) else { return };
+    rv.set_bool(super::workers::finish(data));
+}
+
+extern "C" fn server_send_message(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 2) else {
+        return;
+    };
+    let Some(dest) = args.long(1, "dst_worker_id") else {
+        return;
+    };
+    let Some(data) = args.get(0) else { return };
+    let Some(st) = state::current().filter(|s| s.running.get()) else {
+        zend::warning_docref("server is not running");
+        rv.set_bool(false);
+        return;
+    };
+    rv.set_bool(super::workers::send_message(&st, data, dest));
+}
+
+extern "C" fn server_reload(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 1) else {
+        return;
+    };
+    let Some(only_task) = args.bool_or(0, "only_reload_taskworker", false) else {
+        return;
+    };
+    if super::workers::cluster().is_none() {
+        zend::warning_docref("not supported with single process mode");
+        rv.set_bool(false);
+        return;
+    }
+    let sig = if only_task {
+        libc::SIGUSR2
+    } else {
+        libc::SIGUSR1
+    };
+    rv.set_bool(super::workers::signal_manager(sig));
+}
+
+/// `stop($workerId = -1)`: the worker stops serving and exits (the manager
+/// starts a new one); in a single-process server, the server stops.
+extern "C" fn server_stop(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 2) else {
+        return;
+    };
+    let Some(id) = args.long_or(0, "workerId", -1) else {
+        return;
+    };
+    let Some(c) = super::workers::cluster() else {
+        server_shutdown(ex, rv);
+        return;
+    };
+    if id == -1 || id == c.worker_id.get() {
+        match state::current().and_then(|s| s.runtime()) {
+            Some(rt) => {
+                rt.begin_shutdown();
+                rv.set_bool(true);
+            }
+            None => rv.set_bool(false),
+        }
+        return;
+    }
+    let pid = usize::try_from(id).map_or(0, |id| c.shared.worker_pid(id));
+    // SAFETY: signalling a worker process of this server.
+    rv.set_bool(pid > 0 && unsafe { libc::kill(pid, libc::SIGTERM) } == 0);
 }
 
 extern "C" fn server_get_last_error(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -1057,27 +1359,56 @@ extern "C" fn server_heartbeat(ex: &mut ExecuteData, rv: &mut Zval) {
 /// `connection_info()`'s array for a connection, Swoole's keys in order.
 fn connection_info(rt: &runtime::Server, conn: &Connection) -> Zval {
     let _ = rt;
+    info_array(
+        &SlotInfo {
+            session: conn.id,
+            owner: 0,
+            ws_status: conn.ws_status(),
+            socket_fd: conn.socket_fd,
+            server_fd: conn.server_fd,
+            local: conn.local,
+            peer: conn.peer,
+            connect_time: conn.connect_time,
+            last_recv_time: conn.last_recv_time.get(),
+            last_send_time: conn.last_send_time.get(),
+            last_dispatch_time: conn.last_dispatch_time.get(),
+        },
+        conn.queued_bytes(),
+    )
+}
+
+/// The array for a connection described by `info` (local, or another
+/// worker's from the shared table).
+fn info_array(info: &SlotInfo, send_queued: usize) -> Zval {
     let mut a = ZendHashTable::new();
-    let _ = a.insert("websocket_status", zlong(i64::from(conn.ws_status())));
-    let _ = a.insert("server_port", zlong(i64::from(conn.local.port())));
-    let _ = a.insert("server_fd", zlong(i64::from(conn.server_fd)));
-    let _ = a.insert("socket_fd", zlong(i64::from(conn.socket_fd)));
+    let _ = a.insert("websocket_status", zlong(i64::from(info.ws_status)));
+    let _ = a.insert("server_port", zlong(i64::from(info.local.port())));
+    let _ = a.insert("server_fd", zlong(i64::from(info.server_fd)));
+    let _ = a.insert("socket_fd", zlong(i64::from(info.socket_fd)));
     let _ = a.insert(
         "socket_type",
-        zlong(if conn.peer.is_ipv6() { 3 } else { 1 }),
+        zlong(if info.peer.is_ipv6() { 3 } else { 1 }),
     );
-    let _ = a.insert("remote_port", zlong(i64::from(conn.peer.port())));
-    let _ = a.insert("remote_ip", zstr(conn.peer.ip().to_string()));
+    let _ = a.insert("remote_port", zlong(i64::from(info.peer.port())));
+    let _ = a.insert("remote_ip", zstr(info.peer.ip().to_string()));
     let _ = a.insert("reactor_id", zlong(0));
-    let _ = a.insert("connect_time", zlong(conn.connect_time as i64));
-    let _ = a.insert("last_time", zlong(conn.last_recv_time.get() as i64));
-    let _ = a.insert("last_recv_time", zdouble(conn.last_recv_time.get()));
-    let _ = a.insert("last_send_time", zdouble(conn.last_send_time.get()));
-    let _ = a.insert("last_dispatch_time", zdouble(conn.last_dispatch_time.get()));
+    let _ = a.insert("connect_time", zlong(info.connect_time as i64));
+    let _ = a.insert("last_time", zlong(info.last_recv_time as i64));
+    let _ = a.insert("last_recv_time", zdouble(info.last_recv_time));
+    let _ = a.insert("last_send_time", zdouble(info.last_send_time));
+    let _ = a.insert("last_dispatch_time", zdouble(info.last_dispatch_time));
     let _ = a.insert("close_errno", zlong(0));
     let _ = a.insert("recv_queued_bytes", zlong(0));
-    let _ = a.insert("send_queued_bytes", zlong(conn.queued_bytes() as i64));
+    let _ = a.insert("send_queued_bytes", zlong(send_queued as i64));
     zarray(a)
+}
+
+/// `connection_info()` of any open connection of the server.
+fn info_anywhere(rt: &runtime::Server, fd: i64) -> Option<Zval> {
+    match rt.table.get(fd) {
+        Some(conn) => Some(connection_info(rt, &conn)),
+        None => super::workers::remote_session(fd).map(|info| info_array(&info, 0)),
+    }
 }
 
 extern "C" fn server_connection_info(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -1090,8 +1421,8 @@ extern "C" fn server_connection_info(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     // No closing filter: onClose may still read the info, as in Swoole.
-    match rt.table.get(fd) {
-        Some(conn) => *rv = connection_info(&rt, &conn),
+    match info_anywhere(&rt, fd) {
+        Some(z) => *rv = z,
         None => rv.set_bool(false),
     }
 }
@@ -1115,7 +1446,14 @@ extern "C" fn server_connection_list(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
-    let ids = rt.table.ids_after(start, count.max(0) as usize);
+    let ids = match super::workers::all_sessions() {
+        Some(all) => all
+            .into_iter()
+            .filter(|&id| id > start)
+            .take(count.max(0) as usize)
+            .collect(),
+        None => rt.table.ids_after(start, count.max(0) as usize),
+    };
     let mut a = ZendHashTable::new();
     for id in ids {
         let _ = a.push(zlong(id));
@@ -1127,10 +1465,11 @@ extern "C" fn server_get_worker_id(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
         return;
     };
-    if in_worker() {
-        rv.set_long(0);
-    } else {
-        rv.set_bool(false);
+    match super::workers::cluster() {
+        Some(c) if c.worker_id.get() >= 0 => rv.set_long(c.worker_id.get()),
+        Some(_) => rv.set_bool(false),
+        None if in_worker() => rv.set_long(0),
+        None => rv.set_bool(false),
     }
 }
 
@@ -1141,6 +1480,14 @@ extern "C" fn server_get_worker_pid(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(id) = args.long_or(0, "worker_id", -1) else {
         return;
     };
+    if let Some(c) = super::workers::cluster() {
+        let id = if id == -1 { c.worker_id.get() } else { id };
+        match usize::try_from(id).map(|id| c.shared.worker_pid(id)) {
+            Ok(pid) if pid > 0 && (id as usize) < c.total() => rv.set_long(i64::from(pid)),
+            _ => rv.set_bool(false),
+        }
+        return;
+    }
     if in_worker() && (id == -1 || id == 0) {
         rv.set_long(i64::from(std::process::id()));
     } else {
@@ -1149,11 +1496,25 @@ extern "C" fn server_get_worker_pid(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 extern "C" fn server_get_worker_status(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(_args) = Args::parse(ex, 0, 1) else {
+    let Some(args) = Args::parse(ex, 0, 1) else {
         return;
     };
+    let Some(id) = args.long_or(0, "worker_id", -1) else {
+        return;
+    };
+    if let Some(c) = super::workers::cluster() {
+        let me = c.worker_id.get();
+        let id = if id == -1 { me } else { id };
+        match usize::try_from(id) {
+            // The caller is running PHP code: busy.
+            Ok(_) if id == me => rv.set_long(i64::from(super::workers::WORKER_BUSY)),
+            Ok(i) if i < c.total() => rv.set_long(i64::from(c.shared.worker_status(i))),
+            _ => rv.set_bool(false),
+        }
+        return;
+    }
     if in_worker() {
-        rv.set_long(2); // SWOOLE_WORKER_BUSY: we are running PHP code
+        rv.set_long(i64::from(super::workers::WORKER_BUSY));
     } else {
         rv.set_bool(false);
     }
@@ -1163,13 +1524,17 @@ extern "C" fn server_get_manager_pid(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
         return;
     };
-    rv.set_long(0);
+    rv.set_long(super::workers::cluster().map_or(0, |c| i64::from(c.shared.manager_pid())));
 }
 
 extern "C" fn server_get_master_pid(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
         return;
     };
+    if let Some(c) = super::workers::cluster() {
+        rv.set_long(i64::from(c.shared.master_pid()));
+        return;
+    }
     let pid = state::current().map(|s| s.worker_pid.get()).unwrap_or(0);
     rv.set_long(pid);
 }
@@ -1232,6 +1597,9 @@ fn iter_handle(ex: &mut ExecuteData) -> u32 {
 }
 
 fn live_ids() -> Vec<i64> {
+    if let Some(all) = super::workers::all_sessions() {
+        return all;
+    }
     state::current()
         .and_then(|s| s.runtime())
         .map(|rt| {
@@ -1304,7 +1672,7 @@ extern "C" fn iter_offset_exists(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(fd) = args.long(0, "fd") else { return };
     let exists = state::current()
         .and_then(|s| s.runtime())
-        .is_some_and(|rt| find_conn(&rt, fd).is_some());
+        .is_some_and(|rt| exists_anywhere(&rt, fd));
     rv.set_bool(exists);
 }
 
@@ -1313,9 +1681,13 @@ extern "C" fn iter_offset_get(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let Some(fd) = args.long(0, "fd") else { return };
-    let info = state::current()
-        .and_then(|s| s.runtime())
-        .and_then(|rt| find_conn(&rt, fd).map(|c| connection_info(&rt, &c)));
+    let info = state::current().and_then(|s| s.runtime()).and_then(|rt| {
+        if exists_anywhere(&rt, fd) {
+            info_anywhere(&rt, fd)
+        } else {
+            None
+        }
+    });
     match info {
         Some(z) => *rv = z,
         None => rv.set_bool(false),

@@ -420,3 +420,24 @@ pub fn report_pending_exception() -> CallOutcome {
     }
     CallOutcome::Reported
 }
+
+extern "C" {
+    /// PHPAPI in main/output.c: flushes every active output buffer.
+    fn php_output_flush_all();
+}
+
+/// Writes out whatever PHP and C stdio buffered: before a fork (so children
+/// do not repeat it) and before a worker process ends.
+pub fn flush_output() {
+    // SAFETY: both only flush buffers; PHP's output layer is active while a
+    // script runs, which is the only time servers start or workers end.
+    unsafe {
+        php_output_flush_all();
+        libc::fflush(ptr::null_mut());
+    }
+}
+
+/// The exit status `exit()` set (`EG(exit_status)`).
+pub fn exit_status() -> i32 {
+    ExecutorGlobals::get().exit_status
+}

@@ -6,12 +6,13 @@
 //! the final inflate (§7.2.2). With "no context takeover" the (de)compressor is
 //! reset after every message, otherwise the LZ77 window carries over.
 //!
-//! flate2's default (pure Rust, miniz_oxide) backend has no window-size knob:
-//! it always compresses with, and can always inflate, a 32 KiB window (15
-//! bits). Inflating is therefore correct for any `client_max_window_bits`; for
-//! compression, negotiation must not agree to a `server_max_window_bits` below
-//! 15 (decline that offer instead). The `window_bits` given to the
-//! constructors is recorded for that check ([`Deflater::window_bits`]).
+//! flate2 runs on the zlib-rs backend (pure Rust, zlib's algorithms), which
+//! takes a window size: a compressor honours a negotiated
+//! `server_max_window_bits` (9-15; zlib cannot compress raw deflate with an
+//! 8-bit window, so negotiation declines an offer asking for 8), and an
+//! inflater keeps only the window the client agreed to. Back-references
+//! before the start of the data are rejected as zlib does ("invalid distance
+//! too far back"), where miniz_oxide read them as zeros.
 //!
 //! Inflation is bounded: [`Inflater`] never produces more than `max_out + 1`
 //! bytes, so a small "decompression bomb" cannot allocate more than the
@@ -29,10 +30,14 @@ pub const TRAILER: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 pub const SWOOLE_RESPONSE_VALUE: &str =
     "permessage-deflate; client_no_context_takeover; server_no_context_takeover";
 
-/// Window size flate2's pure-Rust backend always uses.
-pub const BACKEND_WINDOW_BITS: u8 = 15;
+/// The largest (and default) LZ77 window: 32 KiB.
+pub const MAX_WINDOW_BITS: u8 = 15;
 
-/// Inflate scratch size: output is produced in pieces this big at most.
+/// The smallest window zlib's raw deflate can compress or inflate with.
+const MIN_BACKEND_WINDOW_BITS: u8 = 9;
+
+/// Output is produced in pieces this big at most, so the limit check runs
+/// before much more than the limit is ever allocated.
 const SCRATCH: usize = 32 * 1024;
 
 /// Why an inflate failed.
@@ -89,7 +94,11 @@ impl Deflater {
     /// A compressor at an explicit level (0-9, clamped).
     pub fn with_level(no_context_takeover: bool, window_bits: u8, level: u32) -> Deflater {
         Deflater {
-            c: Compress::new(Compression::new(level.min(9)), false),
+            c: Compress::new_with_window_bits(
+                Compression::new(level.min(9)),
+                false,
+                window_bits.clamp(MIN_BACKEND_WINDOW_BITS, MAX_WINDOW_BITS),
+            ),
             no_context_takeover,
             window_bits,
         }
@@ -140,6 +149,12 @@ impl Deflater {
         }
         if out.len() >= start + 4 && out[out.len() - 4..] == TRAILER {
             out.truncate(out.len() - 4);
+        } else if out.len() == start {
+            // zlib makes no output for an empty message right after a sync
+            // flush (nothing to flush). The stream is byte-aligned there, so
+            // an empty stored block minus its trailer, a single 0x00, is the
+            // empty message (RFC 7692 §7.2.3.6).
+            out.push(0x00);
         }
         if self.no_context_takeover {
             self.c.reset();
@@ -150,8 +165,29 @@ impl Deflater {
     /// static `pack()` does with `SWOOLE_WEBSOCKET_FLAG_COMPRESS`).
     pub fn compress_once(data: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        Deflater::new(true, BACKEND_WINDOW_BITS).compress(data, &mut out);
+        Deflater::compress_message(data, MAX_WINDOW_BITS, &mut out);
         out
+    }
+
+    /// Compresses `data` as one standalone message (no context takeover) with
+    /// a `window_bits` window, appending to `out`. The compressor is this
+    /// thread's, reset after each message: a compressor is ~370 KiB, too
+    /// much to allocate per message or to keep per connection.
+    pub fn compress_message(data: &[u8], window_bits: u8, out: &mut Vec<u8>) {
+        thread_local! {
+            static CACHED: std::cell::RefCell<Vec<Deflater>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let bits = window_bits.clamp(MIN_BACKEND_WINDOW_BITS, MAX_WINDOW_BITS);
+        let taken = CACHED.with(|c| {
+            let mut c = c.borrow_mut();
+            let i = c.iter().position(|d| d.window_bits == bits)?;
+            Some(c.swap_remove(i))
+        });
+        let mut d = taken.unwrap_or_else(|| Deflater::new(true, bits));
+        d.compress(data, out);
+        // compress() resets a no-context-takeover compressor after the message.
+        CACHED.with(|c| c.borrow_mut().push(d));
     }
 }
 
@@ -162,7 +198,6 @@ pub struct Inflater {
     window_bits: u8,
     /// The peer ended the deflate stream (BFINAL) inside the current message.
     ended: bool,
-    scratch: Vec<u8>,
 }
 
 impl fmt::Debug for Inflater {
@@ -175,15 +210,17 @@ impl fmt::Debug for Inflater {
 }
 
 impl Inflater {
-    /// A decompressor for a peer that compresses with `window_bits` (8-15; any
-    /// value is accepted since the backend always keeps a 32 KiB window).
+    /// A decompressor for a peer that compresses with `window_bits` (8-15;
+    /// 8 is inflated with a 9-bit window, which accepts every 8-bit stream).
     pub fn new(no_context_takeover: bool, window_bits: u8) -> Inflater {
         Inflater {
-            d: Decompress::new(false),
+            d: Decompress::new_with_window_bits(
+                false,
+                window_bits.clamp(MIN_BACKEND_WINDOW_BITS, MAX_WINDOW_BITS),
+            ),
             no_context_takeover,
             window_bits,
             ended: false,
-            scratch: Vec::new(),
         }
     }
 
@@ -249,27 +286,30 @@ impl Inflater {
         max_out: usize,
         flush: FlushDecompress,
     ) -> Result<(), DeflateError> {
-        if self.scratch.is_empty() {
-            self.scratch = vec![0; SCRATCH];
-        }
+        // Start with a piece sized to the input (small messages stay cheap)
+        // and grow it while the output keeps filling it.
+        let mut piece = input.len().saturating_mul(4).clamp(1024, SCRATCH);
         loop {
             // Never produce more than one byte past the limit.
             let room = max_out
                 .saturating_add(1)
                 .saturating_sub(out.len())
-                .min(SCRATCH);
+                .min(piece);
             if room == 0 {
                 return Err(DeflateError::TooLarge { max: max_out });
             }
+            piece = (piece * 2).min(SCRATCH);
             let (in0, out0) = (self.d.total_in(), self.d.total_out());
-            let status = self
-                .d
-                .decompress(input, &mut self.scratch[..room], flush)
-                .map_err(|e| DeflateError::Corrupt(e.to_string()))?;
+            // Inflate straight into `out` (no per-connection scratch buffer:
+            // an idle connection keeps only the inflate state).
+            let len = out.len();
+            out.resize(len + room, 0);
+            let res = self.d.decompress(input, &mut out[len..], flush);
             let used = (self.d.total_in() - in0) as usize;
             let produced = (self.d.total_out() - out0) as usize;
+            out.truncate(len + produced);
+            let status = res.map_err(|e| DeflateError::Corrupt(e.to_string()))?;
             input = input.get(used..).unwrap_or_default();
-            out.extend_from_slice(&self.scratch[..produced]);
             if out.len() > max_out {
                 return Err(DeflateError::TooLarge { max: max_out });
             }
@@ -336,6 +376,103 @@ impl DeflateParams {
         }
         s
     }
+}
+
+/// What the server is willing to agree to (from the settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeflatePolicy {
+    /// Keep the server's LZ77 window across messages when the client allows
+    /// it. Costs a compressor per connection that receives compressed
+    /// pushes, and a compressed push can no longer be shared between
+    /// connections.
+    pub server_context_takeover: bool,
+    /// Let the client keep its window across messages. Costs an inflate
+    /// window per connection that sends compressed messages.
+    pub client_context_takeover: bool,
+}
+
+/// The permessage-deflate parameters agreed for one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Agreement {
+    /// What the response announces.
+    pub response: DeflateParams,
+    /// Window bits the server compresses with (9-15).
+    pub server_window_bits: u8,
+    /// Window bits the client may compress with (8-15).
+    pub client_window_bits: u8,
+}
+
+impl Agreement {
+    /// The server resets its compressor after every message.
+    pub fn server_no_context_takeover(&self) -> bool {
+        self.response.server_no_context_takeover
+    }
+
+    /// The client resets its compressor after every message.
+    pub fn client_no_context_takeover(&self) -> bool {
+        self.response.client_no_context_takeover
+    }
+
+    /// The `Sec-WebSocket-Extensions` value of the 101 response.
+    pub fn response_header_value(&self) -> String {
+        self.response.response_header_value()
+    }
+
+    /// A compressor for this connection's outgoing messages.
+    pub fn deflater(&self) -> Deflater {
+        Deflater::new(self.server_no_context_takeover(), self.server_window_bits)
+    }
+
+    /// A decompressor for this connection's incoming messages.
+    pub fn inflater(&self) -> Inflater {
+        Inflater::new(self.client_no_context_takeover(), self.client_window_bits)
+    }
+}
+
+/// Negotiates permessage-deflate (RFC 7692 §7.1) from the request's
+/// `Sec-WebSocket-Extensions` header lines, in order: the first offer that is
+/// valid and that we can honour is accepted; None declines them all.
+///
+/// - `server_no_context_takeover` offered: agreed. Not offered: agreed anyway
+///   unless the policy keeps the server's window (a server may always add it).
+/// - `client_no_context_takeover`: mirrored, and added when the policy does
+///   not want to keep an inflate window per connection (also always allowed).
+/// - `server_max_window_bits=N`: agreed with the same N (9-15); an offer
+///   asking for 8 is declined, since zlib cannot compress with a 256-byte
+///   window.
+/// - `client_max_window_bits=N`: echoed (the client then compresses with at
+///   most N bits and the inflater is sized to it); bare or absent: 15.
+pub fn negotiate<'a>(
+    header_values: impl IntoIterator<Item = &'a [u8]>,
+    policy: DeflatePolicy,
+) -> Option<Agreement> {
+    header_values
+        .into_iter()
+        .filter_map(|v| std::str::from_utf8(v).ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(parse_one_offer)
+        .find_map(|offer| agree(offer, policy))
+}
+
+fn agree(offer: DeflateParams, policy: DeflatePolicy) -> Option<Agreement> {
+    if offer.server_max_window_bits == Some(8) {
+        return None;
+    }
+    let response = DeflateParams {
+        client_no_context_takeover: offer.client_no_context_takeover
+            || !policy.client_context_takeover,
+        server_no_context_takeover: offer.server_no_context_takeover
+            || !policy.server_context_takeover,
+        client_max_window_bits: offer
+            .client_max_window_bits
+            .filter(|&b| b < MAX_WINDOW_BITS),
+        server_max_window_bits: offer.server_max_window_bits,
+    };
+    Some(Agreement {
+        response,
+        server_window_bits: offer.server_max_window_bits.unwrap_or(MAX_WINDOW_BITS),
+        client_window_bits: offer.client_max_window_bits.unwrap_or(MAX_WINDOW_BITS),
+    })
 }
 
 /// Finds the first valid permessage-deflate offer in a
@@ -606,6 +743,126 @@ mod tests {
                 client_max_window_bits: Some(15),
                 ..Default::default()
             })
+        );
+    }
+
+    fn swoole_policy() -> DeflatePolicy {
+        DeflatePolicy::default()
+    }
+
+    fn takeover_policy() -> DeflatePolicy {
+        DeflatePolicy {
+            server_context_takeover: true,
+            client_context_takeover: true,
+        }
+    }
+
+    #[test]
+    fn negotiation_without_takeover_answers_like_swoole() {
+        let a = negotiate(
+            [&b"permessage-deflate; client_max_window_bits"[..]],
+            swoole_policy(),
+        )
+        .unwrap();
+        assert_eq!(a.response_header_value(), SWOOLE_RESPONSE_VALUE);
+        assert!(a.server_no_context_takeover() && a.client_no_context_takeover());
+        assert_eq!((a.server_window_bits, a.client_window_bits), (15, 15));
+    }
+
+    #[test]
+    fn negotiation_with_takeover_follows_the_offer() {
+        // What browsers send: both sides keep their windows.
+        let a = negotiate(
+            [&b"permessage-deflate; client_max_window_bits"[..]],
+            takeover_policy(),
+        )
+        .unwrap();
+        assert_eq!(a.response_header_value(), "permessage-deflate");
+        assert!(!a.server_no_context_takeover() && !a.client_no_context_takeover());
+        // The client's no_context_takeover requests are honoured.
+        let a = negotiate(
+            [&b"permessage-deflate; server_no_context_takeover; client_no_context_takeover"[..]],
+            takeover_policy(),
+        )
+        .unwrap();
+        assert_eq!(a.response_header_value(), SWOOLE_RESPONSE_VALUE);
+        // Window sizes are agreed as offered.
+        let a = negotiate(
+            [&b"permessage-deflate; server_max_window_bits=10; client_max_window_bits=12"[..]],
+            takeover_policy(),
+        )
+        .unwrap();
+        assert_eq!(
+            a.response_header_value(),
+            "permessage-deflate; server_max_window_bits=10; client_max_window_bits=12"
+        );
+        assert_eq!((a.server_window_bits, a.client_window_bits), (10, 12));
+        assert_eq!(a.deflater().window_bits(), 10);
+        assert_eq!(a.inflater().window_bits(), 12);
+    }
+
+    #[test]
+    fn negotiation_declines_what_it_cannot_honour() {
+        // An 8-bit server window is declined; the next offer is taken.
+        let a = negotiate(
+            [
+                &b"permessage-deflate; server_max_window_bits=8"[..],
+                &b"permessage-deflate; server_max_window_bits=9, permessage-deflate"[..],
+            ],
+            swoole_policy(),
+        )
+        .unwrap();
+        assert_eq!(a.server_window_bits, 9);
+        assert_eq!(
+            negotiate(
+                [&b"permessage-deflate; server_max_window_bits=8"[..]],
+                swoole_policy()
+            ),
+            None
+        );
+        assert_eq!(
+            negotiate([&b"permessage-deflate; bogus"[..]], swoole_policy()),
+            None
+        );
+        assert_eq!(negotiate(Vec::<&[u8]>::new(), swoole_policy()), None);
+        // A client window of 8 bits is fine to inflate.
+        let a = negotiate(
+            [&b"permessage-deflate; client_max_window_bits=8"[..]],
+            swoole_policy(),
+        )
+        .unwrap();
+        assert_eq!(a.client_window_bits, 8);
+    }
+
+    #[test]
+    fn small_window_round_trips_and_stays_within_it() {
+        // 2 KiB of text that repeats every 1000 bytes: a 9-bit (512 byte)
+        // window cannot reach the repeats, a 15-bit one can.
+        let unit: Vec<u8> = (0..1000u32)
+            .map(|i| b'a' + ((i * 7919) % 26) as u8)
+            .collect();
+        let data = [unit.clone(), unit].concat();
+        let mut small = Vec::new();
+        Deflater::new(true, 9).compress(&data, &mut small);
+        let mut big = Vec::new();
+        Deflater::new(true, 15).compress(&data, &mut big);
+        assert!(big.len() < small.len(), "{} vs {}", big.len(), small.len());
+        let mut out = Vec::new();
+        Inflater::new(true, 9)
+            .decompress(&small, &mut out, 1 << 20)
+            .unwrap();
+        assert_eq!(out, data);
+    }
+
+    #[test]
+    fn distance_before_the_stream_start_is_refused() {
+        // A fixed-Huffman block whose first symbol is a match (length 3,
+        // distance 1) with nothing before it: zlib says "too far back".
+        let mut out = Vec::new();
+        let err = Inflater::new(true, 15).decompress(&[0x03, 0x02, 0x00], &mut out, 100);
+        assert!(
+            matches!(err, Err(DeflateError::Corrupt(_))),
+            "{err:?} {out:?}"
         );
     }
 

@@ -6,7 +6,7 @@
 //! `unpack()` accepts anything that has a complete frame header and payload.
 
 use super::close::NORMAL;
-use super::deflate::{Deflater, Inflater, BACKEND_WINDOW_BITS};
+use super::deflate::{Deflater, Inflater, MAX_WINDOW_BITS};
 use super::frame::{self, opcode, Header};
 use std::fmt;
 
@@ -131,40 +131,82 @@ fn mask_of(flags: u8) -> Option<[u8; 4]> {
     (flags & FLAG_MASK != 0).then_some(SWOOLE_MASK_KEY)
 }
 
-/// Swoole's `pack($data, $opcode, $flags)`.
-///
-/// Control opcodes are always FIN. `FLAG_COMPRESS` deflates a non-empty
-/// payload with a fresh compressor and sets RSV1; `FLAG_RSV1` alone sets the
-/// bit without compressing. Opcode CLOSE packs a close frame with code 0 and
-/// the data as reason, as Swoole does for a string.
-pub fn pack(payload: &[u8], opcode: u8, flags: u8) -> Result<Vec<u8>, PackError> {
-    pack_ex(payload, opcode, flags, true)
+/// How a payload that carries `FLAG_COMPRESS` is compressed.
+#[derive(Debug)]
+pub enum Compressor<'a> {
+    /// permessage-deflate is not on for the target: the flag is dropped, as
+    /// Swoole does.
+    Off,
+    /// Each message stands alone (no context takeover), compressed with this
+    /// window. The output depends only on the payload, so one compressed
+    /// frame can be shared by every connection with the same agreement.
+    PerMessage {
+        /// Window bits agreed (`server_max_window_bits`, 15 by default).
+        window_bits: u8,
+    },
+    /// The connection's own compressor, which keeps its window between
+    /// messages (server context takeover).
+    Stream(&'a mut Deflater),
 }
 
-/// [`pack`] as `$server->push()` uses it: `FLAG_COMPRESS` is honoured only
-/// when `allow_compress` (permessage-deflate was negotiated on the target
-/// connection) and is dropped otherwise, as Swoole does. Each message is
-/// compressed with a fresh compressor, which is what the
-/// `server_no_context_takeover` Swoole always answers with promises.
+impl Compressor<'_> {
+    fn compress(&mut self, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self {
+            Compressor::Off => out.extend_from_slice(data),
+            Compressor::PerMessage { window_bits } => {
+                Deflater::compress_message(data, *window_bits, &mut out)
+            }
+            Compressor::Stream(d) => d.compress(data, &mut out),
+        }
+        out
+    }
+}
+
+/// Swoole's `pack($data, $opcode, $flags)`.
+///
+/// Control opcodes are always FIN and never compressed (nor marked RSV1, as
+/// Swoole's "control frame can not compress" test expects).
+/// `FLAG_COMPRESS` deflates a non-empty payload with a fresh compressor and
+/// sets RSV1; `FLAG_RSV1` alone sets the bit without compressing. Opcode
+/// CLOSE packs a close frame with code 0 and the data as reason, as Swoole
+/// does for a string.
+pub fn pack(payload: &[u8], opcode: u8, flags: u8) -> Result<Vec<u8>, PackError> {
+    pack_ex(
+        payload,
+        opcode,
+        flags,
+        Compressor::PerMessage {
+            window_bits: MAX_WINDOW_BITS,
+        },
+    )
+}
+
+/// [`pack`] as `$server->push()` uses it: `FLAG_COMPRESS` is honoured with
+/// the target connection's `compressor` and dropped when permessage-deflate
+/// is off there, as Swoole does.
 pub fn pack_ex(
     payload: &[u8],
     opcode: u8,
     flags: u8,
-    allow_compress: bool,
+    mut compressor: Compressor<'_>,
 ) -> Result<Vec<u8>, PackError> {
     if opcode > OPCODE_MAX {
         return Err(PackError::OpcodeTooLarge);
     }
     let mut flags = flags & FLAGS_ALL;
-    if !allow_compress {
+    if matches!(compressor, Compressor::Off) {
         flags &= !FLAG_COMPRESS;
     }
     if opcode == opcode::CLOSE {
         return pack_close(0, payload, flags);
     }
+    if opcode::is_control(opcode) {
+        flags &= !(FLAG_COMPRESS | FLAG_RSV1);
+    }
     let compressed;
     let data = if flags & FLAG_COMPRESS != 0 && !payload.is_empty() {
-        compressed = Deflater::compress_once(payload);
+        compressed = compressor.compress(payload);
         flags |= FLAG_RSV1;
         &compressed[..]
     } else {
@@ -176,17 +218,10 @@ pub fn pack_ex(
     Ok(out)
 }
 
-/// Swoole's close-frame packing (`CloseFrame` objects, `disconnect()`).
+/// Swoole's close-frame packing (`CloseFrame` objects, `disconnect()`). A
+/// close frame is a control frame: never compressed, never RSV1.
 pub fn pack_close(code: u16, reason: &[u8], flags: u8) -> Result<Vec<u8>, PackError> {
-    let mut flags = flags & FLAGS_ALL;
-    let compressed;
-    let reason = if flags & FLAG_COMPRESS != 0 && !reason.is_empty() {
-        compressed = Deflater::compress_once(reason);
-        flags |= FLAG_RSV1;
-        &compressed[..]
-    } else {
-        reason
-    };
+    let flags = flags & FLAGS_ALL & !(FLAG_COMPRESS | FLAG_RSV1);
     if reason.len() > CLOSE_REASON_MAX {
         return Err(PackError::ReasonTooLong);
     }
@@ -248,7 +283,7 @@ pub fn unpack(data: &[u8]) -> Result<Unpacked, UnpackError> {
     }
     if h.first & frame::RSV1 != 0 {
         let mut out = Vec::new();
-        Inflater::new(true, BACKEND_WINDOW_BITS)
+        Inflater::new(true, MAX_WINDOW_BITS)
             .decompress(&payload, &mut out, UNPACK_INFLATE_MAX)
             .map_err(|e| UnpackError::Inflate(e.to_string()))?;
         payload = out;
@@ -377,21 +412,68 @@ mod tests {
     #[test]
     fn push_without_negotiated_compression() {
         assert_eq!(
-            pack_ex(b"hello", 1, FLAG_FIN | FLAG_COMPRESS, false).unwrap(),
+            pack_ex(b"hello", 1, FLAG_FIN | FLAG_COMPRESS, Compressor::Off).unwrap(),
             hex("810568656c6c6f")
         );
         assert_eq!(
-            pack_ex(b"hello", 1, FLAG_FIN | FLAG_COMPRESS, true).unwrap(),
+            pack_ex(
+                b"hello",
+                1,
+                FLAG_FIN | FLAG_COMPRESS,
+                Compressor::PerMessage { window_bits: 15 }
+            )
+            .unwrap(),
             hex("c107ca48cdc9c90700")
         );
         assert_eq!(
-            pack_ex(b"bye", 8, FLAG_FIN | FLAG_COMPRESS, false).unwrap(),
+            pack_ex(b"bye", 8, FLAG_FIN | FLAG_COMPRESS, Compressor::Off).unwrap(),
             hex("88050000627965")
         );
         assert_eq!(
-            pack_ex(b"x", 11, FLAG_FIN, false).unwrap_err(),
+            pack_ex(b"x", 11, FLAG_FIN, Compressor::Off).unwrap_err(),
             PackError::OpcodeTooLarge
         );
+    }
+
+    #[test]
+    fn control_frames_are_never_compressed() {
+        let all = FLAG_FIN | FLAG_COMPRESS | FLAG_RSV1;
+        assert_eq!(pack(b"bye", 8, all).unwrap(), hex("88050000627965"));
+        assert_eq!(pack_close(1000, b"hahahahaha", all).unwrap()[0], 0x88);
+        assert_eq!(pack(b"ping!", 9, all).unwrap(), hex("890570696e6721"));
+        assert_eq!(pack(b"", 10, all).unwrap(), hex("8a00"));
+        // Data frames keep RSV1 and compress.
+        assert_eq!(
+            pack(b"hello", 1, FLAG_FIN | FLAG_RSV1).unwrap(),
+            hex("c10568656c6c6f")
+        );
+    }
+
+    #[test]
+    fn stream_compressor_keeps_its_window() {
+        let mut d = Deflater::new(false, 15);
+        let first = pack_ex(
+            b"hello hello",
+            1,
+            FLAG_FIN | FLAG_COMPRESS,
+            Compressor::Stream(&mut d),
+        )
+        .unwrap();
+        let second = pack_ex(
+            b"hello hello",
+            1,
+            FLAG_FIN | FLAG_COMPRESS,
+            Compressor::Stream(&mut d),
+        )
+        .unwrap();
+        // The repeat refers back into the previous message: shorter.
+        assert!(second.len() < first.len(), "{first:02x?} {second:02x?}");
+        let mut inf = Inflater::new(false, 15);
+        for f in [&first, &second] {
+            let mut out = Vec::new();
+            inf.decompress(&f[2..], &mut out, 100).unwrap();
+            assert_eq!(out, b"hello hello");
+        }
     }
 
     #[test]

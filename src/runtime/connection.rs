@@ -14,6 +14,9 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use tokio::sync::Notify;
 
+use super::shared::SharedTable;
+use crate::protocol::deflate::{Agreement, Deflater};
+use crate::protocol::pack::Compressor;
 use crate::protocol::{close, frame};
 
 /// Swoole's session id: the `$fd` PHP scripts see. Starts at 1 and is never
@@ -84,8 +87,13 @@ pub struct Connection {
     response_pending: Cell<bool>,
     pub(crate) response_done: Notify,
     keep_alive: Cell<bool>,
-    /// permessage-deflate was negotiated in the handshake.
-    compression: Cell<bool>,
+    /// What permessage-deflate agreement the handshake reached, if any.
+    deflate: Cell<Option<Agreement>>,
+    /// This connection's own compressor, only with server context takeover
+    /// (made on the first compressed push).
+    deflater: RefCell<Option<Deflater>>,
+    /// The connection's slot in the shared table (several workers only).
+    shared_slot: Cell<Option<(&'static SharedTable, usize)>>,
     /// Set when closing starts: the writer gives up flushing at this time.
     close_deadline: Cell<Option<std::time::Instant>>,
     peer_gone: Cell<bool>,
@@ -125,7 +133,9 @@ impl Connection {
             response_pending: Cell::new(false),
             response_done: Notify::new(),
             keep_alive: Cell::new(true),
-            compression: Cell::new(false),
+            deflate: Cell::new(None),
+            deflater: RefCell::new(None),
+            shared_slot: Cell::new(None),
             close_deadline: Cell::new(None),
             peer_gone: Cell::new(false),
         }
@@ -137,6 +147,44 @@ impl Connection {
 
     pub fn set_ws_status(&self, status: u8) {
         self.ws_status.set(status);
+        if let Some((t, idx)) = self.shared_slot.get() {
+            t.set_ws_status(idx, status);
+        }
+    }
+
+    pub(crate) fn set_shared_slot(&self, table: &'static SharedTable, idx: usize) {
+        self.shared_slot.set(Some((table, idx)));
+    }
+
+    pub(crate) fn shared_slot(&self) -> Option<(&'static SharedTable, usize)> {
+        self.shared_slot.get()
+    }
+
+    /// Records that data arrived now.
+    pub fn touch_recv(&self) {
+        let now = unix_time();
+        self.last_recv_time.set(now);
+        if let Some((t, idx)) = self.shared_slot.get() {
+            t.set_last_recv_time(idx, now);
+        }
+    }
+
+    /// Records that data was written now.
+    pub fn touch_send(&self) {
+        let now = unix_time();
+        self.last_send_time.set(now);
+        if let Some((t, idx)) = self.shared_slot.get() {
+            t.set_last_send_time(idx, now);
+        }
+    }
+
+    /// Records that an event was handed to PHP now.
+    pub fn touch_dispatch(&self) {
+        let now = unix_time();
+        self.last_dispatch_time.set(now);
+        if let Some((t, idx)) = self.shared_slot.get() {
+            t.set_last_dispatch_time(idx, now);
+        }
     }
 
     /// True once the WebSocket handshake has completed and the connection is
@@ -147,11 +195,37 @@ impl Connection {
 
     /// Whether permessage-deflate is on for this connection.
     pub fn compression(&self) -> bool {
-        self.compression.get()
+        self.deflate.get().is_some()
     }
 
-    pub fn set_compression(&self, on: bool) {
-        self.compression.set(on);
+    /// The permessage-deflate agreement, if one was reached.
+    pub fn deflate(&self) -> Option<Agreement> {
+        self.deflate.get()
+    }
+
+    pub fn set_deflate(&self, agreement: Option<Agreement>) {
+        self.deflate.set(agreement);
+    }
+
+    /// Runs `f` with the compressor pushes to this connection use: none
+    /// without permessage-deflate, a shared per-message one without server
+    /// context takeover, else this connection's own (its window carries
+    /// over, so frames must be compressed in the order they are queued).
+    pub fn with_compressor<R>(&self, f: impl FnOnce(Compressor<'_>) -> R) -> R {
+        match self.deflate.get() {
+            None => f(Compressor::Off),
+            Some(a) if a.server_no_context_takeover() => f(Compressor::PerMessage {
+                window_bits: a.server_window_bits,
+            }),
+            Some(a) => match self.deflater.try_borrow_mut() {
+                Ok(mut slot) => f(Compressor::Stream(slot.get_or_insert_with(|| a.deflater()))),
+                // A push from inside `f` (a PHP error handler run by a
+                // warning) goes out uncompressed: always valid, where a
+                // standalone compressed message would desynchronise the
+                // window the client keeps.
+                Err(_) => f(Compressor::Off),
+            },
+        }
     }
 
     pub fn is_closing(&self) -> bool {

@@ -12,6 +12,17 @@ use parking_lot::Mutex;
 
 /// The least level written (`log_level`, Swoole's `SWOOLE_LOG_*` numbers).
 static MIN_LEVEL: AtomicU8 = AtomicU8::new(0);
+/// This process's mark and worker id in the prefix: `*` worker, `^` task
+/// worker, `$` manager (as Swoole marks them).
+static ROLE: AtomicU8 = AtomicU8::new(b'*');
+static WORKER_ID: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// Sets what the log prefix says this process is (after a fork).
+pub fn set_process(role: u8, worker_id: i32) {
+    ROLE.store(role, Ordering::Relaxed);
+    WORKER_ID.store(worker_id, Ordering::Relaxed);
+}
+
 /// `log_file`, opened for appending; None: standard output.
 static LOG_FILE: Mutex<Option<std::fs::File>> = Mutex::new(None);
 
@@ -68,8 +79,9 @@ impl Level {
     }
 }
 
-/// `'*'` inside a server worker, `'%'` outside a server (as Swoole marks the
-/// process type in its log prefix).
+/// `'*'` inside a server worker (`'^'` a task worker, `'$'` the manager; see
+/// [`set_process`]), `'%'` outside a server (as Swoole marks the process
+/// type in its log prefix).
 pub fn write(level: Level, in_worker: bool, msg: &str) {
     if level.number() < MIN_LEVEL.load(Ordering::Relaxed) {
         return;
@@ -87,11 +99,18 @@ pub fn write(level: Level, in_worker: bool, msg: &str) {
 }
 
 fn format_line(level: Level, in_worker: bool, msg: &str, time: String) -> String {
+    let role = ROLE.load(Ordering::Relaxed);
+    let (mark, id) = match (in_worker, role) {
+        (_, b'$') => ('$', 0),
+        (true, r) => (char::from(r), WORKER_ID.load(Ordering::Relaxed)),
+        (false, _) => ('%', 0),
+    };
     format!(
-        "[{} {}{}.0]\t{}\t{}\n",
+        "[{} {}{}.{}]\t{}\t{}\n",
         time,
-        if in_worker { '*' } else { '%' },
+        mark,
         std::process::id(),
+        id,
         level.as_str(),
         msg
     )

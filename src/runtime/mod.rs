@@ -6,6 +6,7 @@ pub mod connection;
 pub mod log;
 pub mod server;
 pub mod settings;
+pub mod shared;
 pub mod static_files;
 pub mod table;
 pub mod tls;

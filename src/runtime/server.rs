@@ -80,9 +80,15 @@ pub fn bind(host: &str, port: u16, backlog: i32) -> io::Result<std::net::TcpList
 
 impl Server {
     pub fn new(settings: Settings) -> Self {
+        Server::with_table(settings, ConnectionTable::new())
+    }
+
+    /// A server whose connections go in `table` (a shared one with several
+    /// workers).
+    pub fn with_table(settings: Settings, table: ConnectionTable) -> Self {
         Server {
             settings,
-            table: ConnectionTable::new(),
+            table,
             handler: RefCell::new(None),
             stopping: Cell::new(false),
             stop: Notify::new(),
@@ -153,6 +159,14 @@ impl Server {
         self.stop.notify_one();
     }
 
+    /// Waits until [`Server::begin_shutdown`] (a task worker, which serves
+    /// no connections).
+    pub async fn wait_stopped(&self) {
+        while !self.stopping.get() {
+            self.stop.notified().await;
+        }
+    }
+
     /// Accepts and serves until [`Server::begin_shutdown`]; then waits (a
     /// bounded time) for every queued byte to be written.
     pub async fn serve(self: Rc<Self>, listener: TcpListener, handler: Rc<dyn EventHandler>) {
@@ -209,7 +223,17 @@ impl Server {
             server_fd,
             self.settings.output_queue_limit(),
         ));
-        self.table.insert(conn.clone());
+        if !self.table.insert(conn.clone()) {
+            log::write(
+                log::Level::Warning,
+                true,
+                &format!(
+                    "Server::accept(): too many connections [now: {}]",
+                    self.table.len()
+                ),
+            );
+            return;
+        }
         let Some(acceptor) = self.tls.clone() else {
             let (rd, wr) = stream.into_split();
             self.spawn_tasks(conn, rd, wr);
@@ -293,7 +317,7 @@ async fn writer<W: AsyncWrite + Unpin>(server: Rc<Server>, conn: Rc<Connection>,
             Ok(n) => n,
         };
         conn.written(n);
-        conn.last_send_time.set(unix_time());
+        conn.touch_send();
         let mut left = n;
         while left > 0 {
             match pending.front_mut() {
@@ -391,7 +415,7 @@ async fn read_more<R: ConnRead>(
         None => read.await,
     };
     if matches!(outcome, ReadOutcome::Data) {
-        conn.last_recv_time.set(unix_time());
+        conn.touch_recv();
     }
     outcome
 }
@@ -454,7 +478,7 @@ async fn await_response<R: AsyncRead + Unpin>(
                     conn.close_with_frame(None);
                     return Err(0);
                 }
-                Ok(_) => conn.last_recv_time.set(unix_time()),
+                Ok(_) => conn.touch_recv(),
             },
         }
     }
@@ -546,7 +570,7 @@ async fn serve_http<R: ConnRead>(
         let Some(handler) = server.handler() else {
             return Phase::Closed(-1);
         };
-        conn.last_dispatch_time.set(unix_time());
+        conn.touch_dispatch();
 
         if server.settings.open_websocket_protocol && handshake::is_websocket_upgrade(&req) {
             return upgrade(server, conn, handler, req, rd, buf).await;
@@ -622,19 +646,26 @@ async fn upgrade<R: AsyncRead + Unpin>(
         .websocket_subprotocol
         .as_deref()
         .filter(|p| handshake::offered_subprotocols(&req).iter().any(|o| o == p));
-    // Swoole answers any permessage-deflate offer with both
-    // no_context_takeover parameters: every message stands alone.
-    let compress = server.settings.websocket_compression
-        && req
-            .headers
-            .iter()
-            .filter(|(name, _)| name == "sec-websocket-extensions")
-            .any(|(_, value)| deflate::parse_extension_offer(value).is_some());
-    conn.set_compression(compress);
+    // permessage-deflate: by default Swoole's answer (both sides reset their
+    // window after each message); context takeover where the settings allow
+    // it and the client offers it.
+    let agreement = if server.settings.websocket_compression {
+        deflate::negotiate(
+            req.headers
+                .iter()
+                .filter(|(name, _)| name == "sec-websocket-extensions")
+                .map(|(_, value)| &value[..]),
+            server.settings.deflate_policy(),
+        )
+    } else {
+        None
+    };
+    conn.set_deflate(agreement);
+    let extension = agreement.map(|a| a.response_header_value());
     let mut response = handshake::response_101(
         &accept,
         subprotocol,
-        compress.then_some(deflate::SWOOLE_RESPONSE_VALUE),
+        extension.as_deref(),
         &http_date(unix_time() as u64),
     );
     let extra = handler.before_handshake_response(conn, &req);
@@ -679,13 +710,13 @@ async fn serve_websocket<R: ConnRead>(
     buf: &mut BytesMut,
 ) -> i32 {
     let settings = &server.settings;
-    let compression = conn.compression();
+    let agreement = conn.deflate();
     let mut assembler = MessageAssembler::new(AssemblerConfig {
         max_message: settings.package_max_length,
         require_mask: true,
-        deflate: compression,
+        deflate: agreement.is_some(),
     });
-    // Created on the first compressed frame: a connection that negotiated
+    // Taken on the first compressed frame: a connection that negotiated
     // permessage-deflate but never compresses costs no inflate state.
     let mut inflater: Option<deflate::Inflater> = None;
     loop {
@@ -704,8 +735,8 @@ async fn serve_websocket<R: ConnRead>(
                     return 0;
                 }
             };
-            if compression && frame.rsv1 && inflater.is_none() {
-                inflater = Some(deflate::Inflater::new(true, 15));
+            if let Some(a) = agreement.filter(|_| frame.rsv1 && inflater.is_none()) {
+                inflater = Some(spare_inflaters::take(&a));
             }
             let event = match assembler.push(frame, inflater.as_mut()) {
                 Ok(Some(ev)) => ev,
@@ -715,10 +746,18 @@ async fn serve_websocket<R: ConnRead>(
                     return 0;
                 }
             };
+            // Without client context takeover nothing is kept between
+            // messages: hand the inflate state to the next connection.
+            if !assembler.in_message() && agreement.is_some_and(|a| a.client_no_context_takeover())
+            {
+                if let Some(inf) = inflater.take() {
+                    spare_inflaters::give_back(inf);
+                }
+            }
             let Some(handler) = server.handler() else {
                 return -1;
             };
-            conn.last_dispatch_time.set(unix_time());
+            conn.touch_dispatch();
             match event {
                 Event::Message { .. } => handler.on_message(conn, event),
                 Event::Ping(ref payload) => {
@@ -749,6 +788,50 @@ async fn serve_websocket<R: ConnRead>(
             ReadOutcome::Eof | ReadOutcome::TimedOut => return 0,
             ReadOutcome::Stopped => return stopped_reactor_id(conn),
         }
+    }
+}
+
+/// Inflaters of connections whose client resets its window after each
+/// message (`client_no_context_takeover`, the default): such a connection
+/// needs inflate state only while a message is arriving, so the ~46 KiB of
+/// state goes back here between messages instead of staying with every
+/// connection that ever sent a compressed message.
+mod spare_inflaters {
+    use crate::protocol::deflate::{Agreement, Inflater};
+    use std::cell::RefCell;
+
+    /// Enough for the messages one runtime thread inflates at a time.
+    const MAX_SPARE: usize = 16;
+
+    thread_local! {
+        static SPARE: RefCell<Vec<Inflater>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// An inflater for `a`: a spare one when the client resets its window.
+    pub fn take(a: &Agreement) -> Inflater {
+        if a.client_no_context_takeover() {
+            let spare = SPARE.with(|s| {
+                let mut s = s.borrow_mut();
+                let i = s
+                    .iter()
+                    .position(|inf| inf.window_bits() == a.client_window_bits)?;
+                Some(s.swap_remove(i))
+            });
+            if let Some(inf) = spare {
+                return inf;
+            }
+        }
+        a.inflater()
+    }
+
+    /// Keeps `inf` (reset at its message's end) for the next message.
+    pub fn give_back(inf: Inflater) {
+        SPARE.with(|s| {
+            let mut s = s.borrow_mut();
+            if s.len() < MAX_SPARE {
+                s.push(inf);
+            }
+        });
     }
 }
 

@@ -66,6 +66,11 @@ pub const DEFAULT_BUFFER_OUTPUT_SIZE: usize = 2 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub worker_num: i64,
+    pub task_worker_num: i64,
+    /// A worker retires after this many requests/messages (0: never).
+    pub max_request: i64,
+    /// How long a stopping worker may take before it is killed.
+    pub max_wait_time: Duration,
     pub reactor_num: i64,
     pub max_connection: i64,
     /// Largest message (or HTTP body) a client may send.
@@ -85,6 +90,12 @@ pub struct Settings {
     pub open_websocket_pong_frame: bool,
     pub websocket_subprotocol: Option<String>,
     pub websocket_compression: bool,
+    /// swoole-rs: keep the server's deflate window across messages when the
+    /// client allows it (off: Swoole's answer, `server_no_context_takeover`).
+    pub websocket_compression_server_context_takeover: bool,
+    /// swoole-rs: let the client keep its deflate window across messages
+    /// (off: Swoole's answer, `client_no_context_takeover`).
+    pub websocket_compression_client_context_takeover: bool,
     pub http_compression: bool,
     pub open_http_protocol: bool,
     pub open_websocket_protocol: bool,
@@ -114,6 +125,9 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             worker_num: 1,
+            task_worker_num: 0,
+            max_request: 0,
+            max_wait_time: Duration::from_secs(3),
             reactor_num: 1,
             max_connection: 100_000,
             package_max_length: DEFAULT_PACKAGE_MAX_LENGTH,
@@ -127,6 +141,8 @@ impl Default for Settings {
             open_websocket_pong_frame: false,
             websocket_subprotocol: None,
             websocket_compression: false,
+            websocket_compression_server_context_takeover: false,
+            websocket_compression_client_context_takeover: false,
             http_compression: false,
             open_http_protocol: true,
             open_websocket_protocol: true,
@@ -164,11 +180,26 @@ fn size(v: &SettingValue, fallback: usize) -> usize {
 }
 
 impl Settings {
+    /// What permessage-deflate negotiation may agree to.
+    pub fn deflate_policy(&self) -> crate::protocol::deflate::DeflatePolicy {
+        crate::protocol::deflate::DeflatePolicy {
+            server_context_takeover: self.websocket_compression_server_context_takeover,
+            client_context_takeover: self.websocket_compression_client_context_takeover,
+        }
+    }
+
     /// Applies one `set()` key. Unknown keys are kept by the caller in
     /// `$server->setting` and ignored here, as Swoole ignores them.
     pub fn apply(&mut self, key: &str, v: &SettingValue) {
         match key {
-            "worker_num" => self.worker_num = v.as_int().unwrap_or(1).max(1),
+            "worker_num" => self.worker_num = v.as_int().unwrap_or(1).clamp(1, 128),
+            "task_worker_num" => self.task_worker_num = v.as_int().unwrap_or(0).clamp(0, 128),
+            "max_request" => self.max_request = v.as_int().unwrap_or(0).max(0),
+            "max_wait_time" => {
+                if let Some(d) = seconds(v) {
+                    self.max_wait_time = d
+                }
+            }
             "reactor_num" => self.reactor_num = v.as_int().unwrap_or(1).max(1),
             "max_connection" | "max_conn" => {
                 self.max_connection = v.as_int().unwrap_or(100_000).max(1)
@@ -193,6 +224,12 @@ impl Settings {
                 }
             }
             "websocket_compression" => self.websocket_compression = v.truthy(),
+            "websocket_compression_server_context_takeover" => {
+                self.websocket_compression_server_context_takeover = v.truthy()
+            }
+            "websocket_compression_client_context_takeover" => {
+                self.websocket_compression_client_context_takeover = v.truthy()
+            }
             "http_compression" => self.http_compression = v.truthy(),
             "open_http_protocol" => self.open_http_protocol = v.truthy(),
             "open_websocket_protocol" => self.open_websocket_protocol = v.truthy(),

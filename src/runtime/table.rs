@@ -9,11 +9,15 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::connection::{Connection, SessionId};
+use super::shared::{SharedTable, SlotInfo};
 
 #[derive(Default)]
 pub struct ConnectionTable {
     conns: RefCell<BTreeMap<SessionId, Rc<Connection>>>,
     last_id: Cell<SessionId>,
+    /// With several workers: the table every process sees, and this
+    /// process's worker id (the owner recorded for its connections).
+    shared: Option<(&'static SharedTable, u32)>,
     accepted_total: Cell<u64>,
     closed_total: Cell<u64>,
 }
@@ -23,22 +27,65 @@ impl ConnectionTable {
         Self::default()
     }
 
-    /// The next session id: ids grow from 1 and are never reused.
+    /// A table whose connections are also published in `shared`, owned by
+    /// worker `worker`.
+    pub fn with_shared(shared: &'static SharedTable, worker: u32) -> Self {
+        ConnectionTable {
+            shared: Some((shared, worker)),
+            ..Self::default()
+        }
+    }
+
+    /// The shared table, when the server runs several workers.
+    pub fn shared(&self) -> Option<&'static SharedTable> {
+        self.shared.map(|(t, _)| t)
+    }
+
+    /// The next session id: ids grow from 1 and are never reused (across
+    /// all workers when the table is shared).
     pub fn next_id(&self) -> SessionId {
-        let id = self.last_id.get() + 1;
+        let id = match self.shared {
+            Some((t, _)) => t.next_session_id(),
+            None => self.last_id.get() + 1,
+        };
         self.last_id.set(id);
         id
     }
 
-    pub fn insert(&self, conn: Rc<Connection>) {
+    /// Adds a connection; false when the shared table is full (the caller
+    /// refuses the connection).
+    pub fn insert(&self, conn: Rc<Connection>) -> bool {
+        if let Some((t, worker)) = self.shared {
+            let info = SlotInfo {
+                session: conn.id,
+                owner: worker,
+                ws_status: conn.ws_status(),
+                socket_fd: conn.socket_fd,
+                server_fd: conn.server_fd,
+                local: conn.local,
+                peer: conn.peer,
+                connect_time: conn.connect_time,
+                last_recv_time: conn.last_recv_time.get(),
+                last_send_time: conn.last_send_time.get(),
+                last_dispatch_time: conn.last_dispatch_time.get(),
+            };
+            match t.insert(&info) {
+                Some(idx) => conn.set_shared_slot(t, idx),
+                None => return false,
+            }
+        }
         self.accepted_total.set(self.accepted_total.get() + 1);
         self.conns.borrow_mut().insert(conn.id, conn);
+        true
     }
 
     pub fn remove(&self, id: SessionId) -> Option<Rc<Connection>> {
         let removed = self.conns.borrow_mut().remove(&id);
-        if removed.is_some() {
+        if let Some(conn) = &removed {
             self.closed_total.set(self.closed_total.get() + 1);
+            if let Some((t, idx)) = conn.shared_slot() {
+                t.remove(idx, id);
+            }
         }
         removed
     }

@@ -3,6 +3,8 @@
 //! about PHP values.
 
 pub mod event_loop;
+pub mod ipc;
+pub mod manager;
 pub mod signals;
 pub mod table;
 pub mod timers;

@@ -1,0 +1,793 @@
+//! Several worker processes: `worker_num > 1`, task workers, `max_request`.
+//!
+//! `start()` maps the shared connection table, makes one inbox per worker
+//! and hands over to the manager (`worker::manager`), which forks the
+//! workers. Each event worker accepts on the shared listening socket and
+//! runs the same event loop as a single-process server, with its
+//! connections published in the shared table; task workers run only their
+//! inbox. What crosses processes goes through the inboxes as
+//! [`Message`]s: pushes, sends and closes for a connection another worker
+//! owns, `sendMessage()`, tasks and their results.
+//!
+//! This module is the glue between those layers and PHP: it decides which
+//! callback a message calls and with what arguments.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use ext_php_rs::types::Zval;
+use tokio::io::unix::AsyncFd;
+use tokio::sync::Notify;
+
+use super::frame;
+use super::handler::PhpHandler;
+use super::state::ServerState;
+use super::zend::{self, zbool, zlong, zstr, CallOutcome, Callback};
+use crate::runtime::shared::SharedTable;
+use crate::runtime::{self, log, ConnectionTable};
+use crate::worker::ipc::{self, Message, Outbox, Reassembler};
+use crate::worker::manager::{self, ExitStatus, PoolConfig, PoolHooks};
+use crate::worker::{event_loop, signals, timers};
+
+/// Swoole's worker status values (`getWorkerStatus()`).
+pub const WORKER_BUSY: u32 = 1;
+pub const WORKER_IDLE: u32 = 2;
+
+/// The processes of a multi-process server, as this process sees them.
+pub struct Cluster {
+    pub shared: &'static SharedTable,
+    pub event_workers: usize,
+    pub task_workers: usize,
+    /// This process's worker id; -1 in the manager.
+    pub worker_id: Cell<i64>,
+    inbox_rx: Vec<OwnedFd>,
+    inbox_tx: Vec<OwnedFd>,
+    outbox: RefCell<Outbox>,
+    flushing: RefCell<HashSet<usize>>,
+    reassembler: RefCell<Reassembler>,
+    /// Messages read while taskwait() waited for its result.
+    backlog: RefCell<VecDeque<(u32, Message)>>,
+    backlog_wake: Notify,
+    next_task_id: Cell<i64>,
+    /// Finish callbacks given to task(), by task id.
+    finish_callbacks: RefCell<HashMap<i64, Callback>>,
+    /// taskwait() ids that timed out: their late results are dropped.
+    abandoned: RefCell<HashSet<i64>>,
+    /// In a task worker, inside onTask: (task id, source worker), and
+    /// whether finish() was called.
+    current_task: Cell<Option<(i64, u32)>>,
+    finished: Cell<bool>,
+    next_task_worker: Cell<usize>,
+}
+
+thread_local! {
+    static CLUSTER: RefCell<Option<Rc<Cluster>>> = const { RefCell::new(None) };
+}
+
+/// The cluster this process belongs to, if the server runs several
+/// processes.
+pub fn cluster() -> Option<Rc<Cluster>> {
+    CLUSTER.with(|c| c.borrow().clone())
+}
+
+impl Cluster {
+    pub fn total(&self) -> usize {
+        self.event_workers + self.task_workers
+    }
+
+    pub fn is_task_worker(&self) -> bool {
+        self.worker_id.get() >= self.event_workers as i64
+    }
+
+    fn my_id(&self) -> u32 {
+        self.worker_id.get().max(0) as u32
+    }
+
+    /// Sends `msg` to worker `dest`'s inbox; queues what does not fit and
+    /// flushes it from the event loop (or, outside one, right here).
+    pub fn send(self: &Rc<Self>, dest: usize, msg: &Message) -> bool {
+        let Some(tx) = self.inbox_tx.get(dest) else {
+            return false;
+        };
+        let packets = ipc::packets(self.my_id(), &msg.encode());
+        let queued = match self.outbox.borrow_mut().send(dest, tx.as_raw_fd(), packets) {
+            Ok(q) => q,
+            Err(_) => return false,
+        };
+        if !queued {
+            return true;
+        }
+        if tokio::runtime::Handle::try_current().is_ok() {
+            if self.flushing.borrow_mut().insert(dest) {
+                tokio::task::spawn_local(flush_outbox(self.clone(), dest));
+            }
+        } else {
+            // The manager has no event loop: wait for room.
+            loop {
+                ipc::poll_fd(tx.as_raw_fd(), true, 100);
+                match self.outbox.borrow_mut().flush(dest, tx.as_raw_fd()) {
+                    Ok(true) => continue,
+                    _ => break,
+                }
+            }
+        }
+        true
+    }
+
+    /// Reads every complete message waiting in this worker's inbox.
+    fn read_inbox(&self) -> Vec<(u32, Message)> {
+        let Some(rx) = self.inbox_rx.get(self.my_id() as usize) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut buf = Vec::new();
+        let mut reassembler = self.reassembler.borrow_mut();
+        while let Ok(Some(n)) = ipc::try_recv_packet(rx.as_raw_fd(), &mut buf) {
+            if let Some((from, bytes)) = reassembler.feed(&buf[..n]) {
+                match Message::decode(&bytes) {
+                    Ok(m) => out.push((from, m)),
+                    Err(e) => log::write(log::Level::Warning, true, &e.to_string()),
+                }
+            }
+        }
+        out
+    }
+
+    /// Picks a task worker: the one asked for, else the next idle one.
+    fn pick_task_worker(&self, index: i64) -> usize {
+        if index >= 0 {
+            return self.event_workers + index as usize;
+        }
+        let n = self.task_workers.max(1);
+        let start = self.next_task_worker.get();
+        let pick = (0..n)
+            .map(|i| (start + i) % n)
+            .find(|&i| self.shared.worker_status(self.event_workers + i) != WORKER_BUSY)
+            .unwrap_or(start % n);
+        self.next_task_worker.set((pick + 1) % n);
+        self.event_workers + pick
+    }
+}
+
+async fn flush_outbox(cluster: Rc<Cluster>, dest: usize) {
+    let fd = cluster.inbox_tx.get(dest).and_then(|f| f.try_clone().ok());
+    // SAFETY: the OwnedFd is a fresh dup that the AsyncFd owns until it
+    // is dropped.
+    if let Some(afd) = fd.and_then(|fd| unsafe { AsyncFd::register(fd) }.ok()) {
+        loop {
+            let Ok(mut guard) = afd.writable().await else {
+                break;
+            };
+            match cluster.outbox.borrow_mut().flush(dest, afd.as_raw_fd()) {
+                Ok(true) => guard.clear_ready(),
+                Ok(false) => break,
+                Err(_) => {
+                    cluster.outbox.borrow_mut().forget(dest);
+                    break;
+                }
+            }
+        }
+    }
+    cluster.flushing.borrow_mut().remove(&dest);
+}
+
+/// Reads this worker's inbox for as long as its event loop runs.
+async fn inbox_loop(cluster: Rc<Cluster>, st: Rc<ServerState>) {
+    let Some(fd) = cluster
+        .inbox_rx
+        .get(cluster.my_id() as usize)
+        .and_then(|f| f.try_clone().ok())
+    else {
+        return;
+    };
+    // SAFETY: as in flush_outbox: a dup owned by the AsyncFd.
+    let Ok(afd) = (unsafe { AsyncFd::register(fd) }) else {
+        return;
+    };
+    loop {
+        loop {
+            let next = cluster.backlog.borrow_mut().pop_front();
+            let Some((from, msg)) = next else { break };
+            handle(&cluster, &st, from, msg);
+        }
+        tokio::select! {
+            ready = afd.readable() => {
+                let Ok(mut guard) = ready else { return };
+                let messages = cluster.read_inbox();
+                if messages.is_empty() {
+                    guard.clear_ready();
+                }
+                for (from, msg) in messages {
+                    handle(&cluster, &st, from, msg);
+                }
+            }
+            _ = cluster.backlog_wake.notified() => {}
+        }
+    }
+}
+
+// ---- values across processes -------------------------------------------
+
+/// Strings travel as they are; anything else as `serialize()`d text (as
+/// Swoole does for tasks and pipe messages).
+pub fn encode_value(v: &Zval) -> Option<(Vec<u8>, bool)> {
+    if let Some(b) = zend::str_bytes(v) {
+        return Some((b.to_vec(), false));
+    }
+    call_php("serialize", zend::zcopy(v))
+        .and_then(|r| zend::str_bytes(&r).map(|b| (b.to_vec(), true)))
+}
+
+pub fn decode_value(data: &[u8], serialized: bool) -> Zval {
+    if !serialized {
+        return zstr(data);
+    }
+    call_php("unserialize", zstr(data)).unwrap_or_else(|| zbool(false))
+}
+
+fn call_php(function: &str, arg: Zval) -> Option<Zval> {
+    let cb = Callback::new(&zstr(function))?;
+    let mut out = None;
+    cb.call_with(&mut [arg], |rv| out = Some(zend::zcopy(rv)));
+    out
+}
+
+// ---- what an inbox message does ------------------------------------------
+
+fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) {
+    let rt = st.runtime();
+    let local = |session: i64| rt.as_ref().and_then(|rt| rt.table.get(session));
+    match msg {
+        Message::Push {
+            session,
+            opcode,
+            flags,
+            data,
+            close,
+        } => {
+            if let Some(conn) = local(session).filter(|c| c.is_websocket()) {
+                let spec = frame::FrameSpec {
+                    opcode,
+                    flags,
+                    data,
+                    close,
+                };
+                if let Some(bytes) = frame::encode_spec(&spec, Some(&conn)) {
+                    let _ = conn.send(Bytes::from(bytes));
+                }
+            }
+        }
+        Message::Send { session, data } => {
+            if let Some(conn) = local(session).filter(|c| !c.is_closing()) {
+                let _ = conn.send(Bytes::from(data));
+            }
+        }
+        Message::Close { session } => {
+            if let (Some(rt), Some(conn)) = (&rt, local(session)) {
+                rt.close_connection(&conn, None, -1);
+            }
+        }
+        Message::Disconnect {
+            session,
+            code,
+            reason,
+        } => {
+            if let (Some(rt), Some(conn)) = (&rt, local(session).filter(|c| c.is_websocket())) {
+                rt.close_connection(&conn, Some((code as u16, &reason)), -1);
+            }
+        }
+        Message::Pipe { data, serialized } => {
+            if let Some(cb) = &st.callbacks().pipe_message {
+                let value = decode_value(&data, serialized);
+                st.invoke(cb, &mut [st.this_zval(), zlong(i64::from(from)), value]);
+            }
+        }
+        Message::Task {
+            task_id,
+            data,
+            serialized,
+            ..
+        } => run_task(cluster, st, from, task_id, &data, serialized),
+        Message::Finish {
+            task_id,
+            data,
+            serialized,
+        } => {
+            if cluster.abandoned.borrow_mut().remove(&task_id) {
+                return;
+            }
+            let value = decode_value(&data, serialized);
+            let own = cluster.finish_callbacks.borrow_mut().remove(&task_id);
+            let cbs = st.callbacks();
+            let cb = own.as_ref().or(cbs.finish.as_ref());
+            match cb {
+                Some(cb) => {
+                    st.invoke(cb, &mut [st.this_zval(), zlong(task_id), value]);
+                }
+                None => zend::warning_docref("require onFinish callback"),
+            }
+        }
+    }
+}
+
+fn run_task(
+    cluster: &Rc<Cluster>,
+    st: &Rc<ServerState>,
+    from: u32,
+    task_id: i64,
+    data: &[u8],
+    serialized: bool,
+) {
+    let cbs = st.callbacks();
+    let Some(cb) = &cbs.task else { return };
+    let me = cluster.my_id() as usize;
+    cluster.shared.set_worker_status(me, WORKER_BUSY);
+    cluster.current_task.set(Some((task_id, from)));
+    cluster.finished.set(false);
+    let value = decode_value(data, serialized);
+    let mut result = None;
+    let outcome = cb.call_with(
+        &mut [
+            st.this_zval(),
+            zlong(task_id),
+            zlong(i64::from(from)),
+            value,
+        ],
+        |rv| {
+            if !rv.is_null() {
+                result = encode_value(rv);
+            }
+        },
+    );
+    st.after_call(outcome);
+    if let Some((data, serialized)) = result {
+        if !cluster.finished.get() {
+            cluster.send(
+                from as usize,
+                &Message::Finish {
+                    task_id,
+                    data,
+                    serialized,
+                },
+            );
+        }
+    }
+    cluster.current_task.set(None);
+    cluster.shared.set_worker_status(me, WORKER_IDLE);
+    count_request(st);
+}
+
+/// Counts one handled event toward `max_request`; past it, the worker
+/// stops serving and exits, and the manager starts a fresh one.
+pub fn count_request(st: &ServerState) {
+    let Some(c) = cluster() else { return };
+    let max = st.settings.borrow().max_request;
+    if max <= 0 || c.worker_id.get() < 0 {
+        return;
+    }
+    if c.shared.count_request(c.my_id() as usize) >= max as u64 {
+        if let Some(rt) = st.runtime() {
+            rt.begin_shutdown();
+        }
+    }
+}
+
+// ---- the PHP API's cross-process parts ------------------------------------
+
+/// What the shared table says about `session` when another worker owns it
+/// (None: no such open connection, or it is this worker's own).
+pub fn remote_session(session: i64) -> Option<crate::runtime::shared::SlotInfo> {
+    let c = cluster()?;
+    let info = c.shared.get(session)?;
+    (i64::from(info.owner) != c.worker_id.get()).then_some(info)
+}
+
+/// Sends `msg` to worker `owner` (a connection's owner).
+pub fn forward(owner: u32, msg: &Message) -> bool {
+    cluster().is_some_and(|c| c.send(owner as usize, msg))
+}
+
+/// Every open session id of the server, ascending; None when this process
+/// is the whole server.
+pub fn all_sessions() -> Option<Vec<i64>> {
+    cluster().map(|c| c.shared.sessions())
+}
+
+/// `task($data, $dstWorkerId, $finishCallback)`: the task id, or None after
+/// a warning.
+pub fn task(data: &Zval, index: i64, finish: Option<Callback>) -> Option<i64> {
+    let c = match cluster() {
+        Some(c) if c.task_workers > 0 => c,
+        _ => {
+            zend::warning_docref("task method can't be executed without task worker");
+            return None;
+        }
+    };
+    if c.is_task_worker() {
+        zend::warning_docref("Server->task() cannot use in the task-worker");
+        return None;
+    }
+    if index >= c.task_workers as i64 {
+        zend::warning_docref(&format!(
+            "worker_id must be less than task_worker_num[{}]",
+            c.task_workers
+        ));
+        return None;
+    }
+    let (bytes, serialized) = encode_value(data)?;
+    let task_id = c.next_task_id.get();
+    c.next_task_id.set(task_id + 1);
+    if let Some(cb) = finish {
+        c.finish_callbacks.borrow_mut().insert(task_id, cb);
+    }
+    let dest = c.pick_task_worker(index);
+    let ok = c.send(
+        dest,
+        &Message::Task {
+            task_id,
+            wait: false,
+            data: bytes,
+            serialized,
+        },
+    );
+    ok.then_some(task_id)
+}
+
+/// `taskwait($data, $timeout, $dstWorkerId)`: blocks this worker until the
+/// result arrives; None (false) on timeout or error.
+pub fn taskwait(data: &Zval, timeout: f64, index: i64) -> Option<Zval> {
+    let c = match cluster() {
+        Some(c) if c.task_workers > 0 => c,
+        _ => {
+            zend::warning_docref("task method can't be executed without task worker");
+            return None;
+        }
+    };
+    if c.is_task_worker() || c.worker_id.get() < 0 {
+        zend::warning_docref("taskwait method can only be used in the worker process");
+        return None;
+    }
+    if index >= c.task_workers as i64 {
+        zend::warning_docref(&format!(
+            "worker_id must be less than task_worker_num[{}]",
+            c.task_workers
+        ));
+        return None;
+    }
+    let (bytes, serialized) = encode_value(data)?;
+    let task_id = c.next_task_id.get();
+    c.next_task_id.set(task_id + 1);
+    let dest = c.pick_task_worker(index);
+    if !c.send(
+        dest,
+        &Message::Task {
+            task_id,
+            wait: true,
+            data: bytes,
+            serialized,
+        },
+    ) {
+        return None;
+    }
+    // Flush what did not fit right away: the event loop is blocked here.
+    if let Some(tx) = c.inbox_tx.get(dest) {
+        while matches!(c.outbox.borrow_mut().flush(dest, tx.as_raw_fd()), Ok(true)) {
+            ipc::poll_fd(tx.as_raw_fd(), true, 50);
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs_f64(timeout.clamp(0.001, 86_400.0));
+    let rx = c.inbox_rx.get(c.my_id() as usize)?.as_raw_fd();
+    let mut result = None;
+    'wait: loop {
+        for (from, msg) in c.read_inbox() {
+            match msg {
+                Message::Finish {
+                    task_id: id,
+                    data,
+                    serialized,
+                } if id == task_id && result.is_none() => {
+                    result = Some(decode_value(&data, serialized));
+                }
+                other => c.backlog.borrow_mut().push_back((from, other)),
+            }
+        }
+        if result.is_some() {
+            break 'wait;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        ipc::poll_fd(rx, false, left.as_millis().clamp(1, 100) as i32);
+    }
+    if !c.backlog.borrow().is_empty() {
+        c.backlog_wake.notify_one();
+    }
+    if result.is_none() {
+        c.abandoned.borrow_mut().insert(task_id);
+    }
+    result
+}
+
+/// `finish($data)` inside onTask.
+pub fn finish(data: &Zval) -> bool {
+    let Some(c) = cluster().filter(|c| c.task_workers > 0) else {
+        log::write(
+            log::Level::Warning,
+            true,
+            "Server::finish(): cannot use Server::task()/Server::finish() method, because no set [task_worker_num]",
+        );
+        return false;
+    };
+    let Some((task_id, from)) = c.current_task.get() else {
+        zend::warning_docref(
+            "Server::finish() can only be used in the task worker's onTask callback",
+        );
+        return false;
+    };
+    let Some((bytes, serialized)) = encode_value(data) else {
+        return false;
+    };
+    c.finished.set(true);
+    c.send(
+        from as usize,
+        &Message::Finish {
+            task_id,
+            data: bytes,
+            serialized,
+        },
+    )
+}
+
+/// `sendMessage($message, $dstWorkerId)`.
+pub fn send_message(st: &ServerState, data: &Zval, dest: i64) -> bool {
+    if st.callbacks().pipe_message.is_none() {
+        zend::warning_docref("onPipeMessage is null, can't use sendMessage");
+        return false;
+    }
+    let Some(c) = cluster() else {
+        if dest == 0 {
+            zend::warning_docref("can't send messages to self");
+        } else {
+            zend::warning_docref(&format!("worker_id[{dest}] is invalid"));
+        }
+        return false;
+    };
+    if dest == c.worker_id.get() {
+        zend::warning_docref("can't send messages to self");
+        return false;
+    }
+    if dest < 0 || dest >= c.total() as i64 {
+        zend::warning_docref(&format!("worker_id[{dest}] is invalid"));
+        return false;
+    }
+    let Some((bytes, serialized)) = encode_value(data) else {
+        return false;
+    };
+    c.send(
+        dest as usize,
+        &Message::Pipe {
+            data: bytes,
+            serialized,
+        },
+    )
+}
+
+/// Signals the manager (`reload()`, `shutdown()`); false without one.
+pub fn signal_manager(sig: libc::c_int) -> bool {
+    let Some(c) = cluster() else { return false };
+    if sig == libc::SIGTERM {
+        c.shared.set_shutting_down();
+    }
+    let pid = c.shared.manager_pid();
+    // SAFETY: signalling the manager process of this server.
+    pid > 0 && unsafe { libc::kill(pid, sig) } == 0
+}
+
+// ---- starting the processes ----------------------------------------------
+
+/// Everything a worker needs to start, kept by the manager for respawns.
+pub struct WorkerSpec {
+    pub st: Rc<ServerState>,
+    pub listener: std::net::TcpListener,
+    pub settings: runtime::Settings,
+    pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+}
+
+struct Hooks {
+    spec: WorkerSpec,
+    cluster: Rc<Cluster>,
+}
+
+impl PoolHooks for Hooks {
+    fn before_fork(&mut self) {
+        zend::flush_output();
+    }
+
+    fn run_worker(&mut self, id: usize) -> i32 {
+        run_worker(&self.spec, &self.cluster, id)
+    }
+
+    fn manager_start(&mut self) {
+        let st = &self.spec.st;
+        if let Some(cb) = &st.callbacks().manager_start {
+            st.invoke(cb, &mut [st.this_zval()]);
+        }
+    }
+
+    fn worker_error(&mut self, id: usize, pid: i32, status: ExitStatus) {
+        let st = &self.spec.st;
+        if let Some(cb) = &st.callbacks().worker_error {
+            st.invoke(
+                cb,
+                &mut [
+                    st.this_zval(),
+                    zlong(id as i64),
+                    zlong(i64::from(pid)),
+                    zlong(i64::from(status.code)),
+                    zlong(i64::from(status.signal)),
+                ],
+            );
+        }
+    }
+
+    fn manager_stop(&mut self) {
+        let st = &self.spec.st;
+        if let Some(cb) = &st.callbacks().manager_stop {
+            st.invoke(cb, &mut [st.this_zval()]);
+        }
+    }
+}
+
+/// Runs a multi-process server in this (the manager's) process until it
+/// shuts down. Errors are for `start()` to throw.
+pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
+    let settings = &spec.settings;
+    let shared = SharedTable::create(settings.max_connection.clamp(1, 1_000_000) as usize)?;
+    let event_workers = settings.worker_num.max(1) as usize;
+    let task_workers = settings.task_worker_num.max(0) as usize;
+    let total = event_workers + task_workers;
+    let mut inbox_rx = Vec::with_capacity(total);
+    let mut inbox_tx = Vec::with_capacity(total);
+    for _ in 0..total {
+        let (rx, tx) = ipc::inbox_pair()?;
+        inbox_rx.push(rx);
+        inbox_tx.push(tx);
+    }
+    let cluster = Rc::new(Cluster {
+        shared,
+        event_workers,
+        task_workers,
+        worker_id: Cell::new(-1),
+        inbox_rx,
+        inbox_tx,
+        outbox: RefCell::new(Outbox::default()),
+        flushing: RefCell::new(HashSet::new()),
+        reassembler: RefCell::new(Reassembler::default()),
+        backlog: RefCell::new(VecDeque::new()),
+        backlog_wake: Notify::new(),
+        next_task_id: Cell::new(0),
+        finish_callbacks: RefCell::new(HashMap::new()),
+        abandoned: RefCell::new(HashSet::new()),
+        current_task: Cell::new(None),
+        finished: Cell::new(false),
+        next_task_worker: Cell::new(0),
+    });
+    CLUSTER.with(|c| *c.borrow_mut() = Some(cluster.clone()));
+    // SAFETY: getpid cannot fail.
+    let pid = i64::from(unsafe { libc::getpid() });
+    shared.set_master_pid(pid as i32);
+    shared.set_manager_pid(pid as i32);
+    let st = spec.st.clone();
+    zend::set_prop(st.obj, "master_pid", zlong(pid));
+    zend::set_prop(st.obj, "manager_pid", zlong(pid));
+    zend::set_prop(st.obj, "worker_id", zlong(-1));
+    zend::set_prop(st.obj, "worker_pid", zlong(pid));
+    log::set_process(b'$', 0);
+    let cfg = PoolConfig {
+        event_workers,
+        task_workers,
+        max_wait: settings.max_wait_time,
+    };
+    // onStart once, in the process that called start() (the manager), as
+    // Swoole 4 did in BASE mode: it only prints and names processes.
+    if let Some(cb) = &st.callbacks().start {
+        st.invoke(cb, &mut [st.this_zval()]);
+    }
+    let mut hooks = Hooks {
+        spec,
+        cluster: cluster.clone(),
+    };
+    let result = manager::run(shared, cfg, &mut hooks);
+    if let Some(cb) = &st.callbacks().shutdown {
+        st.invoke(cb, &mut [st.this_zval()]);
+    }
+    CLUSTER.with(|c| c.borrow_mut().take());
+    log::set_process(b'*', 0);
+    result
+}
+
+/// The body of worker `id` in its forked process; returns the exit code.
+fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
+    let st = spec.st.clone();
+    let task_worker = id >= cluster.event_workers;
+    cluster.worker_id.set(id as i64);
+    cluster.shared.set_worker_status(id, WORKER_IDLE);
+    log::set_process(if task_worker { b'^' } else { b'*' }, id as i32);
+    // SAFETY: getpid cannot fail.
+    let pid = i64::from(unsafe { libc::getpid() });
+    st.worker_pid.set(pid);
+    zend::set_prop(st.obj, "worker_id", zlong(id as i64));
+    zend::set_prop(st.obj, "worker_pid", zlong(pid));
+    zend::set_prop(st.obj, "taskworker", zbool(task_worker));
+    // Timers of the manager's script do not carry into workers.
+    timers::timers().clear_all();
+
+    let table = ConnectionTable::with_shared(cluster.shared, id as u32);
+    let mut server = runtime::Server::with_table(spec.settings.clone(), table);
+    if let Some(config) = &spec.tls {
+        server = server.with_tls(config.clone());
+    }
+    let rt = Rc::new(server);
+    *st.runtime.borrow_mut() = Some(rt.clone());
+    st.running.set(true);
+    st.abort.set(None);
+    let listener = if task_worker {
+        None
+    } else {
+        spec.listener.try_clone().ok()
+    };
+    let handler = Rc::new(PhpHandler::new(st.clone()));
+    let cluster2 = cluster.clone();
+    let st2 = st.clone();
+    let result = event_loop::run(async move {
+        let sig = signals::install(&[libc::SIGTERM, libc::SIGINT]).ok();
+        if let Some((_, read)) = &sig {
+            let rt_sig = rt.clone();
+            if let Ok(sock) = read.try_clone().and_then(tokio::net::UnixStream::from_std) {
+                tokio::task::spawn_local(async move {
+                    if event_loop::next_signal(&sock).await.is_some() {
+                        rt_sig.begin_shutdown();
+                    }
+                });
+            }
+        }
+        tokio::task::spawn_local(inbox_loop(cluster2, st2.clone()));
+        if let Some(cb) = &st2.callbacks().worker_start {
+            st2.invoke(cb, &mut [st2.this_zval(), zlong(id as i64)]);
+        }
+        if st2.abort.get().is_none() {
+            match listener.map(tokio::net::TcpListener::from_std) {
+                Some(Ok(l)) => rt.clone().serve(l, handler).await,
+                Some(Err(e)) => {
+                    log::write(log::Level::Error, true, &format!("listener: {e}"));
+                }
+                None => rt.wait_stopped().await,
+            }
+        }
+        if st2.abort.get().is_none() {
+            if let Some(cb) = &st2.callbacks().worker_stop {
+                st2.invoke(cb, &mut [st2.this_zval(), zlong(id as i64)]);
+            }
+        }
+        drop(sig);
+    });
+    timers::timers().clear_all();
+    super::push_cache::clear();
+    st.running.set(false);
+    let code = match (result, st.abort.get()) {
+        (Err(e), _) => {
+            log::write(log::Level::Error, true, &format!("event loop: {e}"));
+            1
+        }
+        (Ok(()), Some(CallOutcome::Exit)) => zend::exit_status(),
+        (Ok(()), Some(CallOutcome::Bailout)) => 255,
+        (Ok(()), _) => 0,
+    };
+    zend::flush_output();
+    code
+}

@@ -1,0 +1,581 @@
+//! Messages between worker processes: one inbox per worker.
+//!
+//! Each worker (event or task) has an inbox: a `SOCK_SEQPACKET` socket pair
+//! made before the fork. The worker keeps the receiving end; every process
+//! keeps every sending end, so any worker can write to any other with one
+//! socket per worker in all (not one per pair). A sequenced-packet socket
+//! keeps each write whole and in order, and writes from different processes
+//! never interleave inside one packet.
+//!
+//! A message larger than one packet is cut in chunks; each chunk carries the
+//! sender's worker id and first/last flags, and the receiver joins chunks per
+//! sender (a sender's chunks arrive in order, though other senders' chunks
+//! may come between them).
+//!
+//! What a message means ([`Message`]) is decided here; what to do with one
+//! is the PHP surface's business.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+/// Payload bytes per packet (the kernel's default socket buffer holds a few).
+const CHUNK: usize = 60 * 1024;
+const HEADER: usize = 8;
+const FIRST: u8 = 1;
+const LAST: u8 = 2;
+
+/// The most a message may be: bounds what a broken peer can make us buffer.
+pub const MAX_MESSAGE: usize = 512 * 1024 * 1024;
+
+/// One message between workers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// Push a WebSocket frame to a connection this worker owns.
+    Push {
+        session: i64,
+        opcode: i64,
+        flags: i64,
+        data: Vec<u8>,
+        /// A close frame's code and reason (a `CloseFrame` object).
+        close: Option<(i64, Vec<u8>)>,
+    },
+    /// Send raw bytes to a connection (`send()`).
+    Send { session: i64, data: Vec<u8> },
+    /// Close a connection (`close()`).
+    Close { session: i64 },
+    /// Close a WebSocket connection with a close frame (`disconnect()`).
+    Disconnect {
+        session: i64,
+        code: i64,
+        reason: Vec<u8>,
+    },
+    /// `sendMessage()`: for onPipeMessage.
+    Pipe { data: Vec<u8>, serialized: bool },
+    /// `task()` / `taskwait()`: for onTask in a task worker.
+    Task {
+        task_id: i64,
+        /// Whether the sender blocks in taskwait() for the result.
+        wait: bool,
+        data: Vec<u8>,
+        serialized: bool,
+    },
+    /// A task's result (`finish()` or onTask's return value), for onFinish
+    /// or the waiting taskwait().
+    Finish {
+        task_id: i64,
+        data: Vec<u8>,
+        serialized: bool,
+    },
+}
+
+/// Why a message could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError(&'static str);
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "bad IPC message: {}", self.0)
+    }
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u8(&mut self, v: u8) -> &mut Self {
+        self.0.push(v);
+        self
+    }
+    fn i64(&mut self, v: i64) -> &mut Self {
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    fn bytes(&mut self, v: &[u8]) -> &mut Self {
+        self.0.extend_from_slice(&(v.len() as u64).to_le_bytes());
+        self.0.extend_from_slice(v);
+        self
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if self.0.len() < n {
+            return Err(DecodeError("truncated"));
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.take(1)?[0])
+    }
+    fn i64(&mut self) -> Result<i64, DecodeError> {
+        let b = self.take(8)?;
+        Ok(i64::from_le_bytes(
+            b.try_into().map_err(|_| DecodeError("truncated"))?,
+        ))
+    }
+    fn bytes(&mut self) -> Result<Vec<u8>, DecodeError> {
+        let n = self.i64()?;
+        let n = usize::try_from(n).map_err(|_| DecodeError("bad length"))?;
+        Ok(self.take(n)?.to_vec())
+    }
+    fn bool(&mut self) -> Result<bool, DecodeError> {
+        Ok(self.u8()? != 0)
+    }
+}
+
+impl Message {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer(Vec::new());
+        match self {
+            Message::Push {
+                session,
+                opcode,
+                flags,
+                data,
+                close,
+            } => {
+                w.u8(1).i64(*session).i64(*opcode).i64(*flags).bytes(data);
+                match close {
+                    Some((code, reason)) => w.u8(1).i64(*code).bytes(reason),
+                    None => w.u8(0),
+                };
+            }
+            Message::Send { session, data } => {
+                w.u8(2).i64(*session).bytes(data);
+            }
+            Message::Close { session } => {
+                w.u8(3).i64(*session);
+            }
+            Message::Disconnect {
+                session,
+                code,
+                reason,
+            } => {
+                w.u8(4).i64(*session).i64(*code).bytes(reason);
+            }
+            Message::Pipe { data, serialized } => {
+                w.u8(5).u8(u8::from(*serialized)).bytes(data);
+            }
+            Message::Task {
+                task_id,
+                wait,
+                data,
+                serialized,
+            } => {
+                w.u8(6)
+                    .i64(*task_id)
+                    .u8(u8::from(*wait))
+                    .u8(u8::from(*serialized))
+                    .bytes(data);
+            }
+            Message::Finish {
+                task_id,
+                data,
+                serialized,
+            } => {
+                w.u8(7).i64(*task_id).u8(u8::from(*serialized)).bytes(data);
+            }
+        }
+        w.0
+    }
+
+    pub fn decode(buf: &[u8]) -> Result<Message, DecodeError> {
+        let mut r = Reader(buf);
+        let msg = match r.u8()? {
+            1 => {
+                let session = r.i64()?;
+                let opcode = r.i64()?;
+                let flags = r.i64()?;
+                let data = r.bytes()?;
+                let close = if r.bool()? {
+                    Some((r.i64()?, r.bytes()?))
+                } else {
+                    None
+                };
+                Message::Push {
+                    session,
+                    opcode,
+                    flags,
+                    data,
+                    close,
+                }
+            }
+            2 => Message::Send {
+                session: r.i64()?,
+                data: r.bytes()?,
+            },
+            3 => Message::Close { session: r.i64()? },
+            4 => Message::Disconnect {
+                session: r.i64()?,
+                code: r.i64()?,
+                reason: r.bytes()?,
+            },
+            5 => {
+                let serialized = r.bool()?;
+                Message::Pipe {
+                    data: r.bytes()?,
+                    serialized,
+                }
+            }
+            6 => {
+                let task_id = r.i64()?;
+                let wait = r.bool()?;
+                let serialized = r.bool()?;
+                Message::Task {
+                    task_id,
+                    wait,
+                    data: r.bytes()?,
+                    serialized,
+                }
+            }
+            7 => {
+                let task_id = r.i64()?;
+                let serialized = r.bool()?;
+                Message::Finish {
+                    task_id,
+                    data: r.bytes()?,
+                    serialized,
+                }
+            }
+            _ => return Err(DecodeError("unknown kind")),
+        };
+        if !r.0.is_empty() {
+            return Err(DecodeError("trailing bytes"));
+        }
+        Ok(msg)
+    }
+}
+
+/// Cuts an encoded message into packets from worker `from`.
+pub fn packets(from: u32, message: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::with_capacity(message.len() / CHUNK + 1);
+    let mut chunks = message.chunks(CHUNK).peekable();
+    let mut first = true;
+    loop {
+        let chunk = chunks.next().unwrap_or_default();
+        let last = chunks.peek().is_none();
+        let mut p = Vec::with_capacity(HEADER + chunk.len());
+        p.extend_from_slice(&from.to_le_bytes());
+        p.push(if first { FIRST } else { 0 } | if last { LAST } else { 0 });
+        p.extend_from_slice(&[0, 0, 0]);
+        p.extend_from_slice(chunk);
+        out.push(p);
+        first = false;
+        if last {
+            return out;
+        }
+    }
+}
+
+/// Joins packets into messages, per sender.
+#[derive(Default)]
+pub struct Reassembler {
+    partial: HashMap<u32, Vec<u8>>,
+}
+
+impl Reassembler {
+    /// Feeds one packet; returns `(sender, message bytes)` when it completes
+    /// one. Malformed packets (or a sender restarting mid-message, as a
+    /// respawned worker does) drop the partial message, never panic.
+    pub fn feed(&mut self, packet: &[u8]) -> Option<(u32, Vec<u8>)> {
+        if packet.len() < HEADER {
+            return None;
+        }
+        let from = u32::from_le_bytes([packet[0], packet[1], packet[2], packet[3]]);
+        let flags = packet[4];
+        let body = &packet[HEADER..];
+        if flags & FIRST != 0 {
+            self.partial.remove(&from);
+            if flags & LAST != 0 {
+                return Some((from, body.to_vec()));
+            }
+            self.partial.insert(from, body.to_vec());
+            return None;
+        }
+        let buf = self.partial.get_mut(&from)?;
+        if buf.len() + body.len() > MAX_MESSAGE {
+            self.partial.remove(&from);
+            return None;
+        }
+        buf.extend_from_slice(body);
+        if flags & LAST != 0 {
+            return self.partial.remove(&from).map(|m| (from, m));
+        }
+        None
+    }
+}
+
+/// Makes one inbox: (receiving end, sending end), both non-blocking and
+/// close-on-exec.
+pub fn inbox_pair() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: socketpair writes two descriptors into `fds` on success.
+    let rc = unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_SEQPACKET | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            0,
+            fds.as_mut_ptr(),
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors were just created and are owned by nobody else.
+    let (a, b) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // Room for several chunks in flight per inbox.
+    for fd in [&a, &b] {
+        let size: libc::c_int = 4 * 1024 * 1024;
+        // SAFETY: setting an int socket option on our own socket.
+        unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_SNDBUF,
+                (&size as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+    Ok((a, b))
+}
+
+/// Sends one packet without blocking. `Ok(false)`: the inbox is full.
+pub fn try_send_packet(fd: RawFd, packet: &[u8]) -> io::Result<bool> {
+    loop {
+        // SAFETY: sending from a valid buffer on a descriptor we hold.
+        let n = unsafe {
+            libc::send(
+                fd,
+                packet.as_ptr().cast(),
+                packet.len(),
+                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+            )
+        };
+        if n >= 0 {
+            return Ok(true);
+        }
+        let e = io::Error::last_os_error();
+        match e.kind() {
+            io::ErrorKind::Interrupted => continue,
+            io::ErrorKind::WouldBlock => return Ok(false),
+            _ => return Err(e),
+        }
+    }
+}
+
+/// Receives one packet without blocking; None when there is none.
+pub fn try_recv_packet(fd: RawFd, buf: &mut Vec<u8>) -> io::Result<Option<usize>> {
+    buf.resize(CHUNK + HEADER, 0);
+    loop {
+        // SAFETY: receiving into our own buffer of buf.len() bytes.
+        let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
+        if n >= 0 {
+            return Ok(Some(n as usize));
+        }
+        let e = io::Error::last_os_error();
+        match e.kind() {
+            io::ErrorKind::Interrupted => continue,
+            io::ErrorKind::WouldBlock => return Ok(None),
+            _ => return Err(e),
+        }
+    }
+}
+
+/// Waits until `fd` is readable (or writable), at most `timeout_ms`
+/// (negative: forever). Returns whether it is.
+pub fn poll_fd(fd: RawFd, writable: bool, timeout_ms: i32) -> bool {
+    let mut p = libc::pollfd {
+        fd,
+        events: if writable {
+            libc::POLLOUT
+        } else {
+            libc::POLLIN
+        },
+        revents: 0,
+    };
+    loop {
+        // SAFETY: one valid pollfd.
+        let rc = unsafe { libc::poll(&mut p, 1, timeout_ms) };
+        if rc >= 0 {
+            return rc > 0;
+        }
+        if io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            return false;
+        }
+    }
+}
+
+/// Packets waiting for room in other workers' inboxes, per destination, in
+/// order. A message is queued whole behind what is already queued for the
+/// same destination, so a sender's messages never overtake each other.
+#[derive(Default)]
+pub struct Outbox {
+    queues: HashMap<usize, VecDeque<Vec<u8>>>,
+}
+
+impl Outbox {
+    /// Sends `packets` to inbox `dest` (its sending end `fd`) as far as the
+    /// inbox has room; queues the rest. Returns whether some are queued.
+    pub fn send(&mut self, dest: usize, fd: RawFd, packets: Vec<Vec<u8>>) -> io::Result<bool> {
+        let q = self.queues.entry(dest).or_default();
+        q.extend(packets);
+        Self::flush_queue(q, fd)
+    }
+
+    /// Sends what is queued for `dest`; returns whether some is still queued.
+    pub fn flush(&mut self, dest: usize, fd: RawFd) -> io::Result<bool> {
+        match self.queues.get_mut(&dest) {
+            Some(q) => Self::flush_queue(q, fd),
+            None => Ok(false),
+        }
+    }
+
+    fn flush_queue(q: &mut VecDeque<Vec<u8>>, fd: RawFd) -> io::Result<bool> {
+        while let Some(p) = q.front() {
+            if !try_send_packet(fd, p)? {
+                return Ok(true);
+            }
+            q.pop_front();
+        }
+        Ok(false)
+    }
+
+    /// Destinations with packets still queued.
+    pub fn pending(&self) -> Vec<usize> {
+        self.queues
+            .iter()
+            .filter(|(_, q)| !q.is_empty())
+            .map(|(d, _)| *d)
+            .collect()
+    }
+
+    /// Drops what is queued for `dest` (its worker is gone).
+    pub fn forget(&mut self, dest: usize) {
+        self.queues.remove(&dest);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_kinds() -> Vec<Message> {
+        vec![
+            Message::Push {
+                session: 7,
+                opcode: 1,
+                flags: 3,
+                data: b"hello".to_vec(),
+                close: None,
+            },
+            Message::Push {
+                session: 8,
+                opcode: 8,
+                flags: 1,
+                data: vec![],
+                close: Some((4000, b"bye".to_vec())),
+            },
+            Message::Send {
+                session: 1,
+                data: vec![0; 3],
+            },
+            Message::Close { session: 9 },
+            Message::Disconnect {
+                session: 2,
+                code: 1000,
+                reason: b"r".to_vec(),
+            },
+            Message::Pipe {
+                data: b"x".to_vec(),
+                serialized: true,
+            },
+            Message::Task {
+                task_id: 5,
+                wait: true,
+                data: b"t".to_vec(),
+                serialized: false,
+            },
+            Message::Finish {
+                task_id: 5,
+                data: b"done".to_vec(),
+                serialized: false,
+            },
+        ]
+    }
+
+    #[test]
+    fn messages_round_trip() {
+        for m in all_kinds() {
+            assert_eq!(Message::decode(&m.encode()), Ok(m));
+        }
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for m in all_kinds() {
+            let e = m.encode();
+            for cut in 0..e.len() {
+                assert!(Message::decode(&e[..cut]).is_err());
+            }
+            let mut longer = e.clone();
+            longer.push(0);
+            assert!(Message::decode(&longer).is_err());
+        }
+        assert!(Message::decode(&[99]).is_err());
+        // a huge length does not allocate
+        let mut bad = vec![2];
+        bad.extend_from_slice(&1i64.to_le_bytes());
+        bad.extend_from_slice(&u64::MAX.to_le_bytes());
+        assert!(Message::decode(&bad).is_err());
+    }
+
+    #[test]
+    fn chunks_join_per_sender_even_interleaved() {
+        let big: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
+        let a = packets(1, &big);
+        let b = packets(2, b"small");
+        assert!(a.len() > 2);
+        let mut r = Reassembler::default();
+        let mut got = Vec::new();
+        for (i, p) in a.iter().enumerate() {
+            if i == 1 {
+                got.extend(r.feed(&b[0]));
+            }
+            got.extend(r.feed(p));
+        }
+        assert_eq!(got, vec![(2, b"small".to_vec()), (1, big)]);
+        // an empty message is one packet
+        assert_eq!(r.feed(&packets(3, b"")[0]), Some((3, vec![])));
+        // a stray continuation is ignored
+        assert_eq!(r.feed(&a[1]), None);
+        assert_eq!(r.feed(&[1, 2]), None);
+    }
+
+    #[test]
+    fn inbox_carries_big_messages_with_an_outbox() {
+        let (rx, tx) = inbox_pair().unwrap();
+        let big: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7) as u8).collect();
+        let mut out = Outbox::default();
+        let mut queued = out.send(0, tx.as_raw_fd(), packets(4, &big)).unwrap();
+        let mut r = Reassembler::default();
+        let mut buf = Vec::new();
+        let mut got = None;
+        while got.is_none() {
+            while let Some(n) = try_recv_packet(rx.as_raw_fd(), &mut buf).unwrap() {
+                if let Some(m) = r.feed(&buf[..n]) {
+                    got = Some(m);
+                }
+            }
+            if queued {
+                queued = out.flush(0, tx.as_raw_fd()).unwrap();
+            }
+        }
+        assert_eq!(got, Some((4, big)));
+        assert!(out.pending().is_empty());
+    }
+}

@@ -1,0 +1,146 @@
+<?php
+/*
+ * A server with several worker processes: php workers.php PORT
+ *
+ * Settings come from SWTEST_SETTINGS (JSON; default worker_num 4, task_worker_num 2).
+ * Every lifecycle callback prints a line. Text messages:
+ *   "bcast X"   push "w<worker>:X" to every established connection (any worker's)
+ *   "task X"    task(X); onTask returns ['done' => X]; onFinish prints it
+ *   "taskcb X"  task(X, -1, callback): the callback pushes the result back
+ *   "wait X"    taskwait(X) and push the result back
+ *   "finish X"  task(X) whose onTask calls finish() itself
+ *   "pipe N"    sendMessage() to worker N; onPipeMessage pushes to the origin fd
+ *   "info FD"   push json of exist/isEstablished/connection_info(FD)
+ *   "fds"       push json of every fd in $server->connections
+ *   "whoami"    push "worker=<id> pid=<pid> fd=<fd>"
+ *   "disconnect FD" / "close FD"  from this worker, on any worker's fd
+ *   "reload" / "shutdown"
+ *   anything else: echoed back as "w<worker>:<data>"
+ */
+
+$port = (int)$argv[1];
+$server = new Swoole\WebSocket\Server('127.0.0.1', $port);
+$settings = ['worker_num' => 4, 'task_worker_num' => 2];
+$json = getenv('SWTEST_SETTINGS');
+if ($json !== false && $json !== '') {
+    $settings = array_merge($settings, json_decode($json, true, 512, JSON_THROW_ON_ERROR));
+}
+$server->set($settings);
+
+$server->on('start', function ($s) {
+    echo "start master_pid={$s->master_pid} manager_pid={$s->manager_pid}\n";
+});
+$server->on('managerStart', function ($s) {
+    echo "manager start pid=" . getmypid() . "\n";
+});
+$server->on('managerStop', function ($s) {
+    echo "manager stop\n";
+});
+$server->on('workerStart', function ($s, int $id) {
+    $kind = $s->taskworker ? 'task' : 'event';
+    echo "worker start id={$id} kind={$kind} pid={$s->worker_pid} worker_id={$s->worker_id} getpid=" . getmypid() . "\n";
+});
+$server->on('workerStop', function ($s, int $id) {
+    echo "worker stop id={$id}\n";
+});
+$server->on('workerError', function ($s, int $id, int $pid, int $code, int $signal) {
+    echo "worker error id={$id} pid={$pid} code={$code} signal={$signal}\n";
+});
+$server->on('shutdown', function ($s) {
+    echo "shutdown\n";
+});
+$server->on('open', function ($s, $req) {
+    echo "open fd={$req->fd} worker={$s->worker_id}\n";
+});
+$server->on('close', function ($s, int $fd) {
+    echo "close fd={$fd} worker={$s->worker_id}\n";
+});
+$server->on('task', function ($s, int $taskId, int $src, $data) {
+    echo "task id={$taskId} src={$src} worker={$s->worker_id} data=" . json_encode($data) . "\n";
+    if (is_array($data) && isset($data['finish'])) {
+        $s->finish(['finished' => $data['finish']]);
+        return null;
+    }
+    return ['done' => $data];
+});
+$server->on('finish', function ($s, int $taskId, $data) {
+    echo "finish id={$taskId} worker={$s->worker_id} data=" . json_encode($data) . "\n";
+    if (is_array($data) && isset($data['done']['fd'])) {
+        $s->push($data['done']['fd'], 'finished:' . json_encode($data));
+    }
+});
+$server->on('pipeMessage', function ($s, int $src, $msg) {
+    echo "pipe src={$src} worker={$s->worker_id} msg=" . json_encode($msg) . "\n";
+    $s->push($msg['fd'], "pipe from {$src} at {$s->worker_id}");
+});
+
+$server->on('message', function ($s, $f) {
+    $w = $s->worker_id;
+    [$cmd, $arg] = array_pad(explode(' ', $f->data, 2), 2, '');
+    switch ($cmd) {
+        case 'bcast':
+            foreach ($s->connections as $fd) {
+                if ($s->isEstablished($fd)) {
+                    $s->push($fd, "w{$w}:{$arg}");
+                }
+            }
+            break;
+        case 'task':
+            $id = $s->task(['fd' => $f->fd, 'arg' => $arg]);
+            echo "task sent id=" . var_export($id, true) . " worker={$w}\n";
+            break;
+        case 'taskcb':
+            $s->task($arg, -1, function ($s, $taskId, $data) use ($f) {
+                $s->push($f->fd, 'callback:' . json_encode($data));
+            });
+            break;
+        case 'wait':
+            $r = $s->taskwait(['arg' => $arg], 3.0);
+            $s->push($f->fd, 'waited:' . json_encode($r));
+            break;
+        case 'finish':
+            $s->task(['fd' => $f->fd, 'finish' => $arg]);
+            break;
+        case 'pipe':
+            $r = $s->sendMessage(['fd' => $f->fd], (int)$arg);
+            echo "sendMessage returned " . var_export($r, true) . "\n";
+            break;
+        case 'info':
+            $fd = (int)$arg;
+            $info = $s->connection_info($fd);
+            $s->push($f->fd, json_encode([
+                'exist' => $s->exist($fd),
+                'established' => $s->isEstablished($fd),
+                'remote_ip' => $info['remote_ip'] ?? null,
+                'websocket_status' => $info['websocket_status'] ?? null,
+            ]));
+            break;
+        case 'fds':
+            $fds = [];
+            foreach ($s->connections as $fd) {
+                $fds[] = $fd;
+            }
+            $s->push($f->fd, json_encode(['fds' => $fds, 'count' => count($s->connections)]));
+            break;
+        case 'whoami':
+            $s->push($f->fd, "worker={$w} pid=" . getmypid() . " fd={$f->fd}");
+            break;
+        case 'disconnect':
+            var_dump($s->disconnect((int)$arg, 4000, 'bye from ' . $w));
+            break;
+        case 'close':
+            var_dump($s->close((int)$arg));
+            break;
+        case 'reload':
+            var_dump($s->reload());
+            break;
+        case 'shutdown':
+            $s->shutdown();
+            break;
+        default:
+            $s->push($f->fd, "w{$w}:{$f->data}");
+    }
+});
+
+$server->start();
+echo "start returned\n";
