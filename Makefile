@@ -6,7 +6,7 @@
 #   make test      build + cargo test + PHP end-to-end tests (what CI runs, via .ci/run)
 #   make test-php  only the PHP tests, against $(SWOOLE_SO), without building
 #   make lint      cargo fmt --check and cargo clippy -D warnings
-#   make autobahn  build, install the Autobahn testsuite (cached), run it: plain + compression
+#   make autobahn  build, install the Autobahn testsuite (cached), run it: plain, compression, takeover
 #
 # Variables: SWOOLE_SO (extension the PHP tests load; default build/swoole.so),
 # PYTEST_ARGS (extra pytest arguments, e.g. PYTEST_ARGS='-k disconnect -x'), PHP, CARGO.

@@ -2,7 +2,7 @@
 # The Autobahn WebSocket testsuite (fuzzingclient) against swoole-rs.
 #
 #   scripts/autobahn.sh install                   install wstest (cached, idempotent)
-#   scripts/autobahn.sh run [plain|compression]   run one config (both when none given)
+#   scripts/autobahn.sh run [plain|compression|takeover]   run one config (all when none given)
 #   scripts/autobahn.sh all                       install, then run both configs (make autobahn)
 #
 # install: wstest (PyPI autobahntestsuite) is Python 2.7 only, and Debian bookworm has
@@ -186,8 +186,8 @@ free_port() {
 run_config() {
     local config=$1
     case $config in
-        plain | compression) ;;
-        *) die "unknown config '$config' (plain or compression)" ;;
+        plain | compression | takeover) ;;
+        *) die "unknown config '$config' (plain, compression or takeover)" ;;
     esac
     local so=${SWOOLE_SO:-$ROOT/build/swoole.so}
     [[ $so == /* ]] || so=$ROOT/$so
@@ -268,7 +268,7 @@ case $cmd in
     run)
         shift
         configs=("$@")
-        ((${#configs[@]})) || configs=(plain compression)
+        ((${#configs[@]})) || configs=(plain compression takeover)
         status=0
         for c in "${configs[@]}"; do
             run_config "$c" || status=1
@@ -278,7 +278,7 @@ case $cmd in
     all)
         install_locked
         status=0
-        for c in plain compression; do
+        for c in plain compression takeover; do
             run_config "$c" || status=1
         done
         exit $status

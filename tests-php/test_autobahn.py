@@ -1,7 +1,8 @@
 """The Autobahn WebSocket testsuite (fuzzingclient, sections 1-13) against swoole-rs.
 
-One test per configuration: `plain` and `compression` (websocket_compression on,
-so sections 12 and 13 exercise permessage-deflate). Each runs
+One test per configuration: `plain`, `compression` (websocket_compression on,
+so sections 12 and 13 exercise permessage-deflate) and `takeover` (12.1, 12.4 and
+13 again with context takeover agreed both ways). Each runs
 `scripts/autobahn.sh run <config>` (after `scripts/autobahn.sh install`, which is
 cached) and fails on any case whose behavior is FAILED or UNIMPLEMENTED or whose
 close behavior is FAILED or WRONG CODE; the failing cases are in the message and
@@ -77,7 +78,7 @@ def wstest():
 
 
 @pytest.mark.timeout(INSTALL_TIMEOUT + RUN_TIMEOUT + 300)
-@pytest.mark.parametrize("config", ["plain", "compression"])
+@pytest.mark.parametrize("config", ["plain", "compression", "takeover"])
 def test_autobahn(config, wstest):
     rc, out = _run(["run", config], RUN_TIMEOUT + 120)
     summary = out[out.find("=== autobahn"):] if "=== autobahn" in out else out

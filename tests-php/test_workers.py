@@ -287,3 +287,62 @@ def test_shutdown_from_a_worker(php_server):
     assert srv.wait_exit(15) == 0
     srv.expect_exit = True
     assert "start returned" in srv.stdout()
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_daemonize_and_pid_file(tmp_path, workers):
+    """daemonize: start() returns to the shell at once (exit 0) while the
+    server goes on detached; pid_file names the process to signal, and is
+    removed when it stops. Output goes to log_file."""
+    import subprocess
+
+    from conftest import php_cmd
+    from swtest import free_port
+
+    port = free_port()
+    pid_file = tmp_path / "server.pid"
+    log_file = tmp_path / "server.log"
+    script = tmp_path / "daemon.php"
+    script.write_text(f"""<?php
+$s = new Swoole\\WebSocket\\Server('127.0.0.1', {port});
+$s->set(['daemonize' => true, 'pid_file' => '{pid_file}', 'log_file' => '{log_file}',
+         'worker_num' => {workers}]);
+$s->on('workerStart', function ($s, $id) {{ echo "worker $id up\\n"; }});
+$s->on('message', function ($s, $f) {{ $s->push($f->fd, "daemon:" . $f->data); }});
+$s->start();
+""")
+    r = subprocess.run(php_cmd() + [str(script)], capture_output=True, timeout=20)
+    assert r.returncode == 0, r
+    assert r.stdout == b"", r.stdout
+    deadline = time.monotonic() + 10
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline, "no pid file"
+        time.sleep(0.05)
+    pid = int(pid_file.read_text())
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                ws = ws_connect(port)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "daemon not listening"
+                time.sleep(0.05)
+        with ws:
+            ws.send("hi")
+            assert ws.recv(timeout=5) == "daemon:hi"
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z":
+            assert time.monotonic() < deadline, "daemon did not stop"
+            time.sleep(0.05)
+        deadline = time.monotonic() + 5
+        while pid_file.exists():
+            assert time.monotonic() < deadline, "pid file left behind"
+            time.sleep(0.05)
+        assert "worker 0 up" in log_file.read_text()
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -25,7 +25,7 @@ use crate::runtime::connection::ws_status;
 use crate::runtime::shared::SlotInfo;
 use crate::runtime::{self, log, Connection, SendError, SettingValue};
 use crate::worker::ipc::Message;
-use crate::worker::{event_loop, signals, timers};
+use crate::worker::{event_loop, process, signals, timers};
 
 pub static SERVER: ClassSlot = ClassSlot::new();
 pub static HTTP_SERVER: ClassSlot = ClassSlot::new();
@@ -581,7 +581,27 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     }
     fill_default_settings(&st, &settings);
+    if settings.daemonize {
+        zend::flush_output();
+        if let Err(e) = process::daemonize(settings.log_file.as_deref()) {
+            throw_swoole(
+                &format!("daemonize failed: {e}"),
+                i64::from(e.raw_os_error().unwrap_or(-1)),
+            );
+            return;
+        }
+    }
     log::configure(settings.log_level, settings.log_file.as_deref());
+    let pid_file = settings.pid_file.clone();
+    if let Some(path) = &pid_file {
+        if let Err(e) = process::write_pid_file(path) {
+            log::write(
+                log::Level::Warning,
+                false,
+                &format!("cannot write pid_file {path}: {e}"),
+            );
+        }
+    }
     // Several processes (as Swoole: any of worker_num > 1, task workers or
     // max_request): this process becomes the manager.
     if settings.worker_num > 1 || settings.task_worker_num > 0 || settings.max_request > 0 {
@@ -592,6 +612,9 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
             settings,
             tls,
         });
+        if let Some(path) = &pid_file {
+            process::remove_pid_file(path);
+        }
         st.running.set(false);
         timers::timers().clear_all();
         super::push_cache::clear();
@@ -623,6 +646,13 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
     st.running.set(true);
     st.abort.set(None);
 
+    let privileges = {
+        let s = &rt.settings;
+        process::drop_privileges(s.user.as_deref(), s.group.as_deref())
+    };
+    if let Err(e) = privileges {
+        log::write(log::Level::Warning, true, &e);
+    }
     let handler = Rc::new(PhpHandler::new(st.clone()));
     let st2 = st.clone();
     let result = event_loop::run(async move {
@@ -665,6 +695,9 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
     });
     timers::timers().clear_all();
     super::push_cache::clear();
+    if let Some(path) = &pid_file {
+        process::remove_pid_file(path);
+    }
     st.running.set(false);
     let runtime = st.runtime.borrow_mut().take();
     drop(runtime);

@@ -184,13 +184,14 @@ extern "C" fn t_column(ex: &mut ExecuteData, rv: &mut Zval) {
 
 extern "C" fn t_create(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((h, o)) = handle(ex) else { return };
-    match with_table(h, |t| {
-        t.create();
-        t.memory_size()
-    }) {
-        Some(mem) => {
+    match with_table(h, |t| t.create().then(|| t.memory_size())) {
+        Some(Some(mem)) => {
             zend::set_prop(o, "memorySize", zlong(mem as i64));
             rv.set_bool(true);
+        }
+        Some(None) => {
+            warn(&TableError::Full);
+            rv.set_bool(false);
         }
         None => rv.set_bool(false),
     }
@@ -242,8 +243,8 @@ extern "C" fn t_get(ex: &mut ExecuteData, rv: &mut Zval) {
     };
     let Some((h, _)) = handle(ex) else { return };
     let out = with_table(h, |t| match &field {
-        None => Ok(t.get(&key).map(|row| row_array(t.columns(), row))),
-        Some(f) => t.get_field(&key, f).map(|v| v.map(value_zval)),
+        None => Ok(t.get(&key).map(|row| row_array(t.columns(), &row))),
+        Some(f) => t.get_field(&key, f).map(|v| v.as_ref().map(value_zval)),
     });
     match out {
         Some(Ok(Some(z))) => *rv = z,
@@ -389,7 +390,7 @@ extern "C" fn t_next(ex: &mut ExecuteData, _rv: &mut Zval) {
 extern "C" fn t_current(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((h, _)) = handle(ex) else { return };
     let row = cursor_key(h).and_then(|k| {
-        with_table(h, |t| t.get(&k).map(|row| row_array(t.columns(), row))).flatten()
+        with_table(h, |t| t.get(&k).map(|row| row_array(t.columns(), &row))).flatten()
     });
     match row {
         Some(z) => *rv = z,

@@ -741,6 +741,12 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
     } else {
         spec.listener.try_clone().ok()
     };
+    if let Err(e) = crate::worker::process::drop_privileges(
+        spec.settings.user.as_deref(),
+        spec.settings.group.as_deref(),
+    ) {
+        log::write(log::Level::Warning, true, &e);
+    }
     let handler = Rc::new(PhpHandler::new(st.clone()));
     let cluster2 = cluster.clone();
     let st2 = st.clone();

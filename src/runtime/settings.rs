@@ -102,6 +102,11 @@ pub struct Settings {
     pub open_tcp_nodelay: bool,
     pub backlog: i32,
     pub daemonize: bool,
+    /// Where start() writes the server's pid (removed at shutdown).
+    pub pid_file: Option<String>,
+    /// Workers drop root privileges to this user / group.
+    pub user: Option<String>,
+    pub group: Option<String>,
     /// PEM files for `SWOOLE_SSL` listeners.
     pub ssl_cert_file: Option<String>,
     pub ssl_key_file: Option<String>,
@@ -149,6 +154,9 @@ impl Default for Settings {
             open_tcp_nodelay: true,
             backlog: 512,
             daemonize: false,
+            pid_file: None,
+            user: None,
+            group: None,
             ssl_cert_file: None,
             ssl_key_file: None,
             log_file: None,
@@ -166,6 +174,13 @@ impl Default for Settings {
 
 /// A positive number of seconds, at least 1 ms and at most ten years (so
 /// that timers built from it neither spin nor overflow the clock).
+fn non_empty(v: &SettingValue) -> Option<String> {
+    match v {
+        SettingValue::Str(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
 fn seconds(v: &SettingValue) -> Option<Duration> {
     v.as_float()
         .filter(|s| s.is_finite() && *s > 0.0)
@@ -236,6 +251,9 @@ impl Settings {
             "open_tcp_nodelay" => self.open_tcp_nodelay = v.truthy(),
             "backlog" => self.backlog = v.as_int().unwrap_or(512).clamp(1, 65535) as i32,
             "daemonize" => self.daemonize = v.truthy(),
+            "pid_file" => self.pid_file = non_empty(v),
+            "user" => self.user = non_empty(v),
+            "group" => self.group = non_empty(v),
             "log_file" => {
                 self.log_file = match v {
                     SettingValue::Str(s) if !s.is_empty() => Some(s.clone()),

@@ -1,11 +1,12 @@
 //! The storage behind `Swoole\Table`: fixed columns (int, float, string
 //! of a maximum size), string keys of at most 63 bytes, a row limit.
 //!
-//! One worker process today, so the rows live in this process; the
-//! many-workers issue moves them to shared memory without changing this
-//! interface.
-
-use std::collections::BTreeMap;
+//! As in Swoole, `create()` puts the rows in shared memory (an anonymous
+//! `MAP_SHARED` mapping), so a table created before `start()` is one table
+//! for every worker process forked after. The rows are a fixed-size,
+//! open-addressing hash (twice as many slots as rows, linear probing,
+//! deletion by backward shift) guarded by one process-shared, robust mutex:
+//! a worker killed while holding it does not leave the others locked out.
 
 /// Swoole's longest key (its 64-byte key slot holds a NUL).
 pub const MAX_KEY_LEN: usize = 63;
@@ -26,14 +27,6 @@ pub enum Value {
 }
 
 impl ColumnType {
-    fn zero(self) -> Value {
-        match self {
-            ColumnType::Int => Value::Int(0),
-            ColumnType::Float => Value::Float(0.0),
-            ColumnType::Str(_) => Value::Str(Vec::new()),
-        }
-    }
-
     /// Stores `v` as this column stores it: numbers converted, strings cut.
     fn coerce(self, v: Value) -> Value {
         match (self, v) {
@@ -117,8 +110,271 @@ impl std::fmt::Display for TableError {
 pub struct Table {
     size: usize,
     columns: Vec<(String, ColumnType)>,
-    rows: BTreeMap<Vec<u8>, Vec<Value>>,
+    rows: Option<SharedRows>,
     created: bool,
+}
+
+/// Bytes before the first value of a slot: used flag, key length, key.
+const SLOT_HEAD: usize = 72;
+
+#[repr(C)]
+struct Header {
+    lock: libc::pthread_mutex_t,
+    count: u64,
+}
+
+/// The rows, in a shared mapping: a [`Header`], then `cap` slots.
+struct SharedRows {
+    base: *mut u8,
+    len: usize,
+    cap: usize,
+    slot_size: usize,
+    /// Per column: offset of its value within a slot, and its type.
+    layout: Vec<(usize, ColumnType)>,
+}
+
+impl std::fmt::Debug for SharedRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedRows")
+            .field("cap", &self.cap)
+            .finish()
+    }
+}
+
+/// Holds the table's lock; unlocks on drop.
+struct Locked<'a>(&'a SharedRows);
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        // SAFETY: this process locked it in SharedRows::lock.
+        unsafe { libc::pthread_mutex_unlock(self.0.mutex()) };
+    }
+}
+
+fn fnv1a(key: &[u8]) -> u64 {
+    key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+impl SharedRows {
+    fn new(rows: usize, columns: &[(String, ColumnType)]) -> Result<SharedRows, TableError> {
+        let mut layout = Vec::with_capacity(columns.len());
+        let mut off = SLOT_HEAD;
+        for (_, ty) in columns {
+            layout.push((off, *ty));
+            off += match ty {
+                ColumnType::Int | ColumnType::Float => 8,
+                ColumnType::Str(n) => (4 + n).next_multiple_of(8),
+            };
+        }
+        let slot_size = off;
+        let cap = rows.saturating_mul(2).max(2);
+        let header = std::mem::size_of::<Header>().next_multiple_of(64);
+        let len = cap
+            .checked_mul(slot_size)
+            .and_then(|n| n.checked_add(header))
+            .ok_or(TableError::Full)?;
+        // SAFETY: a fresh anonymous shared mapping, checked for failure.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(TableError::Full);
+        }
+        let rows = SharedRows {
+            base: base.cast(),
+            len,
+            cap,
+            slot_size,
+            layout,
+        };
+        // SAFETY: initialising the zeroed header's mutex as process-shared
+        // and robust, before any other process can see it.
+        unsafe {
+            let mut attr: libc::pthread_mutexattr_t = std::mem::zeroed();
+            libc::pthread_mutexattr_init(&mut attr);
+            libc::pthread_mutexattr_setpshared(&mut attr, libc::PTHREAD_PROCESS_SHARED);
+            libc::pthread_mutexattr_setrobust(&mut attr, libc::PTHREAD_MUTEX_ROBUST);
+            libc::pthread_mutex_init(rows.mutex(), &attr);
+            libc::pthread_mutexattr_destroy(&mut attr);
+        }
+        Ok(rows)
+    }
+
+    fn header(&self) -> *mut Header {
+        self.base.cast()
+    }
+
+    fn mutex(&self) -> *mut libc::pthread_mutex_t {
+        // SAFETY: the header is at the start of the mapping.
+        unsafe { std::ptr::addr_of_mut!((*self.header()).lock) }
+    }
+
+    fn lock(&self) -> Locked<'_> {
+        // SAFETY: the mutex was initialised in new().
+        let rc = unsafe { libc::pthread_mutex_lock(self.mutex()) };
+        if rc == libc::EOWNERDEAD {
+            // A process died holding the lock: each operation leaves the
+            // rows consistent before it returns, except mid-write of one
+            // row, which the next set() overwrites.
+            // SAFETY: we now own the mutex.
+            unsafe { libc::pthread_mutex_consistent(self.mutex()) };
+        }
+        Locked(self)
+    }
+
+    fn count(&self, _l: &Locked) -> usize {
+        // SAFETY: the header is ours while locked.
+        unsafe { (*self.header()).count as usize }
+    }
+
+    fn set_count(&self, _l: &Locked, n: usize) {
+        // SAFETY: as above.
+        unsafe { (*self.header()).count = n as u64 };
+    }
+
+    fn slot_ptr(&self, i: usize) -> *mut u8 {
+        let header = std::mem::size_of::<Header>().next_multiple_of(64);
+        // SAFETY: i < cap, so the slot lies inside the mapping.
+        unsafe { self.base.add(header + i * self.slot_size) }
+    }
+
+    /// A slot's bytes, to read. Callers hold the lock, so no other process
+    /// writes them meanwhile.
+    fn slot(&self, i: usize) -> &[u8] {
+        // SAFETY: see slot_ptr; writes only happen through slot_mut, which
+        // needs the lock exclusively.
+        unsafe { std::slice::from_raw_parts(self.slot_ptr(i), self.slot_size) }
+    }
+
+    /// A slot's bytes, to write (the lock held by this caller).
+    fn slot_mut<'a>(&'a self, _l: &'a mut Locked, i: usize) -> &'a mut [u8] {
+        // SAFETY: as slot(); the exclusive borrow of the lock guard keeps
+        // any other slice of this process from being alive at the same time.
+        unsafe { std::slice::from_raw_parts_mut(self.slot_ptr(i), self.slot_size) }
+    }
+
+    fn slot_key(&self, i: usize) -> Option<&[u8]> {
+        let s = self.slot(i);
+        (s[0] != 0).then(|| &s[2..2 + usize::from(s[1]).min(MAX_KEY_LEN)])
+    }
+
+    fn home(&self, key: &[u8]) -> usize {
+        (fnv1a(key) as usize) & (self.cap - 1)
+    }
+
+    /// The slot holding `key`, or the empty slot where it would go.
+    fn probe(&self, key: &[u8]) -> Result<usize, usize> {
+        let mut i = self.home(key);
+        loop {
+            match self.slot_key(i) {
+                None => return Err(i),
+                Some(k) if k == key => return Ok(i),
+                Some(_) => i = (i + 1) & (self.cap - 1),
+            }
+        }
+    }
+
+    fn read_value(&self, i: usize, col: usize) -> Value {
+        let (off, ty) = self.layout[col];
+        let s = self.slot(i);
+        let word = |o: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&s[o..o + 8]);
+            b
+        };
+        match ty {
+            ColumnType::Int => Value::Int(i64::from_le_bytes(word(off))),
+            ColumnType::Float => Value::Float(f64::from_le_bytes(word(off))),
+            ColumnType::Str(max) => {
+                let mut b = [0u8; 4];
+                b.copy_from_slice(&s[off..off + 4]);
+                let n = (u32::from_le_bytes(b) as usize).min(max);
+                Value::Str(s[off + 4..off + 4 + n].to_vec())
+            }
+        }
+    }
+
+    /// Writes an already coerced value.
+    fn write_value(&self, l: &mut Locked, i: usize, col: usize, v: &Value) {
+        let (off, _) = self.layout[col];
+        let s = self.slot_mut(l, i);
+        match v {
+            Value::Int(x) => s[off..off + 8].copy_from_slice(&x.to_le_bytes()),
+            Value::Float(x) => s[off..off + 8].copy_from_slice(&x.to_le_bytes()),
+            Value::Str(b) => {
+                s[off..off + 4].copy_from_slice(&(b.len() as u32).to_le_bytes());
+                s[off + 4..off + 4 + b.len()].copy_from_slice(b);
+            }
+        }
+    }
+
+    fn read_row(&self, i: usize) -> Vec<Value> {
+        (0..self.layout.len())
+            .map(|c| self.read_value(i, c))
+            .collect()
+    }
+
+    /// The slot of `key`, inserting a zeroed row if it is new.
+    fn row_slot(&self, l: &mut Locked, key: &[u8], size: usize) -> Result<usize, TableError> {
+        match self.probe(key) {
+            Ok(i) => Ok(i),
+            Err(i) => {
+                let n = self.count(l);
+                if n >= size {
+                    return Err(TableError::Full);
+                }
+                let s = self.slot_mut(l, i);
+                s.fill(0);
+                s[0] = 1;
+                s[1] = key.len() as u8;
+                s[2..2 + key.len()].copy_from_slice(key);
+                self.set_count(l, n + 1);
+                Ok(i)
+            }
+        }
+    }
+
+    /// Removes the row in slot `i`, shifting later rows of its probe run
+    /// back so that lookups never stop at a hole.
+    fn remove_at(&self, l: &mut Locked, mut i: usize) {
+        let mask = self.cap - 1;
+        self.slot_mut(l, i).fill(0);
+        let mut j = i;
+        loop {
+            j = (j + 1) & mask;
+            let Some(key) = self.slot_key(j) else { break };
+            let home = self.home(key);
+            // Move j back to i unless its home lies cyclically in (i, j].
+            let stays = if i <= j {
+                i < home && home <= j
+            } else {
+                i < home || home <= j
+            };
+            if !stays {
+                let moved = self.slot(j).to_vec();
+                self.slot_mut(l, i).copy_from_slice(&moved);
+                self.slot_mut(l, j).fill(0);
+                i = j;
+            }
+        }
+        self.set_count(l, self.count(l).saturating_sub(1));
+    }
+}
+
+impl Drop for SharedRows {
+    fn drop(&mut self) {
+        // SAFETY: unmapping our own mapping (other processes keep theirs).
+        unsafe { libc::munmap(self.base.cast(), self.len) };
+    }
 }
 
 impl Table {
@@ -157,14 +413,30 @@ impl Table {
         Ok(())
     }
 
-    pub fn create(&mut self) {
-        self.created = true;
+    /// Allocates the rows in shared memory. False when the memory cannot be
+    /// mapped (Swoole's "unable to allocate memory").
+    pub fn create(&mut self) -> bool {
+        if self.created {
+            return true;
+        }
+        match SharedRows::new(self.size, &self.columns) {
+            Ok(rows) => {
+                self.rows = Some(rows);
+                self.created = true;
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Drops every row and the table itself (`destroy()`).
     pub fn destroy(&mut self) {
-        self.rows.clear();
+        self.rows = None;
         self.created = false;
+    }
+
+    fn rows(&self) -> Result<&SharedRows, TableError> {
+        self.rows.as_ref().ok_or(TableError::NotCreated)
     }
 
     /// What the table would take in Swoole's layout.
@@ -194,73 +466,89 @@ impl Table {
             .ok_or_else(|| TableError::NoSuchColumn(name.to_string()))
     }
 
-    fn row_mut(&mut self, key: &[u8]) -> Result<&mut Vec<Value>, TableError> {
-        self.check_key(key)?;
-        if !self.rows.contains_key(key) {
-            if self.rows.len() >= self.size {
-                return Err(TableError::Full);
-            }
-            let zero = self.columns.iter().map(|(_, t)| t.zero()).collect();
-            self.rows.insert(key.to_vec(), zero);
-        }
-        self.rows.get_mut(key).ok_or(TableError::Full)
-    }
-
-    /// Sets the given columns of a row (creating it with zeros); unknown
-    /// column names are ignored, as Swoole ignores them.
     pub fn set(&mut self, key: &[u8], values: Vec<(String, Value)>) -> Result<(), TableError> {
-        let columns = self.columns.clone();
-        let row = self.row_mut(key)?;
+        self.check_key(key)?;
+        let rows = self.rows()?;
+        let mut l = rows.lock();
+        let i = rows.row_slot(&mut l, key, self.size)?;
         for (name, value) in values {
-            if let Some(i) = columns.iter().position(|(n, _)| *n == name) {
-                row[i] = columns[i].1.coerce(value);
+            if let Some(c) = self.columns.iter().position(|(n, _)| *n == name) {
+                rows.write_value(&mut l, i, c, &self.columns[c].1.coerce(value));
             }
         }
         Ok(())
     }
 
-    pub fn get(&self, key: &[u8]) -> Option<&[Value]> {
-        self.rows.get(key).map(Vec::as_slice)
+    pub fn get(&self, key: &[u8]) -> Option<Vec<Value>> {
+        let rows = self.rows().ok()?;
+        let _l = rows.lock();
+        rows.probe(key).ok().map(|i| rows.read_row(i))
     }
 
-    /// One column of a row.
-    pub fn get_field(&self, key: &[u8], column: &str) -> Result<Option<&Value>, TableError> {
-        let (i, _) = self.column(column)?;
-        Ok(self.rows.get(key).map(|row| &row[i]))
+    pub fn get_field(&self, key: &[u8], column: &str) -> Result<Option<Value>, TableError> {
+        let (c, _) = self.column(column)?;
+        let rows = self.rows()?;
+        let _l = rows.lock();
+        Ok(rows.probe(key).ok().map(|i| rows.read_value(i, c)))
     }
 
     pub fn exists(&self, key: &[u8]) -> bool {
-        self.rows.contains_key(key)
+        self.rows().is_ok_and(|rows| {
+            let _l = rows.lock();
+            rows.probe(key).is_ok()
+        })
     }
 
     pub fn del(&mut self, key: &[u8]) -> bool {
-        self.rows.remove(key).is_some()
+        let Ok(rows) = self.rows() else { return false };
+        let mut l = rows.lock();
+        match rows.probe(key) {
+            Ok(i) => {
+                rows.remove_at(&mut l, i);
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     pub fn count(&self) -> usize {
-        self.rows.len()
+        self.rows().map_or(0, |rows| {
+            let l = rows.lock();
+            rows.count(&l)
+        })
     }
 
     /// Adds `by` to a numeric column (creating the row with zeros); returns
-    /// the new value.
+    /// the new value. Atomic across processes.
     pub fn incr(&mut self, key: &[u8], column: &str, by: Value) -> Result<Value, TableError> {
-        let (i, ty) = self.column(column)?;
+        let (c, ty) = self.column(column)?;
         if matches!(ty, ColumnType::Str(_)) {
             return Err(TableError::NotNumeric(column.to_string()));
         }
-        let row = self.row_mut(key)?;
-        let new = match (&row[i], ty.coerce(by)) {
+        self.check_key(key)?;
+        let rows = self.rows()?;
+        let mut l = rows.lock();
+        let i = rows.row_slot(&mut l, key, self.size)?;
+        let new = match (rows.read_value(i, c), ty.coerce(by)) {
             (Value::Int(a), Value::Int(b)) => Value::Int(a.wrapping_add(b)),
             (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
             _ => return Err(TableError::NotNumeric(column.to_string())),
         };
-        row[i] = new.clone();
+        rows.write_value(&mut l, i, c, &new);
         Ok(new)
     }
 
     /// Keys in iteration order (a snapshot, so a loop may delete rows).
     pub fn keys(&self) -> Vec<Vec<u8>> {
-        self.rows.keys().cloned().collect()
+        let Ok(rows) = self.rows() else {
+            return Vec::new();
+        };
+        let _l = rows.lock();
+        let mut keys: Vec<Vec<u8>> = (0..rows.cap)
+            .filter_map(|i| rows.slot_key(i).map(<[u8]>::to_vec))
+            .collect();
+        keys.sort();
+        keys
     }
 }
 
@@ -303,13 +591,13 @@ mod tests {
         .expect("set");
         assert_eq!(
             t.get(b"u1").expect("row"),
-            &[
+            vec![
                 Value::Int(12),
                 Value::Float(0.0),
                 Value::Str(b"alex".to_vec())
             ]
         );
-        assert_eq!(t.get_field(b"u1", "fd"), Ok(Some(&Value::Int(12))));
+        assert_eq!(t.get_field(b"u1", "fd"), Ok(Some(Value::Int(12))));
         assert!(matches!(
             t.get_field(b"u1", "x"),
             Err(TableError::NoSuchColumn(_))
@@ -329,6 +617,57 @@ mod tests {
             t.incr(b"k", "name", Value::Int(1)),
             Err(TableError::NotNumeric(_))
         ));
+    }
+
+    #[test]
+    fn rows_are_shared_with_forked_processes() {
+        let mut t = users();
+        t.set(b"parent", vec![("fd".into(), Value::Int(1))])
+            .unwrap();
+        // SAFETY: the child only uses the shared mapping and _exits.
+        let pid = unsafe { libc::fork() };
+        if pid == 0 {
+            let ok = t.get(b"parent").is_some()
+                && t.set(b"child", vec![("fd".into(), Value::Int(2))]).is_ok()
+                && t.incr(b"parent", "fd", Value::Int(10)).is_ok();
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+        }
+        let mut status = 0;
+        // SAFETY: waiting for our own child.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert_eq!(status, 0);
+        assert_eq!(t.get_field(b"child", "fd"), Ok(Some(Value::Int(2))));
+        assert_eq!(t.get_field(b"parent", "fd"), Ok(Some(Value::Int(11))));
+        assert_eq!(t.count(), 2);
+    }
+
+    #[test]
+    fn deletes_keep_every_other_key_reachable() {
+        // Many keys in a small table: long probe runs, deleted in an order
+        // that exercises the backward shift.
+        let mut t = Table::new(64);
+        t.add_column("v", ColumnType::Int).unwrap();
+        assert!(t.create());
+        let keys: Vec<String> = (0..64).map(|i| format!("key-{i}")).collect();
+        for (i, k) in keys.iter().enumerate() {
+            t.set(k.as_bytes(), vec![("v".into(), Value::Int(i as i64))])
+                .unwrap();
+        }
+        assert_eq!(t.set(b"one-too-many", vec![]), Err(TableError::Full));
+        for (i, k) in keys.iter().enumerate().filter(|(i, _)| i % 3 == 0) {
+            assert!(t.del(k.as_bytes()), "{i}");
+        }
+        for (i, k) in keys.iter().enumerate() {
+            let got = t.get_field(k.as_bytes(), "v").unwrap();
+            if i % 3 == 0 {
+                assert_eq!(got, None);
+            } else {
+                assert_eq!(got, Some(Value::Int(i as i64)), "{k}");
+            }
+        }
+        assert_eq!(t.count(), 64 - 22);
+        assert_eq!(t.keys().len(), 42);
+        assert!(!t.del(b"key-0"));
     }
 
     #[test]

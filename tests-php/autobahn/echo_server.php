@@ -3,7 +3,7 @@
  * The echo server the Autobahn testsuite's fuzzingclient runs against
  * (scripts/autobahn.sh run [plain|compression]).
  *
- *   php -n -d extension=build/swoole.so tests-php/autobahn/echo_server.php PORT [plain|compression]
+ *   php -n -d extension=build/swoole.so tests-php/autobahn/echo_server.php PORT [plain|compression|takeover]
  *
  * Every text or binary message is pushed back as it came: same payload, same
  * opcode. Ping, pong and close frames are left to the server (the
@@ -14,12 +14,18 @@
  * run for real; replies are then pushed with SWOOLE_WEBSOCKET_FLAG_COMPRESS
  * (the server compresses only where the client negotiated permessage-deflate).
  *
+ * "takeover" is "compression" plus context takeover both ways
+ * (websocket_compression_server_context_takeover and ..._client_...): the
+ * compression sections then exercise each connection's own compressor and
+ * inflate window under every parameter set section 13 offers.
+ *
  * Listens on 127.0.0.1 only.
  */
 
 $port = (int)($argv[1] ?? 9001);
 $config = $argv[2] ?? '';
-$compression = $config === 'compression'
+$takeover = $config === 'takeover';
+$compression = $config === 'compression' || $takeover
     || in_array(getenv('AUTOBAHN_COMPRESSION'), ['1', 'true', 'yes', 'on'], true);
 
 $server = new Swoole\WebSocket\Server('127.0.0.1', $port, SWOOLE_BASE);
@@ -31,6 +37,8 @@ $server->set([
     'buffer_output_size' => 64 * 1024 * 1024,
     'socket_buffer_size' => 128 * 1024 * 1024,
     'websocket_compression' => $compression,
+    'websocket_compression_server_context_takeover' => $takeover,
+    'websocket_compression_client_context_takeover' => $takeover,
 ]);
 
 $flags = SWOOLE_WEBSOCKET_FLAG_FIN | ($compression ? SWOOLE_WEBSOCKET_FLAG_COMPRESS : 0);

@@ -2,6 +2,8 @@
 /*
  * The chat-room pattern of many tutorials: users kept in a Swoole\Table,
  * messages relayed to every row: php table_chat.php PORT
+ * SWTEST_SETTINGS (JSON) goes to $server->set(): with worker_num > 1 the
+ * table, created before start(), is shared by every worker.
  */
 $users = new Swoole\Table(1024);
 $users->column('fd', Swoole\Table::TYPE_INT);
@@ -10,6 +12,10 @@ $users->create();
 
 $server = new Swoole\WebSocket\Server('127.0.0.1', (int)($argv[1] ?? 9501));
 $server->users = $users;
+$json = getenv('SWTEST_SETTINGS');
+if ($json !== false && $json !== '') {
+    $server->set(json_decode($json, true, 512, JSON_THROW_ON_ERROR));
+}
 $server->on('open', function ($server, $request) {
     $name = $request->get['name'] ?? "user{$request->fd}";
     $server->users->set((string)$request->fd, ['fd' => $request->fd, 'name' => $name]);
