@@ -1,10 +1,13 @@
-"""Several worker processes (SWOOLE_BASE, worker_num > 1, task workers).
+"""Several worker processes: SWOOLE_BASE (worker_num > 1, task workers) and
+SWOOLE_PROCESS.
 
-The process that calls start() becomes the manager; workers share the
-listening socket; the connection table is shared memory, so every worker can
-push to, query and close any connection; a worker that dies is respawned
-(onWorkerError), reload restarts every worker, SIGTERM drains everything.
-Script: tests-php/servers/workers.php.
+BASE: the process that calls start() becomes the manager; workers share the
+listening socket. PROCESS: it becomes the master, which owns every connection
+and relays events to the workers of a forked manager. Either way the
+connection table is shared memory, so every worker can push to, query and
+close any connection; a worker that dies is respawned (onWorkerError; in
+PROCESS mode its clients do not notice), reload restarts every worker,
+SIGTERM drains everything. Script: tests-php/servers/workers.php.
 """
 
 import json
@@ -19,8 +22,17 @@ from swtest import OP_CLOSE, RawClient, ws_connect
 from websockets.exceptions import ConnectionClosed
 
 
-def start(php_server, **settings):
-    return php_server("workers.php", settings=settings)
+MODES = ["base", "process"]
+
+
+def start(php_server, mode="base", **settings):
+    env = {"SWTEST_MODE": "process"} if mode == "process" else {}
+    return php_server("workers.php", env=env, settings=settings)
+
+
+def manager_pid(srv):
+    m = re.search(r"manager start pid=(\d+)", srv.stdout())
+    return int(m[1]) if m else None
 
 
 def worker_pids(srv):
@@ -65,8 +77,9 @@ def clients_on_distinct_workers(port, want=2, tries=40):
     return list(found.values())
 
 
-def test_broadcast_from_every_worker_reaches_every_client(php_server):
-    srv = start(php_server, worker_num=4, task_worker_num=0)
+@pytest.mark.parametrize("mode", MODES)
+def test_broadcast_from_every_worker_reaches_every_client(php_server, mode):
+    srv = start(php_server, mode, worker_num=4, task_worker_num=0)
     wait_workers(srv, 4)
     clients = [ws_connect(srv.port) for _ in range(16)]
     try:
@@ -89,12 +102,20 @@ def test_broadcast_from_every_worker_reaches_every_client(php_server):
     assert sorted(int(fd) for fd, _ in opens) == list(range(1, 17)), opens
     assert len({w for _, w in opens}) >= 2, opens
     m = re.search(r"start master_pid=(\d+) manager_pid=(\d+)", out)
-    assert m and int(m[1]) == int(m[2]) == srv.pid, out
-    assert f"manager start pid={srv.pid}" in out
+    if mode == "base":
+        # the start() process is the manager (and reported as master too)
+        assert m and int(m[1]) == int(m[2]) == srv.pid, out
+        assert f"manager start pid={srv.pid}" in out
+    else:
+        # the start() process is the master; the manager is its child
+        assert m and int(m[1]) == srv.pid and int(m[2]) == manager_pid(srv) != srv.pid, out
+        starts_pids = {int(p) for _, p, _, _ in starts}
+        assert manager_pid(srv) not in starts_pids
 
 
-def test_any_worker_queries_and_closes_any_connection(php_server):
-    srv = start(php_server, worker_num=4, task_worker_num=0)
+@pytest.mark.parametrize("mode", MODES)
+def test_any_worker_queries_and_closes_any_connection(php_server, mode):
+    srv = start(php_server, mode, worker_num=4, task_worker_num=0)
     wait_workers(srv, 4)
     (a, wa, _, fda), (b, wb, _, fdb) = clients_on_distinct_workers(srv.port)
     try:
@@ -120,7 +141,7 @@ def test_any_worker_queries_and_closes_any_connection(php_server):
 
 
 def test_killed_worker_is_respawned(php_server):
-    srv = start(php_server, worker_num=4, task_worker_num=0)
+    srv = start(php_server, "base", worker_num=4, task_worker_num=0)
     wait_workers(srv, 4)
     (victim, wv, pv, _), (other, wo, _, _) = clients_on_distinct_workers(srv.port)
     try:
@@ -150,8 +171,9 @@ def test_killed_worker_is_respawned(php_server):
     assert pv not in process_tree(srv.pid)
 
 
-def test_sigterm_drains_every_worker_and_exits_cleanly(php_server):
-    srv = start(php_server, worker_num=3, task_worker_num=1)
+@pytest.mark.parametrize("mode", MODES)
+def test_sigterm_drains_every_worker_and_exits_cleanly(php_server, mode):
+    srv = start(php_server, mode, worker_num=3, task_worker_num=1)
     pids = wait_workers(srv, 4)
     clients = [RawClient(srv.port) for _ in range(6)]
     for c in clients:
@@ -171,8 +193,9 @@ def test_sigterm_drains_every_worker_and_exits_cleanly(php_server):
         assert not os.path.exists(f"/proc/{pid}"), f"worker {pid} left behind"
 
 
-def test_reload_restarts_every_worker(php_server):
-    srv = start(php_server, worker_num=2, task_worker_num=1)
+@pytest.mark.parametrize("mode", MODES)
+def test_reload_restarts_every_worker(php_server, mode):
+    srv = start(php_server, mode, worker_num=2, task_worker_num=1)
     before = wait_workers(srv, 3)
     with ws_connect(srv.port) as ws:
         ws.send("reload")
@@ -191,7 +214,8 @@ def test_reload_restarts_every_worker(php_server):
     with ws_connect(srv.port) as ws:
         ws.send("after reload")
         assert ws.recv(timeout=5).endswith(":after reload")
-    # SIGUSR1 to the manager does the same
+    # SIGUSR1 to the start() process does the same (in PROCESS mode the
+    # master passes it on to the manager)
     srv.signal(signal.SIGUSR1)
     deadline = time.monotonic() + 15
     while srv.stdout().count("worker start id=2 ") < 3:
@@ -199,8 +223,9 @@ def test_reload_restarts_every_worker(php_server):
         time.sleep(0.05)
 
 
-def test_tasks_round_trip(php_server):
-    srv = start(php_server, worker_num=2, task_worker_num=2)
+@pytest.mark.parametrize("mode", MODES)
+def test_tasks_round_trip(php_server, mode):
+    srv = start(php_server, mode, worker_num=2, task_worker_num=2)
     wait_workers(srv, 4)
     with ws_connect(srv.port) as ws:
         worker, _, fd = whoami(ws)
@@ -227,8 +252,9 @@ def test_tasks_round_trip(php_server):
         srv.wait_for(f"task sent id=4 worker={worker}\n")
 
 
-def test_send_message_between_workers(php_server):
-    srv = start(php_server, worker_num=3, task_worker_num=1)
+@pytest.mark.parametrize("mode", MODES)
+def test_send_message_between_workers(php_server, mode):
+    srv = start(php_server, mode, worker_num=3, task_worker_num=1)
     wait_workers(srv, 4)
     with ws_connect(srv.port) as ws:
         me, _, fd = whoami(ws)
@@ -244,8 +270,9 @@ def test_send_message_between_workers(php_server):
         assert srv.stdout().count("sendMessage returned false") == 2
 
 
-def test_task_without_task_workers_warns(php_server):
-    srv = start(php_server, worker_num=2, task_worker_num=0)
+@pytest.mark.parametrize("mode", MODES)
+def test_task_without_task_workers_warns(php_server, mode):
+    srv = start(php_server, mode, worker_num=2, task_worker_num=0)
     wait_workers(srv, 2)
     with ws_connect(srv.port) as ws:
         ws.send("task x")
@@ -256,7 +283,7 @@ def test_task_without_task_workers_warns(php_server):
 
 
 def test_max_request_retires_the_worker(php_server):
-    srv = start(php_server, worker_num=1, task_worker_num=0, max_request=3)
+    srv = start(php_server, "base", worker_num=1, task_worker_num=0, max_request=3)
     pids = wait_workers(srv, 1)
     with ws_connect(srv.port) as ws:
         for i in range(3):
@@ -276,8 +303,9 @@ def test_max_request_retires_the_worker(php_server):
         assert ws.recv(timeout=5) == "w0:fresh"
 
 
-def test_shutdown_from_a_worker(php_server):
-    srv = start(php_server, worker_num=2, task_worker_num=0)
+@pytest.mark.parametrize("mode", MODES)
+def test_shutdown_from_a_worker(php_server, mode):
+    srv = start(php_server, mode, worker_num=2, task_worker_num=0)
     wait_workers(srv, 2)
     with ws_connect(srv.port) as ws:
         ws.send("shutdown")
@@ -346,3 +374,110 @@ $s->start();
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def test_process_mode_killed_worker_keeps_its_connections(php_server):
+    """SWOOLE_PROCESS: the master owns the sockets. kill -9 a worker in the
+    middle of traffic: no client disconnects, the manager respawns it
+    (onWorkerError), and the next message of its clients is served by the
+    new worker."""
+    srv = start(php_server, "process", worker_num=3, task_worker_num=0)
+    wait_workers(srv, 3)
+    clients = clients_on_distinct_workers(srv.port, want=3)
+    try:
+        victim, wv, pv, fdv = clients[0]
+        os.kill(pv, signal.SIGKILL)
+        # keep talking while it is dead and while it comes back
+        for i in range(20):
+            for ws, w, _, _ in clients[1:]:
+                ws.send(f"during{i}")
+                assert ws.recv(timeout=5) == f"w{w}:during{i}"
+        srv.wait_for(f"worker error id={wv} pid={pv} code=0 signal=9\n")
+        deadline = time.monotonic() + 10
+        while worker_pids(srv).get(wv) == pv:
+            assert time.monotonic() < deadline, srv.describe()
+            time.sleep(0.05)
+        victim.send("after")
+        assert victim.recv(timeout=5) == f"w{wv}:after"
+        assert whoami(victim)[1] == worker_pids(srv)[wv]
+        victim.send("fds")
+        assert len(json.loads(victim.recv(timeout=5))["fds"]) == 3
+        assert f"close fd={fdv}" not in srv.stdout()
+    finally:
+        for ws, _, _, _ in clients:
+            ws.close()
+
+
+def test_process_mode_reload_under_load_drops_nothing(php_server):
+    srv = start(php_server, "process", worker_num=2, task_worker_num=0)
+    before = wait_workers(srv, 2)
+    clients = [ws_connect(srv.port) for _ in range(4)]
+    try:
+        srv.signal(signal.SIGUSR1)
+        i = 0
+        deadline = time.monotonic() + 20
+        while any(worker_pids(srv).get(w) == before[w] for w in before):
+            assert time.monotonic() < deadline, srv.describe()
+            for ws in clients:
+                ws.send(f"r{i}")
+                assert ws.recv(timeout=5).endswith(f":r{i}")
+            i += 1
+        for ws in clients:
+            ws.send("done")
+            assert ws.recv(timeout=5).endswith(":done")
+        assert "close fd=" not in srv.stdout()
+    finally:
+        for ws in clients:
+            ws.close()
+
+
+def test_process_mode_max_request_keeps_the_connection(php_server):
+    srv = start(php_server, "process", worker_num=1, task_worker_num=0, max_request=3)
+    pids = wait_workers(srv, 1)
+    with ws_connect(srv.port) as ws:
+        for i in range(8):
+            ws.send(f"m{i}")
+            assert ws.recv(timeout=5) == f"w0:m{i}"
+    assert worker_pids(srv)[0] != pids[0]
+    assert srv.stdout().count("worker start id=0 ") >= 3
+    assert "worker error" not in srv.stdout()
+
+
+@pytest.mark.parametrize("dispatch_mode", [1, 2, 3])
+def test_process_mode_dispatch_modes(php_server, dispatch_mode):
+    """Every message is answered whatever worker runs it; with fd-modulo
+    (2) a connection always meets the same worker; onClose runs once."""
+    srv = start(php_server, "process", worker_num=3, task_worker_num=0, dispatch_mode=dispatch_mode)
+    wait_workers(srv, 3)
+    with ws_connect(srv.port) as ws:
+        seen = set()
+        for i in range(12):
+            w, _, fd = whoami(ws)
+            seen.add(w)
+        if dispatch_mode == 2:
+            assert seen == {fd % 3}
+        elif dispatch_mode == 1:
+            assert seen == {0, 1, 2}
+    srv.wait_for(f"close fd={fd} ")
+    time.sleep(0.3)
+    assert srv.stdout().count(f"close fd={fd} ") == 1
+
+
+def test_process_mode_http_requests(php_server):
+    import urllib.request
+
+    srv = start(php_server, "process", worker_num=2, task_worker_num=0)
+    wait_workers(srv, 2)
+    workers = set()
+    for i in range(6):
+        with urllib.request.urlopen(f"http://127.0.0.1:{srv.port}/p{i}", timeout=5) as r:
+            body = r.read().decode()
+            assert body.startswith(f"http /p{i} from "), body
+            workers.add(r.headers["X-Worker"])
+    assert workers <= {"0", "1"}
+    # keep-alive: several requests on one connection
+    with RawClient(srv.port) as c:
+        for i in range(3):
+            c.send(f"GET /k{i} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            r = c.read_response()
+            assert r.status == 200 and r.body.startswith(f"http /k{i} from ".encode()), r.raw

@@ -504,9 +504,6 @@ extern "C" fn port_set(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_null();
 }
 
-static NOTICED_SINGLE_WORKER: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
-
 extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
         return;
@@ -568,14 +565,6 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
         // A plain HTTP server hands upgrade requests to onRequest.
         settings.open_websocket_protocol = false;
     }
-    if st.mode == SWOOLE_PROCESS
-        && !NOTICED_SINGLE_WORKER.swap(true, std::sync::atomic::Ordering::Relaxed)
-    {
-        zend::error(
-            zend::E_NOTICE,
-            "swoole-rs: SWOOLE_PROCESS is not supported yet; the workers run in SWOOLE_BASE mode",
-        );
-    }
     if settings.task_worker_num > 0 && cbs.task.is_none() {
         fatal("require onTask callback");
         return;
@@ -602,16 +591,27 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
             );
         }
     }
-    // Several processes (as Swoole: any of worker_num > 1, task workers or
-    // max_request): this process becomes the manager.
-    if settings.worker_num > 1 || settings.task_worker_num > 0 || settings.max_request > 0 {
+    // Several processes: SWOOLE_PROCESS always (this process becomes the
+    // master, owning the connections); SWOOLE_BASE with any of worker_num
+    // > 1, task workers or max_request (this process becomes the manager).
+    let process_mode = st.mode == SWOOLE_PROCESS;
+    if process_mode
+        || settings.worker_num > 1
+        || settings.task_worker_num > 0
+        || settings.max_request > 0
+    {
         st.running.set(true);
-        let result = super::workers::run_manager(super::workers::WorkerSpec {
+        let spec = super::workers::WorkerSpec {
             st: st.clone(),
             listener,
             settings,
             tls,
-        });
+        };
+        let result = if process_mode {
+            super::workers::run_process_mode(spec)
+        } else {
+            super::workers::run_manager(spec)
+        };
         if let Some(path) = &pid_file {
             process::remove_pid_file(path);
         }
@@ -770,7 +770,17 @@ fn fatal(msg: &str) {
 }
 
 fn find_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
-    rt.table.get(fd).filter(|c| !c.is_closing())
+    table_get(rt, fd).filter(|c| !c.is_closing())
+}
+
+/// A connection this process serves itself. In a SWOOLE_PROCESS worker the
+/// table only holds mirrors of the master's connections (for the event
+/// being handled): the API goes to the master for every connection.
+fn table_get(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
+    if super::workers::is_process_worker() {
+        return None;
+    }
+    rt.table.get(fd)
 }
 
 fn warn_no_session(fd: i64) {
@@ -824,7 +834,7 @@ fn conn_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
     if let Some(conn) = find_conn(rt, fd) {
         return Some(Target::Local(conn));
     }
-    if rt.table.get(fd).is_none() {
+    if table_get(rt, fd).is_none() {
         if let Some(info) = super::workers::remote_session(fd) {
             return Some(Target::Remote(info.owner));
         }
@@ -835,7 +845,7 @@ fn conn_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
 
 /// Where the websocket connection `fd` lives, or Swoole's warning and None.
 fn websocket_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
-    if let Some(conn) = rt.table.get(fd) {
+    if let Some(conn) = table_get(rt, fd) {
         if !conn.is_websocket() {
             warn_not_websocket(fd);
             return None;
@@ -1059,7 +1069,7 @@ extern "C" fn ws_is_established(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    let established = match rt.table.get(fd) {
+    let established = match table_get(&rt, fd) {
         Some(c) => c.is_websocket(),
         None => super::workers::remote_session(fd)
             .is_some_and(|info| info.ws_status == ws_status::ACTIVE),
@@ -1084,7 +1094,7 @@ fn connection_exists(ex: &mut ExecuteData, rv: &mut Zval, max_args: usize) {
 
 /// Open in this worker, or in another one.
 fn exists_anywhere(rt: &runtime::Server, fd: i64) -> bool {
-    match rt.table.get(fd) {
+    match table_get(rt, fd) {
         Some(c) => !c.is_closing(),
         None => super::workers::remote_session(fd).is_some(),
     }
@@ -1176,7 +1186,7 @@ extern "C" fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(rt.close_connection(&conn, None, -1));
         return;
     }
-    match super::workers::remote_session(fd).filter(|_| rt.table.get(fd).is_none()) {
+    match super::workers::remote_session(fd).filter(|_| table_get(&rt, fd).is_none()) {
         Some(info) => rv.set_bool(super::workers::forward(
             info.owner,
             &Message::Close { session: fd },
@@ -1343,7 +1353,7 @@ extern "C" fn server_stop(ex: &mut ExecuteData, rv: &mut Zval) {
     if id == -1 || id == c.worker_id.get() {
         match state::current().and_then(|s| s.runtime()) {
             Some(rt) => {
-                rt.begin_shutdown();
+                super::workers::stop_worker(&rt);
                 rv.set_bool(true);
             }
             None => rv.set_bool(false),
@@ -1438,7 +1448,7 @@ fn info_array(info: &SlotInfo, send_queued: usize) -> Zval {
 
 /// `connection_info()` of any open connection of the server.
 fn info_anywhere(rt: &runtime::Server, fd: i64) -> Option<Zval> {
-    match rt.table.get(fd) {
+    match table_get(rt, fd) {
         Some(conn) => Some(connection_info(rt, &conn)),
         None => super::workers::remote_session(fd).map(|info| info_array(&info, 0)),
     }

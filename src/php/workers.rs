@@ -42,8 +42,14 @@ pub struct Cluster {
     pub shared: &'static SharedTable,
     pub event_workers: usize,
     pub task_workers: usize,
+    /// SWOOLE_PROCESS: the master owns the connections; its inbox comes
+    /// after the workers' and its "worker id" is that index.
+    pub process_mode: bool,
     /// This process's worker id; -1 in the manager.
     pub worker_id: Cell<i64>,
+    /// SWOOLE_PROCESS worker: sessions whose HTTP response (or custom
+    /// handshake) the master waits for.
+    responses: RefCell<HashSet<i64>>,
     inbox_rx: Vec<OwnedFd>,
     inbox_tx: Vec<OwnedFd>,
     outbox: RefCell<Outbox>,
@@ -74,9 +80,21 @@ pub fn cluster() -> Option<Rc<Cluster>> {
     CLUSTER.with(|c| c.borrow().clone())
 }
 
+/// True in a SWOOLE_PROCESS worker: connections belong to the master.
+pub fn is_process_worker() -> bool {
+    cluster().is_some_and(|c| {
+        c.process_mode && c.worker_id.get() >= 0 && (c.worker_id.get() as usize) < c.total()
+    })
+}
+
 impl Cluster {
     pub fn total(&self) -> usize {
         self.event_workers + self.task_workers
+    }
+
+    /// The master's inbox (SWOOLE_PROCESS).
+    pub fn master(&self) -> usize {
+        self.total()
     }
 
     pub fn is_task_worker(&self) -> bool {
@@ -292,6 +310,20 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
             serialized,
             ..
         } => run_task(cluster, st, from, task_id, &data, serialized),
+        Message::Relay {
+            session,
+            info,
+            event,
+        } => on_relay(cluster, st, session, info, event),
+        Message::ResponseDone { session, ws_status } => {
+            // In the master: the worker ended the response it was given.
+            if let Some(conn) = local(session) {
+                if !conn.is_closing() && ws_status != conn.ws_status() {
+                    conn.set_ws_status(ws_status);
+                }
+                conn.finish_response();
+            }
+        }
         Message::Finish {
             task_id,
             data,
@@ -310,6 +342,132 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
                 }
                 None => zend::warning_docref("require onFinish callback"),
             }
+        }
+    }
+}
+
+/// A SWOOLE_PROCESS worker runs the callback of a master's connection
+/// event, on a mirror of the connection: what the callback writes to it
+/// (a Response, pushes through it) is shipped back to the master as bytes.
+fn on_relay(
+    cluster: &Rc<Cluster>,
+    st: &Rc<ServerState>,
+    session: i64,
+    info: ipc::ConnInfo,
+    event: ipc::RelayEvent,
+) {
+    use crate::runtime::EventHandler;
+    use ipc::RelayEvent;
+    let Some(rt) = st.runtime() else { return };
+    let conn = mirror(cluster, &rt, session, &info);
+    let handler = PhpHandler::new(st.clone());
+    cluster
+        .shared
+        .set_worker_status(cluster.my_id() as usize, WORKER_BUSY);
+    match event {
+        RelayEvent::Connect => handler.on_connect(&conn),
+        RelayEvent::Request(req) => {
+            cluster.responses.borrow_mut().insert(session);
+            conn.begin_response(req.keep_alive());
+            handler.on_request(&conn, req);
+        }
+        RelayEvent::Handshake(req) => {
+            cluster.responses.borrow_mut().insert(session);
+            conn.begin_response(true);
+            handler.on_handshake(&conn, req);
+        }
+        RelayEvent::Open(req) => handler.on_open(&conn, req),
+        RelayEvent::Message(ev) => handler.on_message(&conn, ev),
+        RelayEvent::Close {
+            reactor_id,
+            callback,
+        } => {
+            if callback {
+                handler.on_close(&conn, reactor_id);
+            }
+            rt.table.remove(session);
+            conn.writer_wake.notify_one();
+        }
+    }
+    cluster
+        .shared
+        .set_worker_status(cluster.my_id() as usize, WORKER_IDLE);
+}
+
+/// This worker's mirror of the master's connection `session` (made on its
+/// first event here, kept until the connection closes).
+fn mirror(
+    cluster: &Rc<Cluster>,
+    rt: &Rc<runtime::Server>,
+    session: i64,
+    info: &ipc::ConnInfo,
+) -> Rc<runtime::Connection> {
+    if let Some(conn) = rt.table.get(session) {
+        if !conn.is_closing() {
+            conn.set_ws_status(info.ws_status);
+        }
+        return conn;
+    }
+    let conn = Rc::new(runtime::Connection::new(
+        session,
+        info.peer,
+        info.local,
+        info.socket_fd,
+        info.server_fd,
+        rt.settings.output_queue_limit(),
+    ));
+    conn.set_ws_status(info.ws_status);
+    conn.set_deflate(
+        info.deflate
+            .map(|(c, s, sb, cb)| crate::protocol::deflate::Agreement::from_parts(c, s, sb, cb)),
+    );
+    rt.table.insert_mirror(conn.clone());
+    tokio::task::spawn_local(forward_mirror(cluster.clone(), rt.clone(), conn.clone()));
+    conn
+}
+
+/// Ships what the script queued on a mirror to the master, in order: the
+/// bytes, then "response ended" or "close" as they happen.
+async fn forward_mirror(
+    cluster: Rc<Cluster>,
+    rt: Rc<runtime::Server>,
+    conn: Rc<runtime::Connection>,
+) {
+    let master = cluster.master();
+    let session = conn.id;
+    loop {
+        let (queue, close_after) = conn.take_outbound();
+        if !queue.is_empty() {
+            let mut data = Vec::with_capacity(queue.iter().map(|b| b.len()).sum());
+            for b in &queue {
+                data.extend_from_slice(b);
+            }
+            conn.written(data.len());
+            cluster.send(master, &Message::Send { session, data });
+        }
+        if !conn.response_pending() && cluster.responses.borrow_mut().remove(&session) {
+            cluster.send(
+                master,
+                &Message::ResponseDone {
+                    session,
+                    ws_status: conn.ws_status(),
+                },
+            );
+        }
+        let current = rt.table.get(session).is_some_and(|c| Rc::ptr_eq(&c, &conn));
+        if close_after {
+            cluster.send(master, &Message::Close { session });
+            if current {
+                rt.table.remove(session);
+            }
+            return;
+        }
+        if !current {
+            return;
+        }
+        tokio::select! {
+            _ = conn.writer_wake.notified() => {}
+            _ = conn.response_done.notified() => {}
         }
     }
 }
@@ -371,9 +529,22 @@ pub fn count_request(st: &ServerState) {
     }
     if c.shared.count_request(c.my_id() as usize) >= max as u64 {
         if let Some(rt) = st.runtime() {
-            rt.begin_shutdown();
+            stop_worker(&rt);
         }
     }
+}
+
+/// This worker stops serving (it exits and the manager starts another). A
+/// SWOOLE_PROCESS worker only forgets its mirrors: the connections are the
+/// master's and stay open.
+pub fn stop_worker(rt: &runtime::Server) {
+    if is_process_worker() {
+        for conn in rt.table.snapshot() {
+            rt.table.remove(conn.id);
+            conn.writer_wake.notify_one();
+        }
+    }
+    rt.begin_shutdown();
 }
 
 // ---- the PHP API's cross-process parts ------------------------------------
@@ -580,10 +751,16 @@ pub fn send_message(st: &ServerState, data: &Zval, dest: i64) -> bool {
 /// Signals the manager (`reload()`, `shutdown()`); false without one.
 pub fn signal_manager(sig: libc::c_int) -> bool {
     let Some(c) = cluster() else { return false };
-    if sig == libc::SIGTERM {
-        c.shared.set_shutting_down();
-    }
-    let pid = c.shared.manager_pid();
+    let pid = if sig == libc::SIGTERM {
+        // The whole server stops: the master (the manager itself in BASE
+        // mode) stops the manager, which stops the workers.
+        if !c.process_mode {
+            c.shared.set_shutting_down();
+        }
+        c.shared.master_pid()
+    } else {
+        c.shared.manager_pid()
+    };
     // SAFETY: signalling the manager process of this server.
     pid > 0 && unsafe { libc::kill(pid, sig) } == 0
 }
@@ -643,17 +820,15 @@ impl PoolHooks for Hooks {
     }
 }
 
-/// Runs a multi-process server in this (the manager's) process until it
-/// shuts down. Errors are for `start()` to throw.
-pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
-    let settings = &spec.settings;
+fn make_cluster(settings: &runtime::Settings, process_mode: bool) -> std::io::Result<Rc<Cluster>> {
     let shared = SharedTable::create(settings.max_connection.clamp(1, 1_000_000) as usize)?;
     let event_workers = settings.worker_num.max(1) as usize;
     let task_workers = settings.task_worker_num.max(0) as usize;
-    let total = event_workers + task_workers;
-    let mut inbox_rx = Vec::with_capacity(total);
-    let mut inbox_tx = Vec::with_capacity(total);
-    for _ in 0..total {
+    // One inbox per worker, plus the master's in SWOOLE_PROCESS.
+    let inboxes = event_workers + task_workers + usize::from(process_mode);
+    let mut inbox_rx = Vec::with_capacity(inboxes);
+    let mut inbox_tx = Vec::with_capacity(inboxes);
+    for _ in 0..inboxes {
         let (rx, tx) = ipc::inbox_pair()?;
         inbox_rx.push(rx);
         inbox_tx.push(tx);
@@ -662,7 +837,9 @@ pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
         shared,
         event_workers,
         task_workers,
+        process_mode,
         worker_id: Cell::new(-1),
+        responses: RefCell::new(HashSet::new()),
         inbox_rx,
         inbox_tx,
         outbox: RefCell::new(Outbox::default()),
@@ -678,6 +855,28 @@ pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
         next_task_worker: Cell::new(0),
     });
     CLUSTER.with(|c| *c.borrow_mut() = Some(cluster.clone()));
+    Ok(cluster)
+}
+
+fn pool_config(
+    cluster: &Cluster,
+    settings: &runtime::Settings,
+    master_pid: Option<i32>,
+) -> PoolConfig {
+    PoolConfig {
+        event_workers: cluster.event_workers,
+        task_workers: cluster.task_workers,
+        max_wait: settings.max_wait_time,
+        master_pid,
+    }
+}
+
+/// SWOOLE_BASE with several processes: this (the start()) process becomes
+/// the manager and runs until the server shuts down. Errors are for
+/// `start()` to throw.
+pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
+    let cluster = make_cluster(&spec.settings, false)?;
+    let shared = cluster.shared;
     // SAFETY: getpid cannot fail.
     let pid = i64::from(unsafe { libc::getpid() });
     shared.set_master_pid(pid as i32);
@@ -688,11 +887,7 @@ pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
     zend::set_prop(st.obj, "worker_id", zlong(-1));
     zend::set_prop(st.obj, "worker_pid", zlong(pid));
     log::set_process(b'$', 0);
-    let cfg = PoolConfig {
-        event_workers,
-        task_workers,
-        max_wait: settings.max_wait_time,
-    };
+    let cfg = pool_config(&cluster, &spec.settings, None);
     // onStart once, in the process that called start() (the manager), as
     // Swoole 4 did in BASE mode: it only prints and names processes.
     if let Some(cb) = &st.callbacks().start {
@@ -706,6 +901,137 @@ pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
     if let Some(cb) = &st.callbacks().shutdown {
         st.invoke(cb, &mut [st.this_zval()]);
     }
+    CLUSTER.with(|c| c.borrow_mut().take());
+    log::set_process(b'*', 0);
+    result
+}
+
+/// A `WorkerLink` over the cluster's inboxes.
+struct Link(Rc<Cluster>);
+
+impl crate::worker::relay::WorkerLink for Link {
+    fn send_to(&self, worker: usize, msg: &Message) -> bool {
+        self.0.send(worker, msg)
+    }
+    fn workers(&self) -> usize {
+        self.0.event_workers
+    }
+    fn is_idle(&self, worker: usize) -> bool {
+        self.0.shared.worker_status(worker) == WORKER_IDLE
+    }
+}
+
+/// SWOOLE_PROCESS: this (the start()) process becomes the master, which
+/// owns every connection and relays events to the workers; a forked
+/// manager runs the workers. Returns once the server has shut down.
+pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
+    // A push may come from any worker: with a window kept across messages
+    // the connection's compressor would have to live in one process.
+    spec.settings.websocket_compression_server_context_takeover = false;
+    let cluster = make_cluster(&spec.settings, true)?;
+    let shared = cluster.shared;
+    // SAFETY: getpid cannot fail.
+    let master_pid = unsafe { libc::getpid() };
+    shared.set_master_pid(master_pid);
+    let st = spec.st.clone();
+    let cfg = pool_config(&cluster, &spec.settings, Some(master_pid));
+    zend::flush_output();
+    // SAFETY: no runtime or helper thread exists yet; the child runs the
+    // manager and _exits.
+    let manager_pid = unsafe { libc::fork() };
+    if manager_pid < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    if manager_pid == 0 {
+        // SAFETY: getpid cannot fail.
+        let pid = i64::from(unsafe { libc::getpid() });
+        zend::set_prop(st.obj, "master_pid", zlong(i64::from(master_pid)));
+        zend::set_prop(st.obj, "manager_pid", zlong(pid));
+        zend::set_prop(st.obj, "worker_id", zlong(-1));
+        zend::set_prop(st.obj, "worker_pid", zlong(pid));
+        log::set_process(b'$', 0);
+        let mut hooks = Hooks {
+            spec,
+            cluster: cluster.clone(),
+        };
+        let code = i32::from(manager::run(shared, cfg, &mut hooks).is_err());
+        zend::flush_output();
+        // SAFETY: the manager never returns into the script.
+        unsafe { libc::_exit(code) };
+    }
+    shared.set_manager_pid(manager_pid);
+    zend::set_prop(st.obj, "master_pid", zlong(i64::from(master_pid)));
+    zend::set_prop(st.obj, "manager_pid", zlong(i64::from(manager_pid)));
+    zend::set_prop(st.obj, "worker_id", zlong(-1));
+    zend::set_prop(st.obj, "worker_pid", zlong(i64::from(master_pid)));
+    log::set_process(b'#', 0);
+    cluster.worker_id.set(cluster.master() as i64);
+
+    let table = ConnectionTable::with_shared(shared, cluster.master() as u32);
+    let mut server = runtime::Server::with_table(spec.settings.clone(), table);
+    if let Some(config) = &spec.tls {
+        server = server.with_tls(config.clone());
+    }
+    let rt = Rc::new(server);
+    *st.runtime.borrow_mut() = Some(rt.clone());
+    st.abort.set(None);
+    let cbs = st.callbacks();
+    let relay = Rc::new(crate::worker::relay::RelayHandler::new(
+        Rc::new(Link(cluster.clone())),
+        spec.settings.dispatch_mode,
+        crate::worker::relay::Callbacks {
+            connect: cbs.connect.is_some(),
+            request: cbs.request.is_some(),
+            handshake: cbs.handshake.is_some(),
+        },
+    ));
+    let listener = spec.listener.try_clone()?;
+    let st2 = st.clone();
+    let cluster2 = cluster.clone();
+    let result = event_loop::run(async move {
+        // SIGTERM/SIGINT stop the server; SIGUSR1/SIGUSR2 (reload) are the
+        // manager's business: pass them on.
+        let sig =
+            signals::install(&[libc::SIGTERM, libc::SIGINT, libc::SIGUSR1, libc::SIGUSR2]).ok();
+        if let Some((_, read)) = &sig {
+            let rt_sig = rt.clone();
+            if let Ok(sock) = read.try_clone().and_then(tokio::net::UnixStream::from_std) {
+                tokio::task::spawn_local(async move {
+                    while let Some(signo) = event_loop::next_signal(&sock).await {
+                        if signo == libc::SIGUSR1 || signo == libc::SIGUSR2 {
+                            // SAFETY: signalling our own child, the manager.
+                            unsafe { libc::kill(manager_pid, signo) };
+                            continue;
+                        }
+                        rt_sig.begin_shutdown();
+                        break;
+                    }
+                });
+            }
+        }
+        tokio::task::spawn_local(inbox_loop(cluster2, st2.clone()));
+        if let Some(cb) = &st2.callbacks().start {
+            st2.invoke(cb, &mut [st2.this_zval()]);
+        }
+        match tokio::net::TcpListener::from_std(listener) {
+            Ok(l) => rt.clone().serve(l, relay).await,
+            Err(e) => log::write(log::Level::Error, false, &format!("listener: {e}")),
+        }
+        drop(sig);
+    });
+    // Stop the workers (they may still be finishing events), then report.
+    shared.set_shutting_down();
+    // SAFETY: signalling and reaping our own child, the manager.
+    unsafe {
+        libc::kill(manager_pid, libc::SIGTERM);
+        let mut status = 0;
+        libc::waitpid(manager_pid, &mut status, 0);
+    }
+    if let Some(cb) = &st.callbacks().shutdown {
+        st.invoke(cb, &mut [st.this_zval()]);
+    }
+    let runtime = st.runtime.borrow_mut().take();
+    drop(runtime);
     CLUSTER.with(|c| c.borrow_mut().take());
     log::set_process(b'*', 0);
     result
@@ -736,7 +1062,18 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
     *st.runtime.borrow_mut() = Some(rt.clone());
     st.running.set(true);
     st.abort.set(None);
-    let listener = if task_worker {
+    zend::set_prop(
+        st.obj,
+        "master_pid",
+        zlong(i64::from(cluster.shared.master_pid())),
+    );
+    zend::set_prop(
+        st.obj,
+        "manager_pid",
+        zlong(i64::from(cluster.shared.manager_pid())),
+    );
+    // SWOOLE_PROCESS workers accept nothing: the master relays events.
+    let listener = if task_worker || cluster.process_mode {
         None
     } else {
         spec.listener.try_clone().ok()
@@ -757,7 +1094,7 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
             if let Ok(sock) = read.try_clone().and_then(tokio::net::UnixStream::from_std) {
                 tokio::task::spawn_local(async move {
                     if event_loop::next_signal(&sock).await.is_some() {
-                        rt_sig.begin_shutdown();
+                        stop_worker(&rt_sig);
                     }
                 });
             }

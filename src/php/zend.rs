@@ -51,7 +51,6 @@ unsafe extern "C" {
 
 pub const E_ERROR: c_int = 1;
 pub const E_WARNING: c_int = 2;
-pub const E_NOTICE: c_int = 8;
 
 fn cstring(s: &str) -> CString {
     CString::new(s.replace('\0', "\\0")).unwrap_or_default()

@@ -403,6 +403,26 @@ pub struct Agreement {
 }
 
 impl Agreement {
+    /// An agreement reached elsewhere (another process's handshake).
+    pub fn from_parts(
+        client_no_context_takeover: bool,
+        server_no_context_takeover: bool,
+        server_window_bits: u8,
+        client_window_bits: u8,
+    ) -> Agreement {
+        let bits = |b: u8| b.clamp(8, MAX_WINDOW_BITS);
+        Agreement {
+            response: DeflateParams {
+                client_no_context_takeover,
+                server_no_context_takeover,
+                client_max_window_bits: None,
+                server_max_window_bits: None,
+            },
+            server_window_bits: bits(server_window_bits).max(MIN_BACKEND_WINDOW_BITS),
+            client_window_bits: bits(client_window_bits),
+        }
+    }
+
     /// The server resets its compressor after every message.
     pub fn server_no_context_takeover(&self) -> bool {
         self.response.server_no_context_takeover

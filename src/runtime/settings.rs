@@ -67,6 +67,9 @@ pub const DEFAULT_BUFFER_OUTPUT_SIZE: usize = 2 * 1024 * 1024;
 pub struct Settings {
     pub worker_num: i64,
     pub task_worker_num: i64,
+    /// SWOOLE_PROCESS: how events are spread over workers (1 round robin,
+    /// 2 fd modulo, 3 idle first).
+    pub dispatch_mode: i64,
     /// A worker retires after this many requests/messages (0: never).
     pub max_request: i64,
     /// How long a stopping worker may take before it is killed.
@@ -131,6 +134,7 @@ impl Default for Settings {
         Settings {
             worker_num: 1,
             task_worker_num: 0,
+            dispatch_mode: 2,
             max_request: 0,
             max_wait_time: Duration::from_secs(3),
             reactor_num: 1,
@@ -210,6 +214,7 @@ impl Settings {
             "worker_num" => self.worker_num = v.as_int().unwrap_or(1).clamp(1, 128),
             "task_worker_num" => self.task_worker_num = v.as_int().unwrap_or(0).clamp(0, 128),
             "max_request" => self.max_request = v.as_int().unwrap_or(0).max(0),
+            "dispatch_mode" => self.dispatch_mode = v.as_int().unwrap_or(2),
             "max_wait_time" => {
                 if let Some(d) = seconds(v) {
                     self.max_wait_time = d

@@ -79,6 +79,12 @@ impl ConnectionTable {
         true
     }
 
+    /// Adds a connection that another process serves and publishes (a
+    /// SWOOLE_PROCESS worker's mirror of the master's connection).
+    pub fn insert_mirror(&self, conn: Rc<Connection>) {
+        self.conns.borrow_mut().insert(conn.id, conn);
+    }
+
     pub fn remove(&self, id: SessionId) -> Option<Rc<Connection>> {
         let removed = self.conns.borrow_mut().remove(&id);
         if let Some(conn) = &removed {

@@ -19,6 +19,11 @@ use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
+use bytes::Bytes;
+
+use crate::protocol::http::Request;
+use crate::protocol::message::Event;
+
 /// Payload bytes per packet (the kernel's default socket buffer holds a few).
 const CHUNK: usize = 60 * 1024;
 const HEADER: usize = 8;
@@ -67,6 +72,46 @@ pub enum Message {
         data: Vec<u8>,
         serialized: bool,
     },
+    /// SWOOLE_PROCESS, master to worker: a connection event to run the
+    /// script's callback for.
+    Relay {
+        session: i64,
+        info: ConnInfo,
+        event: RelayEvent,
+    },
+    /// SWOOLE_PROCESS, worker to master: the HTTP response (or custom
+    /// handshake) of `session` has been ended; `ws_status` is what the
+    /// connection became (ACTIVE after a custom 101).
+    ResponseDone { session: i64, ws_status: u8 },
+}
+
+/// What a worker needs to know about a connection it did not accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnInfo {
+    pub peer: std::net::SocketAddr,
+    pub local: std::net::SocketAddr,
+    pub socket_fd: i32,
+    pub server_fd: i32,
+    pub ws_status: u8,
+    /// permessage-deflate, when agreed: the response parameters
+    /// (client_no_context_takeover, server_no_context_takeover) and the
+    /// window bits (server, client).
+    pub deflate: Option<(bool, bool, u8, u8)>,
+}
+
+/// A connection event, as the master relays it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelayEvent {
+    Connect,
+    Request(Request),
+    Handshake(Request),
+    Open(Request),
+    Message(Event),
+    /// `callback`: run onClose (false: only forget the connection).
+    Close {
+        reactor_id: i32,
+        callback: bool,
+    },
 }
 
 /// Why a message could not be decoded.
@@ -94,6 +139,54 @@ impl Writer {
         self.0.extend_from_slice(&(v.len() as u64).to_le_bytes());
         self.0.extend_from_slice(v);
         self
+    }
+    fn request(&mut self, r: &Request) -> &mut Self {
+        self.bytes(r.method.as_bytes())
+            .bytes(r.target.as_bytes())
+            .bytes(r.path.as_bytes());
+        match &r.query {
+            Some(q) => self.u8(1).bytes(q.as_bytes()),
+            None => self.u8(0),
+        };
+        self.u8(r.minor_version).i64(r.headers.len() as i64);
+        for (n, v) in &r.headers {
+            self.bytes(n.as_bytes()).bytes(v);
+        }
+        self.bytes(&r.body).u8(u8::from(r.chunked))
+    }
+    fn info(&mut self, i: &ConnInfo) -> &mut Self {
+        self.bytes(i.peer.to_string().as_bytes())
+            .bytes(i.local.to_string().as_bytes())
+            .i64(i64::from(i.socket_fd))
+            .i64(i64::from(i.server_fd))
+            .u8(i.ws_status);
+        match i.deflate {
+            Some((c, s, sb, cb)) => self.u8(1).u8(u8::from(c)).u8(u8::from(s)).u8(sb).u8(cb),
+            None => self.u8(0),
+        }
+    }
+    fn event(&mut self, e: &Event) -> &mut Self {
+        match e {
+            Event::Message {
+                opcode,
+                payload,
+                flags,
+            } => self.u8(1).u8(*opcode).u8(*flags).bytes(payload),
+            Event::Ping(p) => self.u8(2).bytes(p),
+            Event::Pong(p) => self.u8(3).bytes(p),
+            Event::Close {
+                code,
+                reason,
+                payload,
+            } => {
+                self.u8(4);
+                match code {
+                    Some(c) => self.u8(1).i64(i64::from(*c)),
+                    None => self.u8(0),
+                };
+                self.bytes(reason.as_bytes()).bytes(payload)
+            }
+        }
     }
 }
 
@@ -124,6 +217,84 @@ impl<'a> Reader<'a> {
     }
     fn bool(&mut self) -> Result<bool, DecodeError> {
         Ok(self.u8()? != 0)
+    }
+    fn string(&mut self) -> Result<String, DecodeError> {
+        String::from_utf8(self.bytes()?).map_err(|_| DecodeError("bad text"))
+    }
+    fn request(&mut self) -> Result<Request, DecodeError> {
+        let method = self.string()?;
+        let target = self.string()?;
+        let path = self.string()?;
+        let query = if self.bool()? {
+            Some(self.string()?)
+        } else {
+            None
+        };
+        let minor_version = self.u8()?;
+        let n = usize::try_from(self.i64()?).map_err(|_| DecodeError("bad count"))?;
+        let mut headers = Vec::with_capacity(n.min(1024));
+        for _ in 0..n {
+            headers.push((self.string()?, self.bytes()?));
+        }
+        Ok(Request {
+            method,
+            target,
+            path,
+            query,
+            minor_version,
+            headers,
+            body: Bytes::from(self.bytes()?),
+            chunked: self.bool()?,
+        })
+    }
+    fn info(&mut self) -> Result<ConnInfo, DecodeError> {
+        let addr = |s: String| s.parse().map_err(|_| DecodeError("bad address"));
+        let peer = addr(self.string()?)?;
+        let local = addr(self.string()?)?;
+        let socket_fd = self.i64()? as i32;
+        let server_fd = self.i64()? as i32;
+        let ws_status = self.u8()?;
+        let deflate = if self.bool()? {
+            Some((self.bool()?, self.bool()?, self.u8()?, self.u8()?))
+        } else {
+            None
+        };
+        Ok(ConnInfo {
+            peer,
+            local,
+            socket_fd,
+            server_fd,
+            ws_status,
+            deflate,
+        })
+    }
+    fn event(&mut self) -> Result<Event, DecodeError> {
+        Ok(match self.u8()? {
+            1 => {
+                let opcode = self.u8()?;
+                let flags = self.u8()?;
+                Event::Message {
+                    opcode,
+                    flags,
+                    payload: Bytes::from(self.bytes()?),
+                }
+            }
+            2 => Event::Ping(Bytes::from(self.bytes()?)),
+            3 => Event::Pong(Bytes::from(self.bytes()?)),
+            4 => {
+                let code = if self.bool()? {
+                    Some(u16::try_from(self.i64()?).map_err(|_| DecodeError("bad code"))?)
+                } else {
+                    None
+                };
+                Event::Close {
+                    code,
+                    reason: self.string()?,
+                    payload: Bytes::from(self.bytes()?),
+                }
+            }
+            _ => return Err(DecodeError("bad event")),
+        })
     }
 }
 
@@ -178,6 +349,27 @@ impl Message {
                 serialized,
             } => {
                 w.u8(7).i64(*task_id).u8(u8::from(*serialized)).bytes(data);
+            }
+            Message::Relay {
+                session,
+                info,
+                event,
+            } => {
+                w.u8(8).i64(*session).info(info);
+                match event {
+                    RelayEvent::Connect => w.u8(1),
+                    RelayEvent::Request(r) => w.u8(2).request(r),
+                    RelayEvent::Handshake(r) => w.u8(3).request(r),
+                    RelayEvent::Open(r) => w.u8(4).request(r),
+                    RelayEvent::Message(e) => w.u8(5).event(e),
+                    RelayEvent::Close {
+                        reactor_id,
+                        callback,
+                    } => w.u8(6).i64(i64::from(*reactor_id)).u8(u8::from(*callback)),
+                };
+            }
+            Message::ResponseDone { session, ws_status } => {
+                w.u8(9).i64(*session).u8(*ws_status);
             }
         }
         w.0
@@ -241,6 +433,31 @@ impl Message {
                     serialized,
                 }
             }
+            8 => {
+                let session = r.i64()?;
+                let info = r.info()?;
+                let event = match r.u8()? {
+                    1 => RelayEvent::Connect,
+                    2 => RelayEvent::Request(r.request()?),
+                    3 => RelayEvent::Handshake(r.request()?),
+                    4 => RelayEvent::Open(r.request()?),
+                    5 => RelayEvent::Message(r.event()?),
+                    6 => RelayEvent::Close {
+                        reactor_id: r.i64()? as i32,
+                        callback: r.bool()?,
+                    },
+                    _ => return Err(DecodeError("bad relay event")),
+                };
+                Message::Relay {
+                    session,
+                    info,
+                    event,
+                }
+            }
+            9 => Message::ResponseDone {
+                session: r.i64()?,
+                ws_status: r.u8()?,
+            },
             _ => return Err(DecodeError("unknown kind")),
         };
         if !r.0.is_empty() {
@@ -505,7 +722,79 @@ mod tests {
                 data: b"done".to_vec(),
                 serialized: false,
             },
+            Message::ResponseDone {
+                session: 3,
+                ws_status: 3,
+            },
         ]
+        .into_iter()
+        .chain(relay_kinds())
+        .collect()
+    }
+
+    fn relay_kinds() -> Vec<Message> {
+        let info = ConnInfo {
+            peer: "[::1]:5000".parse().unwrap(),
+            local: "127.0.0.1:9501".parse().unwrap(),
+            socket_fd: 12,
+            server_fd: 3,
+            ws_status: 3,
+            deflate: Some((true, true, 15, 12)),
+        };
+        let req = Request {
+            method: "GET".into(),
+            target: "/chat?x=1".into(),
+            path: "/chat".into(),
+            query: Some("x=1".into()),
+            minor_version: 1,
+            headers: vec![("host".into(), b"h".to_vec()), ("x".into(), vec![0xff])],
+            body: Bytes::from_static(b"body"),
+            chunked: true,
+        };
+        let events = vec![
+            RelayEvent::Connect,
+            RelayEvent::Request(req.clone()),
+            RelayEvent::Handshake(req.clone()),
+            RelayEvent::Open(Request { query: None, ..req }),
+            RelayEvent::Message(Event::Message {
+                opcode: 2,
+                payload: Bytes::from_static(b"\x00\x01"),
+                flags: 33,
+            }),
+            RelayEvent::Message(Event::Ping(Bytes::from_static(b"p"))),
+            RelayEvent::Message(Event::Pong(Bytes::new())),
+            RelayEvent::Message(Event::Close {
+                code: Some(4000),
+                reason: "bye".into(),
+                payload: Bytes::from_static(b"\x0f\xa0bye"),
+            }),
+            RelayEvent::Message(Event::Close {
+                code: None,
+                reason: String::new(),
+                payload: Bytes::new(),
+            }),
+            RelayEvent::Close {
+                reactor_id: -1,
+                callback: true,
+            },
+        ];
+        let plain = ConnInfo {
+            deflate: None,
+            ..info.clone()
+        };
+        events
+            .into_iter()
+            .map(|event| Message::Relay {
+                session: 9,
+                info: plain.clone(),
+                event,
+            })
+            .chain([Message::Relay {
+                session: 1,
+                info,
+                event: RelayEvent::Connect,
+            }])
+            .collect()
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct PoolConfig {
     /// How long workers may take to stop on shutdown or reload before they
     /// are killed (Swoole's `max_wait_time`).
     pub max_wait: Duration,
+    /// SWOOLE_PROCESS: the master's pid. When the master is gone the
+    /// manager stops the workers instead of leaving them orphaned.
+    pub master_pid: Option<i32>,
 }
 
 /// How a worker process ended.
@@ -312,6 +315,14 @@ pub fn run<H: PoolHooks>(
     }
     pool.hooks.manager_start();
     loop {
+        // SAFETY: getppid cannot fail.
+        if cfg
+            .master_pid
+            .is_some_and(|m| unsafe { libc::getppid() } != m)
+        {
+            pool.shutdown(&mut sig_read);
+            break;
+        }
         if !poll_fd(sig_read.as_raw_fd(), false, 1000) {
             // Also catches a SIGCHLD lost to a full pipe.
             for (id, pid, status) in pool.reap() {

@@ -2,7 +2,8 @@
 /*
  * A server with several worker processes: php workers.php PORT
  *
- * Settings come from SWTEST_SETTINGS (JSON; default worker_num 4, task_worker_num 2).
+ * Settings come from SWTEST_SETTINGS (JSON; default worker_num 4, task_worker_num 2);
+ * SWTEST_MODE=process for SWOOLE_PROCESS.
  * Every lifecycle callback prints a line. Text messages:
  *   "bcast X"   push "w<worker>:X" to every established connection (any worker's)
  *   "task X"    task(X); onTask returns ['done' => X]; onFinish prints it
@@ -19,7 +20,8 @@
  */
 
 $port = (int)$argv[1];
-$server = new Swoole\WebSocket\Server('127.0.0.1', $port);
+$mode = getenv('SWTEST_MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
+$server = new Swoole\WebSocket\Server('127.0.0.1', $port, $mode);
 $settings = ['worker_num' => 4, 'task_worker_num' => 2];
 $json = getenv('SWTEST_SETTINGS');
 if ($json !== false && $json !== '') {
@@ -54,6 +56,10 @@ $server->on('open', function ($s, $req) {
 });
 $server->on('close', function ($s, int $fd) {
     echo "close fd={$fd} worker={$s->worker_id}\n";
+});
+$server->on('request', function ($req, $resp) use ($server) {
+    $resp->header('X-Worker', (string)$server->worker_id);
+    $resp->end("http {$req->server['request_uri']} from {$server->worker_id}");
 });
 $server->on('task', function ($s, int $taskId, int $src, $data) {
     echo "task id={$taskId} src={$src} worker={$s->worker_id} data=" . json_encode($data) . "\n";

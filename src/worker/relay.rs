@@ -1,0 +1,250 @@
+//! SWOOLE_PROCESS: the master's side of the relay.
+//!
+//! The master owns every connection: it accepts, parses HTTP, does the
+//! built-in WebSocket handshake, assembles messages, answers pings and runs
+//! the close handshake, exactly as a single-process server does. Instead of
+//! calling PHP, its [`EventHandler`] is a [`RelayHandler`], which sends each
+//! event to a worker process (chosen by `dispatch_mode`) as a
+//! [`Message::Relay`]. What workers send back (bytes to write, closes,
+//! finished responses) is applied by the master's inbox loop.
+//!
+//! Because the sockets and the protocol state stay in the master, a worker
+//! that dies loses nothing but the event it was running: its connections
+//! stay open, and the events queued in its inbox wait for the respawned
+//! worker.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use super::ipc::{ConnInfo, Message, RelayEvent};
+use crate::protocol::http::Request;
+use crate::protocol::message::Event;
+use crate::runtime::{Connection, EventHandler};
+
+/// How the master reaches the workers.
+pub trait WorkerLink {
+    /// Queues `msg` for event worker `worker`.
+    fn send_to(&self, worker: usize, msg: &Message) -> bool;
+    /// How many event workers there are.
+    fn workers(&self) -> usize;
+    /// Whether the worker is waiting for work (for `dispatch_mode` 3).
+    fn is_idle(&self, worker: usize) -> bool;
+}
+
+/// Which callbacks the script set (decided once, in the master).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Callbacks {
+    pub connect: bool,
+    pub request: bool,
+    pub handshake: bool,
+}
+
+pub struct RelayHandler<L: WorkerLink> {
+    link: Rc<L>,
+    dispatch_mode: i64,
+    callbacks: Callbacks,
+    next: Cell<usize>,
+}
+
+/// What a worker needs to know about `conn`.
+pub fn conn_info(conn: &Connection) -> ConnInfo {
+    ConnInfo {
+        peer: conn.peer,
+        local: conn.local,
+        socket_fd: conn.socket_fd,
+        server_fd: conn.server_fd,
+        ws_status: conn.ws_status(),
+        deflate: conn.deflate().map(|a| {
+            (
+                a.client_no_context_takeover(),
+                a.server_no_context_takeover(),
+                a.server_window_bits,
+                a.client_window_bits,
+            )
+        }),
+    }
+}
+
+impl<L: WorkerLink> RelayHandler<L> {
+    pub fn new(link: Rc<L>, dispatch_mode: i64, callbacks: Callbacks) -> Self {
+        RelayHandler {
+            link,
+            dispatch_mode,
+            callbacks,
+            next: Cell::new(0),
+        }
+    }
+
+    /// The worker for an event of `session` (Swoole's dispatch modes: 1
+    /// round robin, 3 the first idle worker, otherwise 2: fd modulo).
+    pub fn pick(&self, session: i64) -> usize {
+        let n = self.link.workers().max(1);
+        let round_robin = || {
+            let w = self.next.get() % n;
+            self.next.set((w + 1) % n);
+            w
+        };
+        match self.dispatch_mode {
+            1 => round_robin(),
+            3 => {
+                let start = self.next.get();
+                match (0..n)
+                    .map(|i| (start + i) % n)
+                    .find(|&w| self.link.is_idle(w))
+                {
+                    Some(w) => {
+                        self.next.set((w + 1) % n);
+                        w
+                    }
+                    None => round_robin(),
+                }
+            }
+            _ => (session.unsigned_abs() % n as u64) as usize,
+        }
+    }
+
+    fn relay(&self, conn: &Connection, event: RelayEvent) {
+        let worker = self.pick(conn.id);
+        self.link.send_to(
+            worker,
+            &Message::Relay {
+                session: conn.id,
+                info: conn_info(conn),
+                event,
+            },
+        );
+    }
+}
+
+impl<L: WorkerLink> EventHandler for RelayHandler<L> {
+    fn on_connect(&self, conn: &Rc<Connection>) {
+        if self.callbacks.connect {
+            self.relay(conn, RelayEvent::Connect);
+        }
+    }
+
+    fn has_request_handler(&self) -> bool {
+        self.callbacks.request
+    }
+
+    fn on_request(&self, conn: &Rc<Connection>, req: Request) {
+        self.relay(conn, RelayEvent::Request(req));
+    }
+
+    fn has_handshake_handler(&self) -> bool {
+        self.callbacks.handshake
+    }
+
+    fn on_handshake(&self, conn: &Rc<Connection>, req: Request) {
+        self.relay(conn, RelayEvent::Handshake(req));
+    }
+
+    fn on_open(&self, conn: &Rc<Connection>, req: Request) {
+        self.relay(conn, RelayEvent::Open(req));
+    }
+
+    fn on_message(&self, conn: &Rc<Connection>, event: Event) {
+        self.relay(conn, RelayEvent::Message(event));
+    }
+
+    fn on_close(&self, conn: &Rc<Connection>, reactor_id: i32) {
+        let worker = self.pick(conn.id);
+        let info = conn_info(conn);
+        for w in 0..self.link.workers() {
+            // With fd-modulo dispatch only that worker ever saw the
+            // connection; otherwise every worker may hold a mirror of it.
+            if w != worker && !matches!(self.dispatch_mode, 1 | 3) {
+                continue;
+            }
+            self.link.send_to(
+                w,
+                &Message::Relay {
+                    session: conn.id,
+                    info: info.clone(),
+                    event: RelayEvent::Close {
+                        reactor_id,
+                        callback: w == worker,
+                    },
+                },
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    struct Recorder {
+        n: usize,
+        idle: Vec<bool>,
+        sent: RefCell<Vec<(usize, Message)>>,
+    }
+
+    impl WorkerLink for Recorder {
+        fn send_to(&self, worker: usize, msg: &Message) -> bool {
+            self.sent.borrow_mut().push((worker, msg.clone()));
+            true
+        }
+        fn workers(&self) -> usize {
+            self.n
+        }
+        fn is_idle(&self, worker: usize) -> bool {
+            self.idle[worker]
+        }
+    }
+
+    fn handler(mode: i64, idle: Vec<bool>) -> RelayHandler<Recorder> {
+        let link = Rc::new(Recorder {
+            n: idle.len(),
+            idle,
+            sent: RefCell::new(Vec::new()),
+        });
+        RelayHandler::new(link, mode, Callbacks::default())
+    }
+
+    #[test]
+    fn dispatch_modes() {
+        let h = handler(2, vec![true; 4]);
+        assert_eq!(
+            (1..=6).map(|s| h.pick(s)).collect::<Vec<_>>(),
+            [1, 2, 3, 0, 1, 2]
+        );
+        let h = handler(1, vec![true; 3]);
+        assert_eq!(
+            (0..5).map(|_| h.pick(7)).collect::<Vec<_>>(),
+            [0, 1, 2, 0, 1]
+        );
+        let h = handler(3, vec![false, false, true, false]);
+        assert_eq!(h.pick(1), 2);
+        assert_eq!(h.pick(1), 2);
+        let h = handler(3, vec![false; 2]);
+        assert_eq!((0..3).map(|_| h.pick(1)).collect::<Vec<_>>(), [0, 1, 0]);
+    }
+
+    #[test]
+    fn close_reaches_every_worker_that_may_hold_the_connection() {
+        let a: std::net::SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let conn = Rc::new(Connection::new(5, a, a, 9, 3, 1024));
+        let h = handler(2, vec![true; 3]);
+        h.on_close(&conn, 0);
+        let sent = h.link.sent.borrow();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].0, 2);
+        let h = handler(1, vec![true; 3]);
+        h.on_close(&conn, -1);
+        let sent = h.link.sent.borrow();
+        let callbacks: Vec<(usize, bool)> = sent
+            .iter()
+            .map(|(w, m)| match m {
+                Message::Relay {
+                    event: RelayEvent::Close { callback, .. },
+                    ..
+                } => (*w, *callback),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(callbacks, [(0, true), (1, false), (2, false)]);
+    }
+}
