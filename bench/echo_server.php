@@ -1,0 +1,30 @@
+<?php
+/*
+ * The benchmark suite's echo script: php echo_server.php PORT
+ *
+ * on('message') pushes $frame->data back with $frame->opcode; a text message
+ * starting with "BCAST" is pushed to every established connection with the
+ * usual foreach over $server->connections.
+ *
+ * Environment: BENCH_MODE=process for SWOOLE_PROCESS (default SWOOLE_BASE),
+ * BENCH_WORKERS=N for worker_num (default 1).
+ */
+$mode = getenv('BENCH_MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
+$server = new Swoole\WebSocket\Server('127.0.0.1', (int)($argv[1] ?? 9501), $mode);
+$server->set([
+    'worker_num' => (int)(getenv('BENCH_WORKERS') ?: 1),
+    'max_connection' => 100000,
+    'log_level' => SWOOLE_LOG_WARNING,
+]);
+$server->on('message', function (Swoole\WebSocket\Server $server, Swoole\WebSocket\Frame $frame) {
+    if ($frame->opcode === WEBSOCKET_OPCODE_TEXT && strncmp($frame->data, 'BCAST', 5) === 0) {
+        foreach ($server->connections as $fd) {
+            if ($server->isEstablished($fd)) {
+                $server->push($fd, $frame->data);
+            }
+        }
+        return;
+    }
+    $server->push($frame->fd, $frame->data, $frame->opcode);
+});
+$server->start();
