@@ -184,6 +184,22 @@ def _socket_inodes(pids) -> set:
     return inodes
 
 
+def group_members(pgid: int) -> list:
+    """Live (not zombie) processes whose process group is `pgid`."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            out.append(int(entry))
+    return out
+
+
 def rss_kib(pid: int) -> int:
     """VmRSS of pid and its descendants, in KiB."""
     total = 0
@@ -274,19 +290,34 @@ class PhpServer:
             ) from None
 
     def stop(self, grace: float = 5.0):
-        """SIGTERM, wait, SIGKILL; then make sure the whole process group is gone."""
+        """SIGTERM, wait, SIGKILL; then make sure the whole process group is gone.
+        Sets `self.left_behind` to the processes (workers, manager) still in the
+        group once the server itself has exited cleanly: a server must not
+        leave orphans."""
+        self.left_behind = []
         if self.proc is None:
             return
+        clean = False
         if self.proc.poll() is None:
             self.stopped_by_us = True
             try:
                 self.proc.send_signal(signal.SIGTERM)
                 self.proc.wait(grace)
+                clean = True
             except subprocess.TimeoutExpired:
                 self._killpg()
                 self.proc.wait(5)
             except ProcessLookupError:
                 pass
+        else:
+            clean = True
+        if clean:
+            deadline = time.monotonic() + 2.0
+            while True:
+                self.left_behind = group_members(self.proc.pid)
+                if not self.left_behind or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
         self._killpg()
 
     def _killpg(self):
@@ -400,6 +431,8 @@ def php_server(request, tmp_path):
             problems.append(f"{srv.script.name} exited on its own with code {rc}")
         if "panicked at" in err:
             problems.append(f"{srv.script.name}: Rust panic on stderr")
+        if getattr(srv, "left_behind", None):
+            problems.append(f"{srv.script.name} left processes behind: {srv.left_behind}")
         if rc is not None and rc < 0 and rc != -signal.SIGTERM and not srv.expect_exit:
             problems.append(f"{srv.script.name} died from signal {-rc}")
     if os.environ.get("SWTEST_KEEP"):

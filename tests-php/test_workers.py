@@ -481,3 +481,36 @@ def test_process_mode_http_requests(php_server):
             c.send(f"GET /k{i} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             r = c.read_response()
             assert r.status == 200 and r.body.startswith(f"http /k{i} from ".encode()), r.raw
+
+
+@pytest.mark.parametrize("reactors", [1, 3])
+def test_process_mode_reactor_threads(php_server, reactors):
+    """reactor_num: the master serves connections from that many threads
+    (the main one and reactor-1..N-1), accepting on one socket; broadcasts,
+    queries and closes work whichever reactor holds a connection."""
+    srv = start(php_server, "process", worker_num=2, task_worker_num=0, reactor_num=reactors)
+    wait_workers(srv, 2)
+    names = []
+    for tid in os.listdir(f"/proc/{srv.pid}/task"):
+        with open(f"/proc/{srv.pid}/task/{tid}/comm") as f:
+            names.append(f.read().strip())
+    assert sorted(n for n in names if n.startswith("reactor-")) == [f"reactor-{r}" for r in range(1, reactors)]
+    clients = [ws_connect(srv.port) for _ in range(12)]
+    try:
+        for i, ws in enumerate(clients):
+            ws.send(f"bcast b{i}")
+        for ws in clients:
+            got = sorted(ws.recv(timeout=5).split(":", 1)[1] for _ in clients)
+            assert got == sorted(f"b{i}" for i in range(12))
+        _, _, fd0 = whoami(clients[0])
+        _, _, fd1 = whoami(clients[1])
+        clients[0].send("fds")
+        assert len(json.loads(clients[0].recv(timeout=5))["fds"]) == 12
+        clients[0].send(f"disconnect {fd1}")
+        with pytest.raises(ConnectionClosed) as e:
+            clients[1].recv(timeout=5)
+        assert e.value.rcvd.code == 4000
+        srv.wait_for(f"close fd={fd1} ")
+    finally:
+        for ws in clients:
+            ws.close()

@@ -14,13 +14,11 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::os::fd::{AsRawFd, OwnedFd};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ext_php_rs::types::Zval;
-use tokio::io::unix::AsyncFd;
 use tokio::sync::Notify;
 
 use super::frame;
@@ -29,9 +27,12 @@ use super::state::ServerState;
 use super::zend::{self, zbool, zlong, zstr, CallOutcome, Callback};
 use crate::runtime::shared::SharedTable;
 use crate::runtime::{self, log, ConnectionTable};
-use crate::worker::ipc::{self, Message, Outbox, Reassembler};
+use crate::worker::ipc::{self, Endpoint, Message};
 use crate::worker::manager::{self, ExitStatus, PoolConfig, PoolHooks};
+use crate::worker::relay;
 use crate::worker::{event_loop, signals, timers};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Swoole's worker status values (`getWorkerStatus()`).
 pub const WORKER_BUSY: u32 = 1;
@@ -50,11 +51,8 @@ pub struct Cluster {
     /// SWOOLE_PROCESS worker: sessions whose HTTP response (or custom
     /// handshake) the master waits for.
     responses: RefCell<HashSet<i64>>,
-    inbox_rx: Vec<OwnedFd>,
-    inbox_tx: Vec<OwnedFd>,
-    outbox: RefCell<Outbox>,
-    flushing: RefCell<HashSet<usize>>,
-    reassembler: RefCell<Reassembler>,
+    /// This process's end of the inboxes.
+    pub ep: Rc<Endpoint>,
     /// Messages read while taskwait() waited for its result.
     backlog: RefCell<VecDeque<(u32, Message)>>,
     backlog_wake: Notify,
@@ -92,7 +90,8 @@ impl Cluster {
         self.event_workers + self.task_workers
     }
 
-    /// The master's inbox (SWOOLE_PROCESS).
+    /// The inbox of the master's main reactor (SWOOLE_PROCESS); reactor
+    /// thread r reads inbox `master() + r`.
     pub fn master(&self) -> usize {
         self.total()
     }
@@ -105,54 +104,21 @@ impl Cluster {
         self.worker_id.get().max(0) as u32
     }
 
-    /// Sends `msg` to worker `dest`'s inbox; queues what does not fit and
-    /// flushes it from the event loop (or, outside one, right here).
-    pub fn send(self: &Rc<Self>, dest: usize, msg: &Message) -> bool {
-        let Some(tx) = self.inbox_tx.get(dest) else {
-            return false;
-        };
-        let packets = ipc::packets(self.my_id(), &msg.encode());
-        let queued = match self.outbox.borrow_mut().send(dest, tx.as_raw_fd(), packets) {
-            Ok(q) => q,
-            Err(_) => return false,
-        };
-        if !queued {
-            return true;
-        }
-        if tokio::runtime::Handle::try_current().is_ok() {
-            if self.flushing.borrow_mut().insert(dest) {
-                tokio::task::spawn_local(flush_outbox(self.clone(), dest));
-            }
-        } else {
-            // The manager has no event loop: wait for room.
-            loop {
-                ipc::poll_fd(tx.as_raw_fd(), true, 100);
-                match self.outbox.borrow_mut().flush(dest, tx.as_raw_fd()) {
-                    Ok(true) => continue,
-                    _ => break,
-                }
-            }
-        }
-        true
+    /// Sends `msg` to inbox `dest` (see [`Endpoint::send`]).
+    pub fn send(&self, dest: usize, msg: &Message) -> bool {
+        self.ep.send(dest, msg)
     }
 
     /// Reads every complete message waiting in this worker's inbox.
     fn read_inbox(&self) -> Vec<(u32, Message)> {
-        let Some(rx) = self.inbox_rx.get(self.my_id() as usize) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        let mut buf = Vec::new();
-        let mut reassembler = self.reassembler.borrow_mut();
-        while let Ok(Some(n)) = ipc::try_recv_packet(rx.as_raw_fd(), &mut buf) {
-            if let Some((from, bytes)) = reassembler.feed(&buf[..n]) {
-                match Message::decode(&bytes) {
-                    Ok(m) => out.push((from, m)),
-                    Err(e) => log::write(log::Level::Warning, true, &e.to_string()),
-                }
-            }
-        }
-        out
+        self.ep
+            .read()
+            .into_iter()
+            .filter_map(|m| {
+                m.map_err(|e| log::write(log::Level::Warning, true, &e.to_string()))
+                    .ok()
+            })
+            .collect()
     }
 
     /// Picks a task worker: the one asked for, else the next idle one.
@@ -171,39 +137,9 @@ impl Cluster {
     }
 }
 
-async fn flush_outbox(cluster: Rc<Cluster>, dest: usize) {
-    let fd = cluster.inbox_tx.get(dest).and_then(|f| f.try_clone().ok());
-    // SAFETY: the OwnedFd is a fresh dup that the AsyncFd owns until it
-    // is dropped.
-    if let Some(afd) = fd.and_then(|fd| unsafe { AsyncFd::register(fd) }.ok()) {
-        loop {
-            let Ok(mut guard) = afd.writable().await else {
-                break;
-            };
-            match cluster.outbox.borrow_mut().flush(dest, afd.as_raw_fd()) {
-                Ok(true) => guard.clear_ready(),
-                Ok(false) => break,
-                Err(_) => {
-                    cluster.outbox.borrow_mut().forget(dest);
-                    break;
-                }
-            }
-        }
-    }
-    cluster.flushing.borrow_mut().remove(&dest);
-}
-
 /// Reads this worker's inbox for as long as its event loop runs.
 async fn inbox_loop(cluster: Rc<Cluster>, st: Rc<ServerState>) {
-    let Some(fd) = cluster
-        .inbox_rx
-        .get(cluster.my_id() as usize)
-        .and_then(|f| f.try_clone().ok())
-    else {
-        return;
-    };
-    // SAFETY: as in flush_outbox: a dup owned by the AsyncFd.
-    let Ok(afd) = (unsafe { AsyncFd::register(fd) }) else {
+    let Some(afd) = cluster.ep.readable_inbox() else {
         return;
     };
     loop {
@@ -314,7 +250,7 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
             session,
             info,
             event,
-        } => on_relay(cluster, st, session, info, event),
+        } => on_relay(cluster, st, from as usize, session, info, event),
         Message::ResponseDone { session, ws_status } => {
             // In the master: the worker ended the response it was given.
             if let Some(conn) = local(session) {
@@ -352,6 +288,7 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
 fn on_relay(
     cluster: &Rc<Cluster>,
     st: &Rc<ServerState>,
+    reactor: usize,
     session: i64,
     info: ipc::ConnInfo,
     event: ipc::RelayEvent,
@@ -359,7 +296,7 @@ fn on_relay(
     use crate::runtime::EventHandler;
     use ipc::RelayEvent;
     let Some(rt) = st.runtime() else { return };
-    let conn = mirror(cluster, &rt, session, &info);
+    let conn = mirror(cluster, &rt, reactor, session, &info);
     let handler = PhpHandler::new(st.clone());
     cluster
         .shared
@@ -399,6 +336,7 @@ fn on_relay(
 fn mirror(
     cluster: &Rc<Cluster>,
     rt: &Rc<runtime::Server>,
+    reactor: usize,
     session: i64,
     info: &ipc::ConnInfo,
 ) -> Rc<runtime::Connection> {
@@ -422,7 +360,12 @@ fn mirror(
             .map(|(c, s, sb, cb)| crate::protocol::deflate::Agreement::from_parts(c, s, sb, cb)),
     );
     rt.table.insert_mirror(conn.clone());
-    tokio::task::spawn_local(forward_mirror(cluster.clone(), rt.clone(), conn.clone()));
+    tokio::task::spawn_local(forward_mirror(
+        cluster.clone(),
+        rt.clone(),
+        reactor,
+        conn.clone(),
+    ));
     conn
 }
 
@@ -431,9 +374,9 @@ fn mirror(
 async fn forward_mirror(
     cluster: Rc<Cluster>,
     rt: Rc<runtime::Server>,
+    master: usize,
     conn: Rc<runtime::Connection>,
 ) {
-    let master = cluster.master();
     let session = conn.id;
     loop {
         let (queue, close_after) = conn.take_outbound();
@@ -645,13 +588,9 @@ pub fn taskwait(data: &Zval, timeout: f64, index: i64) -> Option<Zval> {
         return None;
     }
     // Flush what did not fit right away: the event loop is blocked here.
-    if let Some(tx) = c.inbox_tx.get(dest) {
-        while matches!(c.outbox.borrow_mut().flush(dest, tx.as_raw_fd()), Ok(true)) {
-            ipc::poll_fd(tx.as_raw_fd(), true, 50);
-        }
-    }
+    c.ep.flush_blocking(dest);
     let deadline = Instant::now() + Duration::from_secs_f64(timeout.clamp(0.001, 86_400.0));
-    let rx = c.inbox_rx.get(c.my_id() as usize)?.as_raw_fd();
+    let rx = c.ep.inbox_fd()?;
     let mut result = None;
     'wait: loop {
         for (from, msg) in c.read_inbox() {
@@ -824,15 +763,14 @@ fn make_cluster(settings: &runtime::Settings, process_mode: bool) -> std::io::Re
     let shared = SharedTable::create(settings.max_connection.clamp(1, 1_000_000) as usize)?;
     let event_workers = settings.worker_num.max(1) as usize;
     let task_workers = settings.task_worker_num.max(0) as usize;
-    // One inbox per worker, plus the master's in SWOOLE_PROCESS.
-    let inboxes = event_workers + task_workers + usize::from(process_mode);
-    let mut inbox_rx = Vec::with_capacity(inboxes);
-    let mut inbox_tx = Vec::with_capacity(inboxes);
-    for _ in 0..inboxes {
-        let (rx, tx) = ipc::inbox_pair()?;
-        inbox_rx.push(rx);
-        inbox_tx.push(tx);
-    }
+    // One inbox per worker, plus one per master reactor thread in
+    // SWOOLE_PROCESS.
+    let reactors = if process_mode {
+        settings.reactor_num.max(1) as usize
+    } else {
+        0
+    };
+    let ep = Rc::new(Endpoint::create(event_workers + task_workers + reactors)?);
     let cluster = Rc::new(Cluster {
         shared,
         event_workers,
@@ -840,11 +778,7 @@ fn make_cluster(settings: &runtime::Settings, process_mode: bool) -> std::io::Re
         process_mode,
         worker_id: Cell::new(-1),
         responses: RefCell::new(HashSet::new()),
-        inbox_rx,
-        inbox_tx,
-        outbox: RefCell::new(Outbox::default()),
-        flushing: RefCell::new(HashSet::new()),
-        reassembler: RefCell::new(Reassembler::default()),
+        ep,
         backlog: RefCell::new(VecDeque::new()),
         backlog_wake: Notify::new(),
         next_task_id: Cell::new(0),
@@ -906,21 +840,6 @@ pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
     result
 }
 
-/// A `WorkerLink` over the cluster's inboxes.
-struct Link(Rc<Cluster>);
-
-impl crate::worker::relay::WorkerLink for Link {
-    fn send_to(&self, worker: usize, msg: &Message) -> bool {
-        self.0.send(worker, msg)
-    }
-    fn workers(&self) -> usize {
-        self.0.event_workers
-    }
-    fn is_idle(&self, worker: usize) -> bool {
-        self.0.shared.worker_status(worker) == WORKER_IDLE
-    }
-}
-
 /// SWOOLE_PROCESS: this (the start()) process becomes the master, which
 /// owns every connection and relays events to the workers; a forked
 /// manager runs the workers. Returns once the server has shut down.
@@ -966,6 +885,7 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
     zend::set_prop(st.obj, "worker_pid", zlong(i64::from(master_pid)));
     log::set_process(b'#', 0);
     cluster.worker_id.set(cluster.master() as i64);
+    cluster.ep.set_me(cluster.master() as u32);
 
     let table = ConnectionTable::with_shared(shared, cluster.master() as u32);
     let mut server = runtime::Server::with_table(spec.settings.clone(), table);
@@ -976,18 +896,47 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
     *st.runtime.borrow_mut() = Some(rt.clone());
     st.abort.set(None);
     let cbs = st.callbacks();
-    let relay = Rc::new(crate::worker::relay::RelayHandler::new(
-        Rc::new(Link(cluster.clone())),
+    let callbacks = relay::Callbacks {
+        connect: cbs.connect.is_some(),
+        request: cbs.request.is_some(),
+        handshake: cbs.handshake.is_some(),
+    };
+    let relay_handler = Rc::new(relay::RelayHandler::new(
+        Rc::new(relay::EndpointLink {
+            ep: cluster.ep.clone(),
+            shared,
+            workers: cluster.event_workers,
+        }),
         spec.settings.dispatch_mode,
-        crate::worker::relay::Callbacks {
-            connect: cbs.connect.is_some(),
-            request: cbs.request.is_some(),
-            handshake: cbs.handshake.is_some(),
-        },
+        callbacks,
     ));
+    // reactor_num: the main thread is reactor 0; the others are threads
+    // with no PHP in them, each accepting on the same socket.
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut reactors = Vec::new();
+    for r in 1..spec.settings.reactor_num.max(1) as usize {
+        let reactor = relay::ReactorSpec {
+            inbox: (cluster.master() + r) as u32,
+            fds: cluster.ep.dup_fds()?,
+            listener: spec.listener.try_clone()?,
+            settings: spec.settings.clone(),
+            tls: spec.tls.clone(),
+            shared,
+            workers: cluster.event_workers,
+            dispatch_mode: spec.settings.dispatch_mode,
+            callbacks,
+            stop: stop.clone(),
+        };
+        reactors.push(
+            std::thread::Builder::new()
+                .name(format!("reactor-{r}"))
+                .spawn(move || relay::run_reactor(reactor))?,
+        );
+    }
     let listener = spec.listener.try_clone()?;
     let st2 = st.clone();
-    let cluster2 = cluster.clone();
+    let stop2 = stop.clone();
+    let ep = cluster.ep.clone();
     let result = event_loop::run(async move {
         // SIGTERM/SIGINT stop the server; SIGUSR1/SIGUSR2 (reload) are the
         // manager's business: pass them on.
@@ -1003,23 +952,30 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
                             unsafe { libc::kill(manager_pid, signo) };
                             continue;
                         }
+                        stop2.store(true, Ordering::Release);
                         rt_sig.begin_shutdown();
                         break;
                     }
                 });
             }
         }
-        tokio::task::spawn_local(inbox_loop(cluster2, st2.clone()));
+        tokio::task::spawn_local(relay::reactor_inbox(ep, rt.clone()));
         if let Some(cb) = &st2.callbacks().start {
             st2.invoke(cb, &mut [st2.this_zval()]);
         }
         match tokio::net::TcpListener::from_std(listener) {
-            Ok(l) => rt.clone().serve(l, relay).await,
+            Ok(l) => rt.clone().serve(l, relay_handler).await,
             Err(e) => log::write(log::Level::Error, false, &format!("listener: {e}")),
         }
         drop(sig);
     });
-    // Stop the workers (they may still be finishing events), then report.
+    cluster.ep.flush_all_blocking();
+    // The other reactors drain too; then stop the workers (they may still
+    // be finishing events), then report.
+    stop.store(true, Ordering::Release);
+    for r in reactors {
+        let _ = r.join();
+    }
     shared.set_shutting_down();
     // SAFETY: signalling and reaping our own child, the manager.
     unsafe {
@@ -1042,6 +998,7 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
     let st = spec.st.clone();
     let task_worker = id >= cluster.event_workers;
     cluster.worker_id.set(id as i64);
+    cluster.ep.set_me(id as u32);
     cluster.shared.set_worker_status(id, WORKER_IDLE);
     log::set_process(if task_worker { b'^' } else { b'*' }, id as i32);
     // SAFETY: getpid cannot fail.
@@ -1119,6 +1076,9 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
         }
         drop(sig);
     });
+    // Whatever this worker's last callbacks sent is delivered before it
+    // exits (its loop's flush tasks are gone).
+    cluster.ep.flush_all_blocking();
     timers::timers().clear_all();
     super::push_cache::clear();
     st.running.set(false);

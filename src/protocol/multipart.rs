@@ -178,8 +178,10 @@ fn ext_value(v: &[u8]) -> Option<String> {
     let mut i = 0;
     while let Some(&b) = enc.get(i) {
         if b == b'%' {
+            // Exactly two hex digits (from_str_radix alone would take "+5").
             let hex = enc
                 .get(i + 1..i + 3)
+                .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
                 .and_then(|h| std::str::from_utf8(h).ok());
             if let Some(n) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                 out.push(n);
@@ -298,6 +300,14 @@ Content-Disposition: form-data; name=\"empty\"\r\n\r\n\
         );
         assert_eq!(parts[2].name, "empty");
         assert!(parts[2].data.is_empty());
+    }
+
+    #[test]
+    fn ext_value_needs_two_hex_digits() {
+        // Found by the http_request fuzz target: "%+5" was decoded as 0x05.
+        assert_eq!(ext_value(b"UTF-8''a%+5b").as_deref(), Some("a%+5b"));
+        assert_eq!(ext_value(b"UTF-8''%4").as_deref(), Some("%4"));
+        assert_eq!(ext_value(b"UTF-8''%41%zz").as_deref(), Some("A%zz"));
     }
 
     #[test]

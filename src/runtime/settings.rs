@@ -137,7 +137,8 @@ impl Default for Settings {
             dispatch_mode: 2,
             max_request: 0,
             max_wait_time: Duration::from_secs(3),
-            reactor_num: 1,
+            // Swoole's default: one reactor thread per CPU (PROCESS mode).
+            reactor_num: std::thread::available_parallelism().map_or(1, |n| n.get().min(16) as i64),
             max_connection: 100_000,
             package_max_length: DEFAULT_PACKAGE_MAX_LENGTH,
             buffer_output_size: DEFAULT_BUFFER_OUTPUT_SIZE,
@@ -220,7 +221,7 @@ impl Settings {
                     self.max_wait_time = d
                 }
             }
-            "reactor_num" => self.reactor_num = v.as_int().unwrap_or(1).max(1),
+            "reactor_num" => self.reactor_num = v.as_int().unwrap_or(1).clamp(1, 64),
             "max_connection" | "max_conn" => {
                 self.max_connection = v.as_int().unwrap_or(100_000).max(1)
             }

@@ -29,6 +29,12 @@ const CHUNK: usize = 60 * 1024;
 const HEADER: usize = 8;
 const FIRST: u8 = 1;
 const LAST: u8 = 2;
+/// The packet carries several whole messages, each `u32` length-prefixed.
+const BATCH: u8 = 4;
+
+/// Messages up to this size are batched with others sent in the same turn
+/// of the event loop (one packet, one system call, for many events).
+const BATCH_MAX: usize = 16 * 1024;
 
 /// The most a message may be: bounds what a broken peer can make us buffer.
 pub const MAX_MESSAGE: usize = 512 * 1024 * 1024;
@@ -488,6 +494,27 @@ pub fn packets(from: u32, message: &[u8]) -> Vec<Vec<u8>> {
     }
 }
 
+/// Packs small encoded messages into as few batch packets as fit.
+pub fn batch_packets(from: u32, messages: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut p: Vec<u8> = Vec::new();
+    for m in messages {
+        if !p.is_empty() && p.len() + 4 + m.len() > HEADER + CHUNK {
+            out.push(std::mem::take(&mut p));
+        }
+        if p.is_empty() {
+            p.extend_from_slice(&from.to_le_bytes());
+            p.extend_from_slice(&[FIRST | LAST | BATCH, 0, 0, 0]);
+        }
+        p.extend_from_slice(&(m.len() as u32).to_le_bytes());
+        p.extend_from_slice(m);
+    }
+    if !p.is_empty() {
+        out.push(p);
+    }
+    out
+}
+
 /// Joins packets into messages, per sender.
 #[derive(Default)]
 pub struct Reassembler {
@@ -499,10 +526,34 @@ impl Reassembler {
     /// one. Malformed packets (or a sender restarting mid-message, as a
     /// respawned worker does) drop the partial message, never panic.
     pub fn feed(&mut self, packet: &[u8]) -> Option<(u32, Vec<u8>)> {
+        let mut out = Vec::new();
+        self.feed_into(packet, &mut out);
+        out.pop()
+    }
+
+    /// Feeds one packet; appends every message it completes (a batch packet
+    /// completes several).
+    pub fn feed_into(&mut self, packet: &[u8], out: &mut Vec<(u32, Vec<u8>)>) {
         if packet.len() < HEADER {
-            return None;
+            return;
         }
         let from = u32::from_le_bytes([packet[0], packet[1], packet[2], packet[3]]);
+        if packet[4] & BATCH != 0 {
+            let mut body = &packet[HEADER..];
+            while body.len() >= 4 {
+                let n = u32::from_le_bytes([body[0], body[1], body[2], body[3]]) as usize;
+                let Some(m) = body.get(4..4 + n) else { return };
+                out.push((from, m.to_vec()));
+                body = &body[4 + n..];
+            }
+            return;
+        }
+        if let Some(m) = self.feed_one(from, packet) {
+            out.push(m);
+        }
+    }
+
+    fn feed_one(&mut self, from: u32, packet: &[u8]) -> Option<(u32, Vec<u8>)> {
         let flags = packet[4];
         let body = &packet[HEADER..];
         if flags & FIRST != 0 {
@@ -677,6 +728,220 @@ impl Outbox {
     }
 }
 
+/// One thread's end of the inboxes: it reads its own inbox (`me`) and writes
+/// to anyone's. Every process holds every inbox's descriptors (made before
+/// the forks), so a respawned worker reads the inbox its predecessor had.
+/// Not `Sync`: a master reactor thread makes its own with [`Endpoint::dup`].
+pub struct Endpoint {
+    me: std::cell::Cell<u32>,
+    rx: Vec<OwnedFd>,
+    tx: Vec<OwnedFd>,
+    outbox: std::cell::RefCell<Outbox>,
+    flushing: std::cell::RefCell<std::collections::HashSet<usize>>,
+    reassembler: std::cell::RefCell<Reassembler>,
+    /// Small messages waiting for the end of this turn of the event loop,
+    /// per destination.
+    pending: std::cell::RefCell<HashMap<usize, Vec<Vec<u8>>>>,
+}
+
+impl Endpoint {
+    /// `count` inboxes.
+    pub fn create(count: usize) -> io::Result<Endpoint> {
+        let mut rx = Vec::with_capacity(count);
+        let mut tx = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (r, t) = inbox_pair()?;
+            rx.push(r);
+            tx.push(t);
+        }
+        Ok(Endpoint::from_fds(rx, tx))
+    }
+
+    fn from_fds(rx: Vec<OwnedFd>, tx: Vec<OwnedFd>) -> Endpoint {
+        Endpoint {
+            me: std::cell::Cell::new(0),
+            rx,
+            tx,
+            outbox: std::cell::RefCell::new(Outbox::default()),
+            flushing: std::cell::RefCell::new(std::collections::HashSet::new()),
+            reassembler: std::cell::RefCell::new(Reassembler::default()),
+            pending: std::cell::RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The descriptors, duplicated, for an endpoint in another thread.
+    pub fn dup_fds(&self) -> io::Result<(Vec<OwnedFd>, Vec<OwnedFd>)> {
+        let dup = |v: &[OwnedFd]| {
+            v.iter()
+                .map(|f| f.try_clone())
+                .collect::<io::Result<Vec<_>>>()
+        };
+        Ok((dup(&self.rx)?, dup(&self.tx)?))
+    }
+
+    /// An endpoint over descriptors from [`Endpoint::dup_fds`].
+    pub fn with_fds(rx: Vec<OwnedFd>, tx: Vec<OwnedFd>, me: u32) -> Endpoint {
+        let e = Endpoint::from_fds(rx, tx);
+        e.set_me(me);
+        e
+    }
+
+    /// Which inbox this endpoint reads (and the sender id it writes).
+    pub fn set_me(&self, me: u32) {
+        self.me.set(me);
+    }
+
+    pub fn me(&self) -> u32 {
+        self.me.get()
+    }
+
+    pub fn count(&self) -> usize {
+        self.tx.len()
+    }
+
+    /// Sends `msg` to inbox `dest`; queues what does not fit and flushes it
+    /// from the event loop (or, outside one, right here, blocking).
+    pub fn send(self: &std::rc::Rc<Self>, dest: usize, msg: &Message) -> bool {
+        if dest >= self.tx.len() {
+            return false;
+        }
+        let encoded = msg.encode();
+        let in_loop = tokio::runtime::Handle::try_current().is_ok();
+        if in_loop && encoded.len() <= BATCH_MAX {
+            // Sent with whatever else this turn of the loop sends there.
+            let first = {
+                let mut pending = self.pending.borrow_mut();
+                let q = pending.entry(dest).or_default();
+                q.push(encoded);
+                q.len() == 1
+            };
+            if first {
+                let me = self.clone();
+                tokio::task::spawn_local(async move {
+                    me.send_pending(dest);
+                });
+            }
+            return true;
+        }
+        // Keep order: what is pending for `dest` goes first.
+        if !self.send_pending(dest) {
+            return false;
+        }
+        self.send_packets(dest, packets(self.me(), &encoded))
+    }
+
+    /// Sends everything batched or queued, blocking until it is out (when a
+    /// loop ends: its flush tasks will not run any more).
+    pub fn flush_all_blocking(self: &std::rc::Rc<Self>) {
+        let dests: Vec<usize> = self
+            .pending
+            .borrow()
+            .keys()
+            .copied()
+            .chain(self.outbox.borrow().pending())
+            .collect();
+        for dest in dests {
+            self.flush_blocking(dest);
+        }
+    }
+
+    /// Sends the batched messages for `dest` now.
+    fn send_pending(self: &std::rc::Rc<Self>, dest: usize) -> bool {
+        let batch = self.pending.borrow_mut().remove(&dest).unwrap_or_default();
+        if batch.is_empty() {
+            return true;
+        }
+        self.send_packets(dest, batch_packets(self.me(), &batch))
+    }
+
+    fn send_packets(self: &std::rc::Rc<Self>, dest: usize, packets: Vec<Vec<u8>>) -> bool {
+        let Some(tx) = self.tx.get(dest) else {
+            return false;
+        };
+        let queued = match self.outbox.borrow_mut().send(dest, tx.as_raw_fd(), packets) {
+            Ok(q) => q,
+            Err(_) => return false,
+        };
+        if !queued {
+            return true;
+        }
+        if tokio::runtime::Handle::try_current().is_ok() {
+            if self.flushing.borrow_mut().insert(dest) {
+                tokio::task::spawn_local(self.clone().flush_task(dest));
+            }
+        } else {
+            self.flush_blocking(dest);
+        }
+        true
+    }
+
+    /// Waits until everything queued for `dest` is sent (outside an event
+    /// loop, or while PHP blocks it in taskwait()).
+    pub fn flush_blocking(self: &std::rc::Rc<Self>, dest: usize) {
+        self.send_pending(dest);
+        let Some(tx) = self.tx.get(dest) else { return };
+        while matches!(
+            self.outbox.borrow_mut().flush(dest, tx.as_raw_fd()),
+            Ok(true)
+        ) {
+            poll_fd(tx.as_raw_fd(), true, 100);
+        }
+    }
+
+    async fn flush_task(self: std::rc::Rc<Self>, dest: usize) {
+        let fd = self.tx.get(dest).and_then(|f| f.try_clone().ok());
+        // SAFETY: the OwnedFd is a fresh dup that the AsyncFd owns until it
+        // is dropped.
+        if let Some(afd) = fd.and_then(|fd| unsafe { tokio::io::unix::AsyncFd::register(fd) }.ok())
+        {
+            loop {
+                let Ok(mut guard) = afd.writable().await else {
+                    break;
+                };
+                let res = self.outbox.borrow_mut().flush(dest, afd.as_raw_fd());
+                match res {
+                    Ok(true) => guard.clear_ready(),
+                    Ok(false) => break,
+                    Err(_) => {
+                        self.outbox.borrow_mut().forget(dest);
+                        break;
+                    }
+                }
+            }
+        }
+        self.flushing.borrow_mut().remove(&dest);
+    }
+
+    /// Every complete message waiting in this endpoint's inbox. Undecodable
+    /// ones are returned as errors (the caller logs them).
+    pub fn read(&self) -> Vec<Result<(u32, Message), DecodeError>> {
+        let Some(rx) = self.rx.get(self.me() as usize) else {
+            return Vec::new();
+        };
+        let mut raw = Vec::new();
+        let mut buf = Vec::new();
+        let mut reassembler = self.reassembler.borrow_mut();
+        while let Ok(Some(n)) = try_recv_packet(rx.as_raw_fd(), &mut buf) {
+            reassembler.feed_into(&buf[..n], &mut raw);
+        }
+        raw.into_iter()
+            .map(|(from, bytes)| Message::decode(&bytes).map(|m| (from, m)))
+            .collect()
+    }
+
+    /// This endpoint's inbox, registered with the current runtime.
+    pub fn readable_inbox(&self) -> Option<tokio::io::unix::AsyncFd<OwnedFd>> {
+        let fd = self.rx.get(self.me() as usize)?.try_clone().ok()?;
+        // SAFETY: a fresh dup that the AsyncFd owns until it is dropped.
+        unsafe { tokio::io::unix::AsyncFd::register(fd) }.ok()
+    }
+
+    /// This endpoint's inbox descriptor (for a blocking wait).
+    pub fn inbox_fd(&self) -> Option<RawFd> {
+        self.rx.get(self.me() as usize).map(|f| f.as_raw_fd())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -843,6 +1108,30 @@ mod tests {
         // a stray continuation is ignored
         assert_eq!(r.feed(&a[1]), None);
         assert_eq!(r.feed(&[1, 2]), None);
+    }
+
+    #[test]
+    fn batches_split_back_into_messages() {
+        let msgs: Vec<Vec<u8>> = (0..3000u32)
+            .map(|i| i.to_le_bytes().repeat((i % 50) as usize))
+            .collect();
+        let packets = batch_packets(7, &msgs);
+        assert!(packets.len() > 1 && packets.len() < 20, "{}", packets.len());
+        assert!(packets.iter().all(|p| p.len() <= HEADER + CHUNK));
+        let mut r = Reassembler::default();
+        let mut got = Vec::new();
+        for p in &packets {
+            r.feed_into(p, &mut got);
+        }
+        assert_eq!(got.len(), msgs.len());
+        assert!(got
+            .iter()
+            .zip(&msgs)
+            .all(|((from, m), want)| *from == 7 && m == want));
+        // a truncated batch yields what is whole and no panic
+        let mut got = Vec::new();
+        r.feed_into(&packets[0][..packets[0].len() - 1], &mut got);
+        assert!(!got.is_empty());
     }
 
     #[test]

@@ -15,11 +15,19 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
-use super::ipc::{ConnInfo, Message, RelayEvent};
+use bytes::Bytes;
+
+use super::ipc::{ConnInfo, Endpoint, Message, RelayEvent};
+use crate::protocol::frame::opcode;
 use crate::protocol::http::Request;
 use crate::protocol::message::Event;
-use crate::runtime::{Connection, EventHandler};
+use crate::protocol::pack;
+use crate::runtime::shared::SharedTable;
+use crate::runtime::{self, Connection, ConnectionTable, EventHandler};
 
 /// How the master reaches the workers.
 pub trait WorkerLink {
@@ -169,6 +177,172 @@ impl<L: WorkerLink> EventHandler for RelayHandler<L> {
             );
         }
     }
+}
+
+/// A [`WorkerLink`] over an inbox [`Endpoint`].
+pub struct EndpointLink {
+    pub ep: Rc<Endpoint>,
+    pub shared: &'static SharedTable,
+    pub workers: usize,
+}
+
+impl WorkerLink for EndpointLink {
+    fn send_to(&self, worker: usize, msg: &Message) -> bool {
+        self.ep.send(worker, msg)
+    }
+    fn workers(&self) -> usize {
+        self.workers
+    }
+    fn is_idle(&self, worker: usize) -> bool {
+        // Swoole's SWOOLE_WORKER_IDLE.
+        self.shared.worker_status(worker) == 2
+    }
+}
+
+/// Applies what a worker sent back to one of this reactor's connections:
+/// bytes to write, a push to frame, a close, a finished response.
+pub fn apply(rt: &runtime::Server, msg: Message) {
+    match msg {
+        Message::Send { session, data } => {
+            if let Some(conn) = rt.table.get(session).filter(|c| !c.is_closing()) {
+                let _ = conn.send(Bytes::from(data));
+            }
+        }
+        Message::Push {
+            session,
+            opcode: op,
+            flags,
+            data,
+            close,
+        } => {
+            let Some(conn) = rt.table.get(session).filter(|c| c.is_websocket()) else {
+                return;
+            };
+            let Ok(op) = u8::try_from(op) else { return };
+            let flags = (flags & 0xff) as u8 & !pack::FLAG_MASK;
+            let frame = match close {
+                Some((code, reason)) if op == opcode::CLOSE => {
+                    pack::pack_close(code as u16, &reason, flags)
+                }
+                _ => conn.with_compressor(|c| pack::pack_ex(&data, op, flags, c)),
+            };
+            if let Ok(frame) = frame {
+                let _ = conn.send(Bytes::from(frame));
+            }
+        }
+        Message::Close { session } => {
+            if let Some(conn) = rt.table.get(session) {
+                rt.close_connection(&conn, None, -1);
+            }
+        }
+        Message::Disconnect {
+            session,
+            code,
+            reason,
+        } => {
+            if let Some(conn) = rt.table.get(session).filter(|c| c.is_websocket()) {
+                rt.close_connection(&conn, Some((code as u16, &reason)), -1);
+            }
+        }
+        Message::ResponseDone { session, ws_status } => {
+            if let Some(conn) = rt.table.get(session) {
+                if !conn.is_closing() && ws_status != conn.ws_status() {
+                    conn.set_ws_status(ws_status);
+                }
+                conn.finish_response();
+            }
+        }
+        // Worker-to-worker messages never reach a reactor.
+        _ => {}
+    }
+}
+
+/// Reads a reactor's inbox and applies what the workers send, for as long
+/// as the reactor's event loop runs.
+pub async fn reactor_inbox(ep: Rc<Endpoint>, rt: Rc<runtime::Server>) {
+    let Some(afd) = ep.readable_inbox() else {
+        return;
+    };
+    loop {
+        let Ok(mut guard) = afd.readable().await else {
+            return;
+        };
+        let messages = ep.read();
+        if messages.is_empty() {
+            guard.clear_ready();
+        }
+        for m in messages {
+            match m {
+                Ok((_, msg)) => apply(&rt, msg),
+                Err(e) => runtime::log::write(runtime::log::Level::Warning, true, &e.to_string()),
+            }
+        }
+    }
+}
+
+/// Everything an extra reactor thread of the master needs (all `Send`).
+pub struct ReactorSpec {
+    /// This reactor's inbox index.
+    pub inbox: u32,
+    pub fds: (Vec<std::os::fd::OwnedFd>, Vec<std::os::fd::OwnedFd>),
+    pub listener: std::net::TcpListener,
+    pub settings: runtime::Settings,
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    pub shared: &'static SharedTable,
+    pub workers: usize,
+    pub dispatch_mode: i64,
+    pub callbacks: Callbacks,
+    /// Set by the main thread when the server shuts down.
+    pub stop: Arc<AtomicBool>,
+}
+
+/// An extra reactor thread of the master (`reactor_num` > 1): accepts on
+/// the shared listening socket and serves its connections exactly as the
+/// main thread does, relaying their events. No PHP runs here.
+pub fn run_reactor(spec: ReactorSpec) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    let local = tokio::task::LocalSet::new();
+    let ep_done = local.block_on(&rt, async move {
+        let ep = Rc::new(Endpoint::with_fds(spec.fds.0, spec.fds.1, spec.inbox));
+        let table = ConnectionTable::with_shared(spec.shared, spec.inbox);
+        let mut server = runtime::Server::with_table(spec.settings, table);
+        if let Some(config) = spec.tls {
+            server = server.with_tls(config);
+        }
+        let server = Rc::new(server);
+        let relay = Rc::new(RelayHandler::new(
+            Rc::new(EndpointLink {
+                ep: ep.clone(),
+                shared: spec.shared,
+                workers: spec.workers,
+            }),
+            spec.dispatch_mode,
+            spec.callbacks,
+        ));
+        tokio::task::spawn_local(reactor_inbox(ep.clone(), server.clone()));
+        let watcher = server.clone();
+        let stop = spec.stop.clone();
+        tokio::task::spawn_local(async move {
+            while !stop.load(Ordering::Acquire) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            watcher.begin_shutdown();
+        });
+        match tokio::net::TcpListener::from_std(spec.listener) {
+            Ok(l) => server.serve(l, relay).await,
+            Err(e) => {
+                runtime::log::write(runtime::log::Level::Error, false, &format!("listener: {e}"))
+            }
+        }
+        ep
+    });
+    // Events relayed in the last turn of the loop still reach the workers.
+    ep_done.flush_all_blocking();
 }
 
 #[cfg(test)]
