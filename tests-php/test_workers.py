@@ -514,3 +514,26 @@ def test_process_mode_reactor_threads(php_server, reactors):
     finally:
         for ws in clients:
             ws.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_reload_async_calls_worker_exit_before_stop(php_server, mode):
+    srv = start(php_server, mode, worker_num=2, task_worker_num=0, reload_async=True)
+    before = wait_workers(srv, 2)
+    srv.signal(signal.SIGUSR1)
+    deadline = time.monotonic() + 15
+    while any(worker_pids(srv).get(w) == before[w] for w in before):
+        assert time.monotonic() < deadline, srv.describe()
+        time.sleep(0.05)
+    out = srv.stdout()
+    for i in range(2):
+        assert out.index(f"worker exit id={i}\n") < out.index(f"worker stop id={i}\n"), out
+    # without reload_async there is no onWorkerExit
+    srv2 = start(php_server, mode, worker_num=2, task_worker_num=0)
+    before = wait_workers(srv2, 2)
+    srv2.signal(signal.SIGUSR1)
+    deadline = time.monotonic() + 15
+    while any(worker_pids(srv2).get(w) == before[w] for w in before):
+        assert time.monotonic() < deadline, srv2.describe()
+        time.sleep(0.05)
+    assert "worker exit" not in srv2.stdout()

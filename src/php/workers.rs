@@ -1069,6 +1069,14 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
                 None => rt.wait_stopped().await,
             }
         }
+        // reload_async: the stopping worker gets onWorkerExit while its
+        // loop still runs (timers can be cleared there), then onWorkerStop.
+        if st2.abort.get().is_none() && st2.settings.borrow().reload_async {
+            if let Some(cb) = &st2.callbacks().worker_exit {
+                st2.invoke(cb, &mut [st2.this_zval(), zlong(id as i64)]);
+                tokio::task::yield_now().await;
+            }
+        }
         if st2.abort.get().is_none() {
             if let Some(cb) = &st2.callbacks().worker_stop {
                 st2.invoke(cb, &mut [st2.this_zval(), zlong(id as i64)]);

@@ -74,6 +74,8 @@ pub struct Settings {
     pub max_request: i64,
     /// How long a stopping worker may take before it is killed.
     pub max_wait_time: Duration,
+    /// Stopping workers get onWorkerExit while their loop still runs.
+    pub reload_async: bool,
     pub reactor_num: i64,
     pub max_connection: i64,
     /// Largest message (or HTTP body) a client may send.
@@ -137,6 +139,7 @@ impl Default for Settings {
             dispatch_mode: 2,
             max_request: 0,
             max_wait_time: Duration::from_secs(3),
+            reload_async: false,
             // Swoole's default: one reactor thread per CPU (PROCESS mode).
             reactor_num: std::thread::available_parallelism().map_or(1, |n| n.get().min(16) as i64),
             max_connection: 100_000,
@@ -215,6 +218,7 @@ impl Settings {
             "worker_num" => self.worker_num = v.as_int().unwrap_or(1).clamp(1, 128),
             "task_worker_num" => self.task_worker_num = v.as_int().unwrap_or(0).clamp(0, 128),
             "max_request" => self.max_request = v.as_int().unwrap_or(0).max(0),
+            "reload_async" => self.reload_async = v.truthy(),
             "dispatch_mode" => self.dispatch_mode = v.as_int().unwrap_or(2),
             "max_wait_time" => {
                 if let Some(d) = seconds(v) {

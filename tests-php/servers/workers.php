@@ -45,6 +45,9 @@ $server->on('workerStart', function ($s, int $id) {
 $server->on('workerStop', function ($s, int $id) {
     echo "worker stop id={$id}\n";
 });
+$server->on('workerExit', function ($s, int $id) {
+    echo "worker exit id={$id}\n";
+});
 $server->on('workerError', function ($s, int $id, int $pid, int $code, int $signal) {
     echo "worker error id={$id} pid={$pid} code={$code} signal={$signal}\n";
 });
