@@ -537,3 +537,36 @@ def test_reload_async_calls_worker_exit_before_stop(php_server, mode):
         assert time.monotonic() < deadline, srv2.describe()
         time.sleep(0.05)
     assert "worker exit" not in srv2.stdout()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_stuck_worker_does_not_stop_the_others(php_server, mode):
+    """One worker loops forever in PHP: the other worker's clients, new
+    connections and the master go on; shutdown kills the stuck one after
+    max_wait_time and leaves nothing behind. (PROCESS mode runs with
+    dispatch_mode 3, which sends events to idle workers only; with fd
+    modulo, events of the stuck worker's share of fds wait, as in Swoole.)"""
+    extra = {"dispatch_mode": 3} if mode == "process" else {}
+    srv = start(php_server, mode, worker_num=2, task_worker_num=0, max_wait_time=1, **extra)
+    wait_workers(srv, 2)
+    if mode == "base":
+        (stuck, _, _, _), (ok, _, _, _) = clients_on_distinct_workers(srv.port)
+    else:
+        stuck, ok = ws_connect(srv.port), ws_connect(srv.port)
+    try:
+        stuck.send("spin")
+        m = srv.wait_for(r"spinning in (\d+)\n", regex=True)
+        spinning = int(m[1])
+        for i in range(5):
+            ok.send(f"alive{i}")
+            assert ok.recv(timeout=5) == f"w{1 - spinning}:alive{i}"
+        for _ in range(6):
+            with ws_connect(srv.port) as fresh:
+                fresh.send("ping")
+                assert fresh.recv(timeout=5) == f"w{1 - spinning}:ping"
+    finally:
+        stuck.close()
+        ok.close()
+    srv.signal(signal.SIGTERM)
+    assert srv.wait_exit(20) == 0
+    srv.expect_exit = True

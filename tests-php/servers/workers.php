@@ -16,6 +16,7 @@
  *   "whoami"    push "worker=<id> pid=<pid> fd=<fd>"
  *   "disconnect FD" / "close FD"  from this worker, on any worker's fd
  *   "reload" / "shutdown"
+ *   "spin"      loop forever (a stuck worker)
  *   anything else: echoed back as "w<worker>:<data>"
  */
 
@@ -140,6 +141,10 @@ $server->on('message', function ($s, $f) {
         case 'close':
             var_dump($s->close((int)$arg));
             break;
+        case 'spin':
+            echo "spinning in {$w}\n";
+            while (true) {
+            }
         case 'reload':
             var_dump($s->reload());
             break;
