@@ -570,3 +570,33 @@ def test_a_stuck_worker_does_not_stop_the_others(php_server, mode):
     srv.signal(signal.SIGTERM)
     assert srv.wait_exit(20) == 0
     srv.expect_exit = True
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("how, code", [("exit 3", 3), ("fatal", 255), ("exit 0", 0)])
+def test_worker_exit_and_fatal_error_are_respawned(php_server, mode, how, code):
+    """exit() or a fatal error in a worker's callback ends that worker only;
+    the manager starts another with the same id. A non-zero status is an
+    abnormal exit (log line + onWorkerError), exit(0) is not."""
+    srv = start(php_server, mode, worker_num=2, task_worker_num=0)
+    before = wait_workers(srv, 2)
+    with ws_connect(srv.port) as ws:
+        w, pid, _ = whoami(ws)
+        ws.send(how)
+        deadline = time.monotonic() + 10
+        while worker_pids(srv).get(w) == pid:
+            assert time.monotonic() < deadline, srv.describe()
+            time.sleep(0.05)
+    out = srv.stdout()
+    if code:
+        assert f"worker error id={w} pid={pid} code={code} signal=0\n" in out, out
+        assert f"abnormal exit, status={code}, signal=0" in out
+    else:
+        assert "worker error" not in out and "abnormal exit" not in out, out
+    if how == "fatal":
+        assert "Call to undefined function no_such_function_here()" in out
+    other = 1 - w
+    assert worker_pids(srv)[other] == before[other]
+    with ws_connect(srv.port) as ws:
+        ws.send("hello")
+        assert ws.recv(timeout=5).endswith(":hello")

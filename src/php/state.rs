@@ -267,12 +267,20 @@ impl ServerState {
     }
 
     pub fn after_call(&self, outcome: CallOutcome) {
+        // With a manager to start a new one, a worker ends on an uncaught
+        // exception as Swoole's does (a PHP fatal error: exit status 255,
+        // onWorkerError); a lone process reports it and goes on serving.
+        let outcome = if outcome == CallOutcome::Reported && super::workers::is_worker_process() {
+            CallOutcome::Bailout
+        } else {
+            outcome
+        };
         if matches!(outcome, CallOutcome::Exit | CallOutcome::Bailout) {
             if self.abort.get().is_none() {
                 self.abort.set(Some(outcome));
             }
             if let Some(rt) = self.runtime() {
-                rt.begin_shutdown();
+                super::workers::stop_worker(&rt);
             }
         }
     }

@@ -78,6 +78,12 @@ pub fn cluster() -> Option<Rc<Cluster>> {
     CLUSTER.with(|c| c.borrow().clone())
 }
 
+/// True in a worker process of a multi-process server (not the manager,
+/// not a PROCESS-mode master).
+pub fn is_worker_process() -> bool {
+    cluster().is_some_and(|c| c.worker_id.get() >= 0 && (c.worker_id.get() as usize) < c.total())
+}
+
 /// True in a SWOOLE_PROCESS worker: connections belong to the master.
 pub fn is_process_worker() -> bool {
     cluster().is_some_and(|c| {

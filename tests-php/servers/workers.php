@@ -17,6 +17,7 @@
  *   "disconnect FD" / "close FD"  from this worker, on any worker's fd
  *   "reload" / "shutdown"
  *   "spin"      loop forever (a stuck worker)
+ *   "exit N"    exit(N) in the worker; "fatal": call an undefined function
  *   anything else: echoed back as "w<worker>:<data>"
  */
 
@@ -140,6 +141,11 @@ $server->on('message', function ($s, $f) {
             break;
         case 'close':
             var_dump($s->close((int)$arg));
+            break;
+        case 'exit':
+            exit((int)$arg);
+        case 'fatal':
+            no_such_function_here();
             break;
         case 'spin':
             echo "spinning in {$w}\n";
