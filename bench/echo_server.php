@@ -4,7 +4,8 @@
  *
  * on('message') pushes $frame->data back with $frame->opcode; a text message
  * starting with "BCAST" is pushed to every established connection with the
- * usual foreach over $server->connections.
+ * usual foreach over $server->connections; one starting with "NBCAST" goes
+ * through swoole-rs's $server->broadcast().
  *
  * Environment: BENCH_MODE=process for SWOOLE_PROCESS (default SWOOLE_BASE),
  * BENCH_WORKERS=N for worker_num (default 1).
@@ -17,6 +18,11 @@ $server->set([
     'log_level' => SWOOLE_LOG_WARNING,
 ]);
 $server->on('message', function (Swoole\WebSocket\Server $server, Swoole\WebSocket\Frame $frame) {
+    if ($frame->opcode === WEBSOCKET_OPCODE_TEXT && strncmp($frame->data, 'NBCAST', 6) === 0) {
+        // swoole-rs's native broadcast (framed once, queued to every connection)
+        $server->broadcast($frame->data);
+        return;
+    }
     if ($frame->opcode === WEBSOCKET_OPCODE_TEXT && strncmp($frame->data, 'BCAST', 5) === 0) {
         foreach ($server->connections as $fd) {
             if ($server->isEstablished($fd)) {

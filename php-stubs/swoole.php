@@ -868,6 +868,16 @@ namespace Swoole\WebSocket {
         public function push(int $fd, \Swoole\WebSocket\Frame|string $data, int $opcode = \WEBSOCKET_OPCODE_TEXT, int $flags = \SWOOLE_WEBSOCKET_FLAG_FIN): bool {}
 
         /**
+         * swoole-rs extension (not in Swoole): send one message to every established
+         * WebSocket connection of the server, in every worker, framed once.
+         * @param string $data Payload.
+         * @param int $opcode WEBSOCKET_OPCODE_TEXT or WEBSOCKET_OPCODE_BINARY.
+         * @param int[] $exclude Connection ids (fds) that do not get it.
+         * @return bool False if the opcode is invalid or another process could not be reached.
+         */
+        public function broadcast(string $data, int $opcode = \WEBSOCKET_OPCODE_TEXT, array $exclude = []): bool {}
+
+        /**
          * Send a close frame with $code and $reason, then close the connection (onClose runs with $reactorId = -1).
          * @param string $reason At most 125 bytes.
          */

@@ -600,3 +600,33 @@ def test_worker_exit_and_fatal_error_are_respawned(php_server, mode, how, code):
     with ws_connect(srv.port) as ws:
         ws.send("hello")
         assert ws.recv(timeout=5).endswith(":hello")
+
+
+@pytest.mark.parametrize(
+    "mode, workers",
+    [("base", 1), ("base", 3), ("process", 2)],
+    ids=["single-process", "base-3", "process-2"],
+)
+def test_native_broadcast_reaches_every_connection_but_the_excluded(php_server, mode, workers):
+    """$server->broadcast($data, $opcode, $exclude) (swoole-rs): one call from
+    any worker reaches every established connection of every worker, except
+    the excluded fds; plain HTTP connections get nothing."""
+    srv = start(php_server, mode, worker_num=workers, task_worker_num=0)
+    wait_workers(srv, workers)
+    clients = [ws_connect(srv.port) for _ in range(8)]
+    http = RawClient(srv.port)
+    http.send(b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert http.read_response().status == 200
+    try:
+        clients[0].send("nbcast hello")
+        for ws in clients[1:]:
+            assert ws.recv(timeout=5) == "nb:hello"
+        srv.wait_for("bool(true)\n")
+        # the sender was excluded: its next message is its own echo
+        clients[0].send("x")
+        assert clients[0].recv(timeout=5).endswith(":x")
+        assert http.read_for(0.3) == b""
+    finally:
+        http.close()
+        for ws in clients:
+            ws.close()

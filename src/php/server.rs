@@ -142,6 +142,8 @@ pub fn register(
     c.parent = Some(http);
     c.methods = vec![
         m("push", ws_push, "int $fd, Swoole\\WebSocket\\Frame|string $data, int $opcode = WEBSOCKET_OPCODE_TEXT, int $flags = SWOOLE_WEBSOCKET_FLAG_FIN", "bool"),
+        // swoole-rs: one call, one framing, every connection.
+        m("broadcast", ws_broadcast, "string $data, int $opcode = WEBSOCKET_OPCODE_TEXT, array $exclude = []", "bool"),
         m("disconnect", ws_disconnect, "int $fd, int $code = SWOOLE_WEBSOCKET_CLOSE_NORMAL, string $reason = ''", "bool"),
         m("ping", ws_ping, "int $fd, string $data = ''", "bool"),
         m("isEstablished", ws_is_established, "int $fd", "bool"),
@@ -986,6 +988,48 @@ extern "C" fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
         Some(bytes) => rv.set_bool(send_result(fd, conn.send(bytes))),
         None => rv.set_bool(false),
     }
+}
+
+/// `broadcast($data, $opcode = TEXT, $exclude = [])` (swoole-rs): frames
+/// `$data` once and queues the same bytes to every established WebSocket
+/// connection of the server (every worker's) except the `$exclude` fds.
+extern "C" fn ws_broadcast(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 3) else {
+        return;
+    };
+    let Some(data) = args.bytes(0, "data") else {
+        return;
+    };
+    let Some(opcode) = args.long_or(1, "opcode", i64::from(opcode::TEXT)) else {
+        return;
+    };
+    let exclude: Vec<i64> = match args.get(2) {
+        Some(z) if !z.is_null() => match args.array(2, "exclude") {
+            Some(a) => a.iter().filter_map(|(_, v)| v.long()).collect(),
+            None => return,
+        },
+        _ => Vec::new(),
+    };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let spec = frame::FrameSpec {
+        opcode,
+        flags: i64::from(FLAG_FIN),
+        data,
+        close: None,
+    };
+    let Some(framed) = frame::encode_spec(&spec, None) else {
+        rv.set_bool(false);
+        return;
+    };
+    let framed = Bytes::from(framed);
+    if !super::workers::is_process_worker() {
+        rt.broadcast(&framed, &exclude);
+    }
+    let elsewhere = super::workers::broadcast_elsewhere(&framed, &exclude).unwrap_or(true);
+    rv.set_bool(elsewhere);
 }
 
 extern "C" fn ws_ping(ex: &mut ExecuteData, rv: &mut Zval) {

@@ -46,6 +46,8 @@ pub struct Cluster {
     /// SWOOLE_PROCESS: the master owns the connections; its inbox comes
     /// after the workers' and its "worker id" is that index.
     pub process_mode: bool,
+    /// SWOOLE_PROCESS: how many reactor threads (inboxes) the master has.
+    pub reactors: usize,
     /// This process's worker id; -1 in the manager.
     pub worker_id: Cell<i64>,
     /// SWOOLE_PROCESS worker: sessions whose HTTP response (or custom
@@ -252,6 +254,13 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
             serialized,
             ..
         } => run_task(cluster, st, from, task_id, &data, serialized),
+        Message::Broadcast { frame, exclude } => {
+            if let Some(rt) = &rt {
+                if !is_process_worker() {
+                    rt.broadcast(&Bytes::from(frame), &exclude);
+                }
+            }
+        }
         Message::Relay {
             session,
             info,
@@ -509,6 +518,24 @@ pub fn remote_session(session: i64) -> Option<crate::runtime::shared::SlotInfo> 
 /// Sends `msg` to worker `owner` (a connection's owner).
 pub fn forward(owner: u32, msg: &Message) -> bool {
     cluster().is_some_and(|c| c.send(owner as usize, msg))
+}
+
+/// `broadcast()` beyond this process: to every other event worker (BASE),
+/// or to every reactor of the master (PROCESS). Returns whether all were
+/// sent. None when this process is the whole server.
+pub fn broadcast_elsewhere(frame: &[u8], exclude: &[i64]) -> Option<bool> {
+    let c = cluster()?;
+    let me = c.worker_id.get();
+    let targets: Vec<usize> = if c.process_mode {
+        (c.master()..c.master() + c.reactors).collect()
+    } else {
+        (0..c.event_workers).filter(|&w| w as i64 != me).collect()
+    };
+    let msg = Message::Broadcast {
+        frame: frame.to_vec(),
+        exclude: exclude.to_vec(),
+    };
+    Some(targets.iter().all(|&t| c.send(t, &msg)))
 }
 
 /// Every open session id of the server, ascending; None when this process
@@ -782,6 +809,7 @@ fn make_cluster(settings: &runtime::Settings, process_mode: bool) -> std::io::Re
         event_workers,
         task_workers,
         process_mode,
+        reactors,
         worker_id: Cell::new(-1),
         responses: RefCell::new(HashSet::new()),
         ep,

@@ -159,6 +159,22 @@ impl Server {
         self.stop.notify_one();
     }
 
+    /// Queues one already framed message to every established WebSocket
+    /// connection but the excluded ones; returns how many got it. The
+    /// bytes are shared, not copied, between the queues.
+    pub fn broadcast(&self, frame: &bytes::Bytes, exclude: &[super::SessionId]) -> usize {
+        let mut n = 0;
+        for conn in self.table.snapshot() {
+            if conn.is_websocket()
+                && !exclude.contains(&conn.id)
+                && conn.send(frame.clone()).is_ok()
+            {
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// Waits until [`Server::begin_shutdown`] (a task worker, which serves
     /// no connections).
     pub async fn wait_stopped(&self) {

@@ -89,6 +89,9 @@ pub enum Message {
     /// handshake) of `session` has been ended; `ws_status` is what the
     /// connection became (ACTIVE after a custom 101).
     ResponseDone { session: i64, ws_status: u8 },
+    /// `$server->broadcast()`: an already framed message for every
+    /// WebSocket connection of the receiving process, but the excluded.
+    Broadcast { frame: Vec<u8>, exclude: Vec<i64> },
 }
 
 /// What a worker needs to know about a connection it did not accept.
@@ -377,6 +380,12 @@ impl Message {
             Message::ResponseDone { session, ws_status } => {
                 w.u8(9).i64(*session).u8(*ws_status);
             }
+            Message::Broadcast { frame, exclude } => {
+                w.u8(10).bytes(frame).i64(exclude.len() as i64);
+                for fd in exclude {
+                    w.i64(*fd);
+                }
+            }
         }
         w.0
     }
@@ -464,6 +473,15 @@ impl Message {
                 session: r.i64()?,
                 ws_status: r.u8()?,
             },
+            10 => {
+                let frame = r.bytes()?;
+                let n = usize::try_from(r.i64()?).map_err(|_| DecodeError("bad count"))?;
+                if n > r.0.len() / 8 {
+                    return Err(DecodeError("truncated"));
+                }
+                let exclude = (0..n).map(|_| r.i64()).collect::<Result<_, _>>()?;
+                Message::Broadcast { frame, exclude }
+            }
             _ => return Err(DecodeError("unknown kind")),
         };
         if !r.0.is_empty() {
@@ -990,6 +1008,10 @@ mod tests {
             Message::ResponseDone {
                 session: 3,
                 ws_status: 3,
+            },
+            Message::Broadcast {
+                frame: vec![0x81, 1, b'x'],
+                exclude: vec![3, 9],
             },
         ]
         .into_iter()

@@ -252,6 +252,9 @@ pub fn apply(rt: &runtime::Server, msg: Message) {
                 conn.finish_response();
             }
         }
+        Message::Broadcast { frame, exclude } => {
+            rt.broadcast(&Bytes::from(frame), &exclude);
+        }
         // Worker-to-worker messages never reach a reactor.
         _ => {}
     }

@@ -96,6 +96,10 @@ $server->on('message', function ($s, $f) {
                 }
             }
             break;
+        case 'nbcast':
+            // swoole-rs: the native broadcast, to everyone but the sender
+            var_dump($s->broadcast("nb:{$arg}", WEBSOCKET_OPCODE_TEXT, [$f->fd]));
+            break;
         case 'task':
             $id = $s->task(['fd' => $f->fd, 'arg' => $arg]);
             echo "task sent id=" . var_export($id, true) . " worker={$w}\n";

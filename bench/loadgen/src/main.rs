@@ -2,15 +2,25 @@
 //! message than the server under test, so that the server is what is
 //! measured.
 //!
-//!   loadgen echo  --url ws://127.0.0.1:9501/ --conns 100 --inflight 16 --size 32 --secs 5
-//!   loadgen idle  --url ... --conns 10000 --pid <server pid>
+//!   loadgen echo      --url ws://127.0.0.1:9501/ --conns 100 --inflight 16 --size 32 --secs 5
+//!   loadgen rate      --url ... --conns 10 --rate 20000 --secs 5
+//!   loadgen idle      --url ... --conns 10000 --pid <server pid>
+//!   loadgen broadcast --url ... --conns 10000 --count 10 [--prefix BCAST]
+//!   loadgen connect   --url ... --conns 8 --secs 3
 //!
 //! `echo`: each connection keeps `inflight` messages outstanding; every echo
 //! received sends the next one. One frame is built and masked once and
 //! written again and again (the server checks the mask, never its value).
 //! Latency is measured from each message's send to its echo (echoes come
-//! back in order on a connection). `idle`: opens connections, holds them,
-//! and reports the server's RSS per connection (from /proc).
+//! back in order on a connection). `rate`: a fixed total rate spread over
+//! the connections; latency is measured from each message's *scheduled* send
+//! time, so a server that falls behind shows it (no coordinated omission).
+//! `idle`: opens connections, holds them, and reports the server's RSS per
+//! connection (from /proc). `broadcast`: `conns` receivers; one more
+//! connection sends `count` messages starting with the prefix (the echo
+//! script pushes those to every connection); reports the time from each send
+//! to its last receipt, and receipts missing after 5 s. `connect`: `conns`
+//! tasks open (handshake included) and drop connections for `secs`.
 //!
 //! Prints one JSON object on stdout.
 
@@ -34,12 +44,16 @@ struct Args {
     warmup: f64,
     pid: Option<u32>,
     threads: usize,
+    rate: f64,
+    count: usize,
+    prefix: String,
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: loadgen echo|idle --url ws://HOST:PORT/PATH [--conns N] [--inflight K] \
-         [--size BYTES] [--secs S] [--warmup S] [--pid SERVER_PID] [--threads T]"
+        "usage: loadgen echo|rate|idle|broadcast|connect --url ws://HOST:PORT/PATH [--conns N] \
+         [--inflight K] [--size BYTES] [--secs S] [--warmup S] [--pid SERVER_PID] [--threads T] \
+         [--rate MSGS_PER_SEC] [--count N] [--prefix TEXT]"
     );
     std::process::exit(2)
 }
@@ -59,6 +73,9 @@ fn parse_args() -> Args {
         warmup: 1.0,
         pid: None,
         threads: 1,
+        rate: 10_000.0,
+        count: 10,
+        prefix: "BCAST".into(),
     };
     while let Some(flag) = it.next() {
         let value = it.next().unwrap_or_else(|| usage());
@@ -82,6 +99,9 @@ fn parse_args() -> Args {
             "--warmup" => a.warmup = num(&value),
             "--pid" => a.pid = Some(num(&value) as u32),
             "--threads" => a.threads = (num(&value) as usize).max(1),
+            "--rate" => a.rate = num(&value).max(1.0),
+            "--count" => a.count = (num(&value) as usize).max(1),
+            "--prefix" => a.prefix = value,
             _ => usage(),
         }
     }
@@ -90,6 +110,12 @@ fn parse_args() -> Args {
 
 /// A masked client text frame carrying `size` bytes.
 fn client_frame(size: usize) -> Vec<u8> {
+    client_frame_with(&(0..size).map(|i| b'a' + (i % 26) as u8).collect::<Vec<_>>())
+}
+
+/// A masked client text frame carrying `payload`.
+fn client_frame_with(payload: &[u8]) -> Vec<u8> {
+    let size = payload.len();
     let key = [0x12u8, 0x34, 0x56, 0x78];
     let mut f = vec![0x81];
     match size {
@@ -104,8 +130,37 @@ fn client_frame(size: usize) -> Vec<u8> {
         }
     }
     f.extend_from_slice(&key);
-    f.extend((0..size).map(|i| (b'a' + (i % 26) as u8) ^ key[i % 4]));
+    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
     f
+}
+
+/// Removes complete server frames from `buf`; returns their payloads.
+fn take_frames(buf: &mut Vec<u8>) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    loop {
+        let b = &buf[pos..];
+        if b.len() < 2 {
+            break;
+        }
+        let (len, head) = match b[1] & 0x7f {
+            126 if b.len() >= 4 => (u16::from_be_bytes([b[2], b[3]]) as usize, 4),
+            127 if b.len() >= 10 => {
+                let mut l = [0u8; 8];
+                l.copy_from_slice(&b[2..10]);
+                (u64::from_be_bytes(l) as usize, 10)
+            }
+            126 | 127 => break,
+            l => (l as usize, 2),
+        };
+        if b.len() < head + len {
+            break;
+        }
+        out.push(b[head..head + len].to_vec());
+        pos += head + len;
+    }
+    buf.drain(..pos);
+    out
 }
 
 async fn connect(a: &Args) -> std::io::Result<(TcpStream, Vec<u8>)> {
@@ -356,6 +411,228 @@ async fn run_idle(a: Arc<Args>) {
     );
 }
 
+async fn rate_conn(
+    a: Arc<Args>,
+    interval: Duration,
+    offset: Duration,
+    frame: Arc<Vec<u8>>,
+    t_end: Instant,
+) -> (Vec<u32>, u64) {
+    let Ok((stream, mut buf)) = connect(&a).await else {
+        return (Vec::new(), 0);
+    };
+    let (mut rd, mut wr) = stream.into_split();
+    let scheduled: Arc<Mutex<VecDeque<Instant>>> = Arc::new(Mutex::new(VecDeque::new()));
+    let sched2 = scheduled.clone();
+    let sender = tokio::spawn(async move {
+        let mut next = Instant::now() + offset;
+        while next < t_end {
+            tokio::time::sleep_until(next.into()).await;
+            if let Ok(mut q) = sched2.lock() {
+                q.push_back(next);
+            }
+            if wr.write_all(&frame).await.is_err() {
+                break;
+            }
+            next += interval;
+        }
+    });
+    let mut lat = Vec::new();
+    let mut received = 0u64;
+    let mut tmp = vec![0u8; 64 * 1024];
+    let deadline = t_end + Duration::from_secs(2);
+    loop {
+        let read = tokio::time::timeout_at(deadline.into(), rd.read(&mut tmp)).await;
+        let n = match read {
+            Ok(Ok(n)) if n > 0 => n,
+            _ => break,
+        };
+        buf.extend_from_slice(&tmp[..n]);
+        let got = count_frames(&mut buf);
+        let now = Instant::now();
+        if let Ok(mut q) = scheduled.lock() {
+            for _ in 0..got {
+                if let Some(t) = q.pop_front() {
+                    lat.push(now.duration_since(t).as_micros().min(u32::MAX as u128) as u32);
+                }
+            }
+        }
+        received += got as u64;
+        if now > t_end && scheduled.lock().map(|q| q.is_empty()).unwrap_or(true) {
+            break;
+        }
+    }
+    sender.abort();
+    (lat, received)
+}
+
+async fn run_rate(a: Arc<Args>) {
+    let frame = Arc::new(client_frame(a.size));
+    let per_conn = a.rate / a.conns.max(1) as f64;
+    let interval = Duration::from_secs_f64(1.0 / per_conn);
+    let t_end = Instant::now() + Duration::from_secs_f64(a.secs + 0.5);
+    let mut tasks = Vec::new();
+    for i in 0..a.conns {
+        let offset = interval.mul_f64(i as f64 / a.conns as f64) + Duration::from_millis(500);
+        tasks.push(tokio::spawn(rate_conn(
+            a.clone(),
+            interval,
+            offset,
+            frame.clone(),
+            t_end,
+        )));
+    }
+    let mut lat = Vec::new();
+    let mut received = 0;
+    for t in tasks {
+        if let Ok((l, r)) = t.await {
+            lat.extend(l);
+            received += r;
+        }
+    }
+    lat.sort_unstable();
+    println!(
+        "{{\"mode\":\"rate\",\"connections\":{},\"size\":{},\"target_rate\":{:.0},\"achieved_rate\":{:.0},\
+         \"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{}}}",
+        a.conns,
+        a.size,
+        a.rate,
+        received as f64 / a.secs,
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        percentile(&lat, 0.999),
+        lat.last().copied().unwrap_or(0)
+    );
+}
+
+async fn run_broadcast(a: Arc<Args>) {
+    // Receivers: each records when it got message `seq` (by its text).
+    let received: Arc<Mutex<Vec<Vec<Option<Instant>>>>> =
+        Arc::new(Mutex::new(vec![vec![None; a.conns]; a.count]));
+    let mut tasks = Vec::new();
+    let mut ready = 0;
+    for r in 0..a.conns {
+        let Ok((stream, mut buf)) = connect(&a).await else {
+            eprintln!("loadgen: connect failed after {r}");
+            break;
+        };
+        ready += 1;
+        let rec = received.clone();
+        let prefix = a.prefix.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut rd, _wr) = stream.into_split();
+            let mut tmp = vec![0u8; 16 * 1024];
+            loop {
+                for p in take_frames(&mut buf) {
+                    let now = Instant::now();
+                    let text = String::from_utf8_lossy(&p);
+                    if let Some(seq) = text
+                        .strip_prefix(prefix.as_str())
+                        .and_then(|t| t.split_whitespace().next())
+                        .and_then(|t| t.parse::<usize>().ok())
+                    {
+                        if let Ok(mut v) = rec.lock() {
+                            if let Some(slot) = v.get_mut(seq).and_then(|row| row.get_mut(r)) {
+                                slot.get_or_insert(now);
+                            }
+                        }
+                    }
+                }
+                match rd.read(&mut tmp).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&tmp[..n]),
+                }
+            }
+        }));
+    }
+    let Ok((mut sender, _)) = connect(&a).await else {
+        usage()
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut fanout = Vec::new();
+    let mut missing = 0usize;
+    for seq in 0..a.count {
+        let payload = format!(
+            "{}{} {}",
+            a.prefix,
+            seq,
+            "x".repeat(a.size.saturating_sub(16))
+        );
+        let t0 = Instant::now();
+        if sender
+            .write_all(&client_frame_with(payload.as_bytes()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+        let deadline = t0 + Duration::from_secs(5);
+        loop {
+            let done = received
+                .lock()
+                .map(|v| v[seq][..ready].iter().all(Option::is_some))
+                .unwrap_or(false);
+            if done || Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+        let row = received.lock().map(|v| v[seq].clone()).unwrap_or_default();
+        missing += row[..ready].iter().filter(|t| t.is_none()).count();
+        if let Some(last) = row[..ready].iter().flatten().max() {
+            fanout.push(last.duration_since(t0).as_secs_f64() * 1000.0);
+        }
+        // Drain the sender's own copy.
+        let mut tmp = vec![0u8; 16 * 1024];
+        let _ = tokio::time::timeout(Duration::from_millis(50), sender.read(&mut tmp)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for t in tasks {
+        t.abort();
+    }
+    fanout.sort_by(|x, y| x.partial_cmp(y).unwrap_or(std::cmp::Ordering::Equal));
+    let med = fanout.get(fanout.len() / 2).copied().unwrap_or(0.0);
+    let max = fanout.last().copied().unwrap_or(0.0);
+    println!(
+        "{{\"mode\":\"broadcast\",\"receivers\":{},\"messages\":{},\"prefix\":\"{}\",\
+         \"fanout_ms_median\":{:.2},\"fanout_ms_max\":{:.2},\"missing\":{}}}",
+        ready, a.count, a.prefix, med, max, missing
+    );
+}
+
+async fn run_connect(a: Arc<Args>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..a.conns {
+        let (a, stop, done, failed) = (a.clone(), stop.clone(), done.clone(), failed.clone());
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                match connect(&a).await {
+                    Ok(_) => done.fetch_add(1, Ordering::Relaxed),
+                    Err(_) => failed.fetch_add(1, Ordering::Relaxed),
+                };
+            }
+        }));
+    }
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs_f64(a.secs)).await;
+    stop.store(true, Ordering::Relaxed);
+    let elapsed = t0.elapsed().as_secs_f64();
+    let n = done.load(Ordering::Relaxed);
+    for t in tasks {
+        t.abort();
+    }
+    println!(
+        "{{\"mode\":\"connect\",\"concurrency\":{},\"connects\":{},\"failed\":{},\"connects_per_sec\":{:.0}}}",
+        a.conns,
+        n,
+        failed.load(Ordering::Relaxed),
+        n as f64 / elapsed
+    );
+}
+
 fn main() {
     let a = Arc::new(parse_args());
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -366,7 +643,10 @@ fn main() {
     rt.block_on(async {
         match a.mode.as_str() {
             "echo" => run_echo(a.clone()).await,
+            "rate" => run_rate(a.clone()).await,
             "idle" => run_idle(a.clone()).await,
+            "broadcast" => run_broadcast(a.clone()).await,
+            "connect" => run_connect(a.clone()).await,
             _ => usage(),
         }
     });
