@@ -425,16 +425,24 @@ async fn rate_conn(
     let scheduled: Arc<Mutex<VecDeque<Instant>>> = Arc::new(Mutex::new(VecDeque::new()));
     let sched2 = scheduled.clone();
     let sender = tokio::spawn(async move {
+        // Timers tick in milliseconds: each wake-up sends every message that
+        // is due by now, each stamped with its own scheduled time.
         let mut next = Instant::now() + offset;
+        let mut out = Vec::new();
         while next < t_end {
             tokio::time::sleep_until(next.into()).await;
+            let now = Instant::now();
+            out.clear();
             if let Ok(mut q) = sched2.lock() {
-                q.push_back(next);
+                while next <= now && next < t_end {
+                    q.push_back(next);
+                    out.extend_from_slice(&frame);
+                    next += interval;
+                }
             }
-            if wr.write_all(&frame).await.is_err() {
+            if wr.write_all(&out).await.is_err() {
                 break;
             }
-            next += interval;
         }
     });
     let mut lat = Vec::new();
@@ -506,35 +514,37 @@ async fn run_rate(a: Arc<Args>) {
 }
 
 async fn run_broadcast(a: Arc<Args>) {
-    // Receivers: each records when it got message `seq` (by its text).
-    let received: Arc<Mutex<Vec<Vec<Option<Instant>>>>> =
-        Arc::new(Mutex::new(vec![vec![None; a.conns]; a.count]));
+    // Per message: how many receivers have it, and the latest receipt (ns
+    // after `base`). Atomics, so checking costs nothing per receiver.
+    let base = Instant::now();
+    let counts: Arc<Vec<AtomicU64>> = Arc::new((0..a.count).map(|_| AtomicU64::new(0)).collect());
+    let last: Arc<Vec<AtomicU64>> = Arc::new((0..a.count).map(|_| AtomicU64::new(0)).collect());
     let mut tasks = Vec::new();
-    let mut ready = 0;
+    let mut ready = 0u64;
     for r in 0..a.conns {
         let Ok((stream, mut buf)) = connect(&a).await else {
             eprintln!("loadgen: connect failed after {r}");
             break;
         };
         ready += 1;
-        let rec = received.clone();
+        let (counts, last) = (counts.clone(), last.clone());
         let prefix = a.prefix.clone();
         tasks.push(tokio::spawn(async move {
             let (mut rd, _wr) = stream.into_split();
             let mut tmp = vec![0u8; 16 * 1024];
             loop {
-                for p in take_frames(&mut buf) {
-                    let now = Instant::now();
-                    let text = String::from_utf8_lossy(&p);
-                    if let Some(seq) = text
-                        .strip_prefix(prefix.as_str())
-                        .and_then(|t| t.split_whitespace().next())
-                        .and_then(|t| t.parse::<usize>().ok())
-                    {
-                        if let Ok(mut v) = rec.lock() {
-                            if let Some(slot) = v.get_mut(seq).and_then(|row| row.get_mut(r)) {
-                                slot.get_or_insert(now);
-                            }
+                let frames = take_frames(&mut buf);
+                if !frames.is_empty() {
+                    let now = base.elapsed().as_nanos() as u64;
+                    for p in frames {
+                        let seq = p
+                            .strip_prefix(prefix.as_bytes())
+                            .and_then(|t| t.split(|&b| b == b' ').next())
+                            .and_then(|t| std::str::from_utf8(t).ok())
+                            .and_then(|t| t.parse::<usize>().ok());
+                        if let Some(seq) = seq.filter(|&s| s < counts.len()) {
+                            counts[seq].fetch_add(1, Ordering::Relaxed);
+                            last[seq].fetch_max(now, Ordering::Relaxed);
                         }
                     }
                 }
@@ -550,7 +560,7 @@ async fn run_broadcast(a: Arc<Args>) {
     };
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut fanout = Vec::new();
-    let mut missing = 0usize;
+    let mut missing = 0u64;
     for seq in 0..a.count {
         let payload = format!(
             "{}{} {}",
@@ -558,31 +568,21 @@ async fn run_broadcast(a: Arc<Args>) {
             seq,
             "x".repeat(a.size.saturating_sub(16))
         );
-        let t0 = Instant::now();
-        if sender
-            .write_all(&client_frame_with(payload.as_bytes()))
-            .await
-            .is_err()
-        {
+        let frame = client_frame_with(payload.as_bytes());
+        let t0 = base.elapsed().as_nanos() as u64;
+        if sender.write_all(&frame).await.is_err() {
             break;
         }
-        let deadline = t0 + Duration::from_secs(5);
-        loop {
-            let done = received
-                .lock()
-                .map(|v| v[seq][..ready].iter().all(Option::is_some))
-                .unwrap_or(false);
-            if done || Instant::now() > deadline {
-                break;
-            }
-            tokio::time::sleep(Duration::from_micros(200)).await;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while counts[seq].load(Ordering::Relaxed) < ready && Instant::now() < deadline {
+            tokio::task::yield_now().await;
         }
-        let row = received.lock().map(|v| v[seq].clone()).unwrap_or_default();
-        missing += row[..ready].iter().filter(|t| t.is_none()).count();
-        if let Some(last) = row[..ready].iter().flatten().max() {
-            fanout.push(last.duration_since(t0).as_secs_f64() * 1000.0);
+        let got = counts[seq].load(Ordering::Relaxed).min(ready);
+        missing += ready - got;
+        if got > 0 {
+            fanout.push(last[seq].load(Ordering::Relaxed).saturating_sub(t0) as f64 / 1e6);
         }
-        // Drain the sender's own copy.
+        // Drain the sender's own copy, then let things settle.
         let mut tmp = vec![0u8; 16 * 1024];
         let _ = tokio::time::timeout(Duration::from_millis(50), sender.read(&mut tmp)).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -635,11 +635,18 @@ async fn run_connect(a: Arc<Args>) {
 
 fn main() {
     let a = Arc::new(parse_args());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(a.threads)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    // One thread: a current-thread runtime (no cross-thread wake-ups).
+    let rt = if a.threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(a.threads)
+            .enable_all()
+            .build()
+    }
+    .expect("runtime");
     rt.block_on(async {
         match a.mode.as_str() {
             "echo" => run_echo(a.clone()).await,
