@@ -17,31 +17,16 @@ import json
 import os
 import pathlib
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from run import free_port, wait_port  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 LOADGEN = ROOT / "bench/loadgen/target/release/swoole-rs-loadgen"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"server did not listen on {port}")
 
 
 def build_loadgen():

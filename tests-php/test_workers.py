@@ -51,6 +51,23 @@ def wait_workers(srv, n, timeout=10):
     return worker_pids(srv)
 
 
+def wait_replaced(srv, old, timeout=15):
+    """Waits until every worker id in `old` (id -> pid) runs in a new pid."""
+    deadline = time.monotonic() + timeout
+    while any(worker_pids(srv).get(w) == pid for w, pid in old.items()):
+        assert time.monotonic() < deadline, srv.describe()
+        time.sleep(0.05)
+
+
+def everyone_broadcasts(clients, tag):
+    """Each client sends "bcast <tag><i>"; every client must get all of them."""
+    for i, ws in enumerate(clients):
+        ws.send(f"bcast {tag}{i}")
+    for ws in clients:
+        got = sorted(ws.recv(timeout=5).split(":", 1)[1] for _ in clients)
+        assert got == sorted(f"{tag}{i}" for i in range(len(clients)))
+
+
 def whoami(ws):
     ws.send("whoami")
     m = re.fullmatch(r"worker=(\d+) pid=(\d+) fd=(\d+)", ws.recv(timeout=5))
@@ -83,11 +100,7 @@ def test_broadcast_from_every_worker_reaches_every_client(php_server, mode):
     wait_workers(srv, 4)
     clients = [ws_connect(srv.port) for _ in range(16)]
     try:
-        for i, ws in enumerate(clients):
-            ws.send(f"bcast m{i}")
-        for ws in clients:
-            got = sorted(ws.recv(timeout=5).split(":", 1)[1] for _ in clients)
-            assert got == sorted(f"m{i}" for i in range(16))
+        everyone_broadcasts(clients, "m")
     finally:
         for ws in clients:
             ws.close()
@@ -148,10 +161,7 @@ def test_killed_worker_is_respawned(php_server):
         os.kill(pv, signal.SIGKILL)
         srv.wait_for(f"worker error id={wv} pid={pv} code=0 signal=9\n")
         srv.wait_for(f"WARNING\tWorker::report_error(): worker(pid={pv}, id={wv}) abnormal exit, status=0, signal=9")
-        deadline = time.monotonic() + 10
-        while worker_pids(srv).get(wv) == pv:
-            assert time.monotonic() < deadline, srv.describe()
-            time.sleep(0.05)
+        wait_replaced(srv, {wv: pv})
         # BASE mode: the dead worker's connection died with it ...
         with pytest.raises(ConnectionClosed):
             victim.send("x")
@@ -293,10 +303,7 @@ def test_max_request_retires_the_worker(php_server):
         with pytest.raises(ConnectionClosed) as e:
             ws.recv(timeout=5)
         assert e.value.rcvd.code == 1001
-    deadline = time.monotonic() + 10
-    while worker_pids(srv)[0] == pids[0]:
-        assert time.monotonic() < deadline, srv.describe()
-        time.sleep(0.05)
+    wait_replaced(srv, {0: pids[0]})
     assert "worker error" not in srv.stdout()
     with ws_connect(srv.port) as ws:
         ws.send("fresh")
@@ -393,10 +400,7 @@ def test_process_mode_killed_worker_keeps_its_connections(php_server):
                 ws.send(f"during{i}")
                 assert ws.recv(timeout=5) == f"w{w}:during{i}"
         srv.wait_for(f"worker error id={wv} pid={pv} code=0 signal=9\n")
-        deadline = time.monotonic() + 10
-        while worker_pids(srv).get(wv) == pv:
-            assert time.monotonic() < deadline, srv.describe()
-            time.sleep(0.05)
+        wait_replaced(srv, {wv: pv})
         victim.send("after")
         assert victim.recv(timeout=5) == f"w{wv}:after"
         assert whoami(victim)[1] == worker_pids(srv)[wv]
@@ -497,11 +501,7 @@ def test_process_mode_reactor_threads(php_server, reactors):
     assert sorted(n for n in names if n.startswith("reactor-")) == [f"reactor-{r}" for r in range(1, reactors)]
     clients = [ws_connect(srv.port) for _ in range(12)]
     try:
-        for i, ws in enumerate(clients):
-            ws.send(f"bcast b{i}")
-        for ws in clients:
-            got = sorted(ws.recv(timeout=5).split(":", 1)[1] for _ in clients)
-            assert got == sorted(f"b{i}" for i in range(12))
+        everyone_broadcasts(clients, "b")
         _, _, fd0 = whoami(clients[0])
         _, _, fd1 = whoami(clients[1])
         clients[0].send("fds")
@@ -521,10 +521,7 @@ def test_reload_async_calls_worker_exit_before_stop(php_server, mode):
     srv = start(php_server, mode, worker_num=2, task_worker_num=0, reload_async=True)
     before = wait_workers(srv, 2)
     srv.signal(signal.SIGUSR1)
-    deadline = time.monotonic() + 15
-    while any(worker_pids(srv).get(w) == before[w] for w in before):
-        assert time.monotonic() < deadline, srv.describe()
-        time.sleep(0.05)
+    wait_replaced(srv, before)
     out = srv.stdout()
     for i in range(2):
         assert out.index(f"worker exit id={i}\n") < out.index(f"worker stop id={i}\n"), out
@@ -532,10 +529,7 @@ def test_reload_async_calls_worker_exit_before_stop(php_server, mode):
     srv2 = start(php_server, mode, worker_num=2, task_worker_num=0)
     before = wait_workers(srv2, 2)
     srv2.signal(signal.SIGUSR1)
-    deadline = time.monotonic() + 15
-    while any(worker_pids(srv2).get(w) == before[w] for w in before):
-        assert time.monotonic() < deadline, srv2.describe()
-        time.sleep(0.05)
+    wait_replaced(srv2, before)
     assert "worker exit" not in srv2.stdout()
 
 
@@ -583,10 +577,7 @@ def test_worker_exit_and_fatal_error_are_respawned(php_server, mode, how, code):
     with ws_connect(srv.port) as ws:
         w, pid, _ = whoami(ws)
         ws.send(how)
-        deadline = time.monotonic() + 10
-        while worker_pids(srv).get(w) == pid:
-            assert time.monotonic() < deadline, srv.describe()
-            time.sleep(0.05)
+        wait_replaced(srv, {w: pid})
     out = srv.stdout()
     if code:
         assert f"worker error id={w} pid={pid} code={code} signal=0\n" in out, out

@@ -25,7 +25,7 @@ use crate::runtime::connection::ws_status;
 use crate::runtime::shared::SlotInfo;
 use crate::runtime::{self, log, Connection, SendError, SettingValue};
 use crate::worker::ipc::Message;
-use crate::worker::{event_loop, process, signals, timers};
+use crate::worker::{event_loop, process, timers};
 
 pub static SERVER: ClassSlot = ClassSlot::new();
 pub static HTTP_SERVER: ClassSlot = ClassSlot::new();
@@ -662,17 +662,11 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
             Ok(l) => l,
             Err(e) => return Err(e),
         };
-        let sig = signals::install(&[libc::SIGTERM, libc::SIGINT]).ok();
-        if let Some((_, read)) = &sig {
-            let st_sig = st2.clone();
-            if let Ok(sock) = read.try_clone().and_then(tokio::net::UnixStream::from_std) {
-                tokio::task::spawn_local(async move {
-                    if event_loop::next_signal(&sock).await.is_some() {
-                        st_sig.begin_shutdown();
-                    }
-                });
-            }
-        }
+        let st_sig = st2.clone();
+        let sig = event_loop::on_signals(&[libc::SIGTERM, libc::SIGINT], move |_| {
+            st_sig.begin_shutdown();
+            false
+        });
         let cbs = st2.callbacks();
         if let Some(cb) = &cbs.start {
             st2.invoke(cb, &mut [st2.this_zval()]);
@@ -1446,22 +1440,7 @@ extern "C" fn server_heartbeat(ex: &mut ExecuteData, rv: &mut Zval) {
 /// `connection_info()`'s array for a connection, Swoole's keys in order.
 fn connection_info(rt: &runtime::Server, conn: &Connection) -> Zval {
     let _ = rt;
-    info_array(
-        &SlotInfo {
-            session: conn.id,
-            owner: 0,
-            ws_status: conn.ws_status(),
-            socket_fd: conn.socket_fd,
-            server_fd: conn.server_fd,
-            local: conn.local,
-            peer: conn.peer,
-            connect_time: conn.connect_time,
-            last_recv_time: conn.last_recv_time.get(),
-            last_send_time: conn.last_send_time.get(),
-            last_dispatch_time: conn.last_dispatch_time.get(),
-        },
-        conn.queued_bytes(),
-    )
+    info_array(&conn.slot_info(0), conn.queued_bytes())
 }
 
 /// The array for a connection described by `info` (local, or another

@@ -17,11 +17,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use ext_php_rs::types::Zval;
 use tokio::sync::Notify;
 
-use super::frame;
 use super::handler::PhpHandler;
 use super::state::ServerState;
 use super::zend::{self, zbool, zlong, zstr, CallOutcome, Callback};
@@ -30,7 +28,7 @@ use crate::runtime::{self, log, ConnectionTable};
 use crate::worker::ipc::{self, Endpoint, Message};
 use crate::worker::manager::{self, ExitStatus, PoolConfig, PoolHooks};
 use crate::worker::relay;
-use crate::worker::{event_loop, signals, timers};
+use crate::worker::{event_loop, timers};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -202,44 +200,18 @@ fn call_php(function: &str, arg: Zval) -> Option<Zval> {
 
 fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) {
     let rt = st.runtime();
-    let local = |session: i64| rt.as_ref().and_then(|rt| rt.table.get(session));
     match msg {
-        Message::Push {
-            session,
-            opcode,
-            flags,
-            data,
-            close,
-        } => {
-            if let Some(conn) = local(session).filter(|c| c.is_websocket()) {
-                let spec = frame::FrameSpec {
-                    opcode,
-                    flags,
-                    data,
-                    close,
-                };
-                if let Some(bytes) = frame::encode_spec(&spec, Some(&conn)) {
-                    let _ = conn.send(Bytes::from(bytes));
+        // A connection of this worker: the same as a master's reactor does.
+        Message::Push { .. }
+        | Message::Send { .. }
+        | Message::Close { .. }
+        | Message::Disconnect { .. }
+        | Message::Broadcast { .. }
+        | Message::ResponseDone { .. } => {
+            if let Some(rt) = &rt {
+                if !is_process_worker() {
+                    relay::apply(rt, msg);
                 }
-            }
-        }
-        Message::Send { session, data } => {
-            if let Some(conn) = local(session).filter(|c| !c.is_closing()) {
-                let _ = conn.send(Bytes::from(data));
-            }
-        }
-        Message::Close { session } => {
-            if let (Some(rt), Some(conn)) = (&rt, local(session)) {
-                rt.close_connection(&conn, None, -1);
-            }
-        }
-        Message::Disconnect {
-            session,
-            code,
-            reason,
-        } => {
-            if let (Some(rt), Some(conn)) = (&rt, local(session).filter(|c| c.is_websocket())) {
-                rt.close_connection(&conn, Some((code as u16, &reason)), -1);
             }
         }
         Message::Pipe { data, serialized } => {
@@ -254,27 +226,11 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
             serialized,
             ..
         } => run_task(cluster, st, from, task_id, &data, serialized),
-        Message::Broadcast { frame, exclude } => {
-            if let Some(rt) = &rt {
-                if !is_process_worker() {
-                    rt.broadcast(&Bytes::from(frame), &exclude);
-                }
-            }
-        }
         Message::Relay {
             session,
             info,
             event,
         } => on_relay(cluster, st, from as usize, session, info, event),
-        Message::ResponseDone { session, ws_status } => {
-            // In the master: the worker ended the response it was given.
-            if let Some(conn) = local(session) {
-                if !conn.is_closing() && ws_status != conn.ws_status() {
-                    conn.set_ws_status(ws_status);
-                }
-                conn.finish_response();
-            }
-        }
         Message::Finish {
             task_id,
             data,
@@ -544,9 +500,9 @@ pub fn all_sessions() -> Option<Vec<i64>> {
     cluster().map(|c| c.shared.sessions())
 }
 
-/// `task($data, $dstWorkerId, $finishCallback)`: the task id, or None after
-/// a warning.
-pub fn task(data: &Zval, index: i64, finish: Option<Callback>) -> Option<i64> {
+/// The cluster, when this process may send task `index` (Swoole's checks
+/// and warnings); `not_here` is the warning outside an event worker.
+fn task_sender(index: i64, not_here: &str) -> Option<Rc<Cluster>> {
     let c = match cluster() {
         Some(c) if c.task_workers > 0 => c,
         _ => {
@@ -554,8 +510,8 @@ pub fn task(data: &Zval, index: i64, finish: Option<Callback>) -> Option<i64> {
             return None;
         }
     };
-    if c.is_task_worker() {
-        zend::warning_docref("Server->task() cannot use in the task-worker");
+    if c.is_task_worker() || c.worker_id.get() < 0 {
+        zend::warning_docref(not_here);
         return None;
     }
     if index >= c.task_workers as i64 {
@@ -565,6 +521,13 @@ pub fn task(data: &Zval, index: i64, finish: Option<Callback>) -> Option<i64> {
         ));
         return None;
     }
+    Some(c)
+}
+
+/// `task($data, $dstWorkerId, $finishCallback)`: the task id, or None after
+/// a warning.
+pub fn task(data: &Zval, index: i64, finish: Option<Callback>) -> Option<i64> {
+    let c = task_sender(index, "Server->task() cannot use in the task-worker")?;
     let (bytes, serialized) = encode_value(data)?;
     let task_id = c.next_task_id.get();
     c.next_task_id.set(task_id + 1);
@@ -587,24 +550,10 @@ pub fn task(data: &Zval, index: i64, finish: Option<Callback>) -> Option<i64> {
 /// `taskwait($data, $timeout, $dstWorkerId)`: blocks this worker until the
 /// result arrives; None (false) on timeout or error.
 pub fn taskwait(data: &Zval, timeout: f64, index: i64) -> Option<Zval> {
-    let c = match cluster() {
-        Some(c) if c.task_workers > 0 => c,
-        _ => {
-            zend::warning_docref("task method can't be executed without task worker");
-            return None;
-        }
-    };
-    if c.is_task_worker() || c.worker_id.get() < 0 {
-        zend::warning_docref("taskwait method can only be used in the worker process");
-        return None;
-    }
-    if index >= c.task_workers as i64 {
-        zend::warning_docref(&format!(
-            "worker_id must be less than task_worker_num[{}]",
-            c.task_workers
-        ));
-        return None;
-    }
+    let c = task_sender(
+        index,
+        "taskwait method can only be used in the worker process",
+    )?;
     let (bytes, serialized) = encode_value(data)?;
     let task_id = c.next_task_id.get();
     c.next_task_id.set(task_id + 1);
@@ -974,25 +923,20 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
     let result = event_loop::run(async move {
         // SIGTERM/SIGINT stop the server; SIGUSR1/SIGUSR2 (reload) are the
         // manager's business: pass them on.
-        let sig =
-            signals::install(&[libc::SIGTERM, libc::SIGINT, libc::SIGUSR1, libc::SIGUSR2]).ok();
-        if let Some((_, read)) = &sig {
-            let rt_sig = rt.clone();
-            if let Ok(sock) = read.try_clone().and_then(tokio::net::UnixStream::from_std) {
-                tokio::task::spawn_local(async move {
-                    while let Some(signo) = event_loop::next_signal(&sock).await {
-                        if signo == libc::SIGUSR1 || signo == libc::SIGUSR2 {
-                            // SAFETY: signalling our own child, the manager.
-                            unsafe { libc::kill(manager_pid, signo) };
-                            continue;
-                        }
-                        stop2.store(true, Ordering::Release);
-                        rt_sig.begin_shutdown();
-                        break;
-                    }
-                });
-            }
-        }
+        let rt_sig = rt.clone();
+        let sig = event_loop::on_signals(
+            &[libc::SIGTERM, libc::SIGINT, libc::SIGUSR1, libc::SIGUSR2],
+            move |signo| {
+                if signo == libc::SIGUSR1 || signo == libc::SIGUSR2 {
+                    // SAFETY: signalling our own child, the manager.
+                    unsafe { libc::kill(manager_pid, signo) };
+                    return true;
+                }
+                stop2.store(true, Ordering::Release);
+                rt_sig.begin_shutdown();
+                false
+            },
+        );
         tokio::task::spawn_local(relay::reactor_inbox(ep, rt.clone()));
         if let Some(cb) = &st2.callbacks().start {
             st2.invoke(cb, &mut [st2.this_zval()]);
@@ -1079,17 +1023,11 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
     let cluster2 = cluster.clone();
     let st2 = st.clone();
     let result = event_loop::run(async move {
-        let sig = signals::install(&[libc::SIGTERM, libc::SIGINT]).ok();
-        if let Some((_, read)) = &sig {
-            let rt_sig = rt.clone();
-            if let Ok(sock) = read.try_clone().and_then(tokio::net::UnixStream::from_std) {
-                tokio::task::spawn_local(async move {
-                    if event_loop::next_signal(&sock).await.is_some() {
-                        stop_worker(&rt_sig);
-                    }
-                });
-            }
-        }
+        let rt_sig = rt.clone();
+        let sig = event_loop::on_signals(&[libc::SIGTERM, libc::SIGINT], move |_| {
+            stop_worker(&rt_sig);
+            false
+        });
         tokio::task::spawn_local(inbox_loop(cluster2, st2.clone()));
         if let Some(cb) = &st2.callbacks().worker_start {
             st2.invoke(cb, &mut [st2.this_zval(), zlong(id as i64)]);

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use tokio::sync::Notify;
 
-use super::shared::SharedTable;
+use super::shared::{SharedTable, SlotInfo};
 use crate::protocol::deflate::{Agreement, Deflater};
 use crate::protocol::pack::Compressor;
 use crate::protocol::{close, frame};
@@ -149,6 +149,23 @@ impl Connection {
         self.ws_status.set(status);
         if let Some((t, idx)) = self.shared_slot.get() {
             t.set_ws_status(idx, status);
+        }
+    }
+
+    /// What the shared table records about this connection.
+    pub fn slot_info(&self, owner: u32) -> SlotInfo {
+        SlotInfo {
+            session: self.id,
+            owner,
+            ws_status: self.ws_status(),
+            socket_fd: self.socket_fd,
+            server_fd: self.server_fd,
+            local: self.local,
+            peer: self.peer,
+            connect_time: self.connect_time,
+            last_recv_time: self.last_recv_time.get(),
+            last_send_time: self.last_send_time.get(),
+            last_dispatch_time: self.last_dispatch_time.get(),
         }
     }
 

@@ -216,16 +216,20 @@ impl Server {
         drop(handler);
     }
 
+    fn log_too_many(&self) {
+        log::write(
+            log::Level::Warning,
+            true,
+            &format!(
+                "Server::accept(): too many connections [now: {}]",
+                self.table.len()
+            ),
+        );
+    }
+
     fn accept(self: &Rc<Self>, stream: TcpStream, peer: SocketAddr, server_fd: i32) {
         if self.table.len() as i64 >= self.settings.max_connection {
-            log::write(
-                log::Level::Warning,
-                true,
-                &format!(
-                    "Server::accept(): too many connections [now: {}]",
-                    self.table.len()
-                ),
-            );
+            self.log_too_many();
             return;
         }
         let _ = stream.set_nodelay(self.settings.open_tcp_nodelay);
@@ -239,15 +243,9 @@ impl Server {
             server_fd,
             self.settings.output_queue_limit(),
         ));
+        // The shared table (several workers) is full.
         if !self.table.insert(conn.clone()) {
-            log::write(
-                log::Level::Warning,
-                true,
-                &format!(
-                    "Server::accept(): too many connections [now: {}]",
-                    self.table.len()
-                ),
-            );
+            self.log_too_many();
             return;
         }
         let Some(acceptor) = self.tls.clone() else {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::connection::{Connection, SessionId};
-use super::shared::{SharedTable, SlotInfo};
+use super::shared::SharedTable;
 
 #[derive(Default)]
 pub struct ConnectionTable {
@@ -56,19 +56,7 @@ impl ConnectionTable {
     /// refuses the connection).
     pub fn insert(&self, conn: Rc<Connection>) -> bool {
         if let Some((t, worker)) = self.shared {
-            let info = SlotInfo {
-                session: conn.id,
-                owner: worker,
-                ws_status: conn.ws_status(),
-                socket_fd: conn.socket_fd,
-                server_fd: conn.server_fd,
-                local: conn.local,
-                peer: conn.peer,
-                connect_time: conn.connect_time,
-                last_recv_time: conn.last_recv_time.get(),
-                last_send_time: conn.last_send_time.get(),
-                last_dispatch_time: conn.last_dispatch_time.get(),
-            };
+            let info = conn.slot_info(worker);
             match t.insert(&info) {
                 Some(idx) => conn.set_shared_slot(t, idx),
                 None => return false,

@@ -41,3 +41,25 @@ pub async fn next_signal(sock: &tokio::net::UnixStream) -> Option<libc::c_int> {
         }
     }
 }
+
+/// Installs handlers for `signals` (raw sigaction) and calls `on_signal` on
+/// the loop's thread for each one caught, until it returns false. Must run
+/// inside the event loop; dropping the guard restores the old handlers.
+pub fn on_signals(
+    signals: &[libc::c_int],
+    mut on_signal: impl FnMut(libc::c_int) -> bool + 'static,
+) -> Option<super::signals::SignalGuard> {
+    let (guard, read) = super::signals::install(signals).ok()?;
+    let sock = read
+        .try_clone()
+        .and_then(tokio::net::UnixStream::from_std)
+        .ok()?;
+    tokio::task::spawn_local(async move {
+        while let Some(signo) = next_signal(&sock).await {
+            if !on_signal(signo) {
+                break;
+            }
+        }
+    });
+    Some(guard)
+}

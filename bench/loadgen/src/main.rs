@@ -134,29 +134,31 @@ fn client_frame_with(payload: &[u8]) -> Vec<u8> {
     f
 }
 
+/// The (header length, payload length) of the unmasked server frame at the
+/// start of `b`, once all of it has arrived.
+fn frame_span(b: &[u8]) -> Option<(usize, usize)> {
+    if b.len() < 2 {
+        return None;
+    }
+    let (len, head) = match b[1] & 0x7f {
+        126 if b.len() >= 4 => (u16::from_be_bytes([b[2], b[3]]) as usize, 4),
+        127 if b.len() >= 10 => {
+            let mut l = [0u8; 8];
+            l.copy_from_slice(&b[2..10]);
+            (u64::from_be_bytes(l) as usize, 10)
+        }
+        126 | 127 => return None,
+        l => (l as usize, 2),
+    };
+    (b.len() >= head + len).then_some((head, len))
+}
+
 /// Removes complete server frames from `buf`; returns their payloads.
 fn take_frames(buf: &mut Vec<u8>) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut pos = 0;
-    loop {
-        let b = &buf[pos..];
-        if b.len() < 2 {
-            break;
-        }
-        let (len, head) = match b[1] & 0x7f {
-            126 if b.len() >= 4 => (u16::from_be_bytes([b[2], b[3]]) as usize, 4),
-            127 if b.len() >= 10 => {
-                let mut l = [0u8; 8];
-                l.copy_from_slice(&b[2..10]);
-                (u64::from_be_bytes(l) as usize, 10)
-            }
-            126 | 127 => break,
-            l => (l as usize, 2),
-        };
-        if b.len() < head + len {
-            break;
-        }
-        out.push(b[head..head + len].to_vec());
+    while let Some((head, len)) = frame_span(&buf[pos..]) {
+        out.push(buf[pos + head..pos + head + len].to_vec());
         pos += head + len;
     }
     buf.drain(..pos);
@@ -193,24 +195,7 @@ async fn connect(a: &Args) -> std::io::Result<(TcpStream, Vec<u8>)> {
 fn count_frames(buf: &mut Vec<u8>) -> usize {
     let mut pos = 0;
     let mut n = 0;
-    loop {
-        let b = &buf[pos..];
-        if b.len() < 2 {
-            break;
-        }
-        let (len, head) = match b[1] & 0x7f {
-            126 if b.len() >= 4 => (u16::from_be_bytes([b[2], b[3]]) as usize, 4),
-            127 if b.len() >= 10 => {
-                let mut l = [0u8; 8];
-                l.copy_from_slice(&b[2..10]);
-                (u64::from_be_bytes(l) as usize, 10)
-            }
-            126 | 127 => break,
-            l => (l as usize, 2),
-        };
-        if b.len() < head + len {
-            break;
-        }
+    while let Some((head, len)) = frame_span(&buf[pos..]) {
         pos += head + len;
         n += 1;
     }
