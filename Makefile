@@ -3,7 +3,8 @@
 #   make deps      install the system packages the build and tests need (apt; skipped when present)
 #   make build     cargo build --release, then build/swoole.so
 #   make run       build, then serve examples/echo_server.php on 0.0.0.0:9501
-#   make test      build + cargo test + PHP end-to-end tests (what CI runs, via .ci/run)
+#   make test      build + cargo test + PHP end-to-end tests (Autobahn and headless Chromium
+#                  included) + a short fuzz pass: what CI runs, via .ci/run
 #   make test-php  only the PHP tests, against $(SWOOLE_SO), without building
 #   make lint      cargo fmt --check and cargo clippy -D warnings
 #   make autobahn  build, install the Autobahn testsuite (cached), run it: plain, compression, takeover

@@ -77,13 +77,19 @@ def whoami(ws):
 
 def clients_on_distinct_workers(port, want=2, tries=40):
     """Connects until `want` clients sit on different workers; returns
-    [(ws, worker, pid, fd)] for those, and closes the rest."""
+    [(ws, worker, pid, fd)] for those, and closes the rest. In BASE mode the
+    kernel may hand every connection to the same (awake) worker; then that
+    worker is kept busy for a moment ("sleep") so that another accepts."""
     found, spare = {}, []
+    misses = 0
     for _ in range(tries):
         ws = ws_connect(port)
         worker, pid, fd = whoami(ws)
         if worker in found:
             spare.append(ws)
+            misses += 1
+            if misses % 4 == 0:
+                found[worker][0].send("sleep 1000")
         else:
             found[worker] = (ws, worker, pid, fd)
         if len(found) >= want:
@@ -91,6 +97,9 @@ def clients_on_distinct_workers(port, want=2, tries=40):
     for ws in spare:
         ws.close()
     assert len(found) >= want, f"all connections went to workers {list(found)}"
+    # let any sleeping worker wake up before the test goes on
+    for ws, worker, _, _ in found.values():
+        assert whoami(ws)[0] == worker
     return list(found.values())
 
 
@@ -556,6 +565,9 @@ def test_a_stuck_worker_does_not_stop_the_others(php_server, mode):
             assert ok.recv(timeout=5) == f"w{1 - spinning}:alive{i}"
         for _ in range(6):
             with ws_connect(srv.port) as fresh:
+                # dispatch_mode 3 falls back to round robin while every
+                # worker is busy: let the idle one finish this onOpen first
+                time.sleep(0.1)
                 fresh.send("ping")
                 assert fresh.recv(timeout=5) == f"w{1 - spinning}:ping"
     finally:

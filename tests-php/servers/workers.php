@@ -16,7 +16,7 @@
  *   "whoami"    push "worker=<id> pid=<pid> fd=<fd>"
  *   "disconnect FD" / "close FD"  from this worker, on any worker's fd
  *   "reload" / "shutdown"
- *   "spin"      loop forever (a stuck worker)
+ *   "spin"      loop forever (a stuck worker); "sleep MS": busy for MS ms
  *   "exit N"    exit(N) in the worker; "fatal": call an undefined function
  *   anything else: echoed back as "w<worker>:<data>"
  */
@@ -150,6 +150,10 @@ $server->on('message', function ($s, $f) {
             exit((int)$arg);
         case 'fatal':
             no_such_function_here();
+            break;
+        case 'sleep':
+            // keeps this worker busy: new connections go to the others
+            usleep((int)$arg * 1000);
             break;
         case 'spin':
             echo "spinning in {$w}\n";
