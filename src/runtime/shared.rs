@@ -92,6 +92,26 @@ struct Header {
     workers: [WorkerEntry; MAX_WORKERS],
 }
 
+/// Maps `len` zeroed bytes shared with every process forked after (an
+/// anonymous `MAP_SHARED` mapping, touched pages only cost memory).
+pub fn map_shared(len: usize) -> io::Result<*mut u8> {
+    // SAFETY: a fresh anonymous shared mapping; checked for failure.
+    let base = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if base == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(base.cast())
+}
+
 /// The shared table; lives (mapped) until the process exits.
 pub struct SharedTable {
     header: &'static Header,
@@ -115,20 +135,7 @@ impl SharedTable {
         let header_size = std::mem::size_of::<Header>();
         let slots_offset = header_size.next_multiple_of(std::mem::align_of::<Slot>().max(64));
         let size = slots_offset + capacity * std::mem::size_of::<Slot>();
-        // SAFETY: a fresh anonymous shared mapping; checked for failure.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                size,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        if base == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
+        let base = map_shared(size)?;
         // SAFETY: the mapping is zero-filled, and all-zero bytes are a valid
         // value of every atomic in Header and Slot; it is never unmapped, so
         // 'static references are sound. `capacity` is written before any
@@ -136,7 +143,7 @@ impl SharedTable {
         unsafe {
             let header = base as *mut Header;
             std::ptr::addr_of_mut!((*header).capacity).write(capacity as u32);
-            let slots = (base as *mut u8).add(slots_offset) as *const Slot;
+            let slots = base.add(slots_offset) as *const Slot;
             let table = Box::new(SharedTable {
                 header: &*header,
                 slots: std::slice::from_raw_parts(slots, capacity),

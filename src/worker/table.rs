@@ -175,22 +175,9 @@ impl SharedRows {
             .checked_mul(slot_size)
             .and_then(|n| n.checked_add(header))
             .ok_or(TableError::Full)?;
-        // SAFETY: a fresh anonymous shared mapping, checked for failure.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        if base == libc::MAP_FAILED {
-            return Err(TableError::Full);
-        }
+        let base = crate::runtime::shared::map_shared(len).map_err(|_| TableError::Full)?;
         let rows = SharedRows {
-            base: base.cast(),
+            base,
             len,
             cap,
             slot_size,
