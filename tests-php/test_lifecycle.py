@@ -66,8 +66,18 @@ def test_php_ri_names_swoole_rs():
         stdin=subprocess.DEVNULL,
     )
     assert r.returncode == 0, r
-    assert "swoole-rs" in r.stdout, r.stdout
-    assert "6.2.2" in r.stdout, r.stdout
+    rows = dict(
+        line.split(" => ", 1) for line in r.stdout.splitlines() if " => " in line
+    )
+    cargo_toml = (conftest.ROOT / "Cargo.toml").read_text()
+    version = re.search(r'^version = "([^"]+)"', cargo_toml, re.M).group(1)
+    assert rows.get("swoole-rs", "").startswith("enabled"), r.stdout
+    assert rows.get("Version") == version, r.stdout
+    assert rows.get("Swoole API level") == "6.2.2", r.stdout
+    # Build features, with the versions of the crates linked in.
+    assert re.match(r"permessage-deflate .*zlib-rs \d+\.\d+", rows.get("compression", "")), r.stdout
+    assert re.match(r"rustls \d+\.\d+\.\d+ ", rows.get("TLS", "")), r.stdout
+    assert "SWOOLE_PROCESS" in rows.get("Server modes", ""), r.stdout
 
 
 # --------------------------------------------------------------------------

@@ -125,12 +125,48 @@ extern "C" fn info(_module: *mut ModuleEntry) {
     );
     row("Version", crate::SWOOLE_RS_VERSION);
     row("Swoole API level", crate::SWOOLE_API_VERSION);
-    row("Server modes", "SWOOLE_BASE, one worker");
+    row(
+        "Server modes",
+        "SWOOLE_BASE and SWOOLE_PROCESS; workers, task workers, reactor threads",
+    );
     row(
         "compression",
-        "zlib (permessage-deflate negotiation: not yet)",
+        concat!(
+            "permessage-deflate (RFC 7692: window bits, context takeover), zlib-rs ",
+            env!("SWOOLE_RS_DEP_ZLIB_RS")
+        ),
     );
-    row("TLS", "rustls (wss:// and https:// with SWOOLE_SSL)");
+    row(
+        "TLS",
+        concat!(
+            "rustls ",
+            env!("SWOOLE_RS_DEP_RUSTLS"),
+            " (TLS 1.2 and 1.3; wss:// and https:// with SWOOLE_SSL)"
+        ),
+    );
+    row("coroutine", "not supported (callbacks run on each worker's PHP thread)");
+    row("http2", "not supported");
+    row(
+        "Runtime",
+        concat!(
+            "tokio ",
+            env!("SWOOLE_RS_DEP_TOKIO"),
+            ", tungstenite ",
+            env!("SWOOLE_RS_DEP_TUNGSTENITE"),
+            ", ext-php-rs ",
+            env!("SWOOLE_RS_DEP_EXT_PHP_RS")
+        ),
+    );
+    row(
+        "Built",
+        concat!(
+            env!("SWOOLE_RS_PROFILE"),
+            " build for ",
+            env!("SWOOLE_RS_TARGET"),
+            " with ",
+            env!("SWOOLE_RS_RUSTC")
+        ),
+    );
     // SAFETY: phpinfo() table framing.
     unsafe { ffi::php_info_print_table_end() };
 }
