@@ -1,7 +1,9 @@
 # swoole-rs: build, run and test.
 #
 #   make deps      install the system packages the build and tests need (apt; skipped when present)
-#   make build     cargo build --release, then build/swoole.so
+#   make build     cargo build --release, then build/swoole.so (scripts/build-ext.sh)
+#   make install   build, then install swoole.so into this PHP (extension dir + ini file;
+#                  refuses to replace a real Swoole unless FORCE=1 or you answer yes)
 #   make run       build, then serve examples/echo_server.php on 0.0.0.0:9501
 #   make test      build + cargo test + PHP end-to-end tests (Autobahn and headless Chromium
 #                  included) + a short fuzz pass: what CI runs, via .ci/run
@@ -27,16 +29,18 @@ VENV        := $(CURDIR)/.venv
 # PHP is not exported: ext-php-rs's build script reads $PHP as the path of the php binary.
 export CARGO SWOOLE_SO PYTEST_ARGS VENV
 
-.PHONY: deps build run venv test test-rust test-php lint clean
+.PHONY: deps build install run venv test test-rust test-php lint clean
 
 deps:
 	@bash scripts/deps.sh
 
+# scripts/build-ext.sh is also docker/Dockerfile's build step.
 build: deps
-	$(CARGO) build --release
-	@mkdir -p build
-	@printf '*\n' > build/.gitignore
-	cp target/release/libswoole.so build/swoole.so.tmp && mv -f build/swoole.so.tmp build/swoole.so
+	@bash scripts/build-ext.sh --out build/swoole.so
+
+# Into your own PHP: php-config --extension-dir, plus an ini file in PHP's scan dir.
+install: build
+	@bash scripts/install-ext.sh build/swoole.so
 
 run: build
 	$(PHP) -d extension=$(CURDIR)/build/swoole.so examples/echo_server.php

@@ -1,0 +1,308 @@
+"""The doors users come in by: the Docker image (docker/), `make install` into
+their own PHP (scripts/install-ext.sh) and the image's health check.
+
+No Docker engine runs on CI machines, so the image's parts are proved where
+they can be without one: its build step is scripts/build-ext.sh, which
+`make build` (and so `make test`) runs; its install step is
+scripts/install-ext.sh, tested here against scratch directories; its health
+check is run here against a real server. The Dockerfile is checked for what
+the image must have. When an engine answers `docker info`, test_image builds
+the image, starts it and talks WebSocket to it.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+import conftest
+from swtest import ws_connect
+
+ROOT = conftest.ROOT
+DOCKERFILE = ROOT / "docker" / "Dockerfile"
+HEALTHCHECK = ROOT / "docker" / "healthcheck.php"
+INSTALL = ROOT / "scripts" / "install-ext.sh"
+
+
+# --------------------------------------------------------------------------
+# The Dockerfile
+# --------------------------------------------------------------------------
+
+def dockerfile_stages() -> list[list[str]]:
+    """The Dockerfile's instructions (continuations joined), split by FROM."""
+    text = DOCKERFILE.read_text().replace("\\\n", " ")
+    stages: list[list[str]] = [[]]
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.upper().startswith("FROM "):
+            stages.append([])
+        stages[-1].append(line)
+    return stages
+
+
+def dockerignored() -> list[str]:
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    return [l.strip() for l in lines if l.strip() and not l.startswith("#")]
+
+
+def test_dockerfile_build_stage_runs_the_shared_build_script():
+    preamble, build, runtime = dockerfile_stages()
+    args = {l.split()[1].split("=")[0] for l in preamble if l.startswith("ARG ")}
+    assert {"PHP_VERSION", "BUILD_IMAGE", "RUNTIME_IMAGE"} <= args, preamble
+    assert build[0].startswith("FROM ${BUILD_IMAGE} AS build"), build[0]
+    assert any(re.match(r"RUN bash scripts/build-ext\.sh\b", l) for l in build), build
+    # What make build runs is what the image runs.
+    assert "scripts/build-ext.sh" in (ROOT / "Makefile").read_text()
+
+
+def test_dockerfile_runtime_stage():
+    _, _, runtime = dockerfile_stages()
+    assert runtime[0] == "FROM ${RUNTIME_IMAGE}", runtime[0]
+    joined = "\n".join(runtime)
+    assert "install-ext.sh" in joined, "the runtime stage installs with make install's script"
+    assert "php -m | grep -qx swoole" in joined
+    assert re.search(r"^EXPOSE 9501$", joined, re.M)
+    assert re.search(r"^HEALTHCHECK .*healthcheck\.php", joined, re.M)
+    assert re.search(r'^CMD \["php", "/app/server.php"\]$', joined, re.M)
+    users = [l.split()[1] for l in runtime if l.startswith("USER ")]
+    assert users and users[-1] not in ("root", "0"), "the server must not run as root"
+    # No build tools in the image users run: nothing is apt-installed there,
+    # and only the built extension comes from the build stage.
+    assert "apt-get" not in joined and "cargo" not in joined and "rustup" not in joined
+    from_build = [l for l in runtime if l.startswith("COPY --from=build")]
+    assert from_build == ["COPY --from=build /out/swoole.so /tmp/swoole-rs/swoole.so"], from_build
+
+
+def test_dockerfile_copies_only_what_the_context_has():
+    """Every COPY source exists in the repository and is not .dockerignore'd."""
+    ignored = dockerignored()
+    for stage in dockerfile_stages():
+        for line in stage:
+            if not line.startswith("COPY ") or "--from=" in line:
+                continue
+            parts = [p for p in line.split()[1:] if not p.startswith("--")]
+            for src in parts[:-1]:
+                assert (ROOT / src).exists(), f"{line}: {src} is not in the repository"
+                top = src.split("/")[0]
+                assert top not in ignored and src not in ignored, f"{line}: {src} is ignored"
+
+
+def test_dockerignore_keeps_build_output_out():
+    ignored = dockerignored()
+    for heavy in ("target", "build", ".venv", ".git"):
+        assert heavy in ignored, heavy
+
+
+def test_example_server_in_image_listens_on_all_interfaces():
+    text = (ROOT / "examples" / "echo_server.php").read_text()
+    assert 'new Swoole\\WebSocket\\Server("0.0.0.0", 9501)' in text
+
+
+# --------------------------------------------------------------------------
+# The health check
+# --------------------------------------------------------------------------
+
+def run_healthcheck(port: int) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [conftest.PHP, "-n", str(HEALTHCHECK), str(port)],
+        capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+    )
+
+
+def test_healthcheck_healthy_against_the_example_server(php_server, tmp_path):
+    port = conftest.free_port()
+    script = tmp_path / "server.php"
+    script.write_text((ROOT / "examples" / "echo_server.php").read_text().replace("9501", str(port)))
+    srv = php_server(script, port=port, pass_port=False)
+    r = run_healthcheck(port)
+    assert r.returncode == 0, r
+    assert r.stdout.startswith("healthy"), r
+    # The check closed with a close frame: the server saw a polite close.
+    srv.wait_for("closed\n")
+    # And the server still serves others.
+    with ws_connect(port) as ws:
+        ws.send("hello")
+        assert ws.recv(timeout=5) == "this is server"
+
+
+def test_healthcheck_unhealthy_when_nothing_listens():
+    r = run_healthcheck(conftest.free_port())
+    assert r.returncode == 1, r
+    assert "cannot connect" in r.stderr, r
+
+
+def test_healthcheck_unhealthy_when_not_a_websocket_server():
+    """A server that answers HTTP 200 to the upgrade is not healthy."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+
+    def answer():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    t = threading.Thread(target=answer, daemon=True)
+    t.start()
+    try:
+        r = run_healthcheck(port)
+    finally:
+        t.join(5)
+        listener.close()
+    assert r.returncode == 1, r
+    assert "HTTP/1.1 200 OK" in r.stderr, r
+
+
+# --------------------------------------------------------------------------
+# make install (scripts/install-ext.sh) into scratch directories
+# --------------------------------------------------------------------------
+
+def install(so: pathlib.Path, ext_dir: pathlib.Path, ini_dir: pathlib.Path, **env):
+    full = dict(os.environ, EXTENSION_DIR=str(ext_dir), INI_DIR=str(ini_dir))
+    full.update({k: str(v) for k, v in env.items()})
+    return subprocess.run(
+        ["bash", str(INSTALL), str(so)], capture_output=True, text=True, timeout=60,
+        stdin=subprocess.DEVNULL, env=full,
+    )
+
+
+def loads_from(ext_dir: pathlib.Path, ini_dir: pathlib.Path) -> str:
+    """What `php --ri swoole` says with the scratch ini directory as PHP's scan dir."""
+    r = subprocess.run(
+        [conftest.PHP, "-d", f"extension_dir={ext_dir}", "--ri", "swoole"],
+        capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+        env=dict(os.environ, PHP_INI_SCAN_DIR=str(ini_dir)),
+    )
+    return r.stdout + r.stderr
+
+
+@pytest.fixture
+def dirs(tmp_path):
+    conftest.require_extension()
+    ext_dir, ini_dir = tmp_path / "ext", tmp_path / "conf.d"
+    return ext_dir, ini_dir
+
+
+def test_install_into_a_php(dirs):
+    ext_dir, ini_dir = dirs
+    r = install(conftest.swoole_so(), ext_dir, ini_dir)
+    assert r.returncode == 0, r
+    assert (ext_dir / "swoole.so").read_bytes() == conftest.swoole_so().read_bytes()
+    ini = (ini_dir / "20-swoole.ini").read_text()
+    assert f"extension={ext_dir / 'swoole.so'}" in ini, ini
+    # PHP's -n drops the scan dir; without -n but with the scan dir, PHP loads it.
+    r2 = subprocess.run(
+        [conftest.PHP, "-m"], capture_output=True, text=True, timeout=30,
+        stdin=subprocess.DEVNULL, env=dict(os.environ, PHP_INI_SCAN_DIR=str(ini_dir)),
+    )
+    assert "swoole" in r2.stdout.split(), r2
+    # Upgrading swoole-rs needs no confirmation and does not add a second ini.
+    r = install(conftest.swoole_so(), ext_dir, ini_dir)
+    assert r.returncode == 0, r
+    assert "already loads swoole" in r.stdout, r.stdout
+    assert sorted(p.name for p in ini_dir.iterdir()) == ["20-swoole.ini"]
+
+
+def test_install_refuses_to_replace_a_real_swoole(dirs):
+    ext_dir, ini_dir = dirs
+    ext_dir.mkdir()
+    real = b"\x7fELF Swoole 6.2.2 " + b"\0" * 64
+    (ext_dir / "swoole.so").write_bytes(real)
+    r = install(conftest.swoole_so(), ext_dir, ini_dir)
+    assert r.returncode != 0, r
+    assert "is not swoole-rs" in r.stderr and "FORCE=1" in r.stderr, r.stderr
+    assert (ext_dir / "swoole.so").read_bytes() == real, "the real Swoole was touched"
+    assert not ini_dir.exists() or not list(ini_dir.iterdir())
+
+    # FORCE=1 replaces it, keeping a backup.
+    r = install(conftest.swoole_so(), ext_dir, ini_dir, FORCE=1)
+    assert r.returncode == 0, r
+    backups = list(ext_dir.glob("swoole.so.before-swoole-rs.*"))
+    assert len(backups) == 1 and backups[0].read_bytes() == real, backups
+    assert "swoole-rs" in loads_from(ext_dir, ini_dir)
+
+
+def test_install_refuses_a_file_that_is_not_swoole_rs(dirs, tmp_path):
+    ext_dir, ini_dir = dirs
+    other = tmp_path / "other.so"
+    other.write_bytes(b"\x7fELF something else")
+    r = install(other, ext_dir, ini_dir)
+    assert r.returncode != 0 and "not a swoole-rs build" in r.stderr, r
+    assert not ext_dir.exists()
+
+
+def test_install_keeps_an_existing_swoole_ini(dirs):
+    """A package's ini that already loads swoole is reused, not doubled."""
+    ext_dir, ini_dir = dirs
+    ini_dir.mkdir(parents=True)
+    (ini_dir / "25-swoole.ini").write_text(f"extension={ext_dir}/swoole.so\n")
+    r = install(conftest.swoole_so(), ext_dir, ini_dir)
+    assert r.returncode == 0, r
+    assert sorted(p.name for p in ini_dir.iterdir()) == ["25-swoole.ini"]
+    out = loads_from(ext_dir, ini_dir)
+    assert "swoole-rs" in out and "already loaded" not in out, out
+
+
+# --------------------------------------------------------------------------
+# The image itself, where a Docker engine runs
+# --------------------------------------------------------------------------
+
+def docker_engine() -> bool:
+    if not shutil.which("docker"):
+        return False
+    r = subprocess.run(["docker", "info"], capture_output=True, timeout=30)
+    return r.returncode == 0
+
+
+@pytest.mark.skipif(not shutil.which("docker") or not docker_engine(),
+                    reason="no Docker engine here (docker info fails); the image's steps are "
+                           "covered by build-ext.sh in make build and the tests above")
+def test_image():
+    tag = "swoole-rs:test"
+    build = subprocess.run(
+        ["docker", "build", "-f", str(DOCKERFILE), "-t", tag, str(ROOT)],
+        capture_output=True, text=True, timeout=3600,
+    )
+    assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
+    port = conftest.free_port()
+    name = f"swoole-rs-test-{os.getpid()}"
+    run = subprocess.run(
+        ["docker", "run", "-d", "--rm", "--name", name, "-p", f"127.0.0.1:{port}:9501", tag],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert run.returncode == 0, run
+    try:
+        def inspect(fmt):
+            return subprocess.run(["docker", "inspect", "-f", fmt, name],
+                                  capture_output=True, text=True).stdout.strip()
+
+        deadline = time.time() + 60
+        while inspect("{{.State.Health.Status}}") != "healthy":
+            assert time.time() < deadline, subprocess.run(
+                ["docker", "logs", name], capture_output=True, text=True).stdout
+            time.sleep(1)
+        with ws_connect(port) as ws:
+            ws.send("hello")
+            assert ws.recv(timeout=5) == "this is server"
+
+        def exec_(*cmd):
+            return subprocess.run(["docker", "exec", name, *cmd], capture_output=True, text=True)
+
+        assert "swoole" in exec_("php", "-m").stdout.split()
+        assert exec_("id", "-u").stdout.strip() != "0"
+        tools = exec_("sh", "-c", "command -v cargo rustc clang gcc || true").stdout.strip()
+        assert tools == "", f"build tools left in the image: {tools}"
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
