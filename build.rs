@@ -40,7 +40,10 @@ fn locked_version(lock: &str, name: &str) -> Option<String> {
     while let Some(line) = lines.next() {
         if line.trim() == wanted {
             let next = lines.next()?;
-            let version = next.trim().strip_prefix("version = \"")?.strip_suffix('"')?;
+            let version = next
+                .trim()
+                .strip_prefix("version = \"")?
+                .strip_suffix('"')?;
             return Some(version.to_string());
         }
     }
