@@ -16,8 +16,11 @@ namespace Swoole {
      */
     class Table implements \Iterator, \Countable
     {
+        /** Column type: 64-bit signed integer (the $size argument of column() is ignored). */
         public const TYPE_INT = 1;
+        /** Column type: double-precision float (the $size argument of column() is ignored). */
         public const TYPE_FLOAT = 2;
+        /** Column type: string of at most the column's $size bytes. */
         public const TYPE_STRING = 3;
 
         /** Rows the table holds (the requested size rounded up to a power of two). */
@@ -55,8 +58,11 @@ namespace Swoole {
         public function getMemorySize(): int {}
         /** Usage figures. */
         public function stats(): array|false {}
+        /** Restart iteration (foreach) from the first row. */
         public function rewind(): void {}
+        /** Whether the iteration points at a row. */
         public function valid(): bool {}
+        /** Move to the next row. */
         public function next(): void {}
         /** The current row as an array. */
         public function current(): mixed {}
@@ -453,10 +459,11 @@ namespace Swoole {
         public static function stats(): array {}
 
         /**
-         * Iterate over the ids of all pending timers.
-         * (Swoole declares the concrete \Swoole\Timer\Iterator, an \ArrayIterator.)
+         * The ids of all pending timers, to iterate over.
+         * swoole-rs returns an array; Swoole declares \Swoole\Timer\Iterator (an \ArrayIterator over the
+         * same ids), so foreach and count() work the same, but ArrayIterator methods do not.
          */
-        public static function list(): \Iterator {}
+        public static function list(): array {}
 
         /** Cancel a timer. */
         public static function clear(int $timer_id): bool {}
@@ -465,51 +472,24 @@ namespace Swoole {
         public static function clearAll(): bool {}
     }
 
-    /** The process's event loop: watch file descriptors and schedule deferred callbacks (alias functions: swoole_event_*). */
+    /**
+     * The process's event loop (alias function: swoole_event_defer()).
+     * swoole-rs implements defer(), wait() and exit(); Swoole's fd watching (add, del, set, isset, write),
+     * dispatch(), cycle() and rshutdown() are not provided.
+     */
     class Event
     {
         /**
-         * Watch a socket/stream/fd for readiness.
-         * @param mixed $fd A stream, socket resource or integer fd.
-         * @param int $events SWOOLE_EVENT_READ and/or SWOOLE_EVENT_WRITE.
-         * @return int|false The fd number.
+         * Run $callback at the end of the current event-loop iteration (outside a server, when the
+         * script ends, as Swoole's event loop does).
+         * @return bool Always true.
          */
-        public static function add(mixed $fd, ?callable $read_callback = null, ?callable $write_callback = null, int $events = \SWOOLE_EVENT_READ): int|false {}
+        public static function defer(callable $callback): bool {}
 
-        /** Stop watching an fd added with add(). */
-        public static function del(mixed $fd): bool {}
-
-        /** Change the callbacks or events of an fd added with add(). */
-        public static function set(mixed $fd, ?callable $read_callback = null, ?callable $write_callback = null, int $events = 0): bool {}
-
-        /** Whether an fd is being watched for the given events. */
-        public static function isset(mixed $fd, int $events = \SWOOLE_EVENT_READ | \SWOOLE_EVENT_WRITE): bool {}
-
-        /** Run one iteration of the event loop. */
-        public static function dispatch(): bool {}
-
-        /**
-         * Run $callback at the end of the current event-loop iteration.
-         * @return true
-         */
-        public static function defer(callable $callback): true {}
-
-        /**
-         * Run $callback at every event-loop iteration (null removes it).
-         * @param bool $before Run it before the deferred callbacks instead of after.
-         */
-        public static function cycle(?callable $callback, bool $before = false): bool {}
-
-        /** Write data to an fd through the event loop (buffered, non-blocking). */
-        public static function write(mixed $fd, string $data): bool {}
-
-        /** Run the event loop until nothing is left to wait for. */
+        /** Run the event loop until no timer or deferred callback is left (outside a server). */
         public static function wait(): void {}
 
-        /** Internal: run the event loop at request shutdown. */
-        public static function rshutdown(): void {}
-
-        /** Stop the event loop. */
+        /** Stop the event loop: clears every timer, so wait() returns. */
         public static function exit(): void {}
     }
 
@@ -523,15 +503,11 @@ namespace Swoole\Connection {
 
     /**
      * The open connections of a server ($server->connections): foreach yields each fd; count() and isset($conns[$fd]) work.
+     * Obtained from $server->connections only (swoole-rs declares no __construct()/__destruct(); Swoole
+     * declares both, and its constructor refuses to be called).
      */
     class Iterator implements \Iterator, \Countable, \ArrayAccess
     {
-        /** Created by the server; not meant to be instantiated. */
-        public function __construct() {}
-
-        /** Release the iterator. */
-        public function __destruct() {}
-
         /** Restart iteration from the first connection. */
         public function rewind(): void {}
 
@@ -1704,38 +1680,32 @@ namespace {
     /** The machine's IPv4 addresses (loopback excluded), by interface name. */
     function swoole_get_local_ip(): array {}
 
-    /**
-     * @deprecated Swoole 4 name (removed in Swoole 5); swoole-rs keeps it as an alias. Use \Swoole\Server.
-     */
-    class swoole_server extends \Swoole\Server {}
+    // Swoole 4 class names (removed in Swoole 5), kept by swoole-rs as class aliases: the same
+    // class under a second name, so `$s instanceof swoole_server` holds for a \Swoole\Server.
+    // Declared with class_alias() as Swoole's own ide-helper does; use the namespaced names.
 
-    /**
-     * @deprecated Swoole 4 name (removed in Swoole 5); swoole-rs keeps it as an alias. Use \Swoole\Http\Server.
-     */
-    class swoole_http_server extends \Swoole\Http\Server {}
-
-    /**
-     * @deprecated Swoole 4 name (removed in Swoole 5); swoole-rs keeps it as an alias. Use \Swoole\WebSocket\Server.
-     */
-    class swoole_websocket_server extends \Swoole\WebSocket\Server {}
-
-    /**
-     * @deprecated Swoole 4 name (removed in Swoole 5); swoole-rs keeps it as an alias. Use \Swoole\WebSocket\Frame.
-     */
-    class swoole_websocket_frame extends \Swoole\WebSocket\Frame {}
-
-    /**
-     * @deprecated Swoole 4 name (removed in Swoole 5); swoole-rs keeps it as an alias. Use \Swoole\Http\Request.
-     */
-    class swoole_http_request extends \Swoole\Http\Request {}
-
-    /**
-     * @deprecated Swoole 4 name (removed in Swoole 5); swoole-rs keeps it as an alias. Use \Swoole\Http\Response.
-     */
-    class swoole_http_response extends \Swoole\Http\Response {}
-
-    /** @deprecated Swoole 4 name of \Swoole\Table; swoole-rs keeps it as an alias. */
-    class swoole_table extends \Swoole\Table {}
+    /** @deprecated Swoole 4 name of \Swoole\Server (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\Server::class, 'swoole_server');
+    /** @deprecated Swoole 4 name of \Swoole\Http\Server (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\Http\Server::class, 'swoole_http_server');
+    /** @deprecated Swoole 4 name of \Swoole\WebSocket\Server (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\WebSocket\Server::class, 'swoole_websocket_server');
+    /** @deprecated Swoole 4 name of \Swoole\WebSocket\Frame (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\WebSocket\Frame::class, 'swoole_websocket_frame');
+    /** @deprecated Swoole 4 name of \Swoole\WebSocket\CloseFrame (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\WebSocket\CloseFrame::class, 'swoole_websocket_closeframe');
+    /** @deprecated Swoole 4 name of \Swoole\Http\Request (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\Http\Request::class, 'swoole_http_request');
+    /** @deprecated Swoole 4 name of \Swoole\Http\Response (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\Http\Response::class, 'swoole_http_response');
+    /** @deprecated Swoole 4 name of \Swoole\Timer (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\Timer::class, 'swoole_timer');
+    /** @deprecated Swoole 4 name of \Swoole\Event (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\Event::class, 'swoole_event');
+    /** @deprecated Swoole 4 name of \Swoole\Exception (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\Exception::class, 'swoole_exception');
+    /** @deprecated Swoole 4 name of \Swoole\Table (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\Table::class, 'swoole_table');
 }
 
 namespace {

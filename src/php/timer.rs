@@ -41,7 +41,7 @@ pub fn register() {
 
     let mut c = Class::new("Swoole\\Event");
     c.methods = vec![
-        sm("defer", event_defer, "callable $callback", "true"),
+        sm("defer", event_defer, "callable $callback", "bool"),
         sm("wait", event_wait, "", "void"),
         sm("exit", event_exit, "", "void"),
     ];
