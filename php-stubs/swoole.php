@@ -845,13 +845,59 @@ namespace Swoole\WebSocket {
 
         /**
          * swoole-rs extension (not in Swoole): send one message to every established
-         * WebSocket connection of the server, in every worker, framed once.
+         * WebSocket connection of the server, in every worker, framed once; with the
+         * `cluster` setting, to every connection of every node too.
          * @param string $data Payload.
          * @param int $opcode WEBSOCKET_OPCODE_TEXT or WEBSOCKET_OPCODE_BINARY.
-         * @param int[] $exclude Connection ids (fds) that do not get it.
-         * @return bool False if the opcode is invalid or another process could not be reached.
+         * @param int[] $exclude Connection ids (fds) of this node that do not get it.
+         * @return bool False if the opcode is invalid, another process could not be reached, or
+         *              (with a warning) the cluster bus is down: then only this node got it.
          */
         public function broadcast(string $data, int $opcode = \WEBSOCKET_OPCODE_TEXT, array $exclude = []): bool {}
+
+        /**
+         * swoole-rs extension (not in Swoole): put a WebSocket connection in a room. Rooms are
+         * shared by every worker of the server; a connection leaves all its rooms when it closes.
+         * @param int $fd Connection id of an established WebSocket connection (any worker's).
+         * @param string $room Room name, 1 to 255 bytes.
+         * @return bool True when $fd is in the room (also if it already was); false with a warning
+         *              if $fd is not an open WebSocket connection, the name is invalid, or
+         *              `room_capacity` memberships exist.
+         */
+        public function join(int $fd, string $room): bool {}
+
+        /**
+         * swoole-rs extension (not in Swoole): take a connection out of a room.
+         * @param int $fd Connection id.
+         * @param string $room Room name.
+         * @return bool False when $fd was not in the room.
+         */
+        public function leave(int $fd, string $room): bool {}
+
+        /**
+         * swoole-rs extension (not in Swoole): send a message to every member of a room, on every
+         * worker and, with the `cluster` setting, on every node; framed once.
+         * @param string $room Room name, 1 to 255 bytes.
+         * @param string $data Payload.
+         * @param int $opcode WEBSOCKET_OPCODE_TEXT or WEBSOCKET_OPCODE_BINARY.
+         * @return bool False if the room name or opcode is invalid, or (with a warning) the cluster
+         *              bus is down: then only this node's members got it.
+         */
+        public function publish(string $room, string $data, int $opcode = \WEBSOCKET_OPCODE_TEXT): bool {}
+
+        /**
+         * swoole-rs extension (not in Swoole): the rooms a connection is in.
+         * @param int $fd Connection id.
+         * @return array|false Room names in the order $fd joined them; false if the server is not running.
+         */
+        public function rooms(int $fd): array|false {}
+
+        /**
+         * swoole-rs extension (not in Swoole): the members of a room on this node (every worker's).
+         * @param string $room Room name.
+         * @return array|false Connection ids in the order they joined; false if the server is not running.
+         */
+        public function members(string $room): array|false {}
 
         /**
          * Send a close frame with $code and $reason, then close the connection (onClose runs with $reactorId = -1).

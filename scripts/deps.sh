@@ -5,7 +5,8 @@ set -euo pipefail
 
 # chromium: the browser tests (tests-php/test_browser.py) drive it over the
 # DevTools protocol.
-packages=(php8.2-cli php8.2-dev libclang-dev clang python3-venv curl openssl chromium)
+# redis-server: the cluster tests (tests-php/test_cluster.py) run a real Redis.
+packages=(php8.2-cli php8.2-dev libclang-dev clang python3-venv curl openssl chromium redis-server)
 
 missing=()
 for p in "${packages[@]}"; do

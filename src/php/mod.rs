@@ -10,6 +10,7 @@ mod frame;
 mod handler;
 mod http;
 mod push_cache;
+mod rooms;
 mod server;
 mod state;
 mod table;
@@ -144,7 +145,10 @@ extern "C" fn info(_module: *mut ModuleEntry) {
             " (TLS 1.2 and 1.3; wss:// and https:// with SWOOLE_SSL)"
         ),
     );
-    row("coroutine", "not supported (callbacks run on each worker's PHP thread)");
+    row(
+        "coroutine",
+        "not supported (callbacks run on each worker's PHP thread)",
+    );
     row("http2", "not supported");
     row(
         "Runtime",

@@ -144,6 +144,11 @@ pub fn register(
         m("push", ws_push, "int $fd, Swoole\\WebSocket\\Frame|string $data, int $opcode = WEBSOCKET_OPCODE_TEXT, int $flags = SWOOLE_WEBSOCKET_FLAG_FIN", "bool"),
         // swoole-rs: one call, one framing, every connection.
         m("broadcast", ws_broadcast, "string $data, int $opcode = WEBSOCKET_OPCODE_TEXT, array $exclude = []", "bool"),
+        m("join", super::rooms::ws_join, "int $fd, string $room", "bool"),
+        m("leave", super::rooms::ws_leave, "int $fd, string $room", "bool"),
+        m("publish", super::rooms::ws_publish, "string $room, string $data, int $opcode = WEBSOCKET_OPCODE_TEXT", "bool"),
+        m("rooms", super::rooms::ws_rooms, "int $fd", "array|false"),
+        m("members", super::rooms::ws_members, "string $room", "array|false"),
         m("disconnect", ws_disconnect, "int $fd, int $code = SWOOLE_WEBSOCKET_CLOSE_NORMAL, string $reason = ''", "bool"),
         m("ping", ws_ping, "int $fd, string $data = ''", "bool"),
         m("isEstablished", ws_is_established, "int $fd", "bool"),
@@ -221,7 +226,7 @@ fn throw_swoole(msg: &str, code: i64) {
 }
 
 /// The running server's runtime, or the "server is not running" warning.
-fn running_runtime() -> Option<(Rc<ServerState>, Rc<runtime::Server>)> {
+pub(super) fn running_runtime() -> Option<(Rc<ServerState>, Rc<runtime::Server>)> {
     let st = state::current();
     match st
         .as_ref()
@@ -242,7 +247,9 @@ extern "C" fn server_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
     let name = super::args::function_name(ex);
     zend::error(
         zend::E_WARNING,
-        &format!("{name}(): not supported by swoole-rs yet (task workers, processes and UDP come in a later release)"),
+        &format!(
+            "{name}(): not supported by swoole-rs yet (see the compatibility table in its README)"
+        ),
     );
     rv.set_bool(false);
 }
@@ -450,7 +457,17 @@ fn setting_value(z: &Zval) -> SettingValue {
     } else if let Some(s) = zend::str_bytes(z) {
         SettingValue::Str(String::from_utf8_lossy(s).into_owned())
     } else if let Some(a) = z.array() {
-        SettingValue::List(a.values().filter_map(|v| v.coerce_to_string()).collect())
+        if a.iter()
+            .any(|(k, _)| !matches!(k, ext_php_rs::types::ArrayKey::Long(_)))
+        {
+            SettingValue::Map(
+                a.iter()
+                    .map(|(k, v)| (k.to_string(), setting_value(v)))
+                    .collect(),
+            )
+        } else {
+            SettingValue::List(a.values().filter_map(|v| v.coerce_to_string()).collect())
+        }
     } else {
         SettingValue::Other
     }
@@ -572,6 +589,14 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     }
     fill_default_settings(&st, &settings);
+    // Rooms and the cluster bus (swoole-rs), before any fork.
+    match runtime::node::Node::new(&settings) {
+        Ok(node) => *st.node.borrow_mut() = Some(node),
+        Err(e) => {
+            throw_swoole(&e, 0);
+            return;
+        }
+    }
     if settings.daemonize {
         zend::flush_output();
         if let Err(e) = process::daemonize(settings.log_file.as_deref()) {
@@ -667,6 +692,7 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
             st_sig.begin_shutdown();
             false
         });
+        st2.attach_node(&rt, true, true);
         let cbs = st2.callbacks();
         if let Some(cb) = &cbs.start {
             st2.invoke(cb, &mut [st2.this_zval()]);
@@ -772,7 +798,7 @@ fn find_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
 /// A connection this process serves itself. In a SWOOLE_PROCESS worker the
 /// table only holds mirrors of the master's connections (for the event
 /// being handled): the API goes to the master for every connection.
-fn table_get(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
+pub(super) fn table_get(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
     if super::workers::is_process_worker() {
         return None;
     }
@@ -819,7 +845,7 @@ fn websocket_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
 }
 
 /// A connection of this worker, or of another one (several workers).
-enum Target {
+pub(super) enum Target {
     Local(Rc<Connection>),
     /// Owned by this worker id: actions are forwarded to it.
     Remote(u32),
@@ -840,7 +866,7 @@ fn conn_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
 }
 
 /// Where the websocket connection `fd` lives, or Swoole's warning and None.
-fn websocket_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
+pub(super) fn websocket_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
     if let Some(conn) = table_get(rt, fd) {
         if !conn.is_websocket() {
             warn_not_websocket(fd);
@@ -1004,26 +1030,22 @@ extern "C" fn ws_broadcast(ex: &mut ExecuteData, rv: &mut Zval) {
         },
         _ => Vec::new(),
     };
-    let Some((_st, rt)) = running_runtime() else {
+    let Some((st, rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
     };
-    let spec = frame::FrameSpec {
-        opcode,
-        flags: i64::from(FLAG_FIN),
-        data,
-        close: None,
-    };
-    let Some(framed) = frame::encode_spec(&spec, None) else {
+    let Some(framed) = super::rooms::build_frame(opcode, data) else {
         rv.set_bool(false);
         return;
     };
-    let framed = Bytes::from(framed);
     if !super::workers::is_process_worker() {
         rt.broadcast(&framed, &exclude);
     }
     let elsewhere = super::workers::broadcast_elsewhere(&framed, &exclude).unwrap_or(true);
-    rv.set_bool(elsewhere);
+    // Other nodes: everyone ($exclude names this node's fds only).
+    let nodes =
+        super::rooms::tell_other_nodes(&st, crate::protocol::bus::Target::Everyone, &framed);
+    rv.set_bool(elsewhere && nodes);
 }
 
 extern "C" fn ws_ping(ex: &mut ExecuteData, rv: &mut Zval) {

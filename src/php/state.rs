@@ -112,6 +112,10 @@ pub struct ServerState {
     /// `exit()` or a fatal error happened in a callback: stop and unwind.
     pub abort: Cell<Option<CallOutcome>>,
     pub worker_pid: Cell<i64>,
+    /// Rooms and the cluster bus, made by start() (swoole-rs).
+    pub node: RefCell<Option<runtime::node::Node>>,
+    /// This process's sending end of the cluster bus.
+    pub publisher: RefCell<Option<Rc<runtime::bus::Publisher>>>,
 }
 
 impl Drop for ServerState {
@@ -151,7 +155,22 @@ impl ServerState {
             running: Cell::new(false),
             abort: Cell::new(None),
             worker_pid: Cell::new(0),
+            node: RefCell::new(None),
+            publisher: RefCell::new(None),
         }
+    }
+
+    /// Inside this process's event loop: hooks `rt` to the node's rooms
+    /// and bus (`owner`: its connections are real, not mirrors; `log_outages`:
+    /// it speaks for the node about bus outages) and starts the publisher.
+    pub fn attach_node(&self, rt: &Rc<runtime::Server>, owner: bool, log_outages: bool) {
+        let Some(node) = self.node.borrow().clone() else {
+            return;
+        };
+        if owner {
+            node.attach_owner(rt, log_outages);
+        }
+        *self.publisher.borrow_mut() = node.start_publisher();
     }
 
     /// `$server` as a zval for a callback argument.

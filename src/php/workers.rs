@@ -207,6 +207,7 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
         | Message::Close { .. }
         | Message::Disconnect { .. }
         | Message::Broadcast { .. }
+        | Message::Multicast { .. }
         | Message::ResponseDone { .. } => {
             if let Some(rt) = &rt {
                 if !is_process_worker() {
@@ -909,6 +910,7 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
             dispatch_mode: spec.settings.dispatch_mode,
             callbacks,
             stop: stop.clone(),
+            node: st.node.borrow().clone(),
         };
         reactors.push(
             std::thread::Builder::new()
@@ -938,6 +940,7 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
             },
         );
         tokio::task::spawn_local(relay::reactor_inbox(ep, rt.clone()));
+        st2.attach_node(&rt, true, true);
         if let Some(cb) = &st2.callbacks().start {
             st2.invoke(cb, &mut [st2.this_zval()]);
         }
@@ -1029,6 +1032,10 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
             false
         });
         tokio::task::spawn_local(inbox_loop(cluster2, st2.clone()));
+        // BASE event workers own their connections; PROCESS workers see
+        // mirrors, task workers none. Worker 0 speaks for the node.
+        let owner = listener.is_some();
+        st2.attach_node(&rt, owner, owner && id == 0);
         if let Some(cb) = &st2.callbacks().worker_start {
             st2.invoke(cb, &mut [st2.this_zval(), zlong(id as i64)]);
         }

@@ -18,7 +18,10 @@
 //! - [`response`]: HTTP response heads written the way Swoole writes them.
 //! - [`multipart`]: `multipart/form-data` bodies.
 //! - [`date`]: HTTP dates without a date library.
+//! - [`resp`]: the Redis protocol, as much as a pub/sub client needs.
+//! - [`bus`]: the messages nodes of a cluster exchange over Redis.
 
+pub mod bus;
 pub mod close;
 pub mod date;
 pub mod deflate;
@@ -29,4 +32,5 @@ pub mod message;
 pub mod mime;
 pub mod multipart;
 pub mod pack;
+pub mod resp;
 pub mod response;

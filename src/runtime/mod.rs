@@ -2,8 +2,11 @@
 //! table and heartbeats. No PHP here: events go to an [`EventHandler`], which
 //! the PHP surface implements by calling the script's callbacks.
 
+pub mod bus;
 pub mod connection;
 pub mod log;
+pub mod node;
+pub mod rooms;
 pub mod server;
 pub mod settings;
 pub mod shared;

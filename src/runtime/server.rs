@@ -175,6 +175,17 @@ impl Server {
         n
     }
 
+    /// Queues an already framed message to each of `sessions` that is an
+    /// established WebSocket connection of this runtime (others are skipped:
+    /// they belong to another worker or closed); how many.
+    pub fn multicast(&self, frame: &bytes::Bytes, sessions: &[super::SessionId]) -> usize {
+        sessions
+            .iter()
+            .filter_map(|&s| self.table.get(s))
+            .filter(|conn| conn.is_websocket() && conn.send(frame.clone()).is_ok())
+            .count()
+    }
+
     /// Waits until [`Server::begin_shutdown`] (a task worker, which serves
     /// no connections).
     pub async fn wait_stopped(&self) {

@@ -15,6 +15,8 @@ pub enum SettingValue {
     Str(String),
     /// An array's values as strings (e.g. `static_handler_locations`).
     List(Vec<String>),
+    /// An array with string keys (e.g. `cluster`).
+    Map(Vec<(String, SettingValue)>),
     /// Objects and null: kept in `$server->setting`, ignored here.
     Other,
 }
@@ -28,6 +30,7 @@ impl SettingValue {
             SettingValue::Float(f) => *f != 0.0,
             SettingValue::Str(s) => !(s.is_empty() || s == "0"),
             SettingValue::List(l) => !l.is_empty(),
+            SettingValue::Map(m) => !m.is_empty(),
             SettingValue::Other => false,
         }
     }
@@ -50,7 +53,7 @@ impl SettingValue {
             SettingValue::Int(i) => Some(*i as f64),
             SettingValue::Float(f) => Some(*f),
             SettingValue::Str(s) => s.trim().parse::<f64>().ok(),
-            SettingValue::List(_) | SettingValue::Other => None,
+            SettingValue::List(_) | SettingValue::Map(_) | SettingValue::Other => None,
         }
     }
 }
@@ -78,6 +81,12 @@ pub struct Settings {
     pub reload_async: bool,
     pub reactor_num: i64,
     pub max_connection: i64,
+    /// `cluster` (swoole-rs): the Redis bus this node joins, or why the
+    /// setting is unusable (reported by start()).
+    pub cluster: Option<Result<super::bus::BusConfig, String>>,
+    /// `room_capacity` (swoole-rs): the most room memberships of a node
+    /// (0: four per `max_connection`).
+    pub room_capacity: i64,
     /// Largest message (or HTTP body) a client may send.
     pub package_max_length: usize,
     /// Largest single `send`/`push` payload.
@@ -143,6 +152,8 @@ impl Default for Settings {
             // Swoole's default: one reactor thread per CPU (PROCESS mode).
             reactor_num: std::thread::available_parallelism().map_or(1, |n| n.get().min(16) as i64),
             max_connection: 100_000,
+            cluster: None,
+            room_capacity: 0,
             package_max_length: DEFAULT_PACKAGE_MAX_LENGTH,
             buffer_output_size: DEFAULT_BUFFER_OUTPUT_SIZE,
             socket_buffer_size: DEFAULT_SOCKET_BUFFER_SIZE,
@@ -202,7 +213,46 @@ fn size(v: &SettingValue, fallback: usize) -> usize {
     }
 }
 
+/// `'cluster' => ['redis' => 'redis://host:port', 'channel' => 'app', 'required' => false]`;
+/// null or false leaves the cluster.
+fn cluster_setting(v: &SettingValue) -> Option<Result<super::bus::BusConfig, String>> {
+    let fields =
+        match v {
+            SettingValue::Map(m) => m,
+            SettingValue::Bool(false) | SettingValue::Other => return None,
+            _ => return Some(Err(
+                "cluster must be an array: ['redis' => 'redis://host:port', 'channel' => 'name']"
+                    .into(),
+            )),
+        };
+    let get = |k: &str| fields.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+    let url = match get("redis") {
+        Some(SettingValue::Str(s)) => s.clone(),
+        _ => return Some(Err("cluster needs 'redis' => 'redis://host:port'".into())),
+    };
+    let channel = match get("channel") {
+        None => "swoole-rs".to_string(),
+        Some(SettingValue::Str(s)) => s.clone(),
+        Some(SettingValue::Int(i)) => i.to_string(),
+        Some(_) => return Some(Err("cluster 'channel' must be a string".into())),
+    };
+    let required = get("required").is_some_and(SettingValue::truthy);
+    Some(super::bus::BusConfig::new(
+        &url,
+        channel.as_bytes(),
+        required,
+    ))
+}
+
 impl Settings {
+    /// The most room memberships this node holds.
+    pub fn room_capacity(&self) -> usize {
+        match self.room_capacity {
+            n if n > 0 => n as usize,
+            _ => (self.max_connection.clamp(1, 1_000_000) as usize * 4).max(1024),
+        }
+    }
+
     /// What permessage-deflate negotiation may agree to.
     pub fn deflate_policy(&self) -> crate::protocol::deflate::DeflatePolicy {
         crate::protocol::deflate::DeflatePolicy {
@@ -229,6 +279,8 @@ impl Settings {
             "max_connection" | "max_conn" => {
                 self.max_connection = v.as_int().unwrap_or(100_000).max(1)
             }
+            "cluster" => self.cluster = cluster_setting(v),
+            "room_capacity" => self.room_capacity = v.as_int().unwrap_or(0).max(0),
             "package_max_length" => self.package_max_length = size(v, DEFAULT_PACKAGE_MAX_LENGTH),
             "buffer_output_size" => self.buffer_output_size = size(v, DEFAULT_BUFFER_OUTPUT_SIZE),
             "socket_buffer_size" => self.socket_buffer_size = size(v, DEFAULT_SOCKET_BUFFER_SIZE),

@@ -112,6 +112,58 @@ pub fn map_shared(len: usize) -> io::Result<*mut u8> {
     Ok(base.cast())
 }
 
+/// A process-shared, robust pthread mutex living in shared memory: for the
+/// structures that atomics alone cannot keep consistent (`Swoole\Table` rows,
+/// room memberships).
+pub struct RobustMutex(*mut libc::pthread_mutex_t);
+
+// SAFETY: a pthread mutex initialised PTHREAD_PROCESS_SHARED is made to be
+// used from any thread of any process that maps it.
+unsafe impl Send for RobustMutex {}
+unsafe impl Sync for RobustMutex {}
+
+impl RobustMutex {
+    /// Initialises the mutex at `at`.
+    ///
+    /// # Safety
+    /// `at` points into zeroed shared memory that stays mapped for as long
+    /// as the returned value (or a copy made by fork) is used, and no other
+    /// process or thread uses it yet.
+    pub unsafe fn init(at: *mut libc::pthread_mutex_t) -> RobustMutex {
+        let mut attr: libc::pthread_mutexattr_t = std::mem::zeroed();
+        libc::pthread_mutexattr_init(&mut attr);
+        libc::pthread_mutexattr_setpshared(&mut attr, libc::PTHREAD_PROCESS_SHARED);
+        libc::pthread_mutexattr_setrobust(&mut attr, libc::PTHREAD_MUTEX_ROBUST);
+        libc::pthread_mutex_init(at, &attr);
+        libc::pthread_mutexattr_destroy(&mut attr);
+        RobustMutex(at)
+    }
+
+    /// Locks it. When a process died holding it, the lock passes to this
+    /// caller (EOWNERDEAD) and is marked consistent: the structures guarded
+    /// keep every operation's invariants at each step that can be cut short,
+    /// or repair themselves on the next write.
+    pub fn lock(&self) -> RobustGuard<'_> {
+        // SAFETY: initialised in init(); the mapping outlives self.
+        let rc = unsafe { libc::pthread_mutex_lock(self.0) };
+        if rc == libc::EOWNERDEAD {
+            // SAFETY: we own the mutex now.
+            unsafe { libc::pthread_mutex_consistent(self.0) };
+        }
+        RobustGuard(self)
+    }
+}
+
+/// Holds a [`RobustMutex`]; unlocks on drop.
+pub struct RobustGuard<'a>(&'a RobustMutex);
+
+impl Drop for RobustGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: this thread locked it in RobustMutex::lock.
+        unsafe { libc::pthread_mutex_unlock(self.0 .0) };
+    }
+}
+
 /// The shared table; lives (mapped) until the process exits.
 pub struct SharedTable {
     header: &'static Header,

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use super::connection::{Connection, SessionId};
+use super::rooms::RoomMap;
 use super::shared::SharedTable;
 
 #[derive(Default)]
@@ -20,6 +21,9 @@ pub struct ConnectionTable {
     shared: Option<(&'static SharedTable, u32)>,
     accepted_total: Cell<u64>,
     closed_total: Cell<u64>,
+    /// The node's rooms, when this table's connections are real (not a
+    /// SWOOLE_PROCESS worker's mirrors): a closed connection leaves them.
+    rooms: Cell<Option<&'static RoomMap>>,
 }
 
 impl ConnectionTable {
@@ -34,6 +38,11 @@ impl ConnectionTable {
             shared: Some((shared, worker)),
             ..Self::default()
         }
+    }
+
+    /// Makes connections leave their rooms when they are removed.
+    pub fn set_rooms(&self, rooms: &'static RoomMap) {
+        self.rooms.set(Some(rooms));
     }
 
     /// The shared table, when the server runs several workers.
@@ -79,6 +88,11 @@ impl ConnectionTable {
             self.closed_total.set(self.closed_total.get() + 1);
             if let Some((t, idx)) = conn.shared_slot() {
                 t.remove(idx, id);
+            }
+            // After the shared table: a join racing with this close either
+            // sees the connection gone or is undone here (RoomMap::join_if).
+            if let Some(rooms) = self.rooms.get() {
+                rooms.leave_all(id);
             }
         }
         removed

@@ -92,6 +92,9 @@ pub enum Message {
     /// `$server->broadcast()`: an already framed message for every
     /// WebSocket connection of the receiving process, but the excluded.
     Broadcast { frame: Vec<u8>, exclude: Vec<i64> },
+    /// A room publish: an already framed message for the listed sessions
+    /// the receiving process owns.
+    Multicast { frame: Vec<u8>, sessions: Vec<i64> },
 }
 
 /// What a worker needs to know about a connection it did not accept.
@@ -142,6 +145,14 @@ impl Writer {
     }
     fn i64(&mut self, v: i64) -> &mut Self {
         self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+    /// A count, then the numbers (session ids).
+    fn ids(&mut self, v: &[i64]) -> &mut Self {
+        self.i64(v.len() as i64);
+        for &id in v {
+            self.i64(id);
+        }
         self
     }
     fn bytes(&mut self, v: &[u8]) -> &mut Self {
@@ -218,6 +229,13 @@ impl<'a> Reader<'a> {
         Ok(i64::from_le_bytes(
             b.try_into().map_err(|_| DecodeError("truncated"))?,
         ))
+    }
+    fn ids(&mut self) -> Result<Vec<i64>, DecodeError> {
+        let n = usize::try_from(self.i64()?).map_err(|_| DecodeError("bad count"))?;
+        if n > self.0.len() / 8 {
+            return Err(DecodeError("truncated"));
+        }
+        (0..n).map(|_| self.i64()).collect()
     }
     fn bytes(&mut self) -> Result<Vec<u8>, DecodeError> {
         let n = self.i64()?;
@@ -381,10 +399,10 @@ impl Message {
                 w.u8(9).i64(*session).u8(*ws_status);
             }
             Message::Broadcast { frame, exclude } => {
-                w.u8(10).bytes(frame).i64(exclude.len() as i64);
-                for fd in exclude {
-                    w.i64(*fd);
-                }
+                w.u8(10).bytes(frame).ids(exclude);
+            }
+            Message::Multicast { frame, sessions } => {
+                w.u8(11).bytes(frame).ids(sessions);
             }
         }
         w.0
@@ -473,15 +491,14 @@ impl Message {
                 session: r.i64()?,
                 ws_status: r.u8()?,
             },
-            10 => {
-                let frame = r.bytes()?;
-                let n = usize::try_from(r.i64()?).map_err(|_| DecodeError("bad count"))?;
-                if n > r.0.len() / 8 {
-                    return Err(DecodeError("truncated"));
-                }
-                let exclude = (0..n).map(|_| r.i64()).collect::<Result<_, _>>()?;
-                Message::Broadcast { frame, exclude }
-            }
+            10 => Message::Broadcast {
+                frame: r.bytes()?,
+                exclude: r.ids()?,
+            },
+            11 => Message::Multicast {
+                frame: r.bytes()?,
+                sessions: r.ids()?,
+            },
             _ => return Err(DecodeError("unknown kind")),
         };
         if !r.0.is_empty() {
@@ -1012,6 +1029,10 @@ mod tests {
             Message::Broadcast {
                 frame: vec![0x81, 1, b'x'],
                 exclude: vec![3, 9],
+            },
+            Message::Multicast {
+                frame: vec![0x81, 1, b'y'],
+                sessions: vec![1, 2, 7],
             },
         ]
         .into_iter()

@@ -255,6 +255,9 @@ pub fn apply(rt: &runtime::Server, msg: Message) {
         Message::Broadcast { frame, exclude } => {
             rt.broadcast(&Bytes::from(frame), &exclude);
         }
+        Message::Multicast { frame, sessions } => {
+            rt.multicast(&Bytes::from(frame), &sessions);
+        }
         // Worker-to-worker messages never reach a reactor.
         _ => {}
     }
@@ -297,6 +300,8 @@ pub struct ReactorSpec {
     pub callbacks: Callbacks,
     /// Set by the main thread when the server shuts down.
     pub stop: Arc<AtomicBool>,
+    /// The node's rooms and cluster bus.
+    pub node: Option<runtime::node::Node>,
 }
 
 /// An extra reactor thread of the master (`reactor_num` > 1): accepts on
@@ -328,6 +333,9 @@ pub fn run_reactor(spec: ReactorSpec) {
             spec.callbacks,
         ));
         tokio::task::spawn_local(reactor_inbox(ep.clone(), server.clone()));
+        if let Some(node) = &spec.node {
+            node.attach_owner(&server, false);
+        }
         let watcher = server.clone();
         let stop = spec.stop.clone();
         tokio::task::spawn_local(async move {

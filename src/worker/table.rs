@@ -8,6 +8,8 @@
 //! deletion by backward shift) guarded by one process-shared, robust mutex:
 //! a worker killed while holding it does not leave the others locked out.
 
+use crate::runtime::shared::{RobustGuard, RobustMutex};
+
 /// Swoole's longest key (its 64-byte key slot holds a NUL).
 pub const MAX_KEY_LEN: usize = 63;
 
@@ -125,6 +127,7 @@ struct Header {
 
 /// The rows, in a shared mapping: a [`Header`], then `cap` slots.
 struct SharedRows {
+    mutex: RobustMutex,
     base: *mut u8,
     len: usize,
     cap: usize,
@@ -142,14 +145,7 @@ impl std::fmt::Debug for SharedRows {
 }
 
 /// Holds the table's lock; unlocks on drop.
-struct Locked<'a>(&'a SharedRows);
-
-impl Drop for Locked<'_> {
-    fn drop(&mut self) {
-        // SAFETY: this process locked it in SharedRows::lock.
-        unsafe { libc::pthread_mutex_unlock(self.0.mutex()) };
-    }
-}
+struct Locked<'a>(#[allow(dead_code)] RobustGuard<'a>);
 
 fn fnv1a(key: &[u8]) -> u64 {
     key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
@@ -176,46 +172,29 @@ impl SharedRows {
             .and_then(|n| n.checked_add(header))
             .ok_or(TableError::Full)?;
         let base = crate::runtime::shared::map_shared(len).map_err(|_| TableError::Full)?;
-        let rows = SharedRows {
+        // SAFETY: the zeroed header's mutex, in the mapping made above, which
+        // no other process can see yet, and which lives as long as the rows.
+        let mutex =
+            unsafe { RobustMutex::init(std::ptr::addr_of_mut!((*base.cast::<Header>()).lock)) };
+        Ok(SharedRows {
+            mutex,
             base,
             len,
             cap,
             slot_size,
             layout,
-        };
-        // SAFETY: initialising the zeroed header's mutex as process-shared
-        // and robust, before any other process can see it.
-        unsafe {
-            let mut attr: libc::pthread_mutexattr_t = std::mem::zeroed();
-            libc::pthread_mutexattr_init(&mut attr);
-            libc::pthread_mutexattr_setpshared(&mut attr, libc::PTHREAD_PROCESS_SHARED);
-            libc::pthread_mutexattr_setrobust(&mut attr, libc::PTHREAD_MUTEX_ROBUST);
-            libc::pthread_mutex_init(rows.mutex(), &attr);
-            libc::pthread_mutexattr_destroy(&mut attr);
-        }
-        Ok(rows)
+        })
     }
 
     fn header(&self) -> *mut Header {
         self.base.cast()
     }
 
-    fn mutex(&self) -> *mut libc::pthread_mutex_t {
-        // SAFETY: the header is at the start of the mapping.
-        unsafe { std::ptr::addr_of_mut!((*self.header()).lock) }
-    }
-
     fn lock(&self) -> Locked<'_> {
-        // SAFETY: the mutex was initialised in new().
-        let rc = unsafe { libc::pthread_mutex_lock(self.mutex()) };
-        if rc == libc::EOWNERDEAD {
-            // A process died holding the lock: each operation leaves the
-            // rows consistent before it returns, except mid-write of one
-            // row, which the next set() overwrites.
-            // SAFETY: we now own the mutex.
-            unsafe { libc::pthread_mutex_consistent(self.mutex()) };
-        }
-        Locked(self)
+        // A process that died holding the lock: each operation leaves the
+        // rows consistent before it returns, except mid-write of one row,
+        // which the next set() overwrites.
+        Locked(self.mutex.lock())
     }
 
     fn count(&self, _l: &Locked) -> usize {
