@@ -8,15 +8,20 @@
  * through swoole-rs's $server->broadcast().
  *
  * Environment: BENCH_MODE=process for SWOOLE_PROCESS (default SWOOLE_BASE),
- * BENCH_WORKERS=N for worker_num (default 1).
+ * BENCH_WORKERS=N for worker_num (default 1), BENCH_CLUSTER=redis://HOST:PORT to
+ * join a cluster (then NBCAST reaches every node's connections).
  */
 $mode = getenv('BENCH_MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
 $server = new Swoole\WebSocket\Server('127.0.0.1', (int)($argv[1] ?? 9501), $mode);
-$server->set([
+$settings = [
     'worker_num' => (int)(getenv('BENCH_WORKERS') ?: 1),
     'max_connection' => 100000,
     'log_level' => SWOOLE_LOG_WARNING,
-]);
+];
+if (getenv('BENCH_CLUSTER')) {
+    $settings['cluster'] = ['redis' => getenv('BENCH_CLUSTER'), 'channel' => 'bench', 'required' => true];
+}
+$server->set($settings);
 $server->on('message', function (Swoole\WebSocket\Server $server, Swoole\WebSocket\Frame $frame) {
     if ($frame->opcode === WEBSOCKET_OPCODE_TEXT && strncmp($frame->data, 'NBCAST', 6) === 0) {
         // swoole-rs's native broadcast (framed once, queued to every connection)

@@ -131,6 +131,11 @@ def children(pid):
     return out
 
 
+def build_loadgen():
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--manifest-path", str(LOADGEN_DIR / "Cargo.toml")],
+                   check=True)
+
+
 def median_spread(values):
     med = statistics.median(values)
     spread = (max(values) - min(values)) / med * 100 if med else 0.0
@@ -276,8 +281,7 @@ def main():
     if a.quick:
         a.runs, a.soak = 1, 0
     raise_nofile()
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--manifest-path", str(LOADGEN_DIR / "Cargo.toml")],
-                   check=True)
+    build_loadgen()
     OUT.mkdir(parents=True, exist_ok=True)
     previous = {}
     last = OUT / "last.json"

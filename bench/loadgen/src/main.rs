@@ -5,7 +5,7 @@
 //!   loadgen echo      --url ws://127.0.0.1:9501/ --conns 100 --inflight 16 --size 32 --secs 5
 //!   loadgen rate      --url ... --conns 10 --rate 20000 --secs 5
 //!   loadgen idle      --url ... --conns 10000 --pid <server pid>
-//!   loadgen broadcast --url ... --conns 10000 --count 10 [--prefix BCAST]
+//!   loadgen broadcast --url ... --conns 10000 --count 10 [--prefix BCAST] [--also ws://NODE2/ ...] [--burst 1]
 //!   loadgen connect   --url ... --conns 8 --secs 3
 //!
 //! `echo`: each connection keeps `inflight` messages outstanding; every echo
@@ -47,15 +47,36 @@ struct Args {
     rate: f64,
     count: usize,
     prefix: String,
+    /// Broadcast mode: more servers (other nodes of a cluster) whose
+    /// connections receive too; receivers are spread over `--url` and these.
+    also: Vec<(String, u16, String)>,
+    /// Broadcast mode: send every message at once, then wait for all
+    /// receipts (throughput through the bus) instead of one at a time.
+    burst: bool,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: loadgen echo|rate|idle|broadcast|connect --url ws://HOST:PORT/PATH [--conns N] \
          [--inflight K] [--size BYTES] [--secs S] [--warmup S] [--pid SERVER_PID] [--threads T] \
-         [--rate MSGS_PER_SEC] [--count N] [--prefix TEXT]"
+         [--rate MSGS_PER_SEC] [--count N] [--prefix TEXT] [--also ws://OTHER:PORT/] [--burst 1]"
     );
     std::process::exit(2)
+}
+
+/// `ws://HOST:PORT/PATH` as (host, port, path).
+fn parse_url(value: &str) -> (String, u16, String) {
+    let rest = value.strip_prefix("ws://").unwrap_or_else(|| usage());
+    let (hostport, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let (host, port) = hostport.rsplit_once(':').unwrap_or((hostport, "80"));
+    (
+        host.to_string(),
+        port.parse().unwrap_or_else(|_| usage()),
+        path.to_string(),
+    )
 }
 
 fn parse_args() -> Args {
@@ -76,22 +97,21 @@ fn parse_args() -> Args {
         rate: 10_000.0,
         count: 10,
         prefix: "BCAST".into(),
+        also: Vec::new(),
+        burst: false,
     };
     while let Some(flag) = it.next() {
         let value = it.next().unwrap_or_else(|| usage());
         let num = |v: &str| v.parse::<f64>().unwrap_or_else(|_| usage());
         match flag.as_str() {
             "--url" => {
-                let rest = value.strip_prefix("ws://").unwrap_or_else(|| usage());
-                let (hostport, path) = match rest.find('/') {
-                    Some(i) => (&rest[..i], &rest[i..]),
-                    None => (rest, "/"),
-                };
-                let (host, port) = hostport.rsplit_once(':').unwrap_or((hostport, "80"));
-                a.host = host.to_string();
-                a.port = port.parse().unwrap_or_else(|_| usage());
-                a.path = path.to_string();
+                let (host, port, path) = parse_url(&value);
+                a.host = host;
+                a.port = port;
+                a.path = path;
             }
+            "--also" => a.also.push(parse_url(&value)),
+            "--burst" => a.burst = num(&value) != 0.0,
             "--conns" => a.conns = num(&value) as usize,
             "--inflight" => a.inflight = (num(&value) as usize).max(1),
             "--size" => a.size = num(&value) as usize,
@@ -166,12 +186,26 @@ fn take_frames(buf: &mut Vec<u8>) -> Vec<Vec<u8>> {
 }
 
 async fn connect(a: &Args) -> std::io::Result<(TcpStream, Vec<u8>)> {
-    let mut s = TcpStream::connect((a.host.as_str(), a.port)).await?;
+    connect_to(&a.host, a.port, &a.path).await
+}
+
+/// Connects the `r`th receiver: to `--url` and the `--also` servers in turn.
+async fn connect_receiver(a: &Args, r: usize) -> std::io::Result<(TcpStream, Vec<u8>)> {
+    match r % (a.also.len() + 1) {
+        0 => connect(a).await,
+        i => {
+            let (host, port, path) = &a.also[i - 1];
+            connect_to(host, *port, path).await
+        }
+    }
+}
+
+async fn connect_to(host: &str, port: u16, path: &str) -> std::io::Result<(TcpStream, Vec<u8>)> {
+    let mut s = TcpStream::connect((host, port)).await?;
     s.set_nodelay(true)?;
     let req = format!(
-        "GET {} HTTP/1.1\r\nHost: {}:{}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-        a.path, a.host, a.port
+        "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
     );
     s.write_all(req.as_bytes()).await?;
     let mut buf = Vec::with_capacity(4096);
@@ -507,7 +541,7 @@ async fn run_broadcast(a: Arc<Args>) {
     let mut tasks = Vec::new();
     let mut ready = 0u64;
     for r in 0..a.conns {
-        let Ok((stream, mut buf)) = connect(&a).await else {
+        let Ok((stream, mut buf)) = connect_receiver(&a, r).await else {
             eprintln!("loadgen: connect failed after {r}");
             break;
         };
@@ -544,6 +578,9 @@ async fn run_broadcast(a: Arc<Args>) {
         usage()
     };
     tokio::time::sleep(Duration::from_millis(500)).await;
+    if a.burst {
+        return broadcast_burst(&a, sender, base, &counts, &last, ready, tasks).await;
+    }
     let mut fanout = Vec::new();
     let mut missing = 0u64;
     for seq in 0..a.count {
@@ -582,6 +619,67 @@ async fn run_broadcast(a: Arc<Args>) {
         "{{\"mode\":\"broadcast\",\"receivers\":{},\"messages\":{},\"prefix\":\"{}\",\
          \"fanout_ms_median\":{:.2},\"fanout_ms_max\":{:.2},\"missing\":{}}}",
         ready, a.count, a.prefix, med, max, missing
+    );
+}
+
+/// Broadcast `--burst 1`: every message sent at once; the time from the
+/// first send to the last receipt gives messages per second through the
+/// server (or the cluster's bus) and deliveries per second.
+async fn broadcast_burst(
+    a: &Args,
+    sender: TcpStream,
+    base: Instant,
+    counts: &[AtomicU64],
+    last: &[AtomicU64],
+    ready: u64,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+) {
+    let (mut rd, mut wr) = sender.into_split();
+    // The sender gets its own copies too: keep its socket drained.
+    let drain = tokio::spawn(async move {
+        let mut tmp = vec![0u8; 64 * 1024];
+        while matches!(rd.read(&mut tmp).await, Ok(n) if n > 0) {}
+    });
+    let mut frames = Vec::new();
+    for seq in 0..a.count {
+        let payload = format!(
+            "{}{} {}",
+            a.prefix,
+            seq,
+            "x".repeat(a.size.saturating_sub(16))
+        );
+        frames.extend_from_slice(&client_frame_with(payload.as_bytes()));
+    }
+    let t0 = base.elapsed().as_nanos() as u64;
+    let _ = wr.write_all(&frames).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let all = |c: &[AtomicU64]| c.iter().all(|n| n.load(Ordering::Relaxed) >= ready);
+    while !all(counts) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let received: u64 = counts
+        .iter()
+        .map(|n| n.load(Ordering::Relaxed).min(ready))
+        .sum();
+    let end = last
+        .iter()
+        .map(|t| t.load(Ordering::Relaxed))
+        .max()
+        .unwrap_or(t0);
+    let secs = (end.saturating_sub(t0) as f64 / 1e9).max(1e-9);
+    drain.abort();
+    for t in tasks {
+        t.abort();
+    }
+    println!(
+        "{{\"mode\":\"broadcast_burst\",\"receivers\":{},\"messages\":{},\"secs\":{:.4},\
+         \"messages_per_sec\":{:.0},\"deliveries_per_sec\":{:.0},\"missing\":{}}}",
+        ready,
+        a.count,
+        secs,
+        a.count as f64 / secs,
+        received as f64 / secs,
+        ready * a.count as u64 - received
     );
 }
 
