@@ -28,8 +28,6 @@ import json
 import os
 import pathlib
 import shutil
-import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -77,11 +75,7 @@ class Node:
         return self
 
     def __exit__(self, *exc):
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        bench.stop_group(self.proc)
 
 
 def loadgen(nodes, *args):

@@ -55,6 +55,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+def stop_group(proc):
+    """SIGTERM to a server's process group, SIGKILL if it lingers."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def wait_port(port, timeout=15):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -84,14 +96,7 @@ class Server:
         return self
 
     def __exit__(self, *exc):
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop_group(self.proc)
 
     @property
     def pid(self):

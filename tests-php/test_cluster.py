@@ -291,6 +291,24 @@ def test_messages_of_one_publisher_arrive_in_order(three_nodes):
         assert got == want
 
 
+def test_a_slow_node_does_not_slow_the_others(three_nodes):
+    nodes, cl = three_nodes
+    (a1, a2), (b1, b2), (c1, c2) = cl["A"], cl["B"], cl["C"]
+    for x in (a1, b1, c1):
+        x.cmd(join="r")
+    # Node A's only worker is stuck in a callback for 2 s.
+    a2.ws.send(json.dumps({"sleep": 2000}))
+    time.sleep(0.2)
+    t0 = time.time()
+    assert c2.cmd(publish=["r", "while A sleeps"]) is True
+    b1.expect("while A sleeps", timeout=1.0)
+    c1.expect("while A sleeps", timeout=1.0)
+    assert time.time() - t0 < 1.0, "the other nodes waited for the slow one"
+    # The slow node gets it once its worker is free again: Redis kept it.
+    a1.expect("while A sleeps", timeout=10)
+    assert a2.ws.recv(timeout=10) == "R:true"
+
+
 def test_redis_outage(three_nodes, redis):
     nodes, cl = three_nodes
     (a1, a2), (b1, b2), (c1, c2) = cl["A"], cl["B"], cl["C"]

@@ -73,14 +73,55 @@ pub fn frame_object(fd: i64, event: &Event) -> Zval {
     }
 }
 
+thread_local! {
+    /// Slots of Frame's fd, data, opcode, flags, finish (see frame_slots).
+    static FRAME_SLOTS: std::cell::Cell<Option<[u32; 5]>> = const { std::cell::Cell::new(None) };
+}
+
+/// Where Frame keeps its five properties, looked up once.
+fn frame_slots() -> Option<[u32; 5]> {
+    FRAME_SLOTS.with(|cell| {
+        if cell.get().is_none() {
+            let ce = FRAME.get();
+            let names = ["fd", "data", "opcode", "flags", "finish"];
+            let mut slots = [0u32; 5];
+            for (slot, name) in slots.iter_mut().zip(names) {
+                *slot = zend::prop_offset(ce, name)?;
+            }
+            cell.set(Some(slots));
+        }
+        cell.get()
+    })
+}
+
+/// A Frame for a received message: the hot path of every onMessage.
 fn data_frame(fd: i64, op: u8, payload: &[u8], flags: u8) -> Zval {
     let z = zend::new_object(FRAME.get());
-    if let Some(o) = zend::obj_ptr(&z) {
-        zend::set_prop(o, "fd", zlong(fd));
-        zend::set_prop(o, "data", zstr(payload));
-        zend::set_prop(o, "opcode", zlong(i64::from(op)));
-        zend::set_prop(o, "flags", zlong(i64::from(flags)));
-        zend::set_prop(o, "finish", zbool(flags & FLAG_FIN != 0));
+    let Some(o) = zend::obj_ptr(&z) else {
+        return z;
+    };
+    let values = [
+        zlong(fd),
+        zstr(payload),
+        zlong(i64::from(op)),
+        zlong(i64::from(flags)),
+        zbool(flags & FLAG_FIN != 0),
+    ];
+    match frame_slots() {
+        Some(slots) => {
+            for (slot, v) in slots.into_iter().zip(values) {
+                // SAFETY: slots of Frame's untyped properties; o is a fresh Frame.
+                unsafe { zend::write_prop_at(o, slot, v) };
+            }
+        }
+        None => {
+            for (name, v) in ["fd", "data", "opcode", "flags", "finish"]
+                .into_iter()
+                .zip(values)
+            {
+                zend::set_prop(o, name, v);
+            }
+        }
     }
     z
 }

@@ -42,19 +42,25 @@ fn room_arg(args: &Args, i: usize) -> Option<Vec<u8>> {
     Some(room)
 }
 
+/// The `(int $fd, string $room)` of join() and leave(), with the running
+/// server and its node; `rv` is false until the caller sets it.
+fn fd_room_call(
+    ex: &mut ExecuteData,
+    rv: &mut Zval,
+) -> Option<(i64, Vec<u8>, std::rc::Rc<runtime::Server>, Node)> {
+    let args = Args::parse(ex, 2, 2)?;
+    let (fd, room) = (args.long(0, "fd")?, args.bytes(1, "room")?);
+    rv.set_bool(false);
+    let (st, rt) = running_runtime()?;
+    let node = node(&st)?;
+    Some((fd, room, rt, node))
+}
+
 /// `join(int $fd, string $room): bool` — true when `$fd` is (now) in the room.
 pub extern "C" fn ws_join(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 2, 2) else {
+    let Some((fd, room, rt, node)) = fd_room_call(ex, rv) else {
         return;
     };
-    let (Some(fd), Some(room)) = (args.long(0, "fd"), args.bytes(1, "room")) else {
-        return;
-    };
-    rv.set_bool(false);
-    let Some((st, rt)) = running_runtime() else {
-        return;
-    };
-    let Some(node) = node(&st) else { return };
     let Some(target) = websocket_target(&rt, fd) else {
         return;
     };
@@ -79,35 +85,25 @@ pub extern "C" fn ws_join(ex: &mut ExecuteData, rv: &mut Zval) {
 
 /// `leave(int $fd, string $room): bool` — false when `$fd` was not in it.
 pub extern "C" fn ws_leave(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 2, 2) else {
-        return;
-    };
-    let (Some(fd), Some(room)) = (args.long(0, "fd"), args.bytes(1, "room")) else {
-        return;
-    };
-    rv.set_bool(false);
-    let Some((st, _rt)) = running_runtime() else {
-        return;
-    };
-    if let Some(node) = node(&st) {
+    if let Some((fd, room, _rt, node)) = fd_room_call(ex, rv) {
         rv.set_bool(node.rooms.leave(fd, &room));
     }
 }
 
+/// The running server's node, for a listing call; `rv` is false until the
+/// caller sets it.
+fn listing_node(rv: &mut Zval) -> Option<Node> {
+    rv.set_bool(false);
+    let (st, _rt) = running_runtime()?;
+    node(&st)
+}
+
 /// `rooms(int $fd): array` — the rooms `$fd` is in, in the order it joined.
 pub extern "C" fn ws_rooms(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else {
+    let Some(fd) = Args::parse(ex, 1, 1).and_then(|a| a.long(0, "fd")) else {
         return;
     };
-    let Some(fd) = args.long(0, "fd") else { return };
-    let Some((st, _rt)) = running_runtime() else {
-        rv.set_bool(false);
-        return;
-    };
-    let Some(node) = node(&st) else {
-        rv.set_bool(false);
-        return;
-    };
+    let Some(node) = listing_node(rv) else { return };
     let mut out = ZendHashTable::new();
     for room in node.rooms.rooms_of(fd) {
         let _ = out.push(zstr(room));
@@ -117,20 +113,10 @@ pub extern "C" fn ws_rooms(ex: &mut ExecuteData, rv: &mut Zval) {
 
 /// `members(string $room): array` — the fds of this node in the room.
 pub extern "C" fn ws_members(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 1) else {
+    let Some(room) = Args::parse(ex, 1, 1).and_then(|a| a.bytes(0, "room")) else {
         return;
     };
-    let Some(room) = args.bytes(0, "room") else {
-        return;
-    };
-    let Some((st, _rt)) = running_runtime() else {
-        rv.set_bool(false);
-        return;
-    };
-    let Some(node) = node(&st) else {
-        rv.set_bool(false);
-        return;
-    };
+    let Some(node) = listing_node(rv) else { return };
     let mut out = ZendHashTable::new();
     for fd in node.rooms.members(&room) {
         let _ = out.push(zlong(fd));

@@ -192,6 +192,44 @@ pub fn set_prop_scoped(
     }
 }
 
+/// The slot offset of the declared instance property `name` of `ce`, for
+/// [`write_prop_at`]. Looked up once per class: writing by slot skips the
+/// name allocation and the hash lookup of `zend_update_property` (five of
+/// each per received message, for a Frame).
+pub fn prop_offset(ce: *mut zend_class_entry, name: &str) -> Option<u32> {
+    // SAFETY: ce is a registered class entry; properties_info maps names to
+    // zend_property_info pointers (IS_PTR zvals).
+    unsafe {
+        let zv = ext_php_rs::ffi::zend_hash_str_find(
+            &(*ce).properties_info,
+            name.as_ptr().cast(),
+            name.len(),
+        );
+        if zv.is_null() {
+            return None;
+        }
+        let info = (*zv)
+            .value
+            .ptr
+            .cast::<ext_php_rs::ffi::zend_property_info>();
+        if info.is_null() || (*info).flags & ext_php_rs::ffi::ZEND_ACC_STATIC != 0 {
+            return None;
+        }
+        Some((*info).offset)
+    }
+}
+
+/// Replaces the value of an untyped declared property by its slot.
+///
+/// # Safety
+/// `offset` comes from [`prop_offset`] on `obj`'s class (or an ancestor),
+/// the property is untyped, and `obj` is alive.
+pub unsafe fn write_prop_at(obj: *mut zend_object, offset: u32, v: Zval) {
+    let slot = obj.cast::<u8>().add(offset as usize).cast::<Zval>();
+    // The old value is released when it drops here.
+    drop(ptr::replace(slot, v));
+}
+
 pub fn set_prop(obj: *mut zend_object, name: &str, v: Zval) {
     // SAFETY: obj is a live object.
     let scope = unsafe { (*obj).ce };

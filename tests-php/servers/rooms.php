@@ -12,6 +12,7 @@
  *   {"broadcast": DATA} / {"broadcast_ex": [DATA, [FD...]]}
  *   {"rooms": FD} / {"members": ROOM}
  *   {"whoami": 1}                             {"fd":.., "worker":.., "node":..}
+ *   {"sleep": MS}                             block this worker for MS ms (a slow node)
  * Other text is ignored.
  */
 
@@ -67,6 +68,10 @@ $server->on('message', function (Swoole\WebSocket\Server $server, Swoole\WebSock
             break;
         case 'members':
             $result = $server->members($arg);
+            break;
+        case 'sleep':
+            usleep($arg * 1000);
+            $result = true;
             break;
         case 'whoami':
             $result = ['fd' => $fd, 'worker' => $server->worker_id, 'node' => $node];

@@ -584,13 +584,7 @@ async fn run_broadcast(a: Arc<Args>) {
     let mut fanout = Vec::new();
     let mut missing = 0u64;
     for seq in 0..a.count {
-        let payload = format!(
-            "{}{} {}",
-            a.prefix,
-            seq,
-            "x".repeat(a.size.saturating_sub(16))
-        );
-        let frame = client_frame_with(payload.as_bytes());
+        let frame = broadcast_frame(&a, seq);
         let t0 = base.elapsed().as_nanos() as u64;
         if sender.write_all(&frame).await.is_err() {
             break;
@@ -622,6 +616,17 @@ async fn run_broadcast(a: Arc<Args>) {
     );
 }
 
+/// The sender's message number `seq`: "PREFIX<seq> xxx...", `--size` bytes.
+fn broadcast_frame(a: &Args, seq: usize) -> Vec<u8> {
+    let payload = format!(
+        "{}{} {}",
+        a.prefix,
+        seq,
+        "x".repeat(a.size.saturating_sub(16))
+    );
+    client_frame_with(payload.as_bytes())
+}
+
 /// Broadcast `--burst 1`: every message sent at once; the time from the
 /// first send to the last receipt gives messages per second through the
 /// server (or the cluster's bus) and deliveries per second.
@@ -642,13 +647,7 @@ async fn broadcast_burst(
     });
     let mut frames = Vec::new();
     for seq in 0..a.count {
-        let payload = format!(
-            "{}{} {}",
-            a.prefix,
-            seq,
-            "x".repeat(a.size.saturating_sub(16))
-        );
-        frames.extend_from_slice(&client_frame_with(payload.as_bytes()));
+        frames.extend_from_slice(&broadcast_frame(a, seq));
     }
     let t0 = base.elapsed().as_nanos() as u64;
     let _ = wr.write_all(&frames).await;
