@@ -203,14 +203,34 @@ pub fn encode_spec(spec: &FrameSpec, target: Option<&Connection>) -> Option<Vec<
         Some((code, reason)) if spec.opcode == i64::from(opcode::CLOSE) => {
             pack::pack_close(*code as u16, reason, flags)
         }
-        // Nothing in here calls into PHP while the compressor is borrowed.
-        _ => match target {
-            Some(conn) => {
-                conn.with_compressor(|c| pack::pack_ex(&spec.data, spec.opcode as u8, flags, c))
-            }
-            None => pack::pack(&spec.data, spec.opcode as u8, flags),
-        },
+        _ => return encode_data(spec.opcode, spec.flags, &spec.data, target),
     };
+    pack_result(result)
+}
+
+/// [`encode_spec`] for a data or control frame whose payload is borrowed
+/// (a PHP string being pushed: no copy before framing).
+pub fn encode_data(
+    op: i64,
+    flags: i64,
+    data: &[u8],
+    target: Option<&Connection>,
+) -> Option<Vec<u8>> {
+    let flags = (flags & 0xff) as u8;
+    if !(0..=10).contains(&op) {
+        zend::warning_docref(&PackError::OpcodeTooLarge.to_string());
+        errors::set_last_error(errors::WEBSOCKET_PACK_FAILED);
+        return None;
+    }
+    // Nothing in here calls into PHP while the compressor is borrowed.
+    pack_result(match target {
+        Some(conn) => conn.with_compressor(|c| pack::pack_ex(data, op as u8, flags, c)),
+        None => pack::pack(data, op as u8, flags),
+    })
+}
+
+/// A pack result, with Swoole's warning or log line when it failed.
+fn pack_result(result: Result<Vec<u8>, PackError>) -> Option<Vec<u8>> {
     match result {
         Ok(bytes) => Some(bytes),
         Err(e @ PackError::ReasonTooLong) => {

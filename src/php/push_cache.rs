@@ -5,6 +5,10 @@
 //! of the last pushed string (keyed by the string itself, which is held
 //! referenced so that its address cannot be reused while cached) frames it
 //! once and shares the bytes between all connections' queues.
+//!
+//! The frame is kept from the second push of a string on: an echo server
+//! pushes each string once, and sharing a frame (turning its buffer into a
+//! shared one) would cost it an allocation per message for nothing.
 
 use std::cell::RefCell;
 
@@ -20,7 +24,8 @@ struct Entry {
     string: Zval,
     opcode: i64,
     flags: i64,
-    frame: Bytes,
+    /// Framed on the string's second push.
+    frame: Option<Bytes>,
 }
 
 thread_local! {
@@ -32,7 +37,8 @@ fn str_ptr(z: &Zval) -> Option<*const ZendStr> {
 }
 
 /// The frame for pushing string `data` with `opcode`/`flags`: the cached one
-/// if `data` is the string framed last, else `encode()`'s (then cached).
+/// if `data` is the string pushed last (framed and kept on its second push),
+/// else `encode()`'s.
 pub fn framed(
     data: &Zval,
     opcode: i64,
@@ -40,21 +46,30 @@ pub fn framed(
     encode: impl FnOnce() -> Option<Vec<u8>>,
 ) -> Option<Bytes> {
     let ptr = str_ptr(data)?;
-    let hit = LAST.with(|last| {
-        last.borrow().as_ref().and_then(|e| {
-            (str_ptr(&e.string) == Some(ptr) && e.opcode == opcode && e.flags == flags)
-                .then(|| e.frame.clone())
-        })
+    let again = LAST.with(|last| {
+        last.borrow()
+            .as_ref()
+            .map(|e| str_ptr(&e.string) == Some(ptr) && e.opcode == opcode && e.flags == flags)
     });
-    if hit.is_some() {
-        return hit;
+    if again == Some(true) {
+        let cached = LAST.with(|last| last.borrow().as_ref().and_then(|e| e.frame.clone()));
+        if cached.is_some() {
+            return cached;
+        }
+        let frame = Bytes::from(encode()?);
+        LAST.with(|last| {
+            if let Some(e) = last.borrow_mut().as_mut() {
+                e.frame = Some(frame.clone());
+            }
+        });
+        return Some(frame);
     }
     let frame = Bytes::from(encode()?);
     let entry = Entry {
         string: zend::zcopy(data.dereference()),
         opcode,
         flags,
-        frame: frame.clone(),
+        frame: None,
     };
     // The old entry (and its string reference) is released after the borrow.
     let old = LAST.with(|last| last.borrow_mut().replace(entry));

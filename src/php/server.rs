@@ -971,18 +971,12 @@ extern "C" fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
         } => {
             let flags = flags & !i64::from(FLAG_MASK);
             let compress = agreement.is_some() && flags & i64::from(FLAG_COMPRESS) != 0;
-            let spec = || frame::FrameSpec {
-                opcode,
-                flags,
-                data: zend::str_bytes(data).unwrap_or_default().to_vec(),
-                close: None,
-            };
+            let payload = zend::str_bytes(data).unwrap_or_default();
+            let encode = || frame::encode_data(opcode, flags, payload, Some(&conn));
             match agreement {
                 // The connection's own compressor keeps a window: its frames
                 // are unique to it and must be made in push order.
-                Some(a) if compress && !a.server_no_context_takeover() => {
-                    frame::encode_spec(&spec(), Some(&conn)).map(Bytes::from)
-                }
+                Some(a) if compress && !a.server_no_context_takeover() => encode().map(Bytes::from),
                 _ => {
                     // A broadcast loop frames (and compresses) the string
                     // once; the window size is part of what was agreed.
@@ -990,9 +984,7 @@ extern "C" fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
                         Some(a) if compress => flags | (i64::from(a.server_window_bits) << 8),
                         _ => flags & !i64::from(FLAG_COMPRESS),
                     };
-                    push_cache::framed(data, opcode, cache_flags, || {
-                        frame::encode_spec(&spec(), Some(&conn))
-                    })
+                    push_cache::framed(data, opcode, cache_flags, encode)
                 }
             }
         }

@@ -265,6 +265,18 @@ pub fn encode_header(
     }
 }
 
+/// The length of the header [`encode_header`] writes.
+pub fn header_len(masked: bool, payload_len: usize) -> usize {
+    let len = if payload_len < 126 {
+        2
+    } else if payload_len <= usize::from(u16::MAX) {
+        4
+    } else {
+        10
+    };
+    len + if masked { 4 } else { 0 }
+}
+
 /// Writes a whole frame: header, then the payload (masked with `mask` when given).
 pub fn encode(
     out: &mut Vec<u8>,
@@ -274,7 +286,9 @@ pub fn encode(
     mask: Option<[u8; 4]>,
     payload: &[u8],
 ) {
-    out.reserve(MAX_HEADER_LEN + payload.len());
+    // Exactly: a frame whose Vec is full becomes `Bytes` without another
+    // allocation.
+    out.reserve_exact(header_len(mask.is_some(), payload.len()) + payload.len());
     encode_header(out, fin, rsv_bits, opcode, mask, payload.len());
     let start = out.len();
     out.extend_from_slice(payload);
@@ -292,13 +306,26 @@ pub fn encode_to_bytes(
     mask: Option<[u8; 4]>,
     payload: &[u8],
 ) -> Bytes {
-    let mut out = Vec::with_capacity(MAX_HEADER_LEN + payload.len());
+    let mut out = Vec::new();
     encode(&mut out, fin, rsv_bits, opcode, mask, payload);
     Bytes::from(out)
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn frames_are_allocated_exactly() {
+        for len in [0usize, 1, 125, 126, 65535, 65536, 70000] {
+            for mask in [None, Some([1, 2, 3, 4])] {
+                let payload = vec![7u8; len];
+                let mut out = Vec::new();
+                encode(&mut out, true, 0, 2, mask, &payload);
+                assert_eq!(out.len(), header_len(mask.is_some(), len) + len);
+                assert_eq!(out.capacity(), out.len(), "len {len} mask {mask:?}");
+            }
+        }
+    }
+
     use super::*;
 
     fn enc(fin: bool, rsv: u8, op: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {

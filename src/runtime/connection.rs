@@ -90,8 +90,9 @@ pub struct Connection {
     /// What permessage-deflate agreement the handshake reached, if any.
     deflate: Cell<Option<Agreement>>,
     /// This connection's own compressor, only with server context takeover
-    /// (made on the first compressed push).
-    deflater: RefCell<Option<Deflater>>,
+    /// (made on the first compressed push). Boxed: most connections never
+    /// have one, and an idle connection should not carry its room.
+    deflater: RefCell<Option<Box<Deflater>>>,
     /// The connection's slot in the shared table (several workers only).
     shared_slot: Cell<Option<(&'static SharedTable, usize)>>,
     /// Set when closing starts: the writer gives up flushing at this time.
@@ -235,7 +236,9 @@ impl Connection {
                 window_bits: a.server_window_bits,
             }),
             Some(a) => match self.deflater.try_borrow_mut() {
-                Ok(mut slot) => f(Compressor::Stream(slot.get_or_insert_with(|| a.deflater()))),
+                Ok(mut slot) => f(Compressor::Stream(
+                    slot.get_or_insert_with(|| Box::new(a.deflater())),
+                )),
                 // A push from inside `f` (a PHP error handler run by a
                 // warning) goes out uncompressed: always valid, where a
                 // standalone compressed message would desynchronise the
@@ -282,7 +285,7 @@ impl Connection {
         if self.closing.get() {
             return Err(SendError::Closed);
         }
-        let mut buf = Vec::with_capacity(payload.len() + 10);
+        let mut buf = Vec::new();
         frame::encode(&mut buf, fin, rsv_bits, opcode, None, payload);
         self.send(Bytes::from(buf))
     }
@@ -298,7 +301,7 @@ impl Connection {
             let payload = close::close_payload(code, reason);
             // Cannot fail: the queue accepts anything while not closing, and a
             // close frame must go out even when the queue is full.
-            let mut buf = Vec::with_capacity(payload.len() + 2);
+            let mut buf = Vec::new();
             frame::encode(&mut buf, true, 0, frame::opcode::CLOSE, None, &payload);
             let mut out = self.out.borrow_mut();
             out.bytes += buf.len();
@@ -314,7 +317,7 @@ impl Connection {
         if self.closing.get() {
             return;
         }
-        let mut buf = Vec::with_capacity(payload.len() + 2);
+        let mut buf = Vec::new();
         frame::encode(&mut buf, true, 0, frame::opcode::CLOSE, None, payload);
         {
             let mut out = self.out.borrow_mut();
@@ -347,9 +350,23 @@ impl Connection {
     /// Takes everything queued for the writer, and whether to shut down after.
     /// The bytes still count against the queue limit until [`Self::written`].
     pub(crate) fn take_outbound(&self) -> (VecDeque<Bytes>, bool) {
+        let mut queue = VecDeque::new();
+        let close = self.take_outbound_into(&mut queue);
+        (queue, close)
+    }
+
+    /// Moves what is queued to the end of `pending` (the writer's list);
+    /// true once the connection is to be shut down after it. When `pending`
+    /// is empty the two buffers are swapped, so neither side allocates a
+    /// queue again for every round of pushes.
+    pub(crate) fn take_outbound_into(&self, pending: &mut VecDeque<Bytes>) -> bool {
         let mut out = self.out.borrow_mut();
-        let queue = std::mem::take(&mut out.queue);
-        (queue, out.close_after)
+        if pending.is_empty() {
+            std::mem::swap(pending, &mut out.queue);
+        } else {
+            pending.extend(out.queue.drain(..));
+        }
+        out.close_after
     }
 
     /// The writer wrote `n` bytes.
