@@ -2,6 +2,7 @@
 """The swoole-rs benchmark suite.
 
     python3 bench/run.py [--runs 3] [--secs 3] [--soak 60] [--quick]
+    python3 bench/run.py --soak-only --soak 600     # the 10-minute memory check alone
 
 Starts the server under test fresh for each run: our build/swoole.so with
 bench/echo_server.php (one SWOOLE_BASE worker), and the pure-Rust ceiling
@@ -218,13 +219,27 @@ def connect_rate(srv, a):
 
 
 def soak(so, secs):
-    """Echo at full speed for `secs`; RSS after warm-up vs at the end."""
+    """Echo at full speed for `secs`; RSS after warm-up vs at the end, with
+    a sample every 30 s printed on the way."""
     with Server("swoole-rs", so) as srv:
         loadgen(srv.port, "echo", "--conns", 100, "--inflight", 16, "--size", 32, "--secs", 5)
         start = rss_kib(srv.pid)
-        loadgen(srv.port, "echo", "--conns", 100, "--inflight", 16, "--size", 32, "--secs", secs,
-                timeout=secs + 120)
+        print(f"soak: RSS after warm-up {start} KiB", flush=True)
+        proc = subprocess.Popen(
+            pinned(1, [str(LOADGEN), "echo", "--url", f"ws://127.0.0.1:{srv.port}/", "--conns", "100",
+                       "--inflight", "16", "--size", "32", "--secs", str(secs)]),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=raise_nofile)
+        t0 = time.monotonic()
+        while proc.poll() is None:
+            time.sleep(min(30, max(1, secs + 5 - (time.monotonic() - t0))))
+            if proc.poll() is None:
+                print(f"soak: {time.monotonic() - t0:5.0f} s  RSS {rss_kib(srv.pid)} KiB", flush=True)
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"loadgen echo failed: {err[-2000:]}")
+        rate = json.loads(out.strip().splitlines()[-1])["msgs_per_sec"]
         end = rss_kib(srv.pid)
+        print(f"soak: {rate:,.0f} msg/s on average", flush=True)
     return start, end
 
 
@@ -281,6 +296,7 @@ def main():
     p.add_argument("--secs", type=float, default=3)
     p.add_argument("--soak", type=float, default=60, help="seconds of echo for the memory check (600 = the target)")
     p.add_argument("--quick", action="store_true", help="one run, no sweep, no soak")
+    p.add_argument("--soak-only", action="store_true", help="only the memory soak (--soak seconds)")
     p.add_argument("--so", default=str(ROOT / "build/swoole.so"))
     a = p.parse_args()
     if a.quick:
@@ -288,6 +304,13 @@ def main():
     raise_nofile()
     build_loadgen()
     OUT.mkdir(parents=True, exist_ok=True)
+    if a.soak_only:
+        start, end = soak(a.so, a.soak)
+        growth = (end - start) / start * 100 if start else 0.0
+        print(f"soak: {a.soak:g} s of echo at full speed: RSS {start} KiB -> {end} KiB ({growth:+.1f}%)")
+        (OUT / "soak.json").write_text(json.dumps(
+            {"seconds": a.soak, "rss_start_kib": start, "rss_end_kib": end, "growth_pct": growth}))
+        return
     previous = {}
     last = OUT / "last.json"
     if last.exists():
