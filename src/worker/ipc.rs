@@ -174,9 +174,25 @@ impl Writer {
         }
         self.bytes(&r.body).u8(u8::from(r.chunked))
     }
+    /// A socket address in binary: family, address bytes (and the IPv6
+    /// scope), port. Every relayed event carries two: no text formatting
+    /// and parsing on that path.
+    fn addr(&mut self, a: &std::net::SocketAddr) -> &mut Self {
+        match a {
+            std::net::SocketAddr::V4(v4) => {
+                self.u8(4).0.extend_from_slice(&v4.ip().octets());
+            }
+            std::net::SocketAddr::V6(v6) => {
+                self.u8(6).0.extend_from_slice(&v6.ip().octets());
+                self.0.extend_from_slice(&v6.scope_id().to_le_bytes());
+            }
+        }
+        self.0.extend_from_slice(&a.port().to_le_bytes());
+        self
+    }
     fn info(&mut self, i: &ConnInfo) -> &mut Self {
-        self.bytes(i.peer.to_string().as_bytes())
-            .bytes(i.local.to_string().as_bytes())
+        self.addr(&i.peer)
+            .addr(&i.local)
             .i64(i64::from(i.socket_fd))
             .i64(i64::from(i.server_fd))
             .u8(i.ws_status);
@@ -274,10 +290,33 @@ impl<'a> Reader<'a> {
             chunked: self.bool()?,
         })
     }
+    fn addr(&mut self) -> Result<std::net::SocketAddr, DecodeError> {
+        use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+        let truncated = |_| DecodeError("truncated");
+        let addr = match self.u8()? {
+            4 => {
+                let ip: [u8; 4] = self.take(4)?.try_into().map_err(truncated)?;
+                let port: [u8; 2] = self.take(2)?.try_into().map_err(truncated)?;
+                SocketAddr::from((Ipv4Addr::from(ip), u16::from_le_bytes(port)))
+            }
+            6 => {
+                let ip: [u8; 16] = self.take(16)?.try_into().map_err(truncated)?;
+                let scope: [u8; 4] = self.take(4)?.try_into().map_err(truncated)?;
+                let port: [u8; 2] = self.take(2)?.try_into().map_err(truncated)?;
+                SocketAddr::V6(SocketAddrV6::new(
+                    Ipv6Addr::from(ip),
+                    u16::from_le_bytes(port),
+                    0,
+                    u32::from_le_bytes(scope),
+                ))
+            }
+            _ => return Err(DecodeError("bad address")),
+        };
+        Ok(addr)
+    }
     fn info(&mut self) -> Result<ConnInfo, DecodeError> {
-        let addr = |s: String| s.parse().map_err(|_| DecodeError("bad address"));
-        let peer = addr(self.string()?)?;
-        let local = addr(self.string()?)?;
+        let peer = self.addr()?;
+        let local = self.addr()?;
         let socket_fd = self.i64()? as i32;
         let server_fd = self.i64()? as i32;
         let ws_status = self.u8()?;
