@@ -32,15 +32,17 @@ pytestmark = pytest.mark.skipif(REDIS is None, reason="redis-server is not insta
 class Redis:
     """A redis-server of our own on a free loopback port."""
 
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, password=None):
         self.port = conftest.free_port()
         self.dir = tmp_path
+        self.password = password
         self.proc = None
 
     def start(self):
         self.proc = subprocess.Popen(
             [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.dir)],
+             "--appendonly", "no", "--dir", str(self.dir)]
+            + (["--requirepass", self.password] if self.password else []),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.time() + 10
@@ -48,7 +50,7 @@ class Redis:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
                     s.sendall(b"PING\r\n")
-                    if s.recv(64).startswith(b"+PONG"):
+                    if s.recv(64).startswith((b"+PONG", b"-NOAUTH")):
                         return
             except OSError:
                 time.sleep(0.05)
@@ -61,7 +63,8 @@ class Redis:
 
     @property
     def url(self):
-        return f"redis://127.0.0.1:{self.port}"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}"
 
 
 @pytest.fixture
@@ -351,6 +354,30 @@ def test_redis_outage(three_nodes, redis):
     assert c2.cmd(publish=["r", "all good"]) is True
     for x in (a1, a2, b1, c1):
         x.expect("all good")
+
+
+def test_redis_with_a_password(php_server, tmp_path):
+    r = Redis(tmp_path, password="s3cret")
+    r.start()
+    try:
+        a = start_node(php_server, "A", "base", {}, r.url, required=True)
+        b = start_node(php_server, "B", "base", {}, r.url, required=True)
+        a1, b1 = Client(a.port), Client(b.port)
+        wait_bus_ready(a1, [b1])
+        b1.cmd(join="r")
+        assert a1.cmd(publish=["r", "with auth"]) is True
+        b1.expect("with auth")
+        # The password is never printed.
+        assert "s3cret" not in a.stdout() + b.stdout()
+        # A wrong password: start() refuses when the bus is required.
+        bad = {"cluster": {"redis": f"redis://:Zq9-not-it@127.0.0.1:{r.port}", "required": True}}
+        out = conftest.run_php(conftest.SERVERS / "rooms.php", conftest.free_port(),
+                               env={"SWTEST_SETTINGS": json.dumps(bad)})
+        assert out.returncode != 0, out
+        assert f"cluster: cannot reach Redis at redis://***@127.0.0.1:{r.port}" in out.stdout + out.stderr
+        assert "Zq9-not-it" not in out.stdout + out.stderr
+    finally:
+        r.stop()
 
 
 def test_required_redis_down_refuses_to_start(tmp_path):
