@@ -395,8 +395,30 @@ def test_invalid_cluster_setting_refuses_to_start():
     settings = {"cluster": {"redis": "http://127.0.0.1:6379"}}
     r = conftest.run_php(conftest.SERVERS / "rooms.php", port, env={"SWTEST_SETTINGS": json.dumps(settings)})
     assert r.returncode != 0, r
-    assert "Uncaught Swoole\\Exception: cluster: cluster redis address must start with redis://" \
-        in r.stdout + r.stderr, r
+    assert "Uncaught Swoole\\Exception: cluster: 'redis' must be a redis:// address " \
+        "(got 'http://127.0.0.1:6379')" in r.stdout + r.stderr, r
+
+
+def test_a_script_may_fix_the_setting_and_start_again(php_server, tmp_path):
+    script = tmp_path / "retry.php"
+    script.write_text(r"""<?php
+$s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1]);
+$s->on('message', function ($s, $f) { $s->push($f->fd, "echo:" . $f->data); });
+$s->set(['cluster' => ['redis' => 'http://nowhere']]);
+try {
+    $s->start();
+} catch (Swoole\Exception $e) {
+    echo "first start: ", $e->getMessage(), "\n";
+}
+$s->set(['cluster' => null]);
+$s->start();
+""")
+    srv = php_server(script, wait=False)
+    srv.wait_for("first start: cluster: 'redis' must be a redis:// address (got 'http://nowhere')")
+    srv.wait_listening()
+    with connect(f"ws://127.0.0.1:{srv.port}") as ws:
+        ws.send("hi")
+        assert ws.recv(timeout=5) == "echo:hi"
 
 
 def test_redis_down_at_start_is_not_fatal_unless_required(php_server):

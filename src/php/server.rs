@@ -593,6 +593,8 @@ extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
     match runtime::node::Node::new(&settings) {
         Ok(node) => *st.node.borrow_mut() = Some(node),
         Err(e) => {
+            // Nothing started: the script may fix the setting and start again.
+            *st.listener.borrow_mut() = Some(listener);
             throw_swoole(&e, 0);
             return;
         }

@@ -57,9 +57,9 @@ pub struct BusConfig {
 impl BusConfig {
     /// Parses `redis://[[user]:password@]host[:port][/db]`.
     pub fn new(url: &str, channel: &[u8], required: bool) -> Result<BusConfig, String> {
-        let rest = url.strip_prefix("redis://").ok_or_else(|| {
-            format!("cluster redis address must start with redis:// (got '{url}')")
-        })?;
+        let rest = url
+            .strip_prefix("redis://")
+            .ok_or_else(|| format!("'redis' must be a redis:// address (got '{url}')"))?;
         let rest = rest.split(['/', '?']).next().unwrap_or("");
         let (auth, hostport) = match rest.rsplit_once('@') {
             Some((a, h)) => (Some(a), h),
@@ -75,7 +75,7 @@ impl BusConfig {
         let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
             let (h, p) = v6
                 .split_once(']')
-                .ok_or_else(|| format!("invalid cluster redis address '{url}'"))?;
+                .ok_or_else(|| format!("invalid redis address '{url}'"))?;
             (h.to_string(), p.strip_prefix(':').unwrap_or(""))
         } else {
             match hostport.rsplit_once(':') {
@@ -87,13 +87,13 @@ impl BusConfig {
             6379
         } else {
             port.parse::<u16>()
-                .map_err(|_| format!("invalid port in cluster redis address '{url}'"))?
+                .map_err(|_| format!("invalid port in redis address '{url}'"))?
         };
         if host.is_empty() {
-            return Err(format!("no host in cluster redis address '{url}'"));
+            return Err(format!("no host in redis address '{url}'"));
         }
         if channel.is_empty() {
-            return Err("cluster channel must not be empty".into());
+            return Err("'channel' must not be empty".into());
         }
         let shown = match auth {
             Some(_) => format!("redis://***@{hostport}"),

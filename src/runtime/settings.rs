@@ -216,25 +216,24 @@ fn size(v: &SettingValue, fallback: usize) -> usize {
 /// `'cluster' => ['redis' => 'redis://host:port', 'channel' => 'app', 'required' => false]`;
 /// null or false leaves the cluster.
 fn cluster_setting(v: &SettingValue) -> Option<Result<super::bus::BusConfig, String>> {
-    let fields =
-        match v {
-            SettingValue::Map(m) => m,
-            SettingValue::Bool(false) | SettingValue::Other => return None,
-            _ => return Some(Err(
-                "cluster must be an array: ['redis' => 'redis://host:port', 'channel' => 'name']"
-                    .into(),
-            )),
-        };
+    let fields = match v {
+        SettingValue::Map(m) => m,
+        SettingValue::Bool(false) | SettingValue::Other => return None,
+        _ => return Some(Err(
+            "the setting must be an array: ['redis' => 'redis://host:port', 'channel' => 'name']"
+                .into(),
+        )),
+    };
     let get = |k: &str| fields.iter().find(|(key, _)| key == k).map(|(_, v)| v);
     let url = match get("redis") {
         Some(SettingValue::Str(s)) => s.clone(),
-        _ => return Some(Err("cluster needs 'redis' => 'redis://host:port'".into())),
+        _ => return Some(Err("'redis' => 'redis://host:port' is missing".into())),
     };
     let channel = match get("channel") {
         None => "swoole-rs".to_string(),
         Some(SettingValue::Str(s)) => s.clone(),
         Some(SettingValue::Int(i)) => i.to_string(),
-        Some(_) => return Some(Err("cluster 'channel' must be a string".into())),
+        Some(_) => return Some(Err("'channel' must be a string".into())),
     };
     let required = get("required").is_some_and(SettingValue::truthy);
     Some(super::bus::BusConfig::new(
