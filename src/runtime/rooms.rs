@@ -300,6 +300,11 @@ impl RoomSlot {
 }
 
 impl View<'_> {
+    /// Membership `m` (1-based), or None for 0 (end of a list) and out of range.
+    fn member_mut(&mut self, m: u32) -> Option<&mut Member> {
+        self.members.get_mut(m as usize).filter(|_| m != 0)
+    }
+
     /// Bounded walk: at most as many steps as there are slots.
     fn limit(&self) -> usize {
         self.members.len().max(self.rooms.len())
@@ -425,18 +430,10 @@ impl View<'_> {
             sess_prev: 0,
             sess_next: sess_head,
         };
-        if let Some(h) = self
-            .members
-            .get_mut(room_head as usize)
-            .filter(|_| room_head != 0)
-        {
+        if let Some(h) = self.member_mut(room_head) {
             h.room_prev = m;
         }
-        if let Some(h) = self
-            .members
-            .get_mut(sess_head as usize)
-            .filter(|_| sess_head != 0)
-        {
+        if let Some(h) = self.member_mut(sess_head) {
             h.sess_prev = m;
         }
         self.rooms[r as usize].head = m;
@@ -453,11 +450,7 @@ impl View<'_> {
         let (room_prev, room_next) = (member.room_prev, member.room_next);
         let (sess_prev, sess_next) = (member.sess_prev, member.sess_next);
         let bucket = (session_hash(session) & self.mask) as usize;
-        match self
-            .members
-            .get_mut(room_prev as usize)
-            .filter(|_| room_prev != 0)
-        {
+        match self.member_mut(room_prev) {
             Some(p) => p.room_next = room_next,
             None => {
                 if let Some(room) = self.rooms.get_mut(r as usize) {
@@ -465,26 +458,14 @@ impl View<'_> {
                 }
             }
         }
-        if let Some(n) = self
-            .members
-            .get_mut(room_next as usize)
-            .filter(|_| room_next != 0)
-        {
+        if let Some(n) = self.member_mut(room_next) {
             n.room_prev = room_prev;
         }
-        match self
-            .members
-            .get_mut(sess_prev as usize)
-            .filter(|_| sess_prev != 0)
-        {
+        match self.member_mut(sess_prev) {
             Some(p) => p.sess_next = sess_next,
             None => self.sess_buckets[bucket] = sess_next,
         }
-        if let Some(n) = self
-            .members
-            .get_mut(sess_next as usize)
-            .filter(|_| sess_next != 0)
-        {
+        if let Some(n) = self.member_mut(sess_next) {
             n.sess_prev = sess_prev;
         }
         let free = self.header.member_free;
