@@ -94,6 +94,20 @@ fn integer(text: &[u8]) -> Result<i64, RespError> {
         .ok_or(RespError("bad integer"))
 }
 
+/// A bulk string's or array's declared length: None for -1 (null), an
+/// error when negative otherwise or over `max`.
+fn length(text: &[u8], max: usize, too_long: &'static str) -> Result<Option<usize>, RespError> {
+    let n = integer(text)?;
+    if n == -1 {
+        return Ok(None);
+    }
+    let n = usize::try_from(n).map_err(|_| RespError("negative length"))?;
+    if n > max {
+        return Err(RespError(too_long));
+    }
+    Ok(Some(n))
+}
+
 fn decode_at(buf: &[u8], depth: usize) -> Result<Option<(Reply, usize)>, RespError> {
     if depth > MAX_DEPTH {
         return Err(RespError("arrays nested too deep"));
@@ -110,14 +124,9 @@ fn decode_at(buf: &[u8], depth: usize) -> Result<Option<(Reply, usize)>, RespErr
         b'-' => Ok(Some((Reply::Error(text.to_vec()), head))),
         b':' => Ok(Some((Reply::Integer(integer(text)?), head))),
         b'$' => {
-            let n = integer(text)?;
-            if n == -1 {
+            let Some(n) = length(text, MAX_BULK, "bulk string too long")? else {
                 return Ok(Some((Reply::Null, head)));
-            }
-            let n = usize::try_from(n).map_err(|_| RespError("negative length"))?;
-            if n > MAX_BULK {
-                return Err(RespError("bulk string too long"));
-            }
+            };
             let body = &buf[head..];
             if body.len() < n + 2 {
                 return Ok(None);
@@ -128,14 +137,9 @@ fn decode_at(buf: &[u8], depth: usize) -> Result<Option<(Reply, usize)>, RespErr
             Ok(Some((Reply::Bulk(body[..n].to_vec()), head + n + 2)))
         }
         b'*' => {
-            let n = integer(text)?;
-            if n == -1 {
+            let Some(n) = length(text, MAX_ARRAY, "array too long")? else {
                 return Ok(Some((Reply::Null, head)));
-            }
-            let n = usize::try_from(n).map_err(|_| RespError("negative length"))?;
-            if n > MAX_ARRAY {
-                return Err(RespError("array too long"));
-            }
+            };
             let mut items = Vec::with_capacity(n.min(64));
             let mut at = head;
             for _ in 0..n {
