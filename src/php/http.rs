@@ -556,7 +556,12 @@ fn user_cookies(o: *mut zend_object) -> Vec<String> {
 }
 
 /// Writes the head (once). `body_len` None means chunked.
-fn write_head(o: *mut zend_object, conn: &Connection, fd: i64, body_len: Option<usize>) -> bool {
+fn write_head(
+    o: *mut zend_object,
+    conn: &Rc<Connection>,
+    fd: i64,
+    body_len: Option<usize>,
+) -> bool {
     let (status, reason, keep_alive, handshake, head_request) = RESPONSES.with(|r| {
         r.borrow()
             .get(&fd)

@@ -10,10 +10,13 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::rc::Rc;
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use tokio::sync::Notify;
 
+use super::flush;
+use super::local_notify::LocalNotify;
 use super::shared::{SharedTable, SlotInfo};
 use crate::protocol::deflate::{Agreement, Deflater};
 use crate::protocol::pack::Compressor;
@@ -51,12 +54,107 @@ struct Outbound {
     close_after: bool,
 }
 
+/// See [`Connection::allow_direct_writes`].
+pub(crate) struct DirectWrites<'a>(&'a Connection);
+
+impl Drop for DirectWrites<'_> {
+    fn drop(&mut self) {
+        self.0.direct_fd.set(-1);
+    }
+}
+
+/// Writes as much of `out`'s queue to the non-blocking socket `fd` as it
+/// takes now, drops what was written from the queue and returns how many
+/// bytes that was. Stops at the first short write or error; errors are left
+/// for the writer task to meet and report.
+fn write_now(fd: i32, out: &mut Outbound) -> usize {
+    let mut total = 0;
+    loop {
+        // Nothing to send for an empty buffer (and a 0-byte write would
+        // look like a stalled socket below).
+        while out.queue.front().is_some_and(|b| b.is_empty()) {
+            out.queue.pop_front();
+        }
+        if out.queue.is_empty() {
+            break;
+        }
+        let (sent, wanted) = send_some(fd, &out.queue);
+        let Ok(sent) = usize::try_from(sent) else {
+            break;
+        };
+        total += sent;
+        out.bytes = out.bytes.saturating_sub(sent);
+        let mut left = sent;
+        while left > 0 {
+            let Some(front) = out.queue.front_mut() else {
+                break;
+            };
+            if front.len() <= left {
+                left -= front.len();
+                out.queue.pop_front();
+            } else {
+                front.advance(left);
+                left = 0;
+            }
+        }
+        if sent < wanted || sent == 0 {
+            break;
+        }
+    }
+    total
+}
+
+/// One non-blocking send of the front of `queue` (up to 64 buffers);
+/// returns the call's result and how many bytes it was given.
+fn send_some(fd: i32, queue: &VecDeque<Bytes>) -> (isize, usize) {
+    const MAX_IOV: usize = 64;
+    // MSG_NOSIGNAL: a peer that is gone is an EPIPE for the writer to
+    // report, never a SIGPIPE.
+    const FLAGS: i32 = libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT;
+    if let (Some(only), 1) = (queue.front(), queue.len()) {
+        // SAFETY: `only` is alive and `len` bytes long for the call.
+        let sent = unsafe { libc::send(fd, only.as_ptr().cast(), only.len(), FLAGS) };
+        return (sent, only.len());
+    }
+    // Filled only as far as used: no 1 KiB of zeroes per call.
+    let mut iov = [const { std::mem::MaybeUninit::<libc::iovec>::uninit() }; MAX_IOV];
+    let mut count = 0;
+    let mut wanted = 0;
+    for (slot, b) in iov.iter_mut().zip(queue.iter()) {
+        slot.write(libc::iovec {
+            iov_base: b.as_ptr() as *mut libc::c_void,
+            iov_len: b.len(),
+        });
+        count += 1;
+        wanted += b.len();
+    }
+    // SAFETY: a zeroed msghdr is valid; it points at the first `count`
+    // iovecs, all written above, which point into buffers `queue` keeps
+    // alive for the call.
+    let sent = unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = iov.as_mut_ptr().cast();
+        msg.msg_iovlen = count as _;
+        libc::sendmsg(fd, &msg, FLAGS)
+    };
+    (sent, wanted)
+}
+
 /// Seconds since the Unix epoch as a float, as Swoole reports times.
+///
+/// Read twice per message (last receive and send times), so straight from
+/// `clock_gettime`: `SystemTime::now().duration_since(UNIX_EPOCH)` costs
+/// several times more in its checks and conversions.
 pub fn unix_time() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid out-pointer; CLOCK_REALTIME always exists.
+    if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) } != 0 {
+        return 0.0;
+    }
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
 /// Shared state of one connection.
@@ -80,9 +178,9 @@ pub struct Connection {
     queue_limit: usize,
     out: RefCell<Outbound>,
     /// Wakes the writer task when something is queued.
-    pub(crate) writer_wake: Notify,
+    pub(crate) writer_wake: LocalNotify,
     /// Tells the reader task to stop: the server closed this connection.
-    pub(crate) reader_stop: Notify,
+    pub(crate) reader_stop: LocalNotify,
     /// An HTTP request (or custom handshake) is waiting for its response.
     response_pending: Cell<bool>,
     pub(crate) response_done: Notify,
@@ -98,6 +196,13 @@ pub struct Connection {
     /// Set when closing starts: the writer gives up flushing at this time.
     close_deadline: Cell<Option<std::time::Instant>>,
     peer_gone: Cell<bool>,
+    /// The socket's descriptor while its writer task waits with nothing
+    /// queued on a plain TCP socket: a push is then written by the
+    /// end-of-turn flush ([`super::flush`]) without waking the writer.
+    /// -1 otherwise (TLS, the writer busy or gone).
+    direct_fd: Cell<i32>,
+    /// Already in this turn's flush list.
+    flush_queued: Cell<bool>,
 }
 
 /// How long a closing connection may take to flush what was queued before
@@ -129,8 +234,8 @@ impl Connection {
             close_reported: Cell::new(false),
             queue_limit,
             out: RefCell::new(Outbound::default()),
-            writer_wake: Notify::new(),
-            reader_stop: Notify::new(),
+            writer_wake: LocalNotify::new(),
+            reader_stop: LocalNotify::new(),
             response_pending: Cell::new(false),
             response_done: Notify::new(),
             keep_alive: Cell::new(true),
@@ -139,6 +244,8 @@ impl Connection {
             shared_slot: Cell::new(None),
             close_deadline: Cell::new(None),
             peer_gone: Cell::new(false),
+            direct_fd: Cell::new(-1),
+            flush_queued: Cell::new(false),
         }
     }
 
@@ -258,7 +365,7 @@ impl Connection {
     }
 
     /// Queues raw bytes for the writer.
-    pub fn send(&self, data: Bytes) -> Result<(), SendError> {
+    pub fn send(self: &Rc<Self>, data: Bytes) -> Result<(), SendError> {
         if self.closing.get() {
             return Err(SendError::Closed);
         }
@@ -269,14 +376,57 @@ impl Connection {
         out.bytes += data.len();
         out.queue.push_back(data);
         drop(out);
-        self.writer_wake.notify_one();
+        self.schedule_write();
         Ok(())
+    }
+
+    /// Gets what was just queued written: at the end of this turn by the
+    /// flush task when the writer is idle on a plain socket (one write for
+    /// all of this turn's pushes, no task woken), else by the writer task.
+    fn schedule_write(self: &Rc<Self>) {
+        if self.direct_fd.get() >= 0 {
+            if self.flush_queued.get() {
+                return;
+            }
+            if flush::defer(self) {
+                self.flush_queued.set(true);
+                return;
+            }
+        }
+        self.writer_wake.notify_one();
+    }
+
+    /// The end-of-turn flush: writes what the socket takes now if `write`
+    /// and the writer is still idle; whatever is left (a full socket, an
+    /// error, a closing connection) is the writer task's.
+    pub(crate) fn flush_deferred(&self, write: bool) {
+        self.flush_queued.set(false);
+        let fd = self.direct_fd.get();
+        if write && fd >= 0 && !self.closing.get() {
+            let written = write_now(fd, &mut self.out.borrow_mut());
+            if written > 0 {
+                self.touch_send();
+            }
+            if self.out.borrow().queue.is_empty() {
+                return;
+            }
+        }
+        self.writer_wake.notify_one();
+    }
+
+    /// Lets the end-of-turn flush write to `fd` until the returned guard is
+    /// dropped: the writer task holds it while it waits with nothing
+    /// queued, so the descriptor is open and no write of its own is half
+    /// done.
+    pub(crate) fn allow_direct_writes(&self, fd: Option<i32>) -> DirectWrites<'_> {
+        self.direct_fd.set(fd.unwrap_or(-1));
+        DirectWrites(self)
     }
 
     /// Frames `payload` as one server-to-client frame (never masked) and
     /// queues it. `rsv_bits` are the first byte's RSV bits (0x40 = RSV1).
     pub fn send_frame(
-        &self,
+        self: &Rc<Self>,
         opcode: u8,
         fin: bool,
         rsv_bits: u8,
@@ -427,9 +577,9 @@ impl Connection {
 mod tests {
     use super::*;
 
-    fn conn(limit: usize) -> Connection {
+    fn conn(limit: usize) -> Rc<Connection> {
         let a: SocketAddr = "127.0.0.1:1".parse().expect("addr");
-        Connection::new(1, a, a, 3, 4, limit)
+        Rc::new(Connection::new(1, a, a, 3, 4, limit))
     }
 
     #[test]
@@ -472,6 +622,20 @@ mod tests {
         let d = conn(1000);
         d.close_with_frame(None);
         assert!(d.close_deadline().is_some());
+    }
+
+    #[test]
+    fn unix_time_is_the_system_clock_in_seconds() {
+        let std_now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs_f64();
+        let t = unix_time();
+        assert!((t - std_now).abs() < 1.0, "{t} vs {std_now}");
+        assert!(
+            t.fract() != 0.0 || unix_time().fract() != 0.0,
+            "sub-second part lost"
+        );
     }
 
     #[test]

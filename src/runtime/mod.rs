@@ -4,6 +4,8 @@
 
 pub mod bus;
 pub mod connection;
+pub mod flush;
+pub mod local_notify;
 pub mod log;
 pub mod node;
 pub mod rooms;

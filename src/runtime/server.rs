@@ -198,6 +198,7 @@ impl Server {
     /// bounded time) for every queued byte to be written.
     pub async fn serve(self: Rc<Self>, listener: TcpListener, handler: Rc<dyn EventHandler>) {
         *self.handler.borrow_mut() = Some(handler);
+        super::flush::ensure_running();
         let server_fd = listener.as_raw_fd();
         if let Some((interval, idle)) = self.settings.heartbeat() {
             tokio::task::spawn_local(heartbeat(self.clone(), interval, idle));
@@ -260,8 +261,9 @@ impl Server {
             return;
         }
         let Some(acceptor) = self.tls.clone() else {
+            let direct_fd = Some(stream.as_raw_fd());
             let (rd, wr) = stream.into_split();
-            self.spawn_tasks(conn, rd, wr);
+            self.spawn_tasks(conn, rd, wr, direct_fd);
             return;
         };
         let server = self.clone();
@@ -269,7 +271,8 @@ impl Server {
             match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                 Ok(Ok(tls)) => {
                     let (rd, wr) = tokio::io::split(tls);
-                    server.spawn_tasks(conn, rd, wr);
+                    // No direct writes: the TLS stream must encrypt.
+                    server.spawn_tasks(conn, rd, wr, None);
                 }
                 // A failed or stalled TLS handshake never was a connection
                 // for the script: no onConnect, so no onClose either.
@@ -281,13 +284,20 @@ impl Server {
         });
     }
 
-    fn spawn_tasks<R, W>(self: &Rc<Self>, conn: Rc<Connection>, rd: R, wr: W)
-    where
+    /// `direct_fd`: the plain socket under `wr`, which the end-of-turn
+    /// flush may write to while the writer is idle (None for TLS).
+    fn spawn_tasks<R, W>(
+        self: &Rc<Self>,
+        conn: Rc<Connection>,
+        rd: R,
+        wr: W,
+        direct_fd: Option<i32>,
+    ) where
         R: ConnRead + 'static,
         W: AsyncWrite + Unpin + 'static,
     {
         self.live_writers.set(self.live_writers.get() + 1);
-        tokio::task::spawn_local(writer(self.clone(), conn.clone(), wr));
+        tokio::task::spawn_local(writer(self.clone(), conn.clone(), wr, direct_fd));
         tokio::task::spawn_local(reader(self.clone(), conn, rd));
     }
 }
@@ -296,7 +306,16 @@ impl Server {
 /// close. Once the connection is closing, what is left must go out before
 /// its close deadline: a client that stops reading cannot pin a closed
 /// connection (and its queue) in memory.
-async fn writer<W: AsyncWrite + Unpin>(server: Rc<Server>, conn: Rc<Connection>, mut wr: W) {
+///
+/// While it waits with nothing queued, pushes to a plain socket are written
+/// by the end-of-turn flush instead ([`super::flush`]); the writer is woken
+/// only for what that could not write.
+async fn writer<W: AsyncWrite + Unpin>(
+    server: Rc<Server>,
+    conn: Rc<Connection>,
+    mut wr: W,
+    direct_fd: Option<i32>,
+) {
     let mut pending: VecDeque<Bytes> = VecDeque::new();
     let mut close_after = false;
     let mut failed = false;
@@ -306,6 +325,7 @@ async fn writer<W: AsyncWrite + Unpin>(server: Rc<Server>, conn: Rc<Connection>,
             if close_after {
                 break;
             }
+            let _direct = conn.allow_direct_writes(direct_fd);
             conn.writer_wake.notified().await;
             continue;
         }
@@ -327,7 +347,10 @@ async fn writer<W: AsyncWrite + Unpin>(server: Rc<Server>, conn: Rc<Connection>,
                         Err(_) => break,
                     }
                 }
+                // `biased`: polled in this order, with no random number
+                // drawn per write (select!'s fairness, not needed here).
                 None => tokio::select! {
+                    biased;
                     r = wr.write_vectored(slices) => r,
                     // New data or a close while the socket is full: look
                     // again (a close sets the deadline).
@@ -429,22 +452,26 @@ async fn read_once<R: ConnRead>(rd: &mut R, buf: &mut BytesMut, conn: &Connectio
         // connection does not allocate (and free) one per read.
         read_buffers::give_back(std::mem::take(buf));
         tokio::select! {
+            biased;
+            _ = conn.reader_stop.notified() => return ReadOutcome::Stopped,
             r = rd.ready() => if r.is_err() {
                 return ReadOutcome::Eof;
             },
-            _ = conn.reader_stop.notified() => return ReadOutcome::Stopped,
         }
         *buf = read_buffers::take();
     }
     if buf.capacity() - buf.len() < READ_CHUNK {
         buf.reserve(READ_CHUNK);
     }
+    // `biased`: a stop wins over data, and no random number is drawn per
+    // read for select!'s fairness.
     let outcome = tokio::select! {
+        biased;
+        _ = conn.reader_stop.notified() => ReadOutcome::Stopped,
         r = rd.read_buf(buf) => match r {
             Ok(0) | Err(_) => ReadOutcome::Eof,
             Ok(_) => ReadOutcome::Data,
         },
-        _ = conn.reader_stop.notified() => ReadOutcome::Stopped,
     };
     if matches!(outcome, ReadOutcome::Data) {
         conn.touch_recv();
@@ -952,7 +979,7 @@ mod tests {
             let conn = Rc::new(Connection::new(1, peer, peer, 3, 4, 1000));
             let (rd, wr) = s.into_split();
             let r = reader(server.clone(), conn.clone(), rd);
-            let w = writer(server.clone(), conn.clone(), wr);
+            let w = writer(server.clone(), conn.clone(), wr, None);
             let sizes = (
                 std::mem::size_of_val(&r),
                 std::mem::size_of_val(&w),
@@ -961,6 +988,93 @@ mod tests {
             assert!(sizes.0 <= 640, "reader task state {sizes:?}");
             assert!(sizes.1 <= 320, "writer task state {sizes:?}");
             assert!(sizes.2 <= 400, "Connection {sizes:?}");
+        });
+    }
+
+    /// A plain connection, its writer task running (parked) with direct
+    /// writes allowed, and the client's end.
+    async fn plain_connection(queue_limit: usize) -> (Rc<Connection>, TcpStream) {
+        let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let client = TcpStream::connect(l.local_addr().expect("addr"))
+            .await
+            .expect("connect");
+        let (s, peer) = l.accept().await.expect("accept");
+        let fd = s.as_raw_fd();
+        let server = Rc::new(Server::new(Settings::default()));
+        let conn = Rc::new(Connection::new(1, peer, peer, fd, 4, queue_limit));
+        super::super::flush::ensure_running();
+        let (_rd, wr) = s.into_split();
+        // The read half's drop does not close the socket: the write half
+        // keeps it.
+        tokio::task::spawn_local(writer(server, conn.clone(), wr, Some(fd)));
+        tokio::task::yield_now().await;
+        (conn, client)
+    }
+
+    /// Pushes in one turn go out through the end-of-turn flush; when the
+    /// socket fills, the writer takes over what is left. Either way every
+    /// byte arrives, in order.
+    #[test]
+    fn pushes_arrive_in_order_whether_flushed_or_left_to_the_writer() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        tokio::task::LocalSet::new().block_on(&rt, async {
+            let (conn, mut client) = plain_connection(64 << 20).await;
+            // Small: written at the end of the turn, nothing left queued.
+            for i in 0..3u8 {
+                conn.send(Bytes::from(vec![i; 10])).expect("send");
+            }
+            assert_eq!(conn.queued_bytes(), 30, "written before the turn ended");
+            assert!(!conn.writer_wake.has_permit(), "the writer task was woken");
+            tokio::task::yield_now().await;
+            assert_eq!(conn.queued_bytes(), 0, "not flushed at the end of the turn");
+            let mut got = vec![0u8; 30];
+            client.read_exact(&mut got).await.expect("read");
+            let want: Vec<u8> = (0..3u8).flat_map(|i| [i; 10]).collect();
+            assert_eq!(got, want);
+            // Large: more than the socket buffers hold, so the flush writes
+            // part and the writer the rest, while the client reads.
+            let chunks = 2000usize;
+            for i in 0..chunks {
+                conn.send(Bytes::from(vec![(i % 251) as u8; 4096]))
+                    .expect("send");
+            }
+            let mut got = vec![0u8; chunks * 4096];
+            client.read_exact(&mut got).await.expect("read");
+            for (i, chunk) in got.chunks(4096).enumerate() {
+                assert!(
+                    chunk.iter().all(|&b| b == (i % 251) as u8),
+                    "chunk {i} out of order"
+                );
+            }
+            assert_eq!(conn.queued_bytes(), 0);
+        });
+    }
+
+    /// A push to a client that has gone is not lost silently: the flush
+    /// leaves the failed write to the writer, which marks the peer gone.
+    #[test]
+    fn a_push_to_a_gone_peer_marks_it_gone() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        tokio::task::LocalSet::new().block_on(&rt, async {
+            let (conn, client) = plain_connection(64 << 20).await;
+            // An RST on close: the client's unread data is discarded.
+            client.set_zero_linger().expect("linger");
+            drop(client);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            for _ in 0..50 {
+                if conn.is_peer_gone() {
+                    break;
+                }
+                let _ = conn.send(Bytes::from_static(b"hello"));
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            assert!(conn.is_peer_gone());
         });
     }
 }
