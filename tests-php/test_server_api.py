@@ -267,6 +267,19 @@ def test_connections_iterator_and_count(ws_server):
         assert a.recv(timeout=5) == "connections 1,3 count=2"
 
 
+def test_connections_every_way_of_walking_them(ws_server):
+    # Swoole\Connection\Iterator runs foreach natively (not through its
+    # Iterator methods): keys, nesting, restarts, iterator_to_array and the
+    # methods called by hand all see the same ids.
+    with ws_connect(ws_server.port) as a, ws_connect(ws_server.port) as b:
+        b.send("!connections-walks")
+        assert b.recv(timeout=5) == (
+            "keyed 0=>1,1=>2 | pairs 11,12,21,22 | again 1,2 | array [1,2]"
+            " | manual 0:1,1:2"
+            " | by-ref Error: An iterator cannot be used with foreach by reference"
+        )
+
+
 def test_broadcast_over_connections(ws_server):
     clients = [ws_connect(ws_server.port) for _ in range(4)]
     try:

@@ -4,6 +4,7 @@
 mod arginfo;
 mod args;
 mod classes;
+mod conn_iterator;
 mod constants;
 mod errors;
 mod frame;

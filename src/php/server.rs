@@ -2,7 +2,6 @@
 //! `Swoole\Server\Port` and `Swoole\Connection\Iterator`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use bytes::Bytes;
@@ -215,6 +214,8 @@ pub fn register(
         m("offsetUnset", iter_offset_unset, "mixed $fd", "void"),
     ];
     CONN_ITERATOR.set(c.register());
+    // foreach runs natively, not through the Iterator methods above.
+    super::conn_iterator::install(CONN_ITERATOR.get());
 }
 
 fn this(ex: &mut ExecuteData) -> Option<*mut zend_object> {
@@ -1666,11 +1667,30 @@ extern "C" fn server_stats(ex: &mut ExecuteData, rv: &mut Zval) {
 
 // ---- Swoole\Connection\Iterator ---------------------------------------------
 
+/// One iterator object's walk: the ids snapshotted at rewind and the
+/// position. A snapshot keeps `foreach` stable while callbacks in the loop
+/// close connections.
+struct IteratorWalk {
+    handle: u32,
+    ids: Vec<i64>,
+    pos: usize,
+}
+
 thread_local! {
-    /// Per iterator object (by handle): the ids snapshotted at rewind and
-    /// the position. A snapshot keeps `foreach` stable while callbacks in
-    /// the loop close connections.
-    static ITERATORS: RefCell<HashMap<u32, (Vec<i64>, usize)>> = RefCell::new(HashMap::new());
+    /// The walks under way, by iterator object handle. A list, not a hash
+    /// map: there are one or two, and valid()/current()/next() look theirs
+    /// up once per element of every `foreach ($server->connections ...)`.
+    static ITERATORS: RefCell<Vec<IteratorWalk>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on the walk of iterator `handle`, if one is under way.
+fn with_walk<R>(handle: u32, f: impl FnOnce(&mut IteratorWalk) -> R) -> Option<R> {
+    ITERATORS.with(|m| {
+        m.borrow_mut()
+            .iter_mut()
+            .find(|w| w.handle == handle)
+            .map(f)
+    })
 }
 
 fn iter_handle(ex: &mut ExecuteData) -> u32 {
@@ -1678,7 +1698,7 @@ fn iter_handle(ex: &mut ExecuteData) -> u32 {
     this(ex).map(|o| unsafe { (*o).handle }).unwrap_or(0)
 }
 
-fn live_ids() -> Vec<i64> {
+pub(super) fn live_ids() -> Vec<i64> {
     if let Some(all) = super::workers::all_sessions() {
         return all;
     }
@@ -1697,25 +1717,28 @@ fn live_ids() -> Vec<i64> {
 
 extern "C" fn iter_rewind(ex: &mut ExecuteData, _rv: &mut Zval) {
     let h = iter_handle(ex);
-    let ids = live_ids();
-    ITERATORS.with(|m| m.borrow_mut().insert(h, (ids, 0)));
+    let mut ids = Some(live_ids());
+    with_walk(h, |w| {
+        w.ids = ids.take().unwrap_or_default();
+        w.pos = 0;
+    });
+    if let Some(ids) = ids {
+        ITERATORS.with(|m| {
+            m.borrow_mut().push(IteratorWalk {
+                handle: h,
+                ids,
+                pos: 0,
+            })
+        });
+    }
 }
 
 extern "C" fn iter_next(ex: &mut ExecuteData, _rv: &mut Zval) {
-    let h = iter_handle(ex);
-    ITERATORS.with(|m| {
-        if let Some((_, pos)) = m.borrow_mut().get_mut(&h) {
-            *pos += 1;
-        }
-    });
+    with_walk(iter_handle(ex), |w| w.pos += 1);
 }
 
 fn iter_at(h: u32) -> Option<(i64, usize)> {
-    ITERATORS.with(|m| {
-        m.borrow()
-            .get(&h)
-            .and_then(|(ids, pos)| ids.get(*pos).map(|id| (*id, *pos)))
-    })
+    with_walk(h, |w| w.ids.get(w.pos).map(|id| (*id, w.pos))).flatten()
 }
 
 extern "C" fn iter_current(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -1738,7 +1761,7 @@ extern "C" fn iter_valid(ex: &mut ExecuteData, rv: &mut Zval) {
     let h = iter_handle(ex);
     let valid = iter_at(h).is_some();
     if !valid {
-        ITERATORS.with(|m| m.borrow_mut().remove(&h));
+        ITERATORS.with(|m| m.borrow_mut().retain(|w| w.handle != h));
     }
     rv.set_bool(valid);
 }

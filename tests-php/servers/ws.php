@@ -190,6 +190,49 @@ function command(Swoole\WebSocket\Server $server, Swoole\WebSocket\Frame $frame)
             echo $line, "\n";
             $server->push($fd, $line);
             break;
+        case 'connections-walks':
+            // Every way a script walks $server->connections: keys, nested
+            // loops, a loop left early and started again, iterator_to_array,
+            // the Iterator methods by hand, and foreach by reference.
+            $it = $server->connections;
+            $keyed = [];
+            foreach ($it as $k => $c) {
+                $keyed[] = "$k=>$c";
+            }
+            $pairs = [];
+            foreach ($it as $a) {
+                foreach ($server->connections as $b) {
+                    $pairs[] = "$a$b";
+                }
+            }
+            foreach ($it as $c) {
+                break;
+            }
+            $again = [];
+            foreach ($it as $c) {
+                $again[] = $c;
+            }
+            $arr = iterator_to_array($server->connections);
+            $manual = [];
+            for ($it->rewind(); $it->valid(); $it->next()) {
+                $manual[] = $it->key() . ':' . $it->current();
+            }
+            $byRef = 'none';
+            try {
+                foreach ($server->connections as &$r) {
+                }
+            } catch (\Error $e) {
+                $byRef = get_class($e) . ': ' . $e->getMessage();
+            }
+            $line = 'keyed ' . implode(',', $keyed)
+                . ' | pairs ' . implode(',', $pairs)
+                . ' | again ' . implode(',', $again)
+                . ' | array ' . json_encode($arr)
+                . ' | manual ' . implode(',', $manual)
+                . ' | by-ref ' . $byRef;
+            echo $line, "\n";
+            $server->push($fd, $line);
+            break;
         case 'push-seq':
             // !push-seq N: distinct strings, the same string twice, and a
             // string changed in place between pushes (the frame-once cache
