@@ -444,12 +444,23 @@ async fn rate_conn(
     let scheduled: Arc<Mutex<VecDeque<Instant>>> = Arc::new(Mutex::new(VecDeque::new()));
     let sched2 = scheduled.clone();
     let sender = tokio::spawn(async move {
-        // Timers tick in milliseconds: each wake-up sends every message that
-        // is due by now, each stamped with its own scheduled time.
+        // Each wake-up sends every message that is due by now, each
+        // stamped with its own scheduled time. tokio's timer ticks in
+        // milliseconds, which alone would add up to 1 ms of our own
+        // lateness to every latency: sleep to within a millisecond of the
+        // send time, then yield until it (the load generator has a core
+        // of its own, and the other tasks still run meanwhile).
         let mut next = Instant::now() + offset;
         let mut out = Vec::new();
         while next < t_end {
-            tokio::time::sleep_until(next.into()).await;
+            if let Some(coarse) = next.checked_sub(Duration::from_millis(1)) {
+                if coarse > Instant::now() {
+                    tokio::time::sleep_until(coarse.into()).await;
+                }
+            }
+            while Instant::now() < next {
+                tokio::task::yield_now().await;
+            }
             let now = Instant::now();
             out.clear();
             if let Ok(mut q) = sched2.lock() {
