@@ -24,17 +24,12 @@ command -v valgrind >/dev/null || { echo "broadcast_instructions: valgrind is no
 cargo build --release --quiet --manifest-path bench/loadgen/Cargo.toml
 ulimit -n "$(( receivers + 1000 ))" 2>/dev/null || true
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source bench/callgrind_server.sh
 out=$(mktemp -d)
+vg=
 trap 'kill "$vg" 2>/dev/null || true; rm -rf "$out"' EXIT
-valgrind --tool=callgrind --callgrind-out-file="$out/cg.out" \
-    "--toggle-collect=*PhpHandler*on_message*" "--toggle-collect=*flush*run*" \
-    php -n -d "extension=$so" -d memory_limit=2G bench/echo_server.php "$port" >/dev/null 2>&1 &
-vg=$!
-for _ in $(seq 1 150); do
-    sleep 0.2
-    (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-done
+start_callgrind_server "$so" "$out/cg.out" \
+    "--toggle-collect=*PhpHandler*on_message*" "--toggle-collect=*flush*run*"
 "$loadgen" broadcast --url "ws://127.0.0.1:$port/" --conns "$receivers" --count "$count" --prefix "$prefix"
 kill -INT "$vg"
 wait "$vg" || true

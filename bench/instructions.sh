@@ -24,16 +24,11 @@ loadgen=bench/loadgen/target/release/swoole-rs-loadgen
 command -v valgrind >/dev/null || { echo "instructions: valgrind is not installed" >&2; exit 1; }
 cargo build --release --quiet --manifest-path bench/loadgen/Cargo.toml
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source bench/callgrind_server.sh
 out=$(mktemp -d)
+vg=
 trap 'kill "$vg" 2>/dev/null || true; rm -rf "$out"' EXIT
-valgrind --tool=callgrind --callgrind-out-file="$out/cg.out" \
-    php -n -d "extension=$so" -d memory_limit=2G bench/echo_server.php "$port" >/dev/null 2>&1 &
-vg=$!
-for _ in $(seq 1 150); do
-    sleep 0.2
-    (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-done
+start_callgrind_server "$so" "$out/cg.out"
 url="ws://127.0.0.1:$port/"
 "$loadgen" echo --url "$url" --conns "$conns" --inflight "$inflight" --size 32 --secs 1 --warmup 0 >/dev/null
 callgrind_control -z "$vg" >/dev/null

@@ -991,6 +991,16 @@ mod tests {
         });
     }
 
+    /// Runs `f` as the server does: a current-thread runtime with a
+    /// `LocalSet`.
+    fn on_local_runtime<F: std::future::Future>(f: F) -> F::Output {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        tokio::task::LocalSet::new().block_on(&rt, f)
+    }
+
     /// A plain connection, its writer task running (parked) with direct
     /// writes allowed, and the client's end.
     async fn plain_connection(queue_limit: usize) -> (Rc<Connection>, TcpStream) {
@@ -1016,11 +1026,7 @@ mod tests {
     /// byte arrives, in order.
     #[test]
     fn pushes_arrive_in_order_whether_flushed_or_left_to_the_writer() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        tokio::task::LocalSet::new().block_on(&rt, async {
+        on_local_runtime(async {
             let (conn, mut client) = plain_connection(64 << 20).await;
             // Small: written at the end of the turn, nothing left queued.
             for i in 0..3u8 {
@@ -1057,11 +1063,7 @@ mod tests {
     /// leaves the failed write to the writer, which marks the peer gone.
     #[test]
     fn a_push_to_a_gone_peer_marks_it_gone() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        tokio::task::LocalSet::new().block_on(&rt, async {
+        on_local_runtime(async {
             let (conn, client) = plain_connection(64 << 20).await;
             // An RST on close: the client's unread data is discarded.
             client.set_zero_linger().expect("linger");
