@@ -90,8 +90,21 @@ async fn run(pending: Rc<Pending>) {
     loop {
         pending.wake.notified().await;
         std::mem::swap(&mut batch, &mut *pending.dirty.borrow_mut());
+        let mut written = 0;
         for conn in batch.drain(..) {
             conn.flush_deferred(true);
+            written += 1;
+            // A broadcast leaves thousands of connections to write (~10 us
+            // of kernel time each on loopback): let the other tasks (the
+            // readers of other clients, timers) run between slices rather
+            // than after the whole batch. The connections still in the
+            // batch stay marked, so pushes to them meanwhile just queue.
+            if written % FLUSH_SLICE == 0 {
+                tokio::task::yield_now().await;
+            }
         }
     }
 }
+
+/// How many connections the flush writes before letting other tasks run.
+pub(crate) const FLUSH_SLICE: usize = 256;

@@ -1059,6 +1059,38 @@ mod tests {
         });
     }
 
+    /// A big batch is written in slices, with other tasks run in between:
+    /// a broadcast does not hold every other client up until its last
+    /// write.
+    #[test]
+    fn the_flush_lets_other_tasks_run_between_slices() {
+        on_local_runtime(async {
+            let n = super::super::flush::FLUSH_SLICE + 50;
+            let mut conns = Vec::new();
+            let mut clients = Vec::new();
+            for _ in 0..n {
+                let (conn, client) = plain_connection(1 << 20).await;
+                conns.push(conn);
+                clients.push(client);
+            }
+            for conn in &conns {
+                conn.send(Bytes::from_static(b"hello")).expect("send");
+            }
+            let seen_queued = tokio::task::spawn_local({
+                let conns = conns.clone();
+                async move { conns.iter().filter(|c| c.queued_bytes() > 0).count() }
+            })
+            .await
+            .expect("task");
+            assert_eq!(
+                seen_queued, 50,
+                "the other task ran before or after the whole batch"
+            );
+            tokio::task::yield_now().await;
+            assert!(conns.iter().all(|c| c.queued_bytes() == 0));
+        });
+    }
+
     /// A push to a client that has gone is not lost silently: the flush
     /// leaves the failed write to the writer, which marks the peer gone.
     #[test]
