@@ -84,24 +84,30 @@ fn write_now(fd: i32, out: &mut Outbound) -> usize {
         };
         total += sent;
         out.bytes = out.bytes.saturating_sub(sent);
-        let mut left = sent;
-        while left > 0 {
-            let Some(front) = out.queue.front_mut() else {
-                break;
-            };
-            if front.len() <= left {
-                left -= front.len();
-                out.queue.pop_front();
-            } else {
-                front.advance(left);
-                left = 0;
-            }
-        }
+        drop_written(&mut out.queue, sent);
         if sent < wanted || sent == 0 {
             break;
         }
     }
     total
+}
+
+/// Drops the first `n` bytes of `queue` (what a write took): whole buffers,
+/// then the front of a partly written one.
+pub(crate) fn drop_written(queue: &mut VecDeque<Bytes>, n: usize) {
+    let mut left = n;
+    while left > 0 {
+        let Some(front) = queue.front_mut() else {
+            break;
+        };
+        if front.len() <= left {
+            left -= front.len();
+            queue.pop_front();
+        } else {
+            front.advance(left);
+            left = 0;
+        }
+    }
 }
 
 /// One non-blocking send of the front of `queue` (up to 64 buffers);
@@ -622,6 +628,20 @@ mod tests {
         let d = conn(1000);
         d.close_with_frame(None);
         assert!(d.close_deadline().is_some());
+    }
+
+    #[test]
+    fn drop_written_takes_whole_buffers_then_part_of_one() {
+        let mut q: VecDeque<Bytes> = [&b"abc"[..], b"de", b"fgh"]
+            .into_iter()
+            .map(Bytes::from_static)
+            .collect();
+        drop_written(&mut q, 4);
+        assert_eq!(q, [Bytes::from_static(b"e"), Bytes::from_static(b"fgh")]);
+        drop_written(&mut q, 0);
+        assert_eq!(q.len(), 2);
+        drop_written(&mut q, 10);
+        assert!(q.is_empty());
     }
 
     #[test]

@@ -367,20 +367,7 @@ async fn writer<W: AsyncWrite + Unpin>(
         };
         conn.written(n);
         conn.touch_send();
-        let mut left = n;
-        while left > 0 {
-            match pending.front_mut() {
-                Some(front) if front.len() <= left => {
-                    left -= front.len();
-                    pending.pop_front();
-                }
-                Some(front) => {
-                    front.advance(left);
-                    left = 0;
-                }
-                None => break,
-            }
-        }
+        super::connection::drop_written(&mut pending, n);
     }
     if failed {
         // The peer is gone: stop the reader, which reports onClose.
