@@ -1677,9 +1677,9 @@ struct IteratorWalk {
 }
 
 thread_local! {
-    /// The walks under way, by iterator object handle. A list, not a hash
-    /// map: there are one or two, and valid()/current()/next() look theirs
-    /// up once per element of every `foreach ($server->connections ...)`.
+    /// The walks under way through the Iterator methods called by hand, by
+    /// iterator object handle (`foreach` uses the native iterator in
+    /// conn_iterator.rs instead). A list: there are one or two.
     static ITERATORS: RefCell<Vec<IteratorWalk>> = const { RefCell::new(Vec::new()) };
 }
 

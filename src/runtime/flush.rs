@@ -65,7 +65,9 @@ pub(crate) fn defer(conn: &Rc<Connection>) -> bool {
 }
 
 /// Unregisters the flush task when it ends (its runtime is dropped) and
-/// hands what it had not flushed to the writer tasks.
+/// hands the connections still in the dirty list to their writer tasks.
+/// (Those of a batch cut short by the drop go with the runtime, whose
+/// writer tasks are dropped with it.)
 struct Registration(Rc<Pending>);
 
 impl Drop for Registration {

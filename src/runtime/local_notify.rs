@@ -91,16 +91,9 @@ mod tests {
     use super::*;
     use std::rc::Rc;
 
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
-    }
-
     #[test]
     fn a_permit_left_before_waiting_is_taken_once() {
-        runtime().block_on(async {
+        crate::runtime::run_local(async {
             let n = LocalNotify::new();
             n.notify_one();
             n.notify_one();
@@ -113,8 +106,7 @@ mod tests {
 
     #[test]
     fn notify_wakes_the_waiting_task() {
-        let local = tokio::task::LocalSet::new();
-        local.block_on(&runtime(), async {
+        crate::runtime::run_local(async {
             let n = Rc::new(LocalNotify::new());
             let woken = Rc::new(Cell::new(false));
             let task = tokio::task::spawn_local({
@@ -134,7 +126,7 @@ mod tests {
 
     #[test]
     fn a_wait_given_up_in_select_leaves_no_waker_and_keeps_later_permits() {
-        runtime().block_on(async {
+        crate::runtime::run_local(async {
             let n = LocalNotify::new();
             tokio::select! {
                 _ = n.notified() => panic!("no permit was stored"),

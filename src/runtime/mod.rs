@@ -26,6 +26,17 @@ pub use table::ConnectionTable;
 use crate::protocol::http::Request;
 use crate::protocol::message::Event;
 
+/// Runs `f` as the server runs its tasks: a current-thread runtime with a
+/// `LocalSet` (tests of code that spawns local tasks or holds `Rc`s).
+#[cfg(test)]
+pub(crate) fn run_local<F: std::future::Future>(f: F) -> F::Output {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    tokio::task::LocalSet::new().block_on(&rt, f)
+}
+
 /// The bytes `sendfile($file, $offset, $length)` sends: from `offset`,
 /// `length` bytes (0 or less: to the end), clamped to the file.
 pub fn file_range(path: &str, offset: i64, length: i64) -> std::io::Result<Vec<u8>> {

@@ -951,11 +951,7 @@ mod tests {
     /// 2.5 KB a connection in all).
     #[test]
     fn an_idle_connection_stays_small() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async {
+        super::super::run_local(async {
             let l = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind");
@@ -976,16 +972,6 @@ mod tests {
             assert!(sizes.1 <= 320, "writer task state {sizes:?}");
             assert!(sizes.2 <= 400, "Connection {sizes:?}");
         });
-    }
-
-    /// Runs `f` as the server does: a current-thread runtime with a
-    /// `LocalSet`.
-    fn on_local_runtime<F: std::future::Future>(f: F) -> F::Output {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        tokio::task::LocalSet::new().block_on(&rt, f)
     }
 
     /// A plain connection, its writer task running (parked) with direct
@@ -1013,7 +999,7 @@ mod tests {
     /// byte arrives, in order.
     #[test]
     fn pushes_arrive_in_order_whether_flushed_or_left_to_the_writer() {
-        on_local_runtime(async {
+        super::super::run_local(async {
             let (conn, mut client) = plain_connection(64 << 20).await;
             // Small: written at the end of the turn, nothing left queued.
             for i in 0..3u8 {
@@ -1051,7 +1037,7 @@ mod tests {
     /// write.
     #[test]
     fn the_flush_lets_other_tasks_run_between_slices() {
-        on_local_runtime(async {
+        super::super::run_local(async {
             let n = super::super::flush::FLUSH_SLICE + 50;
             let mut conns = Vec::new();
             let mut clients = Vec::new();
@@ -1082,7 +1068,7 @@ mod tests {
     /// leaves the failed write to the writer, which marks the peer gone.
     #[test]
     fn a_push_to_a_gone_peer_marks_it_gone() {
-        on_local_runtime(async {
+        super::super::run_local(async {
             let (conn, client) = plain_connection(64 << 20).await;
             // An RST on close: the client's unread data is discarded.
             client.set_zero_linger().expect("linger");

@@ -225,13 +225,7 @@ pub fn drop_pending_deferred() {
 mod tests {
     use super::*;
 
-    fn run_local<F: std::future::Future>(f: F) -> F::Output {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        tokio::task::LocalSet::new().block_on(&rt, f)
-    }
+    use crate::runtime::run_local;
 
     #[test]
     fn tick_repeats_until_cleared_and_after_fires_once() {
