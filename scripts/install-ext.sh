@@ -60,8 +60,9 @@ fi
 
 # 2. A real Swoole loaded by this PHP's configuration from some other file: two
 # extensions named swoole cannot both load.
-if [[ -z ${INI_DIR:-} ]] && "$php_bin" -m 2>/dev/null | grep -qx swoole \
-    && ! "$php_bin" --ri swoole 2>/dev/null | grep -q "$marker"; then
+# (Outputs captured before grep: see the check at the end.)
+if [[ -z ${INI_DIR:-} ]] && grep -qx swoole <<<"$("$php_bin" -m 2>/dev/null || true)" \
+    && ! grep -q "$marker" <<<"$("$php_bin" --ri swoole 2>/dev/null || true)"; then
     confirm "this PHP already loads a Swoole that is not swoole-rs ($("$php_bin" -r 'echo phpversion("swoole");' 2>/dev/null)); disable it first (Debian: phpdismod swoole), or"
 fi
 
@@ -92,7 +93,10 @@ if [[ -n ${INI_DIR:-} ]]; then
     check=(env "PHP_INI_SCAN_DIR=$ini_dir" "$php_bin")
 fi
 [[ $ext_dir != "$default_ext_dir" ]] && check+=(-d "extension_dir=$ext_dir")
-if ! "${check[@]}" --ri swoole 2>&1 | grep -q "$marker"; then
+# Captured first: `php | grep -q` under pipefail fails whenever grep stops
+# reading early and php gets SIGPIPE.
+ri=$("${check[@]}" --ri swoole 2>&1 || true)
+if ! grep -q "$marker" <<<"$ri"; then
     die "installed, but '${check[*]} --ri swoole' does not show swoole-rs"
 fi
 echo "install-ext: done: $("${check[@]}" -r 'echo "PHP ", PHP_VERSION, " loads swoole-rs (Swoole API ", SWOOLE_VERSION, ")";')"

@@ -27,6 +27,19 @@ if [[ $what == all || $what == rust ]]; then
     cargo_rc=${PIPESTATUS[0]}
 fi
 
+# The test-hooks build (a debug build: cargo test already compiled its
+# dependencies) for tests-php/test_panic.py, which forces panics through it.
+if [[ $what == all ]]; then
+    echo "=== test-hooks build (cargo build --features test-hooks)"
+    rm -f build/swoole-test-hooks.so
+    if "$cargo" build --lib --features test-hooks; then
+        cp target/debug/libswoole.so build/swoole-test-hooks.so
+    else
+        cargo_rc=1
+    fi
+    export SWOOLE_SO_TEST_HOOKS=$PWD/build/swoole-test-hooks.so
+fi
+
 # make test runs the Autobahn testsuite too (both configs, ~13 min); a quick
 # `make test-php` leaves it out unless SWTEST_AUTOBAHN=1 is set.
 if [[ $what == all ]]; then

@@ -78,13 +78,14 @@ PHP_INI = {
 }
 
 
-def php_cmd(extra_ini: dict | None = None) -> list:
+def php_cmd(extra_ini: dict | None = None, extension=None) -> list:
+    """`extension`: load this build instead of SWOOLE_SO (e.g. the test-hooks one)."""
     cmd = [PHP, "-n"]
     ini = dict(PHP_INI)
     if os.environ.get("SWTEST_PREPEND"):
         ini["auto_prepend_file"] = os.environ["SWTEST_PREPEND"]
     else:
-        cmd += ["-d", f"extension={swoole_so()}"]
+        cmd += ["-d", f"extension={extension or swoole_so()}"]
     ini.update(extra_ini or {})
     for k, v in ini.items():
         cmd += ["-d", f"{k}={v}"]
@@ -221,7 +222,8 @@ class ServerDied(AssertionError):
 class PhpServer:
     """One PHP server process; see the php_server fixture."""
 
-    def __init__(self, script, port, args, env, workdir: pathlib.Path, name: str, ini=None):
+    def __init__(self, script, port, args, env, workdir: pathlib.Path, name: str, ini=None,
+                 extension=None):
         self.script = pathlib.Path(script)
         self.port = port
         self.args = [str(a) for a in args]
@@ -231,15 +233,17 @@ class PhpServer:
         self.stderr_path = workdir / f"{name}.stderr"
         self.env = env
         self.ini = ini or {}
+        self.extension = extension
         self.proc: subprocess.Popen | None = None
         self.expect_exit = False  # set by tests that make the server exit
+        self.expect_panic = False  # set by tests that force a Rust panic (test-hooks build)
         self.stopped_by_us = False
         self.cmd: list = []
 
     # -- life cycle -----------------------------------------------------------
     def start(self, wait: bool = True, timeout: float = 15.0, host_check=None):
         require_extension()
-        self.cmd = php_cmd(self.ini) + [str(self.script)] + self.args
+        self.cmd = php_cmd(self.ini, self.extension) + [str(self.script)] + self.args
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
                 self.cmd,
@@ -406,7 +410,7 @@ def php_server(request, tmp_path):
     request.node._php_servers = started
 
     def start(script, *args, port=None, env=None, settings=None, wait=True, timeout=15.0,
-              ini=None, pass_port=True):
+              ini=None, pass_port=True, extension=None):
         script = pathlib.Path(script)
         if not script.is_absolute():
             script = SERVERS / script
@@ -414,7 +418,8 @@ def php_server(request, tmp_path):
         port = port or free_port()
         argv = ([port] if pass_port else []) + list(args)
         name = f"server{len(started)}-{script.stem}"
-        srv = PhpServer(script, port, argv, _server_env(env, settings), tmp_path, name, ini)
+        srv = PhpServer(script, port, argv, _server_env(env, settings), tmp_path, name, ini,
+                        extension)
         started.append(srv)
         srv.start(wait=wait, timeout=timeout)
         return srv
@@ -429,7 +434,7 @@ def php_server(request, tmp_path):
         err = srv.stderr() if srv.proc else ""
         if crashed:
             problems.append(f"{srv.script.name} exited on its own with code {rc}")
-        if "panicked at" in err:
+        if "panicked at" in err and not srv.expect_panic:
             problems.append(f"{srv.script.name}: Rust panic on stderr")
         if getattr(srv, "left_behind", None):
             problems.append(f"{srv.script.name} left processes behind: {srv.left_behind}")

@@ -13,6 +13,7 @@ use ext_php_rs::ffi::{
 };
 
 use super::classes::Handler;
+use super::guard::{entry_point, PhpFn};
 
 const MAY_BE_NULL: u32 = 1 << 1;
 const MAY_BE_FALSE: u32 = 1 << 2;
@@ -149,8 +150,19 @@ fn split_params(text: &str) -> Vec<&str> {
 }
 
 /// A function entry for `name` with `params` (PHP text, as in a stub) and
-/// return type `ret` ("" for none).
+/// return type `ret` ("" for none); `f` runs under the panic guard.
 pub fn entry(
+    name: &str,
+    f: impl PhpFn,
+    params: &str,
+    ret: &str,
+    flags: u32,
+) -> zend_function_entry {
+    handler_entry(name, entry_point(f), params, ret, flags)
+}
+
+/// [`entry`] for a handler already wrapped by [`entry_point`].
+pub fn handler_entry(
     name: &str,
     handler: Handler,
     params: &str,

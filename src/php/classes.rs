@@ -14,8 +14,10 @@ use ext_php_rs::ffi::{
 use ext_php_rs::types::Zval;
 use ext_php_rs::zend::ExecuteData;
 
+use super::guard::{entry_point, PhpFn};
 use super::{arginfo, zend};
 
+/// What the engine calls: only ever a [`guard`](super::guard) trampoline.
 pub type Handler = extern "C" fn(ex: &mut ExecuteData, retval: &mut Zval);
 
 /// A registered class entry, set once at MINIT.
@@ -60,10 +62,15 @@ const ACC_PUBLIC: u32 = 1;
 const ACC_STATIC: u32 = 1 << 4;
 
 /// A public method.
-pub fn m(name: &'static str, handler: Handler, params: &'static str, ret: &'static str) -> Method {
+pub fn m(
+    name: &'static str,
+    handler: impl PhpFn,
+    params: &'static str,
+    ret: &'static str,
+) -> Method {
     Method {
         name,
-        handler,
+        handler: entry_point(handler),
         params,
         ret,
         flags: ACC_PUBLIC,
@@ -71,7 +78,12 @@ pub fn m(name: &'static str, handler: Handler, params: &'static str, ret: &'stat
 }
 
 /// A public static method.
-pub fn sm(name: &'static str, handler: Handler, params: &'static str, ret: &'static str) -> Method {
+pub fn sm(
+    name: &'static str,
+    handler: impl PhpFn,
+    params: &'static str,
+    ret: &'static str,
+) -> Method {
     Method {
         flags: ACC_PUBLIC | ACC_STATIC,
         ..m(name, handler, params, ret)
@@ -106,7 +118,7 @@ impl Class {
         let mut entries: Vec<zend_function_entry> = self
             .methods
             .iter()
-            .map(|m| arginfo::entry(m.name, m.handler, m.params, m.ret, m.flags))
+            .map(|m| arginfo::handler_entry(m.name, m.handler, m.params, m.ret, m.flags))
             .collect();
         entries.push(arginfo::end());
         let entries: &'static mut [zend_function_entry] = Box::leak(entries.into_boxed_slice());

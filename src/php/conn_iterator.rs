@@ -102,6 +102,8 @@ unsafe extern "C" fn get_iterator(
 /// # Safety
 /// `iter` must come from [`get_iterator`] and be alive.
 unsafe fn state<'a>(iter: *mut zend_object_iterator) -> &'a mut ConnIterator {
+    // SAFETY: the caller's contract: our iterator, whose first field is the
+    // engine's, so the pointer is ours too.
     unsafe { &mut *(iter as *mut ConnIterator) }
 }
 
@@ -117,7 +119,8 @@ unsafe extern "C" fn dtor(iter: *mut zend_object_iterator) {
 unsafe extern "C" fn rewind(iter: *mut zend_object_iterator) {
     // SAFETY: a live iterator of ours.
     let s = unsafe { state(iter) };
-    s.ids = super::server::live_ids();
+    // The only handler here that does more than index a Vec.
+    s.ids = super::guard::or_default("foreach", Vec::new(), super::server::live_ids);
     s.pos = 0;
 }
 

@@ -274,7 +274,7 @@ pub fn spec_from_args(
     })
 }
 
-pub extern "C" fn frame_pack(ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn frame_pack(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 3) else {
         return;
     };
@@ -285,7 +285,7 @@ pub extern "C" fn frame_pack(ex: &mut ExecuteData, rv: &mut Zval) {
     *rv = zstr(bytes);
 }
 
-extern "C" fn frame_to_string(ex: &mut ExecuteData, rv: &mut Zval) {
+fn frame_to_string(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
         return;
     };
@@ -295,7 +295,7 @@ extern "C" fn frame_to_string(ex: &mut ExecuteData, rv: &mut Zval) {
     *rv = zstr(bytes);
 }
 
-pub extern "C" fn frame_unpack(ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn frame_unpack(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };

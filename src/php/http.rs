@@ -645,11 +645,11 @@ fn this(ex: &mut ExecuteData) -> Option<*mut zend_object> {
     ex.get_self().map(|o| o as *mut zend_object)
 }
 
-extern "C" fn req_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
+fn req_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
     resp_unsupported(ex, rv);
 }
 
-extern "C" fn resp_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
+fn resp_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
     let name = super::args::function_name(ex);
     zend::error(
         zend::E_WARNING,
@@ -658,18 +658,18 @@ extern "C" fn resp_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(false);
 }
 
-extern "C" fn resp_init_header(ex: &mut ExecuteData, rv: &mut Zval) {
+fn resp_init_header(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(o) = this(ex) else { return };
     zend::set_prop(o, "header", zarray(ZendHashTable::new()));
     rv.set_bool(true);
 }
 
-extern "C" fn resp_is_writable(ex: &mut ExecuteData, rv: &mut Zval) {
+fn resp_is_writable(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(o) = this(ex) else { return };
     rv.set_bool(writable(o).is_some());
 }
 
-extern "C" fn resp_status(ex: &mut ExecuteData, rv: &mut Zval) {
+fn resp_status(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 2) else {
         return;
     };
@@ -693,7 +693,7 @@ extern "C" fn resp_status(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(true);
 }
 
-extern "C" fn resp_header(ex: &mut ExecuteData, rv: &mut Zval) {
+fn resp_header(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 2, 3) else {
         return;
     };
@@ -796,15 +796,15 @@ fn cookie_impl(ex: &mut ExecuteData, rv: &mut Zval, url_encode: bool) {
     rv.set_bool(true);
 }
 
-extern "C" fn resp_cookie(ex: &mut ExecuteData, rv: &mut Zval) {
+fn resp_cookie(ex: &mut ExecuteData, rv: &mut Zval) {
     cookie_impl(ex, rv, true);
 }
 
-extern "C" fn resp_rawcookie(ex: &mut ExecuteData, rv: &mut Zval) {
+fn resp_rawcookie(ex: &mut ExecuteData, rv: &mut Zval) {
     cookie_impl(ex, rv, false);
 }
 
-extern "C" fn resp_write(ex: &mut ExecuteData, rv: &mut Zval) {
+fn resp_write(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -837,7 +837,7 @@ extern "C" fn resp_write(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(conn.send(Bytes::from(out)).is_ok());
 }
 
-extern "C" fn resp_end(ex: &mut ExecuteData, rv: &mut Zval) {
+fn resp_end(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 0, 1) else {
         return;
     };
@@ -855,7 +855,7 @@ extern "C" fn resp_end(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(finish(o, &conn, body.as_deref()));
 }
 
-extern "C" fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
+fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 3) else {
         return;
     };
@@ -892,7 +892,7 @@ extern "C" fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn resp_redirect(ex: &mut ExecuteData, rv: &mut Zval) {
+fn resp_redirect(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 2) else {
         return;
     };
@@ -918,7 +918,7 @@ extern "C" fn resp_redirect(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(finish(o, &conn, None));
 }
 
-extern "C" fn resp_close(ex: &mut ExecuteData, rv: &mut Zval) {
+fn resp_close(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(o) = this(ex) else { return };
     let fd = fd_of(o);
     let Some(rt) = state::current().and_then(|s| s.runtime()) else {
@@ -933,7 +933,7 @@ extern "C" fn resp_close(ex: &mut ExecuteData, rv: &mut Zval) {
 
 /// The raw body of `$this` request: kept for the latest request of each
 /// connection until the next request or the close.
-extern "C" fn req_raw_content(ex: &mut ExecuteData, rv: &mut Zval) {
+fn req_raw_content(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(o) = this(ex) else { return };
     let fd = fd_of(o);
     // SAFETY: o is $this.
@@ -950,11 +950,11 @@ extern "C" fn req_raw_content(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn req_is_completed(_ex: &mut ExecuteData, rv: &mut Zval) {
+fn req_is_completed(_ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(true);
 }
 
-extern "C" fn req_get_method(ex: &mut ExecuteData, rv: &mut Zval) {
+fn req_get_method(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(o) = this(ex) else { return };
     let method = zend::get_prop(o, "server")
         .and_then(|z| z.array())

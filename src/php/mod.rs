@@ -8,6 +8,7 @@ mod conn_iterator;
 mod constants;
 mod errors;
 mod frame;
+mod guard;
 mod handler;
 mod http;
 mod push_cache;
@@ -31,6 +32,10 @@ use args::Args;
 
 /// MINIT: classes, aliases and constants.
 extern "C" fn startup(_ty: i32, module_number: i32) -> i32 {
+    guard::or_default("swoole-rs startup", -1, || register_all(module_number))
+}
+
+fn register_all(module_number: i32) -> i32 {
     // SAFETY: MINIT; the engine's interface/base classes exist.
     let (iterator, countable, arrayaccess, exception) = unsafe {
         (
@@ -105,14 +110,20 @@ extern "C" fn startup(_ty: i32, module_number: i32) -> i32 {
 
 /// RSHUTDOWN: let go of the server object while PHP can still free it.
 extern "C" fn request_shutdown(_ty: i32, _module_number: i32) -> i32 {
-    push_cache::clear();
-    table::clear();
-    state::set_current(None);
-    crate::worker::timers::timers().clear_all();
-    0
+    guard::or_default("swoole-rs request shutdown", -1, || {
+        push_cache::clear();
+        table::clear();
+        state::set_current(None);
+        crate::worker::timers::timers().clear_all();
+        0
+    })
 }
 
 extern "C" fn info(_module: *mut ModuleEntry) {
+    guard::or_default("phpinfo", (), print_info);
+}
+
+fn print_info() {
     let row = |k: &str, v: &str| {
         let k = CString::new(k).unwrap_or_default();
         let v = CString::new(v).unwrap_or_default();
@@ -176,15 +187,15 @@ extern "C" fn info(_module: *mut ModuleEntry) {
     unsafe { ffi::php_info_print_table_end() };
 }
 
-extern "C" fn fn_swoole_version(_ex: &mut ExecuteData, rv: &mut Zval) {
+fn fn_swoole_version(_ex: &mut ExecuteData, rv: &mut Zval) {
     let _ = rv.set_string(crate::SWOOLE_API_VERSION, false);
 }
 
-extern "C" fn fn_swoole_last_error(_ex: &mut ExecuteData, rv: &mut Zval) {
+fn fn_swoole_last_error(_ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_long(errors::last_error());
 }
 
-extern "C" fn fn_swoole_strerror(ex: &mut ExecuteData, rv: &mut Zval) {
+fn fn_swoole_strerror(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 2) else {
         return;
     };
@@ -194,18 +205,18 @@ extern "C" fn fn_swoole_strerror(ex: &mut ExecuteData, rv: &mut Zval) {
     let _ = rv.set_string(&errors::strerror(code), false);
 }
 
-extern "C" fn fn_swoole_errno(_ex: &mut ExecuteData, rv: &mut Zval) {
+fn fn_swoole_errno(_ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_long(i64::from(
         std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
     ));
 }
 
-extern "C" fn fn_swoole_clear_error(_ex: &mut ExecuteData, rv: &mut Zval) {
+fn fn_swoole_clear_error(_ex: &mut ExecuteData, rv: &mut Zval) {
     errors::set_last_error(0);
     rv.set_null();
 }
 
-extern "C" fn fn_set_process_name(ex: &mut ExecuteData, rv: &mut Zval) {
+fn fn_set_process_name(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -218,14 +229,14 @@ extern "C" fn fn_set_process_name(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(true);
 }
 
-extern "C" fn fn_cpu_num(_ex: &mut ExecuteData, rv: &mut Zval) {
+fn fn_cpu_num(_ex: &mut ExecuteData, rv: &mut Zval) {
     let n = std::thread::available_parallelism().map_or(1, |n| n.get());
     rv.set_long(n as i64);
 }
 
 /// IPv4 addresses of the machine's interfaces but loopback, by interface
 /// name, as Swoole's `swoole_get_local_ip()`.
-extern "C" fn fn_get_local_ip(_ex: &mut ExecuteData, rv: &mut Zval) {
+fn fn_get_local_ip(_ex: &mut ExecuteData, rv: &mut Zval) {
     let mut ips = ext_php_rs::types::ZendHashTable::new();
     let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
     // SAFETY: getifaddrs fills a list we free below; each entry's pointers
@@ -249,6 +260,27 @@ extern "C" fn fn_get_local_ip(_ex: &mut ExecuteData, rv: &mut Zval) {
         }
     }
     *rv = zend::zarray(ips);
+}
+
+/// `swoole_rs_test_panic('call')` panics in this PHP call;
+/// `swoole_rs_test_panic('connection', $fd)` in the task of connection
+/// `$fd`, before its next message is dispatched. Test builds only.
+#[cfg(feature = "test-hooks")]
+fn fn_test_panic(ex: &mut ExecuteData, _rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(place) = args.string(0, "where") else {
+        return;
+    };
+    let Some(fd) = args.long_or(1, "fd", 0) else {
+        return;
+    };
+    match place.as_str() {
+        "call" => panic!("test hook: panic in a PHP call"),
+        "connection" => crate::runtime::test_hooks::panic_on_next_message(fd),
+        other => zend::error(zend::E_WARNING, &format!("unknown test hook '{other}'")),
+    }
 }
 
 /// Global functions, registered at MINIT with Swoole's signatures.
@@ -320,6 +352,14 @@ fn register_functions() {
         entry("swoole_get_local_ip", fn_get_local_ip, "", "array", 0),
         entry("swoole_timer_list", timer::timer_list, "", "array", 0),
     ];
+    #[cfg(feature = "test-hooks")]
+    entries.push(entry(
+        "swoole_rs_test_panic",
+        fn_test_panic,
+        "string $where, int $fd = 0",
+        "void",
+        0,
+    ));
     entries.push(arginfo::end());
     let entries = Box::leak(entries.into_boxed_slice());
     // SAFETY: MINIT; the table and its argument info live forever.

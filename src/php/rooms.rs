@@ -57,7 +57,7 @@ fn fd_room_call(
 }
 
 /// `join(int $fd, string $room): bool` — true when `$fd` is (now) in the room.
-pub extern "C" fn ws_join(ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn ws_join(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((fd, room, rt, node)) = fd_room_call(ex, rv) else {
         return;
     };
@@ -84,7 +84,7 @@ pub extern "C" fn ws_join(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 /// `leave(int $fd, string $room): bool` — false when `$fd` was not in it.
-pub extern "C" fn ws_leave(ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn ws_leave(ex: &mut ExecuteData, rv: &mut Zval) {
     if let Some((fd, room, _rt, node)) = fd_room_call(ex, rv) {
         rv.set_bool(node.rooms.leave(fd, &room));
     }
@@ -99,7 +99,7 @@ fn listing_node(rv: &mut Zval) -> Option<Node> {
 }
 
 /// `rooms(int $fd): array` — the rooms `$fd` is in, in the order it joined.
-pub extern "C" fn ws_rooms(ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn ws_rooms(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(fd) = Args::parse(ex, 1, 1).and_then(|a| a.long(0, "fd")) else {
         return;
     };
@@ -112,7 +112,7 @@ pub extern "C" fn ws_rooms(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 /// `members(string $room): array` — the fds of this node in the room.
-pub extern "C" fn ws_members(ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn ws_members(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(room) = Args::parse(ex, 1, 1).and_then(|a| a.bytes(0, "room")) else {
         return;
     };
@@ -127,7 +127,7 @@ pub extern "C" fn ws_members(ex: &mut ExecuteData, rv: &mut Zval) {
 /// `publish(string $room, string $data, int $opcode = WEBSOCKET_OPCODE_TEXT): bool`
 /// — to every member of the room on this node and, in a cluster, on every
 /// other node. False (with a warning) when it could not reach the others.
-pub extern "C" fn ws_publish(ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn ws_publish(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 2, 3) else {
         return;
     };

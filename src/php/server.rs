@@ -242,9 +242,9 @@ pub(super) fn running_runtime() -> Option<(Rc<ServerState>, Rc<runtime::Server>)
     }
 }
 
-extern "C" fn server_noop(_ex: &mut ExecuteData, _rv: &mut Zval) {}
+fn server_noop(_ex: &mut ExecuteData, _rv: &mut Zval) {}
 
-extern "C" fn server_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
     let name = super::args::function_name(ex);
     zend::error(
         zend::E_WARNING,
@@ -255,7 +255,7 @@ extern "C" fn server_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(false);
 }
 
-extern "C" fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
+fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 0, 4) else {
         return;
     };
@@ -359,7 +359,7 @@ extern "C" fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
     state::set_current(Some(st));
 }
 
-extern "C" fn server_listen(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_listen(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 3, 3) else {
         return;
     };
@@ -405,7 +405,7 @@ fn register_callback(st: Option<Rc<ServerState>>, args: &Args, rv: &mut Zval) {
     rv.set_bool(true);
 }
 
-extern "C" fn server_on(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_on(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 2, 2) else {
         return;
     };
@@ -413,7 +413,7 @@ extern "C" fn server_on(ex: &mut ExecuteData, rv: &mut Zval) {
     register_callback(st, &args, rv);
 }
 
-extern "C" fn port_on(ex: &mut ExecuteData, rv: &mut Zval) {
+fn port_on(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 2, 2) else {
         return;
     };
@@ -431,7 +431,7 @@ fn get_callback(st: Option<Rc<ServerState>>, args: &Args, rv: &mut Zval) {
     *rv = value.unwrap_or_else(znull);
 }
 
-extern "C" fn server_get_callback(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_get_callback(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -439,7 +439,7 @@ extern "C" fn server_get_callback(ex: &mut ExecuteData, rv: &mut Zval) {
     get_callback(st, &args, rv);
 }
 
-extern "C" fn port_get_callback(ex: &mut ExecuteData, rv: &mut Zval) {
+fn port_get_callback(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -490,7 +490,7 @@ fn apply_settings(st: &ServerState, obj: *mut zend_object, settings: &ZendHashTa
     zend::set_prop(obj, "setting", zarray(merged));
 }
 
-extern "C" fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -510,7 +510,7 @@ extern "C" fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(true);
 }
 
-extern "C" fn port_set(ex: &mut ExecuteData, rv: &mut Zval) {
+fn port_set(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -524,7 +524,7 @@ extern "C" fn port_set(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_null();
 }
 
-extern "C" fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
         return;
     };
@@ -902,7 +902,7 @@ enum PushData<'a> {
     Spec(frame::FrameSpec),
 }
 
-extern "C" fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
+fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 2, 4) else {
         return;
     };
@@ -1008,7 +1008,7 @@ extern "C" fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
 /// `broadcast($data, $opcode = TEXT, $exclude = [])` (swoole-rs): frames
 /// `$data` once and queues the same bytes to every established WebSocket
 /// connection of the server (every worker's) except the `$exclude` fds.
-extern "C" fn ws_broadcast(ex: &mut ExecuteData, rv: &mut Zval) {
+fn ws_broadcast(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 3) else {
         return;
     };
@@ -1043,7 +1043,7 @@ extern "C" fn ws_broadcast(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(elsewhere && nodes);
 }
 
-extern "C" fn ws_ping(ex: &mut ExecuteData, rv: &mut Zval) {
+fn ws_ping(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 2) else {
         return;
     };
@@ -1066,7 +1066,7 @@ extern "C" fn ws_ping(ex: &mut ExecuteData, rv: &mut Zval) {
     ));
 }
 
-extern "C" fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
+fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 3) else {
         return;
     };
@@ -1115,7 +1115,7 @@ extern "C" fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
     });
 }
 
-extern "C" fn ws_is_established(ex: &mut ExecuteData, rv: &mut Zval) {
+fn ws_is_established(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -1155,15 +1155,15 @@ fn exists_anywhere(rt: &runtime::Server, fd: i64) -> bool {
     }
 }
 
-extern "C" fn server_exist(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_exist(ex: &mut ExecuteData, rv: &mut Zval) {
     connection_exists(ex, rv, 1);
 }
 
-extern "C" fn server_protect(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_protect(ex: &mut ExecuteData, rv: &mut Zval) {
     connection_exists(ex, rv, 2);
 }
 
-extern "C" fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 2, 3) else {
         return;
     };
@@ -1192,7 +1192,7 @@ extern "C" fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
     });
 }
 
-extern "C" fn server_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 2, 4) else {
         return;
     };
@@ -1228,7 +1228,7 @@ extern "C" fn server_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 2) else {
         return;
     };
@@ -1253,7 +1253,7 @@ extern "C" fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn server_shutdown(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_shutdown(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 1) else {
         return;
     };
@@ -1269,7 +1269,7 @@ extern "C" fn server_shutdown(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(true);
 }
 
-extern "C" fn server_task(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_task(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 3) else {
         return;
     };
@@ -1303,7 +1303,7 @@ fn float_arg(args: &Args, i: usize, default: f64) -> f64 {
         .unwrap_or(default)
 }
 
-extern "C" fn server_taskwait(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_taskwait(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 3) else {
         return;
     };
@@ -1320,7 +1320,7 @@ extern "C" fn server_taskwait(ex: &mut ExecuteData, rv: &mut Zval) {
 
 /// `taskWaitMulti($tasks, $timeout)`: each task in turn, results keyed as
 /// the input; a task that timed out is left out, as in Swoole.
-extern "C" fn server_task_wait_multi(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_task_wait_multi(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 2) else {
         return;
     };
@@ -1348,7 +1348,7 @@ extern "C" fn server_task_wait_multi(ex: &mut ExecuteData, rv: &mut Zval) {
     *rv = zarray(out);
 }
 
-extern "C" fn server_finish(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_finish(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -1356,7 +1356,7 @@ extern "C" fn server_finish(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(super::workers::finish(data));
 }
 
-extern "C" fn server_send_message(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_send_message(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 2, 2) else {
         return;
     };
@@ -1372,7 +1372,7 @@ extern "C" fn server_send_message(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(super::workers::send_message(&st, data, dest));
 }
 
-extern "C" fn server_reload(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_reload(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 0, 1) else {
         return;
     };
@@ -1394,7 +1394,7 @@ extern "C" fn server_reload(ex: &mut ExecuteData, rv: &mut Zval) {
 
 /// `stop($workerId = -1)`: the worker stops serving and exits (the manager
 /// starts a new one); in a single-process server, the server stops.
-extern "C" fn server_stop(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_stop(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 0, 2) else {
         return;
     };
@@ -1420,14 +1420,14 @@ extern "C" fn server_stop(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(pid > 0 && unsafe { libc::kill(pid, libc::SIGTERM) } == 0);
 }
 
-extern "C" fn server_get_last_error(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_get_last_error(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
         return;
     };
     rv.set_long(errors::last_error());
 }
 
-extern "C" fn server_heartbeat(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_heartbeat(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 0, 1) else {
         return;
     };
@@ -1494,7 +1494,7 @@ fn info_anywhere(rt: &runtime::Server, fd: i64) -> Option<Zval> {
     }
 }
 
-extern "C" fn server_connection_info(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_connection_info(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 3) else {
         return;
     };
@@ -1510,7 +1510,7 @@ extern "C" fn server_connection_info(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn server_connection_list(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_connection_list(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 0, 2) else {
         return;
     };
@@ -1544,7 +1544,7 @@ extern "C" fn server_connection_list(ex: &mut ExecuteData, rv: &mut Zval) {
     *rv = zarray(a);
 }
 
-extern "C" fn server_get_worker_id(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_get_worker_id(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
         return;
     };
@@ -1556,7 +1556,7 @@ extern "C" fn server_get_worker_id(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn server_get_worker_pid(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_get_worker_pid(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 0, 1) else {
         return;
     };
@@ -1578,7 +1578,7 @@ extern "C" fn server_get_worker_pid(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn server_get_worker_status(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_get_worker_status(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 0, 1) else {
         return;
     };
@@ -1603,14 +1603,14 @@ extern "C" fn server_get_worker_status(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn server_get_manager_pid(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_get_manager_pid(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
         return;
     };
     rv.set_long(super::workers::cluster().map_or(0, |c| i64::from(c.shared.manager_pid())));
 }
 
-extern "C" fn server_get_master_pid(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_get_master_pid(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
         return;
     };
@@ -1622,7 +1622,7 @@ extern "C" fn server_get_master_pid(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_long(pid);
 }
 
-extern "C" fn server_stats(ex: &mut ExecuteData, rv: &mut Zval) {
+fn server_stats(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
         return;
     };
@@ -1715,7 +1715,7 @@ pub(super) fn live_ids() -> Vec<i64> {
         .unwrap_or_default()
 }
 
-extern "C" fn iter_rewind(ex: &mut ExecuteData, _rv: &mut Zval) {
+fn iter_rewind(ex: &mut ExecuteData, _rv: &mut Zval) {
     let h = iter_handle(ex);
     let mut ids = Some(live_ids());
     with_walk(h, |w| {
@@ -1733,7 +1733,7 @@ extern "C" fn iter_rewind(ex: &mut ExecuteData, _rv: &mut Zval) {
     }
 }
 
-extern "C" fn iter_next(ex: &mut ExecuteData, _rv: &mut Zval) {
+fn iter_next(ex: &mut ExecuteData, _rv: &mut Zval) {
     with_walk(iter_handle(ex), |w| w.pos += 1);
 }
 
@@ -1741,7 +1741,7 @@ fn iter_at(h: u32) -> Option<(i64, usize)> {
     with_walk(h, |w| w.ids.get(w.pos).map(|id| (*id, w.pos))).flatten()
 }
 
-extern "C" fn iter_current(ex: &mut ExecuteData, rv: &mut Zval) {
+fn iter_current(ex: &mut ExecuteData, rv: &mut Zval) {
     let h = iter_handle(ex);
     match iter_at(h) {
         Some((id, _)) => rv.set_long(id),
@@ -1749,7 +1749,7 @@ extern "C" fn iter_current(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn iter_key(ex: &mut ExecuteData, rv: &mut Zval) {
+fn iter_key(ex: &mut ExecuteData, rv: &mut Zval) {
     let h = iter_handle(ex);
     match iter_at(h) {
         Some((_, pos)) => rv.set_long(pos as i64),
@@ -1757,7 +1757,7 @@ extern "C" fn iter_key(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn iter_valid(ex: &mut ExecuteData, rv: &mut Zval) {
+fn iter_valid(ex: &mut ExecuteData, rv: &mut Zval) {
     let h = iter_handle(ex);
     let valid = iter_at(h).is_some();
     if !valid {
@@ -1766,11 +1766,11 @@ extern "C" fn iter_valid(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(valid);
 }
 
-extern "C" fn iter_count(_ex: &mut ExecuteData, rv: &mut Zval) {
+fn iter_count(_ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_long(live_ids().len() as i64);
 }
 
-extern "C" fn iter_offset_exists(ex: &mut ExecuteData, rv: &mut Zval) {
+fn iter_offset_exists(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -1781,7 +1781,7 @@ extern "C" fn iter_offset_exists(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(exists);
 }
 
-extern "C" fn iter_offset_get(ex: &mut ExecuteData, rv: &mut Zval) {
+fn iter_offset_get(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -1799,9 +1799,9 @@ extern "C" fn iter_offset_get(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn iter_offset_set(_ex: &mut ExecuteData, _rv: &mut Zval) {}
+fn iter_offset_set(_ex: &mut ExecuteData, _rv: &mut Zval) {}
 
-extern "C" fn iter_offset_unset(_ex: &mut ExecuteData, _rv: &mut Zval) {}
+fn iter_offset_unset(_ex: &mut ExecuteData, _rv: &mut Zval) {}
 
 /// Websocket status values exposed for the handler module.
 pub fn is_upgraded(conn: &Connection) -> bool {

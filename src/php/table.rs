@@ -133,7 +133,7 @@ fn php_value(z: &Zval) -> Value {
     }
 }
 
-extern "C" fn t_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
+fn t_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 2) else {
         return;
     };
@@ -148,7 +148,7 @@ extern "C" fn t_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
     CURSORS.with(|c| c.borrow_mut().remove(&h));
 }
 
-extern "C" fn t_column(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_column(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 2, 3) else {
         return;
     };
@@ -182,7 +182,7 @@ extern "C" fn t_column(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn t_create(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_create(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((h, o)) = handle(ex) else { return };
     match with_table(h, |t| t.create().then(|| t.memory_size())) {
         Some(Some(mem)) => {
@@ -197,12 +197,12 @@ extern "C" fn t_create(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn t_destroy(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_destroy(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((h, _)) = handle(ex) else { return };
     rv.set_bool(with_table(h, |t| t.destroy()).is_some());
 }
 
-extern "C" fn t_set(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_set(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 2, 2) else {
         return;
     };
@@ -227,7 +227,7 @@ extern "C" fn t_set(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn t_get(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_get(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 2) else {
         return;
     };
@@ -256,12 +256,12 @@ extern "C" fn t_get(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn t_count(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_count(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((h, _)) = handle(ex) else { return };
     rv.set_long(with_table(h, |t| t.count() as i64).unwrap_or(0));
 }
 
-extern "C" fn t_del(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_del(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -272,7 +272,7 @@ extern "C" fn t_del(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(with_table(h, |t| t.del(&key)).unwrap_or(false));
 }
 
-extern "C" fn t_exists(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_exists(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -310,25 +310,25 @@ fn incr_impl(ex: &mut ExecuteData, rv: &mut Zval, sign: i64) {
     }
 }
 
-extern "C" fn t_incr(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_incr(ex: &mut ExecuteData, rv: &mut Zval) {
     incr_impl(ex, rv, 1);
 }
 
-extern "C" fn t_decr(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_decr(ex: &mut ExecuteData, rv: &mut Zval) {
     incr_impl(ex, rv, -1);
 }
 
-extern "C" fn t_get_size(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_get_size(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((h, _)) = handle(ex) else { return };
     rv.set_long(with_table(h, |t| t.size() as i64).unwrap_or(0));
 }
 
-extern "C" fn t_get_memory_size(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_get_memory_size(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((h, _)) = handle(ex) else { return };
     rv.set_long(with_table(h, |t| t.memory_size() as i64).unwrap_or(0));
 }
 
-extern "C" fn t_stats(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_stats(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((h, _)) = handle(ex) else { return };
     let stats = with_table(h, |t| {
         let mut a = ZendHashTable::new();
@@ -348,7 +348,7 @@ extern "C" fn t_stats(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn t_rewind(ex: &mut ExecuteData, _rv: &mut Zval) {
+fn t_rewind(ex: &mut ExecuteData, _rv: &mut Zval) {
     let Some((h, _)) = handle(ex) else { return };
     let keys = with_table(h, |t| t.keys()).unwrap_or_default();
     CURSORS.with(|c| c.borrow_mut().insert(h, (keys, 0)));
@@ -373,12 +373,12 @@ fn cursor_key(h: u32) -> Option<Vec<u8>> {
     }
 }
 
-extern "C" fn t_valid(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_valid(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((h, _)) = handle(ex) else { return };
     rv.set_bool(cursor_key(h).is_some());
 }
 
-extern "C" fn t_next(ex: &mut ExecuteData, _rv: &mut Zval) {
+fn t_next(ex: &mut ExecuteData, _rv: &mut Zval) {
     let Some((h, _)) = handle(ex) else { return };
     CURSORS.with(|c| {
         if let Some((_, pos)) = c.borrow_mut().get_mut(&h) {
@@ -387,7 +387,7 @@ extern "C" fn t_next(ex: &mut ExecuteData, _rv: &mut Zval) {
     });
 }
 
-extern "C" fn t_current(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_current(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((h, _)) = handle(ex) else { return };
     let row = cursor_key(h).and_then(|k| {
         with_table(h, |t| t.get(&k).map(|row| row_array(t.columns(), &row))).flatten()
@@ -398,7 +398,7 @@ extern "C" fn t_current(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-extern "C" fn t_key(ex: &mut ExecuteData, rv: &mut Zval) {
+fn t_key(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((h, _)) = handle(ex) else { return };
     match cursor_key(h) {
         Some(k) => *rv = zstr(k),

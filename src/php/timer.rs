@@ -128,24 +128,24 @@ fn defer_impl(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(true);
 }
 
-pub extern "C" fn timer_tick(ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn timer_tick(ex: &mut ExecuteData, rv: &mut Zval) {
     add_impl(ex, rv, true);
 }
 
-pub extern "C" fn timer_after(ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn timer_after(ex: &mut ExecuteData, rv: &mut Zval) {
     add_impl(ex, rv, false);
 }
 
-pub extern "C" fn timer_clear(ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn timer_clear(ex: &mut ExecuteData, rv: &mut Zval) {
     clear_impl(ex, rv);
 }
 
-pub extern "C" fn timer_clear_all(_ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn timer_clear_all(_ex: &mut ExecuteData, rv: &mut Zval) {
     timers::timers().clear_all();
     rv.set_bool(true);
 }
 
-pub extern "C" fn timer_exists(ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn timer_exists(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -155,7 +155,7 @@ pub extern "C" fn timer_exists(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(timers::timers().exists(id));
 }
 
-extern "C" fn timer_info(ex: &mut ExecuteData, rv: &mut Zval) {
+fn timer_info(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -176,7 +176,7 @@ extern "C" fn timer_info(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-pub extern "C" fn timer_list(_ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn timer_list(_ex: &mut ExecuteData, rv: &mut Zval) {
     let mut a = ZendHashTable::new();
     for id in timers::timers().ids() {
         let _ = a.push(zlong(id));
@@ -185,7 +185,7 @@ pub extern "C" fn timer_list(_ex: &mut ExecuteData, rv: &mut Zval) {
     *rv = zarray(a);
 }
 
-extern "C" fn timer_stats(_ex: &mut ExecuteData, rv: &mut Zval) {
+fn timer_stats(_ex: &mut ExecuteData, rv: &mut Zval) {
     let mut a = ZendHashTable::new();
     let _ = a.insert("initialized", zbool(true));
     let _ = a.insert("num", zlong(timers::timers().len() as i64));
@@ -193,7 +193,7 @@ extern "C" fn timer_stats(_ex: &mut ExecuteData, rv: &mut Zval) {
     *rv = zarray(a);
 }
 
-pub extern "C" fn event_defer(ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn event_defer(ex: &mut ExecuteData, rv: &mut Zval) {
     defer_impl(ex, rv);
 }
 
@@ -222,7 +222,7 @@ fn ensure_wait_at_shutdown() {
 }
 
 /// Runs the event loop until no timer is left (`Swoole\Event::wait()`).
-extern "C" fn event_wait(_ex: &mut ExecuteData, rv: &mut Zval) {
+fn event_wait(_ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_null();
     if in_event_loop() {
         return;
@@ -238,7 +238,7 @@ extern "C" fn event_wait(_ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 /// Ends `Swoole\Event::wait()` by dropping every timer.
-extern "C" fn event_exit(_ex: &mut ExecuteData, rv: &mut Zval) {
+fn event_exit(_ex: &mut ExecuteData, rv: &mut Zval) {
     timers::timers().clear_all();
     rv.set_null();
 }

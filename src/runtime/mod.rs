@@ -8,12 +8,15 @@ pub mod flush;
 pub mod local_notify;
 pub mod log;
 pub mod node;
+pub mod panic;
 pub mod rooms;
 pub mod server;
 pub mod settings;
 pub mod shared;
 pub mod static_files;
 pub mod table;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;
 pub mod tls;
 
 use std::rc::Rc;

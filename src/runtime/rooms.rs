@@ -93,6 +93,7 @@ pub struct RoomMap {
 // SAFETY: everything is in a shared mapping that is never unmapped, and is
 // only touched with the process-shared mutex held.
 unsafe impl Send for RoomMap {}
+// SAFETY: as for Send, above.
 unsafe impl Sync for RoomMap {}
 
 /// The arrays, borrowed while the lock is held.

@@ -21,6 +21,7 @@ use tokio::sync::Notify;
 
 use super::connection::{unix_time, ws_status, Connection};
 use super::log;
+use super::panic::CatchUnwind;
 use super::settings::Settings;
 use super::static_files;
 use super::table::ConnectionTable;
@@ -313,6 +314,25 @@ impl Server {
 async fn writer<W: AsyncWrite + Unpin>(
     server: Rc<Server>,
     conn: Rc<Connection>,
+    wr: W,
+    direct_fd: Option<i32>,
+) {
+    // A panic (a bug) drops the socket: the reader sees the peer gone and
+    // reports onClose; shutdown still counts this writer as done.
+    if CatchUnwind::new(write_connection(&conn, wr, direct_fd))
+        .await
+        .is_err()
+    {
+        conn.peer_gone();
+    }
+    server
+        .live_writers
+        .set(server.live_writers.get().saturating_sub(1));
+    server.writers_done.notify_waiters();
+}
+
+async fn write_connection<W: AsyncWrite + Unpin>(
+    conn: &Connection,
     mut wr: W,
     direct_fd: Option<i32>,
 ) {
@@ -380,10 +400,6 @@ async fn writer<W: AsyncWrite + Unpin>(
         let _ = tokio::time::timeout_at(deadline, wr.shutdown()).await;
     }
     drop(wr);
-    server
-        .live_writers
-        .set(server.live_writers.get().saturating_sub(1));
-    server.writers_done.notify_waiters();
 }
 
 /// A connection's read side. `ready()` resolves once bytes (or EOF) can be
@@ -466,23 +482,37 @@ async fn read_once<R: ConnRead>(rd: &mut R, buf: &mut BytesMut, conn: &Connectio
     outcome
 }
 
-async fn reader<R: ConnRead>(server: Rc<Server>, conn: Rc<Connection>, mut rd: R) {
+async fn reader<R: ConnRead>(server: Rc<Server>, conn: Rc<Connection>, rd: R) {
+    // A panic (a bug) in this connection's work ends only this connection:
+    // it is closed and reported like any other, and the server goes on.
+    let reactor_id = CatchUnwind::new(read_connection(&server, &conn, rd))
+        .await
+        .unwrap_or(-1);
+    // However the reader stopped, the connection is over: let the writer
+    // flush and shut down, and report onClose if nobody has yet.
+    conn.close_with_frame(None);
+    server.report_close(&conn, reactor_id);
+}
+
+/// The connection's read side from onConnect to its end; returns onClose's
+/// reactor id.
+async fn read_connection<R: ConnRead>(
+    server: &Rc<Server>,
+    conn: &Rc<Connection>,
+    mut rd: R,
+) -> i32 {
     if let Some(h) = server.handler() {
-        h.on_connect(&conn);
+        h.on_connect(conn);
     }
     let mut buf = BytesMut::new();
     // The HTTP phase's state (parser, timer) lives on the heap while it
     // runs: an idle WebSocket connection's task keeps only what the
     // WebSocket phase needs.
-    let http = Box::pin(serve_http(&server, &conn, &mut rd, &mut buf)).await;
-    let reactor_id = match http {
-        Phase::Upgraded => serve_websocket(&server, &conn, &mut rd, &mut buf).await,
+    let http = Box::pin(serve_http(server, conn, &mut rd, &mut buf)).await;
+    match http {
+        Phase::Upgraded => serve_websocket(server, conn, &mut rd, &mut buf).await,
         Phase::Closed(reactor_id) => reactor_id,
-    };
-    // However the reader stopped, the connection is over: let the writer
-    // flush and shut down, and report onClose if nobody has yet.
-    conn.close_with_frame(None);
-    server.report_close(&conn, reactor_id);
+    }
 }
 
 enum Phase {
@@ -808,6 +838,8 @@ async fn serve_websocket<R: ConnRead>(
                 return -1;
             };
             conn.touch_dispatch();
+            #[cfg(feature = "test-hooks")]
+            super::test_hooks::before_dispatch(conn.id);
             match event {
                 Event::Message { .. } => handler.on_message(conn, event),
                 Event::Ping(ref payload) => {

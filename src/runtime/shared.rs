@@ -120,6 +120,7 @@ pub struct RobustMutex(*mut libc::pthread_mutex_t);
 // SAFETY: a pthread mutex initialised PTHREAD_PROCESS_SHARED is made to be
 // used from any thread of any process that maps it.
 unsafe impl Send for RobustMutex {}
+// SAFETY: as for Send, above.
 unsafe impl Sync for RobustMutex {}
 
 impl RobustMutex {
@@ -173,6 +174,7 @@ pub struct SharedTable {
 // SAFETY: every field is an atomic in memory mapped for the life of the
 // process; nothing is freed.
 unsafe impl Sync for SharedTable {}
+// SAFETY: as for Sync, above.
 unsafe impl Send for SharedTable {}
 
 fn f64_bits(v: f64) -> u64 {
@@ -516,6 +518,8 @@ mod tests {
         if pid == 0 {
             let id = t.next_session_id();
             let ok = t.insert(&info(id, 7)).is_some();
+            // SAFETY: the forked child ends here, without unwinding into
+            // the test harness's copy.
             unsafe { libc::_exit(if ok { 0 } else { 1 }) };
         }
         let mut status = 0;

@@ -315,10 +315,9 @@ pub fn run<H: PoolHooks>(
     }
     pool.hooks.manager_start();
     loop {
-        // SAFETY: getppid cannot fail.
         if cfg
             .master_pid
-            .is_some_and(|m| unsafe { libc::getppid() } != m)
+            .is_some_and(|m| std::os::unix::process::parent_id() as i32 != m)
         {
             pool.shutdown(&mut sig_read);
             break;

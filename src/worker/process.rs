@@ -142,8 +142,11 @@ mod tests {
         let pid = unsafe { libc::fork() };
         if pid == 0 {
             let bad = drop_privileges(Some("no-such-user-swrs"), None).is_err();
+            // SAFETY: geteuid cannot fail.
             let good =
                 drop_privileges(Some("nobody"), None).is_ok() && unsafe { libc::geteuid() } != 0;
+            // SAFETY: the forked child ends here, without unwinding into
+            // the test harness's copy.
             unsafe { libc::_exit(if bad && good { 0 } else { 1 }) };
         }
         let mut status = 0;

@@ -596,6 +596,8 @@ mod tests {
             let ok = t.get(b"parent").is_some()
                 && t.set(b"child", vec![("fd".into(), Value::Int(2))]).is_ok()
                 && t.incr(b"parent", "fd", Value::Int(10)).is_ok();
+            // SAFETY: the forked child ends here, without unwinding into
+            // the test harness's copy.
             unsafe { libc::_exit(if ok { 0 } else { 1 }) };
         }
         let mut status = 0;
