@@ -8,13 +8,17 @@ PHP's run-tests.php.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import difflib
 import email.utils
 import hashlib
+import itertools
+import os
 import re
 import socket
 import struct
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -479,6 +483,74 @@ def ws_wait_closed(ws, timeout: float = 5.0):
             raise AssertionError(f"connection not closed within {timeout}s") from None
         except ConnectionClosed as exc:
             return exc
+
+
+# --------------------------------------------------------------------------
+# Clients on chosen workers
+# --------------------------------------------------------------------------
+
+_hold_ids = itertools.count()
+
+
+@contextlib.contextmanager
+def held(send_hold, released, timeout: float = 10.0):
+    """Keeps one worker blocked inside a callback for the `with` block.
+
+    send_hold(path) sends the test servers' "hold" command (servers/hold.inc.php)
+    on a client of that worker: the worker creates `path`, then waits in the
+    callback until the file is gone. Once it exists the worker runs nothing
+    and, in SWOOLE_BASE, accepts nothing. Leaving the block removes it;
+    released() then reads (and checks) the worker's answer."""
+    path = os.path.join(tempfile.gettempdir(), f"swtest-hold-{os.getpid()}-{next(_hold_ids)}")
+    send_hold(path)
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        assert time.monotonic() < deadline, f"the worker did not start holding within {timeout}s"
+        time.sleep(0.005)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):  # gone: the hold timed out
+            os.unlink(path)
+    released()
+
+
+def held_ws(ws, command: str = "hold"):
+    """held() through a python-websockets client of workers.php ("hold") or
+    ws.php ("!hold"): `command PATH`, answered with "released"."""
+    def released():
+        assert ws.recv(timeout=10) == "released", "the hold timed out"
+    return held(lambda path: ws.send(f"{command} {path}"), released)
+
+
+def clients_on_every_worker(connect, worker_of, workers: int, per_worker: int = 1, hold=None) -> dict:
+    """Connects `workers * per_worker` clients, `per_worker` on each of
+    `workers` different workers; returns {worker id: [clients]}.
+
+    SWOOLE_BASE: every worker accepts from the same listening socket, so which
+    one gets a connection is the kernel's choice (on a busy machine one worker
+    may take them all). So before each connect, each worker that has its share
+    already is held (hold(client) -> a `held()` context on that client): only
+    a worker that still needs clients can accept the next one.
+    SWOOLE_PROCESS (hold=None): with dispatch_mode 2 the master gives session
+    N to worker N % worker_num, so consecutive connections go round the
+    workers. Either way every connection lands where one is missing, the same
+    on every run; anything else fails here."""
+    got: dict = {}
+    for _ in range(workers * per_worker):
+        with contextlib.ExitStack() as stack:
+            if hold is not None:
+                for cs in got.values():
+                    if len(cs) >= per_worker:
+                        stack.enter_context(hold(cs[0]))
+            c = connect()
+            w = worker_of(c)
+        on = got.setdefault(w, [])
+        assert len(on) < per_worker and len(got) <= workers, \
+            f"a connection went to worker {w}, which was not to get one: {got}"
+        on.append(c)
+    assert len(got) == workers and all(len(cs) == per_worker for cs in got.values()), got
+    return got
 
 
 # --------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import pytest
 from websockets.sync.client import connect
 
 import conftest
+import swtest
 
 REDIS = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS is None, reason="redis-server is not installed (scripts/deps.sh installs it)")
@@ -86,12 +87,23 @@ class Client:
 
     def cmd(self, **kw):
         self.ws.send(json.dumps(kw))
-        deadline = time.time() + 10
+        return self.reply()
+
+    def reply(self, timeout=10.0):
+        """The answer to the last command (what comes before goes to the inbox)."""
+        deadline = time.time() + timeout
         while True:
             msg = self.ws.recv(timeout=max(0.1, deadline - time.time()))
             if msg.startswith("R:"):
                 return json.loads(msg[2:])
             self.inbox.append(msg)
+
+    def hold(self):
+        """Keeps this client's worker blocked in a callback for a `with`
+        block (swtest.held)."""
+        def released():
+            assert self.reply() is True, "the hold timed out"
+        return swtest.held(lambda path: self.ws.send(json.dumps({"hold": path})), released)
 
     def expect(self, text, timeout=5.0):
         deadline = time.time() + timeout
@@ -124,22 +136,14 @@ def start_node(php_server, name, mode, settings, redis_url=None, **cluster):
     return php_server("rooms.php", env={"SWTEST_NODE": name, "SWTEST_MODE": mode}, settings=s)
 
 
-def clients_on_every_worker(srv, workers, per_worker=1):
-    """Connect until each worker has `per_worker` clients (BASE spreads by accept)."""
-    got: dict[int, list[Client]] = {}
-    spare = []
-    for _ in range(60):
-        c = Client(srv.port)
-        w = c.cmd(whoami=1)["worker"]
-        if len(got.setdefault(w, [])) < per_worker:
-            got[w].append(c)
-        else:
-            spare.append(c)
-        if len(got) == workers and all(len(v) == per_worker for v in got.values()):
-            break
-    for c in spare:
-        c.close()
-    assert len(got) == workers, got
+def clients_on_every_worker(srv, workers, per_worker=1, mode="base"):
+    """`per_worker` clients on each worker, ordered by worker, the same on
+    every run (swtest.clients_on_every_worker: in BASE mode the workers that
+    have their share are held while the next client connects)."""
+    got = swtest.clients_on_every_worker(
+        lambda: Client(srv.port), lambda c: c.cmd(whoami=1)["worker"], workers, per_worker,
+        hold=Client.hold if mode == "base" else None,
+    )
     return [c for w in sorted(got) for c in got[w]]
 
 
@@ -151,7 +155,7 @@ def clients_on_every_worker(srv, workers, per_worker=1):
                          ids=["single", "base-2-workers", "process-2-workers"])
 def test_rooms_on_one_node(php_server, mode, workers):
     srv = start_node(php_server, "a", mode, {"worker_num": workers})
-    a, b, c, d = clients_on_every_worker(srv, workers, per_worker=4 // workers)
+    a, b, c, d = clients_on_every_worker(srv, workers, per_worker=4 // workers, mode=mode)
     assert a.cmd(join="lobby") is True
     assert b.cmd(join="lobby") is True
     assert b.cmd(join="lobby") is True, "joining again is no error"
@@ -227,7 +231,9 @@ def test_room_capacity(php_server):
 
 def wait_bus_ready(sender: Client, receivers: list[Client], timeout=15.0):
     """Broadcasts probes until every receiver got one: every node's
-    subscription is up. Then empties all inboxes."""
+    subscription is up. Then one last broadcast: a client that got it got
+    every probe it will ever get (one publisher's messages arrive in order),
+    so emptying the inboxes up to it leaves no probe in flight."""
     deadline = time.time() + timeout
     n = 0
     pending = list(receivers)
@@ -237,9 +243,11 @@ def wait_bus_ready(sender: Client, receivers: list[Client], timeout=15.0):
         sender.cmd(broadcast=f"probe{n}")
         time.sleep(0.1)
         pending = [c for c in pending if not any(m.startswith("probe") for m in c.drain(0.05))]
-    time.sleep(0.2)
+    sender.cmd(broadcast="bus ready")
     for c in [sender, *receivers]:
-        c.drain(0.05)
+        c.expect("bus ready")
+        assert all(m.startswith("probe") for m in c.inbox), c.inbox
+        c.inbox.clear()
 
 
 @pytest.fixture
@@ -299,17 +307,16 @@ def test_a_slow_node_does_not_slow_the_others(three_nodes):
     (a1, a2), (b1, b2), (c1, c2) = cl["A"], cl["B"], cl["C"]
     for x in (a1, b1, c1):
         x.cmd(join="r")
-    # Node A's only worker is stuck in a callback for 2 s.
-    a2.ws.send(json.dumps({"sleep": 2000}))
-    time.sleep(0.2)
-    t0 = time.time()
-    assert c2.cmd(publish=["r", "while A sleeps"]) is True
-    b1.expect("while A sleeps", timeout=1.0)
-    c1.expect("while A sleeps", timeout=1.0)
-    assert time.time() - t0 < 1.0, "the other nodes waited for the slow one"
+    # Node A's only worker is stuck in a callback until released (a2.hold()
+    # checks that it was stuck all along).
+    with a2.hold():
+        t0 = time.time()
+        assert c2.cmd(publish=["r", "while A sleeps"]) is True
+        b1.expect("while A sleeps", timeout=1.0)
+        c1.expect("while A sleeps", timeout=1.0)
+        assert time.time() - t0 < 1.0, "the other nodes waited for the slow one"
     # The slow node gets it once its worker is free again: Redis kept it.
     a1.expect("while A sleeps", timeout=10)
-    assert a2.ws.recv(timeout=10) == "R:true"
 
 
 def test_redis_outage(three_nodes, redis):
@@ -328,7 +335,7 @@ def test_redis_outage(three_nodes, redis):
         time.sleep(0.1)
     nodes["A"].wait_for("publish(): cluster: delivered on this node only, not to the other nodes: Redis unavailable")
     for x in (a1, a2):
-        assert "during outage" in x.drain(0.3)
+        x.expect("during outage")
     assert a2.cmd(broadcast="bcast during outage") is False
     a1.expect("bcast during outage")
     # Each node logged the outage once, whatever its worker count.
@@ -433,4 +440,5 @@ def test_redis_down_at_start_is_not_fatal_unless_required(php_server):
         assert time.time() < deadline
         time.sleep(0.1)
     srv.wait_for("cluster: delivered on this node only")
-    assert "local" in x.drain(0.3) and "local" in y.drain(0.3)
+    x.expect("local")
+    y.expect("local")

@@ -4,7 +4,7 @@ push to a connection owned by another worker all work)."""
 
 import pytest
 
-from swtest import RawClient, ws_connect, ws_wait_closed
+from swtest import RawClient, clients_on_every_worker, held_ws, ws_connect, ws_wait_closed
 
 MODES = {
     "base-1": ({}, {"worker_num": 1}),
@@ -44,8 +44,19 @@ def test_echo_many_clients(mode_server):
             ws.close()
 
 
+def worker_of(ws):
+    ws.send("!worker")
+    return int(ws.recv(timeout=5).removeprefix("worker="))
+
+
 def test_broadcast_and_connections_reach_every_worker(mode_server):
-    clients = [ws_connect(mode_server.port) for _ in range(6)]
+    # the 6 clients are spread evenly over the workers, whoever accepts
+    workers = MODES[mode_server.mode][1]["worker_num"]
+    got = clients_on_every_worker(
+        lambda: ws_connect(mode_server.port), worker_of, workers, 6 // workers,
+        hold=(lambda ws: held_ws(ws, "!hold")) if mode_server.mode.startswith("base") else None,
+    )
+    clients = [ws for w in sorted(got) for ws in got[w]]
     try:
         clients[-1].send("!connections")
         assert clients[-1].recv(timeout=5) == "connections 1,2,3,4,5,6 count=6"

@@ -18,15 +18,15 @@ import time
 
 import pytest
 from conftest import process_tree
-from swtest import OP_CLOSE, RawClient, ws_connect
+from swtest import OP_CLOSE, RawClient, clients_on_every_worker, held_ws, ws_connect
 from websockets.exceptions import ConnectionClosed
 
 
 MODES = ["base", "process"]
 
 
-def start(php_server, mode="base", **settings):
-    env = {"SWTEST_MODE": "process"} if mode == "process" else {}
+def start(php_server, mode="base", env=None, **settings):
+    env = dict(env or {}, **({"SWTEST_MODE": "process"} if mode == "process" else {}))
     return php_server("workers.php", env=env, settings=settings)
 
 
@@ -75,39 +75,31 @@ def whoami(ws):
     return int(m[1]), int(m[2]), int(m[3])
 
 
-def clients_on_distinct_workers(port, want=2, tries=40):
-    """Connects until `want` clients sit on different workers; returns
-    [(ws, worker, pid, fd)] for those, and closes the rest. In BASE mode the
-    kernel may hand every connection to the same (awake) worker; then that
-    worker is kept busy for a moment ("sleep") so that another accepts."""
-    found, spare = {}, []
-    misses = 0
-    for _ in range(tries):
-        ws = ws_connect(port)
-        worker, pid, fd = whoami(ws)
-        if worker in found:
-            spare.append(ws)
-            misses += 1
-            if misses % 4 == 0:
-                found[worker][0].send("sleep 1000")
-        else:
-            found[worker] = (ws, worker, pid, fd)
-        if len(found) >= want:
-            break
-    for ws in spare:
-        ws.close()
-    assert len(found) >= want, f"all connections went to workers {list(found)}"
-    # let any sleeping worker wake up before the test goes on
-    for ws, worker, _, _ in found.values():
-        assert whoami(ws)[0] == worker
-    return list(found.values())
+def clients_on_workers(port, mode, workers=2, per_worker=1):
+    """`per_worker` clients on each of `workers` different workers, the same
+    on every run (swtest.clients_on_every_worker); [(ws, worker, pid, fd)]
+    ordered by worker."""
+    me = {}
+
+    def worker_of(ws):
+        me[ws] = whoami(ws)
+        return me[ws][0]
+
+    got = clients_on_every_worker(lambda: ws_connect(port), worker_of, workers, per_worker,
+                                  hold=held_ws if mode == "base" else None)
+    return [(ws, *me[ws]) for w in sorted(got) for ws in got[w]]
+
+
+def clients_on_distinct_workers(port, mode, want=2):
+    """One client on each of `want` different workers: [(ws, worker, pid, fd)]."""
+    return clients_on_workers(port, mode, want)
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_broadcast_from_every_worker_reaches_every_client(php_server, mode):
     srv = start(php_server, mode, worker_num=4, task_worker_num=0)
     wait_workers(srv, 4)
-    clients = [ws_connect(srv.port) for _ in range(16)]
+    clients = [ws for ws, _, _, _ in clients_on_workers(srv.port, mode, workers=4, per_worker=4)]
     try:
         everyone_broadcasts(clients, "m")
     finally:
@@ -139,7 +131,7 @@ def test_broadcast_from_every_worker_reaches_every_client(php_server, mode):
 def test_any_worker_queries_and_closes_any_connection(php_server, mode):
     srv = start(php_server, mode, worker_num=4, task_worker_num=0)
     wait_workers(srv, 4)
-    (a, wa, _, fda), (b, wb, _, fdb) = clients_on_distinct_workers(srv.port)
+    (a, wa, _, fda), (b, wb, _, fdb) = clients_on_distinct_workers(srv.port, mode)
     try:
         a.send(f"info {fdb}")
         info = json.loads(a.recv(timeout=5))
@@ -165,7 +157,7 @@ def test_any_worker_queries_and_closes_any_connection(php_server, mode):
 def test_killed_worker_is_respawned(php_server):
     srv = start(php_server, "base", worker_num=4, task_worker_num=0)
     wait_workers(srv, 4)
-    (victim, wv, pv, _), (other, wo, _, _) = clients_on_distinct_workers(srv.port)
+    (victim, wv, pv, _), (other, wo, _, _) = clients_on_distinct_workers(srv.port, "base")
     try:
         os.kill(pv, signal.SIGKILL)
         srv.wait_for(f"worker error id={wv} pid={pv} code=0 signal=9\n")
@@ -399,7 +391,7 @@ def test_process_mode_killed_worker_keeps_its_connections(php_server):
     new worker."""
     srv = start(php_server, "process", worker_num=3, task_worker_num=0)
     wait_workers(srv, 3)
-    clients = clients_on_distinct_workers(srv.port, want=3)
+    clients = clients_on_distinct_workers(srv.port, "process", want=3)
     try:
         victim, wv, pv, fdv = clients[0]
         os.kill(pv, signal.SIGKILL)
@@ -549,13 +541,30 @@ def test_a_stuck_worker_does_not_stop_the_others(php_server, mode):
     max_wait_time and leaves nothing behind. (PROCESS mode runs with
     dispatch_mode 3, which sends events to idle workers only; with fd
     modulo, events of the stuck worker's share of fds wait, as in Swoole.)"""
-    extra = {"dispatch_mode": 3} if mode == "process" else {}
+    extra = {"dispatch_mode": 3, "env": {"SWTEST_IDLE_MARKS": 1}} if mode == "process" else {}
     srv = start(php_server, mode, worker_num=2, task_worker_num=0, max_wait_time=1, **extra)
     wait_workers(srv, 2)
+    events = 0
+
+    def settle(n=1):
+        """PROCESS: dispatch_mode 3 falls back to round robin while every
+        worker is busy, so before the next event the idle worker must have
+        finished the last `n` (SWTEST_IDLE_MARKS: one mark per callback,
+        printed once the worker is idle again). BASE: nothing to wait for,
+        a connection's events run in the worker that accepted it."""
+        nonlocal events
+        events += n
+        if mode == "process":
+            deadline = time.monotonic() + 10
+            while srv.count("idle w") < events:
+                assert time.monotonic() < deadline, srv.describe()
+                time.sleep(0.01)
+
     if mode == "base":
-        (stuck, _, _, _), (ok, _, _, _) = clients_on_distinct_workers(srv.port)
+        (stuck, _, _, _), (ok, _, _, _) = clients_on_distinct_workers(srv.port, mode)
     else:
         stuck, ok = ws_connect(srv.port), ws_connect(srv.port)
+        settle(2)
     try:
         stuck.send("spin")
         m = srv.wait_for(r"spinning in (\d+)\n", regex=True)
@@ -563,13 +572,14 @@ def test_a_stuck_worker_does_not_stop_the_others(php_server, mode):
         for i in range(5):
             ok.send(f"alive{i}")
             assert ok.recv(timeout=5) == f"w{1 - spinning}:alive{i}"
+            settle()
         for _ in range(6):
             with ws_connect(srv.port) as fresh:
-                # dispatch_mode 3 falls back to round robin while every
-                # worker is busy: let the idle one finish this onOpen first
-                time.sleep(0.1)
+                settle()  # onOpen
                 fresh.send("ping")
                 assert fresh.recv(timeout=5) == f"w{1 - spinning}:ping"
+                settle()
+            settle()  # onClose
     finally:
         stuck.close()
         ok.close()

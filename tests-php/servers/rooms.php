@@ -12,9 +12,12 @@
  *   {"broadcast": DATA} / {"broadcast_ex": [DATA, [FD...]]}
  *   {"rooms": FD} / {"members": ROOM}
  *   {"whoami": 1}                             {"fd":.., "worker":.., "node":..}
- *   {"sleep": MS}                             block this worker for MS ms (a slow node)
+ *   {"hold": PATH}                            block this worker until PATH is removed
+ *                                             (hold.inc.php): a slow node; false if never
  * Other text is ignored.
  */
+
+require __DIR__ . '/hold.inc.php';
 
 $port = (int)$argv[1];
 $mode = getenv('SWTEST_MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
@@ -69,9 +72,8 @@ $server->on('message', function (Swoole\WebSocket\Server $server, Swoole\WebSock
         case 'members':
             $result = $server->members($arg);
             break;
-        case 'sleep':
-            usleep($arg * 1000);
-            $result = true;
+        case 'hold':
+            $result = swtest_hold($arg);
             break;
         case 'whoami':
             $result = ['fd' => $fd, 'worker' => $server->worker_id, 'node' => $node];

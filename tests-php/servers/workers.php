@@ -16,10 +16,17 @@
  *   "whoami"    push "worker=<id> pid=<pid> fd=<fd>"
  *   "disconnect FD" / "close FD"  from this worker, on any worker's fd
  *   "reload" / "shutdown"
- *   "spin"      loop forever (a stuck worker); "sleep MS": busy for MS ms
+ *   "spin"      loop forever (a stuck worker)
+ *   "hold PATH" block this worker until PATH is removed (hold.inc.php), then
+ *               push "released" ("hold timed out" if it never was)
  *   "exit N"    exit(N) in the worker; "fatal": call an undefined function
  *   anything else: echoed back as "w<worker>:<data>"
+ * SWTEST_IDLE_MARKS=1: every onOpen/onMessage/onClose starts a 1 ms timer that
+ * prints "idle w<worker>": it runs once the callback has returned and the
+ * worker is idle again (for dispatch_mode 3 tests).
  */
+
+require __DIR__ . '/hold.inc.php';
 
 $port = (int)$argv[1];
 $mode = getenv('SWTEST_MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
@@ -30,6 +37,17 @@ if ($json !== false && $json !== '') {
     $settings = array_merge($settings, json_decode($json, true, 512, JSON_THROW_ON_ERROR));
 }
 $server->set($settings);
+
+function idle_mark($s)
+{
+    static $on = null;
+    $on ??= (bool)getenv('SWTEST_IDLE_MARKS');
+    if ($on) {
+        $s->after(1, function () use ($s) {
+            echo "idle w{$s->worker_id}\n";
+        });
+    }
+}
 
 $server->on('start', function ($s) {
     echo "start master_pid={$s->master_pid} manager_pid={$s->manager_pid}\n";
@@ -57,9 +75,11 @@ $server->on('shutdown', function ($s) {
     echo "shutdown\n";
 });
 $server->on('open', function ($s, $req) {
+    idle_mark($s);
     echo "open fd={$req->fd} worker={$s->worker_id}\n";
 });
 $server->on('close', function ($s, int $fd) {
+    idle_mark($s);
     echo "close fd={$fd} worker={$s->worker_id}\n";
 });
 $server->on('request', function ($req, $resp) use ($server) {
@@ -86,6 +106,7 @@ $server->on('pipeMessage', function ($s, int $src, $msg) {
 });
 
 $server->on('message', function ($s, $f) {
+    idle_mark($s);
     $w = $s->worker_id;
     [$cmd, $arg] = array_pad(explode(' ', $f->data, 2), 2, '');
     switch ($cmd) {
@@ -151,9 +172,8 @@ $server->on('message', function ($s, $f) {
         case 'fatal':
             no_such_function_here();
             break;
-        case 'sleep':
-            // keeps this worker busy: new connections go to the others
-            usleep((int)$arg * 1000);
+        case 'hold':
+            $s->push($f->fd, swtest_hold($arg) ? 'released' : 'hold timed out');
             break;
         case 'spin':
             echo "spinning in {$w}\n";

@@ -17,6 +17,8 @@
  *   SWTEST_LIFECYCLE     register onStart/onWorkerStart/onWorkerStop/onShutdown
  */
 
+require __DIR__ . '/hold.inc.php';
+
 $port = (int)($argv[1] ?? 9501);
 $mode = getenv('SWTEST_MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
 
@@ -98,6 +100,13 @@ function command(Swoole\WebSocket\Server $server, Swoole\WebSocket\Frame $frame)
     switch ($cmd) {
         case 'fd':
             $server->push($fd, "fd={$fd}");
+            break;
+        case 'worker':
+            $server->push($fd, "worker={$server->worker_id}");
+            break;
+        case 'hold':
+            // !hold PATH: block this worker until PATH is removed (hold.inc.php)
+            $server->push($fd, swtest_hold(implode(' ', $args)) ? 'released' : 'hold timed out');
             break;
         case 'disconnect':
             // !disconnect | !disconnect CODE | !disconnect CODE REASON...
