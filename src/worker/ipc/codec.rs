@@ -3,8 +3,11 @@
 //!
 //! A message is a kind byte, then its fields: integers as 8-byte
 //! little-endian `i64`, byte strings as an 8-byte length then the bytes,
-//! booleans and option tags as one byte. [`Message::decode`] reads bytes
-//! another process wrote: a malformed message is an error, not a panic.
+//! booleans and option tags as one byte, 0 or 1. [`Message::decode`] reads
+//! bytes another process wrote, so it checks every length against what is
+//! left of the input before allocating, rejects anything the encoder would
+//! not write, and never panics. An encoding is canonical: whatever decodes
+//! encodes back to the same bytes (the `ipc_decode` fuzz target checks it).
 //!
 //! A packet is an 8-byte header (sender's worker id, `u32` little-endian;
 //! flags: `FIRST`, `LAST`, `BATCH`; three zero bytes), then a chunk of
@@ -227,40 +230,58 @@ impl Writer {
     }
 }
 
+/// Reads fields off the front of an input. Every read checks what is left
+/// first: a short input is an error, never a panic or an allocation.
 struct Reader<'a>(&'a [u8]);
+
+const TRUNCATED: DecodeError = DecodeError("truncated");
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        if self.0.len() < n {
-            return Err(DecodeError("truncated"));
-        }
-        let (head, rest) = self.0.split_at(n);
+        let (head, rest) = self.0.split_at_checked(n).ok_or(TRUNCATED)?;
         self.0 = rest;
         Ok(head)
     }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        self.take(N)?.try_into().map_err(|_| TRUNCATED)
+    }
     fn u8(&mut self) -> Result<u8, DecodeError> {
-        Ok(self.take(1)?[0])
+        let [b] = self.array()?;
+        Ok(b)
     }
     fn i64(&mut self) -> Result<i64, DecodeError> {
-        let b = self.take(8)?;
-        Ok(i64::from_le_bytes(
-            b.try_into().map_err(|_| DecodeError("truncated"))?,
-        ))
+        Ok(i64::from_le_bytes(self.array()?))
+    }
+    /// An `i32` the encoder widened to `i64`; out of range is an error (not
+    /// a silently truncated descriptor or reactor id).
+    fn i32(&mut self) -> Result<i32, DecodeError> {
+        i32::try_from(self.i64()?).map_err(|_| DecodeError("bad number"))
+    }
+    /// A count of items that take at least `min_size` bytes each: more than
+    /// the rest of the input can hold is an error before anything is
+    /// allocated for them.
+    fn count(&mut self, min_size: usize) -> Result<usize, DecodeError> {
+        let n = usize::try_from(self.i64()?).map_err(|_| DecodeError("bad count"))?;
+        if n > self.0.len() / min_size {
+            return Err(TRUNCATED);
+        }
+        Ok(n)
     }
     fn ids(&mut self) -> Result<Vec<i64>, DecodeError> {
-        let n = usize::try_from(self.i64()?).map_err(|_| DecodeError("bad count"))?;
-        if n > self.0.len() / 8 {
-            return Err(DecodeError("truncated"));
-        }
+        let n = self.count(8)?;
         (0..n).map(|_| self.i64()).collect()
     }
     fn bytes(&mut self) -> Result<Vec<u8>, DecodeError> {
-        let n = self.i64()?;
-        let n = usize::try_from(n).map_err(|_| DecodeError("bad length"))?;
+        let n = usize::try_from(self.i64()?).map_err(|_| DecodeError("bad length"))?;
         Ok(self.take(n)?.to_vec())
     }
+    /// 0 or 1, as the encoder writes it (so an encoding is canonical).
     fn bool(&mut self) -> Result<bool, DecodeError> {
-        Ok(self.u8()? != 0)
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(DecodeError("bad flag")),
+        }
     }
     fn string(&mut self) -> Result<String, DecodeError> {
         String::from_utf8(self.bytes()?).map_err(|_| DecodeError("bad text"))
@@ -275,8 +296,9 @@ impl<'a> Reader<'a> {
             None
         };
         let minor_version = self.u8()?;
-        let n = usize::try_from(self.i64()?).map_err(|_| DecodeError("bad count"))?;
-        let mut headers = Vec::with_capacity(n.min(1024));
+        // A header is two byte strings: at least two 8-byte lengths.
+        let n = self.count(16)?;
+        let mut headers = Vec::with_capacity(n);
         for _ in 0..n {
             headers.push((self.string()?, self.bytes()?));
         }
@@ -293,23 +315,17 @@ impl<'a> Reader<'a> {
     }
     fn addr(&mut self) -> Result<std::net::SocketAddr, DecodeError> {
         use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
-        let truncated = |_| DecodeError("truncated");
         let addr = match self.u8()? {
             4 => {
-                let ip: [u8; 4] = self.take(4)?.try_into().map_err(truncated)?;
-                let port: [u8; 2] = self.take(2)?.try_into().map_err(truncated)?;
-                SocketAddr::from((Ipv4Addr::from(ip), u16::from_le_bytes(port)))
+                let ip: [u8; 4] = self.array()?;
+                let port = u16::from_le_bytes(self.array()?);
+                SocketAddr::from((Ipv4Addr::from(ip), port))
             }
             6 => {
-                let ip: [u8; 16] = self.take(16)?.try_into().map_err(truncated)?;
-                let scope: [u8; 4] = self.take(4)?.try_into().map_err(truncated)?;
-                let port: [u8; 2] = self.take(2)?.try_into().map_err(truncated)?;
-                SocketAddr::V6(SocketAddrV6::new(
-                    Ipv6Addr::from(ip),
-                    u16::from_le_bytes(port),
-                    0,
-                    u32::from_le_bytes(scope),
-                ))
+                let ip: [u8; 16] = self.array()?;
+                let scope = u32::from_le_bytes(self.array()?);
+                let port = u16::from_le_bytes(self.array()?);
+                SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(ip), port, 0, scope))
             }
             _ => return Err(DecodeError("bad address")),
         };
@@ -318,8 +334,8 @@ impl<'a> Reader<'a> {
     fn info(&mut self) -> Result<ConnInfo, DecodeError> {
         let peer = self.addr()?;
         let local = self.addr()?;
-        let socket_fd = self.i64()? as i32;
-        let server_fd = self.i64()? as i32;
+        let socket_fd = self.i32()?;
+        let server_fd = self.i32()?;
         let ws_status = self.u8()?;
         let deflate = if self.bool()? {
             Some((self.bool()?, self.bool()?, self.u8()?, self.u8()?))
@@ -516,7 +532,7 @@ impl Message {
                     4 => RelayEvent::Open(r.request()?),
                     5 => RelayEvent::Message(r.event()?),
                     6 => RelayEvent::Close {
-                        reactor_id: r.i64()? as i32,
+                        reactor_id: r.i32()?,
                         callback: r.bool()?,
                     },
                     _ => return Err(DecodeError("bad relay event")),
@@ -609,38 +625,46 @@ impl Reassembler {
     /// Feeds one packet; appends every message it completes (a batch packet
     /// completes several).
     pub fn feed_into(&mut self, packet: &[u8], out: &mut Vec<(u32, Vec<u8>)>) {
-        if packet.len() < HEADER {
+        let Some((header, body)) = packet.split_first_chunk::<HEADER>() else {
             return;
-        }
-        let from = u32::from_le_bytes([packet[0], packet[1], packet[2], packet[3]]);
-        if packet[4] & BATCH != 0 {
-            let mut body = &packet[HEADER..];
-            while body.len() >= 4 {
-                let n = u32::from_le_bytes([body[0], body[1], body[2], body[3]]) as usize;
-                let Some(m) = body.get(4..4 + n) else { return };
+        };
+        let from = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
+        let flags = header[4];
+        if flags & BATCH != 0 {
+            // Whole messages, each u32-length-prefixed; a length past the end
+            // of the packet ends it (what came before it stands).
+            let mut body = body;
+            while let Some((len, rest)) = body.split_first_chunk::<4>() {
+                let Ok(n) = usize::try_from(u32::from_le_bytes(*len)) else {
+                    return;
+                };
+                let Some((m, rest)) = rest.split_at_checked(n) else {
+                    return;
+                };
                 out.push((from, m.to_vec()));
-                body = &body[4 + n..];
+                body = rest;
             }
             return;
         }
-        if let Some(m) = self.feed_one(from, packet) {
+        if let Some(m) = self.feed_one(from, flags, body) {
             out.push(m);
         }
     }
 
-    fn feed_one(&mut self, from: u32, packet: &[u8]) -> Option<(u32, Vec<u8>)> {
-        let flags = packet[4];
-        let body = &packet[HEADER..];
+    fn feed_one(&mut self, from: u32, flags: u8, body: &[u8]) -> Option<(u32, Vec<u8>)> {
         if flags & FIRST != 0 {
             self.partial.remove(&from);
             if flags & LAST != 0 {
                 return Some((from, body.to_vec()));
             }
+            if body.len() > MAX_MESSAGE {
+                return None;
+            }
             self.partial.insert(from, body.to_vec());
             return None;
         }
         let buf = self.partial.get_mut(&from)?;
-        if buf.len() + body.len() > MAX_MESSAGE {
+        if buf.len().saturating_add(body.len()) > MAX_MESSAGE {
             self.partial.remove(&from);
             return None;
         }
@@ -804,6 +828,208 @@ mod tests {
         bad.extend_from_slice(&1i64.to_le_bytes());
         bad.extend_from_slice(&u64::MAX.to_le_bytes());
         assert!(Message::decode(&bad).is_err());
+    }
+
+    #[test]
+    fn every_kind_and_relay_event_is_covered() {
+        let all = all_kinds();
+        let kinds: std::collections::BTreeSet<u8> = all.iter().map(|m| m.encode()[0]).collect();
+        assert_eq!(kinds, (1..=11).collect());
+        let events: std::collections::BTreeSet<u8> = all
+            .iter()
+            .filter_map(|m| match m {
+                Message::Relay { event, .. } => Some(match event {
+                    RelayEvent::Connect => 1,
+                    RelayEvent::Request(_) => 2,
+                    RelayEvent::Handshake(_) => 3,
+                    RelayEvent::Open(_) => 4,
+                    RelayEvent::Message(_) => 5,
+                    RelayEvent::Close { .. } => 6,
+                }),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(events, (1..=6).collect());
+    }
+
+    #[test]
+    fn any_one_byte_change_is_an_error_or_encodes_back_the_same() {
+        for m in all_kinds() {
+            let e = m.encode();
+            for i in 0..e.len() {
+                for v in [0, 1, 2, 4, 6, 0x7f, 0x80, 0xff] {
+                    let mut bad = e.clone();
+                    bad[i] = v;
+                    if let Ok(d) = Message::decode(&bad) {
+                        assert_eq!(d.encode(), bad, "{m:?} byte {i} = {v}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// A kind byte and a session, then `len` as a byte string's length
+    /// followed by `have` bytes.
+    fn send_with_length(len: i64, have: usize) -> Vec<u8> {
+        let mut w = Writer(Vec::new());
+        w.u8(2).i64(1).i64(len).0.extend(vec![b'x'; have]);
+        w.0
+    }
+
+    #[test]
+    fn a_length_past_the_end_is_an_error() {
+        assert_eq!(
+            Message::decode(&send_with_length(3, 3)),
+            Ok(Message::Send {
+                session: 1,
+                data: b"xxx".to_vec()
+            })
+        );
+        assert_eq!(Message::decode(&send_with_length(4, 3)), Err(TRUNCATED));
+        assert_eq!(
+            Message::decode(&send_with_length(i64::MAX, 3)),
+            Err(TRUNCATED)
+        );
+        assert_eq!(
+            Message::decode(&send_with_length(-1, 3)),
+            Err(DecodeError("bad length"))
+        );
+        // A count of session ids more than the rest can hold (two here).
+        for (count, want) in [(2, Ok(())), (3, Err(TRUNCATED)), (i64::MAX, Err(TRUNCATED))] {
+            let mut w = Writer(Vec::new());
+            w.u8(11).bytes(b"f").i64(count).i64(5).i64(6);
+            assert_eq!(Message::decode(&w.0).map(|_| ()), want, "count {count}");
+        }
+        assert_eq!(
+            Message::decode(&Writer(vec![11]).bytes(b"f").i64(-1).0),
+            Err(DecodeError("bad count"))
+        );
+    }
+
+    /// A relayed request whose header count is `count`, with one header.
+    fn request_with_headers(count: i64) -> Vec<u8> {
+        let info = ConnInfo {
+            peer: "127.0.0.1:1".parse().unwrap(),
+            local: "127.0.0.1:2".parse().unwrap(),
+            socket_fd: 4,
+            server_fd: 3,
+            ws_status: 0,
+            deflate: None,
+        };
+        let mut w = Writer(Vec::new());
+        w.u8(8).i64(1).info(&info).u8(2);
+        w.bytes(b"GET")
+            .bytes(b"/")
+            .bytes(b"/")
+            .u8(0)
+            .u8(1)
+            .i64(count);
+        w.bytes(b"host").bytes(b"h").bytes(b"").u8(0);
+        w.0
+    }
+
+    #[test]
+    fn a_header_count_past_the_end_is_an_error_before_allocating() {
+        assert!(matches!(
+            Message::decode(&request_with_headers(1)),
+            Ok(Message::Relay {
+                event: RelayEvent::Request(_),
+                ..
+            })
+        ));
+        // Used to reserve room for min(count, 1024) headers before reading
+        // any; now the count is checked against the input first (the 30
+        // bytes left have room for one header of 16 bytes at least).
+        for count in [3, 1 << 40, i64::MAX] {
+            assert_eq!(
+                Message::decode(&request_with_headers(count)),
+                Err(TRUNCATED),
+                "count {count}"
+            );
+        }
+    }
+
+    /// A relayed connect with these descriptors.
+    fn connect_with_fds(socket_fd: i64, server_fd: i64) -> Vec<u8> {
+        let mut w = Writer(Vec::new());
+        w.u8(8).i64(1);
+        w.addr(&"127.0.0.1:1".parse().unwrap())
+            .addr(&"127.0.0.1:2".parse().unwrap());
+        w.i64(socket_fd).i64(server_fd).u8(3).u8(0).u8(1);
+        w.0
+    }
+
+    #[test]
+    fn numbers_out_of_i32_range_are_errors_not_truncated() {
+        let ok = Message::decode(&connect_with_fds(7, -1)).unwrap();
+        assert!(
+            matches!(ok, Message::Relay { info, .. } if info.socket_fd == 7 && info.server_fd == -1)
+        );
+        // 1 << 32 used to decode as descriptor 0.
+        for (s, f) in [(1 << 32, 3), (3, 1 << 32), (i64::from(i32::MIN) - 1, 3)] {
+            assert_eq!(
+                Message::decode(&connect_with_fds(s, f)),
+                Err(DecodeError("bad number"))
+            );
+        }
+        let mut close = Message::Relay {
+            session: 1,
+            info: ConnInfo {
+                peer: "127.0.0.1:1".parse().unwrap(),
+                local: "127.0.0.1:2".parse().unwrap(),
+                socket_fd: 4,
+                server_fd: 3,
+                ws_status: 0,
+                deflate: None,
+            },
+            event: RelayEvent::Close {
+                reactor_id: i32::MIN,
+                callback: false,
+            },
+        }
+        .encode();
+        assert!(Message::decode(&close).is_ok());
+        // The reactor id is the 8 bytes before the final flag.
+        let at = close.len() - 9;
+        close[at..at + 8].copy_from_slice(&(i64::from(i32::MIN) - 1).to_le_bytes());
+        assert_eq!(Message::decode(&close), Err(DecodeError("bad number")));
+    }
+
+    #[test]
+    fn flags_other_than_0_and_1_are_errors() {
+        let pipe = |flag: u8| {
+            let mut w = Writer(Vec::new());
+            w.u8(5).u8(flag).bytes(b"x");
+            Message::decode(&w.0)
+        };
+        assert_eq!(
+            pipe(1),
+            Ok(Message::Pipe {
+                data: b"x".to_vec(),
+                serialized: true
+            })
+        );
+        // 2 used to read as true (and encode back as 1).
+        assert_eq!(pipe(2), Err(DecodeError("bad flag")));
+        assert_eq!(pipe(0xff), Err(DecodeError("bad flag")));
+    }
+
+    #[test]
+    fn a_batch_length_past_the_packet_ends_it() {
+        let mut p = batch_packets(5, &[b"one".to_vec()]).remove(0);
+        p.extend_from_slice(&u32::MAX.to_le_bytes());
+        p.extend_from_slice(b"two");
+        let mut r = Reassembler::default();
+        let mut got = Vec::new();
+        r.feed_into(&p, &mut got);
+        assert_eq!(got, vec![(5, b"one".to_vec())]);
+        // every prefix of a packet: no panic, nothing made up
+        for cut in 0..=p.len() {
+            let mut got = Vec::new();
+            r.feed_into(&p[..cut], &mut got);
+            assert!(got.len() <= 1);
+            assert!(got.iter().all(|(from, m)| *from == 5 && m == b"one"));
+        }
     }
 
     #[test]
