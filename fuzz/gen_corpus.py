@@ -14,6 +14,8 @@ The input formats are documented in fuzz/src/lib.rs:
 - handshake: 1 mode byte (0: a request follows; 1: a header value follows).
 - pack_unpack: opcode byte, flags byte, payload (and the whole input is
   given to unpack() as a frame).
+- ipc_decode: 1 mode byte (0: an encoded worker IPC message follows; 1: a
+  stream of packets follows, each a length byte then the packet).
 """
 import hashlib
 import os
@@ -278,6 +280,92 @@ packs = [
 ]
 for p in packs:
     write("pack_unpack", p)
+
+# -- worker IPC messages ------------------------------------------------------
+# The encoding of src/worker/ipc/codec.rs (Message::encode): a kind byte, then
+# i64 little-endian numbers, byte strings as a u64 length and the bytes, flags
+# as one byte 0/1.
+
+
+def i64(v):
+    return v.to_bytes(8, "little", signed=True)
+
+
+def bstr(b):
+    return len(b).to_bytes(8, "little") + b
+
+
+def addr(a):
+    if len(a[0]) == 4:
+        return b"\x04" + bytes(a[0]) + a[1].to_bytes(2, "little")
+    return b"\x06" + bytes(a[0]) + a[2].to_bytes(4, "little") + a[1].to_bytes(2, "little")
+
+
+def info(peer, local, deflate=None):
+    out = addr(peer) + addr(local) + i64(12) + i64(3) + b"\x03"
+    if deflate is None:
+        return out + b"\x00"
+    return out + b"\x01" + bytes(deflate)
+
+
+def request(query=b"x=1", body=b"", chunked=0):
+    out = bstr(b"GET") + bstr(b"/chat?x=1") + bstr(b"/chat")
+    out += b"\x01" + bstr(query) if query is not None else b"\x00"
+    headers = [(b"host", b"localhost"), (b"upgrade", b"websocket"), (b"x", b"\xff")]
+    out += b"\x01" + i64(len(headers))
+    for n, v in headers:
+        out += bstr(n) + bstr(v)
+    return out + bstr(body) + bytes([chunked])
+
+
+V4 = ((127, 0, 0, 1), 9501)
+V6 = (bytes(15) + b"\x01", 5000, 0)
+PEER = info(V6, V4, deflate=(1, 1, 15, 12))
+PLAIN = info(V4, V4)
+ipc_msgs = [
+    b"\x01" + i64(7) + i64(1) + i64(3) + bstr(b"hello") + b"\x00",  # Push
+    b"\x01" + i64(8) + i64(8) + i64(1) + bstr(b"") + b"\x01" + i64(4000) + bstr(b"bye"),
+    b"\x02" + i64(1) + bstr(b"raw bytes"),  # Send
+    b"\x03" + i64(9),  # Close
+    b"\x04" + i64(2) + i64(1000) + bstr(b"reason"),  # Disconnect
+    b"\x05\x01" + bstr(b"s:3:\"abc\";"),  # Pipe
+    b"\x06" + i64(5) + b"\x01\x00" + bstr(b"task"),  # Task
+    b"\x07" + i64(5) + b"\x00" + bstr(b"done"),  # Finish
+    b"\x08" + i64(9) + PEER + b"\x01",  # Relay Connect
+    b"\x08" + i64(9) + PLAIN + b"\x02" + request(body=b"a=1&b=2", chunked=1),  # Request
+    b"\x08" + i64(9) + PLAIN + b"\x03" + request(query=None),  # Handshake
+    b"\x08" + i64(9) + PEER + b"\x04" + request(),  # Open
+    b"\x08" + i64(9) + PEER + b"\x05\x01\x01\x21" + bstr("κόσμε".encode()),  # Message
+    b"\x08" + i64(9) + PEER + b"\x05\x02" + bstr(b"ping"),
+    b"\x08" + i64(9) + PEER + b"\x05\x03" + bstr(b""),
+    b"\x08" + i64(9) + PEER + b"\x05\x04\x01" + i64(4000) + bstr(b"bye") + bstr(b"\x0f\xa0bye"),
+    b"\x08" + i64(9) + PEER + b"\x05\x04\x00" + bstr(b"") + bstr(b""),
+    b"\x08" + i64(9) + PLAIN + b"\x06" + i64(-1) + b"\x01",  # Relay Close
+    b"\x09" + i64(3) + b"\x03",  # ResponseDone
+    b"\x0a" + bstr(b"\x81\x01x") + i64(2) + i64(3) + i64(9),  # Broadcast
+    b"\x0b" + bstr(b"\x81\x01y") + i64(3) + i64(1) + i64(2) + i64(7),  # Multicast
+]
+for m in ipc_msgs:
+    write("ipc_decode", b"\x00" + m)
+
+
+def packet(sender, flags, body):
+    p = sender.to_bytes(4, "little") + bytes([flags, 0, 0, 0]) + body
+    assert len(p) < 256
+    return bytes([len(p)]) + p
+
+
+# packet streams: whole messages; one cut in three chunks with another
+# sender's message in between; a batch; a stray continuation
+first, mid, last = ipc_msgs[0][:10], ipc_msgs[0][10:20], ipc_msgs[0][20:]
+streams = [
+    packet(1, 1 | 2, ipc_msgs[2]) + packet(2, 1 | 2, ipc_msgs[8]),
+    packet(1, 1, first) + packet(2, 1 | 2, ipc_msgs[3]) + packet(1, 0, mid) + packet(1, 2, last),
+    packet(7, 1 | 2 | 4, b"".join(len(m).to_bytes(4, "little") + m for m in ipc_msgs[2:6])),
+    packet(3, 0, b"stray") + packet(3, 2, b"x") + packet(3, 1 | 2, ipc_msgs[18]),
+]
+for s in streams:
+    write("ipc_decode", b"\x01" + s)
 
 for t in sorted(os.listdir(CORPUS)):
     files = os.listdir(os.path.join(CORPUS, t))

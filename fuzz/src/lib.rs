@@ -1056,3 +1056,95 @@ pub fn run_pack(data: &[u8]) {
         assert_eq!(u.payload, payload, "pack/unpack round trip");
     }
 }
+
+// ---------------------------------------------------------------------------
+// IPC codec (messages between worker processes)
+// ---------------------------------------------------------------------------
+
+use swoole::worker::ipc::{self, Message, Reassembler};
+
+/// Packet header size and the batch flag (`worker::ipc` keeps its own
+/// private; the layout is documented there).
+const IPC_HEADER: usize = 8;
+const IPC_BATCH: u8 = 4;
+
+/// Bytes `Message::decode` accepts are canonical (they encode back to the
+/// very same bytes, which decode to the same message) and cross the packet
+/// layer whole, alone or batched.
+fn check_ipc_message(bytes: &[u8]) {
+    let Ok(m) = Message::decode(bytes) else {
+        return;
+    };
+    let enc = m.encode();
+    assert_eq!(enc, bytes, "decode then encode changed the bytes: {m:?}");
+    assert_eq!(Message::decode(&enc).as_ref(), Ok(&m));
+    let mut r = Reassembler::default();
+    let mut got = Vec::new();
+    for p in ipc::packets(3, &enc) {
+        r.feed_into(&p, &mut got);
+    }
+    assert_eq!(got, vec![(3, enc.clone())], "packets do not join back");
+    let mut got = Vec::new();
+    for p in ipc::batch_packets(4, &[enc.clone(), enc.clone()]) {
+        r.feed_into(&p, &mut got);
+    }
+    assert_eq!(
+        got,
+        vec![(4, enc.clone()), (4, enc)],
+        "batch does not split back"
+    );
+}
+
+/// Byte 0 bit 0 picks the mode: 0 = the rest is one encoded message
+/// ([`check_ipc_message`]); 1 = the rest is a stream of packets, each a
+/// length byte and that many bytes (fewer at the end), fed to one
+/// [`Reassembler`], and every message it completes is checked as in mode 0.
+pub fn run_ipc(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    if mode & 1 == 0 {
+        check_ipc_message(rest);
+        return;
+    }
+    let mut r = Reassembler::default();
+    let mut got = Vec::new();
+    let mut stream = rest;
+    while let Some((&len, tail)) = stream.split_first() {
+        let (p, tail) = tail.split_at(usize::from(len).min(tail.len()));
+        stream = tail;
+        let before = got.len();
+        r.feed_into(p, &mut got);
+        let new = &got[before..];
+        if p.len() < IPC_HEADER {
+            assert!(new.is_empty(), "a message from a packet without a header");
+            continue;
+        }
+        let body = &p[IPC_HEADER..];
+        let batch = p[4] & IPC_BATCH != 0;
+        if batch {
+            // Each message is a length-prefixed slice of the body, in order.
+            let total: usize = new.iter().map(|(_, m)| 4 + m.len()).sum();
+            assert!(total <= body.len(), "batch messages longer than the packet");
+        } else {
+            assert!(
+                new.len() <= 1,
+                "one packet completed {} messages",
+                new.len()
+            );
+        }
+        for (from, m) in new {
+            assert_eq!(from.to_le_bytes(), p[..4], "sender id");
+            if !batch {
+                assert!(
+                    m.ends_with(body),
+                    "a message not ending with its last chunk"
+                );
+            }
+            assert!(m.len() <= ipc::MAX_MESSAGE);
+        }
+    }
+    for (_, m) in &got {
+        check_ipc_message(m);
+    }
+}

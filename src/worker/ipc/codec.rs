@@ -1,23 +1,25 @@
-//! Messages between worker processes: one inbox per worker.
+//! The IPC wire format: messages to bytes and back, and bytes to packets and
+//! back. Pure: no descriptors, no system calls, no runtime.
 //!
-//! Each worker (event or task) has an inbox: a `SOCK_SEQPACKET` socket pair
-//! made before the fork. The worker keeps the receiving end; every process
-//! keeps every sending end, so any worker can write to any other with one
-//! socket per worker in all (not one per pair). A sequenced-packet socket
-//! keeps each write whole and in order, and writes from different processes
-//! never interleave inside one packet.
+//! A message is a kind byte, then its fields: integers as 8-byte
+//! little-endian `i64`, byte strings as an 8-byte length then the bytes,
+//! booleans and option tags as one byte, 0 or 1. [`Message::decode`] reads
+//! bytes another process wrote, so it checks every length against what is
+//! left of the input before allocating, rejects anything the encoder would
+//! not write, and never panics. An encoding is canonical: whatever decodes
+//! encodes back to the same bytes (the `ipc_decode` fuzz target checks it).
 //!
-//! A message larger than one packet is cut in chunks; each chunk carries the
-//! sender's worker id and first/last flags, and the receiver joins chunks per
-//! sender (a sender's chunks arrive in order, though other senders' chunks
-//! may come between them).
+//! A packet is an 8-byte header (sender's worker id, `u32` little-endian;
+//! flags: `FIRST`, `LAST`, `BATCH`; three zero bytes), then a chunk of
+//! one message, or (batch) several whole messages each `u32`-length-prefixed.
+//! A message larger than one packet is cut in chunks and the receiver joins
+//! them per sender ([`Reassembler`]): a sender's chunks arrive in order,
+//! though other senders' chunks may come between them.
 //!
 //! What a message means ([`Message`]) is decided here; what to do with one
 //! is the PHP surface's business.
 
-use std::collections::{HashMap, VecDeque};
-use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::collections::HashMap;
 
 use bytes::Bytes;
 
@@ -26,15 +28,17 @@ use crate::protocol::message::Event;
 
 /// Payload bytes per packet (the kernel's default socket buffer holds a few).
 const CHUNK: usize = 60 * 1024;
+/// Sender id (4 bytes), flags, 3 bytes of padding.
 const HEADER: usize = 8;
+/// The most one packet may be: what a receiver must have room for.
+pub(super) const MAX_PACKET: usize = HEADER + CHUNK;
+/// Packet flag: the first chunk of a message.
 const FIRST: u8 = 1;
+/// Packet flag: the last chunk of a message.
 const LAST: u8 = 2;
-/// The packet carries several whole messages, each `u32` length-prefixed.
+/// Packet flag: the packet carries several whole messages, each `u32`
+/// length-prefixed.
 const BATCH: u8 = 4;
-
-/// Messages up to this size are batched with others sent in the same turn
-/// of the event loop (one packet, one system call, for many events).
-const BATCH_MAX: usize = 16 * 1024;
 
 /// The most a message may be: bounds what a broken peer can make us buffer.
 pub const MAX_MESSAGE: usize = 512 * 1024 * 1024;
@@ -226,40 +230,58 @@ impl Writer {
     }
 }
 
+/// Reads fields off the front of an input. Every read checks what is left
+/// first: a short input is an error, never a panic or an allocation.
 struct Reader<'a>(&'a [u8]);
+
+const TRUNCATED: DecodeError = DecodeError("truncated");
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        if self.0.len() < n {
-            return Err(DecodeError("truncated"));
-        }
-        let (head, rest) = self.0.split_at(n);
+        let (head, rest) = self.0.split_at_checked(n).ok_or(TRUNCATED)?;
         self.0 = rest;
         Ok(head)
     }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        self.take(N)?.try_into().map_err(|_| TRUNCATED)
+    }
     fn u8(&mut self) -> Result<u8, DecodeError> {
-        Ok(self.take(1)?[0])
+        let [b] = self.array()?;
+        Ok(b)
     }
     fn i64(&mut self) -> Result<i64, DecodeError> {
-        let b = self.take(8)?;
-        Ok(i64::from_le_bytes(
-            b.try_into().map_err(|_| DecodeError("truncated"))?,
-        ))
+        Ok(i64::from_le_bytes(self.array()?))
+    }
+    /// An `i32` the encoder widened to `i64`; out of range is an error (not
+    /// a silently truncated descriptor or reactor id).
+    fn i32(&mut self) -> Result<i32, DecodeError> {
+        i32::try_from(self.i64()?).map_err(|_| DecodeError("bad number"))
+    }
+    /// A count of items that take at least `min_size` bytes each: more than
+    /// the rest of the input can hold is an error before anything is
+    /// allocated for them.
+    fn count(&mut self, min_size: usize) -> Result<usize, DecodeError> {
+        let n = usize::try_from(self.i64()?).map_err(|_| DecodeError("bad count"))?;
+        if n > self.0.len() / min_size {
+            return Err(TRUNCATED);
+        }
+        Ok(n)
     }
     fn ids(&mut self) -> Result<Vec<i64>, DecodeError> {
-        let n = usize::try_from(self.i64()?).map_err(|_| DecodeError("bad count"))?;
-        if n > self.0.len() / 8 {
-            return Err(DecodeError("truncated"));
-        }
+        let n = self.count(8)?;
         (0..n).map(|_| self.i64()).collect()
     }
     fn bytes(&mut self) -> Result<Vec<u8>, DecodeError> {
-        let n = self.i64()?;
-        let n = usize::try_from(n).map_err(|_| DecodeError("bad length"))?;
+        let n = usize::try_from(self.i64()?).map_err(|_| DecodeError("bad length"))?;
         Ok(self.take(n)?.to_vec())
     }
+    /// 0 or 1, as the encoder writes it (so an encoding is canonical).
     fn bool(&mut self) -> Result<bool, DecodeError> {
-        Ok(self.u8()? != 0)
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(DecodeError("bad flag")),
+        }
     }
     fn string(&mut self) -> Result<String, DecodeError> {
         String::from_utf8(self.bytes()?).map_err(|_| DecodeError("bad text"))
@@ -274,8 +296,9 @@ impl<'a> Reader<'a> {
             None
         };
         let minor_version = self.u8()?;
-        let n = usize::try_from(self.i64()?).map_err(|_| DecodeError("bad count"))?;
-        let mut headers = Vec::with_capacity(n.min(1024));
+        // A header is two byte strings: at least two 8-byte lengths.
+        let n = self.count(16)?;
+        let mut headers = Vec::with_capacity(n);
         for _ in 0..n {
             headers.push((self.string()?, self.bytes()?));
         }
@@ -292,23 +315,17 @@ impl<'a> Reader<'a> {
     }
     fn addr(&mut self) -> Result<std::net::SocketAddr, DecodeError> {
         use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
-        let truncated = |_| DecodeError("truncated");
         let addr = match self.u8()? {
             4 => {
-                let ip: [u8; 4] = self.take(4)?.try_into().map_err(truncated)?;
-                let port: [u8; 2] = self.take(2)?.try_into().map_err(truncated)?;
-                SocketAddr::from((Ipv4Addr::from(ip), u16::from_le_bytes(port)))
+                let ip: [u8; 4] = self.array()?;
+                let port = u16::from_le_bytes(self.array()?);
+                SocketAddr::from((Ipv4Addr::from(ip), port))
             }
             6 => {
-                let ip: [u8; 16] = self.take(16)?.try_into().map_err(truncated)?;
-                let scope: [u8; 4] = self.take(4)?.try_into().map_err(truncated)?;
-                let port: [u8; 2] = self.take(2)?.try_into().map_err(truncated)?;
-                SocketAddr::V6(SocketAddrV6::new(
-                    Ipv6Addr::from(ip),
-                    u16::from_le_bytes(port),
-                    0,
-                    u32::from_le_bytes(scope),
-                ))
+                let ip: [u8; 16] = self.array()?;
+                let scope = u32::from_le_bytes(self.array()?);
+                let port = u16::from_le_bytes(self.array()?);
+                SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(ip), port, 0, scope))
             }
             _ => return Err(DecodeError("bad address")),
         };
@@ -317,8 +334,8 @@ impl<'a> Reader<'a> {
     fn info(&mut self) -> Result<ConnInfo, DecodeError> {
         let peer = self.addr()?;
         let local = self.addr()?;
-        let socket_fd = self.i64()? as i32;
-        let server_fd = self.i64()? as i32;
+        let socket_fd = self.i32()?;
+        let server_fd = self.i32()?;
         let ws_status = self.u8()?;
         let deflate = if self.bool()? {
             Some((self.bool()?, self.bool()?, self.u8()?, self.u8()?))
@@ -515,7 +532,7 @@ impl Message {
                     4 => RelayEvent::Open(r.request()?),
                     5 => RelayEvent::Message(r.event()?),
                     6 => RelayEvent::Close {
-                        reactor_id: r.i64()? as i32,
+                        reactor_id: r.i32()?,
                         callback: r.bool()?,
                     },
                     _ => return Err(DecodeError("bad relay event")),
@@ -608,38 +625,46 @@ impl Reassembler {
     /// Feeds one packet; appends every message it completes (a batch packet
     /// completes several).
     pub fn feed_into(&mut self, packet: &[u8], out: &mut Vec<(u32, Vec<u8>)>) {
-        if packet.len() < HEADER {
+        let Some((header, body)) = packet.split_first_chunk::<HEADER>() else {
             return;
-        }
-        let from = u32::from_le_bytes([packet[0], packet[1], packet[2], packet[3]]);
-        if packet[4] & BATCH != 0 {
-            let mut body = &packet[HEADER..];
-            while body.len() >= 4 {
-                let n = u32::from_le_bytes([body[0], body[1], body[2], body[3]]) as usize;
-                let Some(m) = body.get(4..4 + n) else { return };
+        };
+        let from = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
+        let flags = header[4];
+        if flags & BATCH != 0 {
+            // Whole messages, each u32-length-prefixed; a length past the end
+            // of the packet ends it (what came before it stands).
+            let mut body = body;
+            while let Some((len, rest)) = body.split_first_chunk::<4>() {
+                let Ok(n) = usize::try_from(u32::from_le_bytes(*len)) else {
+                    return;
+                };
+                let Some((m, rest)) = rest.split_at_checked(n) else {
+                    return;
+                };
                 out.push((from, m.to_vec()));
-                body = &body[4 + n..];
+                body = rest;
             }
             return;
         }
-        if let Some(m) = self.feed_one(from, packet) {
+        if let Some(m) = self.feed_one(from, flags, body) {
             out.push(m);
         }
     }
 
-    fn feed_one(&mut self, from: u32, packet: &[u8]) -> Option<(u32, Vec<u8>)> {
-        let flags = packet[4];
-        let body = &packet[HEADER..];
+    fn feed_one(&mut self, from: u32, flags: u8, body: &[u8]) -> Option<(u32, Vec<u8>)> {
         if flags & FIRST != 0 {
             self.partial.remove(&from);
             if flags & LAST != 0 {
                 return Some((from, body.to_vec()));
             }
+            if body.len() > MAX_MESSAGE {
+                return None;
+            }
             self.partial.insert(from, body.to_vec());
             return None;
         }
         let buf = self.partial.get_mut(&from)?;
-        if buf.len() + body.len() > MAX_MESSAGE {
+        if buf.len().saturating_add(body.len()) > MAX_MESSAGE {
             self.partial.remove(&from);
             return None;
         }
@@ -648,371 +673,6 @@ impl Reassembler {
             return self.partial.remove(&from).map(|m| (from, m));
         }
         None
-    }
-}
-
-/// Makes one inbox: (receiving end, sending end), both non-blocking and
-/// close-on-exec.
-pub fn inbox_pair() -> io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0 as RawFd; 2];
-    // SAFETY: socketpair writes two descriptors into `fds` on success.
-    let rc = unsafe {
-        libc::socketpair(
-            libc::AF_UNIX,
-            libc::SOCK_SEQPACKET | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-            0,
-            fds.as_mut_ptr(),
-        )
-    };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: both descriptors were just created and are owned by nobody else.
-    let (a, b) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    // Room for several chunks in flight per inbox.
-    for fd in [&a, &b] {
-        let size: libc::c_int = 4 * 1024 * 1024;
-        // SAFETY: setting an int socket option on our own socket.
-        unsafe {
-            libc::setsockopt(
-                fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_SNDBUF,
-                (&size as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            );
-        }
-    }
-    Ok((a, b))
-}
-
-/// Sends one packet without blocking. `Ok(false)`: the inbox is full.
-pub fn try_send_packet(fd: RawFd, packet: &[u8]) -> io::Result<bool> {
-    loop {
-        // SAFETY: sending from a valid buffer on a descriptor we hold.
-        let n = unsafe {
-            libc::send(
-                fd,
-                packet.as_ptr().cast(),
-                packet.len(),
-                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-            )
-        };
-        if n >= 0 {
-            return Ok(true);
-        }
-        let e = io::Error::last_os_error();
-        match e.kind() {
-            io::ErrorKind::Interrupted => continue,
-            io::ErrorKind::WouldBlock => return Ok(false),
-            _ => return Err(e),
-        }
-    }
-}
-
-/// Receives one packet without blocking; None when there is none.
-pub fn try_recv_packet(fd: RawFd, buf: &mut Vec<u8>) -> io::Result<Option<usize>> {
-    buf.resize(CHUNK + HEADER, 0);
-    loop {
-        // SAFETY: receiving into our own buffer of buf.len() bytes.
-        let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
-        if n >= 0 {
-            return Ok(Some(n as usize));
-        }
-        let e = io::Error::last_os_error();
-        match e.kind() {
-            io::ErrorKind::Interrupted => continue,
-            io::ErrorKind::WouldBlock => return Ok(None),
-            _ => return Err(e),
-        }
-    }
-}
-
-/// Waits until `fd` is readable (or writable), at most `timeout_ms`
-/// (negative: forever). Returns whether it is.
-pub fn poll_fd(fd: RawFd, writable: bool, timeout_ms: i32) -> bool {
-    let mut p = libc::pollfd {
-        fd,
-        events: if writable {
-            libc::POLLOUT
-        } else {
-            libc::POLLIN
-        },
-        revents: 0,
-    };
-    loop {
-        // SAFETY: one valid pollfd.
-        let rc = unsafe { libc::poll(&mut p, 1, timeout_ms) };
-        if rc >= 0 {
-            return rc > 0;
-        }
-        if io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
-            return false;
-        }
-    }
-}
-
-/// Packets waiting for room in other workers' inboxes, per destination, in
-/// order. A message is queued whole behind what is already queued for the
-/// same destination, so a sender's messages never overtake each other.
-#[derive(Default)]
-pub struct Outbox {
-    queues: HashMap<usize, VecDeque<Vec<u8>>>,
-}
-
-impl Outbox {
-    /// Sends `packets` to inbox `dest` (its sending end `fd`) as far as the
-    /// inbox has room; queues the rest. Returns whether some are queued.
-    pub fn send(&mut self, dest: usize, fd: RawFd, packets: Vec<Vec<u8>>) -> io::Result<bool> {
-        let q = self.queues.entry(dest).or_default();
-        q.extend(packets);
-        Self::flush_queue(q, fd)
-    }
-
-    /// Sends what is queued for `dest`; returns whether some is still queued.
-    pub fn flush(&mut self, dest: usize, fd: RawFd) -> io::Result<bool> {
-        match self.queues.get_mut(&dest) {
-            Some(q) => Self::flush_queue(q, fd),
-            None => Ok(false),
-        }
-    }
-
-    fn flush_queue(q: &mut VecDeque<Vec<u8>>, fd: RawFd) -> io::Result<bool> {
-        while let Some(p) = q.front() {
-            if !try_send_packet(fd, p)? {
-                return Ok(true);
-            }
-            q.pop_front();
-        }
-        Ok(false)
-    }
-
-    /// Destinations with packets still queued.
-    pub fn pending(&self) -> Vec<usize> {
-        self.queues
-            .iter()
-            .filter(|(_, q)| !q.is_empty())
-            .map(|(d, _)| *d)
-            .collect()
-    }
-
-    /// Drops what is queued for `dest` (its worker is gone).
-    pub fn forget(&mut self, dest: usize) {
-        self.queues.remove(&dest);
-    }
-}
-
-/// One thread's end of the inboxes: it reads its own inbox (`me`) and writes
-/// to anyone's. Every process holds every inbox's descriptors (made before
-/// the forks), so a respawned worker reads the inbox its predecessor had.
-/// Not `Sync`: a master reactor thread makes its own with [`Endpoint::dup`].
-pub struct Endpoint {
-    me: std::cell::Cell<u32>,
-    rx: Vec<OwnedFd>,
-    tx: Vec<OwnedFd>,
-    outbox: std::cell::RefCell<Outbox>,
-    flushing: std::cell::RefCell<std::collections::HashSet<usize>>,
-    reassembler: std::cell::RefCell<Reassembler>,
-    /// Small messages waiting for the end of this turn of the event loop,
-    /// per destination.
-    pending: std::cell::RefCell<HashMap<usize, Vec<Vec<u8>>>>,
-}
-
-impl Endpoint {
-    /// `count` inboxes.
-    pub fn create(count: usize) -> io::Result<Endpoint> {
-        let mut rx = Vec::with_capacity(count);
-        let mut tx = Vec::with_capacity(count);
-        for _ in 0..count {
-            let (r, t) = inbox_pair()?;
-            rx.push(r);
-            tx.push(t);
-        }
-        Ok(Endpoint::from_fds(rx, tx))
-    }
-
-    fn from_fds(rx: Vec<OwnedFd>, tx: Vec<OwnedFd>) -> Endpoint {
-        Endpoint {
-            me: std::cell::Cell::new(0),
-            rx,
-            tx,
-            outbox: std::cell::RefCell::new(Outbox::default()),
-            flushing: std::cell::RefCell::new(std::collections::HashSet::new()),
-            reassembler: std::cell::RefCell::new(Reassembler::default()),
-            pending: std::cell::RefCell::new(HashMap::new()),
-        }
-    }
-
-    /// The descriptors, duplicated, for an endpoint in another thread.
-    pub fn dup_fds(&self) -> io::Result<(Vec<OwnedFd>, Vec<OwnedFd>)> {
-        let dup = |v: &[OwnedFd]| {
-            v.iter()
-                .map(|f| f.try_clone())
-                .collect::<io::Result<Vec<_>>>()
-        };
-        Ok((dup(&self.rx)?, dup(&self.tx)?))
-    }
-
-    /// An endpoint over descriptors from [`Endpoint::dup_fds`].
-    pub fn with_fds(rx: Vec<OwnedFd>, tx: Vec<OwnedFd>, me: u32) -> Endpoint {
-        let e = Endpoint::from_fds(rx, tx);
-        e.set_me(me);
-        e
-    }
-
-    /// Which inbox this endpoint reads (and the sender id it writes).
-    pub fn set_me(&self, me: u32) {
-        self.me.set(me);
-    }
-
-    pub fn me(&self) -> u32 {
-        self.me.get()
-    }
-
-    pub fn count(&self) -> usize {
-        self.tx.len()
-    }
-
-    /// Sends `msg` to inbox `dest`; queues what does not fit and flushes it
-    /// from the event loop (or, outside one, right here, blocking).
-    pub fn send(self: &std::rc::Rc<Self>, dest: usize, msg: &Message) -> bool {
-        if dest >= self.tx.len() {
-            return false;
-        }
-        let encoded = msg.encode();
-        let in_loop = tokio::runtime::Handle::try_current().is_ok();
-        if in_loop && encoded.len() <= BATCH_MAX {
-            // Sent with whatever else this turn of the loop sends there.
-            let first = {
-                let mut pending = self.pending.borrow_mut();
-                let q = pending.entry(dest).or_default();
-                q.push(encoded);
-                q.len() == 1
-            };
-            if first {
-                let me = self.clone();
-                tokio::task::spawn_local(async move {
-                    me.send_pending(dest);
-                });
-            }
-            return true;
-        }
-        // Keep order: what is pending for `dest` goes first.
-        if !self.send_pending(dest) {
-            return false;
-        }
-        self.send_packets(dest, packets(self.me(), &encoded))
-    }
-
-    /// Sends everything batched or queued, blocking until it is out (when a
-    /// loop ends: its flush tasks will not run any more).
-    pub fn flush_all_blocking(self: &std::rc::Rc<Self>) {
-        let dests: Vec<usize> = self
-            .pending
-            .borrow()
-            .keys()
-            .copied()
-            .chain(self.outbox.borrow().pending())
-            .collect();
-        for dest in dests {
-            self.flush_blocking(dest);
-        }
-    }
-
-    /// Sends the batched messages for `dest` now.
-    fn send_pending(self: &std::rc::Rc<Self>, dest: usize) -> bool {
-        let batch = self.pending.borrow_mut().remove(&dest).unwrap_or_default();
-        if batch.is_empty() {
-            return true;
-        }
-        self.send_packets(dest, batch_packets(self.me(), &batch))
-    }
-
-    fn send_packets(self: &std::rc::Rc<Self>, dest: usize, packets: Vec<Vec<u8>>) -> bool {
-        let Some(tx) = self.tx.get(dest) else {
-            return false;
-        };
-        let queued = match self.outbox.borrow_mut().send(dest, tx.as_raw_fd(), packets) {
-            Ok(q) => q,
-            Err(_) => return false,
-        };
-        if !queued {
-            return true;
-        }
-        if tokio::runtime::Handle::try_current().is_ok() {
-            if self.flushing.borrow_mut().insert(dest) {
-                tokio::task::spawn_local(self.clone().flush_task(dest));
-            }
-        } else {
-            self.flush_blocking(dest);
-        }
-        true
-    }
-
-    /// Waits until everything queued for `dest` is sent (outside an event
-    /// loop, or while PHP blocks it in taskwait()).
-    pub fn flush_blocking(self: &std::rc::Rc<Self>, dest: usize) {
-        self.send_pending(dest);
-        let Some(tx) = self.tx.get(dest) else { return };
-        while matches!(
-            self.outbox.borrow_mut().flush(dest, tx.as_raw_fd()),
-            Ok(true)
-        ) {
-            poll_fd(tx.as_raw_fd(), true, 100);
-        }
-    }
-
-    async fn flush_task(self: std::rc::Rc<Self>, dest: usize) {
-        let fd = self.tx.get(dest).and_then(|f| f.try_clone().ok());
-        // SAFETY: the OwnedFd is a fresh dup that the AsyncFd owns until it
-        // is dropped.
-        if let Some(afd) = fd.and_then(|fd| unsafe { tokio::io::unix::AsyncFd::register(fd) }.ok())
-        {
-            loop {
-                let Ok(mut guard) = afd.writable().await else {
-                    break;
-                };
-                let res = self.outbox.borrow_mut().flush(dest, afd.as_raw_fd());
-                match res {
-                    Ok(true) => guard.clear_ready(),
-                    Ok(false) => break,
-                    Err(_) => {
-                        self.outbox.borrow_mut().forget(dest);
-                        break;
-                    }
-                }
-            }
-        }
-        self.flushing.borrow_mut().remove(&dest);
-    }
-
-    /// Every complete message waiting in this endpoint's inbox. Undecodable
-    /// ones are returned as errors (the caller logs them).
-    pub fn read(&self) -> Vec<Result<(u32, Message), DecodeError>> {
-        let Some(rx) = self.rx.get(self.me() as usize) else {
-            return Vec::new();
-        };
-        let mut raw = Vec::new();
-        let mut buf = Vec::new();
-        let mut reassembler = self.reassembler.borrow_mut();
-        while let Ok(Some(n)) = try_recv_packet(rx.as_raw_fd(), &mut buf) {
-            reassembler.feed_into(&buf[..n], &mut raw);
-        }
-        raw.into_iter()
-            .map(|(from, bytes)| Message::decode(&bytes).map(|m| (from, m)))
-            .collect()
-    }
-
-    /// This endpoint's inbox, registered with the current runtime.
-    pub fn readable_inbox(&self) -> Option<tokio::io::unix::AsyncFd<OwnedFd>> {
-        let fd = self.rx.get(self.me() as usize)?.try_clone().ok()?;
-        // SAFETY: a fresh dup that the AsyncFd owns until it is dropped.
-        unsafe { tokio::io::unix::AsyncFd::register(fd) }.ok()
-    }
-
-    /// This endpoint's inbox descriptor (for a blocking wait).
-    pub fn inbox_fd(&self) -> Option<RawFd> {
-        self.rx.get(self.me() as usize).map(|f| f.as_raw_fd())
     }
 }
 
@@ -1171,6 +831,208 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_and_relay_event_is_covered() {
+        let all = all_kinds();
+        let kinds: std::collections::BTreeSet<u8> = all.iter().map(|m| m.encode()[0]).collect();
+        assert_eq!(kinds, (1..=11).collect());
+        let events: std::collections::BTreeSet<u8> = all
+            .iter()
+            .filter_map(|m| match m {
+                Message::Relay { event, .. } => Some(match event {
+                    RelayEvent::Connect => 1,
+                    RelayEvent::Request(_) => 2,
+                    RelayEvent::Handshake(_) => 3,
+                    RelayEvent::Open(_) => 4,
+                    RelayEvent::Message(_) => 5,
+                    RelayEvent::Close { .. } => 6,
+                }),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(events, (1..=6).collect());
+    }
+
+    #[test]
+    fn any_one_byte_change_is_an_error_or_encodes_back_the_same() {
+        for m in all_kinds() {
+            let e = m.encode();
+            for i in 0..e.len() {
+                for v in [0, 1, 2, 4, 6, 0x7f, 0x80, 0xff] {
+                    let mut bad = e.clone();
+                    bad[i] = v;
+                    if let Ok(d) = Message::decode(&bad) {
+                        assert_eq!(d.encode(), bad, "{m:?} byte {i} = {v}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// A kind byte and a session, then `len` as a byte string's length
+    /// followed by `have` bytes.
+    fn send_with_length(len: i64, have: usize) -> Vec<u8> {
+        let mut w = Writer(Vec::new());
+        w.u8(2).i64(1).i64(len).0.extend(vec![b'x'; have]);
+        w.0
+    }
+
+    #[test]
+    fn a_length_past_the_end_is_an_error() {
+        assert_eq!(
+            Message::decode(&send_with_length(3, 3)),
+            Ok(Message::Send {
+                session: 1,
+                data: b"xxx".to_vec()
+            })
+        );
+        assert_eq!(Message::decode(&send_with_length(4, 3)), Err(TRUNCATED));
+        assert_eq!(
+            Message::decode(&send_with_length(i64::MAX, 3)),
+            Err(TRUNCATED)
+        );
+        assert_eq!(
+            Message::decode(&send_with_length(-1, 3)),
+            Err(DecodeError("bad length"))
+        );
+        // A count of session ids more than the rest can hold (two here).
+        for (count, want) in [(2, Ok(())), (3, Err(TRUNCATED)), (i64::MAX, Err(TRUNCATED))] {
+            let mut w = Writer(Vec::new());
+            w.u8(11).bytes(b"f").i64(count).i64(5).i64(6);
+            assert_eq!(Message::decode(&w.0).map(|_| ()), want, "count {count}");
+        }
+        assert_eq!(
+            Message::decode(&Writer(vec![11]).bytes(b"f").i64(-1).0),
+            Err(DecodeError("bad count"))
+        );
+    }
+
+    /// A relayed request whose header count is `count`, with one header.
+    fn request_with_headers(count: i64) -> Vec<u8> {
+        let info = ConnInfo {
+            peer: "127.0.0.1:1".parse().unwrap(),
+            local: "127.0.0.1:2".parse().unwrap(),
+            socket_fd: 4,
+            server_fd: 3,
+            ws_status: 0,
+            deflate: None,
+        };
+        let mut w = Writer(Vec::new());
+        w.u8(8).i64(1).info(&info).u8(2);
+        w.bytes(b"GET")
+            .bytes(b"/")
+            .bytes(b"/")
+            .u8(0)
+            .u8(1)
+            .i64(count);
+        w.bytes(b"host").bytes(b"h").bytes(b"").u8(0);
+        w.0
+    }
+
+    #[test]
+    fn a_header_count_past_the_end_is_an_error_before_allocating() {
+        assert!(matches!(
+            Message::decode(&request_with_headers(1)),
+            Ok(Message::Relay {
+                event: RelayEvent::Request(_),
+                ..
+            })
+        ));
+        // Used to reserve room for min(count, 1024) headers before reading
+        // any; now the count is checked against the input first (the 30
+        // bytes left have room for one header of 16 bytes at least).
+        for count in [3, 1 << 40, i64::MAX] {
+            assert_eq!(
+                Message::decode(&request_with_headers(count)),
+                Err(TRUNCATED),
+                "count {count}"
+            );
+        }
+    }
+
+    /// A relayed connect with these descriptors.
+    fn connect_with_fds(socket_fd: i64, server_fd: i64) -> Vec<u8> {
+        let mut w = Writer(Vec::new());
+        w.u8(8).i64(1);
+        w.addr(&"127.0.0.1:1".parse().unwrap())
+            .addr(&"127.0.0.1:2".parse().unwrap());
+        w.i64(socket_fd).i64(server_fd).u8(3).u8(0).u8(1);
+        w.0
+    }
+
+    #[test]
+    fn numbers_out_of_i32_range_are_errors_not_truncated() {
+        let ok = Message::decode(&connect_with_fds(7, -1)).unwrap();
+        assert!(
+            matches!(ok, Message::Relay { info, .. } if info.socket_fd == 7 && info.server_fd == -1)
+        );
+        // 1 << 32 used to decode as descriptor 0.
+        for (s, f) in [(1 << 32, 3), (3, 1 << 32), (i64::from(i32::MIN) - 1, 3)] {
+            assert_eq!(
+                Message::decode(&connect_with_fds(s, f)),
+                Err(DecodeError("bad number"))
+            );
+        }
+        let mut close = Message::Relay {
+            session: 1,
+            info: ConnInfo {
+                peer: "127.0.0.1:1".parse().unwrap(),
+                local: "127.0.0.1:2".parse().unwrap(),
+                socket_fd: 4,
+                server_fd: 3,
+                ws_status: 0,
+                deflate: None,
+            },
+            event: RelayEvent::Close {
+                reactor_id: i32::MIN,
+                callback: false,
+            },
+        }
+        .encode();
+        assert!(Message::decode(&close).is_ok());
+        // The reactor id is the 8 bytes before the final flag.
+        let at = close.len() - 9;
+        close[at..at + 8].copy_from_slice(&(i64::from(i32::MIN) - 1).to_le_bytes());
+        assert_eq!(Message::decode(&close), Err(DecodeError("bad number")));
+    }
+
+    #[test]
+    fn flags_other_than_0_and_1_are_errors() {
+        let pipe = |flag: u8| {
+            let mut w = Writer(Vec::new());
+            w.u8(5).u8(flag).bytes(b"x");
+            Message::decode(&w.0)
+        };
+        assert_eq!(
+            pipe(1),
+            Ok(Message::Pipe {
+                data: b"x".to_vec(),
+                serialized: true
+            })
+        );
+        // 2 used to read as true (and encode back as 1).
+        assert_eq!(pipe(2), Err(DecodeError("bad flag")));
+        assert_eq!(pipe(0xff), Err(DecodeError("bad flag")));
+    }
+
+    #[test]
+    fn a_batch_length_past_the_packet_ends_it() {
+        let mut p = batch_packets(5, &[b"one".to_vec()]).remove(0);
+        p.extend_from_slice(&u32::MAX.to_le_bytes());
+        p.extend_from_slice(b"two");
+        let mut r = Reassembler::default();
+        let mut got = Vec::new();
+        r.feed_into(&p, &mut got);
+        assert_eq!(got, vec![(5, b"one".to_vec())]);
+        // every prefix of a packet: no panic, nothing made up
+        for cut in 0..=p.len() {
+            let mut got = Vec::new();
+            r.feed_into(&p[..cut], &mut got);
+            assert!(got.len() <= 1);
+            assert!(got.iter().all(|(from, m)| *from == 5 && m == b"one"));
+        }
+    }
+
+    #[test]
     fn chunks_join_per_sender_even_interleaved() {
         let big: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
         let a = packets(1, &big);
@@ -1214,28 +1076,5 @@ mod tests {
         let mut got = Vec::new();
         r.feed_into(&packets[0][..packets[0].len() - 1], &mut got);
         assert!(!got.is_empty());
-    }
-
-    #[test]
-    fn inbox_carries_big_messages_with_an_outbox() {
-        let (rx, tx) = inbox_pair().unwrap();
-        let big: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7) as u8).collect();
-        let mut out = Outbox::default();
-        let mut queued = out.send(0, tx.as_raw_fd(), packets(4, &big)).unwrap();
-        let mut r = Reassembler::default();
-        let mut buf = Vec::new();
-        let mut got = None;
-        while got.is_none() {
-            while let Some(n) = try_recv_packet(rx.as_raw_fd(), &mut buf).unwrap() {
-                if let Some(m) = r.feed(&buf[..n]) {
-                    got = Some(m);
-                }
-            }
-            if queued {
-                queued = out.flush(0, tx.as_raw_fd()).unwrap();
-            }
-        }
-        assert_eq!(got, Some((4, big)));
-        assert!(out.pending().is_empty());
     }
 }
