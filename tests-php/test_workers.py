@@ -154,6 +154,36 @@ def test_any_worker_queries_and_closes_any_connection(php_server, mode):
         b.close()
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_an_invalid_push_fails_the_same_for_a_local_and_a_remote_connection(php_server, mode):
+    """One push path: the checks run before a push is forwarded to the
+    connection's owner, so the script sees the same warning and result."""
+    srv = start(php_server, mode, worker_num=2, task_worker_num=0)
+    wait_workers(srv, 2)
+    (a, wa, _, fda), (b, wb, _, fdb) = clients_on_distinct_workers(srv.port, mode)
+    try:
+        results = {}
+        for target in (fda, fdb):
+            a.send(f"badpush {target}")
+            reply = a.recv(timeout=5)
+            assert reply.startswith("badpush:"), reply
+            results[target] = json.loads(reply.split(":", 1)[1])
+        expected = {
+            "opcode11": [False, 8505],
+            "opcode-1": [False, 8505],
+            "long_reason": [False, 8505],
+        }
+        assert results[fda] == expected, results
+        assert results[fdb] == expected, results
+        assert srv.count("push(): the maximum value of opcode is 10") == 4, srv.stdout()
+        # Nothing of it reached B: the next thing B sees is this echo.
+        b.send("whoami")
+        assert b.recv(timeout=5).startswith(f"worker={wb} ")
+    finally:
+        a.close()
+        b.close()
+
+
 def test_killed_worker_is_respawned(php_server):
     srv = start(php_server, "base", worker_num=4, task_worker_num=0)
     wait_workers(srv, 4)

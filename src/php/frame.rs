@@ -14,6 +14,7 @@ use crate::protocol::message::Event;
 use crate::protocol::pack::{self, PackError, UnpackError, FLAG_FIN};
 use crate::runtime::connection::Connection;
 use crate::runtime::log;
+use crate::worker::push::PushFrame;
 
 pub static FRAME: ClassSlot = ClassSlot::new();
 pub static CLOSE_FRAME: ClassSlot = ClassSlot::new();
@@ -187,25 +188,17 @@ pub fn frame_spec(o: *mut zend_object) -> FrameSpec {
     }
 }
 
-/// Encodes per Swoole's pack rules; warns (with the running method's name)
-/// and returns None on error.
-/// `target`: the connection a push goes to, whose permessage-deflate
-/// agreement decides how `FLAG_COMPRESS` is honoured (dropped where it was
-/// not negotiated, as Swoole); None for pack(), which always compresses.
+/// The checked frame for `opcode`/`flags` (and a CloseFrame's code and
+/// reason), or Swoole's warning (or log line) and None.
+pub fn push_frame(opcode: i64, flags: i64, close: Option<(i64, Vec<u8>)>) -> Option<PushFrame> {
+    report(PushFrame::new(opcode, flags).and_then(|f| f.with_close(close)))
+}
+
+/// A Frame object's (or pack() argument's) bytes: `target`'s compression
+/// applies, none for `pack()`.
 pub fn encode_spec(spec: &FrameSpec, target: Option<&Connection>) -> Option<Vec<u8>> {
-    let flags = (spec.flags & 0xff) as u8;
-    if !(0..=10).contains(&spec.opcode) {
-        zend::warning_docref(&PackError::OpcodeTooLarge.to_string());
-        errors::set_last_error(errors::WEBSOCKET_PACK_FAILED);
-        return None;
-    }
-    let result = match &spec.close {
-        Some((code, reason)) if spec.opcode == i64::from(opcode::CLOSE) => {
-            pack::pack_close(*code as u16, reason, flags)
-        }
-        _ => return encode_data(spec.opcode, spec.flags, &spec.data, target),
-    };
-    pack_result(result)
+    let f = push_frame(spec.opcode, spec.flags, spec.close.clone())?;
+    report(f.encode(&spec.data, target))
 }
 
 /// [`encode_spec`] for a data or control frame whose payload is borrowed
@@ -216,23 +209,14 @@ pub fn encode_data(
     data: &[u8],
     target: Option<&Connection>,
 ) -> Option<Vec<u8>> {
-    let flags = (flags & 0xff) as u8;
-    if !(0..=10).contains(&op) {
-        zend::warning_docref(&PackError::OpcodeTooLarge.to_string());
-        errors::set_last_error(errors::WEBSOCKET_PACK_FAILED);
-        return None;
-    }
     // Nothing in here calls into PHP while the compressor is borrowed.
-    pack_result(match target {
-        Some(conn) => conn.with_compressor(|c| pack::pack_ex(data, op as u8, flags, c)),
-        None => pack::pack(data, op as u8, flags),
-    })
+    report(push_frame(op, flags, None)?.encode(data, target))
 }
 
-/// A pack result, with Swoole's warning or log line when it failed.
-fn pack_result(result: Result<Vec<u8>, PackError>) -> Option<Vec<u8>> {
+/// A framing result, with Swoole's warning or log line when it failed.
+pub fn report<T>(result: Result<T, PackError>) -> Option<T> {
     match result {
-        Ok(bytes) => Some(bytes),
+        Ok(v) => Some(v),
         Err(e @ PackError::ReasonTooLong) => {
             log::write(
                 log::Level::Warning,

@@ -15,7 +15,7 @@ use ext_php_rs::zend::ExecuteData;
 
 use super::args::Args;
 use super::frame;
-use super::server::{running_runtime, table_get, websocket_target, Target};
+use super::server::{running_runtime, table_get, websocket_target};
 use super::state::ServerState;
 use super::zend::{self, zarray, zlong, zstr};
 use crate::protocol::bus::{self, MAX_ROOM_NAME};
@@ -24,6 +24,7 @@ use crate::protocol::pack::FLAG_FIN;
 use crate::runtime::rooms::RoomError;
 use crate::runtime::{self, node::Node};
 use crate::worker::ipc::Message;
+use crate::worker::push::Target;
 
 fn node(st: &ServerState) -> Option<Node> {
     let node = st.node.borrow().clone();

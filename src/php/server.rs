@@ -23,7 +23,7 @@ use crate::protocol::pack::{FLAG_COMPRESS, FLAG_FIN, FLAG_MASK};
 use crate::runtime::connection::ws_status;
 use crate::runtime::shared::SlotInfo;
 use crate::runtime::{self, log, Connection, SendError, SettingValue};
-use crate::worker::ipc::Message;
+use crate::worker::push::{self, PushError, PushFrame, Target};
 use crate::worker::{event_loop, process, timers};
 
 pub static SERVER: ClassSlot = ClassSlot::new();
@@ -822,17 +822,27 @@ fn warn_not_websocket(fd: i64) {
 
 /// Reports a refused send as Swoole does; returns the push() result.
 fn send_result(fd: i64, r: Result<(), SendError>) -> bool {
+    push_result(fd, r.map_err(PushError::Send))
+}
+
+/// Reports a failed push, send or forward as Swoole does; returns the
+/// method's result.
+fn push_result(fd: i64, r: Result<(), PushError>) -> bool {
     match r {
         Ok(()) => true,
-        Err(SendError::Closed) => {
+        Err(PushError::Send(SendError::Closed)) => {
             warn_not_websocket(fd);
             false
         }
-        Err(SendError::QueueFull) => {
+        Err(PushError::Send(SendError::QueueFull)) => {
             zend::warning_docref(&format!("connection#{fd} output buffer overflow"));
             errors::set_last_error(errors::OUTPUT_BUFFER_OVERFLOW);
             false
         }
+        Err(PushError::Pack(e)) => frame::report::<()>(Err(e)).is_some(),
+        // The owner's inbox is gone (it is being respawned), or the
+        // connection is already closing: nothing was queued.
+        Err(PushError::Forward | PushError::Closing) => false,
     }
 }
 
@@ -845,13 +855,6 @@ fn websocket_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
             None
         }
     }
-}
-
-/// A connection of this worker, or of another one (several workers).
-pub(super) enum Target {
-    Local(Rc<Connection>),
-    /// Owned by this worker id: actions are forwarded to it.
-    Remote(u32),
 }
 
 /// Where the open connection `fd` lives, or Swoole's warning and None.
@@ -931,35 +934,36 @@ fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    let conn = match websocket_target(&rt, fd) {
-        Some(Target::Local(conn)) => conn,
-        Some(Target::Remote(owner)) => {
-            // The owner frames (and compresses) it for its connection.
-            let msg = match what {
+    let Some(target) = websocket_target(&rt, fd) else {
+        rv.set_bool(false);
+        return;
+    };
+    let conn = match target {
+        Target::Local(conn) => conn,
+        // The owner frames (and compresses) it for its connection, after
+        // the same checks as a local push, made here.
+        Target::Remote(_) => {
+            let (frame, payload) = match &what {
                 PushData::Str {
                     data,
                     opcode,
                     flags,
-                } => Message::Push {
-                    session: fd,
-                    opcode,
-                    flags: flags & !i64::from(FLAG_MASK),
-                    data: zend::str_bytes(data).unwrap_or_default().to_vec(),
-                    close: None,
-                },
-                PushData::Spec(spec) => Message::Push {
-                    session: fd,
-                    opcode: spec.opcode,
-                    flags: spec.flags & !i64::from(FLAG_MASK),
-                    data: spec.data,
-                    close: spec.close,
-                },
+                } => (
+                    frame::push_frame(*opcode, *flags, None),
+                    zend::str_bytes(data).unwrap_or_default(),
+                ),
+                PushData::Spec(spec) => (
+                    frame::push_frame(spec.opcode, spec.flags, spec.close.clone()),
+                    &spec.data[..],
+                ),
             };
-            rv.set_bool(super::workers::forward(owner, &msg));
-            return;
-        }
-        None => {
-            rv.set_bool(false);
+            let Some(frame) = frame.map(PushFrame::unmasked) else {
+                rv.set_bool(false);
+                return;
+            };
+            let out = push::Outbound::Frame(&frame, payload);
+            let sent = push::deliver(&rt, &target, fd, out, super::workers::forward);
+            rv.set_bool(push_result(fd, sent));
             return;
         }
     };
@@ -1000,7 +1004,7 @@ fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
         }
     };
     match bytes {
-        Some(bytes) => rv.set_bool(send_result(fd, conn.send(bytes))),
+        Some(bytes) => rv.set_bool(push_result(fd, push::send_bytes(&conn, bytes))),
         None => rv.set_bool(false),
     }
 }
@@ -1102,17 +1106,9 @@ fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
-    rv.set_bool(match target {
-        Target::Local(conn) => rt.close_connection(&conn, Some((code as u16, &reason)), -1),
-        Target::Remote(owner) => super::workers::forward(
-            owner,
-            &Message::Disconnect {
-                session: fd,
-                code,
-                reason,
-            },
-        ),
-    });
+    let out = push::Outbound::Disconnect(code as u16, &reason);
+    let sent = push::deliver(&rt, &target, fd, out, super::workers::forward);
+    rv.set_bool(sent.is_ok());
 }
 
 fn ws_is_established(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -1184,12 +1180,9 @@ fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
-    rv.set_bool(match target {
-        Target::Local(conn) => send_result(fd, conn.send(Bytes::from(data))),
-        Target::Remote(owner) => {
-            super::workers::forward(owner, &Message::Send { session: fd, data })
-        }
-    });
+    let out = push::Outbound::Bytes(data);
+    let sent = push::deliver(&rt, &target, fd, out, super::workers::forward);
+    rv.set_bool(push_result(fd, sent));
 }
 
 fn server_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -1237,20 +1230,25 @@ fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    if let Some(conn) = find_conn(&rt, fd) {
-        rv.set_bool(rt.close_connection(&conn, None, -1));
-        return;
-    }
-    match super::workers::remote_session(fd).filter(|_| table_get(&rt, fd).is_none()) {
-        Some(info) => rv.set_bool(super::workers::forward(
-            info.owner,
-            &Message::Close { session: fd },
-        )),
-        None => {
-            errors::set_last_error(errors::SESSION_NOT_EXIST);
-            rv.set_bool(false);
-        }
-    }
+    let target = match find_conn(&rt, fd) {
+        Some(conn) => Target::Local(conn),
+        None => match super::workers::remote_session(fd).filter(|_| table_get(&rt, fd).is_none()) {
+            Some(info) => Target::Remote(info.owner),
+            None => {
+                errors::set_last_error(errors::SESSION_NOT_EXIST);
+                rv.set_bool(false);
+                return;
+            }
+        },
+    };
+    let sent = push::deliver(
+        &rt,
+        &target,
+        fd,
+        push::Outbound::Close,
+        super::workers::forward,
+    );
+    rv.set_bool(sent.is_ok());
 }
 
 fn server_shutdown(ex: &mut ExecuteData, rv: &mut Zval) {

@@ -6,6 +6,7 @@ pub mod event_loop;
 pub mod ipc;
 pub mod manager;
 pub mod process;
+pub mod push;
 pub mod relay;
 pub mod signals;
 pub mod table;

@@ -22,10 +22,8 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::ipc::{ConnInfo, Endpoint, Message, RelayEvent};
-use crate::protocol::frame::opcode;
 use crate::protocol::http::Request;
 use crate::protocol::message::Event;
-use crate::protocol::pack;
 use crate::runtime::shared::SharedTable;
 use crate::runtime::{self, Connection, ConnectionTable, EventHandler};
 
@@ -202,48 +200,10 @@ impl WorkerLink for EndpointLink {
 /// Applies what a worker sent back to one of this reactor's connections:
 /// bytes to write, a push to frame, a close, a finished response.
 pub fn apply(rt: &runtime::Server, msg: Message) {
+    let Some(msg) = super::push::apply_forwarded(rt, msg) else {
+        return;
+    };
     match msg {
-        Message::Send { session, data } => {
-            if let Some(conn) = rt.table.get(session).filter(|c| !c.is_closing()) {
-                let _ = conn.send(Bytes::from(data));
-            }
-        }
-        Message::Push {
-            session,
-            opcode: op,
-            flags,
-            data,
-            close,
-        } => {
-            let Some(conn) = rt.table.get(session).filter(|c| c.is_websocket()) else {
-                return;
-            };
-            let Ok(op) = u8::try_from(op) else { return };
-            let flags = (flags & 0xff) as u8 & !pack::FLAG_MASK;
-            let frame = match close {
-                Some((code, reason)) if op == opcode::CLOSE => {
-                    pack::pack_close(code as u16, &reason, flags)
-                }
-                _ => conn.with_compressor(|c| pack::pack_ex(&data, op, flags, c)),
-            };
-            if let Ok(frame) = frame {
-                let _ = conn.send(Bytes::from(frame));
-            }
-        }
-        Message::Close { session } => {
-            if let Some(conn) = rt.table.get(session) {
-                rt.close_connection(&conn, None, -1);
-            }
-        }
-        Message::Disconnect {
-            session,
-            code,
-            reason,
-        } => {
-            if let Some(conn) = rt.table.get(session).filter(|c| c.is_websocket()) {
-                rt.close_connection(&conn, Some((code as u16, &reason)), -1);
-            }
-        }
         Message::ResponseDone { session, ws_status } => {
             if let Some(conn) = rt.table.get(session) {
                 if !conn.is_closing() && ws_status != conn.ws_status() {

@@ -167,6 +167,20 @@ $server->on('message', function ($s, $f) {
         case 'close':
             var_dump($s->close((int)$arg));
             break;
+        case 'badpush':
+            // Invalid pushes to connection <arg>, wherever it lives: each
+            // must warn and fail the same way, and send nothing.
+            $fd = (int)$arg;
+            $close = new Swoole\WebSocket\CloseFrame();
+            $close->code = 1000;
+            $close->reason = str_repeat('r', 126);
+            $results = [
+                'opcode11' => [$s->push($fd, 'x', 11), $s->getLastError()],
+                'opcode-1' => [$s->push($fd, 'x', -1), $s->getLastError()],
+                'long_reason' => [$s->push($fd, $close), $s->getLastError()],
+            ];
+            $s->push($f->fd, 'badpush:' . json_encode($results));
+            break;
         case 'exit':
             exit((int)$arg);
         case 'fatal':
