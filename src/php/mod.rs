@@ -223,9 +223,8 @@ fn fn_set_process_name(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(name) = args.string(0, "process_name") else {
         return;
     };
-    let c = CString::new(name).unwrap_or_default();
-    // SAFETY: prctl(PR_SET_NAME) copies at most 16 bytes of the string.
-    unsafe { libc::prctl(libc::PR_SET_NAME, c.as_ptr() as libc::c_ulong, 0, 0, 0) };
+    // Swoole returns true whatever the kernel made of the name.
+    crate::worker::process::set_name(&name);
     rv.set_bool(true);
 }
 
@@ -238,26 +237,8 @@ fn fn_cpu_num(_ex: &mut ExecuteData, rv: &mut Zval) {
 /// name, as Swoole's `swoole_get_local_ip()`.
 fn fn_get_local_ip(_ex: &mut ExecuteData, rv: &mut Zval) {
     let mut ips = ext_php_rs::types::ZendHashTable::new();
-    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs fills a list we free below; each entry's pointers
-    // are valid until then.
-    unsafe {
-        if libc::getifaddrs(&mut list) == 0 {
-            let mut cur = list;
-            while let Some(ifa) = cur.as_ref() {
-                let addr = ifa.ifa_addr;
-                if !addr.is_null() && i32::from((*addr).sa_family) == libc::AF_INET {
-                    let sin = &*(addr as *const libc::sockaddr_in);
-                    let ip = std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
-                    if !ip.is_loopback() {
-                        let name = std::ffi::CStr::from_ptr(ifa.ifa_name).to_string_lossy();
-                        zend::ht_set(&mut ips, &name, zend::zstr(ip.to_string()));
-                    }
-                }
-                cur = ifa.ifa_next;
-            }
-            libc::freeifaddrs(list);
-        }
+    for (name, ip) in crate::runtime::local_ipv4() {
+        zend::ht_set(&mut ips, &name, zend::zstr(ip.to_string()));
     }
     *rv = zend::zarray(ips);
 }

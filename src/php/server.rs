@@ -24,7 +24,7 @@ use crate::runtime::connection::ws_status;
 use crate::runtime::shared::SlotInfo;
 use crate::runtime::{self, log, Connection, SendError, SettingValue};
 use crate::worker::push::{self, PushError, PushFrame, Target};
-use crate::worker::{event_loop, process, timers};
+use crate::worker::{lifecycle, process, timers};
 
 pub static SERVER: ClassSlot = ClassSlot::new();
 pub static HTTP_SERVER: ClassSlot = ClassSlot::new();
@@ -667,57 +667,25 @@ fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
     zend::set_prop(st.obj, "manager_pid", zlong(0));
     zend::set_prop(st.obj, "worker_id", zlong(0));
 
-    let mut server = runtime::Server::new(settings);
-    if let Some(config) = tls {
-        server = server.with_tls(config);
-    }
-    let rt = Rc::new(server);
+    let rt = lifecycle::server(settings, None, tls);
     *st.runtime.borrow_mut() = Some(rt.clone());
     st.running.set(true);
     st.abort.set(None);
-
-    let privileges = {
-        let s = &rt.settings;
-        process::drop_privileges(s.user.as_deref(), s.group.as_deref())
-    };
-    if let Err(e) = privileges {
-        log::write(log::Level::Warning, true, &e);
-    }
-    let handler = Rc::new(PhpHandler::new(st.clone()));
-    let st2 = st.clone();
-    let result = event_loop::run(async move {
-        let listener = match tokio::net::TcpListener::from_std(listener) {
-            Ok(l) => l,
-            Err(e) => return Err(e),
-        };
-        let st_sig = st2.clone();
-        let sig = event_loop::on_signals(&[libc::SIGTERM, libc::SIGINT], move |_| {
+    process::drop_privileges_logged(&rt.settings);
+    let st_sig = st.clone();
+    let serve = lifecycle::Serve {
+        role: lifecycle::Role::Single,
+        server: rt,
+        listener: Some(listener),
+        handler: Rc::new(PhpHandler::new(st.clone())),
+        tasks: vec![],
+        signals: &[libc::SIGTERM, libc::SIGINT],
+        on_signal: Box::new(move |_| {
             st_sig.begin_shutdown();
             false
-        });
-        st2.attach_node(&rt, true, true);
-        let cbs = st2.callbacks();
-        if let Some(cb) = &cbs.start {
-            st2.invoke(cb, &mut [st2.this_zval()]);
-        }
-        if let Some(cb) = &cbs.worker_start {
-            st2.invoke(cb, &mut [st2.this_zval(), zlong(0)]);
-        }
-        if st2.abort.get().is_none() {
-            rt.clone().serve(listener, handler).await;
-        }
-        if st2.abort.get().is_none() {
-            let cbs = st2.callbacks();
-            if let Some(cb) = &cbs.worker_stop {
-                st2.invoke(cb, &mut [st2.this_zval(), zlong(0)]);
-            }
-            if let Some(cb) = &cbs.shutdown {
-                st2.invoke(cb, &mut [st2.this_zval()]);
-            }
-        }
-        drop(sig);
-        Ok(())
-    });
+        }),
+    };
+    let result = lifecycle::run(serve, &*st);
     timers::timers().clear_all();
     super::push_cache::clear();
     if let Some(path) = &pid_file {
@@ -731,8 +699,8 @@ fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
     let abort = st.abort.take();
     drop(st);
     match result {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) | Err(e) => {
+        Ok(()) => {}
+        Err(e) => {
             throw_swoole(
                 &format!("failed to start the event loop: {e}"),
                 i64::from(e.raw_os_error().unwrap_or(-1)),

@@ -10,8 +10,9 @@ use std::rc::Rc;
 use ext_php_rs::ffi::zend_object;
 use ext_php_rs::types::Zval;
 
-use super::zend::{self, CallOutcome, Callback};
+use super::zend::{self, zlong, CallOutcome, Callback};
 use crate::runtime::{self, Settings};
+use crate::worker::lifecycle::{Event, Script};
 
 /// Where an event's callback is stored: on the server object or its port.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -302,5 +303,53 @@ impl ServerState {
                 super::workers::stop_worker(&rt);
             }
         }
+    }
+}
+
+/// The script's side of the one lifecycle (`worker::lifecycle`): its
+/// callbacks, and whether one of them ended it.
+impl Script for ServerState {
+    fn call(&self, event: Event) -> bool {
+        let cbs = self.callbacks();
+        let id = |id: usize| zlong(id as i64);
+        let (cb, mut args) = match event {
+            Event::Start => (&cbs.start, vec![]),
+            Event::WorkerStart(w) => (&cbs.worker_start, vec![id(w)]),
+            Event::WorkerExit(w) => (&cbs.worker_exit, vec![id(w)]),
+            Event::WorkerStop(w) => (&cbs.worker_stop, vec![id(w)]),
+            Event::Shutdown => (&cbs.shutdown, vec![]),
+            Event::ManagerStart => (&cbs.manager_start, vec![]),
+            Event::ManagerStop => (&cbs.manager_stop, vec![]),
+            Event::WorkerError {
+                id: w,
+                pid,
+                code,
+                signal,
+            } => (
+                &cbs.worker_error,
+                vec![
+                    id(w),
+                    zlong(i64::from(pid)),
+                    zlong(i64::from(code)),
+                    zlong(i64::from(signal)),
+                ],
+            ),
+        };
+        let Some(cb) = cb else { return false };
+        args.insert(0, self.this_zval());
+        self.invoke(cb, &mut args);
+        true
+    }
+
+    fn aborted(&self) -> bool {
+        self.abort.get().is_some()
+    }
+
+    fn attach(&self, rt: &Rc<runtime::Server>, owner: bool, speaker: bool) {
+        self.attach_node(rt, owner, speaker);
+    }
+
+    fn reload_async(&self) -> bool {
+        self.settings.borrow().reload_async
     }
 }

@@ -26,9 +26,10 @@ use super::zend::{self, zbool, zlong, zstr, CallOutcome, Callback};
 use crate::runtime::shared::SharedTable;
 use crate::runtime::{self, log, ConnectionTable};
 use crate::worker::ipc::{self, Endpoint, Message};
+use crate::worker::lifecycle::{self, Event, Script};
 use crate::worker::manager::{self, ExitStatus, PoolConfig, PoolHooks};
 use crate::worker::relay;
-use crate::worker::{event_loop, timers};
+use crate::worker::{process, timers};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -683,8 +684,7 @@ pub fn signal_manager(sig: libc::c_int) -> bool {
     } else {
         c.shared.manager_pid()
     };
-    // SAFETY: signalling the manager process of this server.
-    pid > 0 && unsafe { libc::kill(pid, sig) } == 0
+    process::signal(pid, sig)
 }
 
 // ---- starting the processes ----------------------------------------------
@@ -712,33 +712,20 @@ impl PoolHooks for Hooks {
     }
 
     fn manager_start(&mut self) {
-        let st = &self.spec.st;
-        if let Some(cb) = &st.callbacks().manager_start {
-            st.invoke(cb, &mut [st.this_zval()]);
-        }
+        self.spec.st.call(Event::ManagerStart);
     }
 
     fn worker_error(&mut self, id: usize, pid: i32, status: ExitStatus) {
-        let st = &self.spec.st;
-        if let Some(cb) = &st.callbacks().worker_error {
-            st.invoke(
-                cb,
-                &mut [
-                    st.this_zval(),
-                    zlong(id as i64),
-                    zlong(i64::from(pid)),
-                    zlong(i64::from(status.code)),
-                    zlong(i64::from(status.signal)),
-                ],
-            );
-        }
+        self.spec.st.call(Event::WorkerError {
+            id,
+            pid,
+            code: status.code,
+            signal: status.signal,
+        });
     }
 
     fn manager_stop(&mut self) {
-        let st = &self.spec.st;
-        if let Some(cb) = &st.callbacks().manager_stop {
-            st.invoke(cb, &mut [st.this_zval()]);
-        }
+        self.spec.st.call(Event::ManagerStop);
     }
 }
 
@@ -795,8 +782,7 @@ fn pool_config(
 pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
     let cluster = make_cluster(&spec.settings, false)?;
     let shared = cluster.shared;
-    // SAFETY: getpid cannot fail.
-    let pid = i64::from(unsafe { libc::getpid() });
+    let pid = i64::from(process::pid());
     shared.set_master_pid(pid as i32);
     shared.set_manager_pid(pid as i32);
     let st = spec.st.clone();
@@ -808,17 +794,13 @@ pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
     let cfg = pool_config(&cluster, &spec.settings, None);
     // onStart once, in the process that called start() (the manager), as
     // Swoole 4 did in BASE mode: it only prints and names processes.
-    if let Some(cb) = &st.callbacks().start {
-        st.invoke(cb, &mut [st.this_zval()]);
-    }
+    st.call(Event::Start);
     let mut hooks = Hooks {
         spec,
         cluster: cluster.clone(),
     };
     let result = manager::run(shared, cfg, &mut hooks);
-    if let Some(cb) = &st.callbacks().shutdown {
-        st.invoke(cb, &mut [st.this_zval()]);
-    }
+    st.call(Event::Shutdown);
     CLUSTER.with(|c| c.borrow_mut().take());
     log::set_process(b'*', 0);
     result
@@ -833,21 +815,19 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
     spec.settings.websocket_compression_server_context_takeover = false;
     let cluster = make_cluster(&spec.settings, true)?;
     let shared = cluster.shared;
-    // SAFETY: getpid cannot fail.
-    let master_pid = unsafe { libc::getpid() };
+    let master_pid = process::pid();
     shared.set_master_pid(master_pid);
     let st = spec.st.clone();
     let cfg = pool_config(&cluster, &spec.settings, Some(master_pid));
     zend::flush_output();
-    // SAFETY: no runtime or helper thread exists yet; the child runs the
-    // manager and _exits.
-    let manager_pid = unsafe { libc::fork() };
-    if manager_pid < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    if manager_pid == 0 {
-        // SAFETY: getpid cannot fail.
-        let pid = i64::from(unsafe { libc::getpid() });
+    // No runtime or helper thread exists yet. The child runs the manager
+    // and exits; the parent keeps the spec (the child took its own copy).
+    let mut manager_spec = Some(spec);
+    let manager_pid = process::fork_child(|| {
+        let Some(spec) = manager_spec.take() else {
+            return 1;
+        };
+        let pid = i64::from(process::pid());
         zend::set_prop(st.obj, "master_pid", zlong(i64::from(master_pid)));
         zend::set_prop(st.obj, "manager_pid", zlong(pid));
         zend::set_prop(st.obj, "worker_id", zlong(-1));
@@ -859,9 +839,11 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
         };
         let code = i32::from(manager::run(shared, cfg, &mut hooks).is_err());
         zend::flush_output();
-        // SAFETY: the manager never returns into the script.
-        unsafe { libc::_exit(code) };
-    }
+        code
+    })?;
+    let Some(spec) = manager_spec else {
+        return Ok(());
+    };
     shared.set_manager_pid(manager_pid);
     zend::set_prop(st.obj, "master_pid", zlong(i64::from(master_pid)));
     zend::set_prop(st.obj, "manager_pid", zlong(i64::from(manager_pid)));
@@ -872,11 +854,7 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
     cluster.ep.set_me(cluster.master() as u32);
 
     let table = ConnectionTable::with_shared(shared, cluster.master() as u32);
-    let mut server = runtime::Server::with_table(spec.settings.clone(), table);
-    if let Some(config) = &spec.tls {
-        server = server.with_tls(config.clone());
-    }
-    let rt = Rc::new(server);
+    let rt = lifecycle::server(spec.settings.clone(), Some(table), spec.tls.clone());
     *st.runtime.borrow_mut() = Some(rt.clone());
     st.abort.set(None);
     let cbs = st.callbacks();
@@ -918,38 +896,28 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
                 .spawn(move || relay::run_reactor(reactor))?,
         );
     }
-    let listener = spec.listener.try_clone()?;
-    let st2 = st.clone();
+    let rt_sig = rt.clone();
     let stop2 = stop.clone();
-    let ep = cluster.ep.clone();
-    let result = event_loop::run(async move {
+    let serve = lifecycle::Serve {
+        role: lifecycle::Role::Master,
+        server: rt.clone(),
+        listener: Some(spec.listener.try_clone()?),
+        handler: relay_handler,
+        tasks: vec![Box::pin(relay::reactor_inbox(cluster.ep.clone(), rt))],
         // SIGTERM/SIGINT stop the server; SIGUSR1/SIGUSR2 (reload) are the
         // manager's business: pass them on.
-        let rt_sig = rt.clone();
-        let sig = event_loop::on_signals(
-            &[libc::SIGTERM, libc::SIGINT, libc::SIGUSR1, libc::SIGUSR2],
-            move |signo| {
-                if signo == libc::SIGUSR1 || signo == libc::SIGUSR2 {
-                    // SAFETY: signalling our own child, the manager.
-                    unsafe { libc::kill(manager_pid, signo) };
-                    return true;
-                }
-                stop2.store(true, Ordering::Release);
-                rt_sig.begin_shutdown();
-                false
-            },
-        );
-        tokio::task::spawn_local(relay::reactor_inbox(ep, rt.clone()));
-        st2.attach_node(&rt, true, true);
-        if let Some(cb) = &st2.callbacks().start {
-            st2.invoke(cb, &mut [st2.this_zval()]);
-        }
-        match tokio::net::TcpListener::from_std(listener) {
-            Ok(l) => rt.clone().serve(l, relay_handler).await,
-            Err(e) => log::write(log::Level::Error, false, &format!("listener: {e}")),
-        }
-        drop(sig);
-    });
+        signals: &[libc::SIGTERM, libc::SIGINT, libc::SIGUSR1, libc::SIGUSR2],
+        on_signal: Box::new(move |signo| {
+            if signo == libc::SIGUSR1 || signo == libc::SIGUSR2 {
+                process::signal(manager_pid, signo);
+                return true;
+            }
+            stop2.store(true, Ordering::Release);
+            rt_sig.begin_shutdown();
+            false
+        }),
+    };
+    let result = lifecycle::run(serve, &*st);
     cluster.ep.flush_all_blocking();
     // The other reactors drain too; then stop the workers (they may still
     // be finishing events), then report.
@@ -958,15 +926,8 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
         let _ = r.join();
     }
     shared.set_shutting_down();
-    // SAFETY: signalling and reaping our own child, the manager.
-    unsafe {
-        libc::kill(manager_pid, libc::SIGTERM);
-        let mut status = 0;
-        libc::waitpid(manager_pid, &mut status, 0);
-    }
-    if let Some(cb) = &st.callbacks().shutdown {
-        st.invoke(cb, &mut [st.this_zval()]);
-    }
+    process::stop_child(manager_pid);
+    st.call(Event::Shutdown);
     let runtime = st.runtime.borrow_mut().take();
     drop(runtime);
     CLUSTER.with(|c| c.borrow_mut().take());
@@ -982,8 +943,7 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
     cluster.ep.set_me(id as u32);
     cluster.shared.set_worker_status(id, WORKER_IDLE);
     log::set_process(if task_worker { b'^' } else { b'*' }, id as i32);
-    // SAFETY: getpid cannot fail.
-    let pid = i64::from(unsafe { libc::getpid() });
+    let pid = i64::from(process::pid());
     st.worker_pid.set(pid);
     zend::set_prop(st.obj, "worker_id", zlong(id as i64));
     zend::set_prop(st.obj, "worker_pid", zlong(pid));
@@ -992,11 +952,7 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
     timers::timers().clear_all();
 
     let table = ConnectionTable::with_shared(cluster.shared, id as u32);
-    let mut server = runtime::Server::with_table(spec.settings.clone(), table);
-    if let Some(config) = &spec.tls {
-        server = server.with_tls(config.clone());
-    }
-    let rt = Rc::new(server);
+    let rt = lifecycle::server(spec.settings.clone(), Some(table), spec.tls.clone());
     *st.runtime.borrow_mut() = Some(rt.clone());
     st.running.set(true);
     st.abort.set(None);
@@ -1016,53 +972,24 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
     } else {
         spec.listener.try_clone().ok()
     };
-    if let Err(e) = crate::worker::process::drop_privileges(
-        spec.settings.user.as_deref(),
-        spec.settings.group.as_deref(),
-    ) {
-        log::write(log::Level::Warning, true, &e);
-    }
-    let handler = Rc::new(PhpHandler::new(st.clone()));
-    let cluster2 = cluster.clone();
-    let st2 = st.clone();
-    let result = event_loop::run(async move {
-        let rt_sig = rt.clone();
-        let sig = event_loop::on_signals(&[libc::SIGTERM, libc::SIGINT], move |_| {
+    crate::worker::process::drop_privileges_logged(&spec.settings);
+    let rt_sig = rt.clone();
+    let serve = lifecycle::Serve {
+        role: lifecycle::Role::Worker {
+            id,
+            task: task_worker,
+        },
+        server: rt,
+        listener,
+        handler: Rc::new(PhpHandler::new(st.clone())),
+        tasks: vec![Box::pin(inbox_loop(cluster.clone(), st.clone()))],
+        signals: &[libc::SIGTERM, libc::SIGINT],
+        on_signal: Box::new(move |_| {
             stop_worker(&rt_sig);
             false
-        });
-        tokio::task::spawn_local(inbox_loop(cluster2, st2.clone()));
-        // BASE event workers own their connections; PROCESS workers see
-        // mirrors, task workers none. Worker 0 speaks for the node.
-        let owner = listener.is_some();
-        st2.attach_node(&rt, owner, owner && id == 0);
-        if let Some(cb) = &st2.callbacks().worker_start {
-            st2.invoke(cb, &mut [st2.this_zval(), zlong(id as i64)]);
-        }
-        if st2.abort.get().is_none() {
-            match listener.map(tokio::net::TcpListener::from_std) {
-                Some(Ok(l)) => rt.clone().serve(l, handler).await,
-                Some(Err(e)) => {
-                    log::write(log::Level::Error, true, &format!("listener: {e}"));
-                }
-                None => rt.wait_stopped().await,
-            }
-        }
-        // reload_async: the stopping worker gets onWorkerExit while its
-        // loop still runs (timers can be cleared there), then onWorkerStop.
-        if st2.abort.get().is_none() && st2.settings.borrow().reload_async {
-            if let Some(cb) = &st2.callbacks().worker_exit {
-                st2.invoke(cb, &mut [st2.this_zval(), zlong(id as i64)]);
-                tokio::task::yield_now().await;
-            }
-        }
-        if st2.abort.get().is_none() {
-            if let Some(cb) = &st2.callbacks().worker_stop {
-                st2.invoke(cb, &mut [st2.this_zval(), zlong(id as i64)]);
-            }
-        }
-        drop(sig);
-    });
+        }),
+    };
+    let result = lifecycle::run(serve, &*st);
     // Whatever this worker's last callbacks sent is delivered before it
     // exits (its loop's flush tasks are gone).
     cluster.ep.flush_all_blocking();

@@ -40,6 +40,35 @@ pub(crate) fn run_local<F: std::future::Future>(f: F) -> F::Output {
     tokio::task::LocalSet::new().block_on(&rt, f)
 }
 
+/// The IPv4 addresses of the machine's interfaces but loopback, with their
+/// interface names (`swoole_get_local_ip()`), in the kernel's order.
+pub fn local_ipv4() -> Vec<(String, std::net::Ipv4Addr)> {
+    let mut out = Vec::new();
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills a list we free below; each entry's pointers
+    // are valid until then, and an AF_INET address is a sockaddr_in.
+    unsafe {
+        if libc::getifaddrs(&mut list) != 0 {
+            return out;
+        }
+        let mut cur = list;
+        while let Some(ifa) = cur.as_ref() {
+            let addr = ifa.ifa_addr;
+            if !addr.is_null() && i32::from((*addr).sa_family) == libc::AF_INET {
+                let sin = &*(addr as *const libc::sockaddr_in);
+                let ip = std::net::Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
+                if !ip.is_loopback() {
+                    let name = std::ffi::CStr::from_ptr(ifa.ifa_name).to_string_lossy();
+                    out.push((name.into_owned(), ip));
+                }
+            }
+            cur = ifa.ifa_next;
+        }
+        libc::freeifaddrs(list);
+    }
+    out
+}
+
 /// The bytes `sendfile($file, $offset, $length)` sends: from `offset`,
 /// `length` bytes (0 or less: to the end), clamped to the file.
 pub fn file_range(path: &str, offset: i64, length: i64) -> std::io::Result<Vec<u8>> {

@@ -4,6 +4,7 @@
 
 pub mod event_loop;
 pub mod ipc;
+pub mod lifecycle;
 pub mod manager;
 pub mod process;
 pub mod push;

@@ -1,7 +1,74 @@
-//! Process-level settings: `daemonize`, `pid_file`, `user` / `group`.
+//! Processes: forking a child that never returns into the script,
+//! signalling and reaping children, the process name, and the
+//! process-level settings (`daemonize`, `pid_file`, `user` / `group`).
+//! Every process call the server makes is here or in the manager, never in
+//! the PHP layer.
 
 use std::ffi::CString;
 use std::io;
+
+use nix::sys::signal::{self as nix_signal, Signal};
+use nix::sys::wait::waitpid;
+use nix::unistd::Pid;
+
+/// This process's id.
+pub fn pid() -> i32 {
+    std::process::id() as i32
+}
+
+/// Sends signal `sig` to process `pid`; false if there is no such process
+/// (or `pid` is not a single process, or `sig` is not a signal).
+pub fn signal(pid: i32, sig: libc::c_int) -> bool {
+    if pid <= 0 {
+        return false;
+    }
+    let sig = if sig == 0 {
+        // Signal 0 only checks that the process exists.
+        None
+    } else {
+        match Signal::try_from(sig) {
+            Ok(s) => Some(s),
+            Err(_) => return false,
+        }
+    };
+    nix_signal::kill(Pid::from_raw(pid), sig).is_ok()
+}
+
+/// Asks child `pid` to stop (SIGTERM) and waits until it has.
+pub fn stop_child(pid: i32) {
+    if signal(pid, libc::SIGTERM) {
+        let _ = waitpid(Pid::from_raw(pid), None);
+    }
+}
+
+/// Forks a child that runs `child` and exits with the code it returns:
+/// the child never returns into the script. Returns the child's pid.
+/// Callers flush PHP's output first, and no thread may be running.
+pub fn fork_child(child: impl FnOnce() -> i32) -> io::Result<i32> {
+    // SAFETY: the caller runs no other thread; the child only runs `child`
+    // and then _exits, so it never unwinds or returns into the parent's
+    // frames.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid == 0 {
+        let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(child)).unwrap_or(255);
+        // SAFETY: ends the child without running the parent's exit path.
+        unsafe { libc::_exit(code) };
+    }
+    Ok(pid)
+}
+
+/// Sets the name `ps` and `top` show (`swoole_set_process_name()`): the
+/// kernel keeps the first 15 bytes.
+pub fn set_name(name: &str) -> bool {
+    let Ok(c) = CString::new(name) else {
+        return false;
+    };
+    // SAFETY: prctl(PR_SET_NAME) copies at most 16 bytes of the string.
+    unsafe { libc::prctl(libc::PR_SET_NAME, c.as_ptr() as libc::c_ulong, 0, 0, 0) == 0 }
+}
 
 /// Detaches from the terminal as Swoole does: fork (the parent exits 0 at
 /// once), start a new session, and point stdin at /dev/null and
@@ -51,6 +118,14 @@ pub fn write_pid_file(path: &str) -> io::Result<()> {
 pub fn remove_pid_file(path: &str) {
     if std::fs::read_to_string(path).is_ok_and(|s| s.trim() == std::process::id().to_string()) {
         let _ = std::fs::remove_file(path);
+    }
+}
+
+/// [`drop_privileges`] with `settings`' user and group; a failure is logged
+/// as Swoole does (the process goes on with the privileges it has).
+pub fn drop_privileges_logged(settings: &crate::runtime::Settings) {
+    if let Err(e) = drop_privileges(settings.user.as_deref(), settings.group.as_deref()) {
+        crate::runtime::log::write(crate::runtime::log::Level::Warning, true, &e);
     }
 }
 

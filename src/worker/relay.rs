@@ -268,52 +268,62 @@ pub struct ReactorSpec {
 /// the shared listening socket and serves its connections exactly as the
 /// main thread does, relaying their events. No PHP runs here.
 pub fn run_reactor(spec: ReactorSpec) {
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        return;
+    let ep = Rc::new(Endpoint::with_fds(spec.fds.0, spec.fds.1, spec.inbox));
+    let table = ConnectionTable::with_shared(spec.shared, spec.inbox);
+    let server = super::lifecycle::server(spec.settings, Some(table), spec.tls);
+    let relay = Rc::new(RelayHandler::new(
+        Rc::new(EndpointLink {
+            ep: ep.clone(),
+            shared: spec.shared,
+            workers: spec.workers,
+        }),
+        spec.dispatch_mode,
+        spec.callbacks,
+    ));
+    // No signals here: the main reactor catches them and raises `stop`.
+    let watcher = server.clone();
+    let stop = spec.stop.clone();
+    let stop_watcher = async move {
+        while !stop.load(Ordering::Acquire) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        watcher.begin_shutdown();
     };
-    let local = tokio::task::LocalSet::new();
-    let ep_done = local.block_on(&rt, async move {
-        let ep = Rc::new(Endpoint::with_fds(spec.fds.0, spec.fds.1, spec.inbox));
-        let table = ConnectionTable::with_shared(spec.shared, spec.inbox);
-        let mut server = runtime::Server::with_table(spec.settings, table);
-        if let Some(config) = spec.tls {
-            server = server.with_tls(config);
-        }
-        let server = Rc::new(server);
-        let relay = Rc::new(RelayHandler::new(
-            Rc::new(EndpointLink {
-                ep: ep.clone(),
-                shared: spec.shared,
-                workers: spec.workers,
-            }),
-            spec.dispatch_mode,
-            spec.callbacks,
-        ));
-        tokio::task::spawn_local(reactor_inbox(ep.clone(), server.clone()));
-        if let Some(node) = &spec.node {
-            node.attach_owner(&server, false);
-        }
-        let watcher = server.clone();
-        let stop = spec.stop.clone();
-        tokio::task::spawn_local(async move {
-            while !stop.load(Ordering::Acquire) {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            watcher.begin_shutdown();
-        });
-        match tokio::net::TcpListener::from_std(spec.listener) {
-            Ok(l) => server.serve(l, relay).await,
-            Err(e) => {
-                runtime::log::write(runtime::log::Level::Error, false, &format!("listener: {e}"))
-            }
-        }
-        ep
-    });
+    let serve = super::lifecycle::Serve {
+        role: super::lifecycle::Role::Reactor,
+        server: server.clone(),
+        listener: Some(spec.listener),
+        handler: relay,
+        tasks: vec![
+            Box::pin(reactor_inbox(ep.clone(), server)),
+            Box::pin(stop_watcher),
+        ],
+        signals: &[],
+        on_signal: Box::new(|_| false),
+    };
+    if let Err(e) = super::lifecycle::run(serve, &ReactorScript(spec.node)) {
+        runtime::log::write(runtime::log::Level::Error, false, &format!("reactor: {e}"));
+    }
     // Events relayed in the last turn of the loop still reach the workers.
-    ep_done.flush_all_blocking();
+    ep.flush_all_blocking();
+}
+
+/// A reactor thread runs no PHP: it only attaches the cluster node to its
+/// connections.
+struct ReactorScript(Option<runtime::node::Node>);
+
+impl super::lifecycle::Script for ReactorScript {
+    fn call(&self, _event: super::lifecycle::Event) -> bool {
+        false
+    }
+    fn aborted(&self) -> bool {
+        false
+    }
+    fn attach(&self, rt: &Rc<runtime::Server>, owner: bool, speaker: bool) {
+        if let Some(node) = self.0.as_ref().filter(|_| owner) {
+            node.attach_owner(rt, speaker);
+        }
+    }
 }
 
 #[cfg(test)]

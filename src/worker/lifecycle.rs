@@ -1,0 +1,324 @@
+//! One lifecycle for every process shape that serves: the single-process
+//! server, a BASE or PROCESS event worker, a task worker, the PROCESS
+//! master and its extra reactor threads.
+//!
+//! Each used to have its own copy of "install signals, start the inbox,
+//! attach the cluster node, run the start callbacks, serve, run the stop
+//! callbacks", and each new shape (ports, coroutines, user processes) would
+//! have been one more copy. Here it is written once: a [`Role`] says which
+//! callbacks a shape runs and when, and the PHP layer plugs in only what a
+//! callback is, through [`Script`]. Nothing here knows about PHP values.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use crate::runtime::{self, EventHandler};
+
+use super::event_loop;
+
+/// Which shape of process is serving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The whole server in the process that called `start()`.
+    Single,
+    /// Worker `id` of a multi-process server (an event worker accepts in
+    /// BASE mode, gets relayed events in PROCESS mode; a task worker only
+    /// reads its inbox).
+    Worker { id: usize, task: bool },
+    /// The SWOOLE_PROCESS master's main reactor (it owns the connections).
+    Master,
+    /// One of the master's extra reactor threads: no PHP at all.
+    Reactor,
+}
+
+/// A lifecycle event the script may have a callback for (Swoole's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// onStart.
+    Start,
+    /// onWorkerStart($id).
+    WorkerStart(usize),
+    /// onWorkerExit($id): a `reload_async` worker is about to stop.
+    WorkerExit(usize),
+    /// onWorkerStop($id).
+    WorkerStop(usize),
+    /// onShutdown.
+    Shutdown,
+    /// onManagerStart.
+    ManagerStart,
+    /// onManagerStop.
+    ManagerStop,
+    /// onWorkerError($id, $pid, $exit_code, $signal).
+    WorkerError {
+        id: usize,
+        pid: i32,
+        code: i32,
+        signal: i32,
+    },
+}
+
+impl Role {
+    /// The callbacks a role runs once it is ready to serve, in order.
+    pub fn start_events(self) -> Vec<Event> {
+        match self {
+            // onStart and onWorkerStart, both in the one process.
+            Role::Single => vec![Event::Start, Event::WorkerStart(0)],
+            Role::Worker { id, .. } => vec![Event::WorkerStart(id)],
+            Role::Master => vec![Event::Start],
+            Role::Reactor => vec![],
+        }
+    }
+
+    /// The callbacks a role runs once it stopped serving, in order (the
+    /// master's onShutdown comes after its workers are gone: its caller's).
+    pub fn stop_events(self) -> Vec<Event> {
+        match self {
+            Role::Single => vec![Event::WorkerStop(0), Event::Shutdown],
+            Role::Worker { id, .. } => vec![Event::WorkerStop(id)],
+            Role::Master | Role::Reactor => vec![],
+        }
+    }
+
+    /// The worker id callbacks are given.
+    pub fn worker_id(self) -> usize {
+        match self {
+            Role::Worker { id, .. } => id,
+            _ => 0,
+        }
+    }
+
+    /// Whether this process speaks for the node on the cluster bus (logs
+    /// its outages once, not once per process).
+    fn speaks_for_node(self, owns_connections: bool) -> bool {
+        match self {
+            Role::Single | Role::Master => true,
+            Role::Worker { id, .. } => owns_connections && id == 0,
+            Role::Reactor => false,
+        }
+    }
+}
+
+/// What the PHP layer plugs into the lifecycle.
+pub trait Script {
+    /// Runs the script's callback for `event`; false if it has none.
+    fn call(&self, event: Event) -> bool;
+    /// `exit()` or a fatal error in a callback ended the script: no more
+    /// callbacks, and no serving.
+    fn aborted(&self) -> bool;
+    /// Attaches the rooms/cluster node to this process's server: as the
+    /// owner of connections, and as the one that logs bus outages.
+    fn attach(&self, rt: &Rc<runtime::Server>, owner: bool, speaker: bool);
+    /// The `reload_async` setting: onWorkerExit before onWorkerStop.
+    fn reload_async(&self) -> bool {
+        false
+    }
+}
+
+/// A task that runs beside serving for as long as the loop does (an
+/// inbox reader, a stop watcher).
+pub type Task = Pin<Box<dyn Future<Output = ()>>>;
+
+/// Everything one process serves with.
+pub struct Serve {
+    pub role: Role,
+    pub server: Rc<runtime::Server>,
+    /// The socket to accept on; None for processes that only read their
+    /// inbox (task workers, PROCESS workers).
+    pub listener: Option<std::net::TcpListener>,
+    pub handler: Rc<dyn EventHandler>,
+    /// Spawned once the loop runs, before any callback.
+    pub tasks: Vec<Task>,
+    /// The signals this process handles (raw sigaction) and what a caught
+    /// one does: false stops listening for more.
+    pub signals: &'static [libc::c_int],
+    pub on_signal: Box<dyn FnMut(libc::c_int) -> bool>,
+}
+
+/// Runs one process's event loop from its start callbacks to its stop
+/// callbacks. An error is one of the loop itself (the runtime or the
+/// listener could not be set up).
+pub fn run(serve: Serve, script: &dyn Script) -> io::Result<()> {
+    event_loop::run(serve_loop(serve, script))?
+}
+
+async fn serve_loop(s: Serve, script: &dyn Script) -> io::Result<()> {
+    let Serve {
+        role,
+        server,
+        listener,
+        handler,
+        tasks,
+        signals,
+        on_signal,
+    } = s;
+    // Dropping the guard restores the handlers: it lives as long as this.
+    let _signals = if signals.is_empty() {
+        None
+    } else {
+        event_loop::on_signals(signals, on_signal)
+    };
+    // A listener that cannot join the loop fails start() before any
+    // callback runs.
+    let listener = listener
+        .map(tokio::net::TcpListener::from_std)
+        .transpose()?;
+    for task in tasks {
+        tokio::task::spawn_local(task);
+    }
+    let owner = listener.is_some();
+    script.attach(&server, owner, role.speaks_for_node(owner));
+    let id = role.worker_id();
+    for event in role.start_events() {
+        script.call(event);
+    }
+    if !script.aborted() {
+        match listener {
+            Some(l) => server.clone().serve(l, handler).await,
+            None => server.wait_stopped().await,
+        }
+    }
+    if script.aborted() {
+        return Ok(());
+    }
+    // reload_async: the stopping worker gets onWorkerExit while its loop
+    // still runs (timers can be cleared there), then onWorkerStop.
+    if matches!(role, Role::Worker { .. })
+        && script.reload_async()
+        && script.call(Event::WorkerExit(id))
+    {
+        tokio::task::yield_now().await;
+    }
+    for event in role.stop_events() {
+        script.call(event);
+    }
+    Ok(())
+}
+
+/// The server a process serves with: its own connection table, or its view
+/// of the shared one (several processes), and TLS when configured.
+pub fn server(
+    settings: runtime::Settings,
+    table: Option<runtime::ConnectionTable>,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+) -> Rc<runtime::Server> {
+    let mut server = match table {
+        Some(table) => runtime::Server::with_table(settings, table),
+        None => runtime::Server::new(settings),
+    };
+    if let Some(config) = tls {
+        server = server.with_tls(config);
+    }
+    Rc::new(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    #[derive(Default)]
+    struct Recorder {
+        calls: RefCell<Vec<Event>>,
+        attached: RefCell<Vec<(bool, bool)>>,
+        reload_async: bool,
+    }
+
+    impl Script for Recorder {
+        fn call(&self, event: Event) -> bool {
+            self.calls.borrow_mut().push(event);
+            // The start callbacks stop the server at once, as a script
+            // calling $server->shutdown() in onWorkerStart would.
+            true
+        }
+        fn aborted(&self) -> bool {
+            false
+        }
+        fn attach(&self, _rt: &Rc<runtime::Server>, owner: bool, speaker: bool) {
+            self.attached.borrow_mut().push((owner, speaker));
+        }
+        fn reload_async(&self) -> bool {
+            self.reload_async
+        }
+    }
+
+    struct NoEvents;
+    impl EventHandler for NoEvents {
+        fn on_connect(&self, _: &Rc<runtime::Connection>) {}
+        fn has_request_handler(&self) -> bool {
+            false
+        }
+        fn on_request(&self, _: &Rc<runtime::Connection>, _: crate::protocol::http::Request) {}
+        fn has_handshake_handler(&self) -> bool {
+            false
+        }
+        fn on_handshake(&self, _: &Rc<runtime::Connection>, _: crate::protocol::http::Request) {}
+        fn on_open(&self, _: &Rc<runtime::Connection>, _: crate::protocol::http::Request) {}
+        fn on_message(&self, _: &Rc<runtime::Connection>, _: crate::protocol::message::Event) {}
+        fn on_close(&self, _: &Rc<runtime::Connection>, _: i32) {}
+    }
+
+    /// Runs `role` with a server that is already stopping, so serving
+    /// returns at once and the whole order of callbacks is seen.
+    fn lifecycle(role: Role, listener: bool, reload_async: bool) -> Recorder {
+        let script = Recorder {
+            reload_async,
+            ..Recorder::default()
+        };
+        let server = server(runtime::Settings::default(), None, None);
+        server.begin_shutdown();
+        let listener = listener.then(|| runtime::server::bind("127.0.0.1", 0, 16).unwrap());
+        let serve = Serve {
+            role,
+            server,
+            listener,
+            handler: Rc::new(NoEvents),
+            tasks: vec![],
+            signals: &[],
+            on_signal: Box::new(|_| false),
+        };
+        run(serve, &script).unwrap();
+        script
+    }
+
+    #[test]
+    fn each_role_runs_its_callbacks_in_swooles_order() {
+        let single = lifecycle(Role::Single, true, false);
+        assert_eq!(
+            *single.calls.borrow(),
+            [
+                Event::Start,
+                Event::WorkerStart(0),
+                Event::WorkerStop(0),
+                Event::Shutdown
+            ]
+        );
+        assert_eq!(*single.attached.borrow(), [(true, true)]);
+
+        let worker = lifecycle(Role::Worker { id: 3, task: false }, true, false);
+        assert_eq!(
+            *worker.calls.borrow(),
+            [Event::WorkerStart(3), Event::WorkerStop(3)]
+        );
+        // Only worker 0 speaks for the node.
+        assert_eq!(*worker.attached.borrow(), [(true, false)]);
+
+        let task = lifecycle(Role::Worker { id: 0, task: true }, false, true);
+        assert_eq!(
+            *task.calls.borrow(),
+            [
+                Event::WorkerStart(0),
+                Event::WorkerExit(0),
+                Event::WorkerStop(0)
+            ]
+        );
+        assert_eq!(*task.attached.borrow(), [(false, false)]);
+
+        let master = lifecycle(Role::Master, true, false);
+        assert_eq!(*master.calls.borrow(), [Event::Start]);
+        let reactor = lifecycle(Role::Reactor, true, false);
+        assert!(reactor.calls.borrow().is_empty());
+        assert_eq!(*reactor.attached.borrow(), [(true, false)]);
+    }
+}
