@@ -23,6 +23,7 @@ use crate::protocol::frame::opcode;
 use crate::protocol::pack::FLAG_FIN;
 use crate::runtime::rooms::RoomError;
 use crate::runtime::{self, node::Node};
+use crate::worker::cluster;
 use crate::worker::ipc::Message;
 use crate::worker::push::Target;
 
@@ -69,7 +70,7 @@ pub fn ws_join(ex: &mut ExecuteData, rv: &mut Zval) {
     // must not stay in a room.
     let alive = || match &target {
         Target::Local(conn) => !conn.is_closing(),
-        Target::Remote(_) => super::workers::remote_session(fd).is_some(),
+        Target::Remote(_) => cluster::remote_session(fd).is_some(),
     };
     match node.rooms.join_if(fd, &room, alive) {
         Ok(Some(_)) => rv.set_bool(true),
@@ -180,14 +181,14 @@ fn deliver_to_members(rt: &runtime::Server, framed: &Bytes, members: &[i64]) -> 
                 }
             }
             None => {
-                if let Some(info) = super::workers::remote_session(fd) {
+                if let Some(info) = cluster::remote_session(fd) {
                     elsewhere.entry(info.owner).or_default().push(fd);
                 }
             }
         }
     }
     elsewhere.into_iter().all(|(owner, sessions)| {
-        super::workers::forward(
+        cluster::forward(
             owner,
             &Message::Multicast {
                 frame: framed.to_vec(),

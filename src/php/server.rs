@@ -23,6 +23,7 @@ use crate::protocol::pack::{FLAG_COMPRESS, FLAG_FIN, FLAG_MASK};
 use crate::runtime::connection::ws_status;
 use crate::runtime::shared::SlotInfo;
 use crate::runtime::{self, log, Connection, SendError, SettingValue};
+use crate::worker::cluster;
 use crate::worker::push::{self, PushError, PushFrame, Target};
 use crate::worker::{lifecycle, process, timers};
 
@@ -770,7 +771,7 @@ fn find_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
 /// table only holds mirrors of the master's connections (for the event
 /// being handled): the API goes to the master for every connection.
 pub(super) fn table_get(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
-    if super::workers::is_process_worker() {
+    if cluster::is_process_worker() {
         return None;
     }
     rt.table.get(fd)
@@ -831,7 +832,7 @@ fn conn_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
         return Some(Target::Local(conn));
     }
     if table_get(rt, fd).is_none() {
-        if let Some(info) = super::workers::remote_session(fd) {
+        if let Some(info) = cluster::remote_session(fd) {
             return Some(Target::Remote(info.owner));
         }
     }
@@ -848,7 +849,7 @@ pub(super) fn websocket_target(rt: &runtime::Server, fd: i64) -> Option<Target> 
         }
         return Some(Target::Local(conn));
     }
-    match super::workers::remote_session(fd) {
+    match cluster::remote_session(fd) {
         Some(info) if info.ws_status == ws_status::ACTIVE => Some(Target::Remote(info.owner)),
         Some(_) => {
             warn_not_websocket(fd);
@@ -930,7 +931,7 @@ fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
                 return;
             };
             let out = push::Outbound::Frame(&frame, payload);
-            let sent = push::deliver(&rt, &target, fd, out, super::workers::forward);
+            let sent = push::deliver(&rt, &target, fd, out, cluster::forward);
             rv.set_bool(push_result(fd, sent));
             return;
         }
@@ -1005,10 +1006,10 @@ fn ws_broadcast(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    if !super::workers::is_process_worker() {
+    if !cluster::is_process_worker() {
         rt.broadcast(&framed, &exclude);
     }
-    let elsewhere = super::workers::broadcast_elsewhere(&framed, &exclude).unwrap_or(true);
+    let elsewhere = cluster::broadcast_elsewhere(&framed, &exclude).unwrap_or(true);
     // Other nodes: everyone ($exclude names this node's fds only).
     let nodes =
         super::rooms::tell_other_nodes(&st, crate::protocol::bus::Target::Everyone, &framed);
@@ -1075,7 +1076,7 @@ fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     }
     let out = push::Outbound::Disconnect(code as u16, &reason);
-    let sent = push::deliver(&rt, &target, fd, out, super::workers::forward);
+    let sent = push::deliver(&rt, &target, fd, out, cluster::forward);
     rv.set_bool(sent.is_ok());
 }
 
@@ -1090,8 +1091,7 @@ fn ws_is_established(ex: &mut ExecuteData, rv: &mut Zval) {
     };
     let established = match table_get(&rt, fd) {
         Some(c) => c.is_websocket(),
-        None => super::workers::remote_session(fd)
-            .is_some_and(|info| info.ws_status == ws_status::ACTIVE),
+        None => cluster::remote_session(fd).is_some_and(|info| info.ws_status == ws_status::ACTIVE),
     };
     rv.set_bool(established);
 }
@@ -1115,7 +1115,7 @@ fn connection_exists(ex: &mut ExecuteData, rv: &mut Zval, max_args: usize) {
 fn exists_anywhere(rt: &runtime::Server, fd: i64) -> bool {
     match table_get(rt, fd) {
         Some(c) => !c.is_closing(),
-        None => super::workers::remote_session(fd).is_some(),
+        None => cluster::remote_session(fd).is_some(),
     }
 }
 
@@ -1149,7 +1149,7 @@ fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     }
     let out = push::Outbound::Bytes(data);
-    let sent = push::deliver(&rt, &target, fd, out, super::workers::forward);
+    let sent = push::deliver(&rt, &target, fd, out, cluster::forward);
     rv.set_bool(push_result(fd, sent));
 }
 
@@ -1200,7 +1200,7 @@ fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
     };
     let target = match find_conn(&rt, fd) {
         Some(conn) => Target::Local(conn),
-        None => match super::workers::remote_session(fd).filter(|_| table_get(&rt, fd).is_none()) {
+        None => match cluster::remote_session(fd).filter(|_| table_get(&rt, fd).is_none()) {
             Some(info) => Target::Remote(info.owner),
             None => {
                 errors::set_last_error(errors::SESSION_NOT_EXIST);
@@ -1209,13 +1209,7 @@ fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
             }
         },
     };
-    let sent = push::deliver(
-        &rt,
-        &target,
-        fd,
-        push::Outbound::Close,
-        super::workers::forward,
-    );
+    let sent = push::deliver(&rt, &target, fd, push::Outbound::Close, cluster::forward);
     rv.set_bool(sent.is_ok());
 }
 
@@ -1223,8 +1217,8 @@ fn server_shutdown(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 1) else {
         return;
     };
-    if super::workers::cluster().is_some() {
-        rv.set_bool(super::workers::signal_manager(libc::SIGTERM));
+    if cluster::cluster().is_some() {
+        rv.set_bool(cluster::signal_manager(libc::SIGTERM));
         return;
     }
     let Some((st, _rt)) = running_runtime() else {
@@ -1345,7 +1339,7 @@ fn server_reload(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(only_task) = args.bool_or(0, "only_reload_taskworker", false) else {
         return;
     };
-    if super::workers::cluster().is_none() {
+    if cluster::cluster().is_none() {
         zend::warning_docref("not supported with single process mode");
         rv.set_bool(false);
         return;
@@ -1355,7 +1349,7 @@ fn server_reload(ex: &mut ExecuteData, rv: &mut Zval) {
     } else {
         libc::SIGUSR1
     };
-    rv.set_bool(super::workers::signal_manager(sig));
+    rv.set_bool(cluster::signal_manager(sig));
 }
 
 /// `stop($workerId = -1)`: the worker stops serving and exits (the manager
@@ -1367,14 +1361,14 @@ fn server_stop(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(id) = args.long_or(0, "workerId", -1) else {
         return;
     };
-    let Some(c) = super::workers::cluster() else {
+    let Some(c) = cluster::cluster() else {
         server_shutdown(ex, rv);
         return;
     };
     if id == -1 || id == c.worker_id.get() {
         match state::current().and_then(|s| s.runtime()) {
             Some(rt) => {
-                super::workers::stop_worker(&rt);
+                cluster::stop_worker(&rt);
                 rv.set_bool(true);
             }
             None => rv.set_bool(false),
@@ -1456,7 +1450,7 @@ fn info_array(info: &SlotInfo, send_queued: usize) -> Zval {
 fn info_anywhere(rt: &runtime::Server, fd: i64) -> Option<Zval> {
     match table_get(rt, fd) {
         Some(conn) => Some(connection_info(rt, &conn)),
-        None => super::workers::remote_session(fd).map(|info| info_array(&info, 0)),
+        None => cluster::remote_session(fd).map(|info| info_array(&info, 0)),
     }
 }
 
@@ -1495,7 +1489,7 @@ fn server_connection_list(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
-    let ids = match super::workers::all_sessions() {
+    let ids = match cluster::all_sessions() {
         Some(all) => all
             .into_iter()
             .filter(|&id| id > start)
@@ -1514,7 +1508,7 @@ fn server_get_worker_id(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
         return;
     };
-    match super::workers::cluster() {
+    match cluster::cluster() {
         Some(c) if c.worker_id.get() >= 0 => rv.set_long(c.worker_id.get()),
         Some(_) => rv.set_bool(false),
         None if in_worker() => rv.set_long(0),
@@ -1529,7 +1523,7 @@ fn server_get_worker_pid(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(id) = args.long_or(0, "worker_id", -1) else {
         return;
     };
-    if let Some(c) = super::workers::cluster() {
+    if let Some(c) = cluster::cluster() {
         let id = if id == -1 { c.worker_id.get() } else { id };
         match usize::try_from(id).map(|id| c.shared.worker_pid(id)) {
             Ok(pid) if pid > 0 && (id as usize) < c.total() => rv.set_long(i64::from(pid)),
@@ -1551,19 +1545,19 @@ fn server_get_worker_status(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(id) = args.long_or(0, "worker_id", -1) else {
         return;
     };
-    if let Some(c) = super::workers::cluster() {
+    if let Some(c) = cluster::cluster() {
         let me = c.worker_id.get();
         let id = if id == -1 { me } else { id };
         match usize::try_from(id) {
             // The caller is running PHP code: busy.
-            Ok(_) if id == me => rv.set_long(i64::from(super::workers::WORKER_BUSY)),
+            Ok(_) if id == me => rv.set_long(i64::from(cluster::WORKER_BUSY)),
             Ok(i) if i < c.total() => rv.set_long(i64::from(c.shared.worker_status(i))),
             _ => rv.set_bool(false),
         }
         return;
     }
     if in_worker() {
-        rv.set_long(i64::from(super::workers::WORKER_BUSY));
+        rv.set_long(i64::from(cluster::WORKER_BUSY));
     } else {
         rv.set_bool(false);
     }
@@ -1573,14 +1567,14 @@ fn server_get_manager_pid(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
         return;
     };
-    rv.set_long(super::workers::cluster().map_or(0, |c| i64::from(c.shared.manager_pid())));
+    rv.set_long(cluster::cluster().map_or(0, |c| i64::from(c.shared.manager_pid())));
 }
 
 fn server_get_master_pid(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
         return;
     };
-    if let Some(c) = super::workers::cluster() {
+    if let Some(c) = cluster::cluster() {
         rv.set_long(i64::from(c.shared.master_pid()));
         return;
     }
@@ -1665,7 +1659,7 @@ fn iter_handle(ex: &mut ExecuteData) -> u32 {
 }
 
 pub(super) fn live_ids() -> Vec<i64> {
-    if let Some(all) = super::workers::all_sessions() {
+    if let Some(all) = cluster::all_sessions() {
         return all;
     }
     state::current()

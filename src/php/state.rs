@@ -12,6 +12,7 @@ use ext_php_rs::types::Zval;
 
 use super::zend::{self, zlong, CallOutcome, Callback};
 use crate::runtime::{self, Settings};
+use crate::worker::cluster;
 use crate::worker::lifecycle::{Event, Script};
 
 /// Where an event's callback is stored: on the server object or its port.
@@ -290,7 +291,7 @@ impl ServerState {
         // With a manager to start a new one, a worker ends on an uncaught
         // exception as Swoole's does (a PHP fatal error: exit status 255,
         // onWorkerError); a lone process reports it and goes on serving.
-        let outcome = if outcome == CallOutcome::Reported && super::workers::is_worker_process() {
+        let outcome = if outcome == CallOutcome::Reported && cluster::is_worker_process() {
             CallOutcome::Bailout
         } else {
             outcome
@@ -300,7 +301,7 @@ impl ServerState {
                 self.abort.set(Some(outcome));
             }
             if let Some(rt) = self.runtime() {
-                super::workers::stop_worker(&rt);
+                cluster::stop_worker(&rt);
             }
         }
     }

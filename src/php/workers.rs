@@ -12,136 +12,32 @@
 //! This module is the glue between those layers and PHP: it decides which
 //! callback a message calls and with what arguments.
 
-use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use ext_php_rs::types::Zval;
-use tokio::sync::Notify;
 
 use super::handler::PhpHandler;
 use super::state::ServerState;
 use super::zend::{self, zbool, zlong, zstr, CallOutcome, Callback};
-use crate::runtime::shared::SharedTable;
 use crate::runtime::{self, log, ConnectionTable};
-use crate::worker::ipc::{self, Endpoint, Message};
+use crate::worker::cluster::{
+    self, cluster, is_process_worker, mirror, stop_worker, Cluster, WORKER_BUSY, WORKER_IDLE,
+};
+use crate::worker::ipc::{self, Message};
 use crate::worker::lifecycle::{self, Event, Script};
-use crate::worker::manager::{self, ExitStatus, PoolConfig, PoolHooks};
+use crate::worker::manager::{self, ExitStatus, PoolHooks};
 use crate::worker::relay;
 use crate::worker::{process, timers};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// Swoole's worker status values (`getWorkerStatus()`).
-pub const WORKER_BUSY: u32 = 1;
-pub const WORKER_IDLE: u32 = 2;
-
-/// The processes of a multi-process server, as this process sees them.
-pub struct Cluster {
-    pub shared: &'static SharedTable,
-    pub event_workers: usize,
-    pub task_workers: usize,
-    /// SWOOLE_PROCESS: the master owns the connections; its inbox comes
-    /// after the workers' and its "worker id" is that index.
-    pub process_mode: bool,
-    /// SWOOLE_PROCESS: how many reactor threads (inboxes) the master has.
-    pub reactors: usize,
-    /// This process's worker id; -1 in the manager.
-    pub worker_id: Cell<i64>,
-    /// SWOOLE_PROCESS worker: sessions whose HTTP response (or custom
-    /// handshake) the master waits for.
-    responses: RefCell<HashSet<i64>>,
-    /// This process's end of the inboxes.
-    pub ep: Rc<Endpoint>,
-    /// Messages read while taskwait() waited for its result.
-    backlog: RefCell<VecDeque<(u32, Message)>>,
-    backlog_wake: Notify,
-    next_task_id: Cell<i64>,
-    /// Finish callbacks given to task(), by task id.
-    finish_callbacks: RefCell<HashMap<i64, Callback>>,
-    /// taskwait() ids that timed out: their late results are dropped.
-    abandoned: RefCell<HashSet<i64>>,
-    /// In a task worker, inside onTask: (task id, source worker), and
-    /// whether finish() was called.
-    current_task: Cell<Option<(i64, u32)>>,
-    finished: Cell<bool>,
-    next_task_worker: Cell<usize>,
-}
-
 thread_local! {
-    static CLUSTER: RefCell<Option<Rc<Cluster>>> = const { RefCell::new(None) };
-}
-
-/// The cluster this process belongs to, if the server runs several
-/// processes.
-pub fn cluster() -> Option<Rc<Cluster>> {
-    CLUSTER.with(|c| c.borrow().clone())
-}
-
-/// True in a worker process of a multi-process server (not the manager,
-/// not a PROCESS-mode master).
-pub fn is_worker_process() -> bool {
-    cluster().is_some_and(|c| c.worker_id.get() >= 0 && (c.worker_id.get() as usize) < c.total())
-}
-
-/// True in a SWOOLE_PROCESS worker: connections belong to the master.
-pub fn is_process_worker() -> bool {
-    cluster().is_some_and(|c| {
-        c.process_mode && c.worker_id.get() >= 0 && (c.worker_id.get() as usize) < c.total()
-    })
-}
-
-impl Cluster {
-    pub fn total(&self) -> usize {
-        self.event_workers + self.task_workers
-    }
-
-    /// The inbox of the master's main reactor (SWOOLE_PROCESS); reactor
-    /// thread r reads inbox `master() + r`.
-    pub fn master(&self) -> usize {
-        self.total()
-    }
-
-    pub fn is_task_worker(&self) -> bool {
-        self.worker_id.get() >= self.event_workers as i64
-    }
-
-    fn my_id(&self) -> u32 {
-        self.worker_id.get().max(0) as u32
-    }
-
-    /// Sends `msg` to inbox `dest` (see [`Endpoint::send`]).
-    pub fn send(&self, dest: usize, msg: &Message) -> bool {
-        self.ep.send(dest, msg)
-    }
-
-    /// Reads every complete message waiting in this worker's inbox.
-    fn read_inbox(&self) -> Vec<(u32, Message)> {
-        self.ep
-            .read()
-            .into_iter()
-            .filter_map(|m| {
-                m.map_err(|e| log::write(log::Level::Warning, true, &e.to_string()))
-                    .ok()
-            })
-            .collect()
-    }
-
-    /// Picks a task worker: the one asked for, else the next idle one.
-    fn pick_task_worker(&self, index: i64) -> usize {
-        if index >= 0 {
-            return self.event_workers + index as usize;
-        }
-        let n = self.task_workers.max(1);
-        let start = self.next_task_worker.get();
-        let pick = (0..n)
-            .map(|i| (start + i) % n)
-            .find(|&i| self.shared.worker_status(self.event_workers + i) != WORKER_BUSY)
-            .unwrap_or(start % n);
-        self.next_task_worker.set((pick + 1) % n);
-        self.event_workers + pick
-    }
+    /// Finish callbacks given to task(), by task id (PHP values: they stay
+    /// in this layer, beside the cluster).
+    static FINISH_CALLBACKS: RefCell<HashMap<i64, Callback>> = RefCell::new(HashMap::new());
 }
 
 /// Reads this worker's inbox for as long as its event loop runs.
@@ -242,7 +138,7 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
                 return;
             }
             let value = decode_value(&data, serialized);
-            let own = cluster.finish_callbacks.borrow_mut().remove(&task_id);
+            let own = FINISH_CALLBACKS.with(|f| f.borrow_mut().remove(&task_id));
             let cbs = st.callbacks();
             let cb = own.as_ref().or(cbs.finish.as_ref());
             match cb {
@@ -302,90 +198,6 @@ fn on_relay(
     cluster
         .shared
         .set_worker_status(cluster.my_id() as usize, WORKER_IDLE);
-}
-
-/// This worker's mirror of the master's connection `session` (made on its
-/// first event here, kept until the connection closes).
-fn mirror(
-    cluster: &Rc<Cluster>,
-    rt: &Rc<runtime::Server>,
-    reactor: usize,
-    session: i64,
-    info: &ipc::ConnInfo,
-) -> Rc<runtime::Connection> {
-    if let Some(conn) = rt.table.get(session) {
-        if !conn.is_closing() {
-            conn.set_ws_status(info.ws_status);
-        }
-        return conn;
-    }
-    let conn = Rc::new(runtime::Connection::new(
-        session,
-        info.peer,
-        info.local,
-        info.socket_fd,
-        info.server_fd,
-        rt.settings.output_queue_limit(),
-    ));
-    conn.set_ws_status(info.ws_status);
-    conn.set_deflate(
-        info.deflate
-            .map(|(c, s, sb, cb)| crate::protocol::deflate::Agreement::from_parts(c, s, sb, cb)),
-    );
-    rt.table.insert_mirror(conn.clone());
-    tokio::task::spawn_local(forward_mirror(
-        cluster.clone(),
-        rt.clone(),
-        reactor,
-        conn.clone(),
-    ));
-    conn
-}
-
-/// Ships what the script queued on a mirror to the master, in order: the
-/// bytes, then "response ended" or "close" as they happen.
-async fn forward_mirror(
-    cluster: Rc<Cluster>,
-    rt: Rc<runtime::Server>,
-    master: usize,
-    conn: Rc<runtime::Connection>,
-) {
-    let session = conn.id;
-    loop {
-        let (queue, close_after) = conn.take_outbound();
-        if !queue.is_empty() {
-            let mut data = Vec::with_capacity(queue.iter().map(|b| b.len()).sum());
-            for b in &queue {
-                data.extend_from_slice(b);
-            }
-            conn.written(data.len());
-            cluster.send(master, &Message::Send { session, data });
-        }
-        if !conn.response_pending() && cluster.responses.borrow_mut().remove(&session) {
-            cluster.send(
-                master,
-                &Message::ResponseDone {
-                    session,
-                    ws_status: conn.ws_status(),
-                },
-            );
-        }
-        let current = rt.table.get(session).is_some_and(|c| Rc::ptr_eq(&c, &conn));
-        if close_after {
-            cluster.send(master, &Message::Close { session });
-            if current {
-                rt.table.remove(session);
-            }
-            return;
-        }
-        if !current {
-            return;
-        }
-        tokio::select! {
-            _ = conn.writer_wake.notified() => {}
-            _ = conn.response_done.notified() => {}
-        }
-    }
 }
 
 fn run_task(
@@ -450,57 +262,7 @@ pub fn count_request(st: &ServerState) {
     }
 }
 
-/// This worker stops serving (it exits and the manager starts another). A
-/// SWOOLE_PROCESS worker only forgets its mirrors: the connections are the
-/// master's and stay open.
-pub fn stop_worker(rt: &runtime::Server) {
-    if is_process_worker() {
-        for conn in rt.table.snapshot() {
-            rt.table.remove(conn.id);
-            conn.writer_wake.notify_one();
-        }
-    }
-    rt.begin_shutdown();
-}
-
 // ---- the PHP API's cross-process parts ------------------------------------
-
-/// What the shared table says about `session` when another worker owns it
-/// (None: no such open connection, or it is this worker's own).
-pub fn remote_session(session: i64) -> Option<crate::runtime::shared::SlotInfo> {
-    let c = cluster()?;
-    let info = c.shared.get(session)?;
-    (i64::from(info.owner) != c.worker_id.get()).then_some(info)
-}
-
-/// Sends `msg` to worker `owner` (a connection's owner).
-pub fn forward(owner: u32, msg: &Message) -> bool {
-    cluster().is_some_and(|c| c.send(owner as usize, msg))
-}
-
-/// `broadcast()` beyond this process: to every other event worker (BASE),
-/// or to every reactor of the master (PROCESS). Returns whether all were
-/// sent. None when this process is the whole server.
-pub fn broadcast_elsewhere(frame: &[u8], exclude: &[i64]) -> Option<bool> {
-    let c = cluster()?;
-    let me = c.worker_id.get();
-    let targets: Vec<usize> = if c.process_mode {
-        (c.master()..c.master() + c.reactors).collect()
-    } else {
-        (0..c.event_workers).filter(|&w| w as i64 != me).collect()
-    };
-    let msg = Message::Broadcast {
-        frame: frame.to_vec(),
-        exclude: exclude.to_vec(),
-    };
-    Some(targets.iter().all(|&t| c.send(t, &msg)))
-}
-
-/// Every open session id of the server, ascending; None when this process
-/// is the whole server.
-pub fn all_sessions() -> Option<Vec<i64>> {
-    cluster().map(|c| c.shared.sessions())
-}
 
 /// The cluster, when this process may send task `index` (Swoole's checks
 /// and warnings); `not_here` is the warning outside an event worker.
@@ -531,10 +293,9 @@ fn task_sender(index: i64, not_here: &str) -> Option<Rc<Cluster>> {
 pub fn task(data: &Zval, index: i64, finish: Option<Callback>) -> Option<i64> {
     let c = task_sender(index, "Server->task() cannot use in the task-worker")?;
     let (bytes, serialized) = encode_value(data)?;
-    let task_id = c.next_task_id.get();
-    c.next_task_id.set(task_id + 1);
+    let task_id = c.next_task_id();
     if let Some(cb) = finish {
-        c.finish_callbacks.borrow_mut().insert(task_id, cb);
+        FINISH_CALLBACKS.with(|f| f.borrow_mut().insert(task_id, cb));
     }
     let dest = c.pick_task_worker(index);
     let ok = c.send(
@@ -557,8 +318,7 @@ pub fn taskwait(data: &Zval, timeout: f64, index: i64) -> Option<Zval> {
         "taskwait method can only be used in the worker process",
     )?;
     let (bytes, serialized) = encode_value(data)?;
-    let task_id = c.next_task_id.get();
-    c.next_task_id.set(task_id + 1);
+    let task_id = c.next_task_id();
     let dest = c.pick_task_worker(index);
     if !c.send(
         dest,
@@ -671,22 +431,6 @@ pub fn send_message(st: &ServerState, data: &Zval, dest: i64) -> bool {
     )
 }
 
-/// Signals the manager (`reload()`, `shutdown()`); false without one.
-pub fn signal_manager(sig: libc::c_int) -> bool {
-    let Some(c) = cluster() else { return false };
-    let pid = if sig == libc::SIGTERM {
-        // The whole server stops: the master (the manager itself in BASE
-        // mode) stops the manager, which stops the workers.
-        if !c.process_mode {
-            c.shared.set_shutting_down();
-        }
-        c.shared.master_pid()
-    } else {
-        c.shared.manager_pid()
-    };
-    process::signal(pid, sig)
-}
-
 // ---- starting the processes ----------------------------------------------
 
 /// Everything a worker needs to start, kept by the manager for respawns.
@@ -729,58 +473,11 @@ impl PoolHooks for Hooks {
     }
 }
 
-fn make_cluster(settings: &runtime::Settings, process_mode: bool) -> std::io::Result<Rc<Cluster>> {
-    let shared = SharedTable::create(settings.max_connection.clamp(1, 1_000_000) as usize)?;
-    let event_workers = settings.worker_num.max(1) as usize;
-    let task_workers = settings.task_worker_num.max(0) as usize;
-    // One inbox per worker, plus one per master reactor thread in
-    // SWOOLE_PROCESS.
-    let reactors = if process_mode {
-        settings.reactor_num.max(1) as usize
-    } else {
-        0
-    };
-    let ep = Rc::new(Endpoint::create(event_workers + task_workers + reactors)?);
-    let cluster = Rc::new(Cluster {
-        shared,
-        event_workers,
-        task_workers,
-        process_mode,
-        reactors,
-        worker_id: Cell::new(-1),
-        responses: RefCell::new(HashSet::new()),
-        ep,
-        backlog: RefCell::new(VecDeque::new()),
-        backlog_wake: Notify::new(),
-        next_task_id: Cell::new(0),
-        finish_callbacks: RefCell::new(HashMap::new()),
-        abandoned: RefCell::new(HashSet::new()),
-        current_task: Cell::new(None),
-        finished: Cell::new(false),
-        next_task_worker: Cell::new(0),
-    });
-    CLUSTER.with(|c| *c.borrow_mut() = Some(cluster.clone()));
-    Ok(cluster)
-}
-
-fn pool_config(
-    cluster: &Cluster,
-    settings: &runtime::Settings,
-    master_pid: Option<i32>,
-) -> PoolConfig {
-    PoolConfig {
-        event_workers: cluster.event_workers,
-        task_workers: cluster.task_workers,
-        max_wait: settings.max_wait_time,
-        master_pid,
-    }
-}
-
 /// SWOOLE_BASE with several processes: this (the start()) process becomes
 /// the manager and runs until the server shuts down. Errors are for
 /// `start()` to throw.
 pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
-    let cluster = make_cluster(&spec.settings, false)?;
+    let cluster = cluster::create(&spec.settings, false)?;
     let shared = cluster.shared;
     let pid = i64::from(process::pid());
     shared.set_master_pid(pid as i32);
@@ -791,7 +488,7 @@ pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
     zend::set_prop(st.obj, "worker_id", zlong(-1));
     zend::set_prop(st.obj, "worker_pid", zlong(pid));
     log::set_process(b'$', 0);
-    let cfg = pool_config(&cluster, &spec.settings, None);
+    let cfg = cluster::pool_config(&cluster, &spec.settings, None);
     // onStart once, in the process that called start() (the manager), as
     // Swoole 4 did in BASE mode: it only prints and names processes.
     st.call(Event::Start);
@@ -801,7 +498,7 @@ pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
     };
     let result = manager::run(shared, cfg, &mut hooks);
     st.call(Event::Shutdown);
-    CLUSTER.with(|c| c.borrow_mut().take());
+    cluster::leave();
     log::set_process(b'*', 0);
     result
 }
@@ -813,12 +510,12 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
     // A push may come from any worker: with a window kept across messages
     // the connection's compressor would have to live in one process.
     spec.settings.websocket_compression_server_context_takeover = false;
-    let cluster = make_cluster(&spec.settings, true)?;
+    let cluster = cluster::create(&spec.settings, true)?;
     let shared = cluster.shared;
     let master_pid = process::pid();
     shared.set_master_pid(master_pid);
     let st = spec.st.clone();
-    let cfg = pool_config(&cluster, &spec.settings, Some(master_pid));
+    let cfg = cluster::pool_config(&cluster, &spec.settings, Some(master_pid));
     zend::flush_output();
     // No runtime or helper thread exists yet. The child runs the manager
     // and exits; the parent keeps the spec (the child took its own copy).
@@ -930,7 +627,7 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
     st.call(Event::Shutdown);
     let runtime = st.runtime.borrow_mut().take();
     drop(runtime);
-    CLUSTER.with(|c| c.borrow_mut().take());
+    cluster::leave();
     log::set_process(b'*', 0);
     result
 }

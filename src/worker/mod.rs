@@ -2,6 +2,7 @@
 //! signals. Holds callbacks as opaque Rust closures, so nothing here knows
 //! about PHP values.
 
+pub mod cluster;
 pub mod event_loop;
 pub mod ipc;
 pub mod lifecycle;

@@ -1,0 +1,413 @@
+//! The processes of a multi-process server as one of them sees them: the
+//! shared connection table, every process's inbox, which worker this is,
+//! and the state that crosses processes (tasks in flight, responses the
+//! master waits for, mirrors of the master's connections).
+//!
+//! No PHP values live here (the PHP layer keeps its task callbacks
+//! itself), so everything below is reachable by `cargo test`.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashSet, VecDeque};
+use std::rc::Rc;
+
+use tokio::sync::Notify;
+
+use super::ipc::{self, Endpoint, Message};
+use super::manager::PoolConfig;
+use super::process;
+use crate::runtime::shared::SharedTable;
+use crate::runtime::{self, log};
+
+/// Swoole's worker states (`getWorkerStatus()`).
+pub const WORKER_BUSY: u32 = 1;
+pub const WORKER_IDLE: u32 = 2;
+
+/// The processes of a multi-process server, as this process sees them.
+pub struct Cluster {
+    pub shared: &'static SharedTable,
+    pub event_workers: usize,
+    pub task_workers: usize,
+    /// SWOOLE_PROCESS: the master owns the connections; its inbox comes
+    /// after the workers' and its "worker id" is that index.
+    pub process_mode: bool,
+    /// SWOOLE_PROCESS: how many reactor threads (inboxes) the master has.
+    pub reactors: usize,
+    /// This process's worker id; -1 in the manager.
+    pub worker_id: Cell<i64>,
+    /// SWOOLE_PROCESS worker: sessions whose HTTP response (or custom
+    /// handshake) the master waits for.
+    pub responses: RefCell<HashSet<i64>>,
+    /// This process's end of the inboxes.
+    pub ep: Rc<Endpoint>,
+    /// Messages read while taskwait() waited for its result.
+    pub backlog: RefCell<VecDeque<(u32, Message)>>,
+    pub backlog_wake: Notify,
+    next_task_id: Cell<i64>,
+    /// taskwait() ids that timed out: their late results are dropped.
+    pub abandoned: RefCell<HashSet<i64>>,
+    /// In a task worker, inside onTask: (task id, source worker), and
+    /// whether finish() was called.
+    pub current_task: Cell<Option<(i64, u32)>>,
+    pub finished: Cell<bool>,
+    next_task_worker: Cell<usize>,
+}
+
+thread_local! {
+    static CLUSTER: RefCell<Option<Rc<Cluster>>> = const { RefCell::new(None) };
+}
+
+/// The cluster this process belongs to, if the server runs several
+/// processes.
+pub fn cluster() -> Option<Rc<Cluster>> {
+    CLUSTER.with(|c| c.borrow().clone())
+}
+
+/// True in a worker process of a multi-process server (not the manager,
+/// not a PROCESS-mode master).
+pub fn is_worker_process() -> bool {
+    cluster().is_some_and(|c| c.worker_id.get() >= 0 && (c.worker_id.get() as usize) < c.total())
+}
+
+/// True in a SWOOLE_PROCESS worker: connections belong to the master.
+pub fn is_process_worker() -> bool {
+    cluster().is_some_and(|c| {
+        c.process_mode && c.worker_id.get() >= 0 && (c.worker_id.get() as usize) < c.total()
+    })
+}
+
+impl Cluster {
+    /// A new task id (per process: results come back to the sender).
+    pub fn next_task_id(&self) -> i64 {
+        let id = self.next_task_id.get();
+        self.next_task_id.set(id + 1);
+        id
+    }
+
+    pub fn total(&self) -> usize {
+        self.event_workers + self.task_workers
+    }
+
+    /// The inbox of the master's main reactor (SWOOLE_PROCESS); reactor
+    /// thread r reads inbox `master() + r`.
+    pub fn master(&self) -> usize {
+        self.total()
+    }
+
+    pub fn is_task_worker(&self) -> bool {
+        self.worker_id.get() >= self.event_workers as i64
+    }
+
+    pub fn my_id(&self) -> u32 {
+        self.worker_id.get().max(0) as u32
+    }
+
+    /// Sends `msg` to inbox `dest` (see [`Endpoint::send`]).
+    pub fn send(&self, dest: usize, msg: &Message) -> bool {
+        self.ep.send(dest, msg)
+    }
+
+    /// Reads every complete message waiting in this worker's inbox.
+    pub fn read_inbox(&self) -> Vec<(u32, Message)> {
+        self.ep
+            .read()
+            .into_iter()
+            .filter_map(|m| {
+                m.map_err(|e| log::write(log::Level::Warning, true, &e.to_string()))
+                    .ok()
+            })
+            .collect()
+    }
+
+    /// Picks a task worker: the one asked for, else the next idle one.
+    pub fn pick_task_worker(&self, index: i64) -> usize {
+        if index >= 0 {
+            return self.event_workers + index as usize;
+        }
+        let n = self.task_workers.max(1);
+        let start = self.next_task_worker.get();
+        let pick = (0..n)
+            .map(|i| (start + i) % n)
+            .find(|&i| self.shared.worker_status(self.event_workers + i) != WORKER_BUSY)
+            .unwrap_or(start % n);
+        self.next_task_worker.set((pick + 1) % n);
+        self.event_workers + pick
+    }
+}
+
+pub fn create(settings: &runtime::Settings, process_mode: bool) -> std::io::Result<Rc<Cluster>> {
+    let shared = SharedTable::create(settings.max_connection.clamp(1, 1_000_000) as usize)?;
+    let event_workers = settings.worker_num.max(1) as usize;
+    let task_workers = settings.task_worker_num.max(0) as usize;
+    // One inbox per worker, plus one per master reactor thread in
+    // SWOOLE_PROCESS.
+    let reactors = if process_mode {
+        settings.reactor_num.max(1) as usize
+    } else {
+        0
+    };
+    let ep = Rc::new(Endpoint::create(event_workers + task_workers + reactors)?);
+    let cluster = Rc::new(Cluster {
+        shared,
+        event_workers,
+        task_workers,
+        process_mode,
+        reactors,
+        worker_id: Cell::new(-1),
+        responses: RefCell::new(HashSet::new()),
+        ep,
+        backlog: RefCell::new(VecDeque::new()),
+        backlog_wake: Notify::new(),
+        next_task_id: Cell::new(0),
+        abandoned: RefCell::new(HashSet::new()),
+        current_task: Cell::new(None),
+        finished: Cell::new(false),
+        next_task_worker: Cell::new(0),
+    });
+    CLUSTER.with(|c| *c.borrow_mut() = Some(cluster.clone()));
+    Ok(cluster)
+}
+
+/// This process leaves the cluster (the server has stopped).
+pub fn leave() {
+    CLUSTER.with(|c| c.borrow_mut().take());
+}
+
+pub fn pool_config(
+    cluster: &Cluster,
+    settings: &runtime::Settings,
+    master_pid: Option<i32>,
+) -> PoolConfig {
+    PoolConfig {
+        event_workers: cluster.event_workers,
+        task_workers: cluster.task_workers,
+        max_wait: settings.max_wait_time,
+        master_pid,
+    }
+}
+
+/// What the shared table says about `session` when another worker owns it
+/// (None: no such open connection, or it is this worker's own).
+pub fn remote_session(session: i64) -> Option<crate::runtime::shared::SlotInfo> {
+    let c = cluster()?;
+    let info = c.shared.get(session)?;
+    (i64::from(info.owner) != c.worker_id.get()).then_some(info)
+}
+
+/// Sends `msg` to worker `owner` (a connection's owner).
+pub fn forward(owner: u32, msg: &Message) -> bool {
+    cluster().is_some_and(|c| c.send(owner as usize, msg))
+}
+
+/// `broadcast()` beyond this process: to every other event worker (BASE),
+/// or to every reactor of the master (PROCESS). Returns whether all were
+/// sent. None when this process is the whole server.
+pub fn broadcast_elsewhere(frame: &[u8], exclude: &[i64]) -> Option<bool> {
+    let c = cluster()?;
+    let me = c.worker_id.get();
+    let targets: Vec<usize> = if c.process_mode {
+        (c.master()..c.master() + c.reactors).collect()
+    } else {
+        (0..c.event_workers).filter(|&w| w as i64 != me).collect()
+    };
+    let msg = Message::Broadcast {
+        frame: frame.to_vec(),
+        exclude: exclude.to_vec(),
+    };
+    Some(targets.iter().all(|&t| c.send(t, &msg)))
+}
+
+/// Every open session id of the server, ascending; None when this process
+/// is the whole server.
+pub fn all_sessions() -> Option<Vec<i64>> {
+    cluster().map(|c| c.shared.sessions())
+}
+
+/// Signals the manager (`reload()`, `shutdown()`); false without one.
+pub fn signal_manager(sig: libc::c_int) -> bool {
+    let Some(c) = cluster() else { return false };
+    let pid = if sig == libc::SIGTERM {
+        // The whole server stops: the master (the manager itself in BASE
+        // mode) stops the manager, which stops the workers.
+        if !c.process_mode {
+            c.shared.set_shutting_down();
+        }
+        c.shared.master_pid()
+    } else {
+        c.shared.manager_pid()
+    };
+    process::signal(pid, sig)
+}
+
+/// This worker stops serving (it exits and the manager starts another). A
+/// SWOOLE_PROCESS worker only forgets its mirrors: the connections are the
+/// master's and stay open.
+pub fn stop_worker(rt: &runtime::Server) {
+    if is_process_worker() {
+        for conn in rt.table.snapshot() {
+            rt.table.remove(conn.id);
+            conn.writer_wake.notify_one();
+        }
+    }
+    rt.begin_shutdown();
+}
+
+// ---- SWOOLE_PROCESS workers: mirrors of the master's connections -------
+
+/// This worker's mirror of the master's connection `session` (made on its
+/// first event here, kept until the connection closes).
+pub fn mirror(
+    cluster: &Rc<Cluster>,
+    rt: &Rc<runtime::Server>,
+    reactor: usize,
+    session: i64,
+    info: &ipc::ConnInfo,
+) -> Rc<runtime::Connection> {
+    if let Some(conn) = rt.table.get(session) {
+        if !conn.is_closing() {
+            conn.set_ws_status(info.ws_status);
+        }
+        return conn;
+    }
+    let conn = Rc::new(runtime::Connection::new(
+        session,
+        info.peer,
+        info.local,
+        info.socket_fd,
+        info.server_fd,
+        rt.settings.output_queue_limit(),
+    ));
+    conn.set_ws_status(info.ws_status);
+    conn.set_deflate(
+        info.deflate
+            .map(|(c, s, sb, cb)| crate::protocol::deflate::Agreement::from_parts(c, s, sb, cb)),
+    );
+    rt.table.insert_mirror(conn.clone());
+    tokio::task::spawn_local(forward_mirror(
+        cluster.clone(),
+        rt.clone(),
+        reactor,
+        conn.clone(),
+    ));
+    conn
+}
+
+/// Ships what the script queued on a mirror to the master, in order: the
+/// bytes, then "response ended" or "close" as they happen.
+async fn forward_mirror(
+    cluster: Rc<Cluster>,
+    rt: Rc<runtime::Server>,
+    master: usize,
+    conn: Rc<runtime::Connection>,
+) {
+    let session = conn.id;
+    loop {
+        let (queue, close_after) = conn.take_outbound();
+        if !queue.is_empty() {
+            let mut data = Vec::with_capacity(queue.iter().map(|b| b.len()).sum());
+            for b in &queue {
+                data.extend_from_slice(b);
+            }
+            conn.written(data.len());
+            cluster.send(master, &Message::Send { session, data });
+        }
+        if !conn.response_pending() && cluster.responses.borrow_mut().remove(&session) {
+            cluster.send(
+                master,
+                &Message::ResponseDone {
+                    session,
+                    ws_status: conn.ws_status(),
+                },
+            );
+        }
+        let current = rt.table.get(session).is_some_and(|c| Rc::ptr_eq(&c, &conn));
+        if close_after {
+            cluster.send(master, &Message::Close { session });
+            if current {
+                rt.table.remove(session);
+            }
+            return;
+        }
+        if !current {
+            return;
+        }
+        tokio::select! {
+            _ = conn.writer_wake.notified() => {}
+            _ = conn.response_done.notified() => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(workers: i64, task_workers: i64) -> runtime::Settings {
+        runtime::Settings {
+            worker_num: workers,
+            task_worker_num: task_workers,
+            max_connection: 64,
+            ..runtime::Settings::default()
+        }
+    }
+
+    #[test]
+    fn forwards_and_broadcasts_reach_the_other_workers_inboxes() {
+        let c = create(&settings(3, 0), false).unwrap();
+        c.worker_id.set(0);
+        c.ep.set_me(0);
+        assert!(forward(2, &Message::Close { session: 5 }));
+        assert_eq!(broadcast_elsewhere(b"frame", &[7]), Some(true));
+        // Worker 2 got the close, then the broadcast; worker 1 only the
+        // broadcast; worker 0 (the sender) nothing.
+        c.ep.set_me(2);
+        let got = c.read_inbox();
+        let broadcast = Message::Broadcast {
+            frame: b"frame".to_vec(),
+            exclude: vec![7],
+        };
+        assert_eq!(
+            got,
+            [(0, Message::Close { session: 5 }), (0, broadcast.clone())]
+        );
+        c.ep.set_me(1);
+        assert_eq!(c.read_inbox(), [(0, broadcast)]);
+        c.ep.set_me(0);
+        assert!(c.read_inbox().is_empty());
+        leave();
+        assert!(cluster().is_none());
+        assert!(!forward(1, &Message::Close { session: 5 }));
+    }
+
+    #[test]
+    fn task_workers_are_picked_in_turn_skipping_busy_ones() {
+        let c = create(&settings(2, 3), false).unwrap();
+        // Task workers are 2, 3, 4; an explicit index is taken as asked.
+        assert_eq!(c.pick_task_worker(1), 3);
+        assert_eq!(c.pick_task_worker(-1), 2);
+        c.shared.set_worker_status(3, WORKER_BUSY);
+        assert_eq!(c.pick_task_worker(-1), 4);
+        assert_eq!(c.pick_task_worker(-1), 2);
+        // All busy: the next in turn all the same.
+        for w in 2..5 {
+            c.shared.set_worker_status(w, WORKER_BUSY);
+        }
+        assert_eq!(c.pick_task_worker(-1), 3);
+        assert_eq!((c.next_task_id(), c.next_task_id()), (0, 1));
+        leave();
+    }
+
+    #[test]
+    fn the_process_roles_are_told_apart() {
+        let c = create(&settings(2, 1), true).unwrap();
+        assert_eq!((c.total(), c.master()), (3, 3));
+        // The manager (-1) and the master are not workers.
+        assert!(!is_worker_process() && !is_process_worker());
+        c.worker_id.set(c.master() as i64);
+        assert!(!is_worker_process() && !is_process_worker());
+        c.worker_id.set(1);
+        assert!(is_worker_process() && is_process_worker() && !c.is_task_worker());
+        c.worker_id.set(2);
+        assert!(c.is_task_worker());
+        leave();
+    }
+}
