@@ -1,0 +1,455 @@
+//! The methods that act on one connection (`push`, `send`, `close`,
+//! `disconnect`, `exist`, ...): argument checks and Swoole's warnings here,
+//! delivery (local or forwarded) in `worker::push`.
+
+use super::*;
+
+pub(super) fn find_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
+    table_get(rt, fd).filter(|c| !c.is_closing())
+}
+
+/// A connection this process serves itself. In a SWOOLE_PROCESS worker the
+/// table only holds mirrors of the master's connections (for the event
+/// being handled): the API goes to the master for every connection.
+pub(in crate::php) fn table_get(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
+    if cluster::is_process_worker() {
+        return None;
+    }
+    rt.table.get(fd)
+}
+
+pub(super) fn warn_no_session(fd: i64) {
+    zend::warning_docref(&format!("session#{fd} does not exists"));
+    errors::set_last_error(errors::PHP_FATAL_ERROR);
+}
+
+pub(super) fn warn_not_websocket(fd: i64) {
+    zend::warning_docref(&format!(
+        "the connected client of connection[{fd}] is not a websocket client or closed"
+    ));
+    errors::set_last_error(errors::WEBSOCKET_UNCONNECTED);
+}
+
+/// Reports a refused send as Swoole does; returns the push() result.
+pub(super) fn send_result(fd: i64, r: Result<(), SendError>) -> bool {
+    push_result(fd, r.map_err(PushError::Send))
+}
+
+/// Reports a failed push, send or forward as Swoole does; returns the
+/// method's result.
+pub(super) fn push_result(fd: i64, r: Result<(), PushError>) -> bool {
+    match r {
+        Ok(()) => true,
+        Err(PushError::Send(SendError::Closed)) => {
+            warn_not_websocket(fd);
+            false
+        }
+        Err(PushError::Send(SendError::QueueFull)) => {
+            zend::warning_docref(&format!("connection#{fd} output buffer overflow"));
+            errors::set_last_error(errors::OUTPUT_BUFFER_OVERFLOW);
+            false
+        }
+        Err(PushError::Pack(e)) => frame::report::<()>(Err(e)).is_some(),
+        // The owner's inbox is gone (it is being respawned), or the
+        // connection is already closing: nothing was queued.
+        Err(PushError::Forward | PushError::Closing) => false,
+    }
+}
+
+/// The websocket connection `fd`, or Swoole's warning and None.
+pub(super) fn websocket_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
+    match websocket_target(rt, fd)? {
+        Target::Local(conn) => Some(conn),
+        Target::Remote(_) => {
+            warn_not_websocket(fd);
+            None
+        }
+    }
+}
+
+/// Where the open connection `fd` lives, or Swoole's warning and None.
+pub(super) fn conn_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
+    if let Some(conn) = find_conn(rt, fd) {
+        return Some(Target::Local(conn));
+    }
+    if table_get(rt, fd).is_none() {
+        if let Some(info) = cluster::remote_session(fd) {
+            return Some(Target::Remote(info.owner));
+        }
+    }
+    warn_no_session(fd);
+    None
+}
+
+/// Where the websocket connection `fd` lives, or Swoole's warning and None.
+pub(in crate::php) fn websocket_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
+    if let Some(conn) = table_get(rt, fd) {
+        if !conn.is_websocket() {
+            warn_not_websocket(fd);
+            return None;
+        }
+        return Some(Target::Local(conn));
+    }
+    match cluster::remote_session(fd) {
+        Some(info) if info.ws_status == ws_status::ACTIVE => Some(Target::Remote(info.owner)),
+        Some(_) => {
+            warn_not_websocket(fd);
+            None
+        }
+        None => {
+            warn_no_session(fd);
+            None
+        }
+    }
+}
+
+/// What `push()` was asked to send.
+pub(super) enum PushData<'a> {
+    /// A string: framed through the frame-once cache.
+    Str {
+        data: &'a Zval,
+        opcode: i64,
+        flags: i64,
+    },
+    /// A Frame object (or a non-string scalar turned into a spec).
+    Spec(frame::FrameSpec),
+}
+
+pub(super) fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 4) else {
+        return;
+    };
+    let Some(fd) = args.long(0, "fd") else { return };
+    // Argument errors come before any server or connection check.
+    let what = match args.get(1).filter(|d| d.is_string()) {
+        Some(data) => {
+            let Some(opcode) = args.long_or(2, "opcode", 1) else {
+                return;
+            };
+            let Some(flags) = args.long_or(3, "flags", i64::from(FLAG_FIN)) else {
+                return;
+            };
+            PushData::Str {
+                data,
+                opcode,
+                flags,
+            }
+        }
+        None => match frame::spec_from_args(&args, 1, 2, 3) {
+            Some(spec) => PushData::Spec(spec),
+            None => return,
+        },
+    };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(target) = websocket_target(&rt, fd) else {
+        rv.set_bool(false);
+        return;
+    };
+    let conn = match target {
+        Target::Local(conn) => conn,
+        // The owner frames (and compresses) it for its connection, after
+        // the same checks as a local push, made here.
+        Target::Remote(_) => {
+            let (frame, payload) = match &what {
+                PushData::Str {
+                    data,
+                    opcode,
+                    flags,
+                } => (
+                    frame::push_frame(*opcode, *flags, None),
+                    zend::str_bytes(data).unwrap_or_default(),
+                ),
+                PushData::Spec(spec) => (
+                    frame::push_frame(spec.opcode, spec.flags, spec.close.clone()),
+                    &spec.data[..],
+                ),
+            };
+            let Some(frame) = frame.map(PushFrame::unmasked) else {
+                rv.set_bool(false);
+                return;
+            };
+            let out = push::Outbound::Frame(&frame, payload);
+            let sent = push::deliver(&rt, &target, fd, out, cluster::forward);
+            rv.set_bool(push_result(fd, sent));
+            return;
+        }
+    };
+    // A server never masks; compression depends on the connection's
+    // permessage-deflate agreement.
+    let agreement = conn.deflate();
+    let bytes = match what {
+        PushData::Str {
+            data,
+            opcode,
+            flags,
+        } => {
+            let flags = flags & !i64::from(FLAG_MASK);
+            let compress = agreement.is_some() && flags & i64::from(FLAG_COMPRESS) != 0;
+            let payload = zend::str_bytes(data).unwrap_or_default();
+            let encode = || frame::encode_data(opcode, flags, payload, Some(&conn));
+            match agreement {
+                // The connection's own compressor keeps a window: its frames
+                // are unique to it and must be made in push order.
+                Some(a) if compress && !a.server_no_context_takeover() => encode().map(Bytes::from),
+                _ => {
+                    // A broadcast loop frames (and compresses) the string
+                    // once; the window size is part of what was agreed.
+                    let cache_flags = match agreement {
+                        Some(a) if compress => flags | (i64::from(a.server_window_bits) << 8),
+                        _ => flags & !i64::from(FLAG_COMPRESS),
+                    };
+                    push_cache::framed(data, opcode, cache_flags, encode)
+                }
+            }
+        }
+        PushData::Spec(spec) => {
+            let spec = frame::FrameSpec {
+                flags: spec.flags & !i64::from(FLAG_MASK),
+                ..spec
+            };
+            frame::encode_spec(&spec, Some(&conn)).map(Bytes::from)
+        }
+    };
+    match bytes {
+        Some(bytes) => rv.set_bool(push_result(fd, push::send_bytes(&conn, bytes))),
+        None => rv.set_bool(false),
+    }
+}
+
+/// `broadcast($data, $opcode = TEXT, $exclude = [])` (swoole-rs): frames
+/// `$data` once and queues the same bytes to every established WebSocket
+/// connection of the server (every worker's) except the `$exclude` fds.
+pub(super) fn ws_broadcast(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 3) else {
+        return;
+    };
+    let Some(data) = args.bytes(0, "data") else {
+        return;
+    };
+    let Some(opcode) = args.long_or(1, "opcode", i64::from(opcode::TEXT)) else {
+        return;
+    };
+    let exclude: Vec<i64> = match args.get(2) {
+        Some(z) if !z.is_null() => match args.array(2, "exclude") {
+            Some(a) => a.iter().filter_map(|(_, v)| v.long()).collect(),
+            None => return,
+        },
+        _ => Vec::new(),
+    };
+    let Some((st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(framed) = super::super::rooms::build_frame(opcode, data) else {
+        rv.set_bool(false);
+        return;
+    };
+    if !cluster::is_process_worker() {
+        rt.broadcast(&framed, &exclude);
+    }
+    let elsewhere = cluster::broadcast_elsewhere(&framed, &exclude).unwrap_or(true);
+    // Other nodes: everyone ($exclude names this node's fds only).
+    let nodes =
+        super::super::rooms::tell_other_nodes(&st, crate::protocol::bus::Target::Everyone, &framed);
+    rv.set_bool(elsewhere && nodes);
+}
+
+pub(super) fn ws_ping(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some(data) = args.bytes_or(1, "data", b"") else {
+        return;
+    };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(conn) = websocket_conn(&rt, fd) else {
+        rv.set_bool(false);
+        return;
+    };
+    let data = &data[..data.len().min(125)];
+    rv.set_bool(send_result(
+        fd,
+        conn.send_frame(opcode::PING, true, 0, data),
+    ));
+}
+
+pub(super) fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 3) else {
+        return;
+    };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some(code) = args.long_or(1, "code", 1000) else {
+        return;
+    };
+    let Some(reason) = args.bytes_or(2, "reason", b"") else {
+        return;
+    };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(target) = websocket_target(&rt, fd) else {
+        rv.set_bool(false);
+        return;
+    };
+    if !(0..=65535).contains(&code) {
+        zend::throw_value_error(&format!(
+            "{}(): Argument #2 ($code) must be between 0 and 65535",
+            super::super::args::function_name(ex)
+        ));
+        return;
+    }
+    if reason.len() > 125 {
+        log::write(
+            log::Level::Warning,
+            true,
+            "websocket::pack_close_frame(): the max length of close reason is 125",
+        );
+        errors::set_last_error(errors::WEBSOCKET_PACK_FAILED);
+        rv.set_bool(false);
+        return;
+    }
+    let out = push::Outbound::Disconnect(code as u16, &reason);
+    let sent = push::deliver(&rt, &target, fd, out, cluster::forward);
+    rv.set_bool(sent.is_ok());
+}
+
+pub(super) fn ws_is_established(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let established = match table_get(&rt, fd) {
+        Some(c) => c.is_websocket(),
+        None => cluster::remote_session(fd).is_some_and(|info| info.ws_status == ws_status::ACTIVE),
+    };
+    rv.set_bool(established);
+}
+
+/// exist()/exists()/confirm() take the fd; protect() also takes a flag
+/// that changes nothing here (the heartbeat is the only thing that would
+/// close a protected connection, and protect() is rare enough to ignore).
+pub(super) fn connection_exists(ex: &mut ExecuteData, rv: &mut Zval, max_args: usize) {
+    let Some(args) = Args::parse(ex, 1, max_args) else {
+        return;
+    };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    rv.set_bool(exists_anywhere(&rt, fd));
+}
+
+/// Open in this worker, or in another one.
+pub(super) fn exists_anywhere(rt: &runtime::Server, fd: i64) -> bool {
+    match table_get(rt, fd) {
+        Some(c) => !c.is_closing(),
+        None => cluster::remote_session(fd).is_some(),
+    }
+}
+
+pub(super) fn server_exist(ex: &mut ExecuteData, rv: &mut Zval) {
+    connection_exists(ex, rv, 1);
+}
+
+pub(super) fn server_protect(ex: &mut ExecuteData, rv: &mut Zval) {
+    connection_exists(ex, rv, 2);
+}
+
+pub(super) fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 3) else {
+        return;
+    };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some(data) = args.bytes(1, "send_data") else {
+        return;
+    };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(target) = conn_target(&rt, fd) else {
+        rv.set_bool(false);
+        return;
+    };
+    if data.is_empty() {
+        zend::warning_docref("the data sent must not be empty");
+        rv.set_bool(false);
+        return;
+    }
+    let out = push::Outbound::Bytes(data);
+    let sent = push::deliver(&rt, &target, fd, out, cluster::forward);
+    rv.set_bool(push_result(fd, sent));
+}
+
+pub(super) fn server_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 4) else {
+        return;
+    };
+    let Some(fd) = args.long(0, "conn_fd") else {
+        return;
+    };
+    let Some(path) = args.string(1, "filename") else {
+        return;
+    };
+    let Some(offset) = args.long_or(2, "offset", 0) else {
+        return;
+    };
+    let Some(length) = args.long_or(3, "length", 0) else {
+        return;
+    };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(conn) = find_conn(&rt, fd) else {
+        warn_no_session(fd);
+        rv.set_bool(false);
+        return;
+    };
+    match runtime::file_range(&path, offset, length) {
+        Ok(content) => {
+            rv.set_bool(send_result(fd, conn.send(Bytes::from(content))));
+        }
+        Err(e) => {
+            zend::warning_docref(&format!("file[{path}] not found: {e}"));
+            rv.set_bool(false);
+        }
+    }
+}
+
+pub(super) fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let target = match find_conn(&rt, fd) {
+        Some(conn) => Target::Local(conn),
+        None => match cluster::remote_session(fd).filter(|_| table_get(&rt, fd).is_none()) {
+            Some(info) => Target::Remote(info.owner),
+            None => {
+                errors::set_last_error(errors::SESSION_NOT_EXIST);
+                rv.set_bool(false);
+                return;
+            }
+        },
+    };
+    let sent = push::deliver(&rt, &target, fd, push::Outbound::Close, cluster::forward);
+    rv.set_bool(sent.is_ok());
+}

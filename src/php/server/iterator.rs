@@ -1,0 +1,142 @@
+//! `Swoole\Connection\Iterator`'s methods (`$server->connections` called
+//! by hand; `foreach` runs natively in `php::conn_iterator`).
+
+use super::*;
+
+// ---- Swoole\Connection\Iterator ---------------------------------------------
+
+/// One iterator object's walk: the ids snapshotted at rewind and the
+/// position. A snapshot keeps `foreach` stable while callbacks in the loop
+/// close connections.
+pub(super) struct IteratorWalk {
+    handle: u32,
+    ids: Vec<i64>,
+    pos: usize,
+}
+
+thread_local! {
+    /// The walks under way through the Iterator methods called by hand, by
+    /// iterator object handle (`foreach` uses the native iterator in
+    /// conn_iterator.rs instead). A list: there are one or two.
+    static ITERATORS: RefCell<Vec<IteratorWalk>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on the walk of iterator `handle`, if one is under way.
+pub(super) fn with_walk<R>(handle: u32, f: impl FnOnce(&mut IteratorWalk) -> R) -> Option<R> {
+    ITERATORS.with(|m| {
+        m.borrow_mut()
+            .iter_mut()
+            .find(|w| w.handle == handle)
+            .map(f)
+    })
+}
+
+pub(super) fn iter_handle(ex: &mut ExecuteData) -> u32 {
+    // SAFETY: $this is a live object.
+    this(ex).map(|o| unsafe { (*o).handle }).unwrap_or(0)
+}
+
+pub(in crate::php) fn live_ids() -> Vec<i64> {
+    if let Some(all) = cluster::all_sessions() {
+        return all;
+    }
+    state::current()
+        .and_then(|s| s.runtime())
+        .map(|rt| {
+            rt.table
+                .snapshot()
+                .iter()
+                .filter(|c| !c.is_closing())
+                .map(|c| c.id)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(super) fn iter_rewind(ex: &mut ExecuteData, _rv: &mut Zval) {
+    let h = iter_handle(ex);
+    let mut ids = Some(live_ids());
+    with_walk(h, |w| {
+        w.ids = ids.take().unwrap_or_default();
+        w.pos = 0;
+    });
+    if let Some(ids) = ids {
+        ITERATORS.with(|m| {
+            m.borrow_mut().push(IteratorWalk {
+                handle: h,
+                ids,
+                pos: 0,
+            })
+        });
+    }
+}
+
+pub(super) fn iter_next(ex: &mut ExecuteData, _rv: &mut Zval) {
+    with_walk(iter_handle(ex), |w| w.pos += 1);
+}
+
+pub(super) fn iter_at(h: u32) -> Option<(i64, usize)> {
+    with_walk(h, |w| w.ids.get(w.pos).map(|id| (*id, w.pos))).flatten()
+}
+
+pub(super) fn iter_current(ex: &mut ExecuteData, rv: &mut Zval) {
+    let h = iter_handle(ex);
+    match iter_at(h) {
+        Some((id, _)) => rv.set_long(id),
+        None => rv.set_null(),
+    }
+}
+
+pub(super) fn iter_key(ex: &mut ExecuteData, rv: &mut Zval) {
+    let h = iter_handle(ex);
+    match iter_at(h) {
+        Some((_, pos)) => rv.set_long(pos as i64),
+        None => rv.set_null(),
+    }
+}
+
+pub(super) fn iter_valid(ex: &mut ExecuteData, rv: &mut Zval) {
+    let h = iter_handle(ex);
+    let valid = iter_at(h).is_some();
+    if !valid {
+        ITERATORS.with(|m| m.borrow_mut().retain(|w| w.handle != h));
+    }
+    rv.set_bool(valid);
+}
+
+pub(super) fn iter_count(_ex: &mut ExecuteData, rv: &mut Zval) {
+    rv.set_long(live_ids().len() as i64);
+}
+
+pub(super) fn iter_offset_exists(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let exists = state::current()
+        .and_then(|s| s.runtime())
+        .is_some_and(|rt| exists_anywhere(&rt, fd));
+    rv.set_bool(exists);
+}
+
+pub(super) fn iter_offset_get(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let info = state::current().and_then(|s| s.runtime()).and_then(|rt| {
+        if exists_anywhere(&rt, fd) {
+            info_anywhere(&rt, fd)
+        } else {
+            None
+        }
+    });
+    match info {
+        Some(z) => *rv = z,
+        None => rv.set_bool(false),
+    }
+}
+
+pub(super) fn iter_offset_set(_ex: &mut ExecuteData, _rv: &mut Zval) {}
+
+pub(super) fn iter_offset_unset(_ex: &mut ExecuteData, _rv: &mut Zval) {}

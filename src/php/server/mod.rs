@@ -1,0 +1,546 @@
+//! `Swoole\Server`, `Swoole\Http\Server`, `Swoole\WebSocket\Server`,
+//! `Swoole\Server\Port` and `Swoole\Connection\Iterator`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use ext_php_rs::ffi::{zend_class_entry, zend_object};
+use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::zend::ExecuteData;
+
+use super::args::Args;
+use super::classes::{self, m, sm, Class, ClassSlot, Default, PRIVATE, PUBLIC};
+use super::errors;
+use super::frame;
+use super::handler::PhpHandler;
+use super::push_cache;
+use super::state::{self, Kind, Owner, ServerState};
+use super::timer;
+use super::zend::{self, zarray, zbool, zdouble, zlong, znull, zstr, CallOutcome};
+use crate::protocol::frame::opcode;
+use crate::protocol::pack::{FLAG_COMPRESS, FLAG_FIN, FLAG_MASK};
+use crate::runtime::connection::ws_status;
+use crate::runtime::shared::SlotInfo;
+use crate::runtime::{self, log, Connection, SendError, SettingValue};
+use crate::worker::cluster;
+use crate::worker::push::{self, PushError, PushFrame, Target};
+use crate::worker::{lifecycle, process, timers};
+
+mod connections;
+mod info;
+mod iterator;
+mod start;
+mod tasks;
+
+use connections::*;
+use info::*;
+use iterator::*;
+use start::*;
+use tasks::*;
+
+pub(super) use connections::{table_get, websocket_target};
+pub(super) use iterator::live_ids;
+
+pub static SERVER: ClassSlot = ClassSlot::new();
+pub static HTTP_SERVER: ClassSlot = ClassSlot::new();
+pub static WEBSOCKET_SERVER: ClassSlot = ClassSlot::new();
+pub static PORT: ClassSlot = ClassSlot::new();
+pub static CONN_ITERATOR: ClassSlot = ClassSlot::new();
+pub static EXCEPTION: ClassSlot = ClassSlot::new();
+
+pub const SWOOLE_BASE: i64 = 1;
+pub const SWOOLE_PROCESS: i64 = 2;
+pub const SWOOLE_SOCK_TCP: i64 = 1;
+pub const SWOOLE_SOCK_TCP6: i64 = 3;
+pub const SWOOLE_SSL: i64 = 512;
+
+/// True while this process runs a server worker (for log prefixes).
+pub fn in_worker() -> bool {
+    state::current().is_some_and(|s| s.running.get())
+}
+
+pub fn register(
+    iface_iterator: *mut zend_class_entry,
+    iface_countable: *mut zend_class_entry,
+    iface_arrayaccess: *mut zend_class_entry,
+    base_exception: *mut zend_class_entry,
+) {
+    let mut ex = Class::new("Swoole\\Exception");
+    ex.parent = Some(base_exception);
+    EXCEPTION.set(ex.register());
+
+    let mut c = Class::new("Swoole\\Server");
+    let mut props: Vec<(&'static str, Default, u32)> = state::EVENTS
+        .iter()
+        .filter(|(_, _, o)| *o == Owner::Server)
+        .map(|(_, prop, _)| (*prop, Default::Null, PRIVATE))
+        .collect();
+    props.extend([
+        ("setting", Default::Null, PUBLIC),
+        ("connections", Default::Null, PUBLIC),
+        ("host", Default::Str(""), PUBLIC),
+        ("port", Default::Long(0), PUBLIC),
+        ("type", Default::Long(0), PUBLIC),
+        ("ssl", Default::Bool(false), PUBLIC),
+        ("mode", Default::Long(0), PUBLIC),
+        ("ports", Default::Null, PUBLIC),
+        ("master_pid", Default::Long(0), PUBLIC),
+        ("manager_pid", Default::Long(0), PUBLIC),
+        ("worker_id", Default::Long(-1), PUBLIC),
+        ("taskworker", Default::Bool(false), PUBLIC),
+        ("worker_pid", Default::Long(0), PUBLIC),
+        ("stats_timer", Default::Null, PUBLIC),
+        ("admin_server", Default::Null, PUBLIC),
+    ]);
+    c.props = props;
+    c.methods = vec![
+        m("__construct", server_construct, "string $host = '0.0.0.0', int $port = 0, int $mode = SWOOLE_BASE, int $sock_type = SWOOLE_SOCK_TCP", ""),
+        m("__destruct", server_noop, "", ""),
+        m("listen", server_listen, "string $host, int $port, int $sock_type", "Swoole\\Server\\Port|false"),
+        m("addlistener", server_listen, "string $host, int $port, int $sock_type", "Swoole\\Server\\Port|false"),
+        m("on", server_on, "string $event_name, callable $callback", "bool"),
+        m("getCallback", server_get_callback, "string $event_name", "Closure|array|string|null"),
+        m("set", server_set, "array $settings", "bool"),
+        m("start", server_start, "", "bool"),
+        m("send", server_send, "string|int $fd, string $send_data, int $serverSocket = -1", "bool"),
+        m("sendto", server_unsupported, "string $ip, int $port, string $send_data, int $server_socket = -1", "bool"),
+        m("sendwait", server_send, "int $conn_fd, string $send_data", "bool"),
+        m("exists", server_exist, "int $fd", "bool"),
+        m("exist", server_exist, "int $fd", "bool"),
+        m("protect", server_protect, "int $fd, bool $is_protected = true", "bool"),
+        m("sendfile", server_sendfile, "int $conn_fd, string $filename, int $offset = 0, int $length = 0", "bool"),
+        m("close", server_close, "int $fd, bool $reset = false", "bool"),
+        m("confirm", server_exist, "int $fd", "bool"),
+        m("pause", server_unsupported, "int $fd", "bool"),
+        m("resume", server_unsupported, "int $fd", "bool"),
+        m("task", server_task, "mixed $data, int $taskWorkerIndex = -1, ?callable $finishCallback = NULL", "int|false"),
+        m("taskwait", server_taskwait, "mixed $data, float $timeout = 0.5, int $taskWorkerIndex = -1", "mixed"),
+        m("taskWaitMulti", server_task_wait_multi, "array $tasks, float $timeout = 0.5", "array|false"),
+        m("taskCo", server_unsupported, "array $tasks, float $timeout = 0.5", "array|false"),
+        m("finish", server_finish, "mixed $data", "bool"),
+        m("reload", server_reload, "bool $only_reload_taskworker = false", "bool"),
+        m("shutdown", server_shutdown, "", "bool"),
+        m("stop", server_stop, "int $workerId = -1", "bool"),
+        m("getLastError", server_get_last_error, "", "int"),
+        m("heartbeat", server_heartbeat, "bool $ifCloseConnection = true", "array|false"),
+        m("getClientInfo", server_connection_info, "int $fd, int $reactor_id = -1, bool $ignoreError = false", "array|false"),
+        m("getClientList", server_connection_list, "int $start_fd = 0, int $find_count = 10", "array|false"),
+        m("getWorkerId", server_get_worker_id, "", "int|false"),
+        m("getWorkerPid", server_get_worker_pid, "int $worker_id = -1", "int|false"),
+        m("getWorkerStatus", server_get_worker_status, "int $worker_id = -1", "int|false"),
+        m("getManagerPid", server_get_manager_pid, "", "int"),
+        m("getMasterPid", server_get_master_pid, "", "int"),
+        m("connection_info", server_connection_info, "int $fd, int $reactor_id = -1, bool $ignoreError = false", "array|false"),
+        m("connection_list", server_connection_list, "int $start_fd = 0, int $find_count = 10", "array|false"),
+        m("sendMessage", server_send_message, "mixed $message, int $dst_worker_id", "bool"),
+        m("command", server_unsupported, "string $name, int $process_id, int $process_type, mixed $data, bool $json_decode = true", "array|string|false"),
+        m("addCommand", server_unsupported, "string $name, int $accepted_process_types, callable $callback", "bool"),
+        m("addProcess", server_unsupported, "Swoole\\Process $process", "int|false"),
+        m("stats", server_stats, "", "array"),
+        m("bind", server_unsupported, "int $fd, int $uid", "bool"),
+        // Swoole 4 forms that tutorials still use (dropped in Swoole 6).
+        m("defer", timer::event_defer, "callable $callback", "bool"),
+        m("tick", timer::timer_tick, "int $ms, callable $callback, mixed ...$params", "int|false"),
+        m("after", timer::timer_after, "int $ms, callable $callback, mixed ...$params", "int|false"),
+        m("clearTimer", timer::timer_clear, "int $timer_id", "bool"),
+    ];
+    let server = c.register();
+    SERVER.set(server);
+
+    let mut c = Class::new("Swoole\\Http\\Server");
+    c.parent = Some(server);
+    let http = c.register();
+    HTTP_SERVER.set(http);
+
+    let mut c = Class::new("Swoole\\WebSocket\\Server");
+    c.parent = Some(http);
+    c.methods = vec![
+        m("push", ws_push, "int $fd, Swoole\\WebSocket\\Frame|string $data, int $opcode = WEBSOCKET_OPCODE_TEXT, int $flags = SWOOLE_WEBSOCKET_FLAG_FIN", "bool"),
+        // swoole-rs: one call, one framing, every connection.
+        m("broadcast", ws_broadcast, "string $data, int $opcode = WEBSOCKET_OPCODE_TEXT, array $exclude = []", "bool"),
+        m("join", super::rooms::ws_join, "int $fd, string $room", "bool"),
+        m("leave", super::rooms::ws_leave, "int $fd, string $room", "bool"),
+        m("publish", super::rooms::ws_publish, "string $room, string $data, int $opcode = WEBSOCKET_OPCODE_TEXT", "bool"),
+        m("rooms", super::rooms::ws_rooms, "int $fd", "array|false"),
+        m("members", super::rooms::ws_members, "string $room", "array|false"),
+        m("disconnect", ws_disconnect, "int $fd, int $code = SWOOLE_WEBSOCKET_CLOSE_NORMAL, string $reason = ''", "bool"),
+        m("ping", ws_ping, "int $fd, string $data = ''", "bool"),
+        m("isEstablished", ws_is_established, "int $fd", "bool"),
+        sm("pack", frame::frame_pack, "Swoole\\WebSocket\\Frame|string $data, int $opcode = WEBSOCKET_OPCODE_TEXT, int $flags = SWOOLE_WEBSOCKET_FLAG_FIN", "string"),
+        sm("unpack", frame::frame_unpack, "string $data", "Swoole\\WebSocket\\Frame"),
+    ];
+    WEBSOCKET_SERVER.set(c.register());
+
+    let mut c = Class::new("Swoole\\Server\\Port");
+    let mut props: Vec<(&'static str, Default, u32)> = state::EVENTS
+        .iter()
+        .filter(|(_, _, o)| *o == Owner::Port)
+        .map(|(_, prop, _)| (*prop, Default::Null, PRIVATE))
+        .collect();
+    props.extend([
+        ("host", Default::Null, PUBLIC),
+        ("port", Default::Long(0), PUBLIC),
+        ("type", Default::Long(0), PUBLIC),
+        ("sock", Default::Long(-1), PUBLIC),
+        ("ssl", Default::Bool(false), PUBLIC),
+        ("setting", Default::Null, PUBLIC),
+        ("connections", Default::Null, PUBLIC),
+    ]);
+    c.props = props;
+    c.methods = vec![
+        classes::Method {
+            flags: PRIVATE,
+            ..m("__construct", server_noop, "", "")
+        },
+        m("__destruct", server_noop, "", ""),
+        m("set", port_set, "array $settings", "void"),
+        m(
+            "on",
+            port_on,
+            "string $event_name, callable $callback",
+            "bool",
+        ),
+        m(
+            "getCallback",
+            port_get_callback,
+            "string $event_name",
+            "?Closure",
+        ),
+    ];
+    PORT.set(c.register());
+
+    let mut c = Class::new("Swoole\\Connection\\Iterator");
+    c.interfaces = vec![iface_iterator, iface_countable, iface_arrayaccess];
+    c.methods = vec![
+        m("rewind", iter_rewind, "", "void"),
+        m("next", iter_next, "", "void"),
+        m("current", iter_current, "", "mixed"),
+        m("key", iter_key, "", "mixed"),
+        m("valid", iter_valid, "", "bool"),
+        m("count", iter_count, "", "int"),
+        m("offsetExists", iter_offset_exists, "mixed $fd", "bool"),
+        m("offsetGet", iter_offset_get, "mixed $fd", "mixed"),
+        m(
+            "offsetSet",
+            iter_offset_set,
+            "mixed $fd, mixed $value",
+            "void",
+        ),
+        m("offsetUnset", iter_offset_unset, "mixed $fd", "void"),
+    ];
+    CONN_ITERATOR.set(c.register());
+    // foreach runs natively, not through the Iterator methods above.
+    super::conn_iterator::install(CONN_ITERATOR.get());
+}
+
+fn this(ex: &mut ExecuteData) -> Option<*mut zend_object> {
+    ex.get_self().map(|o| o as *mut zend_object)
+}
+
+fn throw_swoole(msg: &str, code: i64) {
+    zend::throw(EXCEPTION.get(), msg, code);
+}
+
+/// The running server's runtime, or the "server is not running" warning.
+pub(super) fn running_runtime() -> Option<(Rc<ServerState>, Rc<runtime::Server>)> {
+    let st = state::current();
+    match st
+        .as_ref()
+        .and_then(|s| s.runtime().map(|r| (s.clone(), r)))
+    {
+        Some(pair) if pair.0.running.get() => Some(pair),
+        _ => {
+            zend::warning_docref("server is not running");
+            errors::set_last_error(errors::SERVER_NOT_RUNNING);
+            None
+        }
+    }
+}
+
+fn server_noop(_ex: &mut ExecuteData, _rv: &mut Zval) {}
+
+fn server_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
+    let name = super::args::function_name(ex);
+    zend::error(
+        zend::E_WARNING,
+        &format!(
+            "{name}(): not supported by swoole-rs yet (see the compatibility table in its README)"
+        ),
+    );
+    rv.set_bool(false);
+}
+
+fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 4) else {
+        return;
+    };
+    let Some(host) = (if args.len() > 0 {
+        args.string(0, "host")
+    } else {
+        Some("0.0.0.0".into())
+    }) else {
+        return;
+    };
+    let Some(port) = args.long_or(1, "port", 0) else {
+        return;
+    };
+    let Some(mode) = args.long_or(2, "mode", SWOOLE_BASE) else {
+        return;
+    };
+    let Some(sock_type) = args.long_or(3, "sock_type", SWOOLE_SOCK_TCP) else {
+        return;
+    };
+    let Some(obj) = this(ex) else { return };
+    // SAFETY: obj is $this, alive for the call.
+    let class_name = unsafe { &*obj }.get_class_name().unwrap_or_default();
+
+    if state::current().is_some_and(|s| s.running.get()) {
+        throw_swoole(
+            &format!("server is running. unable to create {class_name}"),
+            -3,
+        );
+        return;
+    }
+    if !(0..=65535).contains(&port) {
+        zend::throw_value_error(&format!(
+            "{class_name}::__construct(): Argument #2 ($port) must be between 0 and 65535"
+        ));
+        return;
+    }
+    let base_type = sock_type & 0xff;
+
+    if base_type != SWOOLE_SOCK_TCP && base_type != SWOOLE_SOCK_TCP6 {
+        throw_swoole(&format!("socket type {sock_type} is not supported by swoole-rs yet (only SWOOLE_SOCK_TCP and SWOOLE_SOCK_TCP6)"), -1);
+        return;
+    }
+    let kind = if zend::instance_of(obj, WEBSOCKET_SERVER.get()) {
+        Kind::WebSocket
+    } else if zend::instance_of(obj, HTTP_SERVER.get()) {
+        Kind::Http
+    } else {
+        Kind::Tcp
+    };
+    if kind == Kind::Tcp {
+        throw_swoole("Swoole\\Server (raw TCP) is not supported by swoole-rs yet: use Swoole\\WebSocket\\Server or Swoole\\Http\\Server", -1);
+        return;
+    }
+    let listener = match runtime::server::bind(&host, port as u16, 512) {
+        Ok(l) => l,
+        Err(e) => {
+            let errno = i64::from(e.raw_os_error().unwrap_or(0));
+            let text = std::io::Error::from_raw_os_error(errno as i32).to_string();
+            let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+            throw_swoole(
+                &format!("failed to listen server port[{host}:{port}], Error: {text}[{errno}]"),
+                errno,
+            );
+            return;
+        }
+    };
+    let bound_port = listener
+        .local_addr()
+        .map(|a| a.port())
+        .unwrap_or(port as u16);
+    let _ = listener.set_nonblocking(true);
+    use std::os::fd::AsRawFd;
+    let sock = listener.as_raw_fd();
+
+    let st = Rc::new(ServerState::new(obj, kind, mode));
+    *st.listener.borrow_mut() = Some(listener);
+
+    zend::set_prop(obj, "host", zstr(&host));
+    zend::set_prop(obj, "port", zlong(i64::from(bound_port)));
+    zend::set_prop(obj, "type", zlong(sock_type));
+    zend::set_prop(obj, "mode", zlong(mode));
+    let ssl = sock_type & SWOOLE_SSL != 0;
+    st.ssl.set(ssl);
+    zend::set_prop(obj, "ssl", zbool(ssl));
+
+    let port_z = zend::new_object(PORT.get());
+    if let Some(po) = zend::obj_ptr(&port_z) {
+        zend::set_prop(po, "host", zstr(&host));
+        zend::set_prop(po, "port", zlong(i64::from(bound_port)));
+        zend::set_prop(po, "type", zlong(sock_type));
+        zend::set_prop(po, "sock", zlong(i64::from(sock)));
+        zend::set_prop(po, "ssl", zbool(ssl));
+        st.port_obj.set(po);
+        let it = zend::new_object(CONN_ITERATOR.get());
+        zend::set_prop(po, "connections", zend::zcopy(&it));
+        zend::set_prop(obj, "connections", it);
+    }
+    let mut ports = ZendHashTable::new();
+    let _ = ports.push(port_z);
+    zend::set_prop(obj, "ports", zarray(ports));
+    state::set_current(Some(st));
+}
+
+fn server_listen(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(_args) = Args::parse(ex, 3, 3) else {
+        return;
+    };
+    zend::warning_docref("additional listening ports are not supported by swoole-rs yet");
+    rv.set_bool(false);
+}
+
+/// The state of the server `$this` is (the current one).
+fn state_for(ex: &mut ExecuteData) -> Option<Rc<ServerState>> {
+    let obj = this(ex)?;
+    state::current().filter(|s| std::ptr::eq(s.obj, obj))
+}
+
+fn register_callback(st: Option<Rc<ServerState>>, args: &Args, rv: &mut Zval) {
+    let Some(name) = args.string(0, "event_name") else {
+        return;
+    };
+    let Some(cb) = args.get(1) else { return };
+    let Some((prop, owner)) = state::event(&name) else {
+        zend::error(
+            zend::E_WARNING,
+            &format!("Swoole\\Server\\Port::on(): unknown event types[{name}]"),
+        );
+        rv.set_bool(false);
+        return;
+    };
+    if zend::Callback::new(cb).is_none() {
+        let shown = zend::str_bytes(cb)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_else(|| super::args::type_name(cb));
+        zend::error(
+            zend::E_WARNING,
+            &format!("Swoole\\Server\\Port::on(): function '{shown}' is not callable"),
+        );
+        rv.set_bool(false);
+        return;
+    }
+    let Some(st) = st else {
+        rv.set_bool(false);
+        return;
+    };
+    st.store_callback(prop, owner, zend::zcopy(cb));
+    rv.set_bool(true);
+}
+
+fn server_on(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 2) else {
+        return;
+    };
+    let st = state_for(ex);
+    register_callback(st, &args, rv);
+}
+
+fn port_on(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 2) else {
+        return;
+    };
+    let obj = this(ex);
+    let st = state::current().filter(|s| obj.is_some_and(|o| std::ptr::eq(s.port_obj.get(), o)));
+    register_callback(st, &args, rv);
+}
+
+fn get_callback(st: Option<Rc<ServerState>>, args: &Args, rv: &mut Zval) {
+    let Some(name) = args.string(0, "event_name") else {
+        return;
+    };
+    let value = state::event(&name)
+        .and_then(|(prop, owner)| st.and_then(|s| s.callback_value(prop, owner)));
+    *rv = value.unwrap_or_else(znull);
+}
+
+fn server_get_callback(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let st = state_for(ex);
+    get_callback(st, &args, rv);
+}
+
+fn port_get_callback(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    get_callback(state::current(), &args, rv);
+}
+
+/// A PHP value as a typed setting value.
+fn setting_value(z: &Zval) -> SettingValue {
+    let z = z.dereference();
+    if let Some(b) = z.bool() {
+        SettingValue::Bool(b)
+    } else if let Some(i) = z.long() {
+        SettingValue::Int(i)
+    } else if let Some(d) = z.double() {
+        SettingValue::Float(d)
+    } else if let Some(s) = zend::str_bytes(z) {
+        SettingValue::Str(String::from_utf8_lossy(s).into_owned())
+    } else if let Some(a) = z.array() {
+        if a.iter()
+            .any(|(k, _)| !matches!(k, ext_php_rs::types::ArrayKey::Long(_)))
+        {
+            SettingValue::Map(
+                a.iter()
+                    .map(|(k, v)| (k.to_string(), setting_value(v)))
+                    .collect(),
+            )
+        } else {
+            SettingValue::List(a.values().filter_map(|v| v.coerce_to_string()).collect())
+        }
+    } else {
+        SettingValue::Other
+    }
+}
+
+/// Merges `settings` into the `setting` property of `obj` and applies them.
+fn apply_settings(st: &ServerState, obj: *mut zend_object, settings: &ZendHashTable) {
+    let mut merged = match zend::get_prop(obj, "setting").and_then(|z| z.array()) {
+        Some(a) => a.to_owned(),
+        None => ZendHashTable::new(),
+    };
+    let mut typed = st.settings.borrow_mut();
+    for (key, value) in settings.iter() {
+        let k = key.to_string();
+        typed.apply(&k, &setting_value(value));
+        zend::ht_set(&mut merged, &k, zend::zcopy(value));
+    }
+    drop(typed);
+    zend::set_prop(obj, "setting", zarray(merged));
+}
+
+fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(arr) = args.array(0, "settings") else {
+        return;
+    };
+    let Some(st) = state_for(ex) else {
+        rv.set_bool(false);
+        return;
+    };
+    if st.running.get() {
+        zend::warning_docref("server is running, unable to execute Swoole\\Server->set()");
+        rv.set_bool(false);
+        return;
+    }
+    apply_settings(&st, st.obj, arr);
+    rv.set_bool(true);
+}
+
+fn port_set(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(arr) = args.array(0, "settings") else {
+        return;
+    };
+    let obj = this(ex);
+    if let (Some(st), Some(o)) = (state::current(), obj) {
+        apply_settings(&st, o, arr);
+    }
+    rv.set_null();
+}
+
+/// Websocket status values exposed for the handler module.
+pub fn is_upgraded(conn: &Connection) -> bool {
+    matches!(conn.ws_status(), ws_status::ACTIVE | ws_status::CLOSING)
+}

@@ -1,0 +1,329 @@
+//! `start()` and what ends a server (`shutdown()`, `stop()`, `reload()`):
+//! the checks Swoole makes, the settings, then one of the process shapes
+//! run by `worker::lifecycle`.
+
+use super::*;
+
+pub(super) fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(_args) = Args::parse(ex, 0, 0) else {
+        return;
+    };
+    let Some(st) = startable(ex, rv) else {
+        return;
+    };
+    let Some((listener, settings, tls)) = prepare(&st, rv) else {
+        return;
+    };
+    let pid_file = settings.pid_file.clone();
+    // Several processes: SWOOLE_PROCESS always (this process becomes the
+    // master, owning the connections); SWOOLE_BASE with any of worker_num
+    // > 1, task workers or max_request (this process becomes the manager).
+    let process_mode = st.mode == SWOOLE_PROCESS;
+    let several = process_mode
+        || settings.worker_num > 1
+        || settings.task_worker_num > 0
+        || settings.max_request > 0;
+    let result = if several {
+        st.running.set(true);
+        let spec = super::super::workers::WorkerSpec {
+            st: st.clone(),
+            listener,
+            settings,
+            tls,
+        };
+        let run = if process_mode {
+            super::super::workers::run_process_mode
+        } else {
+            super::super::workers::run_manager
+        };
+        run(spec).map_err(|e| ("failed to start the workers", e))
+    } else {
+        run_single(&st, listener, settings, tls).map_err(|e| ("failed to start the event loop", e))
+    };
+    if let Some(path) = &pid_file {
+        process::remove_pid_file(path);
+    }
+    // The server is over: let go of what it held while PHP can free it.
+    timers::timers().clear_all();
+    super::super::push_cache::clear();
+    st.running.set(false);
+    let runtime = st.runtime.borrow_mut().take();
+    drop(runtime);
+    st.set_callbacks(Rc::new(state::Callbacks::default()));
+    zend::set_prop(st.obj, "worker_id", zlong(-1));
+    // A callback's exit() or fatal error ends the script here; in the
+    // manager or master the processes were already told to stop.
+    let abort = st.abort.take().filter(|_| !several);
+    drop(st);
+    if let Err((what, e)) = result {
+        throw_swoole(
+            &format!("{what}: {e}"),
+            i64::from(e.raw_os_error().unwrap_or(-1)),
+        );
+        return;
+    }
+    match abort {
+        // exit() in a callback: its pending unwind exception ends the script.
+        Some(CallOutcome::Exit) => {}
+        // A fatal error in a callback: finish what PHP started.
+        // SAFETY: nothing on this frame needs dropping past this point.
+        Some(CallOutcome::Bailout) => unsafe { ext_php_rs::zend::bailout() },
+        _ => rv.set_bool(true),
+    }
+}
+
+/// The server `start()` was called on, if it may start now; otherwise
+/// Swoole's warning (rv false) or fatal error.
+fn startable(ex: &mut ExecuteData, rv: &mut Zval) -> Option<Rc<ServerState>> {
+    let refuse = |rv: &mut Zval, msg: &str| {
+        zend::warning_docref(msg);
+        rv.set_bool(false);
+        None
+    };
+    let Some(st) = state_for(ex) else {
+        return refuse(rv, "server is not created");
+    };
+    if st.running.get() {
+        return refuse(
+            rv,
+            "server is running, unable to execute Swoole\\Server->start()",
+        );
+    }
+    if super::super::timer::in_event_loop() || tokio::runtime::Handle::try_current().is_ok() {
+        // SAFETY: obj is $this.
+        let class = unsafe { &*st.obj }.get_class_name().unwrap_or_default();
+        return refuse(
+            rv,
+            &format!("eventLoop has already been created, unable to start {class}"),
+        );
+    }
+    st.resolve_callbacks();
+    let cbs = st.callbacks();
+    match st.kind {
+        Kind::WebSocket if cbs.message.is_none() => {
+            fatal("require onMessage callback");
+            None
+        }
+        Kind::Http if cbs.request.is_none() => {
+            fatal("require onRequest callback");
+            None
+        }
+        _ => Some(st),
+    }
+}
+
+/// Everything `start()` sets up before any process or loop exists: TLS,
+/// the settings as started, the cluster node, daemonizing, the log and the
+/// pid file. None after Swoole's warning, exception or fatal error.
+fn prepare(
+    st: &ServerState,
+    rv: &mut Zval,
+) -> Option<(
+    std::net::TcpListener,
+    runtime::Settings,
+    Option<std::sync::Arc<rustls::ServerConfig>>,
+)> {
+    // TLS first: a bad or missing certificate fails start() with a clear
+    // exception, before anything runs.
+    let tls = if st.ssl.get() {
+        let s = st.settings.borrow();
+        match runtime::tls::server_config(s.ssl_cert_file.as_deref(), s.ssl_key_file.as_deref()) {
+            Ok(config) => Some(config),
+            Err(e) => {
+                drop(s);
+                throw_swoole(&e, errors::SSL_ERROR);
+                return None;
+            }
+        }
+    } else {
+        None
+    };
+    let Some(listener) = st.listener.borrow_mut().take() else {
+        zend::warning_docref("server was already started and stopped");
+        rv.set_bool(false);
+        return None;
+    };
+    let mut settings = st.settings.borrow().clone();
+    if st.kind == Kind::Http {
+        // A plain HTTP server hands upgrade requests to onRequest.
+        settings.open_websocket_protocol = false;
+    }
+    if settings.task_worker_num > 0 && st.callbacks().task.is_none() {
+        fatal("require onTask callback");
+        return None;
+    }
+    fill_default_settings(st, &settings);
+    // Rooms and the cluster bus (swoole-rs), before any fork.
+    match runtime::node::Node::new(&settings) {
+        Ok(node) => *st.node.borrow_mut() = Some(node),
+        Err(e) => {
+            // Nothing started: the script may fix the setting and start again.
+            *st.listener.borrow_mut() = Some(listener);
+            throw_swoole(&e, 0);
+            return None;
+        }
+    }
+    if settings.daemonize {
+        zend::flush_output();
+        if let Err(e) = process::daemonize(settings.log_file.as_deref()) {
+            throw_swoole(
+                &format!("daemonize failed: {e}"),
+                i64::from(e.raw_os_error().unwrap_or(-1)),
+            );
+            return None;
+        }
+    }
+    log::configure(settings.log_level, settings.log_file.as_deref());
+    if let Some(path) = &settings.pid_file {
+        if let Err(e) = process::write_pid_file(path) {
+            log::write(
+                log::Level::Warning,
+                false,
+                &format!("cannot write pid_file {path}: {e}"),
+            );
+        }
+    }
+    Some((listener, settings, tls))
+}
+
+/// The whole server in this process (SWOOLE_BASE, one worker).
+fn run_single(
+    st: &Rc<ServerState>,
+    listener: std::net::TcpListener,
+    settings: runtime::Settings,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+) -> std::io::Result<()> {
+    let pid = i64::from(process::pid());
+    st.worker_pid.set(pid);
+    zend::set_prop(st.obj, "master_pid", zlong(pid));
+    zend::set_prop(st.obj, "worker_pid", zlong(pid));
+    zend::set_prop(st.obj, "manager_pid", zlong(0));
+    zend::set_prop(st.obj, "worker_id", zlong(0));
+    let rt = lifecycle::server(settings, None, tls);
+    *st.runtime.borrow_mut() = Some(rt.clone());
+    st.running.set(true);
+    st.abort.set(None);
+    process::drop_privileges_logged(&rt.settings);
+    let st_sig = st.clone();
+    let serve = lifecycle::Serve {
+        role: lifecycle::Role::Single,
+        server: rt,
+        listener: Some(listener),
+        handler: Rc::new(PhpHandler::new(st.clone())),
+        tasks: vec![],
+        signals: &[libc::SIGTERM, libc::SIGINT],
+        on_signal: Box::new(move |_| {
+            st_sig.begin_shutdown();
+            false
+        }),
+    };
+    lifecycle::run(serve, &**st)
+}
+
+/// Adds the keys Swoole fills into `$server->setting` at start when the
+/// script did not set them (scripts read `$server->setting['worker_num']`).
+pub(super) fn fill_default_settings(st: &ServerState, settings: &runtime::Settings) {
+    let mut merged = match zend::get_prop(st.obj, "setting").and_then(|z| z.array()) {
+        Some(a) => a.to_owned(),
+        None => ZendHashTable::new(),
+    };
+    let defaults = [
+        ("worker_num", zlong(settings.worker_num)),
+        ("task_worker_num", zlong(settings.task_worker_num)),
+        (
+            "output_buffer_size",
+            zlong(settings.buffer_output_size as i64),
+        ),
+        ("max_connection", zlong(settings.max_connection)),
+        ("open_http_protocol", zbool(settings.open_http_protocol)),
+        (
+            "open_websocket_protocol",
+            zbool(st.kind == Kind::WebSocket && settings.open_websocket_protocol),
+        ),
+    ];
+    for (key, value) in defaults {
+        if merged.get(key).is_none() {
+            let _ = merged.insert(key, value);
+        }
+    }
+    zend::set_prop(st.obj, "setting", zarray(merged));
+}
+
+/// An E_ERROR from the running method: ends the script as Swoole does.
+pub(super) fn fatal(msg: &str) {
+    let m = std::ffi::CString::new(msg).unwrap_or_default();
+    // SAFETY: E_ERROR bails out to the engine's catch point; no Rust value
+    // that needs dropping lives on the frames it crosses beyond this call.
+    unsafe {
+        ext_php_rs::ffi::php_error_docref(
+            std::ptr::null(),
+            zend::E_ERROR,
+            c"%s".as_ptr(),
+            m.as_ptr(),
+        )
+    };
+}
+
+pub(super) fn server_shutdown(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(_args) = Args::parse(ex, 0, 1) else {
+        return;
+    };
+    if cluster::cluster().is_some() {
+        rv.set_bool(cluster::signal_manager(libc::SIGTERM));
+        return;
+    }
+    let Some((st, _rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    st.begin_shutdown();
+    rv.set_bool(true);
+}
+
+pub(super) fn server_reload(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 1) else {
+        return;
+    };
+    let Some(only_task) = args.bool_or(0, "only_reload_taskworker", false) else {
+        return;
+    };
+    if cluster::cluster().is_none() {
+        zend::warning_docref("not supported with single process mode");
+        rv.set_bool(false);
+        return;
+    }
+    let sig = if only_task {
+        libc::SIGUSR2
+    } else {
+        libc::SIGUSR1
+    };
+    rv.set_bool(cluster::signal_manager(sig));
+}
+
+/// `stop($workerId = -1)`: the worker stops serving and exits (the manager
+/// starts a new one); in a single-process server, the server stops.
+pub(super) fn server_stop(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 2) else {
+        return;
+    };
+    let Some(id) = args.long_or(0, "workerId", -1) else {
+        return;
+    };
+    let Some(c) = cluster::cluster() else {
+        server_shutdown(ex, rv);
+        return;
+    };
+    if id == -1 || id == c.worker_id.get() {
+        match state::current().and_then(|s| s.runtime()) {
+            Some(rt) => {
+                cluster::stop_worker(&rt);
+                rv.set_bool(true);
+            }
+            None => rv.set_bool(false),
+        }
+        return;
+    }
+    let pid = usize::try_from(id).map_or(0, |id| c.shared.worker_pid(id));
+    // SAFETY: signalling a worker process of this server.
+    rv.set_bool(pid > 0 && unsafe { libc::kill(pid, libc::SIGTERM) } == 0);
+}
