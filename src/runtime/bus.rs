@@ -49,53 +49,75 @@ pub struct BusConfig {
     pub port: u16,
     pub username: Option<String>,
     pub password: Option<String>,
+    /// The `/db` of the address. Pub/sub channels are the same in every
+    /// database, so nothing is SELECTed: it is checked and kept.
+    pub db: u32,
     pub channel: Vec<u8>,
     /// Refuse to start when Redis cannot be reached.
     pub required: bool,
 }
 
 impl BusConfig {
-    /// Parses `redis://[[user]:password@]host[:port][/db]`.
+    /// Parses `redis://[[user]:password@]host[:port][/db]` (user and
+    /// password percent-decoded, an IPv6 host in brackets).
     pub fn new(url: &str, channel: &[u8], required: bool) -> Result<BusConfig, String> {
-        let rest = url
-            .strip_prefix("redis://")
-            .ok_or_else(|| format!("'redis' must be a redis:// address (got '{url}')"))?;
-        let rest = rest.split(['/', '?']).next().unwrap_or("");
-        let (auth, hostport) = match rest.rsplit_once('@') {
-            Some((a, h)) => (Some(a), h),
-            None => (None, rest),
-        };
-        let (username, password) = match auth {
-            None => (None, None),
-            Some(a) => match a.split_once(':') {
-                Some((u, p)) => ((!u.is_empty()).then(|| u.to_string()), Some(p.to_string())),
-                None => (None, Some(a.to_string())),
-            },
-        };
-        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-            let (h, p) = v6
-                .split_once(']')
-                .ok_or_else(|| format!("invalid redis address '{url}'"))?;
-            (h.to_string(), p.strip_prefix(':').unwrap_or(""))
-        } else {
-            match hostport.rsplit_once(':') {
-                Some((h, p)) => (h.to_string(), p),
-                None => (hostport.to_string(), ""),
-            }
-        };
-        let port = if port.is_empty() {
-            6379
-        } else {
-            port.parse::<u16>()
-                .map_err(|_| format!("invalid port in redis address '{url}'"))?
+        let parsed = url::Url::parse(url)
+            .map_err(|e| format!("invalid redis address '{}': {e}", hide_password(url)))?;
+        if parsed.scheme() != "redis" {
+            return Err(format!(
+                "'redis' must be a redis:// address (got '{}')",
+                hide_password(url)
+            ));
+        }
+        let host = match parsed.host() {
+            Some(url::Host::Domain(d)) => d.to_string(),
+            Some(url::Host::Ipv4(ip)) => ip.to_string(),
+            Some(url::Host::Ipv6(ip)) => ip.to_string(),
+            None => return Err(format!("no host in redis address '{}'", hide_password(url))),
         };
         if host.is_empty() {
-            return Err(format!("no host in redis address '{url}'"));
+            return Err(format!("no host in redis address '{}'", hide_password(url)));
         }
+        let port = parsed.port().unwrap_or(6379);
+        let decode = |s: &str| -> Result<String, String> {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .map(|c| c.into_owned())
+                .map_err(|_| "the redis user and password must be UTF-8".to_string())
+        };
+        let username = Some(parsed.username())
+            .filter(|u| !u.is_empty())
+            .map(decode)
+            .transpose()?;
+        let password = parsed.password().map(decode).transpose()?;
+        // A user without a password authenticates nothing: Redis' AUTH
+        // takes a password (a bare "user@host" is taken as the password,
+        // as redis-cli does).
+        let (username, password) = match (username, password) {
+            (Some(u), None) => (None, Some(u)),
+            other => other,
+        };
+        let db = match parsed.path().trim_start_matches('/') {
+            "" => 0,
+            n => n.parse::<u32>().map_err(|_| {
+                format!(
+                    "invalid database '{n}' in redis address '{}'",
+                    hide_password(url)
+                )
+            })?,
+        };
         if channel.is_empty() {
             return Err("'channel' must not be empty".into());
         }
-        let shown = match auth {
+        // Shown as written: the port only when the address has one.
+        let mut hostport = match parsed.host() {
+            Some(url::Host::Ipv6(_)) => format!("[{host}]"),
+            _ => host.clone(),
+        };
+        if let Some(p) = parsed.port() {
+            hostport.push_str(&format!(":{p}"));
+        }
+        let shown = match password {
             Some(_) => format!("redis://***@{hostport}"),
             None => format!("redis://{hostport}"),
         };
@@ -105,6 +127,7 @@ impl BusConfig {
             port,
             username,
             password,
+            db,
             channel: channel.to_vec(),
             required,
         })
@@ -116,6 +139,15 @@ impl BusConfig {
             Some(user) => resp::command(&[b"AUTH", user.as_bytes(), password.as_bytes()]),
             None => resp::command(&[b"AUTH", password.as_bytes()]),
         })
+    }
+}
+
+/// `url` with anything between `//` and `@` replaced, for messages: an
+/// address that does not parse must not print its password either.
+fn hide_password(url: &str) -> String {
+    match (url.find("//"), url.rfind('@')) {
+        (Some(a), Some(b)) if a + 2 <= b => format!("{}***{}", &url[..a + 2], &url[b..]),
+        _ => url.to_string(),
     }
 }
 
@@ -534,10 +566,42 @@ mod tests {
             c.auth_command().unwrap(),
             resp::command(&[b"AUTH", b"user", b"pw"])
         );
-        for bad in ["http://x", "redis://", "redis://h:port", "redis://h:70000"] {
+        for bad in [
+            "http://x",
+            "redis://",
+            "redis://h:port",
+            "redis://h:70000",
+            "redis://h/db",
+            "h:6379",
+        ] {
             assert!(BusConfig::new(bad, b"app", false).is_err(), "{bad}");
         }
         assert!(BusConfig::new("redis://h", b"", false).is_err());
+    }
+
+    #[test]
+    fn reads_percent_encoded_passwords_and_the_database() {
+        let c = BusConfig::new(
+            "redis://us%40er:p%3Aw%2F%40d@10.0.0.5:6390/3",
+            b"app",
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            (c.username.as_deref(), c.password.as_deref()),
+            (Some("us@er"), Some("p:w/@d"))
+        );
+        assert_eq!((c.host.as_str(), c.port, c.db), ("10.0.0.5", 6390, 3));
+        assert_eq!(c.url, "redis://***@10.0.0.5:6390");
+        let c = BusConfig::new("redis://secret@h", b"app", false).unwrap();
+        assert_eq!((c.username, c.password.as_deref()), (None, Some("secret")));
+        let c = BusConfig::new("redis://[::1]/0", b"app", false).unwrap();
+        assert_eq!(
+            (c.host.as_str(), c.port, c.db, c.url.as_str()),
+            ("::1", 6379, 0, "redis://[::1]")
+        );
+        let e = BusConfig::new("redis://:hunter2@h:99999", b"app", false).unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
     }
 
     #[test]

@@ -122,20 +122,13 @@ impl<H: PoolHooks> Pool<'_, H> {
 
     fn spawn(&mut self, id: usize) -> io::Result<()> {
         self.hooks.before_fork();
-        // SAFETY: the manager is single-threaded (no runtime, no helper
-        // threads); the child only runs the worker and then _exits.
-        let pid = unsafe { libc::fork() };
-        if pid < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        if pid == 0 {
+        // The manager is single-threaded (no runtime, no helper threads);
+        // the child only runs the worker and then exits.
+        let pid = super::process::fork_child(|| {
             reset_child_signals();
-            // SAFETY: getpid cannot fail.
-            self.shared.set_worker_pid(id, unsafe { libc::getpid() });
-            let code = self.hooks.run_worker(id);
-            // SAFETY: ends the child without returning into the script.
-            unsafe { libc::_exit(code) };
-        }
+            self.shared.set_worker_pid(id, super::process::pid());
+            self.hooks.run_worker(id)
+        })?;
         self.shared.set_worker_pid(id, pid);
         self.children.insert(pid, id);
         self.started.insert(id, Instant::now());
@@ -196,8 +189,7 @@ impl<H: PoolHooks> Pool<'_, H> {
 
     fn signal_all(&self, sig: libc::c_int) {
         for &pid in self.children.keys() {
-            // SAFETY: signalling our own child.
-            unsafe { libc::kill(pid, sig) };
+            super::process::signal(pid, sig);
         }
     }
 
@@ -242,12 +234,10 @@ impl<H: PoolHooks> Pool<'_, H> {
             if pid <= 0 || !self.children.contains_key(&pid) {
                 continue;
             }
-            // SAFETY: signalling our own child.
-            unsafe { libc::kill(pid, libc::SIGTERM) };
+            super::process::signal(pid, libc::SIGTERM);
             let reaped = self.wait_children(sig_read, |p| !p.children.contains_key(&pid));
             if self.children.contains_key(&pid) {
-                // SAFETY: as above.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
+                super::process::signal(pid, libc::SIGKILL);
                 let more = self.wait_children(sig_read, |p| !p.children.contains_key(&pid));
                 self.after_reload_reap(more, pid);
             }
@@ -297,8 +287,7 @@ pub fn run<H: PoolHooks>(
         libc::SIGUSR1,
         libc::SIGUSR2,
     ])?;
-    // SAFETY: getpid cannot fail.
-    shared.set_manager_pid(unsafe { libc::getpid() });
+    shared.set_manager_pid(super::process::pid());
     let mut pool = Pool {
         shared,
         cfg,
