@@ -13,7 +13,6 @@
 //! Panics inside connection tasks never reach here: tokio catches a task's
 //! panic and drops the task, which closes only that connection.
 
-use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use ext_php_rs::types::Zval;
@@ -45,7 +44,7 @@ extern "C" fn trampoline<F: PhpFn>(ex: &mut ExecuteData, rv: &mut Zval) {
             super::server::EXCEPTION.get(),
             &format!(
                 "{name}(): internal error in swoole-rs: {} (please report it)",
-                panic_message(&*payload)
+                crate::runtime::panic::message(&*payload)
             ),
             -1,
         );
@@ -63,21 +62,10 @@ pub fn or_default<T>(what: &str, default: T, f: impl FnOnce() -> T) -> T {
                 super::zend::E_WARNING,
                 &format!(
                     "{what}: internal error in swoole-rs: {} (please report it)",
-                    panic_message(&*payload)
+                    crate::runtime::panic::message(&*payload)
                 ),
             );
             default
         }
-    }
-}
-
-/// The text a panic was raised with (`panic!("...")` or a formatted one).
-pub fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic".to_string()
     }
 }

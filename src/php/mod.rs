@@ -11,6 +11,7 @@ mod frame;
 mod guard;
 mod handler;
 mod http;
+mod processes;
 mod push_cache;
 mod rooms;
 mod server;

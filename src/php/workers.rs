@@ -21,18 +21,14 @@ use ext_php_rs::types::Zval;
 
 use super::handler::PhpHandler;
 use super::state::ServerState;
-use super::zend::{self, zbool, zlong, zstr, CallOutcome, Callback};
-use crate::runtime::{self, log, ConnectionTable};
+use super::zend::{self, zbool, zlong, zstr, Callback};
+use crate::runtime::log;
+use crate::runtime::panic::contain;
 use crate::worker::cluster::{
-    self, cluster, is_process_worker, mirror, stop_worker, Cluster, WORKER_BUSY, WORKER_IDLE,
+    cluster, is_process_worker, mirror, stop_worker, Cluster, WORKER_BUSY, WORKER_IDLE,
 };
 use crate::worker::ipc::{self, Message};
-use crate::worker::lifecycle::{self, Event, Script};
-use crate::worker::manager::{self, ExitStatus, PoolHooks};
 use crate::worker::relay;
-use crate::worker::{process, timers};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 thread_local! {
     /// Finish callbacks given to task(), by task id (PHP values: they stay
@@ -41,7 +37,7 @@ thread_local! {
 }
 
 /// Reads this worker's inbox for as long as its event loop runs.
-async fn inbox_loop(cluster: Rc<Cluster>, st: Rc<ServerState>) {
+pub(super) async fn inbox_loop(cluster: Rc<Cluster>, st: Rc<ServerState>) {
     let Some(afd) = cluster.ep.readable_inbox() else {
         return;
     };
@@ -49,7 +45,9 @@ async fn inbox_loop(cluster: Rc<Cluster>, st: Rc<ServerState>) {
         loop {
             let next = cluster.backlog.borrow_mut().pop_front();
             let Some((from, msg)) = next else { break };
-            handle(&cluster, &st, from, msg);
+            contain("handling an inbox message", || {
+                handle(&cluster, &st, from, msg)
+            });
         }
         tokio::select! {
             ready = afd.readable() => {
@@ -59,7 +57,7 @@ async fn inbox_loop(cluster: Rc<Cluster>, st: Rc<ServerState>) {
                     guard.clear_ready();
                 }
                 for (from, msg) in messages {
-                    handle(&cluster, &st, from, msg);
+                    contain("handling an inbox message", || handle(&cluster, &st, from, msg));
                 }
             }
             _ = cluster.backlog_wake.notified() => {}
@@ -429,279 +427,4 @@ pub fn send_message(st: &ServerState, data: &Zval, dest: i64) -> bool {
             serialized,
         },
     )
-}
-
-// ---- starting the processes ----------------------------------------------
-
-/// Everything a worker needs to start, kept by the manager for respawns.
-pub struct WorkerSpec {
-    pub st: Rc<ServerState>,
-    pub listener: std::net::TcpListener,
-    pub settings: runtime::Settings,
-    pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
-}
-
-struct Hooks {
-    spec: WorkerSpec,
-    cluster: Rc<Cluster>,
-}
-
-impl PoolHooks for Hooks {
-    fn before_fork(&mut self) {
-        zend::flush_output();
-    }
-
-    fn run_worker(&mut self, id: usize) -> i32 {
-        run_worker(&self.spec, &self.cluster, id)
-    }
-
-    fn manager_start(&mut self) {
-        self.spec.st.call(Event::ManagerStart);
-    }
-
-    fn worker_error(&mut self, id: usize, pid: i32, status: ExitStatus) {
-        self.spec.st.call(Event::WorkerError {
-            id,
-            pid,
-            code: status.code,
-            signal: status.signal,
-        });
-    }
-
-    fn manager_stop(&mut self) {
-        self.spec.st.call(Event::ManagerStop);
-    }
-}
-
-/// SWOOLE_BASE with several processes: this (the start()) process becomes
-/// the manager and runs until the server shuts down. Errors are for
-/// `start()` to throw.
-pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
-    let cluster = cluster::create(&spec.settings, false)?;
-    let shared = cluster.shared;
-    let pid = i64::from(process::pid());
-    shared.set_master_pid(pid as i32);
-    shared.set_manager_pid(pid as i32);
-    let st = spec.st.clone();
-    zend::set_prop(st.obj, "master_pid", zlong(pid));
-    zend::set_prop(st.obj, "manager_pid", zlong(pid));
-    zend::set_prop(st.obj, "worker_id", zlong(-1));
-    zend::set_prop(st.obj, "worker_pid", zlong(pid));
-    log::set_process(b'$', 0);
-    let cfg = cluster::pool_config(&cluster, &spec.settings, None);
-    // onStart once, in the process that called start() (the manager), as
-    // Swoole 4 did in BASE mode: it only prints and names processes.
-    st.call(Event::Start);
-    let mut hooks = Hooks {
-        spec,
-        cluster: cluster.clone(),
-    };
-    let result = manager::run(shared, cfg, &mut hooks);
-    st.call(Event::Shutdown);
-    cluster::leave();
-    log::set_process(b'*', 0);
-    result
-}
-
-/// SWOOLE_PROCESS: this (the start()) process becomes the master, which
-/// owns every connection and relays events to the workers; a forked
-/// manager runs the workers. Returns once the server has shut down.
-pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
-    // A push may come from any worker: with a window kept across messages
-    // the connection's compressor would have to live in one process.
-    spec.settings.websocket_compression_server_context_takeover = false;
-    let cluster = cluster::create(&spec.settings, true)?;
-    let shared = cluster.shared;
-    let master_pid = process::pid();
-    shared.set_master_pid(master_pid);
-    let st = spec.st.clone();
-    let cfg = cluster::pool_config(&cluster, &spec.settings, Some(master_pid));
-    zend::flush_output();
-    // No runtime or helper thread exists yet. The child runs the manager
-    // and exits; the parent keeps the spec (the child took its own copy).
-    let mut manager_spec = Some(spec);
-    let manager_pid = process::fork_child(|| {
-        let Some(spec) = manager_spec.take() else {
-            return 1;
-        };
-        let pid = i64::from(process::pid());
-        zend::set_prop(st.obj, "master_pid", zlong(i64::from(master_pid)));
-        zend::set_prop(st.obj, "manager_pid", zlong(pid));
-        zend::set_prop(st.obj, "worker_id", zlong(-1));
-        zend::set_prop(st.obj, "worker_pid", zlong(pid));
-        log::set_process(b'$', 0);
-        let mut hooks = Hooks {
-            spec,
-            cluster: cluster.clone(),
-        };
-        let code = i32::from(manager::run(shared, cfg, &mut hooks).is_err());
-        zend::flush_output();
-        code
-    })?;
-    let Some(spec) = manager_spec else {
-        return Ok(());
-    };
-    shared.set_manager_pid(manager_pid);
-    zend::set_prop(st.obj, "master_pid", zlong(i64::from(master_pid)));
-    zend::set_prop(st.obj, "manager_pid", zlong(i64::from(manager_pid)));
-    zend::set_prop(st.obj, "worker_id", zlong(-1));
-    zend::set_prop(st.obj, "worker_pid", zlong(i64::from(master_pid)));
-    log::set_process(b'#', 0);
-    cluster.worker_id.set(cluster.master() as i64);
-    cluster.ep.set_me(cluster.master() as u32);
-
-    let table = ConnectionTable::with_shared(shared, cluster.master() as u32);
-    let rt = lifecycle::server(spec.settings.clone(), Some(table), spec.tls.clone());
-    *st.runtime.borrow_mut() = Some(rt.clone());
-    st.abort.set(None);
-    let cbs = st.callbacks();
-    let callbacks = relay::Callbacks {
-        connect: cbs.connect.is_some(),
-        request: cbs.request.is_some(),
-        handshake: cbs.handshake.is_some(),
-    };
-    let relay_handler = Rc::new(relay::RelayHandler::new(
-        Rc::new(relay::EndpointLink {
-            ep: cluster.ep.clone(),
-            shared,
-            workers: cluster.event_workers,
-        }),
-        spec.settings.dispatch_mode,
-        callbacks,
-    ));
-    // reactor_num: the main thread is reactor 0; the others are threads
-    // with no PHP in them, each accepting on the same socket.
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut reactors = Vec::new();
-    for r in 1..spec.settings.reactor_num.max(1) as usize {
-        let reactor = relay::ReactorSpec {
-            inbox: (cluster.master() + r) as u32,
-            fds: cluster.ep.dup_fds()?,
-            listener: spec.listener.try_clone()?,
-            settings: spec.settings.clone(),
-            tls: spec.tls.clone(),
-            shared,
-            workers: cluster.event_workers,
-            dispatch_mode: spec.settings.dispatch_mode,
-            callbacks,
-            stop: stop.clone(),
-            node: st.node.borrow().clone(),
-        };
-        reactors.push(
-            std::thread::Builder::new()
-                .name(format!("reactor-{r}"))
-                .spawn(move || relay::run_reactor(reactor))?,
-        );
-    }
-    let rt_sig = rt.clone();
-    let stop2 = stop.clone();
-    let serve = lifecycle::Serve {
-        role: lifecycle::Role::Master,
-        server: rt.clone(),
-        listener: Some(spec.listener.try_clone()?),
-        handler: relay_handler,
-        tasks: vec![Box::pin(relay::reactor_inbox(cluster.ep.clone(), rt))],
-        // SIGTERM/SIGINT stop the server; SIGUSR1/SIGUSR2 (reload) are the
-        // manager's business: pass them on.
-        signals: &[libc::SIGTERM, libc::SIGINT, libc::SIGUSR1, libc::SIGUSR2],
-        on_signal: Box::new(move |signo| {
-            if signo == libc::SIGUSR1 || signo == libc::SIGUSR2 {
-                process::signal(manager_pid, signo);
-                return true;
-            }
-            stop2.store(true, Ordering::Release);
-            rt_sig.begin_shutdown();
-            false
-        }),
-    };
-    let result = lifecycle::run(serve, &*st);
-    cluster.ep.flush_all_blocking();
-    // The other reactors drain too; then stop the workers (they may still
-    // be finishing events), then report.
-    stop.store(true, Ordering::Release);
-    for r in reactors {
-        let _ = r.join();
-    }
-    shared.set_shutting_down();
-    process::stop_child(manager_pid);
-    st.call(Event::Shutdown);
-    let runtime = st.runtime.borrow_mut().take();
-    drop(runtime);
-    cluster::leave();
-    log::set_process(b'*', 0);
-    result
-}
-
-/// The body of worker `id` in its forked process; returns the exit code.
-fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
-    let st = spec.st.clone();
-    let task_worker = id >= cluster.event_workers;
-    cluster.worker_id.set(id as i64);
-    cluster.ep.set_me(id as u32);
-    cluster.shared.set_worker_status(id, WORKER_IDLE);
-    log::set_process(if task_worker { b'^' } else { b'*' }, id as i32);
-    let pid = i64::from(process::pid());
-    st.worker_pid.set(pid);
-    zend::set_prop(st.obj, "worker_id", zlong(id as i64));
-    zend::set_prop(st.obj, "worker_pid", zlong(pid));
-    zend::set_prop(st.obj, "taskworker", zbool(task_worker));
-    // Timers of the manager's script do not carry into workers.
-    timers::timers().clear_all();
-
-    let table = ConnectionTable::with_shared(cluster.shared, id as u32);
-    let rt = lifecycle::server(spec.settings.clone(), Some(table), spec.tls.clone());
-    *st.runtime.borrow_mut() = Some(rt.clone());
-    st.running.set(true);
-    st.abort.set(None);
-    zend::set_prop(
-        st.obj,
-        "master_pid",
-        zlong(i64::from(cluster.shared.master_pid())),
-    );
-    zend::set_prop(
-        st.obj,
-        "manager_pid",
-        zlong(i64::from(cluster.shared.manager_pid())),
-    );
-    // SWOOLE_PROCESS workers accept nothing: the master relays events.
-    let listener = if task_worker || cluster.process_mode {
-        None
-    } else {
-        spec.listener.try_clone().ok()
-    };
-    crate::worker::process::drop_privileges_logged(&spec.settings);
-    let rt_sig = rt.clone();
-    let serve = lifecycle::Serve {
-        role: lifecycle::Role::Worker {
-            id,
-            task: task_worker,
-        },
-        server: rt,
-        listener,
-        handler: Rc::new(PhpHandler::new(st.clone())),
-        tasks: vec![Box::pin(inbox_loop(cluster.clone(), st.clone()))],
-        signals: &[libc::SIGTERM, libc::SIGINT],
-        on_signal: Box::new(move |_| {
-            stop_worker(&rt_sig);
-            false
-        }),
-    };
-    let result = lifecycle::run(serve, &*st);
-    // Whatever this worker's last callbacks sent is delivered before it
-    // exits (its loop's flush tasks are gone).
-    cluster.ep.flush_all_blocking();
-    timers::timers().clear_all();
-    super::push_cache::clear();
-    st.running.set(false);
-    let code = match (result, st.abort.get()) {
-        (Err(e), _) => {
-            log::write(log::Level::Error, true, &format!("event loop: {e}"));
-            1
-        }
-        (Ok(()), Some(CallOutcome::Exit)) => zend::exit_status(),
-        (Ok(()), Some(CallOutcome::Bailout)) => 255,
-        (Ok(()), _) => 0,
-    };
-    zend::flush_output();
-    code
 }

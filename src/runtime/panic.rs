@@ -44,6 +44,33 @@ impl<F: Future> Future for CatchUnwind<F> {
     }
 }
 
+/// Runs one step of a long-lived loop (one inbox message): a panic in it
+/// is logged and the loop goes on with the next step, instead of the
+/// whole loop (and every message after it) being lost.
+pub fn contain(what: &str, step: impl FnOnce()) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(step)) {
+        super::log::write(
+            super::log::Level::Error,
+            true,
+            &format!(
+                "internal error in swoole-rs while {what}: {} (please report it)",
+                message(&*payload)
+            ),
+        );
+    }
+}
+
+/// The text a panic was raised with.
+pub fn message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +99,21 @@ mod tests {
 
     fn bystander_is_running() -> bool {
         true
+    }
+
+    #[test]
+    fn a_contained_step_does_not_stop_the_loop() {
+        let mut done = vec![];
+        for i in 0..3 {
+            contain("testing", || {
+                if i == 1 {
+                    panic!("step {i}");
+                }
+                done.push(i);
+            });
+        }
+        assert_eq!(done, [0, 2]);
+        assert_eq!(message(&"x"), "x");
+        assert_eq!(message(&String::from("y")), "y");
     }
 }

@@ -129,6 +129,57 @@ pub enum Target {
     Remote(u32),
 }
 
+/// Why an action found no connection to act on (the PHP layer words
+/// Swoole's warning for each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// No open connection has this id.
+    NoSession,
+    /// The connection is not an established WebSocket (or is closing).
+    NotWebSocket,
+}
+
+/// The connection `fd` as this process serves it, if it does. A
+/// SWOOLE_PROCESS worker serves none: its table only holds mirrors of the
+/// master's connections (for the event being handled), so every action
+/// goes to the master.
+pub fn served_here(rt: &runtime::Server, fd: SessionId) -> Option<Rc<Connection>> {
+    if super::cluster::is_process_worker() {
+        return None;
+    }
+    rt.table.get(fd)
+}
+
+/// Where the open connection `fd` is (`send()`, `close()`).
+pub fn locate(rt: &runtime::Server, fd: SessionId) -> Result<Target, Missing> {
+    match served_here(rt, fd) {
+        Some(conn) if !conn.is_closing() => Ok(Target::Local(conn)),
+        Some(_) => Err(Missing::NoSession),
+        None => super::cluster::remote_session(fd)
+            .map(|info| Target::Remote(info.owner))
+            .ok_or(Missing::NoSession),
+    }
+}
+
+/// Where the established WebSocket connection `fd` is (`push()`,
+/// `disconnect()`).
+pub fn locate_websocket(rt: &runtime::Server, fd: SessionId) -> Result<Target, Missing> {
+    if let Some(conn) = served_here(rt, fd) {
+        return if conn.is_websocket() {
+            Ok(Target::Local(conn))
+        } else {
+            Err(Missing::NotWebSocket)
+        };
+    }
+    match super::cluster::remote_session(fd) {
+        Some(info) if info.ws_status == runtime::connection::ws_status::ACTIVE => {
+            Ok(Target::Remote(info.owner))
+        }
+        Some(_) => Err(Missing::NotWebSocket),
+        None => Err(Missing::NoSession),
+    }
+}
+
 /// What a script sends to one connection.
 pub enum Outbound<'a> {
     /// `push()`: a checked frame and its payload.
@@ -340,6 +391,25 @@ mod tests {
         assert_eq!(again, frame);
         assert_eq!(again.encode(&data, None), frame.encode(b"abc", None));
         assert!(again.encode(&data, None).is_ok());
+    }
+
+    #[test]
+    fn connections_are_located_as_each_action_needs_them() {
+        let rt = runtime::Server::new(runtime::Settings::default());
+        assert_eq!(locate(&rt, 1).err(), Some(Missing::NoSession));
+        assert_eq!(locate_websocket(&rt, 1).err(), Some(Missing::NoSession));
+        let addr: std::net::SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let conn = Rc::new(Connection::new(1, addr, addr, -1, -1, 1 << 20));
+        assert!(rt.table.insert(conn.clone()));
+        // Open but still HTTP: send() finds it, push() does not.
+        assert!(matches!(locate(&rt, 1), Ok(Target::Local(_))));
+        assert_eq!(locate_websocket(&rt, 1).err(), Some(Missing::NotWebSocket));
+        conn.set_ws_status(runtime::connection::ws_status::ACTIVE);
+        assert!(matches!(locate_websocket(&rt, 1), Ok(Target::Local(_))));
+        // Closing: gone for every action.
+        conn.close_with_frame(None);
+        assert_eq!(locate(&rt, 1).err(), Some(Missing::NoSession));
+        assert_eq!(locate_websocket(&rt, 1).err(), Some(Missing::NotWebSocket));
     }
 
     #[test]

@@ -239,7 +239,9 @@ pub async fn reactor_inbox(ep: Rc<Endpoint>, rt: Rc<runtime::Server>) {
         }
         for m in messages {
             match m {
-                Ok((_, msg)) => apply(&rt, msg),
+                Ok((_, msg)) => {
+                    runtime::panic::contain("applying a worker's message", || apply(&rt, msg))
+                }
                 Err(e) => runtime::log::write(runtime::log::Level::Warning, true, &e.to_string()),
             }
         }

@@ -8,14 +8,9 @@ pub(super) fn find_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>>
     table_get(rt, fd).filter(|c| !c.is_closing())
 }
 
-/// A connection this process serves itself. In a SWOOLE_PROCESS worker the
-/// table only holds mirrors of the master's connections (for the event
-/// being handled): the API goes to the master for every connection.
+/// A connection this process serves itself (see `push::served_here`).
 pub(in crate::php) fn table_get(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
-    if cluster::is_process_worker() {
-        return None;
-    }
-    rt.table.get(fd)
+    push::served_here(rt, fd)
 }
 
 pub(super) fn warn_no_session(fd: i64) {
@@ -69,37 +64,20 @@ pub(super) fn websocket_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connect
 
 /// Where the open connection `fd` lives, or Swoole's warning and None.
 pub(super) fn conn_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
-    if let Some(conn) = find_conn(rt, fd) {
-        return Some(Target::Local(conn));
-    }
-    if table_get(rt, fd).is_none() {
-        if let Some(info) = cluster::remote_session(fd) {
-            return Some(Target::Remote(info.owner));
-        }
-    }
-    warn_no_session(fd);
-    None
+    push::locate(rt, fd).map_err(|m| warn_missing(fd, m)).ok()
 }
 
 /// Where the websocket connection `fd` lives, or Swoole's warning and None.
 pub(in crate::php) fn websocket_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
-    if let Some(conn) = table_get(rt, fd) {
-        if !conn.is_websocket() {
-            warn_not_websocket(fd);
-            return None;
-        }
-        return Some(Target::Local(conn));
-    }
-    match cluster::remote_session(fd) {
-        Some(info) if info.ws_status == ws_status::ACTIVE => Some(Target::Remote(info.owner)),
-        Some(_) => {
-            warn_not_websocket(fd);
-            None
-        }
-        None => {
-            warn_no_session(fd);
-            None
-        }
+    push::locate_websocket(rt, fd)
+        .map_err(|m| warn_missing(fd, m))
+        .ok()
+}
+
+fn warn_missing(fd: i64, missing: push::Missing) {
+    match missing {
+        push::Missing::NoSession => warn_no_session(fd),
+        push::Missing::NotWebSocket => warn_not_websocket(fd),
     }
 }
 

@@ -25,16 +25,16 @@ pub(super) fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
         || settings.max_request > 0;
     let result = if several {
         st.running.set(true);
-        let spec = super::super::workers::WorkerSpec {
+        let spec = super::super::processes::WorkerSpec {
             st: st.clone(),
             listener,
             settings,
             tls,
         };
         let run = if process_mode {
-            super::super::workers::run_process_mode
+            super::super::processes::run_process_mode
         } else {
-            super::super::workers::run_manager
+            super::super::processes::run_manager
         };
         run(spec).map_err(|e| ("failed to start the workers", e))
     } else {

@@ -1,0 +1,224 @@
+//! `Swoole\Http\Request` and `Swoole\Http\Response`.
+//!
+//! Both are plain objects with Swoole's declared properties. What PHP does
+//! not show (a request's raw body, a response's status and progress) lives
+//! in per-connection tables here: HTTP/1.1 has at most one response in
+//! flight per connection, so the fd is the key.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use ext_php_rs::ffi::{_estrdup, php_default_treat_data, php_register_variable_safe, zend_object};
+use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::zend::ExecuteData;
+
+use super::args::Args;
+use super::classes::{m, sm, Class, ClassSlot, Default, PUBLIC};
+use super::state::{self, ServerState};
+use super::zend::{self, zarray, zdouble, zlong, zstr};
+use crate::protocol::response as wire;
+use crate::protocol::{date::http_date, http::Request, mime, multipart};
+use crate::runtime::connection::{unix_time, ws_status};
+use crate::runtime::{self, Connection};
+
+mod request;
+mod response;
+
+pub use request::request_object;
+use request::*;
+use response::*;
+
+pub static REQUEST: ClassSlot = ClassSlot::new();
+pub static RESPONSE: ClassSlot = ClassSlot::new();
+
+/// What a response has done so far.
+struct ResponseState {
+    /// Handle of the Response object this state belongs to: an older
+    /// Response of the same keep-alive connection must not write into the
+    /// current one.
+    owner: u32,
+    status: u16,
+    /// `status()` was called: an unfinished response keeps that status
+    /// instead of becoming a 500.
+    status_set: bool,
+    reason: Option<String>,
+    /// Headers went out with `Transfer-Encoding: chunked` (write() was used).
+    chunked: bool,
+    ended: bool,
+    handshake: bool,
+    keep_alive: bool,
+    head_request: bool,
+    tmp_files: Vec<String>,
+}
+
+thread_local! {
+    static RESPONSES: RefCell<HashMap<i64, ResponseState>> = RefCell::new(HashMap::new());
+    /// Per connection: the latest request object's handle and its raw body.
+    static BODIES: RefCell<HashMap<i64, (u32, Bytes)>> = RefCell::new(HashMap::new());
+}
+
+pub fn register() {
+    let mut c = Class::new("Swoole\\Http\\Request");
+    c.props = vec![
+        ("fd", Default::Long(0), PUBLIC),
+        ("streamId", Default::Long(0), PUBLIC),
+        ("header", Default::Null, PUBLIC),
+        ("server", Default::Null, PUBLIC),
+        ("cookie", Default::Null, PUBLIC),
+        ("get", Default::Null, PUBLIC),
+        ("files", Default::Null, PUBLIC),
+        ("post", Default::Null, PUBLIC),
+        ("tmpfiles", Default::Null, PUBLIC),
+    ];
+    c.methods = vec![
+        m("getContent", req_raw_content, "", "string|false"),
+        m("rawContent", req_raw_content, "", "string|false"),
+        m("getData", req_raw_content, "", "string|false"),
+        sm(
+            "create",
+            req_unsupported,
+            "array $options = []",
+            "Swoole\\Http\\Request",
+        ),
+        m("parse", req_unsupported, "string $data", "int|false"),
+        m("isCompleted", req_is_completed, "", "bool"),
+        m("getMethod", req_get_method, "", "string|false"),
+    ];
+    REQUEST.set(c.register());
+
+    let mut c = Class::new("Swoole\\Http\\Response");
+    c.props = vec![
+        ("fd", Default::Long(0), PUBLIC),
+        ("socket", Default::Null, PUBLIC),
+        ("header", Default::Null, PUBLIC),
+        ("cookie", Default::Null, PUBLIC),
+        ("trailer", Default::Null, PUBLIC),
+    ];
+    c.methods = vec![
+        m("initHeader", resp_init_header, "", "bool"),
+        m("isWritable", resp_is_writable, "", "bool"),
+        m("cookie", resp_cookie, "Swoole\\Http\\Cookie|string $name_or_object, string $value = '', int $expires = 0, string $path = '/', string $domain = '', bool $secure = false, bool $httponly = false, string $samesite = '', string $priority = '', bool $partitioned = false", "bool"),
+        m("setCookie", resp_cookie, "Swoole\\Http\\Cookie|string $name_or_object, string $value = '', int $expires = 0, string $path = '/', string $domain = '', bool $secure = false, bool $httponly = false, string $samesite = '', string $priority = '', bool $partitioned = false", "bool"),
+        m("rawcookie", resp_rawcookie, "Swoole\\Http\\Cookie|string $name_or_object, string $value = '', int $expires = 0, string $path = '/', string $domain = '', bool $secure = false, bool $httponly = false, string $samesite = '', string $priority = '', bool $partitioned = false", "bool"),
+        m("setRawCookie", resp_rawcookie, "Swoole\\Http\\Cookie|string $name_or_object, string $value = '', int $expires = 0, string $path = '/', string $domain = '', bool $secure = false, bool $httponly = false, string $samesite = '', string $priority = '', bool $partitioned = false", "bool"),
+        m("status", resp_status, "int $http_code, string $reason = ''", "bool"),
+        m("setStatusCode", resp_status, "int $http_code, string $reason = ''", "bool"),
+        m("header", resp_header, "string $key, array|string $value, bool $format = true", "bool"),
+        m("setHeader", resp_header, "string $key, array|string $value, bool $format = true", "bool"),
+        m("trailer", resp_unsupported, "string $key, string $value", "bool"),
+        m("ping", resp_unsupported, "string $data = ''", "bool"),
+        m("goaway", resp_unsupported, "int $error_code = SWOOLE_HTTP2_ERROR_NO_ERROR, string $debug_data = ''", "bool"),
+        m("write", resp_write, "string $content", "bool"),
+        m("end", resp_end, "?string $content = NULL", "bool"),
+        m("sendfile", resp_sendfile, "string $filename, int $offset = 0, int $length = 0", "bool"),
+        m("redirect", resp_redirect, "string $location, int $http_code = 302", "bool"),
+        m("detach", resp_unsupported, "", "bool"),
+        sm("create", resp_unsupported, "object|array|int $server = -1, int $fd = -1", "Swoole\\Http\\Response|false"),
+        m("upgrade", resp_unsupported, "", "bool"),
+        m("push", resp_unsupported, "Swoole\\WebSocket\\Frame|string $data, int $opcode = SWOOLE_WEBSOCKET_OPCODE_TEXT, int $flags = SWOOLE_WEBSOCKET_FLAG_FIN", "bool"),
+        m("recv", resp_unsupported, "float $timeout = 0", "Swoole\\WebSocket\\Frame|string|false"),
+        m("close", resp_close, "", "bool"),
+        m("disconnect", resp_unsupported, "int $code = SWOOLE_WEBSOCKET_CLOSE_NORMAL, string $reason = ''", "bool"),
+    ];
+    RESPONSE.set(c.register());
+}
+
+/// Drops what was kept for a connection that closed.
+pub fn forget_connection(fd: i64) {
+    BODIES.with(|b| b.borrow_mut().remove(&fd));
+    let st = RESPONSES.with(|r| r.borrow_mut().remove(&fd));
+    if let Some(st) = st {
+        remove_tmp_files(&st.tmp_files);
+    }
+}
+
+fn remove_tmp_files(files: &[String]) {
+    for f in files {
+        unmark_uploaded(f);
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+/// `$request` and `$response` for onRequest / onHandshake.
+pub fn request_response(
+    st: &ServerState,
+    conn: &Connection,
+    req: &Request,
+    handshake: bool,
+) -> (Zval, Zval) {
+    let (request, tmp_files) = request_object_with_files(st, conn, req);
+    let response = zend::new_object(RESPONSE.get());
+    let mut owner = 0;
+    if let Some(o) = zend::obj_ptr(&response) {
+        zend::set_prop(o, "fd", zlong(conn.id));
+        // SAFETY: o is the response object just created.
+        owner = unsafe { (*o).handle };
+    }
+    let state = ResponseState {
+        owner,
+        status: 200,
+        status_set: false,
+        reason: None,
+        chunked: false,
+        ended: false,
+        handshake,
+        keep_alive: conn.keep_alive(),
+        head_request: req.method.eq_ignore_ascii_case("HEAD"),
+        tmp_files,
+    };
+    RESPONSES.with(|r| r.borrow_mut().insert(conn.id, state));
+    (request, response)
+}
+
+/// After the callback returned: a response nobody can end any more (the
+/// callback kept no reference to it) is ended as Swoole does when it
+/// destroys an unfinished response: status 500 if none was set.
+pub fn after_callback(conn: &Rc<Connection>, response: &Zval) {
+    let Some(o) = zend::obj_ptr(response) else {
+        return;
+    };
+    // SAFETY: o is alive: `response` holds a reference.
+    let refcount = unsafe { (*o).gc.refcount };
+    if refcount > 1 || !conn.response_pending() {
+        return;
+    }
+    let fd = conn.id;
+    let unset = RESPONSES.with(|r| {
+        r.borrow()
+            .get(&fd)
+            .is_some_and(|s| !s.ended && !s.chunked && !s.status_set)
+    });
+    if unset {
+        RESPONSES.with(|r| {
+            if let Some(s) = r.borrow_mut().get_mut(&fd) {
+                s.status = 500;
+            }
+        });
+    }
+    finish(o, conn, None);
+}
+
+/// After onBeforeHandshakeResponse: the headers and cookies the script set
+/// on `$response`, for the built-in 101; the response itself is done.
+pub fn take_extra_headers(conn: &Connection, response: &Zval) -> Vec<(String, Vec<u8>)> {
+    let Some(o) = zend::obj_ptr(response) else {
+        return Vec::new();
+    };
+    let mut out = user_headers(o);
+    out.extend(
+        user_cookies(o)
+            .into_iter()
+            .map(|c| ("Set-Cookie".to_string(), c.into_bytes())),
+    );
+    let tmp = RESPONSES.with(|r| {
+        r.borrow_mut()
+            .remove(&conn.id)
+            .map(|s| s.tmp_files)
+            .unwrap_or_default()
+    });
+    remove_tmp_files(&tmp);
+    out
+}

@@ -1,0 +1,470 @@
+//! `Swoole\Http\Response`'s methods: status, headers and cookies, then
+//! the head and body written to the connection (or to the master).
+
+use super::*;
+
+pub(super) fn fd_of(o: *mut zend_object) -> i64 {
+    zend::get_prop(o, "fd").and_then(|z| z.long()).unwrap_or(0)
+}
+
+/// The response's connection if the response can still be written.
+pub(super) fn writable(o: *mut zend_object) -> Option<(Rc<runtime::Server>, Rc<Connection>, i64)> {
+    let fd = fd_of(o);
+    let rt = state::current().and_then(|s| s.runtime())?;
+    let conn = rt.table.get(fd).filter(|c| !c.is_closing())?;
+    // SAFETY: o is a live object (the method's $this).
+    let handle = unsafe { (*o).handle };
+    let live = RESPONSES.with(|r| {
+        r.borrow()
+            .get(&fd)
+            .is_some_and(|s| !s.ended && s.owner == handle)
+    });
+    live.then_some((rt, conn, fd))
+}
+
+pub(super) fn unavailable(rv: &mut Zval) {
+    zend::warning_docref("http response is unavailable (maybe it has been ended or detached)");
+    rv.set_bool(false);
+}
+
+/// Header name as Swoole formats it: "content-type" -> "Content-Type".
+pub(super) fn format_header_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for ch in name.chars() {
+        if upper {
+            out.extend(ch.to_uppercase());
+        } else {
+            out.extend(ch.to_lowercase());
+        }
+        upper = ch == '-';
+    }
+    out
+}
+
+/// A header or cookie value as PHP bytes (not necessarily UTF-8).
+pub(super) fn value_bytes(v: &Zval) -> Vec<u8> {
+    match zend::str_bytes(v) {
+        Some(b) => b.to_vec(),
+        None => v.coerce_to_string().unwrap_or_default().into_bytes(),
+    }
+}
+
+/// A copy of an array property of the response (`header`, `cookie`) to
+/// change and store back; an empty array when none was set yet.
+pub(super) fn array_prop(
+    o: *mut zend_object,
+    name: &str,
+) -> ext_php_rs::boxed::ZBox<ZendHashTable> {
+    match zend::get_prop(o, name).and_then(|z| z.array()) {
+        Some(a) => a.to_owned(),
+        None => ZendHashTable::new(),
+    }
+}
+
+/// The user's headers from `$response->header`, in the order set. The
+/// array is copied first: converting a value may run PHP code (`__toString`)
+/// that changes the property.
+pub(super) fn user_headers(o: *mut zend_object) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let Some(h) = zend::get_prop(o, "header")
+        .and_then(|z| z.array())
+        .map(|a| a.to_owned())
+    else {
+        return out;
+    };
+    for (k, v) in h.iter() {
+        let name = k.to_string();
+        if let Some(a) = v.array() {
+            for item in a.values() {
+                out.push((name.clone(), value_bytes(item)));
+            }
+        } else {
+            out.push((name, value_bytes(v)));
+        }
+    }
+    out
+}
+
+pub(super) fn user_cookies(o: *mut zend_object) -> Vec<String> {
+    zend::get_prop(o, "cookie")
+        .and_then(|z| z.array())
+        .map(|a| a.values().filter_map(|v| v.coerce_to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// Writes the head (once). `body_len` None means chunked.
+pub(super) fn write_head(
+    o: *mut zend_object,
+    conn: &Rc<Connection>,
+    fd: i64,
+    body_len: Option<usize>,
+) -> bool {
+    let (status, reason, keep_alive, handshake, head_request) = RESPONSES.with(|r| {
+        r.borrow()
+            .get(&fd)
+            .map(|s| {
+                (
+                    s.status,
+                    s.reason.clone(),
+                    s.keep_alive,
+                    s.handshake,
+                    s.head_request,
+                )
+            })
+            .unwrap_or((200, None, true, false, false))
+    });
+    let headers = user_headers(o);
+    let cookies = user_cookies(o);
+    let date = http_date(unix_time() as u64);
+    let head = wire::ResponseHead {
+        status,
+        reason: reason.as_deref(),
+        headers: &headers,
+        cookies: &cookies,
+        // A refused handshake closes the connection after its response.
+        keep_alive: keep_alive && !handshake,
+        body_len,
+        date: &date,
+    };
+    let mut out = Vec::with_capacity(256);
+    if handshake && status == 101 {
+        head.encode_upgrade(&mut out);
+    } else if head_request {
+        head.encode_head_request(&mut out);
+    } else {
+        head.encode(&mut out);
+    }
+    conn.send(Bytes::from(out)).is_ok()
+}
+
+/// Ends the response: head (if not yet sent), body, last chunk; lets the
+/// connection go on to its next request, or upgrades it after a 101.
+pub(super) fn finish(o: *mut zend_object, conn: &Rc<Connection>, body: Option<&[u8]>) -> bool {
+    let fd = conn.id;
+    let Some((chunked, head_request, status, handshake)) = RESPONSES.with(|r| {
+        r.borrow_mut().get_mut(&fd).map(|s| {
+            s.ended = true;
+            (s.chunked, s.head_request, s.status, s.handshake)
+        })
+    }) else {
+        return false;
+    };
+    let body = body.unwrap_or(b"");
+    let ok = if chunked {
+        let mut out = Vec::with_capacity(body.len() + 16);
+        if !body.is_empty() {
+            wire::encode_chunk(body, &mut out);
+        }
+        out.extend_from_slice(wire::LAST_CHUNK);
+        conn.send(Bytes::from(out)).is_ok()
+    } else {
+        let mut ok = write_head(o, conn, fd, Some(body.len()));
+        if ok && !body.is_empty() && !head_request {
+            ok = conn.send(Bytes::copy_from_slice(body)).is_ok();
+        }
+        ok
+    };
+    let tmp = RESPONSES.with(|r| {
+        r.borrow_mut()
+            .remove(&fd)
+            .map(|s| s.tmp_files)
+            .unwrap_or_default()
+    });
+    remove_tmp_files(&tmp);
+    if handshake && status == 101 {
+        conn.set_ws_status(ws_status::ACTIVE);
+    }
+    conn.finish_response();
+    ok
+}
+
+pub(super) fn this(ex: &mut ExecuteData) -> Option<*mut zend_object> {
+    ex.get_self().map(|o| o as *mut zend_object)
+}
+
+pub(super) fn req_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
+    resp_unsupported(ex, rv);
+}
+
+pub(super) fn resp_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
+    let name = super::super::args::function_name(ex);
+    zend::error(
+        zend::E_WARNING,
+        &format!("{name}(): not supported by swoole-rs yet"),
+    );
+    rv.set_bool(false);
+}
+
+pub(super) fn resp_init_header(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(o) = this(ex) else { return };
+    zend::set_prop(o, "header", zarray(ZendHashTable::new()));
+    rv.set_bool(true);
+}
+
+pub(super) fn resp_is_writable(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(o) = this(ex) else { return };
+    rv.set_bool(writable(o).is_some());
+}
+
+pub(super) fn resp_status(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(code) = args.long(0, "http_code") else {
+        return;
+    };
+    let Some(reason) = args.string(1, "reason").or(Some(String::new())) else {
+        return;
+    };
+    let Some(o) = this(ex) else { return };
+    let Some((_, _, fd)) = writable(o) else {
+        return unavailable(rv);
+    };
+    RESPONSES.with(|r| {
+        if let Some(s) = r.borrow_mut().get_mut(&fd) {
+            s.status = code.clamp(100, 999) as u16;
+            s.status_set = true;
+            s.reason = (!reason.is_empty()).then_some(reason);
+        }
+    });
+    rv.set_bool(true);
+}
+
+pub(super) fn resp_header(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 3) else {
+        return;
+    };
+    let Some(key) = args.string(0, "key") else {
+        return;
+    };
+    let Some(value) = args.get(1).map(zend::zcopy) else {
+        return;
+    };
+    let Some(format) = args.bool_or(2, "format", true) else {
+        return;
+    };
+    let Some(o) = this(ex) else { return };
+    if writable(o).is_none() {
+        return unavailable(rv);
+    }
+    if key.is_empty() {
+        zend::warning_docref("$key is empty");
+        rv.set_bool(false);
+        return;
+    }
+    let key = if format {
+        format_header_name(&key)
+    } else {
+        key
+    };
+    let mut h = array_prop(o, "header");
+    if value.is_null() {
+        h.remove(key.as_str());
+    } else {
+        zend::ht_set(&mut h, &key, value);
+    }
+    zend::set_prop(o, "header", zarray(h));
+    rv.set_bool(true);
+}
+
+pub(super) fn cookie_impl(ex: &mut ExecuteData, rv: &mut Zval, url_encode: bool) {
+    let Some(args) = Args::parse(ex, 1, 10) else {
+        return;
+    };
+    let Some(name) = args.string(0, "name") else {
+        return;
+    };
+    let Some(value) = args.bytes_or(1, "value", b"") else {
+        return;
+    };
+    let Some(expires) = args.long_or(2, "expires", 0) else {
+        return;
+    };
+    let Some(path) = args.bytes_or(3, "path", b"/") else {
+        return;
+    };
+    let Some(domain) = args.bytes_or(4, "domain", b"") else {
+        return;
+    };
+    let Some(secure) = args.bool_or(5, "secure", false) else {
+        return;
+    };
+    let Some(httponly) = args.bool_or(6, "httponly", false) else {
+        return;
+    };
+    let Some(samesite) = args.bytes_or(7, "samesite", b"") else {
+        return;
+    };
+    let Some(priority) = args.bytes_or(8, "priority", b"") else {
+        return;
+    };
+    let Some(partitioned) = args.bool_or(9, "partitioned", false) else {
+        return;
+    };
+    let Some(o) = this(ex) else { return };
+    if writable(o).is_none() {
+        return unavailable(rv);
+    }
+    let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let line = wire::cookie_header_value(
+        &name,
+        &s(&value),
+        expires,
+        &s(&path),
+        &s(&domain),
+        secure,
+        httponly,
+        &s(&samesite),
+        &s(&priority),
+        partitioned,
+        url_encode,
+    );
+    let line = match line {
+        Ok(l) => l,
+        Err(e) => {
+            zend::warning_docref(&e.to_string());
+            rv.set_bool(false);
+            return;
+        }
+    };
+    let mut c = array_prop(o, "cookie");
+    zend::ht_set(&mut c, &name, zstr(line));
+    zend::set_prop(o, "cookie", zarray(c));
+    rv.set_bool(true);
+}
+
+pub(super) fn resp_cookie(ex: &mut ExecuteData, rv: &mut Zval) {
+    cookie_impl(ex, rv, true);
+}
+
+pub(super) fn resp_rawcookie(ex: &mut ExecuteData, rv: &mut Zval) {
+    cookie_impl(ex, rv, false);
+}
+
+pub(super) fn resp_write(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(data) = args.bytes(0, "content") else {
+        return;
+    };
+    let Some(o) = this(ex) else { return };
+    let Some((_, conn, fd)) = writable(o) else {
+        return unavailable(rv);
+    };
+    let started = RESPONSES.with(|r| r.borrow().get(&fd).is_some_and(|s| s.chunked));
+    if !started {
+        if !write_head(o, &conn, fd, None) {
+            rv.set_bool(false);
+            return;
+        }
+        RESPONSES.with(|r| {
+            if let Some(s) = r.borrow_mut().get_mut(&fd) {
+                s.chunked = true;
+            }
+        });
+    }
+    if data.is_empty() {
+        // An empty chunk would end the body early.
+        rv.set_bool(true);
+        return;
+    }
+    let mut out = Vec::with_capacity(data.len() + 16);
+    wire::encode_chunk(&data, &mut out);
+    rv.set_bool(conn.send(Bytes::from(out)).is_ok());
+}
+
+pub(super) fn resp_end(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 1) else {
+        return;
+    };
+    let body = match args.get(0) {
+        Some(z) if !z.is_null() => match args.bytes(0, "content") {
+            Some(b) => Some(b),
+            None => return,
+        },
+        _ => None,
+    };
+    let Some(o) = this(ex) else { return };
+    let Some((_, conn, _)) = writable(o) else {
+        return unavailable(rv);
+    };
+    rv.set_bool(finish(o, &conn, body.as_deref()));
+}
+
+pub(super) fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 3) else {
+        return;
+    };
+    let Some(path) = args.string(0, "filename") else {
+        return;
+    };
+    let Some(offset) = args.long_or(1, "offset", 0) else {
+        return;
+    };
+    let Some(length) = args.long_or(2, "length", 0) else {
+        return;
+    };
+    let Some(o) = this(ex) else { return };
+    let Some((_, conn, _)) = writable(o) else {
+        return unavailable(rv);
+    };
+    match crate::runtime::file_range(&path, offset, length) {
+        Ok(content) => {
+            // Swoole types the file by its extension unless the script did.
+            let mut h = array_prop(o, "header");
+            let typed = h
+                .iter()
+                .any(|(k, _)| k.to_string().eq_ignore_ascii_case("content-type"));
+            if !typed {
+                zend::ht_set(&mut h, "Content-Type", zstr(mime::for_path(&path)));
+                zend::set_prop(o, "header", zarray(h));
+            }
+            rv.set_bool(finish(o, &conn, Some(&content)))
+        }
+        Err(_) => {
+            zend::warning_docref(&format!("file[{path}] readable check failed"));
+            rv.set_bool(false);
+        }
+    }
+}
+
+pub(super) fn resp_redirect(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(location) = args.bytes(0, "location") else {
+        return;
+    };
+    let Some(code) = args.long_or(1, "http_code", 302) else {
+        return;
+    };
+    let Some(o) = this(ex) else { return };
+    let Some((_, conn, fd)) = writable(o) else {
+        return unavailable(rv);
+    };
+    RESPONSES.with(|r| {
+        if let Some(s) = r.borrow_mut().get_mut(&fd) {
+            s.status = code.clamp(100, 999) as u16;
+            s.status_set = true;
+        }
+    });
+    let mut h = array_prop(o, "header");
+    zend::ht_set(&mut h, "Location", zstr(location));
+    zend::set_prop(o, "header", zarray(h));
+    rv.set_bool(finish(o, &conn, None));
+}
+
+pub(super) fn resp_close(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(o) = this(ex) else { return };
+    let fd = fd_of(o);
+    let Some(rt) = state::current().and_then(|s| s.runtime()) else {
+        rv.set_bool(false);
+        return;
+    };
+    match rt.table.get(fd).filter(|c| !c.is_closing()) {
+        Some(conn) => rv.set_bool(rt.close_connection(&conn, None, -1)),
+        None => rv.set_bool(false),
+    }
+}
