@@ -36,33 +36,17 @@ thread_local! {
     static FINISH_CALLBACKS: RefCell<HashMap<i64, Callback>> = RefCell::new(HashMap::new());
 }
 
-/// Reads this worker's inbox for as long as its event loop runs.
+/// Reads this worker's inbox for as long as its event loop runs, each
+/// message to the script's callbacks.
 pub(super) async fn inbox_loop(cluster: Rc<Cluster>, st: Rc<ServerState>) {
-    let Some(afd) = cluster.ep.readable_inbox() else {
-        return;
-    };
-    loop {
-        loop {
-            let next = cluster.backlog.borrow_mut().pop_front();
-            let Some((from, msg)) = next else { break };
+    let reader = cluster.clone();
+    reader
+        .serve_inbox(|from, msg| {
             contain("handling an inbox message", || {
                 handle(&cluster, &st, from, msg)
-            });
-        }
-        tokio::select! {
-            ready = afd.readable() => {
-                let Ok(mut guard) = ready else { return };
-                let messages = cluster.read_inbox();
-                if messages.is_empty() {
-                    guard.clear_ready();
-                }
-                for (from, msg) in messages {
-                    contain("handling an inbox message", || handle(&cluster, &st, from, msg));
-                }
-            }
-            _ = cluster.backlog_wake.notified() => {}
-        }
-    }
+            })
+        })
+        .await;
 }
 
 // ---- values across processes -------------------------------------------
@@ -332,37 +316,8 @@ pub fn taskwait(data: &Zval, timeout: f64, index: i64) -> Option<Zval> {
     // Flush what did not fit right away: the event loop is blocked here.
     c.ep.flush_blocking(dest);
     let deadline = Instant::now() + Duration::from_secs_f64(timeout.clamp(0.001, 86_400.0));
-    let rx = c.ep.inbox_fd()?;
-    let mut result = None;
-    'wait: loop {
-        for (from, msg) in c.read_inbox() {
-            match msg {
-                Message::Finish {
-                    task_id: id,
-                    data,
-                    serialized,
-                } if id == task_id && result.is_none() => {
-                    result = Some(decode_value(&data, serialized));
-                }
-                other => c.backlog.borrow_mut().push_back((from, other)),
-            }
-        }
-        if result.is_some() {
-            break 'wait;
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        ipc::poll_fd(rx, false, left.as_millis().clamp(1, 100) as i32);
-    }
-    if !c.backlog.borrow().is_empty() {
-        c.backlog_wake.notify_one();
-    }
-    if result.is_none() {
-        c.abandoned.borrow_mut().insert(task_id);
-    }
-    result
+    c.wait_for_finish(task_id, deadline)
+        .map(|(data, serialized)| decode_value(&data, serialized))
 }
 
 /// `finish($data)` inside onTask.

@@ -9,6 +9,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{HashSet, VecDeque};
 use std::rc::Rc;
+use std::time::Instant;
 
 use tokio::sync::Notify;
 
@@ -116,6 +117,71 @@ impl Cluster {
                     .ok()
             })
             .collect()
+    }
+
+    /// Reads this process's inbox for as long as the event loop runs,
+    /// handing each message to `handle` (messages put aside by a
+    /// `taskwait()` first).
+    pub async fn serve_inbox(&self, mut handle: impl FnMut(u32, Message)) {
+        let Some(afd) = self.ep.readable_inbox() else {
+            return;
+        };
+        loop {
+            loop {
+                let next = self.backlog.borrow_mut().pop_front();
+                let Some((from, msg)) = next else { break };
+                handle(from, msg);
+            }
+            tokio::select! {
+                ready = afd.readable() => {
+                    let Ok(mut guard) = ready else { return };
+                    let messages = self.read_inbox();
+                    if messages.is_empty() {
+                        guard.clear_ready();
+                    }
+                    for (from, msg) in messages {
+                        handle(from, msg);
+                    }
+                }
+                _ = self.backlog_wake.notified() => {}
+            }
+        }
+    }
+
+    /// `taskwait()`: blocks (the event loop with it) until task `task_id`'s
+    /// result arrives or `deadline` passes. Other messages read meanwhile
+    /// are kept, in order, for the inbox loop; a result that comes too late
+    /// will be dropped.
+    pub fn wait_for_finish(&self, task_id: i64, deadline: Instant) -> Option<(Vec<u8>, bool)> {
+        let rx = self.ep.inbox_fd()?;
+        let mut result = None;
+        loop {
+            for (from, msg) in self.read_inbox() {
+                match msg {
+                    Message::Finish {
+                        task_id: id,
+                        data,
+                        serialized,
+                    } if id == task_id && result.is_none() => result = Some((data, serialized)),
+                    other => self.backlog.borrow_mut().push_back((from, other)),
+                }
+            }
+            if result.is_some() {
+                break;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            ipc::poll_fd(rx, false, left.as_millis().clamp(1, 100) as i32);
+        }
+        if !self.backlog.borrow().is_empty() {
+            self.backlog_wake.notify_one();
+        }
+        if result.is_none() {
+            self.abandoned.borrow_mut().insert(task_id);
+        }
+        result
     }
 
     /// Picks a task worker: the one asked for, else the next idle one.
@@ -393,6 +459,37 @@ mod tests {
         }
         assert_eq!(c.pick_task_worker(-1), 3);
         assert_eq!((c.next_task_id(), c.next_task_id()), (0, 1));
+        leave();
+    }
+
+    #[test]
+    fn taskwait_takes_its_result_and_keeps_the_rest_in_order() {
+        use std::time::Duration;
+        let c = create(&settings(1, 1), false).unwrap();
+        // The task worker (1) answers worker 0, after a pipe message.
+        c.ep.set_me(1);
+        let pipe = Message::Pipe {
+            data: b"p".to_vec(),
+            serialized: false,
+        };
+        assert!(c.send(0, &pipe));
+        let finish = |task_id| Message::Finish {
+            task_id,
+            data: b"r".to_vec(),
+            serialized: true,
+        };
+        assert!(c.send(0, &finish(4)));
+        assert!(c.send(0, &finish(5)));
+        c.ep.set_me(0);
+        let soon = Instant::now() + Duration::from_secs(5);
+        assert_eq!(c.wait_for_finish(5, soon), Some((b"r".to_vec(), true)));
+        // What was not the result waits for the inbox loop, in order.
+        let kept: Vec<_> = c.backlog.borrow_mut().drain(..).collect();
+        assert_eq!(kept, [(1, pipe), (1, finish(4))]);
+        // No result in time: None, and its late result will be dropped.
+        let now = Instant::now() + Duration::from_millis(20);
+        assert_eq!(c.wait_for_finish(6, now), None);
+        assert!(c.abandoned.borrow().contains(&6));
         leave();
     }
 
