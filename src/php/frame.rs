@@ -210,7 +210,7 @@ pub fn encode_data(
     target: Option<&Connection>,
 ) -> Option<Vec<u8>> {
     // Nothing in here calls into PHP while the compressor is borrowed.
-    report(push_frame(op, flags, None)?.encode(data, target))
+    report(crate::worker::push::encode_data(op, flags, data, target))
 }
 
 /// A framing result, with Swoole's warning or log line when it failed.

@@ -34,13 +34,10 @@ pub struct PushFrame {
 impl PushFrame {
     /// A data or control frame: `opcode` must be 0..=10 (Swoole's
     /// `pack()` limit); only the low 8 bits of `flags` count.
+    #[inline]
     pub fn new(opcode: i64, flags: i64) -> Result<Self, PackError> {
-        let opcode = u8::try_from(opcode)
-            .ok()
-            .filter(|&op| op <= pack::OPCODE_MAX)
-            .ok_or(PackError::OpcodeTooLarge)?;
         Ok(PushFrame {
-            opcode,
+            opcode: checked_opcode(opcode)?,
             flags: (flags & 0xff) as u8,
             close: None,
         })
@@ -48,6 +45,7 @@ impl PushFrame {
 
     /// The frame as a server sends it: never masked (`pack()` may mask
     /// with Swoole's fixed key; a push never does).
+    #[inline]
     pub fn unmasked(mut self) -> Self {
         self.flags &= !FLAG_MASK;
         self
@@ -81,13 +79,11 @@ impl PushFrame {
     /// The frame's bytes for `conn`, whose permessage-deflate agreement
     /// decides whether `FLAG_COMPRESS` compresses (None: `pack()`'s
     /// stand-alone compression).
+    #[inline]
     pub fn encode(&self, payload: &[u8], conn: Option<&Connection>) -> Result<Vec<u8>, PackError> {
-        match (&self.close, conn) {
-            (Some((code, reason)), _) => pack::pack_close(*code, reason, self.flags),
-            (None, Some(conn)) => {
-                conn.with_compressor(|c| pack::pack_ex(payload, self.opcode, self.flags, c))
-            }
-            (None, None) => pack::pack(payload, self.opcode, self.flags),
+        match &self.close {
+            Some((code, reason)) => pack::pack_close(*code, reason, self.flags),
+            None => encode_checked(self.opcode, self.flags, payload, conn),
         }
     }
 
@@ -105,6 +101,40 @@ impl PushFrame {
                 .as_ref()
                 .map(|(code, reason)| (i64::from(*code), reason.clone())),
         })
+    }
+}
+
+/// Opcodes 0..=10 (Swoole's `pack()` limit).
+#[inline]
+fn checked_opcode(opcode: i64) -> Result<u8, PackError> {
+    u8::try_from(opcode)
+        .ok()
+        .filter(|&op| op <= pack::OPCODE_MAX)
+        .ok_or(PackError::OpcodeTooLarge)
+}
+
+/// [`PushFrame::new`] then [`PushFrame::encode`] for a frame without a
+/// close code, with no frame value made in between: `push()`'s hot path.
+#[inline]
+pub fn encode_data(
+    opcode: i64,
+    flags: i64,
+    payload: &[u8],
+    conn: Option<&Connection>,
+) -> Result<Vec<u8>, PackError> {
+    encode_checked(checked_opcode(opcode)?, (flags & 0xff) as u8, payload, conn)
+}
+
+#[inline]
+fn encode_checked(
+    opcode: u8,
+    flags: u8,
+    payload: &[u8],
+    conn: Option<&Connection>,
+) -> Result<Vec<u8>, PackError> {
+    match conn {
+        Some(conn) => conn.with_compressor(|c| pack::pack_ex(payload, opcode, flags, c)),
+        None => pack::pack(payload, opcode, flags),
     }
 }
 
@@ -143,6 +173,7 @@ pub enum Missing {
 /// SWOOLE_PROCESS worker serves none: its table only holds mirrors of the
 /// master's connections (for the event being handled), so every action
 /// goes to the master.
+#[inline]
 pub fn served_here(rt: &runtime::Server, fd: SessionId) -> Option<Rc<Connection>> {
     if super::cluster::is_process_worker() {
         return None;
@@ -163,6 +194,7 @@ pub fn locate(rt: &runtime::Server, fd: SessionId) -> Result<Target, Missing> {
 
 /// Where the established WebSocket connection `fd` is (`push()`,
 /// `disconnect()`).
+#[inline]
 pub fn locate_websocket(rt: &runtime::Server, fd: SessionId) -> Result<Target, Missing> {
     if let Some(conn) = served_here(rt, fd) {
         return if conn.is_websocket() {
@@ -250,6 +282,7 @@ fn closed(done: bool) -> Result<(), PushError> {
 }
 
 /// Queues already framed bytes (a cached broadcast frame).
+#[inline]
 pub fn send_bytes(conn: &Rc<Connection>, bytes: Bytes) -> Result<(), PushError> {
     conn.send(bytes).map_err(PushError::Send)
 }
