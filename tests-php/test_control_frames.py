@@ -96,12 +96,20 @@ def test_pong_frame_setting_passes_pong_to_onmessage(php_server):
     srv.wait_expectf(control_frame_dump(10, "pong-data"))
 
 
-def test_server_ping(ws_server):
-    with RawClient(ws_server.port) as c:
+@pytest.mark.parametrize("mode", ["base", "process"])
+def test_server_ping(php_server, mode):
+    # In SWOOLE_PROCESS the connection is the master's: the worker's ping
+    # goes through the same forwarded push path as push().
+    srv = php_server("ws.php", env={"SWTEST_MODE": mode})
+    with RawClient(srv.port) as c:
         c.handshake()
         c.send_text("!ping hi")
         assert c.recv_frame().raw == b"\x89\x02hi"
-    ws_server.wait_for("ping returned bool(true)\n")
+        c.send_text("!ping " + "x" * 200)
+        # Cut to the 125 bytes a control frame may carry.
+        assert c.recv_frame().raw == b"\x89\x7d" + b"x" * 125
+    srv.wait_for("message fd=1 opcode=1 len=206\nping returned bool(true)\n")
+    assert srv.count("ping returned bool(true)") == 2, srv.stdout()
 
 
 # --------------------------------------------------------------------------

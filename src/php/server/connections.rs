@@ -51,17 +51,6 @@ pub(super) fn push_result(fd: i64, r: Result<(), PushError>) -> bool {
     }
 }
 
-/// The websocket connection `fd`, or Swoole's warning and None.
-pub(super) fn websocket_conn(rt: &runtime::Server, fd: i64) -> Option<Rc<Connection>> {
-    match websocket_target(rt, fd)? {
-        Target::Local(conn) => Some(conn),
-        Target::Remote(_) => {
-            warn_not_websocket(fd);
-            None
-        }
-    }
-}
-
 /// Where the open connection `fd` lives, or Swoole's warning and None.
 pub(super) fn conn_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
     push::locate(rt, fd).map_err(|m| warn_missing(fd, m)).ok()
@@ -247,15 +236,21 @@ pub(super) fn ws_ping(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    let Some(conn) = websocket_conn(&rt, fd) else {
+    let Some(target) = websocket_target(&rt, fd) else {
         rv.set_bool(false);
         return;
     };
+    // A control frame carries at most 125 bytes: the rest is cut, as Swoole
+    // does. Through the one push path, so a connection another process
+    // owns (every one, in a SWOOLE_PROCESS worker) is pinged too.
     let data = &data[..data.len().min(125)];
-    rv.set_bool(send_result(
-        fd,
-        conn.send_frame(opcode::PING, true, 0, data),
-    ));
+    let Some(frame) = frame::push_frame(i64::from(opcode::PING), i64::from(FLAG_FIN), None) else {
+        rv.set_bool(false);
+        return;
+    };
+    let out = push::Outbound::Frame(&frame, data);
+    let sent = push::deliver(&rt, &target, fd, out, cluster::forward);
+    rv.set_bool(push_result(fd, sent));
 }
 
 pub(super) fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
