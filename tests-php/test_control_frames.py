@@ -97,6 +97,22 @@ def test_pong_frame_setting_passes_pong_to_onmessage(php_server):
 
 
 @pytest.mark.parametrize("mode", ["base", "process"])
+def test_server_sendfile_writes_the_file_range_as_is(php_server, mode, tmp_path):
+    # The file holds ready-made frames, so what arrives is easy to read.
+    path = tmp_path / "frames.bin"
+    path.write_bytes(b"XX\x81\x02hi\x81\x02yo")
+    srv = php_server("ws.php", env={"SWTEST_MODE": mode})
+    with RawClient(srv.port) as c:
+        c.handshake()
+        c.send_text(f"!sendfile {path} 2 4")
+        assert c.recv_frame().raw == b"\x81\x02hi"
+        # Length 0: to the end of the file.
+        c.send_text(f"!sendfile {path} 6")
+        assert c.recv_frame().raw == b"\x81\x02yo"
+    assert srv.count("sendfile returned bool(true)") == 2, srv.stdout()
+
+
+@pytest.mark.parametrize("mode", ["base", "process"])
 def test_server_ping(php_server, mode):
     # In SWOOLE_PROCESS the connection is the master's: the worker's ping
     # goes through the same forwarded push path as push().

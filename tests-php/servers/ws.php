@@ -171,6 +171,12 @@ function command(Swoole\WebSocket\Server $server, Swoole\WebSocket\Frame $frame)
             echo "send returned ";
             var_dump($r);
             break;
+        case 'sendfile':
+            // !sendfile PATH OFFSET LENGTH: raw file bytes onto this connection
+            $r = $server->sendfile($fd, $args[0], (int)($args[1] ?? 0), (int)($args[2] ?? 0));
+            echo "sendfile returned ";
+            var_dump($r);
+            break;
         case 'ping':
             $r = $server->ping($fd, $args[0] ?? '');
             echo "ping returned ";

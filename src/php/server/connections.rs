@@ -25,11 +25,6 @@ pub(super) fn warn_not_websocket(fd: i64) {
     errors::set_last_error(errors::WEBSOCKET_UNCONNECTED);
 }
 
-/// Reports a refused send as Swoole does; returns the push() result.
-pub(super) fn send_result(fd: i64, r: Result<(), SendError>) -> bool {
-    push_result(fd, r.map_err(PushError::Send))
-}
-
 /// Reports a failed push, send or forward as Swoole does; returns the
 /// method's result.
 pub(super) fn push_result(fd: i64, r: Result<(), PushError>) -> bool {
@@ -387,14 +382,17 @@ pub(super) fn server_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    let Some(conn) = find_conn(&rt, fd) else {
-        warn_no_session(fd);
+    let Some(target) = conn_target(&rt, fd) else {
         rv.set_bool(false);
         return;
     };
     match runtime::file_range(&path, offset, length) {
+        // Through the one push path: a connection another process owns
+        // (every one, in a SWOOLE_PROCESS worker) gets the bytes too.
         Ok(content) => {
-            rv.set_bool(send_result(fd, conn.send(Bytes::from(content))));
+            let out = push::Outbound::Bytes(content);
+            let sent = push::deliver(&rt, &target, fd, out, cluster::forward);
+            rv.set_bool(push_result(fd, sent));
         }
         Err(e) => {
             zend::warning_docref(&format!("file[{path}] not found: {e}"));
