@@ -13,6 +13,8 @@
 //! - [`close`]: close-frame payloads and close codes.
 //! - [`handshake`]: the HTTP upgrade (key checks, accept key, 101/400 bytes).
 //! - [`deflate`]: permessage-deflate (RFC 7692) on top of flate2.
+//! - [`session`]: one connection's states (HTTP, awaiting a response,
+//!   WebSocket, closing) as a state machine fed received bytes.
 //! - [`pack`]: Swoole's static `Server::pack()` / `Server::unpack()`.
 //! - [`http`]: HTTP/1.1 request parsing (httparse), bodies, cookies.
 //! - [`response`]: HTTP response heads written the way Swoole writes them.
@@ -34,3 +36,4 @@ pub mod multipart;
 pub mod pack;
 pub mod resp;
 pub mod response;
+pub mod session;
