@@ -14,7 +14,7 @@ use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
@@ -26,16 +26,13 @@ use super::settings::Settings;
 use super::static_files;
 use super::table::ConnectionTable;
 use super::EventHandler;
-use crate::protocol::date::http_date;
-use crate::protocol::frame::{self, Frame, FrameError};
-use crate::protocol::http::{self, HttpError, Request};
-use crate::protocol::message::{AssemblerConfig, Event, MessageAssembler};
-use crate::protocol::{deflate, handshake};
+use crate::protocol::frame;
+use crate::protocol::handshake;
+use crate::protocol::http::Request;
+use crate::protocol::session::{self, Output, Session};
 
 /// How long shutdown waits for queued bytes to reach clients.
 const SHUTDOWN_DRAIN: Duration = Duration::from_secs(3);
-/// The most bytes of request head we buffer before giving up.
-const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// Read granularity: what one read asks the kernel for at least.
 const READ_CHUNK: usize = 8 * 1024;
 
@@ -495,24 +492,49 @@ async fn reader<R: ConnRead>(server: Rc<Server>, conn: Rc<Connection>, rd: R) {
 }
 
 /// The connection's read side from onConnect to its end; returns onClose's
-/// reactor id.
-async fn read_connection<R: ConnRead>(
-    server: &Rc<Server>,
-    conn: &Rc<Connection>,
-    mut rd: R,
-) -> i32 {
+/// reactor id. What the bytes mean is the [`Session`]'s to say; this and
+/// the functions below read, write, wait and call the script.
+async fn read_connection<R: ConnRead>(server: &Rc<Server>, conn: &Rc<Connection>, rd: R) -> i32 {
     if let Some(h) = server.handler() {
         h.on_connect(conn);
     }
-    let mut buf = BytesMut::new();
-    // The HTTP phase's state (parser, timer) lives on the heap while it
-    // runs: an idle WebSocket connection's task keeps only what the
+    let settings = &server.settings;
+    let session = Session::with_pool(
+        session::Config {
+            max_length: settings.package_max_length,
+            websocket: settings.open_websocket_protocol,
+            ping_frame: settings.open_websocket_ping_frame,
+            pong_frame: settings.open_websocket_pong_frame,
+            close_frame: settings.open_websocket_close_frame,
+        },
+        spare_inflaters::Spare,
+    );
+    let mut side = ReadSide {
+        rd,
+        buf: BytesMut::new(),
+        session,
+    };
+    // The HTTP phase's IO state (timer, handshake) lives on the heap while
+    // it runs: an idle WebSocket connection's task keeps only what the
     // WebSocket phase needs.
-    let http = Box::pin(serve_http(server, conn, &mut rd, &mut buf)).await;
+    let http = Box::pin(serve_http(server, conn, &mut side)).await;
     match http {
-        Phase::Upgraded => serve_websocket(server, conn, &mut rd, &mut buf).await,
+        Phase::Upgraded => {
+            side.session.open(conn.deflate());
+            serve_websocket(server, conn, &mut side).await
+        }
         Phase::Closed(reactor_id) => reactor_id,
     }
+}
+
+/// What the reader keeps between reads: the socket's read half, the bytes
+/// received and not consumed yet, and the protocol state they are fed to.
+/// One struct, so that each phase's task state holds one reference to
+/// them, not three.
+struct ReadSide<R> {
+    rd: R,
+    buf: BytesMut,
+    session: Session<spare_inflaters::Spare>,
 }
 
 enum Phase {
@@ -525,9 +547,9 @@ enum Phase {
 /// the peer went away (a failed write), -1 when the server closed it.
 fn stopped_reactor_id(conn: &Connection) -> i32 {
     if conn.is_peer_gone() {
-        0
+        session::CLOSED_BY_PEER
     } else {
-        -1
+        session::CLOSED_BY_SERVER
     }
 }
 
@@ -556,7 +578,7 @@ async fn await_response<R: AsyncRead + Unpin>(
             r = rd.read_buf(buf) => match r {
                 Ok(0) | Err(_) => {
                     conn.close_with_frame(None);
-                    return Err(0);
+                    return Err(session::CLOSED_BY_PEER);
                 }
                 Ok(_) => conn.touch_recv(),
             },
@@ -584,103 +606,95 @@ fn log_too_large(conn: &Connection, len: u64) {
 async fn serve_http<R: ConnRead>(
     server: &Rc<Server>,
     conn: &Rc<Connection>,
-    rd: &mut R,
-    buf: &mut BytesMut,
+    side: &mut ReadSide<R>,
 ) -> Phase {
-    let limits = http::Limits {
-        max_header_bytes: MAX_HEADER_BYTES,
-        max_headers: 128,
-        max_body: server.settings.package_max_length,
-    };
-    let mut continue_sent = false;
     loop {
         if conn.is_closing() {
+            side.session.close();
             return Phase::Closed(stopped_reactor_id(conn));
         }
-        let parsed = if buf.is_empty() {
-            Ok(None)
-        } else {
-            http::parse_request(buf, &limits)
-        };
-        let req = match parsed {
-            Ok(Some((req, used))) => {
-                buf.advance(used);
-                continue_sent = false;
-                req
-            }
-            Ok(None) => {
-                // curl and other clients send `Expect: 100-continue` before a
-                // large body and wait for this before sending it.
-                if !continue_sent && http::expects_continue(buf) {
-                    continue_sent = true;
-                    let _ = conn.send(bytes::Bytes::from_static(b"HTTP/1.1 100 Continue\r\n\r\n"));
+        let (req, upgrade_requested) = match side.session.poll(&mut side.buf) {
+            Output::Request(req) => (req, false),
+            Output::Upgrade(req) => (req, true),
+            out @ (Output::NeedMore | Output::SendContinue) => {
+                if out == Output::SendContinue {
+                    let _ = conn.send(Bytes::from_static(session::RESPONSE_100_CONTINUE));
                 }
-                // Only a request that has started may time out; an idle
-                // keep-alive connection is the heartbeat's business.
-                let timeout = (!buf.is_empty()).then_some(server.settings.http_request_timeout);
-                match read_more(rd, buf, conn, timeout).await {
+                let timeout = side
+                    .session
+                    .request_started(&side.buf)
+                    .then_some(server.settings.http_request_timeout);
+                match read_more(&mut side.rd, &mut side.buf, conn, timeout).await {
                     ReadOutcome::Data => continue,
-                    ReadOutcome::Eof => return Phase::Closed(0),
+                    ReadOutcome::Eof => return Phase::Closed(session::CLOSED_BY_PEER),
                     ReadOutcome::Stopped => return Phase::Closed(stopped_reactor_id(conn)),
                     ReadOutcome::TimedOut => {
-                        let _ = conn.send(bytes::Bytes::from_static(
-                            b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-                        ));
+                        let _ = conn.send(Bytes::from_static(side.session.timed_out()));
                         conn.close_with_frame(None);
-                        return Phase::Closed(-1);
+                        return Phase::Closed(session::CLOSED_BY_SERVER);
                     }
                 }
             }
-            Err(HttpError::BodyTooLarge { len }) => {
-                log_too_large(conn, len);
-                let _ = conn.send(bytes::Bytes::from_static(
-                    b"HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-                ));
+            Output::Reject {
+                response,
+                too_large,
+            } => {
+                if let Some(len) = too_large {
+                    log_too_large(conn, len);
+                }
+                let _ = conn.send(Bytes::from_static(response));
                 conn.close_with_frame(None);
-                return Phase::Closed(0);
+                return Phase::Closed(session::CLOSED_BY_PEER);
             }
-            Err(_) => {
-                let _ = conn.send(bytes::Bytes::from_static(
-                    handshake::RESPONSE_400_UNPARSEABLE,
-                ));
+            // Not in the HTTP states: cannot happen.
+            _ => {
                 conn.close_with_frame(None);
-                return Phase::Closed(0);
+                return Phase::Closed(session::CLOSED_BY_SERVER);
             }
         };
         let Some(handler) = server.handler() else {
-            return Phase::Closed(-1);
+            return Phase::Closed(session::CLOSED_BY_SERVER);
         };
         conn.touch_dispatch();
 
-        if server.settings.open_websocket_protocol && handshake::is_websocket_upgrade(&req) {
-            return upgrade(server, conn, handler, req, rd, buf).await;
+        if upgrade_requested {
+            return upgrade(server, conn, handler, req, side).await;
         }
         if let Some(file) = static_files::resolve(&server.settings, &req) {
             if let Some(bytes) = static_files::response(&file, &req, unix_time() as u64) {
-                let _ = conn.send(bytes::Bytes::from(bytes));
+                let _ = conn.send(Bytes::from(bytes));
                 if !req.keep_alive() {
+                    side.session.close();
                     conn.close_with_frame(None);
-                    return Phase::Closed(-1);
+                    return Phase::Closed(session::CLOSED_BY_SERVER);
                 }
                 continue;
             }
         }
         if !handler.has_request_handler() || !server.settings.open_http_protocol {
-            let _ = conn.send(bytes::Bytes::from_static(
-                handshake::RESPONSE_400_NO_ONREQUEST,
-            ));
+            let _ = conn.send(Bytes::from_static(handshake::RESPONSE_400_NO_ONREQUEST));
+            side.session.close();
             conn.close_with_frame(None);
-            return Phase::Closed(-1);
+            return Phase::Closed(session::CLOSED_BY_SERVER);
         }
         let keep_alive = req.keep_alive();
         conn.begin_response(keep_alive);
+        side.session.await_response(keep_alive);
         handler.on_request(conn, req);
-        if let Err(reactor_id) = await_response(conn, rd, buf, MAX_HEADER_BYTES).await {
+        if let Err(reactor_id) = await_response(
+            conn,
+            &mut side.rd,
+            &mut side.buf,
+            side.session.buffer_limit(),
+        )
+        .await
+        {
+            side.session.close();
             return Phase::Closed(reactor_id);
         }
-        if !keep_alive {
+        if !side.session.response_done() {
             conn.close_with_frame(None);
-            return Phase::Closed(-1);
+            return Phase::Closed(session::CLOSED_BY_SERVER);
         }
     }
 }
@@ -691,93 +705,69 @@ async fn upgrade<R: AsyncRead + Unpin>(
     conn: &Rc<Connection>,
     handler: Rc<dyn EventHandler>,
     req: Request,
-    rd: &mut R,
-    buf: &mut BytesMut,
+    side: &mut ReadSide<R>,
 ) -> Phase {
     if handler.has_handshake_handler() {
         conn.set_ws_status(ws_status::HANDSHAKE);
         conn.begin_response(true);
+        side.session.await_handshake();
         handler.on_handshake(conn, req);
         // Frames a client sends right after the handshake are kept for the
-        // frame loop; bounded like one message.
-        let limit = server.settings.package_max_length.saturating_add(64);
-        if let Err(reactor_id) = await_response(conn, rd, buf, limit).await {
+        // frame loop.
+        if let Err(reactor_id) = await_response(
+            conn,
+            &mut side.rd,
+            &mut side.buf,
+            side.session.buffer_limit(),
+        )
+        .await
+        {
+            side.session.close();
             return Phase::Closed(reactor_id);
         }
         if conn.ws_status() == ws_status::ACTIVE {
             return Phase::Upgraded;
         }
         // The callback refused the upgrade: Swoole closes the connection.
+        side.session.close();
         conn.close_with_frame(None);
-        return Phase::Closed(-1);
+        return Phase::Closed(session::CLOSED_BY_SERVER);
     }
-    let Some(key) = handshake::validate_key(&req) else {
-        let _ = conn.send(bytes::Bytes::from(handshake::response_400_bad_key(
-            &http_date(unix_time() as u64),
-        )));
-        conn.close_with_frame(None);
-        return Phase::Closed(-1);
+    let settings = &server.settings;
+    let policy = session::UpgradePolicy {
+        subprotocol: settings.websocket_subprotocol.as_deref(),
+        compression: settings
+            .websocket_compression
+            .then(|| settings.deflate_policy()),
     };
-    let accept = handshake::accept_key(key);
-    // Deviation from Swoole (see README): the configured subprotocol is only
-    // announced when the client offered it, as RFC 6455 requires.
-    let subprotocol = server
-        .settings
-        .websocket_subprotocol
-        .as_deref()
-        .filter(|p| handshake::offered_subprotocols(&req).iter().any(|o| o == p));
-    // permessage-deflate: by default Swoole's answer (both sides reset their
-    // window after each message); context takeover where the settings allow
-    // it and the client offers it.
-    let agreement = if server.settings.websocket_compression {
-        deflate::negotiate(
-            req.headers
-                .iter()
-                .filter(|(name, _)| name == "sec-websocket-extensions")
-                .map(|(_, value)| &value[..]),
-            server.settings.deflate_policy(),
-        )
-    } else {
-        None
+    let mut accepted = match side
+        .session
+        .accept_upgrade(&req, &policy, unix_time() as u64)
+    {
+        Ok(accepted) => accepted,
+        Err(response) => {
+            let _ = conn.send(Bytes::from(response));
+            conn.close_with_frame(None);
+            return Phase::Closed(session::CLOSED_BY_SERVER);
+        }
     };
-    conn.set_deflate(agreement);
-    let extension = agreement.map(|a| a.response_header_value());
-    let mut response = handshake::response_101(
-        &accept,
-        subprotocol,
-        extension.as_deref(),
-        &http_date(unix_time() as u64),
-    );
+    conn.set_deflate(accepted.agreement);
     let extra = handler.before_handshake_response(conn, &req);
     if conn.is_closing() {
+        side.session.close();
         return Phase::Closed(stopped_reactor_id(conn));
     }
-    if !extra.is_empty() && response.ends_with(b"\r\n\r\n") {
-        response.truncate(response.len() - 2);
-        for (name, value) in &extra {
-            // A value or name with a line break would inject headers.
-            if name
-                .bytes()
-                .chain(value.iter().copied())
-                .any(|b| matches!(b, b'\r' | b'\n' | 0))
-            {
-                continue;
-            }
-            response.extend_from_slice(name.as_bytes());
-            response.extend_from_slice(b": ");
-            response.extend_from_slice(value);
-            response.extend_from_slice(b"\r\n");
-        }
-        response.extend_from_slice(b"\r\n");
-    }
+    accepted.add_headers(&extra);
     conn.set_ws_status(ws_status::CONNECTION);
-    if conn.send(bytes::Bytes::from(response)).is_err() {
-        return Phase::Closed(-1);
+    if conn.send(Bytes::from(accepted.response)).is_err() {
+        side.session.close();
+        return Phase::Closed(session::CLOSED_BY_SERVER);
     }
     conn.set_ws_status(ws_status::ACTIVE);
     handler.on_open(conn, req);
     if conn.is_closing() {
-        return Phase::Closed(-1);
+        side.session.close();
+        return Phase::Closed(session::CLOSED_BY_SERVER);
     }
     Phase::Upgraded
 }
@@ -786,91 +776,74 @@ async fn upgrade<R: AsyncRead + Unpin>(
 async fn serve_websocket<R: ConnRead>(
     server: &Rc<Server>,
     conn: &Rc<Connection>,
-    rd: &mut R,
-    buf: &mut BytesMut,
+    side: &mut ReadSide<R>,
 ) -> i32 {
-    let settings = &server.settings;
-    let agreement = conn.deflate();
-    let mut assembler = MessageAssembler::new(AssemblerConfig {
-        max_message: settings.package_max_length,
-        require_mask: true,
-        deflate: agreement.is_some(),
-    });
-    // Taken on the first compressed frame: a connection that negotiated
-    // permessage-deflate but never compresses costs no inflate state.
-    let mut inflater: Option<Box<deflate::Inflater>> = None;
     loop {
-        loop {
-            if conn.is_closing() {
-                return stopped_reactor_id(conn);
-            }
-            let frame = match Frame::decode(buf, settings.package_max_length) {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(FrameError::TooLarge { len, .. }) => {
-                    // Swoole reports the whole packet: header and payload.
-                    let len = frame::expected_len(buf).unwrap_or(len);
-                    log_too_large(conn, len);
-                    conn.close_with_frame(Some((1009, b"")));
-                    return 0;
-                }
-            };
-            if let Some(a) = agreement.filter(|_| frame.rsv1 && inflater.is_none()) {
-                inflater = Some(spare_inflaters::take(&a));
-            }
-            let event = match assembler.push(frame, inflater.as_deref_mut()) {
-                Ok(Some(ev)) => ev,
-                Ok(None) => continue,
-                Err(violation) => {
-                    conn.close_with_frame(Some((violation.code, b"")));
-                    return 0;
-                }
-            };
-            // Without client context takeover nothing is kept between
-            // messages: hand the inflate state to the next connection.
-            if !assembler.in_message() && agreement.is_some_and(|a| a.client_no_context_takeover())
-            {
-                if let Some(inf) = inflater.take() {
-                    spare_inflaters::give_back(inf);
-                }
-            }
-            let Some(handler) = server.handler() else {
-                return -1;
-            };
-            conn.touch_dispatch();
-            #[cfg(feature = "test-hooks")]
-            super::test_hooks::before_dispatch(conn.id);
-            match event {
-                Event::Message { .. } => handler.on_message(conn, event),
-                Event::Ping(ref payload) => {
-                    if settings.open_websocket_ping_frame {
-                        handler.on_message(conn, event);
-                    } else {
-                        let _ = conn.send_frame(frame::opcode::PONG, true, 0, payload);
+        if conn.is_closing() {
+            return stopped_reactor_id(conn);
+        }
+        // Acted on before any await (its scope ends here): the output is
+        // not kept in the task while it waits for bytes.
+        {
+            let out = side.session.poll(&mut side.buf);
+            match out {
+                Output::NeedMore => {}
+                Output::Fail { code, too_large } => {
+                    if let Some(len) = too_large {
+                        log_too_large(conn, len);
                     }
+                    conn.close_with_frame(Some((code, b"")));
+                    return session::CLOSED_BY_PEER;
                 }
-                Event::Pong(_) => {
-                    if settings.open_websocket_pong_frame {
-                        handler.on_message(conn, event);
+                // A frame's event, whether the script hears of it or not:
+                // the handler and the dispatch time first. The event is
+                // moved out of `out` only after that, so it is not held
+                // across this bookkeeping.
+                _ => {
+                    let Some(handler) = dispatching(server, conn) else {
+                        return session::CLOSED_BY_SERVER;
+                    };
+                    match out {
+                        Output::Dispatch(event) => handler.on_message(conn, event),
+                        Output::SendPong(payload) => {
+                            let _ = conn.send_frame(frame::opcode::PONG, true, 0, &payload);
+                        }
+                        Output::PongReceived => {}
+                        Output::CloseEcho { payload, dispatch } => {
+                            if let Some(event) = dispatch {
+                                handler.on_message(conn, event);
+                            }
+                            // Echo the client's close payload, then shut down.
+                            conn.close_echo(&payload);
+                            return session::CLOSED_BY_PEER;
+                        }
+                        // Not in the WebSocket state: cannot happen.
+                        _ => {
+                            conn.close_with_frame(None);
+                            return session::CLOSED_BY_SERVER;
+                        }
                     }
-                }
-                Event::Close { ref payload, .. } => {
-                    let echo = payload.clone();
-                    if settings.open_websocket_close_frame {
-                        handler.on_message(conn, event);
-                    }
-                    // Echo the client's close payload, then shut down.
-                    conn.close_echo(&echo);
-                    return 0;
+                    continue;
                 }
             }
         }
-        match read_once(rd, buf, conn).await {
+        match read_once(&mut side.rd, &mut side.buf, conn).await {
             ReadOutcome::Data => {}
-            ReadOutcome::Eof | ReadOutcome::TimedOut => return 0,
+            ReadOutcome::Eof | ReadOutcome::TimedOut => return session::CLOSED_BY_PEER,
             ReadOutcome::Stopped => return stopped_reactor_id(conn),
         }
     }
+}
+
+/// Before a frame's event is handled: the handler (None once the server
+/// has let it go: the connection ends), and the dispatch time recorded.
+#[inline]
+fn dispatching(server: &Server, conn: &Connection) -> Option<Rc<dyn EventHandler>> {
+    let handler = server.handler()?;
+    conn.touch_dispatch();
+    #[cfg(feature = "test-hooks")]
+    super::test_hooks::before_dispatch(conn.id);
+    Some(handler)
 }
 
 /// Read buffers between reads: one thread serves one read at a time, so a
@@ -913,7 +886,23 @@ mod read_buffers {
 /// connection that ever sent a compressed message.
 mod spare_inflaters {
     use crate::protocol::deflate::{Agreement, Inflater};
+    use crate::protocol::session::InflaterPool;
     use std::cell::RefCell;
+
+    /// The [`InflaterPool`] of a connection's state machine: this thread's
+    /// spare inflaters.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Spare;
+
+    impl InflaterPool for Spare {
+        fn take(&mut self, agreement: &Agreement) -> Box<Inflater> {
+            take(agreement)
+        }
+
+        fn give_back(&mut self, inflater: Box<Inflater>) {
+            give_back(inflater)
+        }
+    }
 
     /// Enough for the messages one runtime thread inflates at a time.
     const MAX_SPARE: usize = 16;
