@@ -61,7 +61,11 @@ impl BusConfig {
     /// Parses `redis://[[user]:password@]host[:port][/db]` (user and
     /// password percent-decoded, an IPv6 host in brackets).
     pub fn new(url: &str, channel: &[u8], required: bool) -> Result<BusConfig, String> {
-        let parsed = url::Url::parse(url)
+        // A redis address has no fragment: a '#' can only be part of the
+        // user or password (as the address was always read), so it is
+        // taken literally rather than as the start of a fragment.
+        let literal = url.replace('#', "%23");
+        let parsed = url::Url::parse(&literal)
             .map_err(|e| format!("invalid redis address '{}': {e}", hide_password(url)))?;
         if parsed.scheme() != "redis" {
             return Err(format!(
@@ -89,7 +93,17 @@ impl BusConfig {
             .filter(|u| !u.is_empty())
             .map(decode)
             .transpose()?;
-        let password = parsed.password().map(decode).transpose()?;
+        // "user:@host" is an empty password, which the url crate reports
+        // as none.
+        let userinfo = literal
+            .split_once("//")
+            .and_then(|(_, rest)| rest.rsplit_once('@'))
+            .map(|(info, _)| info);
+        let password = match parsed.password() {
+            Some(p) => Some(decode(p)?),
+            None if userinfo.is_some_and(|i| i.contains(':')) => Some(String::new()),
+            None => None,
+        };
         // A user without a password authenticates nothing: Redis' AUTH
         // takes a password (a bare "user@host" is taken as the password,
         // as redis-cli does).
@@ -145,9 +159,18 @@ impl BusConfig {
 /// `url` with anything between `//` and `@` replaced, for messages: an
 /// address that does not parse must not print its password either.
 fn hide_password(url: &str) -> String {
-    match (url.find("//"), url.rfind('@')) {
-        (Some(a), Some(b)) if a + 2 <= b => format!("{}***{}", &url[..a + 2], &url[b..]),
-        _ => url.to_string(),
+    let Some(at) = url.rfind('@') else {
+        return url.to_string();
+    };
+    let start = url
+        .find("//")
+        .map(|i| i + 2)
+        .or_else(|| url.find(':').map(|i| i + 1))
+        .unwrap_or(0);
+    if start <= at {
+        format!("{}***{}", &url[..start], &url[at..])
+    } else {
+        url.to_string()
     }
 }
 
@@ -602,6 +625,24 @@ mod tests {
         );
         let e = BusConfig::new("redis://:hunter2@h:99999", b"app", false).unwrap_err();
         assert!(!e.contains("hunter2"), "{e}");
+        let e = BusConfig::new("redis:/:hunter2@h", b"app", false).unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
+        // '#' is part of a password, as it always was; an empty password
+        // is still sent.
+        let c = BusConfig::new("redis://u:pa#ss@h", b"app", false).unwrap();
+        assert_eq!(
+            (
+                c.username.as_deref(),
+                c.password.as_deref(),
+                c.host.as_str()
+            ),
+            (Some("u"), Some("pa#ss"), "h")
+        );
+        let c = BusConfig::new("redis://user:@h", b"app", false).unwrap();
+        assert_eq!(
+            (c.username.as_deref(), c.password.as_deref()),
+            (Some("user"), Some(""))
+        );
     }
 
     #[test]

@@ -189,6 +189,10 @@ async fn serve_loop(s: Serve, script: &dyn Script) -> io::Result<()> {
         && script.call(Event::WorkerExit(id))
     {
         tokio::task::yield_now().await;
+        // exit() or a fatal error in onWorkerExit: no onWorkerStop.
+        if script.aborted() {
+            return Ok(());
+        }
     }
     for event in role.stop_events() {
         script.call(event);
@@ -223,17 +227,23 @@ mod tests {
         calls: RefCell<Vec<Event>>,
         attached: RefCell<Vec<(bool, bool)>>,
         reload_async: bool,
+        /// The callback that "calls exit()".
+        exits_in: Option<Event>,
+        exited: std::cell::Cell<bool>,
     }
 
     impl Script for Recorder {
         fn call(&self, event: Event) -> bool {
             self.calls.borrow_mut().push(event);
+            if self.exits_in == Some(event) {
+                self.exited.set(true);
+            }
             // The start callbacks stop the server at once, as a script
             // calling $server->shutdown() in onWorkerStart would.
             true
         }
         fn aborted(&self) -> bool {
-            false
+            self.exited.get()
         }
         fn attach(&self, _rt: &Rc<runtime::Server>, owner: bool, speaker: bool) {
             self.attached.borrow_mut().push((owner, speaker));
@@ -262,8 +272,18 @@ mod tests {
     /// Runs `role` with a server that is already stopping, so serving
     /// returns at once and the whole order of callbacks is seen.
     fn lifecycle(role: Role, listener: bool, reload_async: bool) -> Recorder {
+        lifecycle_exiting(role, listener, reload_async, None)
+    }
+
+    fn lifecycle_exiting(
+        role: Role,
+        listener: bool,
+        reload_async: bool,
+        exits_in: Option<Event>,
+    ) -> Recorder {
         let script = Recorder {
             reload_async,
+            exits_in,
             ..Recorder::default()
         };
         let server = server(runtime::Settings::default(), None, None);
@@ -317,6 +337,33 @@ mod tests {
 
         let master = lifecycle(Role::Master, true, false);
         assert_eq!(*master.calls.borrow(), [Event::Start]);
+        let reactor = lifecycle(Role::Reactor, true, false);
+        assert!(reactor.calls.borrow().is_empty());
+        assert_eq!(*reactor.attached.borrow(), [(true, false)]);
+    }
+
+    #[test]
+    fn an_exit_in_a_callback_ends_the_callbacks_there() {
+        let worker = Role::Worker { id: 1, task: false };
+        let r = lifecycle_exiting(worker, false, true, Some(Event::WorkerExit(1)));
+        assert_eq!(
+            *r.calls.borrow(),
+            [Event::WorkerStart(1), Event::WorkerExit(1)]
+        );
+        let r = lifecycle_exiting(Role::Single, true, false, Some(Event::Start));
+        // onWorkerStart was due in the same breath; nothing is served or
+        // stopped after it.
+        assert_eq!(*r.calls.borrow(), [Event::Start, Event::WorkerStart(0)]);
+        let r = lifecycle_exiting(Role::Single, true, false, Some(Event::WorkerStop(0)));
+        assert_eq!(
+            *r.calls.borrow(),
+            [
+                Event::Start,
+                Event::WorkerStart(0),
+                Event::WorkerStop(0),
+                Event::Shutdown
+            ]
+        );
         let reactor = lifecycle(Role::Reactor, true, false);
         assert!(reactor.calls.borrow().is_empty());
         assert_eq!(*reactor.attached.borrow(), [(true, false)]);
