@@ -21,7 +21,6 @@ use tokio::sync::Notify;
 
 use super::connection::{unix_time, ws_status, Connection};
 use super::log;
-use super::panic::CatchUnwind;
 use super::settings::Settings;
 use super::static_files;
 use super::table::ConnectionTable;
@@ -314,36 +313,21 @@ async fn writer<W: AsyncWrite + Unpin>(
     wr: W,
     direct_fd: Option<i32>,
 ) {
-    // A panic (a bug) drops the socket: the reader sees the peer gone and
-    // reports onClose; shutdown still counts this writer as done.
-    if CatchUnwind::new(write_connection(&conn, wr, direct_fd))
-        .await
-        .is_err()
-    {
-        conn.peer_gone();
-    }
-    server
-        .live_writers
-        .set(server.live_writers.get().saturating_sub(1));
-    server.writers_done.notify_waiters();
-}
-
-async fn write_connection<W: AsyncWrite + Unpin>(
-    conn: &Connection,
-    mut wr: W,
-    direct_fd: Option<i32>,
-) {
+    // Counted done for shutdown however it ends; a panic (a bug) ends
+    // only this connection.
+    let end = WriterEnd { server, conn };
+    let mut wr = wr;
     let mut pending: VecDeque<Bytes> = VecDeque::new();
     let mut close_after = false;
     let mut failed = false;
     loop {
-        close_after |= conn.take_outbound_into(&mut pending);
+        close_after |= end.conn.take_outbound_into(&mut pending);
         if pending.is_empty() {
             if close_after {
                 break;
             }
-            let _direct = conn.allow_direct_writes(direct_fd);
-            conn.writer_wake.notified().await;
+            let _direct = end.conn.allow_direct_writes(direct_fd);
+            end.conn.writer_wake.notified().await;
             continue;
         }
         let written = {
@@ -355,7 +339,7 @@ async fn write_connection<W: AsyncWrite + Unpin>(
                 .map(|b| io::IoSlice::new(b))
                 .collect();
             let slices = &slices[..];
-            match conn.close_deadline() {
+            match end.conn.close_deadline() {
                 Some(deadline) => {
                     let deadline = tokio::time::Instant::from_std(deadline);
                     match tokio::time::timeout_at(deadline, wr.write_vectored(slices)).await {
@@ -371,7 +355,7 @@ async fn write_connection<W: AsyncWrite + Unpin>(
                     r = wr.write_vectored(slices) => r,
                     // New data or a close while the socket is full: look
                     // again (a close sets the deadline).
-                    _ = conn.writer_wake.notified() => continue,
+                    _ = end.conn.writer_wake.notified() => continue,
                 },
             }
         };
@@ -382,20 +366,22 @@ async fn write_connection<W: AsyncWrite + Unpin>(
             }
             Ok(n) => n,
         };
-        conn.written(n);
-        conn.touch_send();
+        end.conn.written(n);
+        end.conn.touch_send();
         super::connection::drop_written(&mut pending, n);
     }
     if failed {
         // The peer is gone: stop the reader, which reports onClose.
-        conn.peer_gone();
+        end.conn.peer_gone();
     } else if close_after {
-        let deadline = conn
+        let deadline = end
+            .conn
             .close_deadline()
             .map(tokio::time::Instant::from_std)
             .unwrap_or_else(|| tokio::time::Instant::now() + SHUTDOWN_DRAIN);
         let _ = tokio::time::timeout_at(deadline, wr.shutdown()).await;
     }
+    // The socket first, then the count shutdown waits for (`end`).
     drop(wr);
 }
 
@@ -481,24 +467,14 @@ async fn read_once<R: ConnRead>(rd: &mut R, buf: &mut BytesMut, conn: &Connectio
 
 async fn reader<R: ConnRead>(server: Rc<Server>, conn: Rc<Connection>, rd: R) {
     // A panic (a bug) in this connection's work ends only this connection:
-    // it is closed and reported like any other, and the server goes on.
-    let reactor_id = CatchUnwind::new(read_connection(&server, &conn, rd))
-        .await
-        .unwrap_or(-1);
-    // However the reader stopped, the connection is over: let the writer
-    // flush and shut down, and report onClose if nobody has yet.
-    conn.close_with_frame(None);
-    server.report_close(&conn, reactor_id);
-}
-
-/// The connection's read side from onConnect to its end; returns onClose's
-/// reactor id. What the bytes mean is the [`Session`]'s to say; this and
-/// the functions below read, write, wait and call the script.
-async fn read_connection<R: ConnRead>(server: &Rc<Server>, conn: &Rc<Connection>, rd: R) -> i32 {
-    if let Some(h) = server.handler() {
-        h.on_connect(conn);
+    // the guard, dropped while the panic unwinds, has it closed and
+    // reported like any other. (A guard, not a wrapping future: the task
+    // state stays as small as it was.)
+    let end = ReaderEnd { server, conn };
+    if let Some(h) = end.server.handler() {
+        h.on_connect(&end.conn);
     }
-    let settings = &server.settings;
+    let settings = &end.server.settings;
     let session = Session::with_pool(
         session::Config {
             max_length: settings.package_max_length,
@@ -516,14 +492,62 @@ async fn read_connection<R: ConnRead>(server: &Rc<Server>, conn: &Rc<Connection>
     };
     // The HTTP phase's IO state (timer, handshake) lives on the heap while
     // it runs: an idle WebSocket connection's task keeps only what the
-    // WebSocket phase needs.
-    let http = Box::pin(serve_http(server, conn, &mut side)).await;
-    match http {
+    // WebSocket phase needs. What the bytes mean is the [`Session`]'s to
+    // say; this and the functions below read, write, wait and call the
+    // script.
+    let http = Box::pin(serve_http(&end.server, &end.conn, &mut side)).await;
+    let reactor_id = match http {
         Phase::Upgraded => {
-            side.session.open(conn.deflate());
-            serve_websocket(server, conn, &mut side).await
+            side.session.open(end.conn.deflate());
+            serve_websocket(&end.server, &end.conn, &mut side).await
         }
         Phase::Closed(reactor_id) => reactor_id,
+    };
+    // However the reader stopped, the connection is over: let the writer
+    // flush and shut down, and report onClose if nobody has yet.
+    end.conn.close_with_frame(None);
+    end.server.report_close(&end.conn, reactor_id);
+}
+
+/// Ends a connection whose reader task panicked (a bug): tokio drops a
+/// panicking task's future while the panic unwinds, and this guard, part of
+/// that future, then has the connection closed and onClose reported from a
+/// fresh task, once the unwinding is over (never PHP code in the middle of
+/// a panic). The server goes on serving everyone else. A guard rather than
+/// a wrapping future: the task state stays as small as it was.
+struct ReaderEnd {
+    server: Rc<Server>,
+    conn: Rc<Connection>,
+}
+
+impl Drop for ReaderEnd {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let (server, conn) = (self.server.clone(), self.conn.clone());
+            tokio::task::spawn_local(async move {
+                conn.close_with_frame(None);
+                server.report_close(&conn, session::CLOSED_BY_SERVER);
+            });
+        }
+    }
+}
+
+/// The writer's end, however it comes: counted done for shutdown; after a
+/// panic (a bug) the connection is marked gone, so its reader reports
+/// onClose (the socket went with the task).
+struct WriterEnd {
+    server: Rc<Server>,
+    conn: Rc<Connection>,
+}
+
+impl Drop for WriterEnd {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.conn.peer_gone();
+        }
+        let live = &self.server.live_writers;
+        live.set(live.get().saturating_sub(1));
+        self.server.writers_done.notify_waiters();
     }
 }
 
@@ -992,6 +1016,68 @@ mod tests {
             assert!(sizes.0 <= 640, "reader task state {sizes:?}");
             assert!(sizes.1 <= 320, "writer task state {sizes:?}");
             assert!(sizes.2 <= 400, "Connection {sizes:?}");
+        });
+    }
+
+    /// Records onClose; panics in onConnect of connection 1 (a bug in the
+    /// layers under the script, as far as the task can tell).
+    #[derive(Default)]
+    struct PanicsOnConnect {
+        closed: RefCell<Vec<(i64, i32)>>,
+    }
+
+    impl EventHandler for PanicsOnConnect {
+        fn on_connect(&self, conn: &Rc<Connection>) {
+            if conn.id == 1 {
+                panic!("test: a bug in connection 1's task");
+            }
+        }
+        fn has_request_handler(&self) -> bool {
+            false
+        }
+        fn on_request(&self, _: &Rc<Connection>, _: Request) {}
+        fn has_handshake_handler(&self) -> bool {
+            false
+        }
+        fn on_handshake(&self, _: &Rc<Connection>, _: Request) {}
+        fn on_open(&self, _: &Rc<Connection>, _: Request) {}
+        fn on_message(&self, _: &Rc<Connection>, _: crate::protocol::message::Event) {}
+        fn on_close(&self, conn: &Rc<Connection>, reactor_id: i32) {
+            self.closed.borrow_mut().push((conn.id, reactor_id));
+        }
+    }
+
+    #[test]
+    fn a_panicking_connection_task_ends_only_its_connection() {
+        super::super::run_local(async {
+            let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = l.local_addr().expect("addr");
+            let server = Rc::new(Server::new(Settings::default()));
+            let handler = Rc::new(PanicsOnConnect::default());
+            *server.handler.borrow_mut() = Some(handler.clone());
+            let mut clients = vec![];
+            let mut conns = vec![];
+            for id in 1..=2 {
+                clients.push(TcpStream::connect(addr).await.expect("connect"));
+                let (s, peer) = l.accept().await.expect("accept");
+                let conn = Rc::new(Connection::new(id, peer, peer, -1, -1, 1 << 20));
+                assert!(server.table.insert(conn.clone()));
+                let (rd, wr) = s.into_split();
+                server.live_writers.set(server.live_writers.get() + 1);
+                tokio::task::spawn_local(writer(server.clone(), conn.clone(), wr, None));
+                tokio::task::spawn_local(reader(server.clone(), conn.clone(), rd));
+                conns.push(conn);
+            }
+            for _ in 0..20 {
+                tokio::task::yield_now().await;
+            }
+            // Connection 1 was closed and reported once, by the server;
+            // connection 2 is untouched.
+            assert_eq!(*handler.closed.borrow(), [(1, session::CLOSED_BY_SERVER)]);
+            assert!(conns[0].is_closing());
+            assert!(server.table.get(1).is_none());
+            assert!(!conns[1].is_closing());
+            assert!(server.table.get(2).is_some());
         });
     }
 
