@@ -561,6 +561,20 @@ struct ReadSide<R> {
     session: Session<spare_inflaters::Spare>,
 }
 
+impl<R: AsyncRead + Unpin> ReadSide<R> {
+    /// Waits for the script's response (or handshake), reading what the
+    /// client sends meanwhile within the session's limit; Err ends the
+    /// connection (with onClose's reactor id) and closes the session.
+    async fn await_response(&mut self, conn: &Connection) -> Result<(), i32> {
+        let limit = self.session.buffer_limit();
+        let waited = await_response(conn, &mut self.rd, &mut self.buf, limit).await;
+        if waited.is_err() {
+            self.session.close();
+        }
+        waited
+    }
+}
+
 enum Phase {
     Upgraded,
     /// The connection is finished; onClose gets this reactor id.
@@ -705,15 +719,7 @@ async fn serve_http<R: ConnRead>(
         conn.begin_response(keep_alive);
         side.session.await_response(keep_alive);
         handler.on_request(conn, req);
-        if let Err(reactor_id) = await_response(
-            conn,
-            &mut side.rd,
-            &mut side.buf,
-            side.session.buffer_limit(),
-        )
-        .await
-        {
-            side.session.close();
+        if let Err(reactor_id) = side.await_response(conn).await {
             return Phase::Closed(reactor_id);
         }
         if !side.session.response_done() {
@@ -738,15 +744,7 @@ async fn upgrade<R: AsyncRead + Unpin>(
         handler.on_handshake(conn, req);
         // Frames a client sends right after the handshake are kept for the
         // frame loop.
-        if let Err(reactor_id) = await_response(
-            conn,
-            &mut side.rd,
-            &mut side.buf,
-            side.session.buffer_limit(),
-        )
-        .await
-        {
-            side.session.close();
+        if let Err(reactor_id) = side.await_response(conn).await {
             return Phase::Closed(reactor_id);
         }
         if conn.ws_status() == ws_status::ACTIVE {
