@@ -28,6 +28,7 @@ pub mod close;
 pub mod date;
 pub mod deflate;
 pub mod frame;
+pub mod framing;
 pub mod handshake;
 pub mod http;
 pub mod message;
