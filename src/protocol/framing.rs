@@ -203,17 +203,20 @@ impl Framer {
             },
             Framing::Eof { eof, split } => {
                 let eof_len = eof.len().max(1);
+                // Swoole never buffers past package_max_length: a delimiter
+                // beyond it is never reached.
+                let limit = buf.len().min(self.max_length);
                 if *split {
-                    let from = self.scanned.min(buf.len());
-                    if let Some(at) = memchr::memmem::find(&buf[from..], eof) {
+                    let from = self.scanned.min(limit);
+                    if let Some(at) = memchr::memmem::find(&buf[from..limit], eof) {
                         self.scanned = 0;
                         let end = from + at + eof.len();
                         return Ok(Some(buf.split_to(end).freeze()));
                     }
                     // The tail may hold the start of a delimiter.
-                    self.scanned = buf.len().saturating_sub(eof_len - 1);
-                } else if buf.ends_with(eof) {
-                    return Ok(Some(buf.split().freeze()));
+                    self.scanned = limit.saturating_sub(eof_len - 1);
+                } else if buf[..limit].ends_with(eof) {
+                    return Ok(Some(buf.split_to(limit).freeze()));
                 }
                 if buf.len() >= self.max_length {
                     return Err(FramingError::TooLarge {
@@ -394,11 +397,17 @@ mod tests {
             frame(&mut f, &[b"a\r\nbb\r", b"\nccc", b"\r\n"]).unwrap(),
             [&b"a\r\n"[..], b"bb\r\n", b"ccc\r\n"]
         );
-        let mut f = Framer::new(eof, 8);
+        let mut f = Framer::new(eof.clone(), 8);
         assert_eq!(
             frame(&mut f, &[b"0123", b"4567"]),
             Err(FramingError::TooLarge { length: 8 })
         );
+        let mut f = Framer::new(eof, 8);
+        assert_eq!(
+            frame(&mut f, &[b"012345\r\n9"]).unwrap(),
+            [&b"012345\r\n"[..]]
+        );
+        assert!(frame(&mut f, &[b"0123456\r\n"]).is_err());
     }
 
     #[test]
@@ -412,6 +421,16 @@ mod tests {
         );
         // Two packets in one read come together, as in Swoole.
         assert_eq!(frame(&mut f, &[b"a\nb", b"\n"]).unwrap(), [&b"a\nb\n"[..]]);
+        // Nothing past package_max_length is ever a packet.
+        let mut f = Framer::new(
+            Framing::Eof {
+                eof: b"\n".to_vec(),
+                split: false,
+            },
+            4,
+        );
+        assert_eq!(frame(&mut f, &[b"abc\nd"]).unwrap(), [&b"abc\n"[..]]);
+        assert!(frame(&mut f, &[b"abcd\n"]).is_err());
     }
 
     #[test]
