@@ -10,10 +10,10 @@ use std::sync::Arc;
 use super::handler::PhpHandler;
 use super::state::ServerState;
 use super::workers::inbox_loop;
-use super::zend::{self, zbool, zlong, CallOutcome};
+use super::zend::{self, zbool, CallOutcome};
 use crate::runtime::{self, log, ConnectionTable};
 use crate::worker::cluster::{self, stop_worker, Cluster, WORKER_IDLE};
-use crate::worker::lifecycle::{self, Event, Script};
+use crate::worker::lifecycle::{self, Event, Identity, Script};
 use crate::worker::manager::{self, ExitStatus, PoolHooks};
 use crate::worker::relay;
 use crate::worker::{process, timers};
@@ -68,10 +68,12 @@ pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
     shared.set_master_pid(pid as i32);
     shared.set_manager_pid(pid as i32);
     let st = spec.st.clone();
-    zend::set_prop(st.obj, "master_pid", zlong(pid));
-    zend::set_prop(st.obj, "manager_pid", zlong(pid));
-    zend::set_prop(st.obj, "worker_id", zlong(-1));
-    zend::set_prop(st.obj, "worker_pid", zlong(pid));
+    st.set_identity(Identity {
+        master_pid: pid,
+        manager_pid: pid,
+        worker_id: -1,
+        worker_pid: pid,
+    });
     log::set_process(b'$', 0);
     let cfg = cluster::pool_config(&cluster, &spec.settings, None);
     // onStart once, in the process that called start() (the manager), as
@@ -110,10 +112,12 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
             return 1;
         };
         let pid = i64::from(process::pid());
-        zend::set_prop(st.obj, "master_pid", zlong(i64::from(master_pid)));
-        zend::set_prop(st.obj, "manager_pid", zlong(pid));
-        zend::set_prop(st.obj, "worker_id", zlong(-1));
-        zend::set_prop(st.obj, "worker_pid", zlong(pid));
+        st.set_identity(Identity {
+            master_pid: i64::from(master_pid),
+            manager_pid: pid,
+            worker_id: -1,
+            worker_pid: pid,
+        });
         log::set_process(b'$', 0);
         let mut hooks = Hooks {
             spec,
@@ -127,10 +131,12 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
         return Ok(());
     };
     shared.set_manager_pid(manager_pid);
-    zend::set_prop(st.obj, "master_pid", zlong(i64::from(master_pid)));
-    zend::set_prop(st.obj, "manager_pid", zlong(i64::from(manager_pid)));
-    zend::set_prop(st.obj, "worker_id", zlong(-1));
-    zend::set_prop(st.obj, "worker_pid", zlong(i64::from(master_pid)));
+    st.set_identity(Identity {
+        master_pid: i64::from(master_pid),
+        manager_pid: i64::from(manager_pid),
+        worker_id: -1,
+        worker_pid: i64::from(master_pid),
+    });
     log::set_process(b'#', 0);
     cluster.worker_id.set(cluster.master() as i64);
     cluster.ep.set_me(cluster.master() as u32);
@@ -227,8 +233,12 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
     log::set_process(if task_worker { b'^' } else { b'*' }, id as i32);
     let pid = i64::from(process::pid());
     st.worker_pid.set(pid);
-    zend::set_prop(st.obj, "worker_id", zlong(id as i64));
-    zend::set_prop(st.obj, "worker_pid", zlong(pid));
+    st.set_identity(Identity {
+        master_pid: i64::from(cluster.shared.master_pid()),
+        manager_pid: i64::from(cluster.shared.manager_pid()),
+        worker_id: id as i64,
+        worker_pid: pid,
+    });
     zend::set_prop(st.obj, "taskworker", zbool(task_worker));
     // Timers of the manager's script do not carry into workers.
     timers::timers().clear_all();
@@ -238,16 +248,6 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
     *st.runtime.borrow_mut() = Some(rt.clone());
     st.running.set(true);
     st.abort.set(None);
-    zend::set_prop(
-        st.obj,
-        "master_pid",
-        zlong(i64::from(cluster.shared.master_pid())),
-    );
-    zend::set_prop(
-        st.obj,
-        "manager_pid",
-        zlong(i64::from(cluster.shared.manager_pid())),
-    );
     // SWOOLE_PROCESS workers accept nothing: the master relays events.
     let listener = if task_worker || cluster.process_mode {
         None

@@ -13,7 +13,7 @@ use ext_php_rs::types::Zval;
 use super::zend::{self, zlong, CallOutcome, Callback};
 use crate::runtime::{self, Settings};
 use crate::worker::cluster;
-use crate::worker::lifecycle::{Event, Script};
+use crate::worker::lifecycle::{Event, Identity, Script};
 
 /// Where an event's callback is stored: on the server object or its port.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -352,5 +352,16 @@ impl Script for ServerState {
 
     fn reload_async(&self) -> bool {
         self.settings.borrow().reload_async
+    }
+}
+
+impl ServerState {
+    /// `$server->master_pid`, `manager_pid`, `worker_id` and `worker_pid`
+    /// for the process this is.
+    pub fn set_identity(&self, who: Identity) {
+        zend::set_prop(self.obj, "master_pid", zlong(who.master_pid));
+        zend::set_prop(self.obj, "manager_pid", zlong(who.manager_pid));
+        zend::set_prop(self.obj, "worker_id", zlong(who.worker_id));
+        zend::set_prop(self.obj, "worker_pid", zlong(who.worker_pid));
     }
 }

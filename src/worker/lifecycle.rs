@@ -100,6 +100,19 @@ impl Role {
     }
 }
 
+/// Which process this is, as the script reads it from `$server`
+/// (`master_pid`, `manager_pid`, `worker_id`, `worker_pid`): set once per
+/// process shape, in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Identity {
+    pub master_pid: i64,
+    /// 0 where there is no manager (a single process).
+    pub manager_pid: i64,
+    /// -1 in the manager and the PROCESS master.
+    pub worker_id: i64,
+    pub worker_pid: i64,
+}
+
 /// What the PHP layer plugs into the lifecycle.
 pub trait Script {
     /// Runs the script's callback for `event`; false if it has none.

@@ -195,10 +195,12 @@ fn run_single(
 ) -> std::io::Result<()> {
     let pid = i64::from(process::pid());
     st.worker_pid.set(pid);
-    zend::set_prop(st.obj, "master_pid", zlong(pid));
-    zend::set_prop(st.obj, "worker_pid", zlong(pid));
-    zend::set_prop(st.obj, "manager_pid", zlong(0));
-    zend::set_prop(st.obj, "worker_id", zlong(0));
+    st.set_identity(lifecycle::Identity {
+        master_pid: pid,
+        manager_pid: 0,
+        worker_id: 0,
+        worker_pid: pid,
+    });
     let rt = lifecycle::server(settings, None, tls);
     *st.runtime.borrow_mut() = Some(rt.clone());
     st.running.set(true);
