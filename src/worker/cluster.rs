@@ -66,17 +66,21 @@ pub fn cluster() -> Option<Rc<Cluster>> {
 /// True in a worker process of a multi-process server (not the manager,
 /// not a PROCESS-mode master).
 pub fn is_worker_process() -> bool {
-    cluster().is_some_and(|c| c.worker_id.get() >= 0 && (c.worker_id.get() as usize) < c.total())
+    cluster().is_some_and(|c| c.is_worker())
 }
 
 /// True in a SWOOLE_PROCESS worker: connections belong to the master.
 pub fn is_process_worker() -> bool {
-    cluster().is_some_and(|c| {
-        c.process_mode && c.worker_id.get() >= 0 && (c.worker_id.get() as usize) < c.total()
-    })
+    cluster().is_some_and(|c| c.process_mode && c.is_worker())
 }
 
 impl Cluster {
+    /// A worker (event or task), not the manager or the PROCESS master.
+    pub fn is_worker(&self) -> bool {
+        let id = self.worker_id.get();
+        id >= 0 && (id as usize) < self.total()
+    }
+
     /// A new task id (per process: results come back to the sender).
     pub fn next_task_id(&self) -> i64 {
         let id = self.next_task_id.get();

@@ -288,7 +288,7 @@ pub fn send_bytes(conn: &Rc<Connection>, bytes: Bytes) -> Result<(), PushError> 
 }
 
 /// The result of handing a message to an owner's inbox.
-pub fn forwarded(sent: bool) -> Result<(), PushError> {
+fn forwarded(sent: bool) -> Result<(), PushError> {
     if sent {
         Ok(())
     } else {

@@ -82,7 +82,9 @@ pub(super) fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let Some(fd) = args.long(0, "fd") else { return };
-    // Argument errors come before any server or connection check.
+    // Argument errors come before any server or connection check. A
+    // server never masks: the mask flag goes here, for every path below.
+    let unmasked = |flags: i64| flags & !i64::from(FLAG_MASK);
     let what = match args.get(1).filter(|d| d.is_string()) {
         Some(data) => {
             let Some(opcode) = args.long_or(2, "opcode", 1) else {
@@ -94,11 +96,14 @@ pub(super) fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
             PushData::Str {
                 data,
                 opcode,
-                flags,
+                flags: unmasked(flags),
             }
         }
         None => match frame::spec_from_args(&args, 1, 2, 3) {
-            Some(spec) => PushData::Spec(spec),
+            Some(spec) => PushData::Spec(frame::FrameSpec {
+                flags: unmasked(spec.flags),
+                ..spec
+            }),
             None => return,
         },
     };
@@ -129,7 +134,7 @@ pub(super) fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
                     &spec.data[..],
                 ),
             };
-            let Some(frame) = frame.map(PushFrame::unmasked) else {
+            let Some(frame) = frame else {
                 rv.set_bool(false);
                 return;
             };
@@ -139,8 +144,8 @@ pub(super) fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
             return;
         }
     };
-    // A server never masks; compression depends on the connection's
-    // permessage-deflate agreement.
+    // Compression depends on the connection's permessage-deflate
+    // agreement.
     let agreement = conn.deflate();
     let bytes = match what {
         PushData::Str {
@@ -148,7 +153,6 @@ pub(super) fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
             opcode,
             flags,
         } => {
-            let flags = flags & !i64::from(FLAG_MASK);
             let compress = agreement.is_some() && flags & i64::from(FLAG_COMPRESS) != 0;
             let payload = zend::str_bytes(data).unwrap_or_default();
             let encode = || frame::encode_data(opcode, flags, payload, Some(&conn));
@@ -167,13 +171,7 @@ pub(super) fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
                 }
             }
         }
-        PushData::Spec(spec) => {
-            let spec = frame::FrameSpec {
-                flags: spec.flags & !i64::from(FLAG_MASK),
-                ..spec
-            };
-            frame::encode_spec(&spec, Some(&conn)).map(Bytes::from)
-        }
+        PushData::Spec(spec) => frame::encode_spec(&spec, Some(&conn)).map(Bytes::from),
     };
     match bytes {
         Some(bytes) => rv.set_bool(push_result(fd, push::send_bytes(&conn, bytes))),
@@ -238,7 +236,7 @@ pub(super) fn ws_ping(ex: &mut ExecuteData, rv: &mut Zval) {
     // A control frame carries at most 125 bytes: the rest is cut, as Swoole
     // does. Through the one push path, so a connection another process
     // owns (every one, in a SWOOLE_PROCESS worker) is pinged too.
-    let data = &data[..data.len().min(125)];
+    let data = &data[..data.len().min(MAX_CONTROL_PAYLOAD)];
     let Some(frame) = frame::push_frame(i64::from(opcode::PING), i64::from(FLAG_FIN), None) else {
         rv.set_bool(false);
         return;

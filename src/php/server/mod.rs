@@ -18,13 +18,13 @@ use super::push_cache;
 use super::state::{self, Kind, Owner, ServerState};
 use super::timer;
 use super::zend::{self, zarray, zbool, zdouble, zlong, znull, zstr, CallOutcome};
-use crate::protocol::frame::opcode;
+use crate::protocol::frame::{opcode, MAX_CONTROL_PAYLOAD};
 use crate::protocol::pack::{FLAG_COMPRESS, FLAG_FIN, FLAG_MASK};
 use crate::runtime::connection::ws_status;
 use crate::runtime::shared::SlotInfo;
 use crate::runtime::{self, log, Connection, SendError, SettingValue};
 use crate::worker::cluster;
-use crate::worker::push::{self, PushError, PushFrame, Target};
+use crate::worker::push::{self, PushError, Target};
 use crate::worker::{lifecycle, process, timers};
 
 mod connections;
