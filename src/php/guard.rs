@@ -42,10 +42,7 @@ extern "C" fn trampoline<F: PhpFn>(ex: &mut ExecuteData, rv: &mut Zval) {
         let name = super::args::function_name(ex);
         super::zend::throw(
             super::server::EXCEPTION.get(),
-            &format!(
-                "{name}(): internal error in swoole-rs: {} (please report it)",
-                crate::runtime::panic::message(&*payload)
-            ),
+            &crate::runtime::panic::report(&format!("{name}()"), &*payload),
             -1,
         );
     }
@@ -60,10 +57,7 @@ pub fn or_default<T>(what: &str, default: T, f: impl FnOnce() -> T) -> T {
         Err(payload) => {
             super::zend::error(
                 super::zend::E_WARNING,
-                &format!(
-                    "{what}: internal error in swoole-rs: {} (please report it)",
-                    crate::runtime::panic::message(&*payload)
-                ),
+                &crate::runtime::panic::report(what, &*payload),
             );
             default
         }

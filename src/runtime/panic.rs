@@ -15,19 +15,21 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// whole loop (and every message after it) being lost.
 pub fn contain(what: &str, step: impl FnOnce()) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(step)) {
-        super::log::write(
-            super::log::Level::Error,
-            true,
-            &format!(
-                "internal error in swoole-rs while {what}: {} (please report it)",
-                message(&*payload)
-            ),
-        );
+        super::log::write(super::log::Level::Error, true, &report(what, &*payload));
     }
 }
 
+/// How a caught panic is reported, wherever it was caught: `what` says
+/// where (a PHP function's name, a loop step), then the panic's text.
+pub fn report(what: &str, payload: &(dyn Any + Send)) -> String {
+    format!(
+        "{what}: internal error in swoole-rs: {} (please report it)",
+        message(payload)
+    )
+}
+
 /// The text a panic was raised with.
-pub fn message(payload: &(dyn Any + Send)) -> String {
+fn message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -54,6 +56,10 @@ mod tests {
         }
         assert_eq!(done, [0, 2]);
         assert_eq!(message(&"x"), "x");
+        assert_eq!(
+            report("here", &"x"),
+            "here: internal error in swoole-rs: x (please report it)"
+        );
         assert_eq!(message(&String::from("y")), "y");
     }
 }
