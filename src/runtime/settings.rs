@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use crate::protocol::framing::{Framing, LengthType};
+
 /// One setting value as PHP gave it, before it is interpreted.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SettingValue {
@@ -138,6 +140,78 @@ pub struct Settings {
     pub static_handler_locations: Vec<String>,
     /// `http_index_files`: tried in a directory.
     pub http_index_files: Vec<String>,
+    /// How a plain TCP port cuts its stream into `onReceive` packets
+    /// (`open_length_check`, `open_eof_check`, ...): see [`Settings::framing`].
+    pub stream: StreamFraming,
+}
+
+/// A port's framing settings as set, before they are resolved into one
+/// [`Framing`] (Swoole keeps them apart too: `open_eof_check` wins over
+/// `open_length_check`, whatever order they were set in).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamFraming {
+    pub open_length_check: bool,
+    pub length_type: LengthType,
+    pub length_offset: usize,
+    pub body_offset: usize,
+    /// `package_length_func` is set (the PHP layer keeps the callable).
+    pub length_func: bool,
+    pub open_eof_check: bool,
+    pub open_eof_split: bool,
+    pub package_eof: Vec<u8>,
+}
+
+impl Default for StreamFraming {
+    /// Swoole's port defaults: a 4-byte big-endian length at offset 0 with
+    /// the body after it, and `\r\n` as the EOF.
+    fn default() -> Self {
+        StreamFraming {
+            open_length_check: false,
+            length_type: LengthType::U32Be,
+            length_offset: 0,
+            body_offset: 4,
+            length_func: false,
+            open_eof_check: false,
+            open_eof_split: false,
+            package_eof: b"\r\n".to_vec(),
+        }
+    }
+}
+
+/// The most bytes `package_eof` may have (Swoole's `SW_DATA_EOF_MAXLEN`).
+pub const MAX_PACKAGE_EOF: usize = 8;
+/// Swoole's bound for `package_length_offset` and `package_body_offset`
+/// (`SW_IPC_BUFFER_SIZE`, 8 KiB less its header).
+pub const MAX_HEADER_OFFSET: i64 = 8192 - 32;
+
+/// Why a framing setting is refused: Swoole's fatal error text for it, or
+/// None when the value is usable. Checked before [`Settings::apply`],
+/// which then takes the value as given.
+pub fn refused(key: &str, v: &SettingValue) -> Option<&'static str> {
+    match key {
+        "package_length_type" => match v {
+            SettingValue::Str(s) if s.bytes().next().and_then(LengthType::from_code).is_some() => {
+                None
+            }
+            _ => Some("unknown package_length_type, see pack(). Link: https://php.net/pack"),
+        },
+        "package_eof" => match v {
+            SettingValue::Str(s) if s.is_empty() => Some("package_eof cannot be an empty string"),
+            SettingValue::Str(s) if s.len() > MAX_PACKAGE_EOF => {
+                Some("package_eof max length is 8")
+            }
+            _ => None,
+        },
+        "package_length_offset" if v.as_int().unwrap_or(0) > MAX_HEADER_OFFSET => {
+            Some("'package_length_offset' value is too large")
+        }
+        "package_body_offset" | "package_body_start"
+            if v.as_int().unwrap_or(0) > MAX_HEADER_OFFSET =>
+        {
+            Some("'package_body_offset' value is too large")
+        }
+        _ => None,
+    }
 }
 
 impl Default for Settings {
@@ -187,6 +261,7 @@ impl Default for Settings {
             document_root: None,
             static_handler_locations: Vec::new(),
             http_index_files: Vec::new(),
+            stream: StreamFraming::default(),
         }
     }
 }
@@ -357,6 +432,46 @@ impl Settings {
                 }
             }
             "http_parse_cookie" => self.http_parse_cookie = v.truthy(),
+            "open_length_check" => self.stream.open_length_check = v.truthy(),
+            "package_length_type" => {
+                if let Some(ty) = match v {
+                    SettingValue::Str(s) => s.bytes().next().and_then(LengthType::from_code),
+                    _ => None,
+                } {
+                    self.stream.length_type = ty
+                }
+            }
+            "package_length_offset" => {
+                self.stream.length_offset =
+                    v.as_int().unwrap_or(0).clamp(0, MAX_HEADER_OFFSET) as usize
+            }
+            "package_body_offset" | "package_body_start" => {
+                self.stream.body_offset =
+                    v.as_int().unwrap_or(0).clamp(0, MAX_HEADER_OFFSET) as usize
+            }
+            // Swoole: a length function is length framing, whatever
+            // `open_length_check` says.
+            "package_length_func" => {
+                self.stream.length_func =
+                    !matches!(v, SettingValue::Other | SettingValue::Bool(false));
+                if self.stream.length_func {
+                    self.stream.open_length_check = true;
+                }
+            }
+            "open_eof_check" => self.stream.open_eof_check = v.truthy(),
+            "open_eof_split" => {
+                self.stream.open_eof_split = v.truthy();
+                if self.stream.open_eof_split {
+                    self.stream.open_eof_check = true;
+                }
+            }
+            "package_eof" => {
+                if let SettingValue::Str(s) = v {
+                    if !s.is_empty() && s.len() <= MAX_PACKAGE_EOF {
+                        self.stream.package_eof = s.as_bytes().to_vec()
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -370,6 +485,28 @@ impl Settings {
             (Some(i), None) => Some((i, i * 2)),
             (None, Some(idle)) => Some(((idle / 2).max(Duration::from_millis(100)), idle)),
             (Some(i), Some(idle)) => Some((i, idle)),
+        }
+    }
+
+    /// How a plain TCP port of these settings frames its stream: EOF first,
+    /// then a length, else raw reads (Swoole's order).
+    pub fn framing(&self) -> Framing {
+        let f = &self.stream;
+        if f.open_eof_check {
+            Framing::Eof {
+                eof: f.package_eof.clone(),
+                split: f.open_eof_split,
+            }
+        } else if f.open_length_check && f.length_func {
+            Framing::LengthFunc
+        } else if f.open_length_check {
+            Framing::Length {
+                ty: f.length_type,
+                length_offset: f.length_offset,
+                body_offset: f.body_offset,
+            }
+        } else {
+            Framing::Raw
         }
     }
 
@@ -423,6 +560,61 @@ mod tests {
         let (interval, idle) = s.heartbeat().expect("heartbeat on");
         assert_eq!(interval, Duration::from_millis(1));
         assert_eq!(idle, Duration::from_secs(315_360_000));
+    }
+
+    #[test]
+    fn framing_follows_swooles_precedence_and_defaults() {
+        let mut s = Settings::default();
+        assert_eq!(s.framing(), Framing::Raw);
+        s.apply("open_length_check", &SettingValue::Bool(true));
+        assert_eq!(
+            s.framing(),
+            Framing::Length {
+                ty: LengthType::U32Be,
+                length_offset: 0,
+                body_offset: 4
+            }
+        );
+        s.apply("package_length_type", &SettingValue::Str("v".into()));
+        s.apply("package_length_offset", &SettingValue::Int(2));
+        s.apply("package_body_offset", &SettingValue::Int(-3));
+        assert_eq!(
+            s.framing(),
+            Framing::Length {
+                ty: LengthType::U16Le,
+                length_offset: 2,
+                body_offset: 0
+            }
+        );
+        // EOF wins over length, and split implies the check.
+        s.apply("open_eof_split", &SettingValue::Bool(true));
+        s.apply("package_eof", &SettingValue::Str("\n".into()));
+        assert_eq!(
+            s.framing(),
+            Framing::Eof {
+                eof: b"\n".to_vec(),
+                split: true
+            }
+        );
+    }
+
+    #[test]
+    fn bad_framing_values_are_refused_with_swooles_text() {
+        let str_v = |s: &str| SettingValue::Str(s.into());
+        assert!(refused("package_length_type", &str_v("N")).is_none());
+        assert!(refused("package_length_type", &str_v("x")).is_some());
+        assert!(refused("package_length_type", &str_v("")).is_some());
+        assert_eq!(
+            refused("package_eof", &str_v("")),
+            Some("package_eof cannot be an empty string")
+        );
+        assert!(refused("package_eof", &str_v("123456789")).is_some());
+        assert!(refused("package_eof", &str_v("12345678")).is_none());
+        assert!(refused("package_length_offset", &SettingValue::Int(100_000)).is_some());
+        // A refused value leaves the setting as it was.
+        let mut s = Settings::default();
+        s.apply("package_length_type", &str_v("x"));
+        assert_eq!(s.stream.length_type, LengthType::U32Be);
     }
 
     #[test]
