@@ -29,18 +29,18 @@ impl PhpHandler {
 
 impl EventHandler for PhpHandler {
     fn on_connect(&self, conn: &Rc<Connection>) {
-        let cbs = self.st.callbacks();
+        let cbs = self.st.callbacks_for(conn.server_fd);
         if let Some(cb) = &cbs.connect {
             self.call(cb, &mut [self.st.this_zval(), zlong(conn.id), zlong(0)]);
         }
     }
 
-    fn has_request_handler(&self) -> bool {
-        self.st.callbacks().request.is_some()
+    fn has_request_handler(&self, conn: &Connection) -> bool {
+        self.st.callbacks_for(conn.server_fd).request.is_some()
     }
 
     fn on_request(&self, conn: &Rc<Connection>, req: Request) {
-        let cbs = self.st.callbacks();
+        let cbs = self.st.callbacks_for(conn.server_fd);
         let Some(cb) = &cbs.request else {
             conn.finish_response();
             return;
@@ -51,12 +51,12 @@ impl EventHandler for PhpHandler {
         super::workers::count_request(&self.st);
     }
 
-    fn has_handshake_handler(&self) -> bool {
-        self.st.callbacks().handshake.is_some()
+    fn has_handshake_handler(&self, conn: &Connection) -> bool {
+        self.st.callbacks_for(conn.server_fd).handshake.is_some()
     }
 
     fn on_handshake(&self, conn: &Rc<Connection>, req: Request) {
-        let cbs = self.st.callbacks();
+        let cbs = self.st.callbacks_for(conn.server_fd);
         let Some(cb) = &cbs.handshake else {
             conn.finish_response();
             return;
@@ -81,7 +81,7 @@ impl EventHandler for PhpHandler {
         conn: &Rc<Connection>,
         req: &Request,
     ) -> Vec<(String, Vec<u8>)> {
-        let cbs = self.st.callbacks();
+        let cbs = self.st.callbacks_for(conn.server_fd);
         let Some(cb) = &cbs.before_handshake_response else {
             return Vec::new();
         };
@@ -91,7 +91,7 @@ impl EventHandler for PhpHandler {
     }
 
     fn on_open(&self, conn: &Rc<Connection>, req: Request) {
-        let cbs = self.st.callbacks();
+        let cbs = self.st.callbacks_for(conn.server_fd);
         if let Some(cb) = &cbs.open {
             let request = http::request_object(&self.st, conn, &req);
             self.call(cb, &mut [self.st.this_zval(), request]);
@@ -99,7 +99,7 @@ impl EventHandler for PhpHandler {
     }
 
     fn on_message(&self, conn: &Rc<Connection>, event: Event) {
-        let cbs = self.st.callbacks();
+        let cbs = self.st.callbacks_for(conn.server_fd);
         if let Some(cb) = &cbs.message {
             let f = frame::frame_object(conn.id, &event);
             self.call(cb, &mut [self.st.this_zval(), f]);
@@ -107,12 +107,37 @@ impl EventHandler for PhpHandler {
         super::workers::count_request(&self.st);
     }
 
+    fn on_receive(&self, conn: &Rc<Connection>, data: bytes::Bytes) {
+        let cbs = self.st.callbacks_for(conn.server_fd);
+        if let Some(cb) = &cbs.receive {
+            self.call(
+                cb,
+                &mut [self.st.this_zval(), zlong(conn.id), zlong(0), zend::zstr(&data)],
+            );
+        }
+        super::workers::count_request(&self.st);
+    }
+
+    fn package_length(&self, conn: &Rc<Connection>, data: &[u8]) -> i64 {
+        let cbs = self.st.callbacks_for(conn.server_fd);
+        let Some(cb) = &cbs.length_func else {
+            return -1;
+        };
+        let mut length = -1;
+        let outcome = cb.call_with(&mut [zend::zstr(data)], |ret| {
+            length = ret.long().or_else(|| ret.double().map(|d| d as i64)).unwrap_or(-1);
+        });
+        self.st.after_call(outcome);
+        length
+    }
+
     fn on_close(&self, conn: &Rc<Connection>, reactor_id: i32) {
         http::forget_connection(conn.id);
-        let cbs = self.st.callbacks();
-        // Swoole 4.7+: a connection that never became a WebSocket reports
-        // onDisconnect instead of onClose when that callback is set.
-        if !super::server::is_upgraded(conn) {
+        let cbs = self.st.callbacks_for(conn.server_fd);
+        // Swoole 4.7+: a connection of a WebSocket port that never became
+        // a WebSocket reports onDisconnect instead of onClose when that
+        // callback is set.
+        if !super::server::is_upgraded(conn) && self.st.http_port(conn.server_fd) {
             if let Some(cb) = &cbs.disconnect {
                 self.call(cb, &mut [self.st.this_zval(), zlong(conn.id)]);
                 return;

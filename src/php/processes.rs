@@ -21,9 +21,9 @@ use crate::worker::{process, timers};
 /// Everything a worker needs to start, kept by the manager for respawns.
 pub struct WorkerSpec {
     pub st: Rc<ServerState>,
-    pub listener: std::net::TcpListener,
+    /// Every port of the server, each with its settings and TLS.
+    pub listeners: Vec<runtime::port::Listener>,
     pub settings: runtime::Settings,
-    pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
 struct Hooks {
@@ -142,14 +142,16 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
     cluster.ep.set_me(cluster.master() as u32);
 
     let table = ConnectionTable::with_shared(shared, cluster.master() as u32);
-    let rt = lifecycle::server(spec.settings.clone(), Some(table), spec.tls.clone());
+    let rt = lifecycle::server(spec.settings.clone(), Some(table));
     *st.runtime.borrow_mut() = Some(rt.clone());
     st.abort.set(None);
-    let cbs = st.callbacks();
+    // Which events to relay at all: those some port has a callback for
+    // (the worker calls the connection's port's own).
+    let all = st.all_callbacks();
     let callbacks = relay::Callbacks {
-        connect: cbs.connect.is_some(),
-        request: cbs.request.is_some(),
-        handshake: cbs.handshake.is_some(),
+        connect: all.iter().any(|c| c.connect.is_some()),
+        request: all.iter().any(|c| c.request.is_some()),
+        handshake: all.iter().any(|c| c.handshake.is_some()),
     };
     let relay_handler = Rc::new(relay::RelayHandler::new(
         Rc::new(relay::EndpointLink {
@@ -168,9 +170,8 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
         let reactor = relay::ReactorSpec {
             inbox: (cluster.master() + r) as u32,
             fds: cluster.ep.dup_fds()?,
-            listener: spec.listener.try_clone()?,
+            listeners: runtime::port::try_clone_all(&spec.listeners)?,
             settings: spec.settings.clone(),
-            tls: spec.tls.clone(),
             shared,
             workers: cluster.event_workers,
             dispatch_mode: spec.settings.dispatch_mode,
@@ -189,7 +190,7 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
     let serve = lifecycle::Serve {
         role: lifecycle::Role::Master,
         server: rt.clone(),
-        listener: Some(spec.listener.try_clone()?),
+        listeners: runtime::port::try_clone_all(&spec.listeners)?,
         handler: relay_handler,
         tasks: vec![Box::pin(relay::reactor_inbox(cluster.ep.clone(), rt))],
         // SIGTERM/SIGINT stop the server; SIGUSR1/SIGUSR2 (reload) are the
@@ -244,15 +245,15 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
     timers::timers().clear_all();
 
     let table = ConnectionTable::with_shared(cluster.shared, id as u32);
-    let rt = lifecycle::server(spec.settings.clone(), Some(table), spec.tls.clone());
+    let rt = lifecycle::server(spec.settings.clone(), Some(table));
     *st.runtime.borrow_mut() = Some(rt.clone());
     st.running.set(true);
     st.abort.set(None);
     // SWOOLE_PROCESS workers accept nothing: the master relays events.
-    let listener = if task_worker || cluster.process_mode {
-        None
+    let listeners = if task_worker || cluster.process_mode {
+        vec![]
     } else {
-        spec.listener.try_clone().ok()
+        runtime::port::try_clone_all(&spec.listeners).unwrap_or_default()
     };
     crate::worker::process::drop_privileges_logged(&spec.settings);
     let rt_sig = rt.clone();
@@ -262,7 +263,7 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
             task: task_worker,
         },
         server: rt,
-        listener,
+        listeners,
         handler: Rc::new(PhpHandler::new(st.clone())),
         tasks: vec![Box::pin(inbox_loop(cluster.clone(), st.clone()))],
         signals: &[libc::SIGTERM, libc::SIGINT],

@@ -87,6 +87,56 @@ pub struct Callbacks {
     pub open: Option<Callback>,
     pub message: Option<Callback>,
     pub disconnect: Option<Callback>,
+    pub receive: Option<Callback>,
+    /// The port's `package_length_func` setting.
+    pub length_func: Option<Callback>,
+}
+
+/// One of the server's ports as PHP sees it: its `Swoole\Server\Port`
+/// object, its socket until start() takes it, and its own settings once
+/// `$port->set()` was called.
+pub struct PortState {
+    /// The `Swoole\Server\Port` object; a reference is held while the
+    /// state lives.
+    pub obj: *mut zend_object,
+    pub sock_type: i64,
+    /// The listening socket's descriptor (the port's identity).
+    pub server_fd: i32,
+    pub listener: Option<std::net::TcpListener>,
+    /// `$port->set()`'s settings; None: the port takes the server's (the
+    /// main port always does).
+    pub settings: Option<Settings>,
+    /// Decided at start(): the port speaks HTTP, and WebSocket.
+    pub http: bool,
+    pub websocket: bool,
+}
+
+impl PortState {
+    pub fn new(obj: *mut zend_object, sock_type: i64, listener: std::net::TcpListener) -> Self {
+        // SAFETY: obj is a live Port object; keep it alive with the state.
+        unsafe { (*obj).gc.refcount += 1 };
+        use std::os::fd::AsRawFd;
+        PortState {
+            obj,
+            sock_type,
+            server_fd: listener.as_raw_fd(),
+            listener: Some(listener),
+            settings: None,
+            http: false,
+            websocket: false,
+        }
+    }
+
+    pub fn ssl(&self) -> bool {
+        self.sock_type & super::server::SWOOLE_SSL != 0
+    }
+}
+
+impl Drop for PortState {
+    fn drop(&mut self) {
+        // SAFETY: releases the reference taken in `new` (OBJ_RELEASE).
+        unsafe { ext_php_rs::ffi::ext_php_rs_zend_object_release(self.obj) };
+    }
 }
 
 /// Kind of server class: decides which callback `start()` requires.
@@ -100,16 +150,15 @@ pub enum Kind {
 pub struct ServerState {
     /// The PHP `$server` object; a reference is held while the state lives.
     pub obj: *mut zend_object,
-    /// The Port object in `$server->ports[0]` holding port callbacks.
-    pub port_obj: Cell<*mut zend_object>,
     pub kind: Kind,
     pub mode: i64,
-    /// The listener was created with `SWOOLE_SSL`.
-    pub ssl: Cell<bool>,
     pub settings: RefCell<Settings>,
-    pub listener: RefCell<Option<std::net::TcpListener>>,
+    /// `$server->ports`: the main port first, then those `listen()` added.
+    pub ports: RefCell<Vec<PortState>>,
     pub runtime: RefCell<Option<Rc<runtime::Server>>>,
-    pub callbacks: RefCell<Rc<Callbacks>>,
+    /// The resolved callbacks of each port, in `ports` order (a port's
+    /// own, else the main port's, as in Swoole).
+    pub callbacks: RefCell<Vec<(i32, Rc<Callbacks>)>>,
     pub running: Cell<bool>,
     /// `exit()` or a fatal error happened in a callback: stop and unwind.
     pub abort: Cell<Option<CallOutcome>>,
@@ -146,14 +195,16 @@ impl ServerState {
         unsafe { (*obj).gc.refcount += 1 };
         ServerState {
             obj,
-            port_obj: Cell::new(std::ptr::null_mut()),
             kind,
             mode,
-            ssl: Cell::new(false),
-            settings: RefCell::new(Settings::default()),
-            listener: RefCell::new(None),
+            // A plain Swoole\Server speaks no HTTP unless told to.
+            settings: RefCell::new(match kind {
+                Kind::Tcp => Settings::plain_port(),
+                Kind::Http | Kind::WebSocket => Settings::default(),
+            }),
+            ports: RefCell::new(Vec::new()),
             runtime: RefCell::new(None),
-            callbacks: RefCell::new(Rc::new(Callbacks::default())),
+            callbacks: RefCell::new(Vec::new()),
             running: Cell::new(false),
             abort: Cell::new(None),
             worker_pid: Cell::new(0),
@@ -187,16 +238,29 @@ impl ServerState {
         self.runtime.borrow().clone()
     }
 
-    fn owner_obj(&self, owner: Owner) -> *mut zend_object {
+    /// The object an event's callback is kept on: the server, or `port`
+    /// (the main port when None).
+    fn owner_obj(&self, owner: Owner, port: Option<*mut zend_object>) -> *mut zend_object {
         match owner {
             Owner::Server => self.obj,
-            Owner::Port => self.port_obj.get(),
+            Owner::Port => port.unwrap_or_else(|| {
+                self.ports
+                    .borrow()
+                    .first()
+                    .map_or(std::ptr::null_mut(), |p| p.obj)
+            }),
         }
     }
 
-    /// The stored callback value of an event property, if set.
-    pub fn callback_value(&self, prop: &str, owner: Owner) -> Option<Zval> {
-        let obj = self.owner_obj(owner);
+    /// The stored callback value of an event property on the server or a
+    /// port (the main port when None), if set.
+    pub fn callback_value(
+        &self,
+        prop: &str,
+        owner: Owner,
+        port: Option<*mut zend_object>,
+    ) -> Option<Zval> {
+        let obj = self.owner_obj(owner, port);
         if obj.is_null() {
             return None;
         }
@@ -209,8 +273,14 @@ impl ServerState {
             .map(zend::zcopy)
     }
 
-    pub fn store_callback(&self, prop: &str, owner: Owner, value: Zval) {
-        let obj = self.owner_obj(owner);
+    pub fn store_callback(
+        &self,
+        prop: &str,
+        owner: Owner,
+        port: Option<*mut zend_object>,
+        value: Zval,
+    ) {
+        let obj = self.owner_obj(owner, port);
         if obj.is_null() {
             return;
         }
@@ -224,47 +294,113 @@ impl ServerState {
         }
     }
 
-    /// Rebuilds the resolved callback cache from the properties.
+    /// Whether `obj` is one of this server's ports.
+    pub fn is_port(&self, obj: *mut zend_object) -> bool {
+        self.ports.borrow().iter().any(|p| std::ptr::eq(p.obj, obj))
+    }
+
+    /// Rebuilds the resolved callback cache from the properties: for each
+    /// port, its own callback of each port event, else the main port's.
     pub fn resolve_callbacks(&self) {
-        let get = |prop: &str, owner| {
-            self.callback_value(prop, owner)
+        let get = |prop: &str, owner, port| {
+            self.callback_value(prop, owner, port)
+                .or_else(|| match port {
+                    Some(_) => self.callback_value(prop, owner, None),
+                    None => None,
+                })
                 .and_then(|v| Callback::new(&v))
         };
-        let cbs = Callbacks {
-            start: get("onStart", Owner::Server),
-            shutdown: get("onShutdown", Owner::Server),
-            before_shutdown: get("onBeforeShutdown", Owner::Server),
-            worker_start: get("onWorkerStart", Owner::Server),
-            worker_stop: get("onWorkerStop", Owner::Server),
-            worker_exit: get("onWorkerExit", Owner::Server),
-            worker_error: get("onWorkerError", Owner::Server),
-            manager_start: get("onManagerStart", Owner::Server),
-            manager_stop: get("onManagerStop", Owner::Server),
-            task: get("onTask", Owner::Server),
-            finish: get("onFinish", Owner::Server),
-            pipe_message: get("onPipeMessage", Owner::Server),
-            connect: get("onConnect", Owner::Port),
-            close: get("onClose", Owner::Port),
-            request: get("onRequest", Owner::Port),
-            handshake: get("onHandshake", Owner::Port),
-            before_handshake_response: get("onBeforeHandshakeResponse", Owner::Port),
-            open: get("onOpen", Owner::Port),
-            message: get("onMessage", Owner::Port),
-            disconnect: get("onDisconnect", Owner::Port),
-        };
-        self.set_callbacks(Rc::new(cbs));
+        let ports: Vec<(i32, *mut zend_object, bool)> = self
+            .ports
+            .borrow()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.server_fd, p.obj, i > 0))
+            .collect();
+        let mut all = Vec::with_capacity(ports.len().max(1));
+        for (server_fd, obj, side) in ports {
+            let port = side.then_some(obj);
+            let length_func = zend::get_prop(obj, "setting")
+                .and_then(|z| z.array())
+                .and_then(|a| a.get("package_length_func"))
+                .and_then(Callback::new);
+            let cbs = Callbacks {
+                start: get("onStart", Owner::Server, None),
+                shutdown: get("onShutdown", Owner::Server, None),
+                before_shutdown: get("onBeforeShutdown", Owner::Server, None),
+                worker_start: get("onWorkerStart", Owner::Server, None),
+                worker_stop: get("onWorkerStop", Owner::Server, None),
+                worker_exit: get("onWorkerExit", Owner::Server, None),
+                worker_error: get("onWorkerError", Owner::Server, None),
+                manager_start: get("onManagerStart", Owner::Server, None),
+                manager_stop: get("onManagerStop", Owner::Server, None),
+                task: get("onTask", Owner::Server, None),
+                finish: get("onFinish", Owner::Server, None),
+                pipe_message: get("onPipeMessage", Owner::Server, None),
+                connect: get("onConnect", Owner::Port, port),
+                close: get("onClose", Owner::Port, port),
+                request: get("onRequest", Owner::Port, port),
+                handshake: get("onHandshake", Owner::Port, port),
+                before_handshake_response: get("onBeforeHandshakeResponse", Owner::Port, port),
+                open: get("onOpen", Owner::Port, port),
+                message: get("onMessage", Owner::Port, port),
+                disconnect: get("onDisconnect", Owner::Port, port),
+                receive: get("onReceive", Owner::Port, port),
+                length_func,
+            };
+            all.push((server_fd, Rc::new(cbs)));
+        }
+        self.set_callbacks(all);
     }
 
     /// Replaces the callback cache. The old one is dropped after the borrow
     /// ends: dropping a closure can run PHP destructors, which may call
     /// back into the server (`on()`, `close()`, ...).
-    pub fn set_callbacks(&self, cbs: Rc<Callbacks>) {
+    pub fn set_callbacks(&self, cbs: Vec<(i32, Rc<Callbacks>)>) {
         let old = std::mem::replace(&mut *self.callbacks.borrow_mut(), cbs);
         drop(old);
     }
 
+    /// Every port's callbacks.
+    pub fn all_callbacks(&self) -> Vec<Rc<Callbacks>> {
+        self.callbacks.borrow().iter().map(|(_, c)| c.clone()).collect()
+    }
+
+    /// The main port's callbacks (and the server's).
     pub fn callbacks(&self) -> Rc<Callbacks> {
-        self.callbacks.borrow().clone()
+        self.callbacks
+            .borrow()
+            .first()
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default()
+    }
+
+    /// The callbacks of the port whose listening socket is `server_fd`.
+    pub fn callbacks_for(&self, server_fd: i32) -> Rc<Callbacks> {
+        let all = self.callbacks.borrow();
+        all.iter()
+            .find(|(fd, _)| *fd == server_fd)
+            .or_else(|| all.first())
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether the port of `server_fd` speaks WebSocket (decided at start()).
+    pub fn websocket_port(&self, server_fd: i32) -> bool {
+        self.ports
+            .borrow()
+            .iter()
+            .find(|p| p.server_fd == server_fd)
+            .is_some_and(|p| p.websocket)
+    }
+
+    /// Whether the port of `server_fd` speaks HTTP (decided at start()).
+    pub fn http_port(&self, server_fd: i32) -> bool {
+        self.ports
+            .borrow()
+            .iter()
+            .find(|p| p.server_fd == server_fd)
+            .is_some_and(|p| p.http)
     }
 
     /// Runs a callback; an `exit()` or fatal error stops the server.

@@ -166,6 +166,7 @@ fn on_relay(
         }
         RelayEvent::Open(req) => handler.on_open(&conn, req),
         RelayEvent::Message(ev) => handler.on_message(&conn, ev),
+        RelayEvent::Receive(data) => handler.on_receive(&conn, data),
         RelayEvent::Close {
             reactor_id,
             callback,

@@ -15,8 +15,7 @@
 //! `package_max_length` bounds every packet: a longer one is an error that
 //! closes the connection, as in Swoole.
 //!
-//! Not wired to a listener yet (Swoole\Server TCP ports are the next issue);
-//! the rules are Swoole 6.2's `src/protocol/base.cc`, read, not copied.
+//! `runtime/server.rs::serve_stream` runs it for every plain TCP port; the rules are Swoole 6.2's `src/protocol/base.cc`, read, not copied.
 
 use bytes::{Bytes, BytesMut};
 
@@ -160,6 +159,11 @@ impl Framer {
             max_length,
             scanned: 0,
         }
+    }
+
+    /// Whether packets end with `package_eof` (for the error's wording).
+    pub fn is_eof(&self) -> bool {
+        matches!(self.framing, Framing::Eof { .. })
     }
 
     /// The next complete packet at the front of `buf`, taken out of it;

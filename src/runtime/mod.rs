@@ -9,6 +9,7 @@ pub mod local_notify;
 pub mod log;
 pub mod node;
 pub mod panic;
+pub mod port;
 pub mod rooms;
 pub mod server;
 pub mod settings;
@@ -95,12 +96,12 @@ pub trait EventHandler {
     fn on_connect(&self, conn: &Rc<Connection>);
     /// Whether an `onRequest` callback is set: without one, plain HTTP
     /// requests get Swoole's 400 page.
-    fn has_request_handler(&self) -> bool;
+    fn has_request_handler(&self, _conn: &Connection) -> bool;
     /// A plain HTTP request. The handler must eventually call
     /// [`Connection::finish_response`] (the PHP `Response::end()` does).
     fn on_request(&self, conn: &Rc<Connection>, req: Request);
     /// Whether an `onHandshake` callback replaces the built-in handshake.
-    fn has_handshake_handler(&self) -> bool;
+    fn has_handshake_handler(&self, _conn: &Connection) -> bool;
     /// A WebSocket upgrade request to answer by hand: the handler writes the
     /// response, sets the status to ACTIVE on a 101, and finishes it.
     fn on_handshake(&self, conn: &Rc<Connection>, req: Request);
@@ -118,6 +119,14 @@ pub trait EventHandler {
     fn on_open(&self, conn: &Rc<Connection>, req: Request);
     /// A complete message, or a control frame the settings pass to PHP.
     fn on_message(&self, conn: &Rc<Connection>, event: Event);
+    /// A packet of a plain TCP port, as its framing cut it (`onReceive`).
+    fn on_receive(&self, _conn: &Rc<Connection>, _data: bytes::Bytes) {}
+    /// `package_length_func`: the length of the packet at the front of
+    /// `data` (0: not known yet, negative: malformed). Only ports with
+    /// that setting ask.
+    fn package_length(&self, _conn: &Rc<Connection>, _data: &[u8]) -> i64 {
+        -1
+    }
     /// The connection is gone (`onClose`): `reactor_id` is -1 when the
     /// server closed it, 0 when the client did.
     fn on_close(&self, conn: &Rc<Connection>, reactor_id: i32);

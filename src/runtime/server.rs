@@ -12,6 +12,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -20,12 +21,14 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
 use super::connection::{unix_time, ws_status, Connection};
+use super::port::{Port, Protocol};
 use super::log;
 use super::settings::Settings;
 use super::static_files;
 use super::table::ConnectionTable;
 use super::EventHandler;
 use crate::protocol::frame;
+use crate::protocol::framing::{Framer, FramingError};
 use crate::protocol::handshake;
 use crate::protocol::http::Request;
 use crate::protocol::session::{self, Output, Session};
@@ -45,9 +48,6 @@ pub struct Server {
     live_writers: Cell<usize>,
     writers_done: Notify,
     pub start_time: f64,
-    /// Set for `SWOOLE_SSL` listeners: every connection starts with a TLS
-    /// handshake.
-    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// How long a client may take to complete its TLS handshake.
@@ -92,14 +92,7 @@ impl Server {
             live_writers: Cell::new(0),
             writers_done: Notify::new(),
             start_time: unix_time(),
-            tls: None,
         }
-    }
-
-    /// Serves TLS (wss://, https://) with this configuration.
-    pub fn with_tls(mut self, config: std::sync::Arc<rustls::ServerConfig>) -> Self {
-        self.tls = Some(tokio_rustls::TlsAcceptor::from(config));
-        self
     }
 
     fn handler(&self) -> Option<Rc<dyn EventHandler>> {
@@ -191,29 +184,28 @@ impl Server {
         }
     }
 
-    /// Accepts and serves until [`Server::begin_shutdown`]; then waits (a
-    /// bounded time) for every queued byte to be written.
-    pub async fn serve(self: Rc<Self>, listener: TcpListener, handler: Rc<dyn EventHandler>) {
+    /// Accepts on every port and serves until [`Server::begin_shutdown`];
+    /// then waits (a bounded time) for every queued byte to be written.
+    /// The listeners joined the loop already ([`Listener::join_loop`]).
+    pub async fn serve(
+        self: Rc<Self>,
+        accepting: Vec<(TcpListener, Arc<Port>)>,
+        handler: Rc<dyn EventHandler>,
+    ) {
         *self.handler.borrow_mut() = Some(handler);
         super::flush::ensure_running();
-        let server_fd = listener.as_raw_fd();
         if let Some((interval, idle)) = self.settings.heartbeat() {
             tokio::task::spawn_local(heartbeat(self.clone(), interval, idle));
         }
-        while !self.stopping.get() {
-            tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, peer)) => self.accept(stream, peer, server_fd),
-                    Err(e) => {
-                        // EMFILE and friends: back off instead of spinning.
-                        log::write(log::Level::Warning, true, &format!("accept() failed: {e}"));
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                },
-                _ = self.stop.notified() => {}
-            }
+        let loops: Vec<_> = accepting
+            .into_iter()
+            .map(|(listener, port)| tokio::task::spawn_local(self.clone().accept_loop(listener, port)))
+            .collect();
+        self.wait_stopped().await;
+        // Each loop drops its socket as it ends: new clients are refused.
+        for l in loops {
+            let _ = l.await;
         }
-        drop(listener);
         let drained = async {
             while self.live_writers.get() > 0 {
                 self.writers_done.notified().await;
@@ -223,6 +215,23 @@ impl Server {
         // Dropped outside the borrow: dropping PHP callbacks runs PHP code.
         let handler = self.handler.borrow_mut().take();
         drop(handler);
+    }
+
+    /// Accepts on one port until the server stops.
+    async fn accept_loop(self: Rc<Self>, listener: TcpListener, port: Arc<Port>) {
+        while !self.stopping.get() {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => self.accept(stream, peer, &port),
+                    Err(e) => {
+                        // EMFILE and friends: back off instead of spinning.
+                        log::write(log::Level::Warning, true, &format!("accept() failed: {e}"));
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                _ = self.stop.notified() => {}
+            }
+        }
     }
 
     fn log_too_many(&self) {
@@ -236,12 +245,12 @@ impl Server {
         );
     }
 
-    fn accept(self: &Rc<Self>, stream: TcpStream, peer: SocketAddr, server_fd: i32) {
+    fn accept(self: &Rc<Self>, stream: TcpStream, peer: SocketAddr, port: &Arc<Port>) {
         if self.table.len() as i64 >= self.settings.max_connection {
             self.log_too_many();
             return;
         }
-        let _ = stream.set_nodelay(self.settings.open_tcp_nodelay);
+        let _ = stream.set_nodelay(port.settings.open_tcp_nodelay);
         let local = stream.local_addr().unwrap_or(peer);
         let id = self.table.next_id();
         let conn = Rc::new(Connection::new(
@@ -249,7 +258,7 @@ impl Server {
             peer,
             local,
             stream.as_raw_fd(),
-            server_fd,
+            port.server_fd,
             self.settings.output_queue_limit(),
         ));
         // The shared table (several workers) is full.
@@ -257,19 +266,20 @@ impl Server {
             self.log_too_many();
             return;
         }
-        let Some(acceptor) = self.tls.clone() else {
+        let Some(acceptor) = port.tls.clone() else {
             let direct_fd = Some(stream.as_raw_fd());
             let (rd, wr) = stream.into_split();
-            self.spawn_tasks(conn, rd, wr, direct_fd);
+            self.spawn_tasks(conn, port.clone(), rd, wr, direct_fd);
             return;
         };
         let server = self.clone();
+        let port = port.clone();
         tokio::task::spawn_local(async move {
             match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                 Ok(Ok(tls)) => {
                     let (rd, wr) = tokio::io::split(tls);
                     // No direct writes: the TLS stream must encrypt.
-                    server.spawn_tasks(conn, rd, wr, None);
+                    server.spawn_tasks(conn, port, rd, wr, None);
                 }
                 // A failed or stalled TLS handshake never was a connection
                 // for the script: no onConnect, so no onClose either.
@@ -286,6 +296,7 @@ impl Server {
     fn spawn_tasks<R, W>(
         self: &Rc<Self>,
         conn: Rc<Connection>,
+        port: Arc<Port>,
         rd: R,
         wr: W,
         direct_fd: Option<i32>,
@@ -295,7 +306,7 @@ impl Server {
     {
         self.live_writers.set(self.live_writers.get() + 1);
         tokio::task::spawn_local(writer(self.clone(), conn.clone(), wr, direct_fd));
-        tokio::task::spawn_local(reader(self.clone(), conn, rd));
+        tokio::task::spawn_local(reader(self.clone(), conn, port, rd));
     }
 }
 
@@ -465,7 +476,7 @@ async fn read_once<R: ConnRead>(rd: &mut R, buf: &mut BytesMut, conn: &Connectio
     outcome
 }
 
-async fn reader<R: ConnRead>(server: Rc<Server>, conn: Rc<Connection>, rd: R) {
+async fn reader<R: ConnRead>(server: Rc<Server>, conn: Rc<Connection>, port: Arc<Port>, rd: R) {
     // A panic (a bug) in this connection's work ends only this connection:
     // the guard, dropped while the panic unwinds, has it closed and
     // reported like any other. (A guard, not a wrapping future: the task
@@ -474,7 +485,28 @@ async fn reader<R: ConnRead>(server: Rc<Server>, conn: Rc<Connection>, rd: R) {
     if let Some(h) = end.server.handler() {
         h.on_connect(&end.conn);
     }
-    let settings = &end.server.settings;
+    let reactor_id = match &port.protocol {
+        Protocol::Stream(framing) => {
+            let framer = Framer::new(framing.clone(), port.settings.package_max_length);
+            serve_stream(&end.server, &end.conn, rd, framer).await
+        }
+        Protocol::Http => serve_http_port(&end.server, &end.conn, port, rd).await,
+    };
+    // However the reader stopped, the connection is over: let the writer
+    // flush and shut down, and report onClose if nobody has yet.
+    end.conn.close_with_frame(None);
+    end.server.report_close(&end.conn, reactor_id);
+}
+
+/// An HTTP port's connection: requests, then WebSocket frames after an
+/// upgrade. Returns onClose's reactor id.
+async fn serve_http_port<R: ConnRead>(
+    server: &Rc<Server>,
+    conn: &Rc<Connection>,
+    port: Arc<Port>,
+    rd: R,
+) -> i32 {
+    let settings = &port.settings;
     let session = Session::with_pool(
         session::Config {
             max_length: settings.package_max_length,
@@ -489,24 +521,91 @@ async fn reader<R: ConnRead>(server: Rc<Server>, conn: Rc<Connection>, rd: R) {
         rd,
         buf: BytesMut::new(),
         session,
+        port,
     };
     // The HTTP phase's IO state (timer, handshake) lives on the heap while
     // it runs: an idle WebSocket connection's task keeps only what the
     // WebSocket phase needs. What the bytes mean is the [`Session`]'s to
     // say; this and the functions below read, write, wait and call the
     // script.
-    let http = Box::pin(serve_http(&end.server, &end.conn, &mut side)).await;
-    let reactor_id = match http {
+    let http = Box::pin(serve_http(server, conn, &mut side)).await;
+    match http {
         Phase::Upgraded => {
-            side.session.open(end.conn.deflate());
-            serve_websocket(&end.server, &end.conn, &mut side).await
+            side.session.open(conn.deflate());
+            serve_websocket(server, conn, &mut side).await
         }
         Phase::Closed(reactor_id) => reactor_id,
+    }
+}
+
+/// A plain TCP port's connection: what arrives is cut into packets by the
+/// port's framing, each one an `onReceive`. Returns onClose's reactor id.
+async fn serve_stream<R: ConnRead>(
+    server: &Rc<Server>,
+    conn: &Rc<Connection>,
+    mut rd: R,
+    mut framer: Framer,
+) -> i32 {
+    let mut buf = BytesMut::new();
+    loop {
+        if conn.is_closing() {
+            return stopped_reactor_id(conn);
+        }
+        // Every complete packet of what was read, before reading more.
+        loop {
+            let packet = {
+                let handler = server.handler();
+                let mut length_func = |data: &[u8]| {
+                    handler
+                        .as_ref()
+                        .map_or(-1, |h| h.package_length(conn, data))
+                };
+                framer.next(&mut buf, &mut length_func)
+            };
+            match packet {
+                Ok(Some(data)) => {
+                    let Some(handler) = dispatching(server, conn) else {
+                        return session::CLOSED_BY_SERVER;
+                    };
+                    handler.on_receive(conn, data);
+                    if conn.is_closing() {
+                        return stopped_reactor_id(conn);
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    log_framing_error(conn, e, framer.is_eof());
+                    conn.close_with_frame(None);
+                    return session::CLOSED_BY_SERVER;
+                }
+            }
+        }
+        match read_once(&mut rd, &mut buf, conn).await {
+            ReadOutcome::Data => {}
+            ReadOutcome::Eof | ReadOutcome::TimedOut => return session::CLOSED_BY_PEER,
+            ReadOutcome::Stopped => return stopped_reactor_id(conn),
+        }
+    }
+}
+
+/// Swoole's log line for a stream that cannot be framed; the connection
+/// is closed after it.
+fn log_framing_error(conn: &Connection, e: FramingError, eof: bool) {
+    let line = match e {
+        FramingError::TooLarge { length } if eof => format!(
+            "Protocol::recv_with_eof_protocol() (ERRNO 1201): The received data packet is too large, length={length}<{}>",
+            conn.peer
+        ),
+        FramingError::TooLarge { length } => format!(
+            "Protocol::recv_with_length_protocol() (ERRNO 1201): the received packet length {length} is too large, remote_addr=<{}>",
+            conn.peer
+        ),
+        FramingError::Malformed { buffered } => format!(
+            "Protocol::recv_with_length_protocol() (ERRNO 1204): received {buffered} bytes of malformed data, remote_addr=<{}>",
+            conn.peer
+        ),
     };
-    // However the reader stopped, the connection is over: let the writer
-    // flush and shut down, and report onClose if nobody has yet.
-    end.conn.close_with_frame(None);
-    end.server.report_close(&end.conn, reactor_id);
+    log::write(log::Level::Warning, true, &line);
 }
 
 /// Ends a connection whose reader task panicked (a bug): tokio drops a
@@ -559,6 +658,8 @@ struct ReadSide<R> {
     rd: R,
     buf: BytesMut,
     session: Session<spare_inflaters::Spare>,
+    /// The port the connection came in on: its settings rule the protocol.
+    port: Arc<Port>,
 }
 
 impl<R: AsyncRead + Unpin> ReadSide<R> {
@@ -661,7 +762,7 @@ async fn serve_http<R: ConnRead>(
                 let timeout = side
                     .session
                     .request_started(&side.buf)
-                    .then_some(server.settings.http_request_timeout);
+                    .then_some(side.port.settings.http_request_timeout);
                 match read_more(&mut side.rd, &mut side.buf, conn, timeout).await {
                     ReadOutcome::Data => continue,
                     ReadOutcome::Eof => return Phase::Closed(session::CLOSED_BY_PEER),
@@ -696,9 +797,9 @@ async fn serve_http<R: ConnRead>(
         conn.touch_dispatch();
 
         if upgrade_requested {
-            return upgrade(server, conn, handler, req, side).await;
+            return upgrade(conn, handler, req, side).await;
         }
-        if let Some(file) = static_files::resolve(&server.settings, &req) {
+        if let Some(file) = static_files::resolve(&side.port.settings, &req) {
             if let Some(bytes) = static_files::response(&file, &req, unix_time() as u64) {
                 let _ = conn.send(Bytes::from(bytes));
                 if !req.keep_alive() {
@@ -709,7 +810,7 @@ async fn serve_http<R: ConnRead>(
                 continue;
             }
         }
-        if !handler.has_request_handler() || !server.settings.open_http_protocol {
+        if !handler.has_request_handler(conn) || !side.port.settings.open_http_protocol {
             let _ = conn.send(Bytes::from_static(handshake::RESPONSE_400_NO_ONREQUEST));
             side.session.close();
             conn.close_with_frame(None);
@@ -731,13 +832,12 @@ async fn serve_http<R: ConnRead>(
 
 /// Answers a WebSocket upgrade request, by hand (onHandshake) or built in.
 async fn upgrade<R: AsyncRead + Unpin>(
-    server: &Rc<Server>,
     conn: &Rc<Connection>,
     handler: Rc<dyn EventHandler>,
     req: Request,
     side: &mut ReadSide<R>,
 ) -> Phase {
-    if handler.has_handshake_handler() {
+    if handler.has_handshake_handler(conn) {
         conn.set_ws_status(ws_status::HANDSHAKE);
         conn.begin_response(true);
         side.session.await_handshake();
@@ -755,7 +855,7 @@ async fn upgrade<R: AsyncRead + Unpin>(
         conn.close_with_frame(None);
         return Phase::Closed(session::CLOSED_BY_SERVER);
     }
-    let settings = &server.settings;
+    let settings = &side.port.settings;
     let policy = session::UpgradePolicy {
         subprotocol: settings.websocket_subprotocol.as_deref(),
         compression: settings
@@ -986,6 +1086,124 @@ async fn heartbeat(server: Rc<Server>, interval: Duration, idle: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::SettingValue;
+
+    fn http_port() -> Arc<Port> {
+        Arc::new(Port::new(4, Settings::default(), None))
+    }
+
+    /// Records what a plain TCP port delivers.
+    #[derive(Default)]
+    struct Packets {
+        received: RefCell<Vec<Vec<u8>>>,
+        closed: RefCell<Vec<i32>>,
+    }
+
+    impl EventHandler for Packets {
+        fn on_connect(&self, _: &Rc<Connection>) {}
+        fn has_request_handler(&self, _: &Connection) -> bool {
+            false
+        }
+        fn on_request(&self, _: &Rc<Connection>, _: Request) {}
+        fn has_handshake_handler(&self, _: &Connection) -> bool {
+            false
+        }
+        fn on_handshake(&self, _: &Rc<Connection>, _: Request) {}
+        fn on_open(&self, _: &Rc<Connection>, _: Request) {}
+        fn on_message(&self, _: &Rc<Connection>, _: crate::protocol::message::Event) {}
+        fn on_receive(&self, conn: &Rc<Connection>, data: Bytes) {
+            if &data[..] == b"\x00\x00\x00\x04quit" {
+                let _ = conn.send(Bytes::from_static(b"bye"));
+                conn.close_with_frame(None);
+            }
+            self.received.borrow_mut().push(data.to_vec());
+        }
+        fn on_close(&self, _: &Rc<Connection>, reactor_id: i32) {
+            self.closed.borrow_mut().push(reactor_id);
+        }
+    }
+
+    /// A stream port cuts what a client sends into the port's packets,
+    /// across reads and several in one read; a close from the script ends
+    /// the connection after what it queued.
+    #[test]
+    fn a_stream_port_delivers_framed_packets() {
+        super::super::run_local(async {
+            let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = l.local_addr().expect("addr");
+            let mut settings = Settings::plain_port();
+            settings.apply("open_length_check", &SettingValue::Bool(true));
+            let port = Arc::new(Port::new(4, settings, None));
+            let server = Rc::new(Server::new(Settings::default()));
+            let handler = Rc::new(Packets::default());
+            *server.handler.borrow_mut() = Some(handler.clone());
+            tokio::task::spawn_local({
+                let server = server.clone();
+                async move {
+                    let (s, peer) = l.accept().await.expect("accept");
+                    server.accept(s, peer, &port);
+                }
+            });
+            let mut client = TcpStream::connect(addr).await.expect("connect");
+            client
+                .write_all(b"\x00\x00\x00\x02hi\x00\x00\x00\x03abc\x00\x00")
+                .await
+                .expect("write");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            client.write_all(b"\x00\x01z").await.expect("write");
+            client.write_all(b"\x00\x00\x00\x04quit").await.expect("write");
+            let mut answer = Vec::new();
+            client.read_to_end(&mut answer).await.expect("read");
+            assert_eq!(answer, b"bye");
+            let got = handler.received.borrow().clone();
+            assert_eq!(
+                got,
+                [
+                    b"\x00\x00\x00\x02hi".to_vec(),
+                    b"\x00\x00\x00\x03abc".to_vec(),
+                    b"\x00\x00\x00\x01z".to_vec(),
+                    b"\x00\x00\x00\x04quit".to_vec(),
+                ]
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            assert_eq!(*handler.closed.borrow(), [session::CLOSED_BY_SERVER]);
+        });
+    }
+
+    /// A length over package_max_length closes the connection (Swoole
+    /// logs it); nothing of it reaches the script.
+    #[test]
+    fn a_stream_port_closes_on_an_oversized_length() {
+        super::super::run_local(async {
+            let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = l.local_addr().expect("addr");
+            let mut settings = Settings::plain_port();
+            settings.apply("open_length_check", &SettingValue::Bool(true));
+            settings.apply("package_max_length", &SettingValue::Int(100));
+            let port = Arc::new(Port::new(4, settings, None));
+            let server = Rc::new(Server::new(Settings::default()));
+            let handler = Rc::new(Packets::default());
+            *server.handler.borrow_mut() = Some(handler.clone());
+            tokio::task::spawn_local({
+                let server = server.clone();
+                async move {
+                    let (s, peer) = l.accept().await.expect("accept");
+                    server.accept(s, peer, &port);
+                }
+            });
+            let mut client = TcpStream::connect(addr).await.expect("connect");
+            client
+                .write_all(b"\x00\x00\x01\x00hello")
+                .await
+                .expect("write");
+            let mut answer = Vec::new();
+            let _ = client.read_to_end(&mut answer).await;
+            assert!(answer.is_empty());
+            assert!(handler.received.borrow().is_empty());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            assert_eq!(*handler.closed.borrow(), [session::CLOSED_BY_SERVER]);
+        });
+    }
 
     /// What an idle WebSocket connection costs is mostly its two tasks and
     /// its `Connection`: their sizes are fixed when the task is spawned. The
@@ -1004,7 +1222,7 @@ mod tests {
             let server = Rc::new(Server::new(Settings::default()));
             let conn = Rc::new(Connection::new(1, peer, peer, 3, 4, 1000));
             let (rd, wr) = s.into_split();
-            let r = reader(server.clone(), conn.clone(), rd);
+            let r = reader(server.clone(), conn.clone(), http_port(), rd);
             let w = writer(server.clone(), conn.clone(), wr, None);
             let sizes = (
                 std::mem::size_of_val(&r),
@@ -1030,11 +1248,11 @@ mod tests {
                 panic!("test: a bug in connection 1's task");
             }
         }
-        fn has_request_handler(&self) -> bool {
+        fn has_request_handler(&self, _conn: &Connection) -> bool {
             false
         }
         fn on_request(&self, _: &Rc<Connection>, _: Request) {}
-        fn has_handshake_handler(&self) -> bool {
+        fn has_handshake_handler(&self, _conn: &Connection) -> bool {
             false
         }
         fn on_handshake(&self, _: &Rc<Connection>, _: Request) {}
@@ -1063,7 +1281,7 @@ mod tests {
                 let (rd, wr) = s.into_split();
                 server.live_writers.set(server.live_writers.get() + 1);
                 tokio::task::spawn_local(writer(server.clone(), conn.clone(), wr, None));
-                tokio::task::spawn_local(reader(server.clone(), conn.clone(), rd));
+                tokio::task::spawn_local(reader(server.clone(), conn.clone(), http_port(), rd));
                 conns.push(conn);
             }
             for _ in 0..20 {

@@ -319,6 +319,16 @@ fn cluster_setting(v: &SettingValue) -> Option<Result<super::bus::BusConfig, Str
 }
 
 impl Settings {
+    /// A port that speaks no HTTP: a plain `Swoole\Server`'s, or one that
+    /// `$port->set()` configures (Swoole starts those from a clean slate).
+    pub fn plain_port() -> Settings {
+        Settings {
+            open_http_protocol: false,
+            open_websocket_protocol: false,
+            ..Settings::default()
+        }
+    }
+
     /// The most room memberships this node holds.
     pub fn room_capacity(&self) -> usize {
         match self.room_capacity {

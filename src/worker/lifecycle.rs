@@ -137,9 +137,9 @@ pub type Task = Pin<Box<dyn Future<Output = ()>>>;
 pub struct Serve {
     pub role: Role,
     pub server: Rc<runtime::Server>,
-    /// The socket to accept on; None for processes that only read their
+    /// The ports to accept on; none for processes that only read their
     /// inbox (task workers, PROCESS workers).
-    pub listener: Option<std::net::TcpListener>,
+    pub listeners: Vec<runtime::port::Listener>,
     pub handler: Rc<dyn EventHandler>,
     /// Spawned once the loop runs, before any callback.
     pub tasks: Vec<Task>,
@@ -160,7 +160,7 @@ async fn serve_loop(s: Serve, script: &dyn Script) -> io::Result<()> {
     let Serve {
         role,
         server,
-        listener,
+        listeners,
         handler,
         tasks,
         signals,
@@ -174,22 +174,24 @@ async fn serve_loop(s: Serve, script: &dyn Script) -> io::Result<()> {
     };
     // A listener that cannot join the loop fails start() before any
     // callback runs.
-    let listener = listener
-        .map(tokio::net::TcpListener::from_std)
-        .transpose()?;
+    let accepting = listeners
+        .into_iter()
+        .map(runtime::port::Listener::join_loop)
+        .collect::<io::Result<Vec<_>>>()?;
     for task in tasks {
         tokio::task::spawn_local(task);
     }
-    let owner = listener.is_some();
+    let owner = !accepting.is_empty();
     script.attach(&server, owner, role.speaks_for_node(owner));
     let id = role.worker_id();
     for event in role.start_events() {
         script.call(event);
     }
     if !script.aborted() {
-        match listener {
-            Some(l) => server.clone().serve(l, handler).await,
-            None => server.wait_stopped().await,
+        if owner {
+            server.clone().serve(accepting, handler).await
+        } else {
+            server.wait_stopped().await
         }
     }
     if script.aborted() {
@@ -214,20 +216,15 @@ async fn serve_loop(s: Serve, script: &dyn Script) -> io::Result<()> {
 }
 
 /// The server a process serves with: its own connection table, or its view
-/// of the shared one (several processes), and TLS when configured.
+/// of the shared one (several processes).
 pub fn server(
     settings: runtime::Settings,
     table: Option<runtime::ConnectionTable>,
-    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 ) -> Rc<runtime::Server> {
-    let mut server = match table {
+    Rc::new(match table {
         Some(table) => runtime::Server::with_table(settings, table),
         None => runtime::Server::new(settings),
-    };
-    if let Some(config) = tls {
-        server = server.with_tls(config);
-    }
-    Rc::new(server)
+    })
 }
 
 #[cfg(test)]
@@ -269,11 +266,11 @@ mod tests {
     struct NoEvents;
     impl EventHandler for NoEvents {
         fn on_connect(&self, _: &Rc<runtime::Connection>) {}
-        fn has_request_handler(&self) -> bool {
+        fn has_request_handler(&self, _: &runtime::Connection) -> bool {
             false
         }
         fn on_request(&self, _: &Rc<runtime::Connection>, _: crate::protocol::http::Request) {}
-        fn has_handshake_handler(&self) -> bool {
+        fn has_handshake_handler(&self, _: &runtime::Connection) -> bool {
             false
         }
         fn on_handshake(&self, _: &Rc<runtime::Connection>, _: crate::protocol::http::Request) {}
@@ -299,13 +296,23 @@ mod tests {
             exits_in,
             ..Recorder::default()
         };
-        let server = server(runtime::Settings::default(), None, None);
+        let server = server(runtime::Settings::default(), None);
         server.begin_shutdown();
-        let listener = listener.then(|| runtime::server::bind("127.0.0.1", 0, 16).unwrap());
+        let listeners = if listener {
+            let socket = runtime::server::bind("127.0.0.1", 0, 16).unwrap();
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&socket);
+            let port = runtime::port::Port::new(fd, runtime::Settings::default(), None);
+            vec![runtime::port::Listener {
+                socket,
+                port: std::sync::Arc::new(port),
+            }]
+        } else {
+            vec![]
+        };
         let serve = Serve {
             role,
             server,
-            listener,
+            listeners,
             handler: Rc::new(NoEvents),
             tasks: vec![],
             signals: &[],

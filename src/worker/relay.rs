@@ -129,7 +129,7 @@ impl<L: WorkerLink> EventHandler for RelayHandler<L> {
         }
     }
 
-    fn has_request_handler(&self) -> bool {
+    fn has_request_handler(&self, _conn: &Connection) -> bool {
         self.callbacks.request
     }
 
@@ -137,7 +137,7 @@ impl<L: WorkerLink> EventHandler for RelayHandler<L> {
         self.relay(conn, RelayEvent::Request(req));
     }
 
-    fn has_handshake_handler(&self) -> bool {
+    fn has_handshake_handler(&self, _conn: &Connection) -> bool {
         self.callbacks.handshake
     }
 
@@ -151,6 +151,10 @@ impl<L: WorkerLink> EventHandler for RelayHandler<L> {
 
     fn on_message(&self, conn: &Rc<Connection>, event: Event) {
         self.relay(conn, RelayEvent::Message(event));
+    }
+
+    fn on_receive(&self, conn: &Rc<Connection>, data: Bytes) {
+        self.relay(conn, RelayEvent::Receive(data));
     }
 
     fn on_close(&self, conn: &Rc<Connection>, reactor_id: i32) {
@@ -253,9 +257,9 @@ pub struct ReactorSpec {
     /// This reactor's inbox index.
     pub inbox: u32,
     pub fds: (Vec<std::os::fd::OwnedFd>, Vec<std::os::fd::OwnedFd>),
-    pub listener: std::net::TcpListener,
+    /// The server's ports (each socket duplicated for this thread).
+    pub listeners: Vec<runtime::port::Listener>,
     pub settings: runtime::Settings,
-    pub tls: Option<Arc<rustls::ServerConfig>>,
     pub shared: &'static SharedTable,
     pub workers: usize,
     pub dispatch_mode: i64,
@@ -272,7 +276,7 @@ pub struct ReactorSpec {
 pub fn run_reactor(spec: ReactorSpec) {
     let ep = Rc::new(Endpoint::with_fds(spec.fds.0, spec.fds.1, spec.inbox));
     let table = ConnectionTable::with_shared(spec.shared, spec.inbox);
-    let server = super::lifecycle::server(spec.settings, Some(table), spec.tls);
+    let server = super::lifecycle::server(spec.settings, Some(table));
     let relay = Rc::new(RelayHandler::new(
         Rc::new(EndpointLink {
             ep: ep.clone(),
@@ -294,7 +298,7 @@ pub fn run_reactor(spec: ReactorSpec) {
     let serve = super::lifecycle::Serve {
         role: super::lifecycle::Role::Reactor,
         server: server.clone(),
-        listener: Some(spec.listener),
+        listeners: spec.listeners,
         handler: relay,
         tasks: vec![
             Box::pin(reactor_inbox(ep.clone(), server)),

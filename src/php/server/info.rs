@@ -47,7 +47,10 @@ pub(super) fn connection_info(rt: &runtime::Server, conn: &Connection) -> Zval {
 /// worker's from the shared table).
 pub(super) fn info_array(info: &SlotInfo, send_queued: usize) -> Zval {
     let mut a = ZendHashTable::new();
-    let _ = a.insert("websocket_status", zlong(i64::from(info.ws_status)));
+    // Only a WebSocket port's connections have a WebSocket status.
+    if state::current().is_some_and(|st| st.websocket_port(info.server_fd)) {
+        let _ = a.insert("websocket_status", zlong(i64::from(info.ws_status)));
+    }
     let _ = a.insert("server_port", zlong(i64::from(info.local.port())));
     let _ = a.insert("server_fd", zlong(i64::from(info.server_fd)));
     let _ = a.insert("socket_fd", zlong(i64::from(info.socket_fd)));

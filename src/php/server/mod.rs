@@ -308,12 +308,6 @@ fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
         ));
         return;
     }
-    let base_type = sock_type & 0xff;
-
-    if base_type != SWOOLE_SOCK_TCP && base_type != SWOOLE_SOCK_TCP6 {
-        throw_swoole(&format!("socket type {sock_type} is not supported by swoole-rs yet (only SWOOLE_SOCK_TCP and SWOOLE_SOCK_TCP6)"), -1);
-        return;
-    }
     let kind = if zend::instance_of(obj, WEBSOCKET_SERVER.get()) {
         Kind::WebSocket
     } else if zend::instance_of(obj, HTTP_SERVER.get()) {
@@ -321,66 +315,111 @@ fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
     } else {
         Kind::Tcp
     };
-    if kind == Kind::Tcp {
-        throw_swoole("Swoole\\Server (raw TCP) is not supported by swoole-rs yet: use Swoole\\WebSocket\\Server or Swoole\\Http\\Server", -1);
-        return;
-    }
-    let listener = match runtime::server::bind(&host, port as u16, 512) {
+    let listener = match bind_port(&host, port, sock_type) {
         Ok(l) => l,
-        Err(e) => {
-            let errno = i64::from(e.raw_os_error().unwrap_or(0));
-            let text = std::io::Error::from_raw_os_error(errno as i32).to_string();
-            let text = text.split(" (os error").next().unwrap_or(&text).to_string();
-            throw_swoole(
-                &format!("failed to listen server port[{host}:{port}], Error: {text}[{errno}]"),
-                errno,
-            );
+        Err((msg, errno)) => {
+            throw_swoole(&msg, errno);
             return;
         }
     };
-    let bound_port = listener
-        .local_addr()
-        .map(|a| a.port())
-        .unwrap_or(port as u16);
-    let _ = listener.set_nonblocking(true);
-    use std::os::fd::AsRawFd;
-    let sock = listener.as_raw_fd();
-
     let st = Rc::new(ServerState::new(obj, kind, mode));
-    *st.listener.borrow_mut() = Some(listener);
-
     zend::set_prop(obj, "host", zstr(&host));
-    zend::set_prop(obj, "port", zlong(i64::from(bound_port)));
     zend::set_prop(obj, "type", zlong(sock_type));
     zend::set_prop(obj, "mode", zlong(mode));
-    let ssl = sock_type & SWOOLE_SSL != 0;
-    st.ssl.set(ssl);
-    zend::set_prop(obj, "ssl", zbool(ssl));
-
-    let port_z = zend::new_object(PORT.get());
+    zend::set_prop(obj, "ssl", zbool(sock_type & SWOOLE_SSL != 0));
+    let port_z = add_port(&st, &host, sock_type, listener);
     if let Some(po) = zend::obj_ptr(&port_z) {
-        zend::set_prop(po, "host", zstr(&host));
-        zend::set_prop(po, "port", zlong(i64::from(bound_port)));
-        zend::set_prop(po, "type", zlong(sock_type));
-        zend::set_prop(po, "sock", zlong(i64::from(sock)));
-        zend::set_prop(po, "ssl", zbool(ssl));
-        st.port_obj.set(po);
-        let it = zend::new_object(CONN_ITERATOR.get());
-        zend::set_prop(po, "connections", zend::zcopy(&it));
-        zend::set_prop(obj, "connections", it);
+        zend::set_prop(obj, "port", zend::zcopy(zend::get_prop(po, "port").unwrap_or(&zlong(0))));
+        if let Some(it) = zend::get_prop(po, "connections") {
+            zend::set_prop(obj, "connections", zend::zcopy(it));
+        }
     }
-    let mut ports = ZendHashTable::new();
-    let _ = ports.push(port_z);
-    zend::set_prop(obj, "ports", zarray(ports));
     state::set_current(Some(st));
 }
 
+/// Binds a port of `sock_type` (TCP or TCP6, with or without SSL); the
+/// error is Swoole's text and errno.
+fn bind_port(
+    host: &str,
+    port: i64,
+    sock_type: i64,
+) -> Result<std::net::TcpListener, (String, i64)> {
+    let base_type = sock_type & 0xff;
+    if base_type != SWOOLE_SOCK_TCP && base_type != SWOOLE_SOCK_TCP6 {
+        return Err((format!("socket type {sock_type} is not supported by swoole-rs yet (only SWOOLE_SOCK_TCP and SWOOLE_SOCK_TCP6)"), -1));
+    }
+    runtime::server::bind(host, port as u16, 512).map_err(|e| {
+        let errno = i64::from(e.raw_os_error().unwrap_or(0));
+        let text = std::io::Error::from_raw_os_error(errno as i32).to_string();
+        let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+        (
+            format!("failed to listen server port[{host}:{port}], Error: {text}[{errno}]"),
+            errno,
+        )
+    })
+}
+
+/// Makes the `Swoole\Server\Port` object of a bound socket, appends it
+/// to `$server->ports` and the server's port list; returns it.
+fn add_port(st: &ServerState, host: &str, sock_type: i64, listener: std::net::TcpListener) -> Zval {
+    use std::os::fd::AsRawFd;
+    let bound_port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let sock = listener.as_raw_fd();
+    let port_z = zend::new_object(PORT.get());
+    let Some(po) = zend::obj_ptr(&port_z) else {
+        return port_z;
+    };
+    zend::set_prop(po, "host", zstr(host));
+    zend::set_prop(po, "port", zlong(i64::from(bound_port)));
+    zend::set_prop(po, "type", zlong(sock_type));
+    zend::set_prop(po, "sock", zlong(i64::from(sock)));
+    zend::set_prop(po, "ssl", zbool(sock_type & SWOOLE_SSL != 0));
+    zend::set_prop(po, "connections", zend::new_object(CONN_ITERATOR.get()));
+    st.ports
+        .borrow_mut()
+        .push(state::PortState::new(po, sock_type, listener));
+    let mut ports = match zend::get_prop(st.obj, "ports").and_then(|z| z.array()) {
+        Some(a) => a.to_owned(),
+        None => ZendHashTable::new(),
+    };
+    let _ = ports.push(zend::zcopy(&port_z));
+    zend::set_prop(st.obj, "ports", zarray(ports));
+    port_z
+}
+
 fn server_listen(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(_args) = Args::parse(ex, 3, 3) else {
+    let Some(args) = Args::parse(ex, 3, 3) else {
         return;
     };
-    zend::warning_docref("additional listening ports are not supported by swoole-rs yet");
-    rv.set_bool(false);
+    let (Some(host), Some(port), Some(sock_type)) = (
+        args.string(0, "host"),
+        args.long(1, "port"),
+        args.long(2, "sock_type"),
+    ) else {
+        return;
+    };
+    let Some(st) = state_for(ex) else {
+        rv.set_bool(false);
+        return;
+    };
+    if st.running.get() {
+        zend::warning_docref("server is running, cannot add listener");
+        rv.set_bool(false);
+        return;
+    }
+    if !(0..=65535).contains(&port) {
+        zend::warning_docref(&format!("invalid port [{port}]"));
+        rv.set_bool(false);
+        return;
+    }
+    match bind_port(&host, port, sock_type) {
+        Ok(listener) => *rv = add_port(&st, &host, sock_type, listener),
+        Err((msg, errno)) => {
+            zend::warning_docref(&msg);
+            errors::set_last_error(errno);
+            rv.set_bool(false);
+        }
+    }
 }
 
 /// The state of the server `$this` is (the current one).
@@ -389,7 +428,14 @@ fn state_for(ex: &mut ExecuteData) -> Option<Rc<ServerState>> {
     state::current().filter(|s| std::ptr::eq(s.obj, obj))
 }
 
-fn register_callback(st: Option<Rc<ServerState>>, args: &Args, rv: &mut Zval) {
+/// `on()` of the server (`port` None: port events go to the main port)
+/// or of a port.
+fn register_callback(
+    st: Option<Rc<ServerState>>,
+    port: Option<*mut zend_object>,
+    args: &Args,
+    rv: &mut Zval,
+) {
     let Some(name) = args.string(0, "event_name") else {
         return;
     };
@@ -417,7 +463,7 @@ fn register_callback(st: Option<Rc<ServerState>>, args: &Args, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    st.store_callback(prop, owner, zend::zcopy(cb));
+    st.store_callback(prop, owner, port, zend::zcopy(cb));
     rv.set_bool(true);
 }
 
@@ -426,24 +472,29 @@ fn server_on(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let st = state_for(ex);
-    register_callback(st, &args, rv);
+    register_callback(st, None, &args, rv);
 }
 
 fn port_on(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 2, 2) else {
         return;
     };
-    let obj = this(ex);
-    let st = state::current().filter(|s| obj.is_some_and(|o| std::ptr::eq(s.port_obj.get(), o)));
-    register_callback(st, &args, rv);
+    let Some(obj) = this(ex) else { return };
+    let st = state::current().filter(|s| s.is_port(obj));
+    register_callback(st, Some(obj), &args, rv);
 }
 
-fn get_callback(st: Option<Rc<ServerState>>, args: &Args, rv: &mut Zval) {
+fn get_callback(
+    st: Option<Rc<ServerState>>,
+    port: Option<*mut zend_object>,
+    args: &Args,
+    rv: &mut Zval,
+) {
     let Some(name) = args.string(0, "event_name") else {
         return;
     };
     let value = state::event(&name)
-        .and_then(|(prop, owner)| st.and_then(|s| s.callback_value(prop, owner)));
+        .and_then(|(prop, owner)| st.and_then(|s| s.callback_value(prop, owner, port)));
     *rv = value.unwrap_or_else(znull);
 }
 
@@ -452,14 +503,16 @@ fn server_get_callback(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let st = state_for(ex);
-    get_callback(st, &args, rv);
+    get_callback(st, None, &args, rv);
 }
 
 fn port_get_callback(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
-    get_callback(state::current(), &args, rv);
+    let port = this(ex);
+    let st = state::current().filter(|s| port.is_some_and(|p| s.is_port(p)));
+    get_callback(st, port, &args, rv);
 }
 
 /// A PHP value as a typed setting value.
@@ -490,20 +543,30 @@ fn setting_value(z: &Zval) -> SettingValue {
     }
 }
 
-/// Merges `settings` into the `setting` property of `obj` and applies them.
-fn apply_settings(st: &ServerState, obj: *mut zend_object, settings: &ZendHashTable) {
+/// Merges `settings` into the `setting` property of `obj` and applies them
+/// to `typed`. False after Swoole's fatal error for a refused value.
+fn apply_settings(
+    typed: &mut runtime::Settings,
+    obj: *mut zend_object,
+    settings: &ZendHashTable,
+) -> bool {
     let mut merged = match zend::get_prop(obj, "setting").and_then(|z| z.array()) {
         Some(a) => a.to_owned(),
         None => ZendHashTable::new(),
     };
-    let mut typed = st.settings.borrow_mut();
     for (key, value) in settings.iter() {
         let k = key.to_string();
-        typed.apply(&k, &setting_value(value));
+        let v = setting_value(value);
+        if let Some(why) = runtime::settings::refused(&k, &v) {
+            zend::set_prop(obj, "setting", zarray(merged));
+            fatal(why);
+            return false;
+        }
+        typed.apply(&k, &v);
         zend::ht_set(&mut merged, &k, zend::zcopy(value));
     }
-    drop(typed);
     zend::set_prop(obj, "setting", zarray(merged));
+    true
 }
 
 fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -522,8 +585,11 @@ fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
-    apply_settings(&st, st.obj, arr);
-    rv.set_bool(true);
+    let mut typed = st.settings.borrow().clone();
+    if apply_settings(&mut typed, st.obj, arr) {
+        *st.settings.borrow_mut() = typed;
+        rv.set_bool(true);
+    }
 }
 
 fn port_set(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -533,9 +599,35 @@ fn port_set(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(arr) = args.array(0, "settings") else {
         return;
     };
-    let obj = this(ex);
-    if let (Some(st), Some(o)) = (state::current(), obj) {
-        apply_settings(&st, o, arr);
+    let Some(obj) = this(ex) else { return };
+    let Some(st) = state::current().filter(|s| s.is_port(obj)) else {
+        rv.set_null();
+        return;
+    };
+    // The main port's settings are the server's; another port's start
+    // from a clean slate (no protocol) on its first set().
+    let main = st.ports.borrow().first().is_some_and(|p| std::ptr::eq(p.obj, obj));
+    let mut typed = if main {
+        st.settings.borrow().clone()
+    } else {
+        st.ports
+            .borrow()
+            .iter()
+            .find(|p| std::ptr::eq(p.obj, obj))
+            .and_then(|p| p.settings.clone())
+            .unwrap_or_else(runtime::Settings::plain_port)
+    };
+    if apply_settings(&mut typed, obj, arr) {
+        if main {
+            *st.settings.borrow_mut() = typed;
+        } else if let Some(p) = st
+            .ports
+            .borrow_mut()
+            .iter_mut()
+            .find(|p| std::ptr::eq(p.obj, obj))
+        {
+            p.settings = Some(typed);
+        }
     }
     rv.set_null();
 }

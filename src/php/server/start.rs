@@ -11,7 +11,7 @@ pub(super) fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(st) = startable(ex, rv) else {
         return;
     };
-    let Some((listener, settings, tls)) = prepare(&st, rv) else {
+    let Some((listeners, settings)) = prepare(&st, rv) else {
         return;
     };
     let pid_file = settings.pid_file.clone();
@@ -27,9 +27,8 @@ pub(super) fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
         st.running.set(true);
         let spec = super::super::processes::WorkerSpec {
             st: st.clone(),
-            listener,
+            listeners,
             settings,
-            tls,
         };
         let run = if process_mode {
             super::super::processes::run_process_mode
@@ -38,7 +37,7 @@ pub(super) fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
         };
         run(spec).map_err(|e| ("failed to start the workers", e))
     } else {
-        run_single(&st, listener, settings, tls).map_err(|e| ("failed to start the event loop", e))
+        run_single(&st, listeners, settings).map_err(|e| ("failed to start the event loop", e))
     };
     if let Some(path) = &pid_file {
         process::remove_pid_file(path);
@@ -49,7 +48,7 @@ pub(super) fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
     st.running.set(false);
     let runtime = st.runtime.borrow_mut().take();
     drop(runtime);
-    st.set_callbacks(Rc::new(state::Callbacks::default()));
+    st.set_callbacks(Vec::new());
     zend::set_prop(st.obj, "worker_id", zlong(-1));
     // A callback's exit() or fatal error ends the script here; in the
     // manager or master the processes were already told to stop.
@@ -112,41 +111,73 @@ fn startable(ex: &mut ExecuteData, rv: &mut Zval) -> Option<Rc<ServerState>> {
     }
 }
 
-/// Everything `start()` sets up before any process or loop exists: TLS,
-/// the settings as started, the cluster node, daemonizing, the log and the
-/// pid file. None after Swoole's warning, exception or fatal error.
+/// The settings each port starts with: the main port's are the server's
+/// (an HTTP or WebSocket server's always speak its protocol); another
+/// port's are its own after `$port->set()`, else the server's (Swoole's
+/// rule: such a port is set with `$server->setting`).
+fn port_settings(st: &ServerState, main: &runtime::Settings) -> Vec<runtime::Settings> {
+    st.ports
+        .borrow()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match (&p.settings, i) {
+            (Some(own), 1..) => own.clone(),
+            _ => main.clone(),
+        })
+        .collect()
+}
+
+/// Everything `start()` sets up before any process or loop exists: the
+/// ports (with TLS), the settings as started, the cluster node,
+/// daemonizing, the log and the pid file. None after Swoole's warning,
+/// exception or fatal error.
 fn prepare(
     st: &ServerState,
     rv: &mut Zval,
-) -> Option<(
-    std::net::TcpListener,
-    runtime::Settings,
-    Option<std::sync::Arc<rustls::ServerConfig>>,
-)> {
+) -> Option<(Vec<runtime::port::Listener>, runtime::Settings)> {
+    let mut settings = st.settings.borrow().clone();
+    match st.kind {
+        // A plain HTTP server hands upgrade requests to onRequest.
+        Kind::Http => {
+            settings.open_http_protocol = true;
+            settings.open_websocket_protocol = false;
+        }
+        Kind::WebSocket => {
+            settings.open_http_protocol = true;
+            settings.open_websocket_protocol = true;
+        }
+        Kind::Tcp => {}
+    }
+    let per_port = port_settings(st, &settings);
+    // Each plain TCP port needs onReceive (its own or the main port's).
+    for (i, s) in per_port.iter().enumerate() {
+        let http = s.open_http_protocol || s.open_websocket_protocol;
+        let fd = st.ports.borrow()[i].server_fd;
+        if !http && st.callbacks_for(fd).receive.is_none() {
+            fatal("require onReceive callback");
+            return None;
+        }
+    }
     // TLS first: a bad or missing certificate fails start() with a clear
     // exception, before anything runs.
-    let tls = if st.ssl.get() {
-        let s = st.settings.borrow();
+    let mut tls = Vec::with_capacity(per_port.len());
+    for (i, s) in per_port.iter().enumerate() {
+        if !st.ports.borrow()[i].ssl() {
+            tls.push(None);
+            continue;
+        }
         match runtime::tls::server_config(s.ssl_cert_file.as_deref(), s.ssl_key_file.as_deref()) {
-            Ok(config) => Some(config),
+            Ok(config) => tls.push(Some(config)),
             Err(e) => {
-                drop(s);
                 throw_swoole(&e, errors::SSL_ERROR);
                 return None;
             }
         }
-    } else {
-        None
-    };
-    let Some(listener) = st.listener.borrow_mut().take() else {
+    }
+    if st.ports.borrow().iter().any(|p| p.listener.is_none()) {
         zend::warning_docref("server was already started and stopped");
         rv.set_bool(false);
         return None;
-    };
-    let mut settings = st.settings.borrow().clone();
-    if st.kind == Kind::Http {
-        // A plain HTTP server hands upgrade requests to onRequest.
-        settings.open_websocket_protocol = false;
     }
     if settings.task_worker_num > 0 && st.callbacks().task.is_none() {
         fatal("require onTask callback");
@@ -158,7 +189,6 @@ fn prepare(
         Ok(node) => *st.node.borrow_mut() = Some(node),
         Err(e) => {
             // Nothing started: the script may fix the setting and start again.
-            *st.listener.borrow_mut() = Some(listener);
             throw_swoole(&e, 0);
             return None;
         }
@@ -183,15 +213,27 @@ fn prepare(
             );
         }
     }
-    Some((listener, settings, tls))
+    let mut listeners = Vec::with_capacity(per_port.len());
+    for ((p, port_settings), tls) in st.ports.borrow_mut().iter_mut().zip(per_port).zip(tls) {
+        let Some(socket) = p.listener.take() else {
+            continue;
+        };
+        let port = runtime::port::Port::new(p.server_fd, port_settings, tls);
+        p.http = port.protocol == runtime::port::Protocol::Http;
+        p.websocket = p.http && port.websocket();
+        listeners.push(runtime::port::Listener {
+            socket,
+            port: std::sync::Arc::new(port),
+        });
+    }
+    Some((listeners, settings))
 }
 
 /// The whole server in this process (SWOOLE_BASE, one worker).
 fn run_single(
     st: &Rc<ServerState>,
-    listener: std::net::TcpListener,
+    listeners: Vec<runtime::port::Listener>,
     settings: runtime::Settings,
-    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 ) -> std::io::Result<()> {
     let pid = i64::from(process::pid());
     st.worker_pid.set(pid);
@@ -201,7 +243,7 @@ fn run_single(
         worker_id: 0,
         worker_pid: pid,
     });
-    let rt = lifecycle::server(settings, None, tls);
+    let rt = lifecycle::server(settings, None);
     *st.runtime.borrow_mut() = Some(rt.clone());
     st.running.set(true);
     st.abort.set(None);
@@ -210,7 +252,7 @@ fn run_single(
     let serve = lifecycle::Serve {
         role: lifecycle::Role::Single,
         server: rt,
-        listener: Some(listener),
+        listeners,
         handler: Rc::new(PhpHandler::new(st.clone())),
         tasks: vec![],
         signals: &[libc::SIGTERM, libc::SIGINT],
@@ -229,7 +271,7 @@ pub(super) fn fill_default_settings(st: &ServerState, settings: &runtime::Settin
         Some(a) => a.to_owned(),
         None => ZendHashTable::new(),
     };
-    let defaults = [
+    let mut defaults = vec![
         ("worker_num", zlong(settings.worker_num)),
         ("task_worker_num", zlong(settings.task_worker_num)),
         (
@@ -237,12 +279,15 @@ pub(super) fn fill_default_settings(st: &ServerState, settings: &runtime::Settin
             zlong(settings.buffer_output_size as i64),
         ),
         ("max_connection", zlong(settings.max_connection)),
-        ("open_http_protocol", zbool(settings.open_http_protocol)),
-        (
-            "open_websocket_protocol",
-            zbool(st.kind == Kind::WebSocket && settings.open_websocket_protocol),
-        ),
     ];
+    // Only an HTTP or WebSocket server adds its protocols.
+    if st.kind != Kind::Tcp {
+        defaults.push(("open_http_protocol", zbool(true)));
+        defaults.push((
+            "open_websocket_protocol",
+            zbool(st.kind == Kind::WebSocket),
+        ));
+    }
     for (key, value) in defaults {
         if merged.get(key).is_none() {
             let _ = merged.insert(key, value);

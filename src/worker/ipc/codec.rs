@@ -123,6 +123,8 @@ pub enum RelayEvent {
     Handshake(Request),
     Open(Request),
     Message(Event),
+    /// A packet of a plain TCP port (`onReceive`).
+    Receive(Bytes),
     /// `callback`: run onClose (false: only forget the connection).
     Close {
         reactor_id: i32,
@@ -449,6 +451,7 @@ impl Message {
                         reactor_id,
                         callback,
                     } => w.u8(6).i64(i64::from(*reactor_id)).u8(u8::from(*callback)),
+                    RelayEvent::Receive(data) => w.u8(7).bytes(data),
                 };
             }
             Message::ResponseDone { session, ws_status } => {
@@ -535,6 +538,7 @@ impl Message {
                         reactor_id: r.i32()?,
                         callback: r.bool()?,
                     },
+                    7 => RelayEvent::Receive(Bytes::from(r.bytes()?)),
                     _ => return Err(DecodeError("bad relay event")),
                 };
                 Message::Relay {
@@ -784,6 +788,7 @@ mod tests {
                 reactor_id: -1,
                 callback: true,
             },
+            RelayEvent::Receive(Bytes::from_static(b"\x00\x00\x00\x02hi")),
         ];
         let plain = ConnInfo {
             deflate: None,
@@ -845,11 +850,12 @@ mod tests {
                     RelayEvent::Open(_) => 4,
                     RelayEvent::Message(_) => 5,
                     RelayEvent::Close { .. } => 6,
+                    RelayEvent::Receive(_) => 7,
                 }),
                 _ => None,
             })
             .collect();
-        assert_eq!(events, (1..=6).collect());
+        assert_eq!(events, (1..=7).collect());
     }
 
     #[test]
