@@ -112,7 +112,12 @@ impl EventHandler for PhpHandler {
         if let Some(cb) = &cbs.receive {
             self.call(
                 cb,
-                &mut [self.st.this_zval(), zlong(conn.id), zlong(0), zend::zstr(&data)],
+                &mut [
+                    self.st.this_zval(),
+                    zlong(conn.id),
+                    zlong(0),
+                    zend::zstr(&data),
+                ],
             );
         }
         super::workers::count_request(&self.st);
@@ -125,7 +130,10 @@ impl EventHandler for PhpHandler {
         };
         let mut length = -1;
         let outcome = cb.call_with(&mut [zend::zstr(data)], |ret| {
-            length = ret.long().or_else(|| ret.double().map(|d| d as i64)).unwrap_or(-1);
+            length = ret
+                .long()
+                .or_else(|| ret.double().map(|d| d as i64))
+                .unwrap_or(-1);
         });
         self.st.after_call(outcome);
         length

@@ -153,7 +153,7 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
         request: all.iter().any(|c| c.request.is_some()),
         handshake: all.iter().any(|c| c.handshake.is_some()),
     };
-    let relay_handler = Rc::new(relay::RelayHandler::new(
+    let mut relay_handler = relay::RelayHandler::new(
         Rc::new(relay::EndpointLink {
             ep: cluster.ep.clone(),
             shared,
@@ -161,12 +161,27 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
         }),
         spec.settings.dispatch_mode,
         callbacks,
-    ));
+    );
+    // A package_length_func is PHP: it runs here, on the main reactor,
+    // which then is the only one (as Swoole's `single_thread`).
+    let length_func = all.iter().any(|c| c.length_func.is_some());
+    if length_func {
+        let handler = PhpHandler::new(st.clone());
+        relay_handler = relay_handler.with_length_func(Box::new(move |conn, data| {
+            runtime::EventHandler::package_length(&handler, conn, data)
+        }));
+    }
+    let relay_handler = Rc::new(relay_handler);
+    let reactor_num = if length_func {
+        1
+    } else {
+        spec.settings.reactor_num.max(1) as usize
+    };
     // reactor_num: the main thread is reactor 0; the others are threads
     // with no PHP in them, each accepting on the same socket.
     let stop = Arc::new(AtomicBool::new(false));
     let mut reactors = Vec::new();
-    for r in 1..spec.settings.reactor_num.max(1) as usize {
+    for r in 1..reactor_num {
         let reactor = relay::ReactorSpec {
             inbox: (cluster.master() + r) as u32,
             fds: cluster.ep.dup_fds()?,

@@ -320,7 +320,9 @@ impl ServerState {
         let mut all = Vec::with_capacity(ports.len().max(1));
         for (server_fd, obj, side) in ports {
             let port = side.then_some(obj);
-            let length_func = zend::get_prop(obj, "setting")
+            // The main port's settings are the server's `setting`.
+            let settings_obj = if side { obj } else { self.obj };
+            let length_func = zend::get_prop(settings_obj, "setting")
                 .and_then(|z| z.array())
                 .and_then(|a| a.get("package_length_func"))
                 .and_then(Callback::new);
@@ -363,7 +365,11 @@ impl ServerState {
 
     /// Every port's callbacks.
     pub fn all_callbacks(&self) -> Vec<Rc<Callbacks>> {
-        self.callbacks.borrow().iter().map(|(_, c)| c.clone()).collect()
+        self.callbacks
+            .borrow()
+            .iter()
+            .map(|(_, c)| c.clone())
+            .collect()
     }
 
     /// The main port's callbacks (and the server's).

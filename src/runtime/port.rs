@@ -41,11 +41,7 @@ impl Port {
     /// A port of these settings: HTTP when `open_http_protocol` or
     /// `open_websocket_protocol` is on (the WebSocket one implies HTTP, as
     /// in Swoole), a framed stream otherwise.
-    pub fn new(
-        server_fd: i32,
-        settings: Settings,
-        tls: Option<Arc<rustls::ServerConfig>>,
-    ) -> Port {
+    pub fn new(server_fd: i32, settings: Settings, tls: Option<Arc<rustls::ServerConfig>>) -> Port {
         let protocol = if settings.open_http_protocol || settings.open_websocket_protocol {
             Protocol::Http
         } else {

@@ -21,8 +21,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
 use super::connection::{unix_time, ws_status, Connection};
-use super::port::{Port, Protocol};
 use super::log;
+use super::port::{Port, Protocol};
 use super::settings::Settings;
 use super::static_files;
 use super::table::ConnectionTable;
@@ -199,7 +199,9 @@ impl Server {
         }
         let loops: Vec<_> = accepting
             .into_iter()
-            .map(|(listener, port)| tokio::task::spawn_local(self.clone().accept_loop(listener, port)))
+            .map(|(listener, port)| {
+                tokio::task::spawn_local(self.clone().accept_loop(listener, port))
+            })
             .collect();
         self.wait_stopped().await;
         // Each loop drops its socket as it ends: new clients are refused.
@@ -1151,7 +1153,10 @@ mod tests {
                 .expect("write");
             tokio::time::sleep(Duration::from_millis(20)).await;
             client.write_all(b"\x00\x01z").await.expect("write");
-            client.write_all(b"\x00\x00\x00\x04quit").await.expect("write");
+            client
+                .write_all(b"\x00\x00\x00\x04quit")
+                .await
+                .expect("write");
             let mut answer = Vec::new();
             client.read_to_end(&mut answer).await.expect("read");
             assert_eq!(answer, b"bye");

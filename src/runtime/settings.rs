@@ -462,8 +462,8 @@ impl Settings {
             // Swoole: a length function is length framing, whatever
             // `open_length_check` says.
             "package_length_func" => {
-                self.stream.length_func =
-                    !matches!(v, SettingValue::Other | SettingValue::Bool(false));
+                // The PHP layer passes whether the value is callable.
+                self.stream.length_func = v.truthy();
                 if self.stream.length_func {
                     self.stream.open_length_check = true;
                 }

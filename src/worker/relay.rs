@@ -45,11 +45,17 @@ pub struct Callbacks {
     pub handshake: bool,
 }
 
+/// `package_length_func` for the master's connections: the script's
+/// function, run on the master's PHP thread (so a server with one has one
+/// reactor, as Swoole's does).
+pub type LengthFunc = Box<dyn Fn(&Rc<Connection>, &[u8]) -> i64>;
+
 pub struct RelayHandler<L: WorkerLink> {
     link: Rc<L>,
     dispatch_mode: i64,
     callbacks: Callbacks,
     next: Cell<usize>,
+    length_func: Option<LengthFunc>,
 }
 
 /// What a worker needs to know about `conn`.
@@ -78,7 +84,14 @@ impl<L: WorkerLink> RelayHandler<L> {
             dispatch_mode,
             callbacks,
             next: Cell::new(0),
+            length_func: None,
         }
+    }
+
+    /// Frames with the script's `package_length_func` (main reactor only).
+    pub fn with_length_func(mut self, f: LengthFunc) -> Self {
+        self.length_func = Some(f);
+        self
     }
 
     /// The worker for an event of `session` (Swoole's dispatch modes: 1
@@ -155,6 +168,10 @@ impl<L: WorkerLink> EventHandler for RelayHandler<L> {
 
     fn on_receive(&self, conn: &Rc<Connection>, data: Bytes) {
         self.relay(conn, RelayEvent::Receive(data));
+    }
+
+    fn package_length(&self, conn: &Rc<Connection>, data: &[u8]) -> i64 {
+        self.length_func.as_ref().map_or(-1, |f| f(conn, data))
     }
 
     fn on_close(&self, conn: &Rc<Connection>, reactor_id: i32) {

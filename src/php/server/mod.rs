@@ -329,7 +329,11 @@ fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
     zend::set_prop(obj, "ssl", zbool(sock_type & SWOOLE_SSL != 0));
     let port_z = add_port(&st, &host, sock_type, listener);
     if let Some(po) = zend::obj_ptr(&port_z) {
-        zend::set_prop(obj, "port", zend::zcopy(zend::get_prop(po, "port").unwrap_or(&zlong(0))));
+        zend::set_prop(
+            obj,
+            "port",
+            zend::zcopy(zend::get_prop(po, "port").unwrap_or(&zlong(0))),
+        );
         if let Some(it) = zend::get_prop(po, "connections") {
             zend::set_prop(obj, "connections", zend::zcopy(it));
         }
@@ -556,7 +560,13 @@ fn apply_settings(
     };
     for (key, value) in settings.iter() {
         let k = key.to_string();
-        let v = setting_value(value);
+        let v = if k == "package_length_func" {
+            // Kept in `setting` (where PHP's GC sees it); the typed
+            // settings only need to know it is there.
+            SettingValue::Bool(zend::Callback::new(value).is_some())
+        } else {
+            setting_value(value)
+        };
         if let Some(why) = runtime::settings::refused(&k, &v) {
             zend::set_prop(obj, "setting", zarray(merged));
             fatal(why);
@@ -606,7 +616,11 @@ fn port_set(ex: &mut ExecuteData, rv: &mut Zval) {
     };
     // The main port's settings are the server's; another port's start
     // from a clean slate (no protocol) on its first set().
-    let main = st.ports.borrow().first().is_some_and(|p| std::ptr::eq(p.obj, obj));
+    let main = st
+        .ports
+        .borrow()
+        .first()
+        .is_some_and(|p| std::ptr::eq(p.obj, obj));
     let mut typed = if main {
         st.settings.borrow().clone()
     } else {

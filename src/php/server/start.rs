@@ -283,10 +283,7 @@ pub(super) fn fill_default_settings(st: &ServerState, settings: &runtime::Settin
     // Only an HTTP or WebSocket server adds its protocols.
     if st.kind != Kind::Tcp {
         defaults.push(("open_http_protocol", zbool(true)));
-        defaults.push((
-            "open_websocket_protocol",
-            zbool(st.kind == Kind::WebSocket),
-        ));
+        defaults.push(("open_websocket_protocol", zbool(st.kind == Kind::WebSocket)));
     }
     for (key, value) in defaults {
         if merged.get(key).is_none() {

@@ -1,0 +1,101 @@
+<?php
+/*
+ * Generic TCP test server: php tcp.php PORT [SIDE_PORT]
+ *
+ * Echoes every packet onReceive gets, as the port's framing cut it, and
+ * prints one line per event on stdout. A packet containing a command
+ * answers it instead (raw bytes, whatever the framing):
+ *   !worker          -> "worker=<id>"
+ *   !info            -> json_encode(getClientInfo($fd))
+ *   !send <fd> <s>   -> $server->send(<fd>, <s>) (any worker's connection), answers "sent=<bool>"
+ *   !close           -> $server->close($fd)
+ *   !list            -> the fds of $server->connections, comma-separated
+ *
+ * Environment switches (all optional):
+ *   SWTEST_SETTINGS       JSON object for $server->set() (worker_num defaults to 1)
+ *   SWTEST_MODE           "process" for SWOOLE_PROCESS (default SWOOLE_BASE)
+ *   SWTEST_PORT_SETTINGS  JSON object for the side port's set() (none: it inherits)
+ *   SWTEST_PORT_RECEIVE   the side port gets its own onReceive ("side <data>")
+ *   SWTEST_LENGTH_FUNC    package_length_func: a 2-byte big-endian length header
+ */
+
+$port = (int)($argv[1] ?? 9501);
+$side = isset($argv[2]) ? (int)$argv[2] : 0;
+$mode = getenv('SWTEST_MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
+
+$server = new Swoole\Server('127.0.0.1', $port, $mode, SWOOLE_SOCK_TCP);
+$settings = ['worker_num' => 1];
+$json = getenv('SWTEST_SETTINGS');
+if ($json !== false && $json !== '') {
+    $settings = array_merge($settings, json_decode($json, true, 512, JSON_THROW_ON_ERROR));
+}
+if (getenv('SWTEST_LENGTH_FUNC')) {
+    $settings['open_length_check'] = true;
+    $settings['package_length_func'] = function ($data) {
+        if (strlen($data) < 2) {
+            return 0;
+        }
+        $len = unpack('n', $data)[1];
+        return $len === 0xffff ? -1 : 2 + $len;
+    };
+}
+$server->set($settings);
+
+if ($side) {
+    $p = $server->listen('127.0.0.1', $side, SWOOLE_SOCK_TCP);
+    $json = getenv('SWTEST_PORT_SETTINGS');
+    if ($json !== false && $json !== '') {
+        $p->set(json_decode($json, true, 512, JSON_THROW_ON_ERROR));
+    }
+    if (getenv('SWTEST_PORT_RECEIVE')) {
+        $p->on('receive', function (Swoole\Server $server, int $fd, int $reactorId, string $data) {
+            echo "side receive fd=$fd len=", strlen($data), "\n";
+            $server->send($fd, "side $data");
+        });
+    }
+}
+
+$server->on('connect', function (Swoole\Server $server, int $fd, int $reactorId) {
+    $info = $server->getClientInfo($fd);
+    echo "connect fd=$fd port={$info['server_port']} worker={$server->worker_id}\n";
+});
+
+$server->on('receive', function (Swoole\Server $server, int $fd, int $reactorId, string $data) {
+    echo "receive fd=$fd len=", strlen($data), " worker={$server->worker_id}\n";
+    if (($at = strpos($data, '!')) !== false) {
+        $cmd = rtrim(substr($data, $at), "\r\n");
+        if ($cmd === '!worker') {
+            $server->send($fd, "worker={$server->worker_id}");
+            return;
+        }
+        if ($cmd === '!info') {
+            $server->send($fd, json_encode($server->getClientInfo($fd)));
+            return;
+        }
+        if ($cmd === '!close') {
+            $server->close($fd);
+            return;
+        }
+        if ($cmd === '!list') {
+            $fds = [];
+            foreach ($server->connections as $c) {
+                $fds[] = $c;
+            }
+            $server->send($fd, implode(',', $fds));
+            return;
+        }
+        if (strncmp($cmd, '!send ', 6) === 0) {
+            [, $to, $what] = explode(' ', $cmd, 3);
+            $ok = $server->send((int)$to, $what);
+            $server->send($fd, 'sent=' . json_encode($ok));
+            return;
+        }
+    }
+    $server->send($fd, $data);
+});
+
+$server->on('close', function (Swoole\Server $server, int $fd, int $reactorId) {
+    echo "close fd=$fd reactor=$reactorId\n";
+});
+
+$server->start();

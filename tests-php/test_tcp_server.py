@@ -1,0 +1,306 @@
+"""Swoole\\Server as a plain TCP server: onConnect/onReceive/onClose, the
+framing settings of a port, listen() side ports with their own settings and
+callbacks, and a WebSocket server with a TCP port beside it. Clients are raw
+Python sockets."""
+
+import json
+import socket
+import struct
+import time
+
+import pytest
+
+from swtest import ws_connect
+from conftest import free_port
+
+# pack() codes: (struct format, a negative-capable signed type?)
+LENGTH_TYPES = {
+    "c": "b", "C": "B", "s": "=h", "S": "=H", "n": ">H", "v": "<H",
+    "l": "=i", "L": "=I", "N": ">I", "V": "<I",
+    "q": "=q", "Q": "=Q", "J": ">Q", "P": "<Q",
+}
+
+
+def connect(port, timeout=5.0):
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.settimeout(timeout)
+    return s
+
+
+def recv_exactly(s, n):
+    out = b""
+    while len(out) < n:
+        chunk = s.recv(n - len(out))
+        if not chunk:
+            raise EOFError(f"closed after {out!r}")
+        out += chunk
+    return out
+
+
+def recv_until_closed(s):
+    out = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            return out
+        out += chunk
+
+
+def ask(s, cmd: bytes, expect_prefix=b""):
+    s.sendall(cmd)
+    return s.recv(65536)
+
+
+def test_the_documentation_example(php_server):
+    srv = php_server("tcp_doc_example.php")
+    c = connect(srv.port)
+    c.sendall(b"hello")
+    assert c.recv(100) == b"Server: hello"
+    srv.wait_for("Client: Connect.")
+    c.close()
+    srv.wait_for("Client: Close.")
+
+
+def test_raw_stream_chunks_are_delivered_as_read(php_server):
+    srv = php_server("tcp.php")
+    c = connect(srv.port)
+    c.sendall(b"abc")
+    assert c.recv(100) == b"abc"
+    c.sendall(b"x" * 100_000)
+    assert recv_exactly(c, 100_000) == b"x" * 100_000
+    c.close()
+    srv.wait_for("close fd=1 reactor=0")
+
+
+@pytest.mark.parametrize("code", list(LENGTH_TYPES))
+def test_length_check_with_every_length_type(php_server, code):
+    fmt = LENGTH_TYPES[code]
+    size = struct.calcsize(fmt)
+    # The length at offset 2 after a 2-byte tag; the body after the header.
+    settings = {
+        "open_length_check": True,
+        "package_length_type": code,
+        "package_length_offset": 2,
+        "package_body_offset": 2 + size,
+    }
+    srv = php_server("tcp.php", settings=settings)
+
+    def packet(body: bytes) -> bytes:
+        return b"T" + bytes([len(body) % 256]) + struct.pack(fmt, len(body)) + body
+
+    c = connect(srv.port)
+    packets = [packet(b"hello"), packet(b""), packet(b"x" * 100)]
+    # Three packets in one write: three onReceive, echoed back in order.
+    c.sendall(b"".join(packets))
+    want = b"".join(packets)
+    assert recv_exactly(c, len(want)) == want
+    # One packet byte by byte.
+    p = packet(b"split over many reads")
+    for b in p:
+        c.sendall(bytes([b]))
+        time.sleep(0.002)
+    assert recv_exactly(c, len(p)) == p
+    c.close()
+    lines = srv.wait_for("close fd=1")
+    out = srv.stdout()
+    got = [int(l.split("len=")[1].split()[0]) for l in out.splitlines() if l.startswith("receive")]
+    assert got == [len(x) for x in packets] + [len(p)]
+
+
+def test_default_length_settings_are_a_4_byte_big_endian_header(php_server):
+    srv = php_server("tcp.php", settings={"open_length_check": True})
+    c = connect(srv.port)
+    p = struct.pack(">I", 3) + b"abc"
+    c.sendall(p + p[:5])
+    assert recv_exactly(c, len(p)) == p
+    c.sendall(p[5:])
+    assert recv_exactly(c, len(p)) == p
+
+
+def test_an_oversized_length_closes_only_that_connection(php_server):
+    srv = php_server("tcp.php", settings={"open_length_check": True, "package_max_length": 1024})
+    good = connect(srv.port)
+    bad = connect(srv.port)
+    bad.sendall(struct.pack(">I", 5000) + b"abc")
+    assert recv_until_closed(bad) == b""
+    srv.wait_for("close fd=2", timeout=5)
+    srv.wait_for("the received packet length 5004 is too large")
+    good.sendall(struct.pack(">I", 2) + b"ok")
+    assert recv_exactly(good, 6) == struct.pack(">I", 2) + b"ok"
+
+
+def test_a_negative_length_is_malformed_data(php_server):
+    srv = php_server("tcp.php", settings={
+        "open_length_check": True, "package_length_type": "c", "package_body_offset": 1})
+    c = connect(srv.port)
+    c.sendall(b"\xffxyz")
+    assert recv_until_closed(c) == b""
+    srv.wait_for("bytes of malformed data")
+    assert "receive fd" not in srv.stdout()
+
+
+@pytest.mark.parametrize("mode", ["base", "process"])
+def test_package_length_func(php_server, mode):
+    srv = php_server("tcp.php", env={"SWTEST_LENGTH_FUNC": "1", "SWTEST_MODE": mode})
+    c = connect(srv.port)
+    p1 = struct.pack(">H", 3) + b"abc"
+    p2 = struct.pack(">H", 1) + b"z"
+    c.sendall(p1 + p2[:1])
+    assert recv_exactly(c, len(p1)) == p1
+    c.sendall(p2[1:])
+    assert recv_exactly(c, len(p2)) == p2
+    # The function's -1: malformed, the connection is closed.
+    c.sendall(b"\xff\xffjunk")
+    assert recv_until_closed(c) == b""
+
+
+def test_eof_split_cuts_after_every_delimiter(php_server):
+    srv = php_server("tcp.php", settings={"open_eof_split": True, "package_eof": "\r\n"})
+    c = connect(srv.port)
+    c.sendall(b"one\r\ntwo\r\nthr")
+    time.sleep(0.05)
+    c.sendall(b"ee\r")
+    time.sleep(0.05)
+    c.sendall(b"\n")
+    assert recv_exactly(c, 17) == b"one\r\ntwo\r\nthree\r\n"
+    srv.wait_for("len=7")
+    got = [l.split()[2] for l in srv.stdout().splitlines() if l.startswith("receive")]
+    assert got == ["len=5", "len=5", "len=7"]
+
+
+def test_eof_check_without_split_delivers_what_ends_with_the_delimiter(php_server):
+    srv = php_server("tcp.php", settings={"open_eof_check": True, "package_eof": "##"})
+    c = connect(srv.port)
+    c.sendall(b"a##b##")
+    assert recv_exactly(c, 6) == b"a##b##"
+    srv.wait_for("len=6")
+
+
+def test_client_info_of_a_tcp_connection(php_server):
+    srv = php_server("tcp.php")
+    c = connect(srv.port)
+    info = json.loads(ask(c, b"!info"))
+    assert "websocket_status" not in info
+    assert info["server_port"] == srv.port
+    assert info["remote_port"] == c.getsockname()[1]
+    assert info["remote_ip"] == "127.0.0.1"
+    assert info["socket_type"] == 1
+    assert abs(info["connect_time"] - time.time()) < 5
+    assert list(info)[:4] == ["server_port", "server_fd", "socket_fd", "socket_type"]
+
+
+def test_a_side_port_with_its_own_settings_and_callback(php_server):
+    side = free_port()
+    srv = php_server("tcp.php", side, settings={"open_length_check": True},
+                     env={"SWTEST_PORT_SETTINGS": json.dumps({"open_eof_split": True, "package_eof": "\n"}),
+                          "SWTEST_PORT_RECEIVE": "1"})
+    main = connect(srv.port)
+    other = connect(side)
+    other.sendall(b"a\nb\n")
+    assert recv_exactly(other, 14) == b"side a\nside b\n"
+    p = struct.pack(">I", 1) + b"m"
+    main.sendall(p)
+    assert recv_exactly(main, 5) == p
+    # onConnect and onClose of the side port are the main port's.
+    srv.wait_for(f"connect fd=2 port={side}")
+    other.close()
+    srv.wait_for("close fd=2 reactor=0")
+
+
+def test_a_side_port_never_set_takes_the_servers_settings(php_server):
+    side = free_port()
+    srv = php_server("tcp.php", side, settings={"open_eof_split": True, "package_eof": "|"})
+    c = connect(side)
+    c.sendall(b"x|y|")
+    assert recv_exactly(c, 4) == b"x|y|"
+    srv.wait_for("len=2")
+    assert [l for l in srv.stdout().splitlines() if l.startswith("receive")][:2] == [
+        "receive fd=1 len=2 worker=0", "receive fd=1 len=2 worker=0"]
+
+
+def test_start_without_onreceive_is_a_fatal_error(php_server, tmp_path):
+    script = tmp_path / "noreceive.php"
+    script.write_text("<?php $s = new Swoole\\Server('127.0.0.1', (int)$argv[1]);"
+                      "$s->on('connect', function () {}); $s->start(); echo 'after';")
+    srv = php_server(script, wait=False)
+    srv.expect_exit = True
+    assert srv.wait_exit() == 255
+    out = srv.stdout() + srv.stderr()
+    assert "require onReceive callback" in out
+    assert "after" not in out
+
+
+MODES = {
+    "base-2": ({}, {"worker_num": 2}),
+    "process-1": ({"SWTEST_MODE": "process"}, {"worker_num": 1}),
+    "process-2": ({"SWTEST_MODE": "process"}, {"worker_num": 2}),
+}
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_workers_echo_and_send_to_each_others_connections(php_server, mode):
+    env, settings = MODES[mode]
+    settings = dict(settings, open_eof_split=True, package_eof="\n")
+    srv = php_server("tcp.php", env=env, settings=settings)
+    workers = settings["worker_num"]
+    clients, seen = [], {}
+    deadline = time.time() + 20
+    # Enough clients that every worker has one (the kernel or dispatch_mode picks).
+    while (len(seen) < workers or len(clients) < 2) and time.time() < deadline:
+        c = connect(srv.port)
+        c.sendall(b"!worker\n")
+        w = int(c.recv(100).decode().removeprefix("worker="))
+        seen.setdefault(w, c)
+        clients.append(c)
+    assert len(seen) == workers
+    for i, c in enumerate(clients):
+        c.sendall(f"echo {i}\n".encode())
+        assert recv_exactly(c, len(f"echo {i}\n")) == f"echo {i}\n".encode()
+    # Every connection is listed everywhere; send() reaches any of them.
+    first, last = clients[0], clients[-1]
+    listed = ask(first, b"!list\n").decode().split(",")
+    assert len(listed) == len(clients)
+    last_fd = int(listed[-1])
+    first.sendall(f"!send {last_fd} hello-from-afar\n".encode())
+    assert first.recv(100) == b"sent=true"
+    assert last.recv(100) == b"hello-from-afar"
+    first.sendall(b"!send 9999 nobody\n")
+    assert first.recv(100) == b"sent=false"
+    for c in clients:
+        c.close()
+    for fd in range(1, len(clients) + 1):
+        srv.wait_for(f"close fd={fd}", timeout=10)
+
+
+def test_websocket_and_tcp_ports_chat(php_server):
+    tcp_port = free_port()
+    srv = php_server("ws_tcp_chat.php", tcp_port)
+    browser = ws_connect(srv.port)
+    srv.wait_for("browser 1")
+    device = connect(tcp_port)
+    srv.wait_for("device 2")
+    device.sendall(b"temp=21\nhum=40\n")
+    assert browser.recv(timeout=5) == "device 2: temp=21"
+    assert browser.recv(timeout=5) == "device 2: hum=40"
+    browser.send("hello devices")
+    assert device.recv(100) == b"browser 1: hello devices\n"
+    device.close()
+    srv.wait_for("gone 2")
+    browser.close()
+
+
+def test_a_side_port_of_a_websocket_server_speaks_websocket_unless_set(php_server, tmp_path):
+    side = free_port()
+    script = tmp_path / "wsside.php"
+    script.write_text("""<?php
+$s = new Swoole\\WebSocket\\Server('127.0.0.1', (int)$argv[1]);
+$s->set(['worker_num' => 1]);
+$s->listen('127.0.0.1', (int)$argv[2], SWOOLE_SOCK_TCP);
+$s->on('message', function ($s, $f) { $s->push($f->fd, "echo {$f->data}"); });
+$s->start();
+""")
+    srv = php_server(script, side)
+    ws = ws_connect(side)
+    ws.send("x")
+    assert ws.recv(timeout=5) == "echo x"
+    ws.close()
