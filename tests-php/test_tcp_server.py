@@ -304,3 +304,13 @@ $s->start();
     ws.send("x")
     assert ws.recv(timeout=5) == "echo x"
     ws.close()
+
+
+def test_dispatch_mode_4_sends_one_address_to_one_worker(php_server):
+    srv = php_server("tcp.php", env={"SWTEST_MODE": "process"},
+                     settings={"worker_num": 2, "dispatch_mode": 4})
+    # 127.0.0.1 is 2130706433 as a number: odd, so worker 1 (Swoole's IPMOD).
+    for _ in range(4):
+        c = connect(srv.port)
+        assert ask(c, b"!worker") == b"worker=1"
+        c.close()

@@ -122,8 +122,29 @@ impl<L: WorkerLink> RelayHandler<L> {
         }
     }
 
+    /// The worker for an event of `conn`: with `dispatch_mode` 4 (IPMOD)
+    /// the client's address decides (an IPv4 address as a number, modulo
+    /// the workers, as Swoole computes it), so every connection from one
+    /// address meets the same worker; otherwise [`RelayHandler::pick`].
+    pub fn pick_for(&self, conn: &Connection) -> usize {
+        if self.dispatch_mode != 4 {
+            return self.pick(conn.id);
+        }
+        let n = self.link.workers().max(1) as u64;
+        let key = match conn.peer.ip() {
+            std::net::IpAddr::V4(v4) => u64::from(u32::from(v4)),
+            // Swoole hashes the whole IPv6 socket address; any stable hash
+            // of the address keeps the rule (one address, one worker).
+            std::net::IpAddr::V6(v6) => v6
+                .octets()
+                .iter()
+                .fold(5381u64, |h, &b| h.wrapping_mul(33) ^ u64::from(b)),
+        };
+        (key % n) as usize
+    }
+
     fn relay(&self, conn: &Connection, event: RelayEvent) {
-        let worker = self.pick(conn.id);
+        let worker = self.pick_for(conn);
         self.link.send_to(
             worker,
             &Message::Relay {
@@ -175,7 +196,7 @@ impl<L: WorkerLink> EventHandler for RelayHandler<L> {
     }
 
     fn on_close(&self, conn: &Rc<Connection>, reactor_id: i32) {
-        let worker = self.pick(conn.id);
+        let worker = self.pick_for(conn);
         let info = conn_info(conn);
         for w in 0..self.link.workers() {
             // With fd-modulo dispatch only that worker ever saw the
@@ -399,6 +420,19 @@ mod tests {
         assert_eq!(h.pick(1), 2);
         let h = handler(3, vec![false; 2]);
         assert_eq!((0..3).map(|_| h.pick(1)).collect::<Vec<_>>(), [0, 1, 0]);
+        // IPMOD: the address as a number modulo the workers, whatever the
+        // session.
+        let h = handler(4, vec![true; 3]);
+        let conn = |id, addr: &str| {
+            let a: std::net::SocketAddr = addr.parse().unwrap();
+            Connection::new(id, a, a, 9, 3, 1024)
+        };
+        // 127.0.0.1 = 2130706433 = 3 * 710235477 + 2.
+        assert_eq!(h.pick_for(&conn(1, "127.0.0.1:1000")), 2);
+        assert_eq!(h.pick_for(&conn(2, "127.0.0.1:2000")), 2);
+        assert_eq!(h.pick_for(&conn(3, "127.0.0.2:2000")), 0);
+        let v6 = h.pick_for(&conn(4, "[::1]:1"));
+        assert_eq!(h.pick_for(&conn(5, "[::1]:2")), v6);
     }
 
     #[test]
