@@ -5,6 +5,7 @@ use std::cell::Cell;
 
 pub const PHP_FATAL_ERROR: i64 = 503;
 pub const PROTOCOL_ERROR: i64 = 508;
+pub const NO_PAYLOAD: i64 = 550;
 pub const SESSION_CLOSED: i64 = 1004;
 pub const SESSION_NOT_EXIST: i64 = 1005;
 pub const OUTPUT_BUFFER_OVERFLOW: i64 = 1009;

@@ -11,7 +11,10 @@ use super::state::ServerState;
 use super::zend::{self, zlong};
 use crate::protocol::http::Request;
 use crate::protocol::message::Event;
+use crate::runtime::connection::unix_time;
+use crate::runtime::port::DatagramFrom;
 use crate::runtime::{Connection, EventHandler};
+use ext_php_rs::types::ZendHashTable;
 
 pub struct PhpHandler {
     st: Rc<ServerState>,
@@ -120,6 +123,33 @@ impl EventHandler for PhpHandler {
                 ],
             );
         }
+        super::workers::count_request(&self.st);
+    }
+
+    fn on_packet(&self, server_fd: i32, data: bytes::Bytes, from: DatagramFrom) {
+        let cbs = self.st.callbacks_for(server_fd);
+        let Some(cb) = &cbs.packet else { return };
+        // Swoole's client info array, its keys in its order.
+        let mut info = ZendHashTable::new();
+        let _ = info.insert("server_socket", zlong(i64::from(server_fd)));
+        let _ = info.insert("dispatch_time", zend::zdouble(unix_time()));
+        let _ = info.insert(
+            "server_port",
+            zlong(i64::from(self.st.port_number(server_fd))),
+        );
+        match from {
+            DatagramFrom::Inet(addr) => {
+                let _ = info.insert("address", zend::zstr(addr.ip().to_string()));
+                let _ = info.insert("port", zlong(i64::from(addr.port())));
+            }
+            DatagramFrom::Unix(path) => {
+                let _ = info.insert("address", zend::zstr(path));
+            }
+        }
+        self.call(
+            cb,
+            &mut [self.st.this_zval(), zend::zstr(&data), zend::zarray(info)],
+        );
         super::workers::count_request(&self.st);
     }
 

@@ -88,6 +88,7 @@ pub struct Callbacks {
     pub message: Option<Callback>,
     pub disconnect: Option<Callback>,
     pub receive: Option<Callback>,
+    pub packet: Option<Callback>,
     /// The port's `package_length_func` setting.
     pub length_func: Option<Callback>,
 }
@@ -102,7 +103,11 @@ pub struct PortState {
     pub sock_type: i64,
     /// The listening socket's descriptor (the port's identity).
     pub server_fd: i32,
-    pub listener: Option<std::net::TcpListener>,
+    /// The bound port (0 for unix sockets).
+    pub port: u16,
+    /// A UDP or unix datagram port.
+    pub datagram: bool,
+    pub listener: Option<runtime::port::Socket>,
     /// `$port->set()`'s settings; None: the port takes the server's (the
     /// main port always does).
     pub settings: Option<Settings>,
@@ -112,14 +117,15 @@ pub struct PortState {
 }
 
 impl PortState {
-    pub fn new(obj: *mut zend_object, sock_type: i64, listener: std::net::TcpListener) -> Self {
+    pub fn new(obj: *mut zend_object, sock_type: i64, listener: runtime::port::Socket) -> Self {
         // SAFETY: obj is a live Port object; keep it alive with the state.
         unsafe { (*obj).gc.refcount += 1 };
-        use std::os::fd::AsRawFd;
         PortState {
             obj,
             sock_type,
-            server_fd: listener.as_raw_fd(),
+            server_fd: listener.fd(),
+            port: listener.local_port(),
+            datagram: listener.is_datagram(),
             listener: Some(listener),
             settings: None,
             http: false,
@@ -348,6 +354,7 @@ impl ServerState {
                 message: get("onMessage", Owner::Port, port),
                 disconnect: get("onDisconnect", Owner::Port, port),
                 receive: get("onReceive", Owner::Port, port),
+                packet: get("onPacket", Owner::Port, port),
                 length_func,
             };
             all.push((server_fd, Rc::new(cbs)));
@@ -389,6 +396,25 @@ impl ServerState {
             .or_else(|| all.first())
             .map(|(_, c)| c.clone())
             .unwrap_or_default()
+    }
+
+    /// The socket type (`SWOOLE_SOCK_*`, no flags) of the port whose socket
+    /// is `server_fd`.
+    pub fn port_sock_type(&self, server_fd: i32) -> Option<i64> {
+        self.ports
+            .borrow()
+            .iter()
+            .find(|p| p.server_fd == server_fd)
+            .map(|p| p.sock_type & 0xff)
+    }
+
+    /// The port number of the port whose socket is `server_fd` (0: unix).
+    pub fn port_number(&self, server_fd: i32) -> u16 {
+        self.ports
+            .borrow()
+            .iter()
+            .find(|p| p.server_fd == server_fd)
+            .map_or(0, |p| p.port)
     }
 
     /// Whether the port of `server_fd` speaks WebSocket (decided at start()).

@@ -94,6 +94,14 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
                 }
             }
         }
+        Message::Packet {
+            server_fd,
+            from,
+            data,
+        } => {
+            use crate::runtime::EventHandler;
+            PhpHandler::new(st.clone()).on_packet(server_fd, bytes::Bytes::from(data), from);
+        }
         Message::Pipe { data, serialized } => {
             if let Some(cb) = &st.callbacks().pipe_message {
                 let value = decode_value(&data, serialized);

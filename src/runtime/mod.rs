@@ -121,6 +121,8 @@ pub trait EventHandler {
     fn on_message(&self, conn: &Rc<Connection>, event: Event);
     /// A packet of a plain TCP port, as its framing cut it (`onReceive`).
     fn on_receive(&self, _conn: &Rc<Connection>, _data: bytes::Bytes) {}
+    /// A datagram on a UDP or unix datagram port (`onPacket`).
+    fn on_packet(&self, _server_fd: i32, _data: bytes::Bytes, _from: port::DatagramFrom) {}
     /// `package_length_func`: the length of the packet at the front of
     /// `data` (0: not known yet, negative: malformed). Only ports with
     /// that setting ask.

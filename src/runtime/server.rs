@@ -22,7 +22,7 @@ use tokio::sync::Notify;
 
 use super::connection::{unix_time, ws_status, Connection};
 use super::log;
-use super::port::{Port, Protocol};
+use super::port::{DatagramFrom, Joined, Port, Protocol};
 use super::settings::Settings;
 use super::static_files;
 use super::table::ConnectionTable;
@@ -35,6 +35,8 @@ use crate::protocol::session::{self, Output, Session};
 
 /// How long shutdown waits for queued bytes to reach clients.
 const SHUTDOWN_DRAIN: Duration = Duration::from_secs(3);
+/// The largest datagram a port receives (UDP's limit).
+const MAX_DATAGRAM: usize = 65536;
 /// Read granularity: what one read asks the kernel for at least.
 const READ_CHUNK: usize = 8 * 1024;
 
@@ -189,7 +191,7 @@ impl Server {
     /// The listeners joined the loop already ([`Listener::join_loop`]).
     pub async fn serve(
         self: Rc<Self>,
-        accepting: Vec<(TcpListener, Arc<Port>)>,
+        accepting: Vec<(Joined, Arc<Port>)>,
         handler: Rc<dyn EventHandler>,
     ) {
         *self.handler.borrow_mut() = Some(handler);
@@ -199,8 +201,16 @@ impl Server {
         }
         let loops: Vec<_> = accepting
             .into_iter()
-            .map(|(listener, port)| {
-                tokio::task::spawn_local(self.clone().accept_loop(listener, port))
+            .map(|(socket, port)| {
+                let server = self.clone();
+                match socket {
+                    Joined::Tcp(l) => tokio::task::spawn_local(server.accept_loop(l, port)),
+                    Joined::Unix(l) => tokio::task::spawn_local(server.accept_unix_loop(l, port)),
+                    Joined::Udp(s) => tokio::task::spawn_local(server.recv_udp_loop(s, port)),
+                    Joined::UnixDgram(s) => {
+                        tokio::task::spawn_local(server.recv_unix_dgram_loop(s, port))
+                    }
+                }
             })
             .collect();
         self.wait_stopped().await;
@@ -236,6 +246,69 @@ impl Server {
         }
     }
 
+    /// Accepts on a unix stream port until the server stops.
+    async fn accept_unix_loop(self: Rc<Self>, listener: tokio::net::UnixListener, port: Arc<Port>) {
+        while !self.stopping.get() {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => self.accept_unix(stream, &port),
+                    Err(e) => {
+                        log::write(log::Level::Warning, true, &format!("accept() failed: {e}"));
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                _ = self.stop.notified() => {}
+            }
+        }
+    }
+
+    /// Receives a UDP port's datagrams until the server stops: each one
+    /// is an `onPacket`.
+    async fn recv_udp_loop(self: Rc<Self>, socket: tokio::net::UdpSocket, port: Arc<Port>) {
+        let mut buf = vec![0u8; MAX_DATAGRAM];
+        while !self.stopping.get() {
+            tokio::select! {
+                got = socket.recv_from(&mut buf) => match got {
+                    Ok((n, from)) => self.deliver_datagram(&port, &buf[..n], DatagramFrom::Inet(from)),
+                    // ICMP errors of earlier sends and the like: not this
+                    // socket's end.
+                    Err(_) => tokio::task::yield_now().await,
+                },
+                _ = self.stop.notified() => {}
+            }
+        }
+    }
+
+    /// Receives a unix datagram port's datagrams until the server stops.
+    async fn recv_unix_dgram_loop(
+        self: Rc<Self>,
+        socket: tokio::net::UnixDatagram,
+        port: Arc<Port>,
+    ) {
+        let mut buf = vec![0u8; MAX_DATAGRAM];
+        while !self.stopping.get() {
+            tokio::select! {
+                got = socket.recv_from(&mut buf) => match got {
+                    Ok((n, from)) => {
+                        let path = from
+                            .as_pathname()
+                            .map(|p| p.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        self.deliver_datagram(&port, &buf[..n], DatagramFrom::Unix(path));
+                    }
+                    Err(_) => tokio::task::yield_now().await,
+                },
+                _ = self.stop.notified() => {}
+            }
+        }
+    }
+
+    fn deliver_datagram(&self, port: &Port, data: &[u8], from: DatagramFrom) {
+        if let Some(h) = self.handler() {
+            h.on_packet(port.server_fd, Bytes::copy_from_slice(data), from);
+        }
+    }
+
     fn log_too_many(&self) {
         log::write(
             log::Level::Warning,
@@ -247,27 +320,54 @@ impl Server {
         );
     }
 
-    fn accept(self: &Rc<Self>, stream: TcpStream, peer: SocketAddr, port: &Arc<Port>) {
+    /// A new connection in the table; None (and Swoole's warning) when the
+    /// server has `max_connection` already.
+    fn register(
+        &self,
+        peer: SocketAddr,
+        local: SocketAddr,
+        fd: i32,
+        port: &Port,
+    ) -> Option<Rc<Connection>> {
         if self.table.len() as i64 >= self.settings.max_connection {
             self.log_too_many();
-            return;
+            return None;
         }
-        let _ = stream.set_nodelay(port.settings.open_tcp_nodelay);
-        let local = stream.local_addr().unwrap_or(peer);
         let id = self.table.next_id();
         let conn = Rc::new(Connection::new(
             id,
             peer,
             local,
-            stream.as_raw_fd(),
+            fd,
             port.server_fd,
             self.settings.output_queue_limit(),
         ));
         // The shared table (several workers) is full.
         if !self.table.insert(conn.clone()) {
             self.log_too_many();
-            return;
+            return None;
         }
+        Some(conn)
+    }
+
+    /// A unix stream connection: no addresses (its info shows none, as
+    /// Swoole's), otherwise served as a TCP one.
+    fn accept_unix(self: &Rc<Self>, stream: tokio::net::UnixStream, port: &Arc<Port>) {
+        let none = SocketAddr::from(([0, 0, 0, 0], 0));
+        let fd = stream.as_raw_fd();
+        let Some(conn) = self.register(none, none, fd, port) else {
+            return;
+        };
+        let (rd, wr) = stream.into_split();
+        self.spawn_tasks(conn, port.clone(), rd, wr, Some(fd));
+    }
+
+    fn accept(self: &Rc<Self>, stream: TcpStream, peer: SocketAddr, port: &Arc<Port>) {
+        let _ = stream.set_nodelay(port.settings.open_tcp_nodelay);
+        let local = stream.local_addr().unwrap_or(peer);
+        let Some(conn) = self.register(peer, local, stream.as_raw_fd(), port) else {
+            return;
+        };
         let Some(acceptor) = port.tls.clone() else {
             let direct_fd = Some(stream.as_raw_fd());
             let (rd, wr) = stream.into_split();
@@ -405,6 +505,12 @@ pub trait ConnRead: AsyncRead + Unpin {
 }
 
 impl ConnRead for tokio::net::tcp::OwnedReadHalf {
+    async fn ready(&self) -> io::Result<()> {
+        self.readable().await
+    }
+}
+
+impl ConnRead for tokio::net::unix::OwnedReadHalf {
     async fn ready(&self) -> io::Result<()> {
         self.readable().await
     }

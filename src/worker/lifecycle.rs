@@ -303,7 +303,7 @@ mod tests {
             let fd = std::os::fd::AsRawFd::as_raw_fd(&socket);
             let port = runtime::port::Port::new(fd, runtime::Settings::default(), None);
             vec![runtime::port::Listener {
-                socket,
+                socket: runtime::port::Socket::Tcp(socket),
                 port: std::sync::Arc::new(port),
             }]
         } else {

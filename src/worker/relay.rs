@@ -24,6 +24,7 @@ use bytes::Bytes;
 use super::ipc::{ConnInfo, Endpoint, Message, RelayEvent};
 use crate::protocol::http::Request;
 use crate::protocol::message::Event;
+use crate::runtime::port::DatagramFrom;
 use crate::runtime::shared::SharedTable;
 use crate::runtime::{self, Connection, ConnectionTable, EventHandler};
 
@@ -189,6 +190,23 @@ impl<L: WorkerLink> EventHandler for RelayHandler<L> {
 
     fn on_receive(&self, conn: &Rc<Connection>, data: Bytes) {
         self.relay(conn, RelayEvent::Receive(data));
+    }
+
+    /// A datagram goes to one worker, the same for every datagram from one
+    /// sender (its address hashed) so that a client's packets keep order.
+    fn on_packet(&self, server_fd: i32, data: Bytes, from: DatagramFrom) {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        from.hash(&mut h);
+        let worker = (h.finish() % self.link.workers().max(1) as u64) as usize;
+        self.link.send_to(
+            worker,
+            &Message::Packet {
+                server_fd,
+                from,
+                data: data.to_vec(),
+            },
+        );
     }
 
     fn package_length(&self, conn: &Rc<Connection>, data: &[u8]) -> i64 {

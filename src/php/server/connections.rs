@@ -422,3 +422,74 @@ pub(super) fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
     let sent = push::deliver(&rt, &target, fd, push::Outbound::Close, cluster::forward);
     rv.set_bool(sent.is_ok());
 }
+
+/// `sendto($ip, $port, $data, $server_socket = -1)`: one datagram from a
+/// UDP or unix datagram port: the one whose socket is `$server_socket`,
+/// else the first of the address's kind (a path: unix; a `:`: UDP6).
+/// Any process may send: every one holds the port sockets.
+pub(super) fn server_sendto(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 3, 4) else {
+        return;
+    };
+    let (Some(ip), Some(port), Some(data), Some(server_socket)) = (
+        args.string(0, "ip"),
+        args.long(1, "port"),
+        args.bytes(2, "send_data"),
+        args.long_or(3, "server_socket", -1),
+    ) else {
+        return;
+    };
+    let Some((st, _rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    if data.is_empty() {
+        zend::warning_docref("the data sent must not be empty");
+        errors::set_last_error(errors::NO_PAYLOAD);
+        rv.set_bool(false);
+        return;
+    }
+    use runtime::port::sock_type;
+    let (kind, name) = if ip.starts_with('/') {
+        (sock_type::UNIX_DGRAM, "UnixDgram")
+    } else if ip.contains(':') {
+        (sock_type::UDP6, "UDP6")
+    } else {
+        (sock_type::UDP, "UDP")
+    };
+    let fd = {
+        let ports = st.ports.borrow();
+        let found = if server_socket >= 0 {
+            ports
+                .iter()
+                .find(|p| i64::from(p.server_fd) == server_socket && p.datagram)
+        } else {
+            ports.iter().find(|p| p.sock_type & 0xff == kind)
+        };
+        found.map(|p| p.server_fd)
+    };
+    let Some(fd) = fd else {
+        zend::warning_docref(&format!(
+            "{name} listener has to be added before executing sendto"
+        ));
+        rv.set_bool(false);
+        return;
+    };
+    let port = u16::try_from(port).unwrap_or(0);
+    match runtime::port::send_datagram(fd, &ip, port, &data) {
+        Ok(_) => rv.set_bool(true),
+        Err(e) => {
+            let errno = e.raw_os_error().unwrap_or(0);
+            zend::warning_docref(&format!(
+                "sendto to {ip}:{port} failed, Error: {}[{errno}]",
+                std::io::Error::from_raw_os_error(errno)
+                    .to_string()
+                    .split(" (os error")
+                    .next()
+                    .unwrap_or("")
+            ));
+            errors::set_last_error(i64::from(errno));
+            rv.set_bool(false);
+        }
+    }
+}

@@ -47,19 +47,33 @@ pub(super) fn connection_info(rt: &runtime::Server, conn: &Connection) -> Zval {
 /// worker's from the shared table).
 pub(super) fn info_array(info: &SlotInfo, send_queued: usize) -> Zval {
     let mut a = ZendHashTable::new();
+    let st = state::current();
     // Only a WebSocket port's connections have a WebSocket status.
-    if state::current().is_some_and(|st| st.websocket_port(info.server_fd)) {
+    if st
+        .as_ref()
+        .is_some_and(|st| st.websocket_port(info.server_fd))
+    {
         let _ = a.insert("websocket_status", zlong(i64::from(info.ws_status)));
     }
+    let port_type = st.as_ref().and_then(|st| st.port_sock_type(info.server_fd));
+    let unix = port_type == Some(runtime::port::sock_type::UNIX_STREAM);
     let _ = a.insert("server_port", zlong(i64::from(info.local.port())));
     let _ = a.insert("server_fd", zlong(i64::from(info.server_fd)));
     let _ = a.insert("socket_fd", zlong(i64::from(info.socket_fd)));
-    let _ = a.insert(
-        "socket_type",
-        zlong(if info.peer.is_ipv6() { 3 } else { 1 }),
-    );
+    let socket_type = match port_type {
+        Some(t) if unix => t,
+        _ if info.peer.is_ipv6() => runtime::port::sock_type::TCP6,
+        _ => runtime::port::sock_type::TCP,
+    };
+    let _ = a.insert("socket_type", zlong(socket_type));
     let _ = a.insert("remote_port", zlong(i64::from(info.peer.port())));
-    let _ = a.insert("remote_ip", zstr(info.peer.ip().to_string()));
+    // A unix client has no address (Swoole shows its empty path).
+    let remote_ip = if unix {
+        String::new()
+    } else {
+        info.peer.ip().to_string()
+    };
+    let _ = a.insert("remote_ip", zstr(remote_ip));
     let _ = a.insert("reactor_id", zlong(0));
     let _ = a.insert("connect_time", zlong(info.connect_time as i64));
     let _ = a.insert("last_time", zlong(info.last_recv_time as i64));

@@ -104,7 +104,7 @@ pub fn register(
         m("set", server_set, "array $settings", "bool"),
         m("start", server_start, "", "bool"),
         m("send", server_send, "string|int $fd, string $send_data, int $serverSocket = -1", "bool"),
-        m("sendto", server_unsupported, "string $ip, int $port, string $send_data, int $server_socket = -1", "bool"),
+        m("sendto", server_sendto, "string $ip, int $port, string $send_data, int $server_socket = -1", "bool"),
         m("sendwait", server_send, "int $conn_fd, string $send_data", "bool"),
         m("exists", server_exist, "int $fd", "bool"),
         m("exist", server_exist, "int $fd", "bool"),
@@ -341,18 +341,18 @@ fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
     state::set_current(Some(st));
 }
 
-/// Binds a port of `sock_type` (TCP or TCP6, with or without SSL); the
-/// error is Swoole's text and errno.
+/// Binds a port of `sock_type` (TCP, UDP, their IPv6 forms, unix stream
+/// or datagram; SSL for the stream ones); the error is Swoole's text and
+/// errno.
 fn bind_port(
     host: &str,
     port: i64,
     sock_type: i64,
-) -> Result<std::net::TcpListener, (String, i64)> {
-    let base_type = sock_type & 0xff;
-    if base_type != SWOOLE_SOCK_TCP && base_type != SWOOLE_SOCK_TCP6 {
-        return Err((format!("socket type {sock_type} is not supported by swoole-rs yet (only SWOOLE_SOCK_TCP and SWOOLE_SOCK_TCP6)"), -1));
+) -> Result<runtime::port::Socket, (String, i64)> {
+    if !(1..=6).contains(&(sock_type & 0xff)) {
+        return Err((format!("unknown socket type [{sock_type}]"), 22));
     }
-    runtime::server::bind(host, port as u16, 512).map_err(|e| {
+    runtime::port::bind(host, port as u16, sock_type, 512).map_err(|e| {
         let errno = i64::from(e.raw_os_error().unwrap_or(0));
         let text = std::io::Error::from_raw_os_error(errno as i32).to_string();
         let text = text.split(" (os error").next().unwrap_or(&text).to_string();
@@ -365,10 +365,9 @@ fn bind_port(
 
 /// Makes the `Swoole\Server\Port` object of a bound socket, appends it
 /// to `$server->ports` and the server's port list; returns it.
-fn add_port(st: &ServerState, host: &str, sock_type: i64, listener: std::net::TcpListener) -> Zval {
-    use std::os::fd::AsRawFd;
-    let bound_port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    let sock = listener.as_raw_fd();
+fn add_port(st: &ServerState, host: &str, sock_type: i64, listener: runtime::port::Socket) -> Zval {
+    let bound_port = listener.local_port();
+    let sock = listener.fd();
     let port_z = zend::new_object(PORT.get());
     let Some(po) = zend::obj_ptr(&port_z) else {
         return port_z;

@@ -149,11 +149,20 @@ fn prepare(
         Kind::Tcp => {}
     }
     let per_port = port_settings(st, &settings);
-    // Each plain TCP port needs onReceive (its own or the main port's).
+    // Each datagram port needs onPacket, each plain stream port
+    // onReceive (its own or the main port's).
     for (i, s) in per_port.iter().enumerate() {
         let http = s.open_http_protocol || s.open_websocket_protocol;
-        let fd = st.ports.borrow()[i].server_fd;
-        if !http && st.callbacks_for(fd).receive.is_none() {
+        let (fd, datagram) = {
+            let p = &st.ports.borrow()[i];
+            (p.server_fd, p.datagram)
+        };
+        let cbs = st.callbacks_for(fd);
+        if datagram && cbs.packet.is_none() {
+            fatal("require onPacket callback");
+            return None;
+        }
+        if !datagram && !http && cbs.receive.is_none() {
             fatal("require onReceive callback");
             return None;
         }
@@ -162,7 +171,7 @@ fn prepare(
     // exception, before anything runs.
     let mut tls = Vec::with_capacity(per_port.len());
     for (i, s) in per_port.iter().enumerate() {
-        if !st.ports.borrow()[i].ssl() {
+        if !st.ports.borrow()[i].ssl() || st.ports.borrow()[i].datagram {
             tls.push(None);
             continue;
         }
@@ -219,7 +228,7 @@ fn prepare(
             continue;
         };
         let port = runtime::port::Port::new(p.server_fd, port_settings, tls);
-        p.http = port.protocol == runtime::port::Protocol::Http;
+        p.http = !p.datagram && port.protocol == runtime::port::Protocol::Http;
         p.websocket = p.http && port.websocket();
         listeners.push(runtime::port::Listener {
             socket,

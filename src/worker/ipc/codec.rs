@@ -23,6 +23,8 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
+use crate::runtime::port::DatagramFrom;
+
 use crate::protocol::http::Request;
 use crate::protocol::message::Event;
 
@@ -99,6 +101,13 @@ pub enum Message {
     /// A room publish: an already framed message for the listed sessions
     /// the receiving process owns.
     Multicast { frame: Vec<u8>, sessions: Vec<i64> },
+    /// SWOOLE_PROCESS, master to worker: a datagram of a UDP or unix
+    /// datagram port, for onPacket.
+    Packet {
+        server_fd: i32,
+        from: DatagramFrom,
+        data: Vec<u8>,
+    },
 }
 
 /// What a worker needs to know about a connection it did not accept.
@@ -463,6 +472,18 @@ impl Message {
             Message::Multicast { frame, sessions } => {
                 w.u8(11).bytes(frame).ids(sessions);
             }
+            Message::Packet {
+                server_fd,
+                from,
+                data,
+            } => {
+                w.u8(12).i64(i64::from(*server_fd));
+                match from {
+                    DatagramFrom::Inet(a) => w.u8(1).addr(a),
+                    DatagramFrom::Unix(path) => w.u8(2).bytes(path.as_bytes()),
+                };
+                w.bytes(data);
+            }
         }
         w.0
     }
@@ -558,6 +579,17 @@ impl Message {
             11 => Message::Multicast {
                 frame: r.bytes()?,
                 sessions: r.ids()?,
+            },
+            12 => Message::Packet {
+                server_fd: r.i32()?,
+                from: match r.u8()? {
+                    1 => DatagramFrom::Inet(r.addr()?),
+                    2 => DatagramFrom::Unix(
+                        String::from_utf8(r.bytes()?).map_err(|_| DecodeError("bad path"))?,
+                    ),
+                    _ => return Err(DecodeError("bad datagram sender")),
+                },
+                data: r.bytes()?,
             },
             _ => return Err(DecodeError("unknown kind")),
         };
@@ -737,6 +769,16 @@ mod tests {
                 frame: vec![0x81, 1, b'y'],
                 sessions: vec![1, 2, 7],
             },
+            Message::Packet {
+                server_fd: 5,
+                from: DatagramFrom::Inet("[::1]:53".parse().unwrap()),
+                data: b"q".to_vec(),
+            },
+            Message::Packet {
+                server_fd: 6,
+                from: DatagramFrom::Unix("/tmp/c.sock".into()),
+                data: vec![],
+            },
         ]
         .into_iter()
         .chain(relay_kinds())
@@ -839,7 +881,7 @@ mod tests {
     fn every_kind_and_relay_event_is_covered() {
         let all = all_kinds();
         let kinds: std::collections::BTreeSet<u8> = all.iter().map(|m| m.encode()[0]).collect();
-        assert_eq!(kinds, (1..=11).collect());
+        assert_eq!(kinds, (1..=12).collect());
         let events: std::collections::BTreeSet<u8> = all
             .iter()
             .filter_map(|m| match m {
