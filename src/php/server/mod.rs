@@ -51,8 +51,6 @@ pub static EXCEPTION: ClassSlot = ClassSlot::new();
 
 pub const SWOOLE_BASE: i64 = 1;
 pub const SWOOLE_PROCESS: i64 = 2;
-pub const SWOOLE_SOCK_TCP: i64 = 1;
-pub const SWOOLE_SOCK_TCP6: i64 = 3;
 pub const SWOOLE_SSL: i64 = 512;
 
 /// True while this process runs a server worker (for log prefixes).
@@ -288,7 +286,7 @@ fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
     let Some(mode) = args.long_or(2, "mode", SWOOLE_BASE) else {
         return;
     };
-    let Some(sock_type) = args.long_or(3, "sock_type", SWOOLE_SOCK_TCP) else {
+    let Some(sock_type) = args.long_or(3, "sock_type", runtime::port::sock_type::TCP) else {
         return;
     };
     let Some(obj) = this(ex) else { return };
