@@ -155,10 +155,7 @@ fn notice_warning(msg: &str) {
 /// text and number; the last error is the code.
 fn sys_warning(msg: &str, code: i64) {
     errors::set_last_error(code);
-    zend::warning_docref(&format!(
-        "{msg}, Error: {}[{code}]",
-        codes::strerror(code)
-    ));
+    zend::warning_docref(&format!("{msg}, Error: {}[{code}]", codes::strerror(code)));
 }
 
 /// `php_swoole_fatal_error(E_ERROR, ...)`: a fatal error, which ends the
@@ -174,7 +171,9 @@ fn fatal_error(msg: String) {
     // SAFETY: format "%s" with one NUL-terminated string; E_ERROR bails
     // out to the engine's last try/catch, and every caller between here and
     // the engine has released what it held (see c_connect).
-    unsafe { ffi::php_error_docref(std::ptr::null(), 1 /* E_ERROR */, c"%s".as_ptr(), p) };
+    unsafe {
+        ffi::php_error_docref(std::ptr::null(), 1 /* E_ERROR */, c"%s".as_ptr(), p)
+    };
 }
 
 /// A float argument (ints and numeric values convert, as in weak mode).
@@ -213,15 +212,18 @@ fn double_or(ex: &mut ExecuteData, args: &Args, i: usize, name: &str, default: f
 /// out of the map (put it back with [`put`]), or the "not connected"
 /// warning and errCode 5001.
 fn connected(h: u32, o: *mut zend_object) -> Option<Client> {
-    match take(h) {
-        Some(c) if c.active => return Some(c),
-        Some(mut c) if c.async_connect => {
+    if let Some(mut c) = take(h) {
+        if c.active {
+            return Some(c);
+        }
+        if c.async_connect {
             if c.finish_async_connect() {
                 return Some(c);
             }
+            // The non-blocking connect failed: the client is freed.
+        } else {
+            put(h, c);
         }
-        Some(c) => put(h, c),
-        None => {}
     }
     errors::set_last_error(codes::CLIENT_NO_CONNECTION);
     set_err_code(o, codes::CLIENT_NO_CONNECTION);
@@ -230,7 +232,9 @@ fn connected(h: u32, o: *mut zend_object) -> Option<Client> {
 }
 
 /// The `setting` property as (key, value) pairs.
-fn settings_of(o: *mut zend_object) -> Option<Vec<(String, crate::runtime::settings::SettingValue)>> {
+fn settings_of(
+    o: *mut zend_object,
+) -> Option<Vec<(String, crate::runtime::settings::SettingValue)>> {
     let a = zend::get_prop(o, "setting")?.array()?;
     Some(
         a.iter()
@@ -364,7 +368,9 @@ fn connect(ex: &mut ExecuteData, rv: &mut Zval) -> Result<(), String> {
         fatal_warning("connection to the server has already been established");
         return Ok(());
     }
-    let ty = zend::get_prop(o, "type").and_then(|z| z.long()).unwrap_or(0);
+    let ty = zend::get_prop(o, "type")
+        .and_then(|z| z.long())
+        .unwrap_or(0);
     let Ok(kind) = Kind::from_type(ty) else {
         fatal_warning("failed to get swoole_client->type");
         return Ok(());
@@ -550,12 +556,15 @@ fn c_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
     match r {
         Ok(()) => rv.set_bool(true),
         Err(code) => {
+            // Swoole sets the error, then its warning macro overwrites it
+            // with SWOOLE_ERROR_PHP_FATAL_ERROR before the text reads it:
+            // what the script sees is 503, in the warning and in errCode.
             errors::set_last_error(code);
-            zend::warning_docref(&format!(
+            let code = codes::PHP_FATAL_ERROR;
+            fatal_warning(&format!(
                 "sendfile() failed. Error: {} [{code}]",
                 codes::strerror(code)
             ));
-            errors::set_last_error(codes::PHP_FATAL_ERROR);
             set_err_code(o, code);
         }
     }
@@ -584,7 +593,9 @@ fn c_sendto(ex: &mut ExecuteData, rv: &mut Zval) {
         Some(c) => c,
         None => {
             // An unconnected client sends from a socket of its own.
-            let ty = zend::get_prop(o, "type").and_then(|z| z.long()).unwrap_or(0);
+            let ty = zend::get_prop(o, "type")
+                .and_then(|z| z.long())
+                .unwrap_or(0);
             let Ok(kind) = Kind::from_type(ty) else {
                 return;
             };

@@ -205,7 +205,9 @@ impl Client {
             }
             let want = if eof {
                 // Swoole never buffers past package_max_length.
-                self.max_length.saturating_sub(self.buf.len()).clamp(1, CHUNK)
+                self.max_length
+                    .saturating_sub(self.buf.len())
+                    .clamp(1, CHUNK)
             } else {
                 CHUNK
             };

@@ -207,9 +207,11 @@ impl Read for Io<'_> {
 impl Write for Io<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let s = self.0;
-        s.wait_for(Event::Write, s.timeouts.write, || match s.send_once(buf, 0)? {
-            Step::Ready(n) => Ok(Step::Ready(n)),
-            Step::Again => Ok(Step::Again),
+        s.wait_for(Event::Write, s.timeouts.write, || {
+            match s.send_once(buf, 0)? {
+                Step::Ready(n) => Ok(Step::Ready(n)),
+                Step::Again => Ok(Step::Again),
+            }
         })
         .map_err(os_error)
     }
@@ -341,7 +343,12 @@ fn pem(label: &str, der: &[u8]) -> String {
 
 /// `verifyPeerCert()`: the peer's chain checked against the configured
 /// roots (and `ssl_host_name`), whatever `ssl_verify_peer` said.
-pub fn verify_peer(o: &TlsOptions, conn: &ClientConnection, sock: &Sock, allow_self_signed: bool) -> bool {
+pub fn verify_peer(
+    o: &TlsOptions,
+    conn: &ClientConnection,
+    sock: &Sock,
+    allow_self_signed: bool,
+) -> bool {
     let Some(certs) = conn.peer_certificates() else {
         return false;
     };
@@ -355,7 +362,8 @@ pub fn verify_peer(o: &TlsOptions, conn: &ClientConnection, sock: &Sock, allow_s
     };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let Ok(webpki) =
-        WebPkiServerVerifier::builder_with_provider(Arc::new(roots(&opts)), provider.clone()).build()
+        WebPkiServerVerifier::builder_with_provider(Arc::new(roots(&opts)), provider.clone())
+            .build()
     else {
         return allow_self_signed && rest.is_empty();
     };
