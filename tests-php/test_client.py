@@ -640,3 +640,24 @@ var_dump($c->shutdown(Swoole\\Client::SHUT_WR));
 var_dump($c->recv());
 """)
     assert out.splitlines() == ["bool(true)", "bool(false)", 'string(13) "got all of it"']
+
+
+def test_package_max_length_takes_ini_sizes_and_unsupported_keys_warn(server):
+    def big(conn):
+        conn.recv(100)
+        conn.sendall((3000).to_bytes(4, "big") + b"z" * 3000)
+        time.sleep(0.5)
+
+    srv = server(big)
+    r = php(f"""
+$c = new Swoole\\Client(SWOOLE_SOCK_TCP);
+$c->set(['open_length_check' => true, 'package_body_offset' => 4, 'package_max_length' => '4k',
+         'package_length_func' => 'strlen']);
+var_dump($c->connect('127.0.0.1', {srv.port}, 5));
+$c->send("go");
+var_dump(strlen($c->recv()));
+""")
+    assert ("Warning: Swoole\\Client::connect(): the 'package_length_func' setting is not "
+            "supported by swoole-rs and is ignored") in r.stdout
+    values = [ln for ln in r.stdout.splitlines() if ln and not ln.startswith("Warning")]
+    assert values == ["bool(true)", "int(3004)"], r.stdout + r.stderr

@@ -7,6 +7,12 @@
 //! the map while they work, so no borrow is held while PHP runs a warning
 //! handler.
 //!
+//! Timeouts are Swoole 6.2's: `connect()`'s `$timeout` bounds the connect
+//! and every later read and write (0.5 s by default); the `timeout`,
+//! `connect_timeout`, `read_timeout` and `write_timeout` keys of `set()`
+//! are kept in `$client->setting` and ignored, as Swoole's synchronous
+//! client ignores them.
+//!
 //! Left out: `getSocket()` (needs ext-sockets), `swoole_client_select()`,
 //! the socks5/HTTP proxy settings, `package_length_func`, DTLS.
 
@@ -412,6 +418,11 @@ fn connect(ex: &mut ExecuteData, rv: &mut Zval) -> Result<(), String> {
     zend::set_prop(o, "sock", zlong(sock.fd()));
     let mut c = Client::new(sock, ssl, keep, key);
     if let Some(opts) = &opts {
+        for key in &opts.unsupported {
+            zend::warning_docref(&format!(
+                "the '{key}' setting is not supported by swoole-rs and is ignored"
+            ));
+        }
         errors::set_last_error(0);
         if let Err(code) = c.apply(opts) {
             errors::set_last_error(code);

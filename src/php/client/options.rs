@@ -20,7 +20,17 @@ pub struct Options {
     pub bind: Option<(String, i64)>,
     pub nodelay: bool,
     pub tls: TlsOptions,
+    /// Settings Swoole acts on that swoole-rs does not implement.
+    pub unsupported: Vec<String>,
 }
+
+/// The keys of [`Options::unsupported`].
+const UNSUPPORTED: &[&str] = &[
+    "package_length_func",
+    "open_mqtt_protocol",
+    "socks5_host",
+    "http_proxy_host",
+];
 
 fn text(v: &SettingValue) -> String {
     match v {
@@ -30,6 +40,24 @@ fn text(v: &SettingValue) -> String {
         SettingValue::Bool(true) => "1".into(),
         _ => String::new(),
     }
+}
+
+/// A size as Swoole reads one (`php_swoole_parse_to_size`): a number, or a
+/// string with PHP's ini quantity suffixes ("2M", "512k", "1g").
+fn size(v: &SettingValue) -> i64 {
+    if let SettingValue::Str(s) = v {
+        let t = s.trim();
+        let (digits, shift) = match t.as_bytes().last() {
+            Some(b'k' | b'K') => (&t[..t.len() - 1], 10),
+            Some(b'm' | b'M') => (&t[..t.len() - 1], 20),
+            Some(b'g' | b'G') => (&t[..t.len() - 1], 30),
+            _ => (t, 0),
+        };
+        if let Ok(n) = digits.trim().parse::<i64>() {
+            return n.saturating_mul(1 << shift);
+        }
+    }
+    v.as_int().unwrap_or(0)
 }
 
 fn offset(v: &SettingValue) -> usize {
@@ -52,6 +80,7 @@ pub fn parse(items: &[(String, SettingValue)], ssl: bool) -> Result<Options, Str
         bind: None,
         nodelay: true,
         tls: TlsOptions::default(),
+        unsupported: Vec::new(),
     };
     let mut bind_address = String::new();
     let mut bind_port = 0;
@@ -78,15 +107,14 @@ pub fn parse(items: &[(String, SettingValue)], ssl: bool) -> Result<Options, Str
             }
             "package_length_offset" => length_offset = offset(v),
             "package_body_offset" => body_offset = offset(v),
-            "package_max_length" => {
-                max_length = v.as_int().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as usize
-            }
+            "package_max_length" => max_length = size(v).clamp(0, i64::from(u32::MAX)) as usize,
             "socket_buffer_size" => {
-                o.buffer_size = Some(v.as_int().unwrap_or(1).clamp(1, i64::from(i32::MAX)) as usize)
+                o.buffer_size = Some(size(v).clamp(1, i64::from(i32::MAX)) as usize)
             }
             "bind_port" => bind_port = v.as_int().unwrap_or(0).clamp(0, 65535),
             "bind_address" => bind_address = text(v),
             "open_tcp_nodelay" => o.nodelay = v.truthy(),
+            key if UNSUPPORTED.contains(&key) => o.unsupported.push(key.to_string()),
             _ => {}
         }
     }
