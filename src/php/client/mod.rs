@@ -17,8 +17,10 @@
 //! the socks5/HTTP proxy settings, `package_length_func`, DTLS.
 
 mod codes;
+mod io;
 mod options;
 mod socket;
+mod ssl;
 mod state;
 mod tls;
 
@@ -34,7 +36,7 @@ use super::classes::{m, Class, ClassSlot, Default, PUBLIC};
 use super::errors;
 use super::zend::{self, zarray, zlong, zstr};
 use socket::{Kind, Sock, FLAG_KEEP, FLAG_SSL};
-use state::{Client, Connected, Recv};
+use state::{Client, Connected};
 
 pub static CLIENT: ClassSlot = ClassSlot::new();
 pub static CLIENT_EXCEPTION: ClassSlot = ClassSlot::new();
@@ -81,32 +83,37 @@ pub fn register(exception: *mut ext_php_rs::ffi::zend_class_entry) {
         ),
         m(
             "recv",
-            c_recv,
+            io::c_recv,
             "int $size = 65536, int $flag = 0",
             "string|false",
         ),
-        m("send", c_send, "string $data, int $flag = 0", "false|int"),
+        m(
+            "send",
+            io::c_send,
+            "string $data, int $flag = 0",
+            "false|int",
+        ),
         m(
             "sendfile",
-            c_sendfile,
+            io::c_sendfile,
             "string $filename, int $offset = 0, int $length = 0",
             "bool",
         ),
         m(
             "sendto",
-            c_sendto,
+            io::c_sendto,
             "string $ip, int $port, string $data",
             "bool",
         ),
-        m("shutdown", c_shutdown, "int $how", "bool"),
+        m("shutdown", io::c_shutdown, "int $how", "bool"),
         m(
             "enableSSL",
-            c_enable_ssl,
+            ssl::c_enable_ssl,
             "?callable $onSslReady = null",
             "bool",
         ),
-        m("getPeerCert", c_get_peer_cert, "", "string|bool"),
-        m("verifyPeerCert", c_verify_peer_cert, "", "bool"),
+        m("getPeerCert", ssl::c_get_peer_cert, "", "string|bool"),
+        m("verifyPeerCert", ssl::c_verify_peer_cert, "", "bool"),
         m("isConnected", c_is_connected, "", "bool"),
         m("getsockname", c_getsockname, "", "array|false"),
         m("getpeername", c_getpeername, "", "array|false"),
@@ -122,17 +129,17 @@ pub fn register(exception: *mut ext_php_rs::ffi::zend_class_entry) {
 
 // ---- plumbing ---------------------------------------------------------------
 
-fn this(ex: &mut ExecuteData) -> Option<(u32, *mut zend_object)> {
+pub(super) fn this(ex: &mut ExecuteData) -> Option<(u32, *mut zend_object)> {
     let o: *mut zend_object = ex.get_self()?;
     // SAFETY: $this is a live object for the duration of the call.
     Some((unsafe { (*o).handle }, o))
 }
 
-fn take(h: u32) -> Option<Client> {
+pub(super) fn take(h: u32) -> Option<Client> {
     CLIENTS.with(|c| c.borrow_mut().remove(&h))
 }
 
-fn put(h: u32, client: Client) {
+pub(super) fn put(h: u32, client: Client) {
     let old = CLIENTS.with(|c| c.borrow_mut().insert(h, client));
     drop(old);
 }
@@ -141,32 +148,32 @@ fn has(h: u32) -> bool {
     CLIENTS.with(|c| c.borrow().contains_key(&h))
 }
 
-fn set_err_code(o: *mut zend_object, code: i64) {
+pub(super) fn set_err_code(o: *mut zend_object, code: i64) {
     zend::set_prop(o, "errCode", zlong(code));
 }
 
 /// `php_swoole_fatal_error(E_WARNING, ...)`: the warning, last error 503.
-fn fatal_warning(msg: &str) {
+pub(super) fn fatal_warning(msg: &str) {
     errors::set_last_error(codes::PHP_FATAL_ERROR);
     zend::warning_docref(msg);
 }
 
 /// `php_swoole_error(E_WARNING, ...)`: the warning, last error 510.
-fn notice_warning(msg: &str) {
+pub(super) fn notice_warning(msg: &str) {
     errors::set_last_error(codes::PHP_RUNTIME_NOTICE);
     zend::warning_docref(msg);
 }
 
 /// `php_swoole_sys_error(E_WARNING, ...)`: the warning with the error's
 /// text and number; the last error is the code.
-fn sys_warning(msg: &str, code: i64) {
+pub(super) fn sys_warning(msg: &str, code: i64) {
     errors::set_last_error(code);
     zend::warning_docref(&format!("{msg}, Error: {}[{code}]", codes::strerror(code)));
 }
 
 /// `php_swoole_fatal_error(E_ERROR, ...)`: a fatal error, which ends the
 /// script (the engine jumps out of this call).
-fn fatal_error(msg: String) {
+pub(super) fn fatal_error(msg: String) {
     errors::set_last_error(codes::PHP_FATAL_ERROR);
     let m = std::ffi::CString::new(msg.replace('\0', "\\0")).unwrap_or_default();
     drop(msg);
@@ -217,7 +224,7 @@ fn double_or(ex: &mut ExecuteData, args: &Args, i: usize, name: &str, default: f
 /// Swoole's `php_swoole_client_get_cli_safe`: the connected client taken
 /// out of the map (put it back with [`put`]), or the "not connected"
 /// warning and errCode 5001.
-fn connected(h: u32, o: *mut zend_object) -> Option<Client> {
+pub(super) fn connected(h: u32, o: *mut zend_object) -> Option<Client> {
     if let Some(mut c) = take(h) {
         if c.active {
             return Some(c);
@@ -238,7 +245,7 @@ fn connected(h: u32, o: *mut zend_object) -> Option<Client> {
 }
 
 /// The `setting` property as (key, value) pairs.
-fn settings_of(
+pub(super) fn settings_of(
     o: *mut zend_object,
 ) -> Option<Vec<(String, crate::runtime::settings::SettingValue)>> {
     let a = zend::get_prop(o, "setting")?.array()?;
@@ -457,291 +464,6 @@ fn connect(ex: &mut ExecuteData, rv: &mut Zval) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn c_recv(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 0, 2) else {
-        return;
-    };
-    let Some(size) = args.long_or(0, "size", 65536) else {
-        return;
-    };
-    let Some(mut flags) = args.long_or(1, "flag", 0) else {
-        return;
-    };
-    rv.set_bool(false);
-    if flags == 1 {
-        flags = i64::from(libc::MSG_WAITALL);
-    }
-    let Some((h, o)) = this(ex) else { return };
-    let Some(mut c) = connected(h, o) else {
-        return;
-    };
-    errors::set_last_error(0);
-    let r = c.recv(size, i32::try_from(flags).unwrap_or(0));
-    put(h, c);
-    match r {
-        Recv::Data(v) => *rv = zstr(v),
-        Recv::Failed(code) => {
-            sys_warning("recv() failed", code);
-            set_err_code(o, code);
-        }
-        Recv::NoEof => notice_warning("no package eof"),
-    }
-}
-
-fn c_send(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 2) else {
-        return;
-    };
-    let Some(data) = args.bytes(0, "data") else {
-        return;
-    };
-    let Some(flags) = args.long_or(1, "flag", 0) else {
-        return;
-    };
-    rv.set_bool(false);
-    if data.is_empty() {
-        fatal_warning("data to send is empty");
-        return;
-    }
-    let Some((h, o)) = this(ex) else { return };
-    let Some(mut c) = connected(h, o) else {
-        return;
-    };
-    errors::set_last_error(0);
-    let fd = c.sock.fd();
-    let r = c.send(&data, i32::try_from(flags).unwrap_or(0));
-    put(h, c);
-    match r {
-        Ok(n) => rv.set_long(n as i64),
-        Err(code) => {
-            sys_warning(&format!("failed to send({fd}) {} bytes", data.len()), code);
-            set_err_code(o, code);
-        }
-    }
-}
-
-fn c_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 3) else {
-        return;
-    };
-    let Some(file) = args.string(0, "filename") else {
-        return;
-    };
-    let Some(offset) = args.long_or(1, "offset", 0) else {
-        return;
-    };
-    let Some(length) = args.long_or(2, "length", 0) else {
-        return;
-    };
-    rv.set_bool(false);
-    if file.is_empty() {
-        fatal_warning("file to send is empty");
-        return;
-    }
-    if offset < 0 {
-        notice_warning(&format!(
-            "parameter $offset[{offset}] must be greater than or equal to 0"
-        ));
-        return;
-    }
-    if length < 0 {
-        notice_warning(&format!(
-            "parameter $length[{length}] must be greater than or equal to 0"
-        ));
-        return;
-    }
-    let Some((h, o)) = this(ex) else { return };
-    let Some(mut c) = connected(h, o) else {
-        return;
-    };
-    if !c.sock.kind.is_stream() {
-        put(h, c);
-        notice_warning("dgram socket cannot use sendfile");
-        return;
-    }
-    errors::set_last_error(0);
-    let r = c.sendfile(&file, offset, length);
-    put(h, c);
-    match r {
-        Ok(()) => rv.set_bool(true),
-        Err(code) => {
-            // Swoole sets the error, then its warning macro overwrites it
-            // with SWOOLE_ERROR_PHP_FATAL_ERROR before the text reads it:
-            // what the script sees is 503, in the warning and in errCode.
-            errors::set_last_error(code);
-            let code = codes::PHP_FATAL_ERROR;
-            fatal_warning(&format!(
-                "sendfile() failed. Error: {} [{code}]",
-                codes::strerror(code)
-            ));
-            set_err_code(o, code);
-        }
-    }
-}
-
-fn c_sendto(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 3, 3) else {
-        return;
-    };
-    let Some(host) = args.string(0, "ip") else {
-        return;
-    };
-    let Some(port) = args.long(1, "port") else {
-        return;
-    };
-    let Some(data) = args.bytes(2, "data") else {
-        return;
-    };
-    rv.set_bool(false);
-    if data.is_empty() {
-        notice_warning("data to send is empty");
-        return;
-    }
-    let Some((h, o)) = this(ex) else { return };
-    let mut c = match take(h) {
-        Some(c) => c,
-        None => {
-            // An unconnected client sends from a socket of its own.
-            let ty = zend::get_prop(o, "type")
-                .and_then(|z| z.long())
-                .unwrap_or(0);
-            let Ok(kind) = Kind::from_type(ty) else {
-                return;
-            };
-            if kind.is_tcp() && !(0..=65535).contains(&port) {
-                fatal_warning("The port is invalid");
-                errors::set_last_error(codes::INVALID_PARAMS);
-                return;
-            }
-            let sock = match Sock::new(kind) {
-                Ok(s) => s,
-                Err(code) => {
-                    set_err_code(o, code);
-                    sys_warning("Client_create() failed", code);
-                    return;
-                }
-            };
-            zend::set_prop(o, "sock", zlong(sock.fd()));
-            let mut c = Client::new(sock, false, false, format!("{host}:{port}"));
-            c.active = true;
-            c
-        }
-    };
-    let r = c.send_to(&host, port, &data);
-    put(h, c);
-    match r {
-        Ok(()) => rv.set_bool(true),
-        Err(code) => {
-            errors::set_last_error(code);
-            set_err_code(o, code);
-        }
-    }
-}
-
-fn c_shutdown(ex: &mut ExecuteData, rv: &mut Zval) {
-    rv.set_bool(false);
-    let Some((h, o)) = this(ex) else { return };
-    let Some(mut c) = connected(h, o) else {
-        return;
-    };
-    let how = Args::parse(ex, 1, 1).and_then(|a| a.long(0, "how"));
-    let r = how.map(|how| c.shutdown(how));
-    put(h, c);
-    match r {
-        Some(Ok(())) => rv.set_bool(true),
-        Some(Err(code)) if code != 0 => errors::set_last_error(code),
-        _ => {}
-    }
-}
-
-fn c_enable_ssl(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 0, 1) else {
-        return;
-    };
-    rv.set_bool(false);
-    if args.len() > 0 {
-        zend::throw(
-            super::server::EXCEPTION.get(),
-            "sync client does not support `onSslReady` callback",
-            codes::INVALID_PARAMS,
-        );
-        return;
-    }
-    if let Err(fatal) = enable_ssl(ex, rv) {
-        fatal_error(fatal);
-    }
-}
-
-fn enable_ssl(ex: &mut ExecuteData, rv: &mut Zval) -> Result<(), String> {
-    let Some((h, o)) = this(ex) else {
-        return Ok(());
-    };
-    let Some(mut c) = connected(h, o) else {
-        return Ok(());
-    };
-    if !c.sock.kind.is_tcp() {
-        put(h, c);
-        fatal_warning("cannot use enableSSL");
-        return Ok(());
-    }
-    if c.tls.is_some() {
-        put(h, c);
-        fatal_warning("SSL has been enabled");
-        return Ok(());
-    }
-    let items = settings_of(o).unwrap_or_default();
-    match options::tls_options(&items) {
-        Ok(t) => c.tls_opts = t,
-        Err(fatal) => {
-            put(h, c);
-            return Err(fatal);
-        }
-    }
-    c.ssl = true;
-    let r = c.start_tls();
-    put(h, c);
-    match r {
-        Ok(()) => rv.set_bool(true),
-        Err(code) => errors::set_last_error(code),
-    }
-    Ok(())
-}
-
-fn c_get_peer_cert(ex: &mut ExecuteData, rv: &mut Zval) {
-    rv.set_bool(false);
-    let Some((h, o)) = this(ex) else { return };
-    let Some(c) = connected(h, o) else {
-        return;
-    };
-    let pem = c.tls.as_deref().map(tls::peer_cert_pem);
-    put(h, c);
-    match pem {
-        None => fatal_warning("SSL is not ready"),
-        Some(Some(pem)) => *rv = zstr(pem),
-        Some(None) => {}
-    }
-}
-
-fn c_verify_peer_cert(ex: &mut ExecuteData, rv: &mut Zval) {
-    rv.set_bool(false);
-    let Some((h, o)) = this(ex) else { return };
-    let Some(c) = connected(h, o) else {
-        return;
-    };
-    if c.tls.is_none() {
-        put(h, c);
-        fatal_warning("SSL is not ready");
-        return;
-    }
-    let allow = Args::parse(ex, 0, 1).and_then(|a| a.bool_or(0, "allow_self_signed", false));
-    let ok = match (allow, c.tls.as_deref()) {
-        (Some(allow), Some(conn)) => tls::verify_peer(&c.tls_opts, conn, &c.sock, allow),
-        _ => false,
-    };
-    put(h, c);
-    rv.set_bool(ok);
 }
 
 fn c_is_connected(ex: &mut ExecuteData, rv: &mut Zval) {
