@@ -493,8 +493,88 @@ namespace Swoole {
         public static function exit(): void {}
     }
 
+    /**
+     * Swoole's synchronous (blocking) client for TCP, UDP and unix sockets, optionally over
+     * TLS (SWOOLE_SOCK_TCP | SWOOLE_SSL): for scripts that talk to a server from PHP-FPM or
+     * the CLI. Settings given to set() take effect at the next connect().
+     * Not in swoole-rs: getSocket() (needs ext-sockets), the socks5/HTTP proxy settings,
+     * package_length_func, DTLS.
+     */
+    class Client
+    {
+        /** recv()/send() flag: out-of-band data. */
+        public const MSG_OOB = 1;
+        /** recv() flag: look at the data without taking it. */
+        public const MSG_PEEK = 2;
+        /** recv()/send() flag: do not block. */
+        public const MSG_DONTWAIT = 64;
+        /** recv() flag: wait for $size bytes (or the peer's close); 1 means the same. */
+        public const MSG_WAITALL = 256;
+        /** shutdown(): both directions. */
+        public const SHUT_RDWR = 2;
+        /** shutdown(): the reading side. */
+        public const SHUT_RD = 0;
+        /** shutdown(): the writing side. */
+        public const SHUT_WR = 1;
+
+        /** The last error of this client (an errno, or a SWOOLE_ERROR_* code). */
+        public $errCode = 0;
+        /** The socket's file descriptor once connect() made one (-1 before). */
+        public $sock = -1;
+        /** Whether connect() reused a SWOOLE_KEEP connection. */
+        public $reuse = false;
+        /** How many times the SWOOLE_KEEP connection was reused. */
+        public $reuseCount = 0;
+        /** The $type given to the constructor. */
+        public $type = 0;
+        /** The $id given to the constructor (the SWOOLE_KEEP pool key). */
+        public $id = null;
+        /** The settings given to set(), merged. */
+        public $setting = null;
+
+        /** A client of type SWOOLE_SOCK_* (| SWOOLE_SSL, | SWOOLE_KEEP); $async must be false. */
+        public function __construct(int $type, bool $async = \SWOOLE_SOCK_SYNC, string $id = '') {}
+        /** Closes the connection (a SWOOLE_KEEP one is kept for reuse). */
+        public function __destruct() {}
+        /** Merge settings (framing, ssl_*, bind_address, ...); applied by the next connect(). */
+        public function set(array $settings): bool {}
+        /** Connect (a unix socket's path as $host); $timeout also bounds every later read and write. */
+        public function connect(string $host, int $port = 0, float $timeout = 0.5, int $sock_flag = 0): bool {}
+        /** Up to $size bytes, or one whole packet with framing; '' when the peer closed, false on error or timeout. */
+        public function recv(int $size = 65536, int $flag = 0): string|false {}
+        /** Send all of $data; the number of bytes sent, or false. */
+        public function send(string $data, int $flag = 0): false|int {}
+        /** Send a file (a part of it with $offset and $length) over a stream socket. */
+        public function sendfile(string $filename, int $offset = 0, int $length = 0): bool {}
+        /** Send a datagram to $ip:$port (UDP and unix datagram clients only). */
+        public function sendto(string $ip, int $port, string $data): bool {}
+        /** Start TLS on a connected TCP client (the ssl_* settings apply); no callback. */
+        public function enableSSL(?callable $onSslReady = null): bool {}
+        /** The server's certificate as PEM. */
+        public function getPeerCert(): string|bool {}
+        /** Check the server's certificate against ssl_cafile/ssl_capath (or the system's CAs). */
+        public function verifyPeerCert(): bool {}
+        /** Whether the client is connected. */
+        public function isConnected(): bool {}
+        /** The local address: ['port' => int, 'host' => string]. */
+        public function getsockname(): array|false {}
+        /** The peer's address (a datagram client: the last sender): ['port' => int, 'host' => string]. */
+        public function getpeername(): array|false {}
+        /** Close the connection ($force: even a SWOOLE_KEEP one). */
+        public function close(bool $force = false): bool {}
+        /** Shut down one or both directions (SHUT_RD, SHUT_WR, SHUT_RDWR). */
+        public function shutdown(int $how): bool {}
+    }
+
     /** Exception thrown by the extension; getCode() is a Swoole error code or errno (see swoole_strerror()). */
     class Exception extends \Exception
+    {
+    }
+}
+
+namespace Swoole\Client {
+    /** Swoole\Client's exception class (declared as in Swoole; swoole-rs does not throw it). */
+    class Exception extends \Swoole\Exception
     {
     }
 }
@@ -1752,6 +1832,8 @@ namespace {
     class_alias(\Swoole\Exception::class, 'swoole_exception');
     /** @deprecated Swoole 4 name of \Swoole\Table (removed in Swoole 5); swoole-rs keeps it as a class alias. */
     class_alias(\Swoole\Table::class, 'swoole_table');
+    /** @deprecated Swoole 4 name of \Swoole\Client (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\Client::class, 'swoole_client');
 }
 
 namespace {

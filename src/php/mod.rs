@@ -4,6 +4,7 @@
 mod arginfo;
 mod args;
 mod classes;
+mod client;
 mod conn_iterator;
 mod constants;
 mod errors;
@@ -49,6 +50,7 @@ fn register_all(module_number: i32) -> i32 {
     register_functions();
     frame::register();
     server::register(iterator, countable, arrayaccess, exception);
+    client::register(server::EXCEPTION.get());
     http::register();
     timer::register();
     table::register(iterator, countable);

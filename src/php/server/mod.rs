@@ -517,7 +517,7 @@ fn port_get_callback(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 /// A PHP value as a typed setting value.
-fn setting_value(z: &Zval) -> SettingValue {
+pub(super) fn setting_value(z: &Zval) -> SettingValue {
     let z = z.dereference();
     if let Some(b) = z.bool() {
         SettingValue::Bool(b)

@@ -1,0 +1,539 @@
+//! The blocking socket under a `Swoole\Client`, with the waiting rules of
+//! Swoole's synchronous client: stream sockets are non-blocking and every
+//! operation waits with `poll()` up to its timeout (a timed-out wait fails
+//! with EAGAIN, a deadline already past with ETIMEDOUT); datagram sockets
+//! block, bounded by the kernel timeouts (`SO_RCVTIMEO`/`SO_SNDTIMEO`).
+//!
+//! Errors are plain numbers, as Swoole keeps them: an errno below 500, a
+//! `SWOOLE_ERROR_*` code above.
+
+use std::io;
+use std::mem::MaybeUninit;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+use socket2::{Domain, SockAddr, Socket, Type};
+
+use super::codes;
+
+/// `SWOOLE_SOCK_*` without the flag bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Tcp,
+    Tcp6,
+    Udp,
+    Udp6,
+    UnixStream,
+    UnixDgram,
+}
+
+/// The flag bits Swoole strips from a client type: SWOOLE_SYNC, SWOOLE_ASYNC,
+/// SWOOLE_KEEP, SWOOLE_SSL.
+pub const FLAG_SYNC: i64 = 2048;
+pub const FLAG_ASYNC: i64 = 1024;
+pub const FLAG_KEEP: i64 = 4096;
+pub const FLAG_SSL: i64 = 512;
+
+impl Kind {
+    /// The socket type of a `$type` argument, flags removed (Swoole's
+    /// `php_swoole_client_get_type`); the number when it is none of the six.
+    pub fn from_type(ty: i64) -> Result<Kind, i64> {
+        let base = ty & !(FLAG_SYNC | FLAG_ASYNC | FLAG_KEEP | FLAG_SSL);
+        Ok(match base {
+            1 => Kind::Tcp,
+            3 => Kind::Tcp6,
+            2 => Kind::Udp,
+            4 => Kind::Udp6,
+            5 => Kind::UnixStream,
+            6 => Kind::UnixDgram,
+            _ => return Err(base),
+        })
+    }
+
+    pub fn is_stream(self) -> bool {
+        matches!(self, Kind::Tcp | Kind::Tcp6 | Kind::UnixStream)
+    }
+
+    pub fn is_tcp(self) -> bool {
+        matches!(self, Kind::Tcp | Kind::Tcp6)
+    }
+
+    pub fn is_unix(self) -> bool {
+        matches!(self, Kind::UnixStream | Kind::UnixDgram)
+    }
+
+    fn domain(self) -> Domain {
+        match self {
+            Kind::Tcp | Kind::Udp => Domain::IPV4,
+            Kind::Tcp6 | Kind::Udp6 => Domain::IPV6,
+            Kind::UnixStream | Kind::UnixDgram => Domain::UNIX,
+        }
+    }
+}
+
+/// Swoole's per-socket timeouts, in seconds; zero or less waits forever.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: f64,
+    pub read: f64,
+    pub write: f64,
+}
+
+impl Default for Timeouts {
+    /// `SW_SOCKET_DEFAULT_{CONNECT,READ,WRITE}_TIMEOUT`.
+    fn default() -> Self {
+        Timeouts {
+            connect: 10.0,
+            read: 60.0,
+            write: 60.0,
+        }
+    }
+}
+
+impl Timeouts {
+    /// `connect()`'s `$timeout` sets all three; 0 leaves them as they are.
+    pub fn set_all(&mut self, t: f64) {
+        if t != 0.0 && !t.is_nan() {
+            self.connect = t;
+            self.read = t;
+            self.write = t;
+        }
+    }
+}
+
+fn errno(e: &io::Error) -> i64 {
+    i64::from(e.raw_os_error().unwrap_or(libc::EIO))
+}
+
+fn last_errno() -> i64 {
+    errno(&io::Error::last_os_error())
+}
+
+/// Readiness a wait is for.
+#[derive(Clone, Copy)]
+pub enum Event {
+    Read,
+    Write,
+}
+
+/// What one attempt of an operation did.
+pub enum Step<T> {
+    Ready(T),
+    /// Would block: wait for the socket, then try again.
+    Again,
+}
+
+pub struct Sock {
+    pub sock: Socket,
+    pub kind: Kind,
+    pub timeouts: Timeouts,
+    /// The address `connect()` was given (datagram sends go there).
+    pub server: Option<SockAddr>,
+    /// The sender of the last datagram received (`getpeername()` of a
+    /// datagram client).
+    pub remote: Option<SockAddr>,
+    /// A unix datagram client binds a path of its own, removed on close.
+    pub bound_path: Option<std::path::PathBuf>,
+}
+
+impl Sock {
+    pub fn new(kind: Kind) -> Result<Sock, i64> {
+        let ty = if kind.is_stream() {
+            Type::STREAM
+        } else {
+            Type::DGRAM
+        };
+        let sock = Socket::new(kind.domain(), ty, None).map_err(|e| errno(&e))?;
+        Ok(Sock {
+            sock,
+            kind,
+            timeouts: Timeouts::default(),
+            server: None,
+            remote: None,
+            bound_path: None,
+        })
+    }
+
+    pub fn fd(&self) -> i64 {
+        i64::from(self.sock.as_raw_fd())
+    }
+
+    /// The address of `host:port` for this socket's family: a literal, a
+    /// resolved name (`SWOOLE_ERROR_DNSLOOKUP_RESOLVE_FAILED`), or a unix
+    /// path (`SWOOLE_ERROR_NAME_TOO_LONG`).
+    pub fn address(&self, host: &str, port: i64) -> Result<SockAddr, i64> {
+        if self.kind.is_unix() {
+            if host.len() >= 107 {
+                return Err(codes::NAME_TOO_LONG);
+            }
+            return SockAddr::unix(host).map_err(|_| codes::NAME_TOO_LONG);
+        }
+        let port = u16::try_from(port).map_err(|_| codes::BAD_PORT)?;
+        let v6 = matches!(self.kind, Kind::Tcp6 | Kind::Udp6);
+        if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+            if ip.is_ipv6() == v6 {
+                return Ok(SockAddr::from(SocketAddr::new(ip, port)));
+            }
+            return Err(codes::DNSLOOKUP_RESOLVE_FAILED);
+        }
+        let found = (host, port)
+            .to_socket_addrs()
+            .map_err(|_| codes::DNSLOOKUP_RESOLVE_FAILED)?
+            .find(|a| a.is_ipv6() == v6)
+            .ok_or(codes::DNSLOOKUP_RESOLVE_FAILED)?;
+        Ok(SockAddr::from(found))
+    }
+
+    /// `bind_address` / `bind_port`.
+    pub fn bind(&self, host: &str, port: i64) -> Result<(), i64> {
+        let _ = self.sock.set_reuse_address(true);
+        let addr = self.address(host, port)?;
+        self.sock.bind(&addr).map_err(|e| errno(&e))
+    }
+
+    /// Waits until the socket is ready, up to `timeout_ms` (negative:
+    /// forever). A timeout is EAGAIN, as Swoole reports a poll timeout.
+    fn wait_event(&self, timeout_ms: i32, ev: Event) -> Result<(), i64> {
+        let events = match ev {
+            Event::Read => libc::POLLIN,
+            Event::Write => libc::POLLOUT,
+        };
+        let mut pfd = libc::pollfd {
+            fd: self.sock.as_raw_fd(),
+            events,
+            revents: 0,
+        };
+        loop {
+            // SAFETY: one valid pollfd for the duration of the call.
+            let n = unsafe { libc::poll(&mut pfd, 1, timeout_ms.max(-1)) };
+            if n == 0 {
+                return Err(i64::from(libc::EAGAIN));
+            }
+            if n < 0 {
+                let e = last_errno();
+                if e == i64::from(libc::EINTR) {
+                    continue;
+                }
+                return Err(e);
+            }
+            return Ok(());
+        }
+    }
+
+    /// Swoole's `Socket::wait_for`: tries `op`, and while it would block
+    /// waits for `ev` within `timeout` seconds in all.
+    pub fn wait_for<T>(
+        &self,
+        ev: Event,
+        timeout: f64,
+        mut op: impl FnMut() -> Result<Step<T>, i64>,
+    ) -> Result<T, i64> {
+        let deadline = (timeout > 0.0)
+            .then(|| Instant::now().checked_add(Duration::from_secs_f64(timeout.min(1e9))))
+            .flatten();
+        loop {
+            if let Step::Ready(v) = op()? {
+                return Ok(v);
+            }
+            let ms = match deadline {
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(i64::from(libc::ETIMEDOUT));
+                    }
+                    i32::try_from(left.as_millis().max(1)).unwrap_or(i32::MAX)
+                }
+                None => -1,
+            };
+            self.wait_event(ms, ev)?;
+        }
+    }
+
+    /// A stream connect: non-blocking, waiting up to the connect timeout
+    /// (ETIMEDOUT), then the socket's error. With `nonblock` it returns
+    /// EINPROGRESS instead of waiting (`Ok(false)`).
+    pub fn connect_stream(&mut self, addr: &SockAddr, nonblock: bool) -> Result<bool, i64> {
+        self.sock.set_nonblocking(true).map_err(|e| errno(&e))?;
+        self.server = Some(addr.clone());
+        loop {
+            match self.sock.connect(addr) {
+                Ok(()) => return Ok(true),
+                Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
+                Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => break,
+                Err(e) => return Err(errno(&e)),
+            }
+        }
+        if nonblock {
+            return Ok(false);
+        }
+        let t = self.timeouts.connect;
+        let ms = if t > 0.0 {
+            (t * 1000.0).clamp(1.0, f64::from(i32::MAX)) as i32
+        } else {
+            -1
+        };
+        if self.wait_event(ms, Event::Write).is_err() {
+            return Err(i64::from(libc::ETIMEDOUT));
+        }
+        self.take_error()?;
+        Ok(true)
+    }
+
+    /// The socket's pending error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> Result<(), i64> {
+        match self.sock.take_error() {
+            Ok(None) => Ok(()),
+            Ok(Some(e)) => Err(errno(&e)),
+            Err(e) => Err(errno(&e)),
+        }
+    }
+
+    /// A datagram "connect": kernel timeouts, the unix client's own path,
+    /// and with `sock_flag` 1 a real `connect(2)`.
+    pub fn connect_dgram(&mut self, addr: &SockAddr, udp_connect: bool) -> Result<(), i64> {
+        self.server = Some(addr.clone());
+        if self.timeouts.read > 0.0 {
+            let _ = self
+                .sock
+                .set_read_timeout(Some(Duration::from_secs_f64(self.timeouts.read.min(1e9))));
+        }
+        if self.timeouts.write > 0.0 {
+            let _ = self
+                .sock
+                .set_write_timeout(Some(Duration::from_secs_f64(self.timeouts.write.min(1e9))));
+        }
+        if self.kind == Kind::UnixDgram {
+            let path = std::path::PathBuf::from(format!(
+                "/tmp/swoole-client.{}.{}.sock",
+                std::process::id(),
+                self.fd()
+            ));
+            let _ = std::fs::remove_file(&path);
+            let local = SockAddr::unix(&path).map_err(|e| errno(&e))?;
+            self.sock.bind(&local).map_err(|e| errno(&e))?;
+            self.bound_path = Some(path);
+        }
+        if udp_connect {
+            self.sock.connect(addr).map_err(|e| errno(&e))?;
+        }
+        Ok(())
+    }
+
+    /// One `recv(2)` attempt with `flags` (never MSG_WAITALL).
+    pub fn recv_once(&self, buf: &mut [u8], flags: i32) -> Result<Step<usize>, i64> {
+        // SAFETY: buf is a valid writable region of buf.len() bytes.
+        let n = unsafe {
+            libc::recv(
+                self.sock.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                flags & !libc::MSG_WAITALL,
+            )
+        };
+        if n >= 0 {
+            return Ok(Step::Ready(n as usize));
+        }
+        match last_errno() as i32 {
+            libc::EINTR | libc::EAGAIN | libc::ENOBUFS => Ok(Step::Again),
+            e => Err(i64::from(e)),
+        }
+    }
+
+    /// One `send(2)` attempt (no SIGPIPE: a closed peer is EPIPE).
+    pub fn send_once(&self, buf: &[u8], flags: i32) -> Result<Step<usize>, i64> {
+        // SAFETY: buf is a valid readable region of buf.len() bytes.
+        let n = unsafe {
+            libc::send(
+                self.sock.as_raw_fd(),
+                buf.as_ptr().cast(),
+                buf.len(),
+                flags | libc::MSG_NOSIGNAL,
+            )
+        };
+        if n >= 0 {
+            return Ok(Step::Ready(n as usize));
+        }
+        match last_errno() as i32 {
+            libc::EINTR | libc::EAGAIN | libc::ENOBUFS => Ok(Step::Again),
+            e => Err(i64::from(e)),
+        }
+    }
+
+    /// Swoole's `recv_sync` on a stream: one read, or with MSG_WAITALL
+    /// until `buf` is full or the peer closes. 0: closed.
+    pub fn recv_stream(&self, buf: &mut [u8], flags: i32) -> Result<usize, i64> {
+        let mut got = 0;
+        self.wait_for(Event::Read, self.timeouts.read, || {
+            match self.recv_once(&mut buf[got..], flags)? {
+                Step::Again => Ok(Step::Again),
+                Step::Ready(0) => Ok(Step::Ready(got)),
+                Step::Ready(n) => {
+                    got += n;
+                    if flags & libc::MSG_WAITALL != 0 && got < buf.len() {
+                        Ok(Step::Again)
+                    } else {
+                        Ok(Step::Ready(got))
+                    }
+                }
+            }
+        })
+    }
+
+    /// Swoole's `send_sync`: all of `data`, waiting while the buffer is full.
+    pub fn send_stream(&self, data: &[u8], flags: i32) -> Result<usize, i64> {
+        let mut sent = 0;
+        self.wait_for(Event::Write, self.timeouts.write, || {
+            if sent == data.len() {
+                return Ok(Step::Ready(sent));
+            }
+            match self.send_once(&data[sent..], flags)? {
+                Step::Again => Ok(Step::Again),
+                Step::Ready(n) => {
+                    sent += n;
+                    Ok(if sent == data.len() {
+                        Step::Ready(sent)
+                    } else {
+                        Step::Again
+                    })
+                }
+            }
+        })
+    }
+
+    /// One datagram, blocking up to the kernel read timeout; remembers the
+    /// sender.
+    pub fn recv_dgram(&mut self, buf: &mut [u8], flags: i32) -> Result<usize, i64> {
+        // SAFETY: MaybeUninit<u8> has u8's layout, and every u8 of buf is
+        // initialized, so viewing it as possibly-uninitialized bytes is
+        // sound; recv_from only writes initialized bytes into it.
+        let uninit: &mut [MaybeUninit<u8>] =
+            unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
+        loop {
+            match self
+                .sock
+                .recv_from_with_flags(uninit, flags & !libc::MSG_WAITALL)
+            {
+                Ok((n, from)) => {
+                    self.remote = Some(from);
+                    return Ok(n);
+                }
+                Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
+                Err(e) => return Err(errno(&e)),
+            }
+        }
+    }
+
+    /// A datagram to `to` (or the connect() address); a short send fails.
+    pub fn send_dgram(&self, data: &[u8], to: Option<&SockAddr>) -> Result<usize, i64> {
+        let to = to.or(self.server.as_ref());
+        let r = match to {
+            Some(a) => self.sock.send_to_with_flags(data, a, libc::MSG_NOSIGNAL),
+            None => self.sock.send_with_flags(data, libc::MSG_NOSIGNAL),
+        };
+        match r {
+            Ok(n) if n == data.len() => Ok(n),
+            Ok(_) => Err(i64::from(libc::EMSGSIZE)),
+            Err(e) => Err(errno(&e)),
+        }
+    }
+
+    /// `sendfile(2)` of `[offset, end)` of an open file, waiting while the
+    /// socket buffer is full.
+    pub fn sendfile(&self, file: &std::fs::File, mut offset: i64, end: i64) -> Result<(), i64> {
+        const CHUNK: i64 = 65536;
+        self.wait_for(Event::Write, self.timeouts.write, || {
+            if offset >= end {
+                return Ok(Step::Ready(()));
+            }
+            let mut off: libc::off_t = offset;
+            let n = (end - offset).min(CHUNK) as usize;
+            // SAFETY: both descriptors are open for the call; off is a
+            // valid off_t the kernel advances.
+            let r = unsafe { libc::sendfile(self.sock.as_raw_fd(), file.as_raw_fd(), &mut off, n) };
+            if r < 0 {
+                return match last_errno() as i32 {
+                    libc::EINTR | libc::EAGAIN | libc::ENOBUFS => Ok(Step::Again),
+                    e => Err(i64::from(e)),
+                };
+            }
+            offset = off;
+            Ok(if offset >= end {
+                Step::Ready(())
+            } else {
+                Step::Again
+            })
+        })
+    }
+
+    pub fn shutdown(&self, how: std::net::Shutdown) -> bool {
+        self.sock.shutdown(how).is_ok()
+    }
+
+    /// Whether a pooled (SWOOLE_KEEP) connection is still open: a peek that
+    /// sees neither an orderly close nor a fatal error.
+    pub fn is_alive(&self) -> bool {
+        let mut b = [0u8; 1];
+        // SAFETY: b is a valid one-byte buffer.
+        let n = unsafe {
+            libc::recv(
+                self.sock.as_raw_fd(),
+                b.as_mut_ptr().cast(),
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        if n > 0 {
+            return true;
+        }
+        if n == 0 {
+            return false;
+        }
+        !codes::closes(last_errno())
+    }
+
+    /// `['port' => .., 'host' => ..]` of the local end.
+    pub fn local_name(&self) -> Result<(i64, String), i64> {
+        let a = self.sock.local_addr().map_err(|e| errno(&e))?;
+        Ok(name_of(&a, self.kind))
+    }
+
+    /// The peer of a stream, or the last datagram's sender.
+    pub fn peer_name(&self) -> Result<(i64, String), i64> {
+        if self.kind.is_stream() {
+            let a = self.sock.peer_addr().map_err(|e| errno(&e))?;
+            return Ok(name_of(&a, self.kind));
+        }
+        Ok(match &self.remote {
+            Some(a) => name_of(a, self.kind),
+            None => match self.kind {
+                Kind::Udp => (0, "0.0.0.0".into()),
+                Kind::Udp6 => (0, "::".into()),
+                _ => (0, String::new()),
+            },
+        })
+    }
+}
+
+impl Drop for Sock {
+    fn drop(&mut self) {
+        if let Some(p) = self.bound_path.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// (port, host) of an address as Swoole prints it: the unix path with port 0.
+pub fn name_of(a: &SockAddr, kind: Kind) -> (i64, String) {
+    if let Some(s) = a.as_socket() {
+        return (i64::from(s.port()), s.ip().to_string());
+    }
+    if kind.is_unix() {
+        let path = a
+            .as_pathname()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        return (0, path);
+    }
+    (0, "unknown".into())
+}

@@ -1,0 +1,378 @@
+//! TLS for `SWOOLE_SOCK_TCP | SWOOLE_SSL` clients and `enableSSL()`, with
+//! rustls over the client's blocking socket.
+//!
+//! Swoole's client defaults, kept here: the peer's certificate is not
+//! checked unless `ssl_verify_peer` is on; then the chain must lead to
+//! `ssl_cafile` / `ssl_capath` (or the system's bundle), and the name is
+//! checked (and sent as SNI) only when `ssl_host_name` is set.
+
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct};
+
+use super::codes;
+use super::socket::{Event, Sock, Step};
+
+/// The `ssl_*` settings of a client.
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    pub verify_peer: bool,
+    pub allow_self_signed: bool,
+    pub host_name: Option<String>,
+    pub cafile: Option<String>,
+    pub capath: Option<String>,
+    pub cert_file: Option<String>,
+    pub key_file: Option<String>,
+}
+
+#[derive(Debug)]
+struct Verifier {
+    webpki: Option<Arc<WebPkiServerVerifier>>,
+    check_name: bool,
+    allow_self_signed: bool,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let Some(v) = &self.webpki else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match v.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+            Ok(ok) => Ok(ok),
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) if !self.check_name => Ok(ServerCertVerified::assertion()),
+            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
+                if self.allow_self_signed && intermediates.is_empty() =>
+            {
+                Ok(ServerCertVerified::assertion())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// Where the system keeps its CA bundle (the first that exists is used).
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+fn add_pem_file(roots: &mut rustls::RootCertStore, path: &std::path::Path) -> usize {
+    let Ok(iter) = CertificateDer::pem_file_iter(path) else {
+        return 0;
+    };
+    let certs: Vec<_> = iter.filter_map(Result::ok).collect();
+    roots.add_parsable_certificates(certs).0
+}
+
+fn roots(o: &TlsOptions) -> rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore::empty();
+    if let Some(f) = &o.cafile {
+        add_pem_file(&mut roots, std::path::Path::new(f));
+    }
+    if let Some(d) = &o.capath {
+        if let Ok(entries) = std::fs::read_dir(d) {
+            for e in entries.flatten() {
+                add_pem_file(&mut roots, &e.path());
+            }
+        }
+    }
+    if o.cafile.is_none() && o.capath.is_none() {
+        for b in SYSTEM_BUNDLES {
+            if add_pem_file(&mut roots, std::path::Path::new(b)) > 0 {
+                break;
+            }
+        }
+    }
+    roots
+}
+
+/// The client configuration for these settings; `Err` is
+/// SWOOLE_ERROR_SSL_CREATE_CONTEXT_FAILED.
+pub fn config(o: &TlsOptions) -> Result<Arc<ClientConfig>, i64> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let webpki = if o.verify_peer {
+        let v = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(o)), provider.clone())
+            .build()
+            .map_err(|_| codes::SSL_CREATE_CONTEXT_FAILED)?;
+        Some(v)
+    } else {
+        None
+    };
+    let verifier = Verifier {
+        webpki,
+        check_name: o.host_name.is_some(),
+        allow_self_signed: o.allow_self_signed,
+        provider: provider.clone(),
+    };
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|_| codes::SSL_CREATE_CONTEXT_FAILED)?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier));
+    let config = match (&o.cert_file, &o.key_file) {
+        (Some(c), Some(k)) => {
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(c)
+                .map_err(|_| codes::SSL_CREATE_CONTEXT_FAILED)?
+                .filter_map(Result::ok)
+                .collect();
+            let key =
+                PrivateKeyDer::from_pem_file(k).map_err(|_| codes::SSL_CREATE_CONTEXT_FAILED)?;
+            builder
+                .with_client_auth_cert(certs, key)
+                .map_err(|_| codes::SSL_CREATE_CONTEXT_FAILED)?
+        }
+        _ => builder.with_no_client_auth(),
+    };
+    Ok(Arc::new(config))
+}
+
+/// The name the handshake is for: `ssl_host_name` (sent as SNI), else the
+/// address connected to (no SNI), as Swoole's client does.
+pub fn server_name(o: &TlsOptions, sock: &Sock) -> ServerName<'static> {
+    if let Some(n) = o.host_name.as_deref() {
+        if let Ok(name) = ServerName::try_from(n.to_string()) {
+            return name;
+        }
+    }
+    match sock.sock.peer_addr().ok().and_then(|a| a.as_socket()) {
+        Some(a) => ServerName::IpAddress(a.ip().into()),
+        None => ServerName::IpAddress(std::net::IpAddr::from([127, 0, 0, 1]).into()),
+    }
+}
+
+/// The socket as the byte stream rustls reads and writes, with the
+/// client's timeouts on every wait.
+pub struct Io<'a>(pub &'a Sock);
+
+impl Read for Io<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let s = self.0;
+        s.wait_for(Event::Read, s.timeouts.read, || s.recv_once(buf, 0))
+            .map_err(os_error)
+    }
+}
+
+impl Write for Io<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let s = self.0;
+        s.wait_for(Event::Write, s.timeouts.write, || {
+            match s.send_once(buf, 0)? {
+                Step::Ready(n) => Ok(Step::Ready(n)),
+                Step::Again => Ok(Step::Again),
+            }
+        })
+        .map_err(os_error)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn os_error(code: i64) -> io::Error {
+    io::Error::from_raw_os_error(i32::try_from(code).unwrap_or(libc::EIO))
+}
+
+/// The code a failed TLS operation leaves: the socket's errno, else
+/// `fallback` (or SSL verify failed for a refused certificate).
+pub fn error_code(e: &io::Error, fallback: i64) -> i64 {
+    if let Some(n) = e.raw_os_error() {
+        return i64::from(n);
+    }
+    if let Some(inner) = e.get_ref() {
+        if let Some(rustls::Error::InvalidCertificate(_)) = inner.downcast_ref::<rustls::Error>() {
+            return codes::SSL_VERIFY_FAILED;
+        }
+    }
+    fallback
+}
+
+/// Runs the handshake on a connected socket.
+pub fn handshake(o: &TlsOptions, sock: &Sock) -> Result<Box<ClientConnection>, i64> {
+    let cfg = config(o)?;
+    let mut conn = ClientConnection::new(cfg, server_name(o, sock))
+        .map_err(|_| codes::SSL_CREATE_SESSION_FAILED)?;
+    let mut io = Io(sock);
+    while conn.is_handshaking() {
+        match conn.complete_io(&mut io) {
+            Ok((0, 0)) if conn.is_handshaking() => return Err(codes::SSL_HANDSHAKE_FAILED),
+            Ok(_) => {}
+            Err(e) => return Err(error_code(&e, codes::SSL_HANDSHAKE_FAILED)),
+        }
+    }
+    Ok(Box::new(conn))
+}
+
+/// Plaintext from the connection: one read, or with `wait_all` until `buf`
+/// is full or the peer closes. 0: closed (a missing close_notify too).
+pub fn recv(
+    conn: &mut ClientConnection,
+    sock: &Sock,
+    buf: &mut [u8],
+    wait_all: bool,
+) -> Result<usize, i64> {
+    let mut io = Io(sock);
+    let mut got = 0;
+    while got < buf.len() {
+        let mut s = rustls::Stream::new(conn, &mut io);
+        match s.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => {
+                got += n;
+                if !wait_all {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+            Err(e) => {
+                if got > 0 && wait_all {
+                    break;
+                }
+                return Err(error_code(&e, codes::SSL_BAD_PROTOCOL));
+            }
+        }
+    }
+    Ok(got)
+}
+
+/// Sends all of `data`.
+pub fn send(conn: &mut ClientConnection, sock: &Sock, data: &[u8]) -> Result<usize, i64> {
+    let mut io = Io(sock);
+    let mut s = rustls::Stream::new(conn, &mut io);
+    s.write_all(data)
+        .and_then(|()| s.flush())
+        .map_err(|e| error_code(&e, codes::SSL_BAD_PROTOCOL))?;
+    Ok(data.len())
+}
+
+/// Sends close_notify, best effort.
+pub fn close(conn: &mut ClientConnection, sock: &Sock) {
+    conn.send_close_notify();
+    let mut io = Io(sock);
+    while conn.wants_write() {
+        if conn.write_tls(&mut io).is_err() {
+            break;
+        }
+    }
+}
+
+/// The peer's certificate as PEM (`getPeerCert()`).
+pub fn peer_cert_pem(conn: &ClientConnection) -> Option<String> {
+    let der = conn.peer_certificates()?.first()?;
+    Some(pem("CERTIFICATE", der.as_ref()))
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::with_capacity(der.len().div_ceil(3) * 4);
+    for chunk in der.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                b64.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                b64.push('=');
+            }
+        }
+    }
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+/// `verifyPeerCert()`: the peer's chain checked against the configured
+/// roots (and `ssl_host_name`), whatever `ssl_verify_peer` said.
+pub fn verify_peer(
+    o: &TlsOptions,
+    conn: &ClientConnection,
+    sock: &Sock,
+    allow_self_signed: bool,
+) -> bool {
+    let Some(certs) = conn.peer_certificates() else {
+        return false;
+    };
+    let Some((end, rest)) = certs.split_first() else {
+        return false;
+    };
+    let opts = TlsOptions {
+        verify_peer: true,
+        allow_self_signed,
+        ..o.clone()
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let Ok(webpki) =
+        WebPkiServerVerifier::builder_with_provider(Arc::new(roots(&opts)), provider.clone())
+            .build()
+    else {
+        return allow_self_signed && rest.is_empty();
+    };
+    let v = Verifier {
+        webpki: Some(webpki),
+        check_name: opts.host_name.is_some(),
+        allow_self_signed,
+        provider,
+    };
+    v.verify_server_cert(end, rest, &server_name(&opts, sock), &[], UnixTime::now())
+        .is_ok()
+}
