@@ -314,3 +314,28 @@ def test_dispatch_mode_4_sends_one_address_to_one_worker(php_server):
         c = connect(srv.port)
         assert ask(c, b"!worker") == b"worker=1"
         c.close()
+
+
+@pytest.mark.parametrize("mode", ["base", "process"])
+def test_pause_stops_reading_until_resume(php_server, mode):
+    srv = php_server("tcp.php", env={"SWTEST_MODE": mode},
+                     settings={"open_eof_split": True, "package_eof": "\n"})
+    a = connect(srv.port)
+    b = connect(srv.port)
+    # Paused from its own onReceive. BASE: the next packet, already read
+    # in the same write, waits too (SWOOLE_PROCESS: the master may have
+    # dispatched it before the pause arrives, as Swoole's reactor does).
+    first = b"first\n" if mode == "base" else b""
+    a.sendall(b"!pause\n" + first)
+    assert recv_exactly(a, 11) == b"paused=true"
+    a.sendall(b"second\n")
+    a.settimeout(0.3)
+    with pytest.raises(socket.timeout):
+        a.recv(100)
+    a.settimeout(5)
+    fd_a = 1
+    assert ask(b, f"!resume {fd_a}\n".encode()) == b"resumed=true"
+    assert recv_exactly(a, len(first) + 7) == first + b"second\n"
+    # A closed fd: Swoole's warning and false.
+    assert ask(b, b"!resume 99\n") == b"resumed=false"
+    srv.wait_for("session#99 does not exist")

@@ -87,6 +87,7 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
         | Message::Disconnect { .. }
         | Message::Broadcast { .. }
         | Message::Multicast { .. }
+        | Message::Pause { .. }
         | Message::ResponseDone { .. } => {
             if let Some(rt) = &rt {
                 if !is_process_worker() {

@@ -209,6 +209,8 @@ pub struct Connection {
     direct_fd: Cell<i32>,
     /// Already in this turn's flush list.
     flush_queued: Cell<bool>,
+    /// `pause()`: nothing is read until `resume()`.
+    paused: Cell<bool>,
 }
 
 /// How long a closing connection may take to flush what was queued before
@@ -252,6 +254,7 @@ impl Connection {
             peer_gone: Cell::new(false),
             direct_fd: Cell::new(-1),
             flush_queued: Cell::new(false),
+            paused: Cell::new(false),
         }
     }
 
@@ -549,6 +552,17 @@ impl Connection {
         }
         self.reader_stop.notify_one();
         self.response_done.notify_one();
+    }
+
+    /// `pause()` / `resume()`: stops or restarts reading (and the
+    /// dispatch of what was read). Wakes the reader either way.
+    pub fn set_paused(&self, paused: bool) {
+        self.paused.set(paused);
+        self.reader_stop.notify_one();
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused.get()
     }
 
     /// True once a write to the peer failed.

@@ -549,39 +549,59 @@ async fn read_more<R: ConnRead>(
 
 /// Reads once, with no time limit: the WebSocket phase. Not `read_more`:
 /// its timer would sit in every idle connection's reader task.
+///
+/// A paused connection (`pause()`) is not read until `resume()` or a
+/// close; both wake the reader through `reader_stop`, which stops it only
+/// once the connection is closing.
 async fn read_once<R: ConnRead>(rd: &mut R, buf: &mut BytesMut, conn: &Connection) -> ReadOutcome {
-    if buf.is_empty() {
-        // Idle connections hold no read buffer: wait for bytes first,
-        // then take one (an idle WebSocket costs no 8 KiB here). The
-        // buffer goes back to this thread's pool meanwhile, so a busy
-        // connection does not allocate (and free) one per read.
-        read_buffers::give_back(std::mem::take(buf));
-        tokio::select! {
-            biased;
-            _ = conn.reader_stop.notified() => return ReadOutcome::Stopped,
-            r = rd.ready() => if r.is_err() {
-                return ReadOutcome::Eof;
-            },
+    loop {
+        if conn.is_paused() && !conn.is_closing() {
+            conn.reader_stop.notified().await;
+            continue;
         }
-        *buf = read_buffers::take();
+        if buf.is_empty() {
+            // Idle connections hold no read buffer: wait for bytes first,
+            // then take one (an idle WebSocket costs no 8 KiB here). The
+            // buffer goes back to this thread's pool meanwhile, so a busy
+            // connection does not allocate (and free) one per read.
+            read_buffers::give_back(std::mem::take(buf));
+            tokio::select! {
+                biased;
+                _ = conn.reader_stop.notified() => {
+                    if conn.is_closing() {
+                        return ReadOutcome::Stopped;
+                    }
+                    continue;
+                }
+                r = rd.ready() => if r.is_err() {
+                    return ReadOutcome::Eof;
+                },
+            }
+            *buf = read_buffers::take();
+        }
+        if buf.capacity() - buf.len() < READ_CHUNK {
+            buf.reserve(READ_CHUNK);
+        }
+        // `biased`: a stop wins over data, and no random number is drawn
+        // per read for select!'s fairness.
+        let outcome = tokio::select! {
+            biased;
+            _ = conn.reader_stop.notified() => {
+                if !conn.is_closing() {
+                    continue;
+                }
+                ReadOutcome::Stopped
+            }
+            r = rd.read_buf(buf) => match r {
+                Ok(0) | Err(_) => ReadOutcome::Eof,
+                Ok(_) => ReadOutcome::Data,
+            },
+        };
+        if matches!(outcome, ReadOutcome::Data) {
+            conn.touch_recv();
+        }
+        return outcome;
     }
-    if buf.capacity() - buf.len() < READ_CHUNK {
-        buf.reserve(READ_CHUNK);
-    }
-    // `biased`: a stop wins over data, and no random number is drawn per
-    // read for select!'s fairness.
-    let outcome = tokio::select! {
-        biased;
-        _ = conn.reader_stop.notified() => ReadOutcome::Stopped,
-        r = rd.read_buf(buf) => match r {
-            Ok(0) | Err(_) => ReadOutcome::Eof,
-            Ok(_) => ReadOutcome::Data,
-        },
-    };
-    if matches!(outcome, ReadOutcome::Data) {
-        conn.touch_recv();
-    }
-    outcome
 }
 
 async fn reader<R: ConnRead>(server: Rc<Server>, conn: Rc<Connection>, port: Arc<Port>, rd: R) {
@@ -679,6 +699,10 @@ async fn serve_stream<R: ConnRead>(
                     if conn.is_closing() {
                         return stopped_reactor_id(conn);
                     }
+                    // pause(): what is buffered waits for resume() too.
+                    if conn.is_paused() {
+                        break;
+                    }
                 }
                 Ok(None) => break,
                 Err(e) => {
@@ -687,6 +711,13 @@ async fn serve_stream<R: ConnRead>(
                     return session::CLOSED_BY_SERVER;
                 }
             }
+        }
+        if conn.is_paused() {
+            // What is buffered goes on once resume() is called.
+            while conn.is_paused() && !conn.is_closing() {
+                conn.reader_stop.notified().await;
+            }
+            continue;
         }
         match read_once(&mut rd, &mut buf, conn).await {
             ReadOutcome::Data => {}
@@ -1220,6 +1251,9 @@ mod tests {
         fn on_open(&self, _: &Rc<Connection>, _: Request) {}
         fn on_message(&self, _: &Rc<Connection>, _: crate::protocol::message::Event) {}
         fn on_receive(&self, conn: &Rc<Connection>, data: Bytes) {
+            if &data[..] == b"\x00\x00\x00\x05pause" {
+                conn.set_paused(true);
+            }
             if &data[..] == b"\x00\x00\x00\x04quit" {
                 let _ = conn.send(Bytes::from_static(b"bye"));
                 conn.close_with_frame(None);
@@ -1278,6 +1312,46 @@ mod tests {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
             assert_eq!(*handler.closed.borrow(), [session::CLOSED_BY_SERVER]);
+        });
+    }
+
+    /// pause(): neither what is buffered nor what arrives later is
+    /// delivered until resume().
+    #[test]
+    fn a_paused_connection_delivers_nothing_until_resumed() {
+        super::super::run_local(async {
+            let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = l.local_addr().expect("addr");
+            let mut settings = Settings::plain_port();
+            settings.apply("open_length_check", &SettingValue::Bool(true));
+            let port = Arc::new(Port::new(4, settings, None));
+            let server = Rc::new(Server::new(Settings::default()));
+            let handler = Rc::new(Packets::default());
+            *server.handler.borrow_mut() = Some(handler.clone());
+            tokio::task::spawn_local({
+                let server = server.clone();
+                async move {
+                    let (s, peer) = l.accept().await.expect("accept");
+                    server.accept(s, peer, &port);
+                }
+            });
+            let mut client = TcpStream::connect(addr).await.expect("connect");
+            client
+                .write_all(b"\x00\x00\x00\x05pause\x00\x00\x00\x01a")
+                .await
+                .expect("write");
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            client.write_all(b"\x00\x00\x00\x01b").await.expect("write");
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            assert_eq!(handler.received.borrow().len(), 1, "delivered while paused");
+            let conn = server.table.get(1).expect("connection");
+            conn.set_paused(false);
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            let got = handler.received.borrow().clone();
+            assert_eq!(
+                got[1..],
+                [b"\x00\x00\x00\x01a".to_vec(), b"\x00\x00\x00\x01b".to_vec()]
+            );
         });
     }
 

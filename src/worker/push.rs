@@ -223,6 +223,8 @@ pub enum Outbound<'a> {
     /// `disconnect()`: a close frame with this code and reason, then the
     /// close.
     Disconnect(u16, &'a [u8]),
+    /// `pause()` (true) / `resume()` (false): stop or restart reading.
+    Pause(bool),
 }
 
 /// Delivers `out` to connection `session`: framed and queued here when
@@ -249,6 +251,7 @@ pub fn deliver(
                     code: i64::from(code),
                     reason: reason.to_vec(),
                 },
+                Outbound::Pause(paused) => Message::Pause { session, paused },
             };
             forwarded(forward(*owner, &msg))
         }
@@ -269,6 +272,13 @@ fn deliver_local(
         Outbound::Close => closed(rt.close_connection(conn, None, -1)),
         Outbound::Disconnect(code, reason) => {
             closed(rt.close_connection(conn, Some((code, reason)), -1))
+        }
+        Outbound::Pause(paused) => {
+            if conn.is_closing() {
+                return Err(PushError::Closing);
+            }
+            conn.set_paused(paused);
+            Ok(())
         }
     }
 }
@@ -331,6 +341,10 @@ pub fn apply_forwarded(rt: &runtime::Server, msg: Message) -> Option<Message> {
         } => {
             let conn = rt.table.get(session).filter(|c| c.is_websocket())?;
             let _ = deliver_local(rt, &conn, Outbound::Disconnect(code as u16, &reason));
+        }
+        Message::Pause { session, paused } => {
+            let conn = rt.table.get(session)?;
+            let _ = deliver_local(rt, &conn, Outbound::Pause(paused));
         }
         other => return Some(other),
     }

@@ -10,6 +10,8 @@
  *   !send <fd> <s>   -> $server->send(<fd>, <s>) (any worker's connection), answers "sent=<bool>"
  *   !close           -> $server->close($fd)
  *   !list            -> the fds of $server->connections, comma-separated
+ *   !pause           -> $server->pause($fd), answers "paused=<bool>"
+ *   !resume <fd>     -> $server->resume(<fd>), answers "resumed=<bool>"
  *
  * Environment switches (all optional):
  *   SWTEST_SETTINGS       JSON object for $server->set() (worker_num defaults to 1)
@@ -82,6 +84,15 @@ $server->on('receive', function (Swoole\Server $server, int $fd, int $reactorId,
                 $fds[] = $c;
             }
             $server->send($fd, implode(',', $fds));
+            return;
+        }
+        if ($cmd === '!pause') {
+            $server->send($fd, 'paused=' . json_encode($server->pause($fd)));
+            return;
+        }
+        if (strncmp($cmd, '!resume ', 8) === 0) {
+            $ok = $server->resume((int)substr($cmd, 8));
+            $server->send($fd, 'resumed=' . json_encode($ok));
             return;
         }
         if (strncmp($cmd, '!send ', 6) === 0) {

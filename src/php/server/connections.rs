@@ -493,3 +493,36 @@ pub(super) fn server_sendto(ex: &mut ExecuteData, rv: &mut Zval) {
         }
     }
 }
+
+/// `pause($fd)` / `resume($fd)`: stop or restart reading a connection,
+/// wherever it is served.
+fn pause_or_resume(ex: &mut ExecuteData, rv: &mut Zval, paused: bool) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(target) = conn_target(&rt, fd) else {
+        rv.set_bool(false);
+        return;
+    };
+    let done = push::deliver(
+        &rt,
+        &target,
+        fd,
+        push::Outbound::Pause(paused),
+        cluster::forward,
+    );
+    rv.set_bool(push_result(fd, done));
+}
+
+pub(super) fn server_pause(ex: &mut ExecuteData, rv: &mut Zval) {
+    pause_or_resume(ex, rv, true);
+}
+
+pub(super) fn server_resume(ex: &mut ExecuteData, rv: &mut Zval) {
+    pause_or_resume(ex, rv, false);
+}

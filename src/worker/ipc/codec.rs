@@ -101,6 +101,8 @@ pub enum Message {
     /// A room publish: an already framed message for the listed sessions
     /// the receiving process owns.
     Multicast { frame: Vec<u8>, sessions: Vec<i64> },
+    /// `pause()` / `resume()` of a connection this process owns.
+    Pause { session: i64, paused: bool },
     /// SWOOLE_PROCESS, master to worker: a datagram of a UDP or unix
     /// datagram port, for onPacket.
     Packet {
@@ -472,6 +474,9 @@ impl Message {
             Message::Multicast { frame, sessions } => {
                 w.u8(11).bytes(frame).ids(sessions);
             }
+            Message::Pause { session, paused } => {
+                w.u8(13).i64(*session).u8(u8::from(*paused));
+            }
             Message::Packet {
                 server_fd,
                 from,
@@ -579,6 +584,10 @@ impl Message {
             11 => Message::Multicast {
                 frame: r.bytes()?,
                 sessions: r.ids()?,
+            },
+            13 => Message::Pause {
+                session: r.i64()?,
+                paused: r.bool()?,
             },
             12 => Message::Packet {
                 server_fd: r.i32()?,
@@ -774,6 +783,10 @@ mod tests {
                 from: DatagramFrom::Inet("[::1]:53".parse().unwrap()),
                 data: b"q".to_vec(),
             },
+            Message::Pause {
+                session: 4,
+                paused: true,
+            },
             Message::Packet {
                 server_fd: 6,
                 from: DatagramFrom::Unix("/tmp/c.sock".into()),
@@ -881,7 +894,7 @@ mod tests {
     fn every_kind_and_relay_event_is_covered() {
         let all = all_kinds();
         let kinds: std::collections::BTreeSet<u8> = all.iter().map(|m| m.encode()[0]).collect();
-        assert_eq!(kinds, (1..=12).collect());
+        assert_eq!(kinds, (1..=13).collect());
         let events: std::collections::BTreeSet<u8> = all
             .iter()
             .filter_map(|m| match m {
