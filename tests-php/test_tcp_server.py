@@ -339,3 +339,23 @@ def test_pause_stops_reading_until_resume(php_server, mode):
     # A closed fd: Swoole's warning and false.
     assert ask(b, b"!resume 99\n") == b"resumed=false"
     srv.wait_for("session#99 does not exist")
+
+
+@pytest.mark.parametrize("mode", ["base", "process"])
+def test_bind_and_dispatch_mode_5(php_server, mode):
+    srv = php_server("tcp.php", env={"SWTEST_MODE": mode},
+                     settings={"worker_num": 2, "dispatch_mode": 5})
+    c = connect(srv.port)
+    info = json.loads(ask(c, b"!info"))
+    assert list(info)[0] == "uid" and info["uid"] == 0
+    assert ask(c, b"!bind 6") == b"bound=true"
+    assert ask(c, b"!bind 7") == b"bound=false"
+    info = json.loads(ask(c, b"!info"))
+    assert info["uid"] == 6
+    if mode == "process":
+        # Bound: the uid picks the worker (6 % 2), not the fd (1 % 2).
+        assert ask(c, b"!worker") == b"worker=0"
+        d = connect(srv.port)
+        assert ask(d, b"!worker") == b"worker=0"  # fd 2 % 2, not bound
+        assert ask(d, b"!bind 3") == b"bound=true"
+        assert ask(d, b"!worker") == b"worker=1"

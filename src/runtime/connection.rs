@@ -211,6 +211,8 @@ pub struct Connection {
     flush_queued: Cell<bool>,
     /// `pause()`: nothing is read until `resume()`.
     paused: Cell<bool>,
+    /// `bind()`'s uid when there is no shared table (one process).
+    uid: Cell<u32>,
 }
 
 /// How long a closing connection may take to flush what was queued before
@@ -255,6 +257,7 @@ impl Connection {
             direct_fd: Cell::new(-1),
             flush_queued: Cell::new(false),
             paused: Cell::new(false),
+            uid: Cell::new(0),
         }
     }
 
@@ -283,6 +286,29 @@ impl Connection {
             last_recv_time: self.last_recv_time.get(),
             last_send_time: self.last_send_time.get(),
             last_dispatch_time: self.last_dispatch_time.get(),
+            uid: self.uid(),
+        }
+    }
+
+    /// `bind()`: the connection's uid, set once (false when it has one);
+    /// with several processes it lives in the shared table, where every
+    /// process (and the master's dispatch) sees it.
+    pub fn bind_uid(&self, uid: u32) -> bool {
+        if let Some((t, _)) = self.shared_slot.get() {
+            return t.bind_uid(self.id, uid);
+        }
+        if self.uid.get() != 0 {
+            return false;
+        }
+        self.uid.set(uid);
+        true
+    }
+
+    /// The uid `bind()` set (0: none).
+    pub fn uid(&self) -> u32 {
+        match self.shared_slot.get() {
+            Some((t, idx)) => t.uid_at(idx),
+            None => self.uid.get(),
         }
     }
 

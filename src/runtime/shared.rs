@@ -46,6 +46,8 @@ pub struct SlotInfo {
     pub last_recv_time: f64,
     pub last_send_time: f64,
     pub last_dispatch_time: f64,
+    /// `bind()`'s uid (0: not bound).
+    pub uid: u32,
 }
 
 #[repr(C)]
@@ -65,6 +67,7 @@ struct Slot {
     last_recv_time: AtomicU64,
     last_send_time: AtomicU64,
     last_dispatch_time: AtomicU64,
+    uid: AtomicU32,
 }
 
 /// Per worker process: its pid (0 when not running) and status.
@@ -262,6 +265,7 @@ impl SharedTable {
                 .store(f64_bits(info.last_send_time), Ordering::Relaxed);
             slot.last_dispatch_time
                 .store(f64_bits(info.last_dispatch_time), Ordering::Relaxed);
+            slot.uid.store(info.uid, Ordering::Relaxed);
             slot.session.store(info.session, Ordering::Release);
             return Some(idx);
         }
@@ -310,9 +314,30 @@ impl SharedTable {
             last_recv_time: f64::from_bits(s.last_recv_time.load(Ordering::Relaxed)),
             last_send_time: f64::from_bits(s.last_send_time.load(Ordering::Relaxed)),
             last_dispatch_time: f64::from_bits(s.last_dispatch_time.load(Ordering::Relaxed)),
+            uid: s.uid.load(Ordering::Relaxed),
         };
         // The slot was not freed and reused while it was read.
         (s.session.load(Ordering::Acquire) == session).then_some(info)
+    }
+
+    /// `bind()`: sets `session`'s uid if it has none yet, from any
+    /// process; false when it is bound already or not open.
+    pub fn bind_uid(&self, session: SessionId, uid: u32) -> bool {
+        let Some(idx) = self.find(session) else {
+            return false;
+        };
+        let s = &self.slots[idx];
+        s.uid
+            .compare_exchange(0, uid, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+            && s.session.load(Ordering::Acquire) == session
+    }
+
+    /// The uid bound to the connection in slot `idx` (0: none).
+    pub fn uid_at(&self, idx: usize) -> u32 {
+        self.slots
+            .get(idx)
+            .map_or(0, |s| s.uid.load(Ordering::Acquire))
     }
 
     /// Frees `session`'s slot (by its index from [`insert`](Self::insert)).
@@ -455,7 +480,26 @@ mod tests {
             last_recv_time: 2.5,
             last_send_time: 0.0,
             last_dispatch_time: 0.0,
+            uid: 0,
         }
+    }
+
+    #[test]
+    fn a_uid_is_bound_once_and_seen_by_everyone() {
+        let t = SharedTable::create(8).unwrap();
+        let s = t.next_session_id();
+        let idx = t.insert(&info(s, 1)).unwrap();
+        assert_eq!(t.uid_at(idx), 0);
+        assert!(t.bind_uid(s, 42));
+        assert!(!t.bind_uid(s, 43));
+        assert_eq!(t.get(s).unwrap().uid, 42);
+        assert!(!t.bind_uid(s + 1, 1), "no such session");
+        // A reused slot starts unbound.
+        t.remove(idx, s);
+        let s2 = t.next_session_id();
+        let idx2 = t.insert(&info(s2, 1)).unwrap();
+        assert_eq!(t.get(s2).unwrap().uid, 0);
+        let _ = idx2;
     }
 
     #[test]

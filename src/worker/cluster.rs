@@ -263,6 +263,12 @@ pub fn remote_session(session: i64) -> Option<crate::runtime::shared::SlotInfo> 
     (i64::from(info.owner) != c.worker_id.get()).then_some(info)
 }
 
+/// `bind()` of a connection another process owns, in the shared table;
+/// false when there is none, it is not open, or it is bound already.
+pub fn bind_remote(session: i64, uid: u32) -> bool {
+    cluster().is_some_and(|c| c.shared.bind_uid(session, uid))
+}
+
 /// Sends `msg` to worker `owner` (a connection's owner).
 pub fn forward(owner: u32, msg: &Message) -> bool {
     cluster().is_some_and(|c| c.send(owner as usize, msg))

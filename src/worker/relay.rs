@@ -128,6 +128,13 @@ impl<L: WorkerLink> RelayHandler<L> {
     /// the workers, as Swoole computes it), so every connection from one
     /// address meets the same worker; otherwise [`RelayHandler::pick`].
     pub fn pick_for(&self, conn: &Connection) -> usize {
+        // UIDMOD: by the uid `bind()` set, by fd until then.
+        if self.dispatch_mode == 5 {
+            return match conn.uid() {
+                0 => self.pick(conn.id),
+                uid => (u64::from(uid) % self.link.workers().max(1) as u64) as usize,
+            };
+        }
         if self.dispatch_mode != 4 {
             return self.pick(conn.id);
         }
@@ -451,6 +458,13 @@ mod tests {
         assert_eq!(h.pick_for(&conn(3, "127.0.0.2:2000")), 0);
         let v6 = h.pick_for(&conn(4, "[::1]:1"));
         assert_eq!(h.pick_for(&conn(5, "[::1]:2")), v6);
+        // UIDMOD: by fd until bound, then by uid, whatever the fd.
+        let h = handler(5, vec![true; 3]);
+        let c = conn(7, "127.0.0.1:1");
+        assert_eq!(h.pick_for(&c), 1);
+        assert!(c.bind_uid(11));
+        assert!(!c.bind_uid(12), "bound once");
+        assert_eq!(h.pick_for(&c), 2);
     }
 
     #[test]

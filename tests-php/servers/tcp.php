@@ -12,6 +12,7 @@
  *   !list            -> the fds of $server->connections, comma-separated
  *   !pause           -> $server->pause($fd), answers "paused=<bool>"
  *   !resume <fd>     -> $server->resume(<fd>), answers "resumed=<bool>"
+ *   !bind <uid>      -> $server->bind($fd, <uid>), answers "bound=<bool>"
  *
  * Environment switches (all optional):
  *   SWTEST_SETTINGS       JSON object for $server->set() (worker_num defaults to 1)
@@ -84,6 +85,10 @@ $server->on('receive', function (Swoole\Server $server, int $fd, int $reactorId,
                 $fds[] = $c;
             }
             $server->send($fd, implode(',', $fds));
+            return;
+        }
+        if (strncmp($cmd, '!bind ', 6) === 0) {
+            $server->send($fd, 'bound=' . json_encode($server->bind($fd, (int)substr($cmd, 6))));
             return;
         }
         if ($cmd === '!pause') {

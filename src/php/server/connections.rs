@@ -494,6 +494,38 @@ pub(super) fn server_sendto(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
+/// `bind($fd, $uid)`: the connection's uid for `dispatch_mode` 5, set
+/// once (false when it has one, or there is no such connection). Swoole
+/// keeps it as an unsigned 32-bit number.
+pub(super) fn server_bind(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 2) else {
+        return;
+    };
+    let (Some(fd), Some(uid)) = (args.long(0, "fd"), args.long(1, "uid")) else {
+        return;
+    };
+    let Some((_st, rt)) = running_runtime() else {
+        rv.set_bool(false);
+        return;
+    };
+    if uid > i64::from(u32::MAX) || uid < i64::from(i32::MIN) {
+        zend::warning_docref(&format!(
+            "uid can not be greater than {} or less than {}",
+            u32::MAX,
+            i32::MIN
+        ));
+        rv.set_bool(false);
+        return;
+    }
+    let uid = uid as u32;
+    let bound = match push::locate(&rt, fd) {
+        Ok(Target::Local(conn)) => conn.bind_uid(uid),
+        Ok(Target::Remote(_)) => cluster::bind_remote(fd, uid),
+        Err(_) => false,
+    };
+    rv.set_bool(bound);
+}
+
 /// `pause($fd)` / `resume($fd)`: stop or restart reading a connection,
 /// wherever it is served.
 fn pause_or_resume(ex: &mut ExecuteData, rv: &mut Zval, paused: bool) {

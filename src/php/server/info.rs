@@ -48,6 +48,13 @@ pub(super) fn connection_info(rt: &runtime::Server, conn: &Connection) -> Zval {
 pub(super) fn info_array(info: &SlotInfo, send_queued: usize) -> Zval {
     let mut a = ZendHashTable::new();
     let st = state::current();
+    // Swoole shows the uid once bound, or always with dispatch_mode 5.
+    let uid_mode = st
+        .as_ref()
+        .is_some_and(|st| st.settings.borrow().dispatch_mode == 5);
+    if info.uid > 0 || uid_mode {
+        let _ = a.insert("uid", zlong(i64::from(info.uid)));
+    }
     // Only a WebSocket port's connections have a WebSocket status.
     if st
         .as_ref()

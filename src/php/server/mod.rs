@@ -136,7 +136,7 @@ pub fn register(
         m("addCommand", server_unsupported, "string $name, int $accepted_process_types, callable $callback", "bool"),
         m("addProcess", server_unsupported, "Swoole\\Process $process", "int|false"),
         m("stats", server_stats, "", "array"),
-        m("bind", server_unsupported, "int $fd, int $uid", "bool"),
+        m("bind", server_bind, "int $fd, int $uid", "bool"),
         // Swoole 4 forms that tutorials still use (dropped in Swoole 6).
         m("defer", timer::event_defer, "callable $callback", "bool"),
         m("tick", timer::timer_tick, "int $ms, callable $callback, mixed ...$params", "int|false"),
