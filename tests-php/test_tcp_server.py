@@ -359,3 +359,26 @@ def test_bind_and_dispatch_mode_5(php_server, mode):
         assert ask(d, b"!worker") == b"worker=0"  # fd 2 % 2, not bound
         assert ask(d, b"!bind 3") == b"bound=true"
         assert ask(d, b"!worker") == b"worker=1"
+
+
+def test_dispatch_func_picks_the_worker(php_server):
+    srv = php_server("tcp.php", env={"SWTEST_MODE": "process", "SWTEST_DISPATCH_FUNC": "1"},
+                     settings={"worker_num": 2})
+    c = connect(srv.port)
+    c.sendall(b"w1 !worker")
+    assert c.recv(100) == b"worker=1"
+    c.sendall(b"w0 !worker")
+    assert c.recv(100) == b"worker=0"
+    # Discarded: no answer; the connection still works.
+    c.sendall(b"drop")
+    c.settimeout(0.3)
+    with pytest.raises(socket.timeout):
+        c.recv(100)
+    c.settimeout(5)
+    c.sendall(b"w1 !worker")
+    assert c.recv(100) == b"worker=1"
+    # An id past the workers: Swoole's warning, the event dropped.
+    c.sendall(b"w7 !worker")
+    srv.wait_for("invalid target worker-id[7]")
+    c.sendall(b"kill")
+    assert recv_until_closed(c) == b""

@@ -171,8 +171,41 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
             runtime::EventHandler::package_length(&handler, conn, data)
         }));
     }
+    // dispatch_func: the script picks the worker, on this thread too.
+    let dispatch_func = zend::get_prop(st.obj, "setting")
+        .and_then(|z| z.array())
+        .and_then(|a| a.get("dispatch_func"))
+        .and_then(zend::Callback::new);
+    let has_dispatch_func = dispatch_func.is_some();
+    if let Some(cb) = dispatch_func {
+        let st = st.clone();
+        let workers = cluster.event_workers;
+        relay_handler = relay_handler.with_dispatch_func(Box::new(move |fd, event_type, data| {
+            let mut answer = None;
+            let outcome = cb.call_with(
+                &mut [
+                    st.this_zval(),
+                    zend::zlong(fd),
+                    zend::zlong(event_type),
+                    zend::zstr(data),
+                ],
+                |rv| {
+                    answer = if rv.is_null() {
+                        None
+                    } else {
+                        rv.long().or(Some(-1))
+                    }
+                },
+            );
+            st.after_call(outcome);
+            if let Some(id) = answer.filter(|&id| id >= workers as i64) {
+                zend::warning_docref(&format!("invalid target worker-id[{id}]"));
+            }
+            relay::Dispatch::from_answer(answer, workers)
+        }));
+    }
     let relay_handler = Rc::new(relay_handler);
-    let reactor_num = if length_func {
+    let reactor_num = if length_func || has_dispatch_func {
         1
     } else {
         spec.settings.reactor_num.max(1) as usize

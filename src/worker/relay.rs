@@ -51,12 +51,51 @@ pub struct Callbacks {
 /// reactor, as Swoole's does).
 pub type LengthFunc = Box<dyn Fn(&Rc<Connection>, &[u8]) -> i64>;
 
+/// What the script's `dispatch_func` decided for one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dispatch {
+    /// This worker runs it.
+    Worker(usize),
+    /// Swoole's -1 (and a bad answer): the event is dropped.
+    Discard,
+    /// -2: the connection is closed.
+    Close,
+    /// -3: `dispatch_mode` decides.
+    Fallback,
+}
+
+impl Dispatch {
+    /// The script's answer as Swoole reads it (`workers`: the event
+    /// worker count; an id past it is a bad answer).
+    pub fn from_answer(answer: Option<i64>, workers: usize) -> Dispatch {
+        match answer {
+            Some(-2) => Dispatch::Close,
+            Some(-3) => Dispatch::Fallback,
+            Some(id) if id >= 0 && (id as u64) < workers as u64 => Dispatch::Worker(id as usize),
+            _ => Dispatch::Discard,
+        }
+    }
+}
+
+/// Swoole's event types as `dispatch_func` sees them
+/// (`SW_SERVER_EVENT_*`).
+pub mod event_type {
+    pub const RECV_DATA: i64 = 0;
+    pub const CLOSE: i64 = 4;
+    pub const CONNECT: i64 = 5;
+}
+
+/// `dispatch_func($server, $fd, $type, $data)`: the script picks the
+/// worker; run on the master's PHP thread, like [`LengthFunc`].
+pub type DispatchFunc = Box<dyn Fn(i64, i64, &[u8]) -> Dispatch>;
+
 pub struct RelayHandler<L: WorkerLink> {
     link: Rc<L>,
     dispatch_mode: i64,
     callbacks: Callbacks,
     next: Cell<usize>,
     length_func: Option<LengthFunc>,
+    dispatch_func: Option<DispatchFunc>,
 }
 
 /// What a worker needs to know about `conn`.
@@ -86,6 +125,30 @@ impl<L: WorkerLink> RelayHandler<L> {
             callbacks,
             next: Cell::new(0),
             length_func: None,
+            dispatch_func: None,
+        }
+    }
+
+    /// Lets the script's `dispatch_func` pick workers (main reactor only).
+    pub fn with_dispatch_func(mut self, f: DispatchFunc) -> Self {
+        self.dispatch_func = Some(f);
+        self
+    }
+
+    /// The worker for an event, the script's `dispatch_func` first: None
+    /// when it discards the event (or closed the connection).
+    fn choose(&self, conn: &Connection, event_type: i64, data: &[u8]) -> Option<usize> {
+        let Some(f) = &self.dispatch_func else {
+            return Some(self.pick_for(conn));
+        };
+        match f(conn.id, event_type, data) {
+            Dispatch::Worker(w) => Some(w),
+            Dispatch::Fallback => Some(self.pick_for(conn)),
+            Dispatch::Discard => None,
+            Dispatch::Close => {
+                conn.close_with_frame(None);
+                None
+            }
         }
     }
 
@@ -152,7 +215,19 @@ impl<L: WorkerLink> RelayHandler<L> {
     }
 
     fn relay(&self, conn: &Connection, event: RelayEvent) {
-        let worker = self.pick_for(conn);
+        let (event_type, data): (i64, &[u8]) = match &event {
+            RelayEvent::Connect => (event_type::CONNECT, b""),
+            RelayEvent::Receive(data) => (event_type::RECV_DATA, data),
+            RelayEvent::Message(Event::Message { payload, .. }) => (event_type::RECV_DATA, payload),
+            RelayEvent::Request(r) | RelayEvent::Handshake(r) | RelayEvent::Open(r) => {
+                (event_type::RECV_DATA, &r.body)
+            }
+            RelayEvent::Message(_) => (event_type::RECV_DATA, b""),
+            RelayEvent::Close { .. } => (event_type::CLOSE, b""),
+        };
+        let Some(worker) = self.choose(conn, event_type, data) else {
+            return;
+        };
         self.link.send_to(
             worker,
             &Message::Relay {
@@ -221,12 +296,14 @@ impl<L: WorkerLink> EventHandler for RelayHandler<L> {
     }
 
     fn on_close(&self, conn: &Rc<Connection>, reactor_id: i32) {
-        let worker = self.pick_for(conn);
+        // A discarded close still forgets the connection everywhere.
+        let worker = self.choose(conn, event_type::CLOSE, b"");
         let info = conn_info(conn);
+        // With fd or address hashing only that worker ever saw the
+        // connection; otherwise every worker may hold a mirror of it.
+        let spread = self.dispatch_func.is_some() || !matches!(self.dispatch_mode, 2 | 4);
         for w in 0..self.link.workers() {
-            // With fd-modulo dispatch only that worker ever saw the
-            // connection; otherwise every worker may hold a mirror of it.
-            if w != worker && !matches!(self.dispatch_mode, 1 | 3) {
+            if Some(w) != worker && !spread {
                 continue;
             }
             self.link.send_to(
@@ -236,7 +313,7 @@ impl<L: WorkerLink> EventHandler for RelayHandler<L> {
                     info: info.clone(),
                     event: RelayEvent::Close {
                         reactor_id,
-                        callback: w == worker,
+                        callback: Some(w) == worker,
                     },
                 },
             );
@@ -465,6 +542,31 @@ mod tests {
         assert!(c.bind_uid(11));
         assert!(!c.bind_uid(12), "bound once");
         assert_eq!(h.pick_for(&c), 2);
+    }
+
+    #[test]
+    fn dispatch_func_answers_as_swoole_reads_them() {
+        assert_eq!(Dispatch::from_answer(Some(1), 2), Dispatch::Worker(1));
+        assert_eq!(Dispatch::from_answer(Some(2), 2), Dispatch::Discard);
+        assert_eq!(Dispatch::from_answer(Some(-1), 2), Dispatch::Discard);
+        assert_eq!(Dispatch::from_answer(None, 2), Dispatch::Discard);
+        assert_eq!(Dispatch::from_answer(Some(-2), 2), Dispatch::Close);
+        assert_eq!(Dispatch::from_answer(Some(-3), 2), Dispatch::Fallback);
+        // The function sees the event type and data; its answer routes.
+        let h = handler(2, vec![true; 3]).with_dispatch_func(Box::new(|_, ty, data| {
+            match (ty, data) {
+                (event_type::RECV_DATA, b"two") => Dispatch::Worker(2),
+                (event_type::RECV_DATA, b"drop") => Dispatch::Discard,
+                _ => Dispatch::Fallback,
+            }
+        }));
+        let a: std::net::SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let conn = Rc::new(Connection::new(4, a, a, 9, 3, 1024));
+        h.on_receive(&conn, Bytes::from_static(b"two"));
+        h.on_receive(&conn, Bytes::from_static(b"drop"));
+        h.on_receive(&conn, Bytes::from_static(b"x"));
+        let sent: Vec<usize> = h.link.sent.borrow().iter().map(|(w, _)| *w).collect();
+        assert_eq!(sent, [2, 1], "4 % 3 on fallback; the dropped one nowhere");
     }
 
     #[test]

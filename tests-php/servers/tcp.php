@@ -20,6 +20,8 @@
  *   SWTEST_PORT_SETTINGS  JSON object for the side port's set() (none: it inherits)
  *   SWTEST_PORT_RECEIVE   the side port gets its own onReceive ("side <data>")
  *   SWTEST_LENGTH_FUNC    package_length_func: a 2-byte big-endian length header
+ *   SWTEST_DISPATCH_FUNC  dispatch_func: data starting "w<N>" goes to worker N,
+ *                         "drop" is discarded, "kill" closes, the rest falls back
  */
 
 $port = (int)($argv[1] ?? 9501);
@@ -40,6 +42,17 @@ if (getenv('SWTEST_LENGTH_FUNC')) {
         }
         $len = unpack('n', $data)[1];
         return $len === 0xffff ? -1 : 2 + $len;
+    };
+}
+if (getenv('SWTEST_DISPATCH_FUNC')) {
+    $settings['dispatch_func'] = function ($server, $fd, $type, $data) {
+        if ($type !== 0) {
+            return -3;
+        }
+        if (preg_match('/^w(\d+)/', $data, $m)) {
+            return (int)$m[1];
+        }
+        return ['drop' => -1, 'kill' => -2][trim($data)] ?? -3;
     };
 }
 $server->set($settings);
