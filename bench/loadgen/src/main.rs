@@ -22,6 +22,10 @@
 //! to its last receipt, and receipts missing after 5 s. `connect`: `conns`
 //! tasks open (handshake included) and drop connections for `secs`.
 //!
+//! `--url tcp://HOST:PORT` (echo only): plain TCP instead of WebSocket, for
+//! a `Swoole\Server` whose onReceive sends back what it got: each message
+//! is `size` raw bytes, and `size` echoed bytes count as one echo.
+//!
 //! Prints one JSON object on stdout.
 
 use std::collections::VecDeque;
@@ -53,6 +57,8 @@ struct Args {
     /// Broadcast mode: send every message at once, then wait for all
     /// receipts (throughput through the bus) instead of one at a time.
     burst: bool,
+    /// `tcp://`: raw messages, no WebSocket.
+    tcp: bool,
 }
 
 fn usage() -> ! {
@@ -99,11 +105,18 @@ fn parse_args() -> Args {
         prefix: "BCAST".into(),
         also: Vec::new(),
         burst: false,
+        tcp: false,
     };
     while let Some(flag) = it.next() {
         let value = it.next().unwrap_or_else(|| usage());
         let num = |v: &str| v.parse::<f64>().unwrap_or_else(|_| usage());
         match flag.as_str() {
+            "--url" if value.starts_with("tcp://") => {
+                a.tcp = true;
+                let (host, port, _) = parse_url(&value.replacen("tcp://", "ws://", 1));
+                a.host = host;
+                a.port = port;
+            }
             "--url" => {
                 let (host, port, path) = parse_url(&value);
                 a.host = host;
@@ -186,6 +199,11 @@ fn take_frames(buf: &mut Vec<u8>) -> Vec<Vec<u8>> {
 }
 
 async fn connect(a: &Args) -> std::io::Result<(TcpStream, Vec<u8>)> {
+    if a.tcp {
+        let s = TcpStream::connect((a.host.as_str(), a.port)).await?;
+        s.set_nodelay(true)?;
+        return Ok((s, Vec::new()));
+    }
     connect_to(&a.host, a.port, &a.path).await
 }
 
@@ -272,7 +290,13 @@ async fn echo_conn(
             Ok(n) => n,
         };
         buf.extend_from_slice(&tmp[..n]);
-        let got = count_frames(&mut buf);
+        let got = if a.tcp {
+            let whole = buf.len() / frame.len().max(1);
+            buf.drain(..whole * frame.len());
+            whole
+        } else {
+            count_frames(&mut buf)
+        };
         if got == 0 {
             continue;
         }
@@ -356,7 +380,11 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 async fn run_echo(a: Arc<Args>) {
-    let frame = Arc::new(client_frame(a.size));
+    let frame = Arc::new(if a.tcp {
+        (0..a.size.max(1)).map(|i| b'a' + (i % 26) as u8).collect()
+    } else {
+        client_frame(a.size)
+    });
     let stats = Arc::new(Stats::default());
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
