@@ -566,6 +566,30 @@ namespace Swoole {
         public function shutdown(int $how): bool {}
     }
 
+    /**
+     * A 32-bit unsigned counter in shared memory: made before start(), one counter for
+     * every worker, task worker and the manager. Values wrap around.
+     */
+    class Atomic
+    {
+        /** A new counter starting at $value (cut to 32 bits). */
+        public function __construct(int $value = 0) {}
+        /** Adds $add_value; returns the new value. */
+        public function add(int $add_value = 1): int {}
+        /** Subtracts $sub_value; returns the new value. */
+        public function sub(int $sub_value = 1): int {}
+        /** The current value. */
+        public function get(): int {}
+        /** Sets the value. */
+        public function set(int $value): void {}
+        /** Sets $new_value if the value is $cmp_value. */
+        public function cmpset(int $cmp_value, int $new_value): bool {}
+        /** Waits (at most $timeout seconds; negative: forever) until wakeup() sets the value to 1, then takes it back to 0. */
+        public function wait(float $timeout = 1.0): bool {}
+        /** Sets the value from 0 to 1 and wakes up to $count waiting processes. */
+        public function wakeup(int $count = 1): bool {}
+    }
+
     /** Exception thrown by the extension; getCode() is a Swoole error code or errno (see swoole_strerror()). */
     class Exception extends \Exception
     {
@@ -576,6 +600,25 @@ namespace Swoole\Client {
     /** Swoole\Client's exception class (declared as in Swoole; swoole-rs does not throw it). */
     class Exception extends \Swoole\Exception
     {
+    }
+}
+
+namespace Swoole\Atomic {
+    /** A 64-bit signed counter in shared memory (see Swoole\Atomic). */
+    class Long
+    {
+        /** A new counter starting at $value. */
+        public function __construct(int $value = 0) {}
+        /** Adds $add_value (wrapping); returns the new value. */
+        public function add(int $add_value = 1): int {}
+        /** Subtracts $sub_value (wrapping); returns the new value. */
+        public function sub(int $sub_value = 1): int {}
+        /** The current value. */
+        public function get(): int {}
+        /** Sets the value. */
+        public function set(int $value): void {}
+        /** Sets $new_value if the value is $cmp_value. */
+        public function cmpset(int $cmp_value, int $new_value): bool {}
     }
 }
 
@@ -1834,6 +1877,10 @@ namespace {
     class_alias(\Swoole\Table::class, 'swoole_table');
     /** @deprecated Swoole 4 name of \Swoole\Client (removed in Swoole 5); swoole-rs keeps it as a class alias. */
     class_alias(\Swoole\Client::class, 'swoole_client');
+    /** @deprecated Swoole 4 name of \Swoole\Atomic (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\Atomic::class, 'swoole_atomic');
+    /** @deprecated Swoole 4 name of \Swoole\Atomic\Long (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\Atomic\Long::class, 'swoole_atomic_long');
 }
 
 namespace {

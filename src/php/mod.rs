@@ -3,6 +3,7 @@
 
 mod arginfo;
 mod args;
+mod atomic;
 mod classes;
 mod client;
 mod conn_iterator;
@@ -54,6 +55,7 @@ fn register_all(module_number: i32) -> i32 {
     http::register();
     timer::register();
     table::register(iterator, countable);
+    atomic::register();
 
     // The Swoole 4 names that old scripts and tutorials use.
     classes::alias("swoole_server", server::SERVER.get());

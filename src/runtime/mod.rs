@@ -2,6 +2,7 @@
 //! table and heartbeats. No PHP here: events go to an [`EventHandler`], which
 //! the PHP surface implements by calling the script's callbacks.
 
+pub mod atomic;
 pub mod bus;
 pub mod connection;
 pub mod flush;
