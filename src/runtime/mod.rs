@@ -3,6 +3,7 @@
 //! the PHP surface implements by calling the script's callbacks.
 
 pub mod bus;
+pub mod client;
 pub mod connection;
 pub mod flush;
 pub mod local_notify;

@@ -316,6 +316,18 @@ impl Client {
         Ok(())
     }
 
+    /// `close()` without `$force`, and `__destruct`: a live SWOOLE_KEEP
+    /// connection goes back to the pool for the next connect() to the same
+    /// key, unless `last_error` says it is broken (Swoole's
+    /// `catch_error() == SW_CLOSE`); any other connection ends.
+    pub fn release(self, force: bool, last_error: i64) {
+        if force || !self.keep || !self.active || codes::closes(last_error) {
+            self.close();
+        } else {
+            pool_put(self);
+        }
+    }
+
     /// Ends the connection (close_notify first on TLS); the socket closes
     /// when the client is dropped.
     pub fn close(mut self) {
