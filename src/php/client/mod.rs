@@ -4,8 +4,9 @@
 //! The socket, framing, TLS and SWOOLE_KEEP pool are in
 //! [`crate::runtime::client`]; this is the PHP surface over them. A client
 //! object's connection is kept here, by object handle ([`state::Client`]);
-//! `__construct` forgets whatever a reused handle held and `close()` and
-//! `__destruct` end it. Methods take the connection out of
+//! `__construct` forgets whatever a reused handle held, `close()` and
+//! `__destruct` end it, and RSHUTDOWN ends what a fatal error left
+//! ([`request_shutdown`]). Methods take the connection out of
 //! the map while they work, so no borrow is held while PHP runs a warning
 //! handler.
 //!
@@ -123,6 +124,19 @@ pub fn register(exception: *mut ext_php_rs::ffi::zend_class_entry) {
     e.parent = Some(exception);
     CLIENT_EXCEPTION.set(e.register());
     super::classes::alias("swoole_client", CLIENT.get());
+}
+
+/// RSHUTDOWN: ends the connections that client objects still hold. After a
+/// fatal error PHP runs no destructors (`php_error_cb` marks every object
+/// destructed), so without this a PHP-FPM worker would keep those sockets
+/// open for as long as it lives. Each goes the way `__destruct` would have
+/// sent it: a live SWOOLE_KEEP connection to the pool, which outlives the
+/// request as Swoole's persistent connections do; any other one closed.
+pub fn request_shutdown() {
+    let left = CLIENTS.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    for c in left.into_values() {
+        release(c, false);
+    }
 }
 
 // ---- plumbing ---------------------------------------------------------------
