@@ -14,3 +14,6 @@ pub mod options;
 pub mod socket;
 pub mod state;
 pub mod tls;
+
+#[cfg(test)]
+mod testing;

@@ -15,6 +15,7 @@ use super::socket::Sock;
 use super::tls::{self, TlsOptions};
 
 /// What `recv()` got.
+#[derive(Debug, PartialEq, Eq)]
 pub enum Recv {
     /// A packet, or '' (the peer closed, or a length-framed packet was
     /// malformed or too large, as Swoole answers those).
@@ -369,4 +370,359 @@ pub fn pool_put(c: Client) {
             .or_default()
             .push_back(c)
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use crate::runtime::settings::SettingValue;
+
+    use super::super::socket::Kind;
+    use super::super::testing::{echo, tcp_client, tcp_server, TempDir};
+    use super::*;
+
+    fn int(n: i64) -> SettingValue {
+        SettingValue::Int(n)
+    }
+
+    fn text(s: &str) -> SettingValue {
+        SettingValue::Str(s.into())
+    }
+
+    /// `open_length_check` with a 4-byte big-endian length before the body.
+    fn length_settings(max: i64) -> Vec<(&'static str, SettingValue)> {
+        vec![
+            ("open_length_check", SettingValue::Bool(true)),
+            ("package_length_type", text("N")),
+            ("package_length_offset", int(0)),
+            ("package_body_offset", int(4)),
+            ("package_max_length", int(max)),
+        ]
+    }
+
+    fn packet(body: &[u8]) -> Vec<u8> {
+        let mut p = (body.len() as u32).to_be_bytes().to_vec();
+        p.extend_from_slice(body);
+        p
+    }
+
+    fn data(b: &[u8]) -> Recv {
+        Recv::Data(b.to_vec())
+    }
+
+    /// Writes each part, pausing between them so they arrive apart.
+    fn write_apart(t: &mut TcpStream, parts: &[&[u8]]) {
+        t.set_nodelay(true).expect("nodelay");
+        for part in parts {
+            t.write_all(part).expect("write");
+            std::thread::sleep(Duration::from_millis(40));
+        }
+    }
+
+    fn keep_client(port: u16, key: &str) -> Client {
+        let mut sock = Sock::new(Kind::Tcp).expect("socket");
+        sock.timeouts.set_all(2.0);
+        let mut c = Client::new(sock, false, true, key.into());
+        c.connect("127.0.0.1", i64::from(port), 0).expect("connect");
+        c
+    }
+
+    /// An echo server that reports when its peer has closed.
+    fn echo_reporting_close() -> (u16, std::thread::JoinHandle<()>, mpsc::Receiver<()>) {
+        let (closed, rx) = mpsc::channel();
+        let (port, h) = tcp_server(move |t| {
+            echo(t);
+            let _ = closed.send(());
+        });
+        (port, h, rx)
+    }
+
+    #[test]
+    fn raw_recv_returns_what_arrived_and_empty_once_closed() {
+        let (port, server) = tcp_server(|mut t| {
+            let mut b = [0u8; 5];
+            t.read_exact(&mut b).expect("read");
+            t.write_all(&b).expect("write");
+        });
+        let mut c = tcp_client(port, &[]);
+        assert_eq!(c.send(b"hello", 0), Ok(5));
+        assert_eq!(c.recv(65536, 0), data(b"hello"));
+        server.join().expect("server");
+        assert_eq!(c.recv(65536, 0), data(b""));
+    }
+
+    #[test]
+    fn raw_recv_reads_at_most_size() {
+        let (port, server) = tcp_server(|mut t| t.write_all(b"abcdef").expect("write"));
+        let mut c = tcp_client(port, &[]);
+        server.join().expect("server");
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(c.recv(4, 0), data(b"abcd"));
+        assert_eq!(c.recv(4, 0), data(b"ef"));
+    }
+
+    #[test]
+    fn connect_refused_is_111() {
+        let port = {
+            let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+            l.local_addr().expect("addr").port()
+        };
+        let mut c = Client::new(
+            Sock::new(Kind::Tcp).expect("socket"),
+            false,
+            false,
+            "".into(),
+        );
+        assert!(matches!(
+            c.connect("127.0.0.1", i64::from(port), 0),
+            Err(111)
+        ));
+        assert!(!c.active);
+    }
+
+    #[test]
+    fn recv_timeout_fails_with_eagain() {
+        let (hold, held) = mpsc::channel::<()>();
+        let (port, server) = tcp_server(move |_t| {
+            let _ = held.recv();
+        });
+        let mut c = tcp_client(port, &length_settings(1024));
+        c.sock.timeouts.read = 0.2;
+        assert_eq!(c.recv(65536, 0), Recv::Failed(11));
+        drop(hold);
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn length_framing_cuts_two_packets_sent_in_one_write() {
+        let mut both = packet(b"first");
+        both.extend(packet(b"second"));
+        let (port, server) = tcp_server(move |mut t| t.write_all(&both).expect("write"));
+        let mut c = tcp_client(port, &length_settings(1024));
+        assert_eq!(c.recv(65536, 0), Recv::Data(packet(b"first")));
+        assert_eq!(c.recv(65536, 0), Recv::Data(packet(b"second")));
+        server.join().expect("server");
+        assert_eq!(c.recv(65536, 0), data(b""));
+    }
+
+    #[test]
+    fn length_framing_joins_a_packet_sent_over_several_writes() {
+        let p = packet(b"hello world");
+        let (port, server) = tcp_server(move |mut t| {
+            write_apart(&mut t, &[&p[..2], &p[2..6], &p[6..9], &p[9..]]);
+        });
+        let mut c = tcp_client(port, &length_settings(1024));
+        assert_eq!(c.recv(65536, 0), Recv::Data(packet(b"hello world")));
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn length_framing_keeps_what_follows_a_packet_for_the_next_recv() {
+        let a = packet(b"one");
+        let b = packet(b"two two");
+        let mut first = a.clone();
+        first.extend_from_slice(&b[..5]);
+        let rest = b[5..].to_vec();
+        let (port, server) = tcp_server(move |mut t| write_apart(&mut t, &[&first, &rest]));
+        let mut c = tcp_client(port, &length_settings(1024));
+        assert_eq!(c.recv(65536, 0), Recv::Data(a));
+        assert_eq!(c.recv(65536, 0), Recv::Data(b));
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn a_length_over_package_max_length_is_an_empty_string() {
+        let (done, rx) = mpsc::channel::<()>();
+        let (port, server) = tcp_server(move |mut t| {
+            let mut p = 1000u32.to_be_bytes().to_vec();
+            p.extend_from_slice(b"body");
+            t.write_all(&p).expect("write");
+            let _ = rx.recv();
+        });
+        let mut c = tcp_client(port, &length_settings(64));
+        assert_eq!(c.recv(65536, 0), data(b""));
+        drop(done);
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn a_close_in_the_middle_of_a_packet_is_an_empty_string() {
+        let p = packet(b"cut short");
+        let (port, server) = tcp_server(move |mut t| t.write_all(&p[..7]).expect("write"));
+        let mut c = tcp_client(port, &length_settings(1024));
+        assert_eq!(c.recv(65536, 0), data(b""));
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn eof_framing_returns_one_packet_per_recv() {
+        let (port, server) = tcp_server(|mut t| {
+            write_apart(&mut t, &[b"one\r\ntwo\r\nthr", b"ee\r", b"\n"]);
+        });
+        let eof = [
+            ("open_eof_check", SettingValue::Bool(true)),
+            ("package_eof", text("\r\n")),
+        ];
+        let mut c = tcp_client(port, &eof);
+        assert_eq!(c.recv(65536, 0), data(b"one\r\n"));
+        assert_eq!(c.recv(65536, 0), data(b"two\r\n"));
+        assert_eq!(c.recv(65536, 0), data(b"three\r\n"));
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn eof_framing_without_a_delimiter_within_max_length_is_no_eof() {
+        let (done, rx) = mpsc::channel::<()>();
+        let (port, server) = tcp_server(move |mut t| {
+            t.write_all(b"no delimiter anywhere here").expect("write");
+            let _ = rx.recv();
+        });
+        let eof = [
+            ("open_eof_check", SettingValue::Bool(true)),
+            ("package_eof", text("\r\n")),
+            ("package_max_length", int(8)),
+        ];
+        let mut c = tcp_client(port, &eof);
+        assert_eq!(c.recv(65536, 0), Recv::NoEof);
+        drop(done);
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn release_pools_a_live_keep_connection_and_force_closes_it() {
+        let (port, server, closed) = echo_reporting_close();
+        let key = format!("release-test:{port}");
+        let mut c = keep_client(port, &key);
+        c.send(b"1", 0).expect("send");
+        assert_eq!(c.recv(16, 0), data(b"1"));
+        let fd = c.sock.fd();
+        c.release(false, 0);
+        assert!(
+            closed.recv_timeout(Duration::from_millis(200)).is_err(),
+            "a pooled connection stays open"
+        );
+        let mut again = pool_take(&key).expect("the pooled connection");
+        assert_eq!(again.sock.fd(), fd);
+        assert!(pool_take(&key).is_none(), "taken once");
+        again.send(b"2", 0).expect("send");
+        assert_eq!(again.recv(16, 0), data(b"2"));
+        again.release(true, 0);
+        closed
+            .recv_timeout(Duration::from_secs(5))
+            .expect("force closes");
+        assert!(pool_take(&key).is_none());
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn release_closes_a_plain_or_broken_connection() {
+        let (port, server, closed) = echo_reporting_close();
+        let mut sock = Sock::new(Kind::Tcp).expect("socket");
+        sock.timeouts.set_all(2.0);
+        let key = format!("plain-test:{port}");
+        let mut c = Client::new(sock, false, false, key.clone());
+        c.connect("127.0.0.1", i64::from(port), 0).expect("connect");
+        c.release(false, 0);
+        closed.recv_timeout(Duration::from_secs(5)).expect("closed");
+        assert!(pool_take(&key).is_none());
+        server.join().expect("server");
+
+        let (port, server, closed) = echo_reporting_close();
+        let key = format!("broken-test:{port}");
+        let c = keep_client(port, &key);
+        c.release(false, i64::from(libc::ECONNRESET));
+        closed.recv_timeout(Duration::from_secs(5)).expect("closed");
+        assert!(pool_take(&key).is_none());
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn pool_take_skips_a_connection_the_peer_closed() {
+        let (port, server) = tcp_server(drop);
+        let key = format!("dead-test:{port}");
+        let c = keep_client(port, &key);
+        c.release(false, 0);
+        server.join().expect("server");
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(pool_take(&key).is_none());
+    }
+
+    #[test]
+    fn shutdown_each_direction_once() {
+        let (eof, saw_eof) = mpsc::channel();
+        let (hold, held) = mpsc::channel::<()>();
+        let (port, server) = tcp_server(move |mut t| {
+            let mut b = [0u8; 16];
+            assert_eq!(t.read(&mut b).expect("read"), 0);
+            let _ = eof.send(());
+            // Open until the test is done: shutdown(2) of a socket whose
+            // peer has gone is ENOTCONN.
+            let _ = held.recv();
+        });
+        let mut c = tcp_client(port, &[]);
+        assert_eq!(c.shutdown(i64::from(libc::SHUT_WR)), Ok(()));
+        saw_eof
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the server sees EOF");
+        assert_eq!(c.shutdown(i64::from(libc::SHUT_WR)), Err(0));
+        assert_eq!(c.shutdown(99), Err(i64::from(libc::EINVAL)));
+        assert_eq!(c.shutdown(i64::from(libc::SHUT_RDWR)), Ok(()));
+        assert_eq!(c.shutdown(i64::from(libc::SHUT_RD)), Err(0));
+        assert_eq!(c.shutdown(i64::from(libc::SHUT_RDWR)), Err(0));
+        drop(hold);
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn sendto_and_sendfile_errors() {
+        let (port, server) = tcp_server(echo);
+        let mut c = tcp_client(port, &[]);
+        assert_eq!(
+            c.send_to("127.0.0.1", 9, b"x"),
+            Err(codes::OPERATION_NOT_SUPPORT)
+        );
+        let dir = TempDir::new("state-sendfile");
+        let empty = dir.path("empty");
+        std::fs::write(&empty, b"").expect("write");
+        let full = dir.path("full");
+        std::fs::write(&full, b"0123456789").expect("write");
+        let p = |f: &std::path::Path| f.to_str().expect("utf-8").to_string();
+        assert_eq!(c.sendfile(&p(&empty), 0, 0), Err(codes::FILE_EMPTY));
+        assert_eq!(c.sendfile(&p(&full), 8, 5), Err(codes::INVALID_PARAMS));
+        assert_eq!(
+            c.sendfile(&p(&dir.path("missing")), 0, 0),
+            Err(i64::from(libc::ENOENT))
+        );
+        assert_eq!(c.sendfile(&p(&full), 6, 0), Ok(()));
+        let mut got = Vec::new();
+        while got.len() < 4 {
+            match c.recv(16, 0) {
+                Recv::Data(d) if !d.is_empty() => got.extend(d),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(got, b"6789");
+        drop(c);
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn ssl_over_a_datagram_socket_is_not_supported() {
+        let srv = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let port = srv.local_addr().expect("addr").port();
+        let mut c = Client::new(
+            Sock::new(Kind::Udp).expect("socket"),
+            true,
+            false,
+            "".into(),
+        );
+        assert!(matches!(
+            c.connect("127.0.0.1", i64::from(port), 0),
+            Err(codes::OPERATION_NOT_SUPPORT)
+        ));
+    }
 }
