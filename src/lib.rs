@@ -4,7 +4,8 @@
 //! the ones above it in this list:
 //!
 //! 1. [`protocol`]: RFC 6455 / HTTP/1.1 / RFC 7692 codecs. No IO, no PHP.
-//! 2. [`runtime`]: tokio listeners, connections and the connection table. No PHP.
+//! 2. [`runtime`]: tokio listeners, connections and the connection table, and
+//!    `Swoole\Client`'s blocking client. No PHP.
 //! 3. [`worker`]: the PHP-thread event loop, timers and signals. No PHP values.
 //! 4. `php`: the ext-php-rs surface that translates PHP values to the layers below.
 //!

@@ -14,7 +14,10 @@ import time
 
 import pytest
 
-from conftest import run_php
+import urllib.error
+import urllib.request
+
+from conftest import php_cmd, require_extension, run_php
 
 
 class Server:
@@ -565,6 +568,82 @@ var_dump($c->connect('127.0.0.1', {srv.port}, 2), $c->reuse);
                                 "int(1)", "bool(true)", 'string(1) "2"', "bool(true)",
                                 "bool(false)"]
     assert len(srv.peers) == 2
+
+
+@pytest.fixture
+def web(tmp_path):
+    """PHP's built-in web server with the extension: one process serving
+    request after request, as a PHP-FPM worker does, so what a request
+    leaves behind is seen by the next one. `get(name)` requests
+    tmp_path/name and returns (status, body)."""
+    require_extension()
+    port = closed_port()
+    proc = subprocess.Popen(php_cmd() + ["-S", f"127.0.0.1:{port}", "-t", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert proc.poll() is None and time.monotonic() < deadline, "php -S did not start"
+            time.sleep(0.05)
+
+    def get(name):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/{name}", timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    yield get
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_a_fatal_error_does_not_leak_the_connection(server, web, tmp_path):
+    # After a fatal error (not an uncaught exception: PHP still runs
+    # destructors after those) PHP runs no destructors: the request's end
+    # must still close the socket, while the process lives on.
+    closed = threading.Event()
+
+    def echo_then_note_close(conn):
+        echo(conn)
+        closed.set()
+
+    srv = server(echo_then_note_close)
+    (tmp_path / "fatal.php").write_text(f"""<?php
+$c = new Swoole\\Client(SWOOLE_SOCK_TCP);
+$c->connect('127.0.0.1', {srv.port}, 2);
+$c->send("hi");
+echo $c->recv(), "\\n";
+ini_set('memory_limit', '8M');
+$s = str_repeat('x', 16 << 20);
+""")
+    _, body = web("fatal.php")
+    assert body.startswith("hi\n") and "Allowed memory size" in body, body
+    assert closed.wait(5), "the connection is still open after the request ended"
+    assert len(srv.peers) == 1
+
+
+def test_a_keep_connection_survives_a_fatal_error(server, web, tmp_path):
+    srv = server()
+    (tmp_path / "keep.php").write_text(f"""<?php
+$c = new Swoole\\Client(SWOOLE_SOCK_TCP | SWOOLE_KEEP);
+$c->connect('127.0.0.1', {srv.port}, 2);
+$c->send("hi");
+echo json_encode([$c->reuse, $c->reuseCount, $c->recv()]), "\\n";
+if (isset($_GET['fatal'])) {{
+    ini_set('memory_limit', '8M');
+    $s = str_repeat('x', 16 << 20);
+}}
+""")
+    _, body = web("keep.php?fatal=1")
+    assert body.startswith('[false,0,"hi"]\n') and "Allowed memory size" in body, body
+    status, body = web("keep.php")
+    assert (status, body) == (200, '[true,1,"hi"]\n')
+    assert len(srv.peers) == 1
 
 
 def test_set_merges_into_setting_and_constructor_checks():

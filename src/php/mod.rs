@@ -113,9 +113,11 @@ fn register_all(module_number: i32) -> i32 {
     0
 }
 
-/// RSHUTDOWN: let go of the server object while PHP can still free it.
+/// RSHUTDOWN: let go of the server object while PHP can still free it, and
+/// of the sockets of `Swoole\Client` objects a fatal error left open.
 extern "C" fn request_shutdown(_ty: i32, _module_number: i32) -> i32 {
     guard::or_default("swoole-rs request shutdown", -1, || {
+        client::request_shutdown();
         push_cache::clear();
         table::clear();
         state::set_current(None);

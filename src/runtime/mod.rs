@@ -1,9 +1,13 @@
 //! The tokio side of the server: listeners, connection tasks, the connection
 //! table and heartbeats. No PHP here: events go to an [`EventHandler`], which
 //! the PHP surface implements by calling the script's callbacks.
+//!
+//! [`client`] is the exception to tokio: `Swoole\Client`'s blocking client,
+//! which runs in plain PHP outside any event loop.
 
 pub mod atomic;
 pub mod bus;
+pub mod client;
 pub mod connection;
 pub mod flush;
 pub mod local_notify;

@@ -10,7 +10,8 @@ use super::super::zend::{self, zlong, zstr};
 use super::socket::{Kind, Sock};
 use super::state::{Client, Recv};
 use super::{
-    codes, connected, fatal_warning, notice_warning, put, set_err_code, sys_warning, take, this,
+    codes, connected, fatal_warning, notice_warning, put, set_err_code, strerror, sys_warning,
+    take, this,
 };
 
 pub(super) fn c_recv(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -128,7 +129,7 @@ pub(super) fn c_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
             let code = codes::PHP_FATAL_ERROR;
             fatal_warning(&format!(
                 "sendfile() failed. Error: {} [{code}]",
-                codes::strerror(code)
+                strerror(code)
             ));
             set_err_code(o, code);
         }

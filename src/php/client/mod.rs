@@ -1,9 +1,12 @@
 //! `Swoole\Client`: Swoole 6.2's synchronous (blocking) TCP/UDP/unix
 //! client, for scripts that talk to a server from PHP-FPM or the CLI.
 //!
-//! A client object's connection lives here, by object handle
-//! ([`state::Client`]); `__construct` forgets whatever a reused handle held
-//! and `close()`/`__destruct` end it. Methods take the connection out of
+//! The socket, framing, TLS and SWOOLE_KEEP pool are in
+//! [`crate::runtime::client`]; this is the PHP surface over them. A client
+//! object's connection is kept here, by object handle ([`state::Client`]);
+//! `__construct` forgets whatever a reused handle held, `close()` and
+//! `__destruct` end it, and RSHUTDOWN ends what a fatal error left
+//! ([`request_shutdown`]). Methods take the connection out of
 //! the map while they work, so no borrow is held while PHP runs a warning
 //! handler.
 //!
@@ -16,13 +19,8 @@
 //! Left out: `getSocket()` (needs ext-sockets), `swoole_client_select()`,
 //! the socks5/HTTP proxy settings, `package_length_func`, DTLS.
 
-mod codes;
 mod io;
-mod options;
-mod socket;
 mod ssl;
-mod state;
-mod tls;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -35,6 +33,7 @@ use super::args::{self, Args};
 use super::classes::{m, Class, ClassSlot, Default, PUBLIC};
 use super::errors;
 use super::zend::{self, zarray, zlong, zstr};
+use crate::runtime::client::{codes, options, socket, state, tls};
 use socket::{Kind, Sock, FLAG_KEEP, FLAG_SSL};
 use state::{Client, Connected};
 
@@ -127,6 +126,19 @@ pub fn register(exception: *mut ext_php_rs::ffi::zend_class_entry) {
     super::classes::alias("swoole_client", CLIENT.get());
 }
 
+/// RSHUTDOWN: ends the connections that client objects still hold. After a
+/// fatal error PHP runs no destructors (`php_error_cb` marks every object
+/// destructed), so without this a PHP-FPM worker would keep those sockets
+/// open for as long as it lives. Each goes the way `__destruct` would have
+/// sent it: a live SWOOLE_KEEP connection to the pool, which outlives the
+/// request as Swoole's persistent connections do; any other one closed.
+pub fn request_shutdown() {
+    let left = CLIENTS.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    for c in left.into_values() {
+        release(c, false);
+    }
+}
+
 // ---- plumbing ---------------------------------------------------------------
 
 pub(super) fn this(ex: &mut ExecuteData) -> Option<(u32, *mut zend_object)> {
@@ -152,6 +164,12 @@ pub(super) fn set_err_code(o: *mut zend_object, code: i64) {
     zend::set_prop(o, "errCode", zlong(code));
 }
 
+/// `swoole_strerror()`'s text for a code a client set: the client's own
+/// words, else the server's ([`errors::strerror`]).
+pub(super) fn strerror(code: i64) -> String {
+    codes::text(code).unwrap_or_else(|| errors::strerror(code))
+}
+
 /// `php_swoole_fatal_error(E_WARNING, ...)`: the warning, last error 503.
 pub(super) fn fatal_warning(msg: &str) {
     errors::set_last_error(codes::PHP_FATAL_ERROR);
@@ -168,7 +186,7 @@ pub(super) fn notice_warning(msg: &str) {
 /// text and number; the last error is the code.
 pub(super) fn sys_warning(msg: &str, code: i64) {
     errors::set_last_error(code);
-    zend::warning_docref(&format!("{msg}, Error: {}[{code}]", codes::strerror(code)));
+    zend::warning_docref(&format!("{msg}, Error: {}[{code}]", strerror(code)));
 }
 
 /// `php_swoole_fatal_error(E_ERROR, ...)`: a fatal error, which ends the
@@ -315,11 +333,7 @@ fn c_destruct(ex: &mut ExecuteData, _rv: &mut Zval) {
 /// close(): ends the connection, or keeps a SWOOLE_KEEP one for the next
 /// connect() to the same place.
 fn release(c: Client, force: bool) {
-    if force || !c.keep || !c.active || codes::closes(errors::last_error()) {
-        c.close();
-    } else {
-        state::pool_put(c);
-    }
+    c.release(force, errors::last_error());
 }
 
 fn c_set(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -459,7 +473,7 @@ fn connect(ex: &mut ExecuteData, rv: &mut Zval) -> Result<(), String> {
             set_err_code(o, code);
             zend::warning_docref(&format!(
                 "connect to server[{host}:{port}] failed. Error: {}[{code}]",
-                codes::strerror(code)
+                strerror(code)
             ));
         }
     }

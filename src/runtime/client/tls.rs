@@ -376,3 +376,294 @@ pub fn verify_peer(
     v.verify_server_cert(end, rest, &server_name(&opts, sock), &[], UnixTime::now())
         .is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::path::Path;
+    use std::sync::mpsc;
+    use std::thread::JoinHandle;
+    use std::time::Duration;
+
+    use rustls::{ServerConnection, StreamOwned};
+
+    use super::super::socket::Kind;
+    use super::super::testing::{echo, self_signed, tcp_server, TempDir};
+    use super::*;
+
+    type ServerStream = StreamOwned<ServerConnection, TcpStream>;
+
+    /// A rustls server (the runtime's own server configuration) for one
+    /// connection, running `handler` once the handshake is under way.
+    fn tls_server<F>(cert: &Path, key: &Path, handler: F) -> (u16, JoinHandle<()>)
+    where
+        F: FnOnce(ServerStream) + Send + 'static,
+    {
+        let cfg =
+            crate::runtime::tls::server_config(cert.to_str(), key.to_str()).expect("server config");
+        tcp_server(move |t| {
+            let conn = ServerConnection::new(cfg).expect("server connection");
+            handler(StreamOwned::new(conn, t));
+        })
+    }
+
+    /// An echo server that reports the SNI name the client sent (only when
+    /// the handshake succeeded).
+    fn echo_server(
+        cert: &Path,
+        key: &Path,
+    ) -> (u16, JoinHandle<()>, mpsc::Receiver<Option<String>>) {
+        let (sni, rx) = mpsc::channel();
+        let (port, h) = tls_server(cert, key, move |mut s| {
+            let mut buf = [0u8; 4096];
+            let Ok(n) = s.read(&mut buf) else { return };
+            let _ = sni.send(s.conn.server_name().map(String::from));
+            if s.write_all(&buf[..n]).and_then(|()| s.flush()).is_ok() {
+                echo(s);
+            }
+        });
+        (port, h, rx)
+    }
+
+    fn connected(port: u16) -> Sock {
+        let mut s = Sock::new(Kind::Tcp).expect("socket");
+        s.timeouts.set_all(5.0);
+        let addr = s.address("127.0.0.1", i64::from(port)).expect("address");
+        assert_eq!(s.connect_stream(&addr, false), Ok(true));
+        s
+    }
+
+    fn round_trip(conn: &mut ClientConnection, sock: &Sock, msg: &[u8]) -> Vec<u8> {
+        assert_eq!(send(conn, sock, msg), Ok(msg.len()));
+        let mut buf = vec![0u8; msg.len()];
+        let n = recv(conn, sock, &mut buf, true).expect("recv");
+        buf.truncate(n);
+        buf
+    }
+
+    fn path(p: &Path) -> Option<String> {
+        Some(p.to_str().expect("utf-8 path").to_string())
+    }
+
+    #[test]
+    fn pem_is_base64_in_64_column_lines() {
+        assert_eq!(
+            pem("X", b"abc"),
+            "-----BEGIN X-----\nYWJj\n-----END X-----\n"
+        );
+        assert_eq!(
+            pem("X", b"ab"),
+            "-----BEGIN X-----\nYWI=\n-----END X-----\n"
+        );
+        assert_eq!(pem("X", b"a"), "-----BEGIN X-----\nYQ==\n-----END X-----\n");
+        let long = pem("X", &[0u8; 60]);
+        let lines: Vec<_> = long.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[1], "A".repeat(64));
+        assert_eq!(lines[2], "A".repeat(16));
+    }
+
+    #[test]
+    fn unreadable_client_certificate_files_fail_the_context() {
+        let o = TlsOptions {
+            cert_file: Some("/nonexistent/cert.pem".into()),
+            key_file: Some("/nonexistent/key.pem".into()),
+            ..TlsOptions::default()
+        };
+        assert_eq!(config(&o).err(), Some(codes::SSL_CREATE_CONTEXT_FAILED));
+    }
+
+    #[test]
+    fn handshake_accepts_a_self_signed_certificate_by_default_and_closes_cleanly() {
+        let dir = TempDir::new("tls-default");
+        let Some((cert, key)) = self_signed(&dir.0, "server") else {
+            return;
+        };
+        let (sni, got_sni) = mpsc::channel();
+        let (clean, got_clean) = mpsc::channel();
+        let (port, server) = tls_server(&cert, &key, move |mut s| {
+            let mut buf = [0u8; 64];
+            let n = s.read(&mut buf).expect("read");
+            sni.send(s.conn.server_name().map(String::from))
+                .expect("report");
+            s.write_all(&buf[..n]).expect("write");
+            s.flush().expect("flush");
+            // Ok(0) is close_notify; a bare TCP close is an error.
+            clean
+                .send(matches!(s.read(&mut buf), Ok(0)))
+                .expect("report");
+        });
+        let sock = connected(port);
+        let mut conn = handshake(&TlsOptions::default(), &sock).expect("handshake");
+        assert_eq!(round_trip(&mut conn, &sock, b"secret"), b"secret");
+        assert_eq!(got_sni.recv().expect("sni"), None, "no SNI for an address");
+        let file = std::fs::read_to_string(&cert).expect("cert");
+        assert_eq!(peer_cert_pem(&conn).as_deref(), Some(file.as_str()));
+        close(&mut conn, &sock);
+        assert!(
+            got_clean
+                .recv_timeout(Duration::from_secs(5))
+                .expect("report"),
+            "the server got close_notify"
+        );
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn verify_peer_checks_the_chain_and_the_host_name() {
+        let dir = TempDir::new("tls-verify");
+        let Some((cert, key)) = self_signed(&dir.0, "server") else {
+            return;
+        };
+        let Some((other, _)) = self_signed(&dir.0, "other") else {
+            return;
+        };
+        let verify = |cafile: &Path, host: Option<&str>, self_signed_ok: bool| TlsOptions {
+            verify_peer: true,
+            allow_self_signed: self_signed_ok,
+            cafile: path(cafile),
+            host_name: host.map(String::from),
+            ..TlsOptions::default()
+        };
+        let cases = [
+            // (settings, handshake result, SNI the server saw)
+            (
+                verify(&cert, Some("localhost"), false),
+                Ok(()),
+                Some("localhost"),
+            ),
+            // Without ssl_host_name the name is not checked (nor sent).
+            (verify(&cert, None, false), Ok(()), None),
+            (
+                verify(&cert, Some("example.com"), false),
+                Err(codes::SSL_VERIFY_FAILED),
+                None,
+            ),
+            (
+                verify(&other, None, false),
+                Err(codes::SSL_VERIFY_FAILED),
+                None,
+            ),
+            (verify(&other, None, true), Ok(()), None),
+        ];
+        for (i, (o, want, want_sni)) in cases.into_iter().enumerate() {
+            let (port, server, sni) = echo_server(&cert, &key);
+            let sock = connected(port);
+            match handshake(&o, &sock) {
+                Ok(mut conn) => {
+                    assert_eq!(want, Ok(()), "case {i}");
+                    assert_eq!(round_trip(&mut conn, &sock, b"checked"), b"checked");
+                    let seen = sni.recv().expect("sni");
+                    assert_eq!(seen.as_deref(), want_sni, "case {i}");
+                }
+                Err(code) => assert_eq!(want, Err(code), "case {i}"),
+            }
+            drop(sock);
+            server.join().expect("server");
+        }
+    }
+
+    #[test]
+    fn verify_peer_cert_checks_after_an_unverified_handshake() {
+        let dir = TempDir::new("tls-verify-after");
+        let Some((cert, key)) = self_signed(&dir.0, "server") else {
+            return;
+        };
+        let Some((other, _)) = self_signed(&dir.0, "other") else {
+            return;
+        };
+        let (port, server, _) = echo_server(&cert, &key);
+        let sock = connected(port);
+        let mut conn = handshake(&TlsOptions::default(), &sock).expect("handshake");
+        assert_eq!(round_trip(&mut conn, &sock, b"x"), b"x");
+        let with = |cafile: &Path, host: Option<&str>| TlsOptions {
+            cafile: path(cafile),
+            host_name: host.map(String::from),
+            ..TlsOptions::default()
+        };
+        assert!(!verify_peer(&with(&other, None), &conn, &sock, false));
+        assert!(verify_peer(&with(&other, None), &conn, &sock, true));
+        assert!(verify_peer(
+            &with(&cert, Some("localhost")),
+            &conn,
+            &sock,
+            false
+        ));
+        assert!(!verify_peer(
+            &with(&cert, Some("example.com")),
+            &conn,
+            &sock,
+            false
+        ));
+        // A client certificate and key that belong together make a context.
+        let client_auth = TlsOptions {
+            cert_file: path(&cert),
+            key_file: path(&key),
+            ..TlsOptions::default()
+        };
+        assert!(config(&client_auth).is_ok());
+        drop(sock);
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn recv_reads_until_close_notify_then_zero() {
+        let dir = TempDir::new("tls-close");
+        let Some((cert, key)) = self_signed(&dir.0, "server") else {
+            return;
+        };
+        let (port, server) = tls_server(&cert, &key, |mut s| {
+            let mut buf = [0u8; 2];
+            s.read_exact(&mut buf).expect("read");
+            s.write_all(b"bye").expect("write");
+            s.conn.send_close_notify();
+            s.flush().expect("flush");
+        });
+        let sock = connected(port);
+        let mut conn = handshake(&TlsOptions::default(), &sock).expect("handshake");
+        assert_eq!(send(&mut conn, &sock, b"go"), Ok(2));
+        let mut buf = [0u8; 16];
+        let n = recv(&mut conn, &sock, &mut buf, true).expect("recv");
+        assert_eq!(&buf[..n], b"bye", "WAITALL stops at the close");
+        assert_eq!(recv(&mut conn, &sock, &mut buf, false), Ok(0));
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn recv_timeout_over_tls_is_eagain() {
+        let dir = TempDir::new("tls-timeout");
+        let Some((cert, key)) = self_signed(&dir.0, "server") else {
+            return;
+        };
+        let (hold, held) = mpsc::channel::<()>();
+        let (port, server) = tls_server(&cert, &key, move |mut s| {
+            let mut buf = [0u8; 16];
+            let _ = s.read(&mut buf);
+            let _ = held.recv();
+        });
+        let mut sock = connected(port);
+        let mut conn = handshake(&TlsOptions::default(), &sock).expect("handshake");
+        assert_eq!(send(&mut conn, &sock, b"wait"), Ok(4));
+        sock.timeouts.read = 0.2;
+        let mut buf = [0u8; 16];
+        assert_eq!(recv(&mut conn, &sock, &mut buf, false), Err(11));
+        drop(hold);
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn handshake_with_a_server_that_does_not_speak_tls_fails() {
+        let (port, server) = tcp_server(|mut t| {
+            let mut buf = [0u8; 512];
+            let _ = t.read(&mut buf);
+            let _ = t.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+        });
+        let sock = connected(port);
+        assert_eq!(
+            handshake(&TlsOptions::default(), &sock).err(),
+            Some(codes::SSL_HANDSHAKE_FAILED)
+        );
+        server.join().expect("server");
+    }
+}

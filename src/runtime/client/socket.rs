@@ -537,3 +537,248 @@ pub fn name_of(a: &SockAddr, kind: Kind) -> (i64, String) {
     }
     (0, "unknown".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, UdpSocket};
+    use std::os::unix::net::{UnixDatagram, UnixListener};
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    use super::super::testing::{echo, tcp_server, TempDir};
+    use super::*;
+
+    fn connected_tcp(port: u16) -> Sock {
+        let mut s = Sock::new(Kind::Tcp).expect("socket");
+        s.timeouts.set_all(2.0);
+        let addr = s.address("127.0.0.1", i64::from(port)).expect("address");
+        assert_eq!(s.connect_stream(&addr, false), Ok(true));
+        s
+    }
+
+    #[test]
+    fn kind_strips_swooles_flag_bits() {
+        let tcp_ssl_keep = 1 | FLAG_SSL | FLAG_KEEP | FLAG_SYNC;
+        assert_eq!(Kind::from_type(tcp_ssl_keep), Ok(Kind::Tcp));
+        assert_eq!(Kind::from_type(6 | FLAG_ASYNC), Ok(Kind::UnixDgram));
+        assert_eq!(Kind::from_type(7 | FLAG_KEEP), Err(7));
+        assert!(Kind::UnixStream.is_stream() && Kind::UnixStream.is_unix());
+        assert!(!Kind::Udp6.is_stream() && !Kind::Udp6.is_tcp());
+    }
+
+    #[test]
+    fn connect_timeout_zero_keeps_the_timeouts() {
+        let mut t = Timeouts::default();
+        t.set_all(0.0);
+        t.set_all(f64::NAN);
+        assert_eq!((t.connect, t.read, t.write), (10.0, 60.0, 60.0));
+        t.set_all(0.5);
+        assert_eq!((t.connect, t.read, t.write), (0.5, 0.5, 0.5));
+    }
+
+    #[test]
+    fn addresses_fail_with_swooles_codes() {
+        let tcp = Sock::new(Kind::Tcp).expect("socket");
+        assert_eq!(tcp.address("127.0.0.1", 70000).err(), Some(codes::BAD_PORT));
+        assert_eq!(tcp.address("127.0.0.1", -1).err(), Some(codes::BAD_PORT));
+        // An IPv6 literal for an IPv4 socket resolves to nothing.
+        assert_eq!(
+            tcp.address("::1", 80).err(),
+            Some(codes::DNSLOOKUP_RESOLVE_FAILED)
+        );
+        assert_eq!(
+            tcp.address("no-such-host.invalid", 80).err(),
+            Some(codes::DNSLOOKUP_RESOLVE_FAILED)
+        );
+        let a = tcp.address("127.0.0.1", 8080).expect("literal");
+        assert_eq!(name_of(&a, Kind::Tcp), (8080, "127.0.0.1".to_string()));
+        let unix = Sock::new(Kind::UnixStream).expect("socket");
+        let long = "/tmp/".to_string() + &"x".repeat(110);
+        assert_eq!(unix.address(&long, 0).err(), Some(codes::NAME_TOO_LONG));
+    }
+
+    #[test]
+    fn tcp_connect_send_recv() {
+        let (port, server) = tcp_server(echo);
+        let s = connected_tcp(port);
+        assert_eq!(s.send_stream(b"hello", 0), Ok(5));
+        let mut buf = [0u8; 64];
+        let n = s.recv_stream(&mut buf, 0).expect("recv");
+        assert_eq!(&buf[..n], b"hello");
+        let (_, host) = s.local_name().expect("local");
+        assert_eq!(host, "127.0.0.1");
+        assert_eq!(s.peer_name(), Ok((i64::from(port), "127.0.0.1".into())));
+        drop(s);
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn wait_all_reads_until_the_buffer_is_full_and_zero_is_a_close() {
+        let (port, server) = tcp_server(|mut t| {
+            for part in [&b"ab"[..], b"cd", b"ef"] {
+                t.write_all(part).expect("write");
+                std::thread::sleep(Duration::from_millis(30));
+            }
+        });
+        let s = connected_tcp(port);
+        let mut buf = [0u8; 6];
+        assert_eq!(s.recv_stream(&mut buf, libc::MSG_WAITALL), Ok(6));
+        assert_eq!(&buf, b"abcdef");
+        server.join().expect("server");
+        assert_eq!(s.recv_stream(&mut buf, 0), Ok(0));
+    }
+
+    #[test]
+    fn connect_refused_is_econnrefused() {
+        let port = {
+            let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+            l.local_addr().expect("addr").port()
+        };
+        let mut s = Sock::new(Kind::Tcp).expect("socket");
+        let addr = s.address("127.0.0.1", i64::from(port)).expect("address");
+        assert_eq!(s.connect_stream(&addr, false), Err(111));
+        assert!(codes::closes(111));
+    }
+
+    #[test]
+    fn recv_timeout_is_eagain() {
+        let (hold, held) = mpsc::channel::<()>();
+        let (port, server) = tcp_server(move |_t| {
+            let _ = held.recv();
+        });
+        let mut s = connected_tcp(port);
+        s.timeouts.read = 0.2;
+        let started = Instant::now();
+        let mut buf = [0u8; 16];
+        assert_eq!(s.recv_stream(&mut buf, 0), Err(11));
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(150), "{waited:?}");
+        assert!(waited < Duration::from_secs(2), "{waited:?}");
+        assert!(!codes::closes(11));
+        drop(hold);
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn send_to_a_closed_peer_fails_without_sigpipe() {
+        let (port, server) = tcp_server(drop);
+        let s = connected_tcp(port);
+        server.join().expect("server");
+        let chunk = [0u8; 65536];
+        let mut err = None;
+        for _ in 0..64 {
+            if let Err(e) = s.send_stream(&chunk, 0) {
+                err = Some(e);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let e = err.expect("a send to a closed peer fails");
+        assert!(e == 32 || e == 104, "EPIPE or ECONNRESET, got {e}");
+        assert!(!s.is_alive());
+    }
+
+    #[test]
+    fn udp_round_trip_remembers_the_sender() {
+        let srv = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let port = srv.local_addr().expect("addr").port();
+        let server = std::thread::spawn(move || {
+            let mut buf = [0u8; 64];
+            let (n, from) = srv.recv_from(&mut buf).expect("recv");
+            srv.send_to(&buf[..n], from).expect("send");
+        });
+        let mut s = Sock::new(Kind::Udp).expect("socket");
+        assert_eq!(s.peer_name(), Ok((0, "0.0.0.0".into())));
+        s.timeouts.set_all(2.0);
+        let addr = s.address("127.0.0.1", i64::from(port)).expect("address");
+        s.connect_dgram(&addr, false).expect("connect");
+        assert_eq!(s.send_dgram(b"ping", None), Ok(4));
+        let mut buf = [0u8; 64];
+        let n = s.recv_dgram(&mut buf, 0).expect("recv");
+        assert_eq!(&buf[..n], b"ping");
+        assert_eq!(s.peer_name(), Ok((i64::from(port), "127.0.0.1".into())));
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn udp_recv_times_out_with_the_kernel_timeout() {
+        let srv = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let port = srv.local_addr().expect("addr").port();
+        let mut s = Sock::new(Kind::Udp).expect("socket");
+        s.timeouts.set_all(0.2);
+        let addr = s.address("127.0.0.1", i64::from(port)).expect("address");
+        s.connect_dgram(&addr, true).expect("connect");
+        let mut buf = [0u8; 16];
+        assert_eq!(s.recv_dgram(&mut buf, 0), Err(11));
+    }
+
+    #[test]
+    fn unix_stream_round_trip() {
+        let dir = TempDir::new("unix-stream");
+        let path = dir.path("srv.sock");
+        let l = UnixListener::bind(&path).expect("bind");
+        let server = std::thread::spawn(move || {
+            let (t, _) = l.accept().expect("accept");
+            echo(t);
+        });
+        let mut s = Sock::new(Kind::UnixStream).expect("socket");
+        s.timeouts.set_all(2.0);
+        let p = path.to_str().expect("utf-8 path");
+        let addr = s.address(p, 0).expect("address");
+        assert_eq!(s.connect_stream(&addr, false), Ok(true));
+        assert_eq!(s.send_stream(b"over unix", 0), Ok(9));
+        let mut buf = [0u8; 64];
+        let n = s.recv_stream(&mut buf, 0).expect("recv");
+        assert_eq!(&buf[..n], b"over unix");
+        assert_eq!(s.peer_name(), Ok((0, p.to_string())));
+        drop(s);
+        server.join().expect("server");
+    }
+
+    #[test]
+    fn unix_dgram_round_trip_binds_and_removes_its_own_path() {
+        let dir = TempDir::new("unix-dgram");
+        let path = dir.path("srv.sock");
+        let srv = UnixDatagram::bind(&path).expect("bind");
+        let server = std::thread::spawn(move || {
+            let mut buf = [0u8; 64];
+            let (n, from) = srv.recv_from(&mut buf).expect("recv");
+            let back = from.as_pathname().expect("the client has a path");
+            srv.send_to(&buf[..n], back).expect("send");
+        });
+        let mut s = Sock::new(Kind::UnixDgram).expect("socket");
+        s.timeouts.set_all(2.0);
+        let p = path.to_str().expect("utf-8 path");
+        let addr = s.address(p, 0).expect("address");
+        s.connect_dgram(&addr, false).expect("connect");
+        let own = s.bound_path.clone().expect("a path of its own");
+        assert!(own.exists());
+        assert_eq!(s.send_dgram(b"dgram", None), Ok(5));
+        let mut buf = [0u8; 64];
+        let n = s.recv_dgram(&mut buf, 0).expect("recv");
+        assert_eq!(&buf[..n], b"dgram");
+        assert_eq!(s.peer_name(), Ok((0, p.to_string())));
+        server.join().expect("server");
+        drop(s);
+        assert!(!own.exists(), "the client's path is removed on close");
+    }
+
+    #[test]
+    fn sendfile_sends_the_range() {
+        let dir = TempDir::new("sendfile");
+        let file = dir.path("f");
+        std::fs::write(&file, b"0123456789").expect("write");
+        let (got, rx) = mpsc::channel();
+        let (port, server) = tcp_server(move |mut t| {
+            let mut buf = [0u8; 4];
+            t.read_exact(&mut buf).expect("read");
+            got.send(buf).expect("send");
+        });
+        let s = connected_tcp(port);
+        let f = std::fs::File::open(&file).expect("open");
+        assert_eq!(s.sendfile(&f, 3, 7), Ok(()));
+        assert_eq!(&rx.recv().expect("received"), b"3456");
+        server.join().expect("server");
+    }
+}

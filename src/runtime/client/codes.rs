@@ -16,8 +16,10 @@ pub const SSL_CREATE_CONTEXT_FAILED: i64 = 1019;
 pub const SSL_CREATE_SESSION_FAILED: i64 = 1020;
 pub const CLIENT_NO_CONNECTION: i64 = 5001;
 
-/// `swoole_strerror()`: the OS's text for an errno, Swoole's for its codes.
-pub fn strerror(code: i64) -> String {
+/// `swoole_strerror()`'s text for the codes a client sets: Swoole's words
+/// for its own codes, strerror(3)'s for an errno. `None` for the rest,
+/// which the PHP layer words as it words the server's errors (no PHP here).
+pub fn text(code: i64) -> Option<String> {
     let own = match code {
         NAME_TOO_LONG => "Name too long",
         INVALID_PARAMS => "Invalid params",
@@ -37,18 +39,18 @@ pub fn strerror(code: i64) -> String {
         _ => "",
     };
     if !own.is_empty() {
-        return own.to_string();
+        return Some(own.to_string());
     }
     if (1..500).contains(&code) {
         // "Connection refused (os error 111)" without the suffix, as
         // strerror(3) words it.
         let s = std::io::Error::from_raw_os_error(code as i32).to_string();
-        return match s.rfind(" (os error ") {
+        return Some(match s.rfind(" (os error ") {
             Some(i) => s[..i].to_string(),
             None => s,
-        };
+        });
     }
-    crate::php::errors::strerror(code)
+    None
 }
 
 /// Swoole's `catch_error() == SW_CLOSE`: errors after which a connection is

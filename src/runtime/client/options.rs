@@ -170,3 +170,111 @@ pub fn tls_options(items: &[(String, SettingValue)]) -> Result<TlsOptions, Strin
         _ => Ok(t),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(kv: &[(&str, SettingValue)]) -> Vec<(String, SettingValue)> {
+        kv.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
+    fn s(v: &str) -> SettingValue {
+        SettingValue::Str(v.into())
+    }
+
+    #[test]
+    fn defaults_are_raw_with_nodelay() {
+        let o = parse(&[], false).expect("parse");
+        assert!(matches!(o.framing, Framing::Raw));
+        assert_eq!(o.max_length, DEFAULT_PACKAGE_MAX_LENGTH);
+        assert!(o.nodelay && o.bind.is_none() && o.unsupported.is_empty());
+    }
+
+    #[test]
+    fn sizes_take_phps_ini_suffixes() {
+        let o = parse(
+            &items(&[
+                ("package_max_length", s("2M")),
+                ("socket_buffer_size", s("512k")),
+            ]),
+            false,
+        )
+        .expect("parse");
+        assert_eq!(o.max_length, 2 << 20);
+        assert_eq!(o.buffer_size, Some(512 << 10));
+    }
+
+    #[test]
+    fn eof_check_always_splits_and_lengths_start_at_offset_zero() {
+        let o = parse(
+            &items(&[
+                ("open_eof_check", SettingValue::Bool(true)),
+                ("package_eof", s("\r\n")),
+            ]),
+            false,
+        )
+        .expect("parse");
+        assert!(matches!(o.framing, Framing::Eof { ref eof, split: true } if eof == b"\r\n"));
+        let o = parse(
+            &items(&[
+                ("open_length_check", SettingValue::Bool(true)),
+                ("package_length_type", s("n")),
+                ("package_length_offset", SettingValue::Int(70000)),
+            ]),
+            false,
+        )
+        .expect("parse");
+        assert!(matches!(
+            o.framing,
+            Framing::Length {
+                ty: LengthType::U16Be,
+                length_offset: 65535,
+                body_offset: 0
+            }
+        ));
+    }
+
+    #[test]
+    fn unusable_values_are_swooles_fatal_errors() {
+        let bad_type = items(&[("package_length_type", s("z"))]);
+        assert_eq!(
+            parse(&bad_type, false).err().as_deref(),
+            Some("Unknown package_length_type name 'z', see pack(). Link: https://php.net/pack")
+        );
+        let long_eof = items(&[("package_eof", s("123456789"))]);
+        assert_eq!(
+            parse(&long_eof, false).err().as_deref(),
+            Some("package_eof max length is 8")
+        );
+        let no_key = items(&[("ssl_cert_file", s("/etc/hostname"))]);
+        assert_eq!(
+            parse(&no_key, true).err().as_deref(),
+            Some("ssl require key file")
+        );
+        // Not an SSL client: the ssl_* keys are not read.
+        assert!(parse(&no_key, false).is_ok());
+        let missing = items(&[("ssl_cert_file", s("/nonexistent.pem"))]);
+        assert_eq!(
+            parse(&missing, true).err().as_deref(),
+            Some("ssl cert file[/nonexistent.pem] not found")
+        );
+    }
+
+    #[test]
+    fn bind_and_unsupported_keys() {
+        let o = parse(
+            &items(&[
+                ("bind_address", s("127.0.0.1")),
+                ("bind_port", SettingValue::Int(9999)),
+                ("open_tcp_nodelay", SettingValue::Bool(false)),
+                ("socks5_host", s("proxy")),
+            ]),
+            false,
+        )
+        .expect("parse");
+        assert_eq!(o.bind, Some(("127.0.0.1".to_string(), 9999)));
+        assert!(!o.nodelay);
+        assert_eq!(o.unsupported, vec!["socks5_host".to_string()]);
+    }
+}
