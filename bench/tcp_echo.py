@@ -3,8 +3,8 @@
 
     python3 bench/tcp_echo.py --ref SWOOLE_SO [--so build/swoole.so] [--runs 3] [--secs 3]
 
-Runs bench/tcp_echo_server.php (one SWOOLE_BASE worker) on each extension
-in turn, pinned to CPU 0, with the load generator (bench/loadgen,
+Runs bench/tcp_echo_server.php (one SWOOLE_BASE worker) on each extension,
+the two interleaved run by run, pinned to CPU 0, with the load generator (bench/loadgen,
 `--url tcp://`) pinned to CPU 1, for 10 connections x 1 message in flight
 and 100 connections x 16 in flight, 32-byte messages. Prints the medians
 of messages/s and p99 latency per extension and the ratio (ours / Swoole's)
@@ -51,20 +51,23 @@ def main():
     p.add_argument("--secs", type=float, default=3)
     a = p.parse_args()
     common.build_loadgen()
-    results = {}
-    for name, so in (("swoole-rs", a.so), ("swoole", a.ref)):
+    # Interleaved (each run measures both, case by case): this VM's speed
+    # drifts by tens of percent between minutes.
+    samples = {}
+    for _ in range(a.runs):
         for conns, inflight in CASES:
-            rates, p99s = [], []
-            for _ in range(a.runs):
+            for name, so in (("swoole-rs", a.so), ("swoole", a.ref)):
                 port = common.free_port()
                 proc = serve(so, port)
                 try:
                     r = echo(port, conns, inflight, a.secs)
                 finally:
                     common.stop_group(proc)
-                rates.append(r["msgs_per_sec"])
-                p99s.append(r["p99_us"])
-            results[(name, conns, inflight)] = (statistics.median(rates), statistics.median(p99s))
+                samples.setdefault((name, conns, inflight), []).append((r["msgs_per_sec"], r["p99_us"]))
+    results = {
+        k: (statistics.median(x for x, _ in v), statistics.median(y for _, y in v))
+        for k, v in samples.items()
+    }
     print(f"{'case':<14}{'swoole-rs msg/s':>17}{'Swoole msg/s':>15}{'ratio':>8}"
           f"{'rs p99 us':>11}{'Swoole p99 us':>15}")
     for conns, inflight in CASES:
