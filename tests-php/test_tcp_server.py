@@ -203,6 +203,11 @@ def test_a_side_port_with_its_own_settings_and_callback(php_server):
     assert recv_exactly(main, 5) == p
     # onConnect and onClose of the side port are the main port's.
     srv.wait_for(f"connect fd=2 port={side}")
+    # Each port's connections iterator walks that port's only.
+    p = struct.pack(">I", 6) + b"!ports"
+    main.sendall(p)
+    assert json.loads(main.recv(100)) == [[1], [2]]
+    assert ask(main, struct.pack(">I", 5) + b"!list") == b"1,2"
     other.close()
     srv.wait_for("close fd=2 reactor=0")
 
@@ -260,6 +265,7 @@ def test_workers_echo_and_send_to_each_others_connections(php_server, mode):
     first, last = clients[0], clients[-1]
     listed = ask(first, b"!list\n").decode().split(",")
     assert len(listed) == len(clients)
+    assert json.loads(ask(first, b"!ports\n")) == [[int(fd) for fd in listed]]
     last_fd = int(listed[-1])
     first.sendall(f"!send {last_fd} hello-from-afar\n".encode())
     assert first.recv(100) == b"sent=true"

@@ -120,7 +120,9 @@ unsafe extern "C" fn rewind(iter: *mut zend_object_iterator) {
     // SAFETY: a live iterator of ours.
     let s = unsafe { state(iter) };
     // The only handler here that does more than index a Vec.
-    s.ids = super::guard::or_default("foreach", Vec::new(), super::server::live_ids);
+    // SAFETY: `data` holds the iterated object (set in get_iterator).
+    let handle = unsafe { (*s.it.data.value.obj).handle };
+    s.ids = super::guard::or_default("foreach", Vec::new(), || super::server::live_ids(handle));
     s.pos = 0;
 }
 

@@ -298,6 +298,12 @@ pub fn all_sessions() -> Option<Vec<i64>> {
     cluster().map(|c| c.shared.sessions())
 }
 
+/// The listening socket (port) of open connection `session`, from the
+/// shared table.
+pub fn session_port(session: i64) -> Option<i32> {
+    cluster()?.shared.get(session).map(|i| i.server_fd)
+}
+
 /// Signals the manager (`reload()`, `shutdown()`); false without one.
 pub fn signal_manager(sig: libc::c_int) -> bool {
     let Some(c) = cluster() else { return false };

@@ -10,6 +10,7 @@
  *   !send <fd> <s>   -> $server->send(<fd>, <s>) (any worker's connection), answers "sent=<bool>"
  *   !close           -> $server->close($fd)
  *   !list            -> the fds of $server->connections, comma-separated
+ *   !ports           -> each port's connections (foreach), JSON: [[fd, ...], ...]
  *   !pause           -> $server->pause($fd), answers "paused=<bool>"
  *   !resume <fd>     -> $server->resume(<fd>), answers "resumed=<bool>"
  *   !bind <uid>      -> $server->bind($fd, <uid>), answers "bound=<bool>"
@@ -102,6 +103,18 @@ $server->on('receive', function (Swoole\Server $server, int $fd, int $reactorId,
         }
         if (strncmp($cmd, '!bind ', 6) === 0) {
             $server->send($fd, 'bound=' . json_encode($server->bind($fd, (int)substr($cmd, 6))));
+            return;
+        }
+        if ($cmd === '!ports') {
+            $all = [];
+            foreach ($server->ports as $p) {
+                $fds = [];
+                foreach ($p->connections as $c) {
+                    $fds[] = $c;
+                }
+                $all[] = $fds;
+            }
+            $server->send($fd, json_encode($all));
             return;
         }
         if ($cmd === '!pause') {

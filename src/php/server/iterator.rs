@@ -36,9 +36,35 @@ pub(super) fn iter_handle(ex: &mut ExecuteData) -> u32 {
     this(ex).map(|o| unsafe { (*o).handle }).unwrap_or(0)
 }
 
-pub(in crate::php) fn live_ids() -> Vec<i64> {
+thread_local! {
+    /// The iterators of `$port->connections`, by object handle, with their
+    /// port's socket: they walk that port's connections only
+    /// (`$server->connections` walks them all).
+    static PORT_ITERATORS: RefCell<Vec<(u32, i32)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Makes `$port->connections` (iterator `handle`) walk only the port whose
+/// socket is `server_fd`.
+pub(super) fn scope_to_port(handle: u32, server_fd: i32) {
+    PORT_ITERATORS.with(|p| p.borrow_mut().push((handle, server_fd)));
+}
+
+/// The open connections iterator `handle` walks, in order.
+pub(in crate::php) fn live_ids(handle: u32) -> Vec<i64> {
+    let port = PORT_ITERATORS.with(|p| {
+        p.borrow()
+            .iter()
+            .find(|(h, _)| *h == handle)
+            .map(|(_, fd)| *fd)
+    });
     if let Some(all) = cluster::all_sessions() {
-        return all;
+        return match port {
+            None => all,
+            Some(fd) => all
+                .into_iter()
+                .filter(|&s| cluster::session_port(s) == Some(fd))
+                .collect(),
+        };
     }
     state::current()
         .and_then(|s| s.runtime())
@@ -46,7 +72,7 @@ pub(in crate::php) fn live_ids() -> Vec<i64> {
             rt.table
                 .snapshot()
                 .iter()
-                .filter(|c| !c.is_closing())
+                .filter(|c| !c.is_closing() && port.is_none_or(|fd| c.server_fd == fd))
                 .map(|c| c.id)
                 .collect()
         })
@@ -55,7 +81,7 @@ pub(in crate::php) fn live_ids() -> Vec<i64> {
 
 pub(super) fn iter_rewind(ex: &mut ExecuteData, _rv: &mut Zval) {
     let h = iter_handle(ex);
-    let mut ids = Some(live_ids());
+    let mut ids = Some(live_ids(h));
     with_walk(h, |w| {
         w.ids = ids.take().unwrap_or_default();
         w.pos = 0;
@@ -104,8 +130,9 @@ pub(super) fn iter_valid(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(valid);
 }
 
-pub(super) fn iter_count(_ex: &mut ExecuteData, rv: &mut Zval) {
-    rv.set_long(live_ids().len() as i64);
+pub(super) fn iter_count(ex: &mut ExecuteData, rv: &mut Zval) {
+    let h = iter_handle(ex);
+    rv.set_long(live_ids(h).len() as i64);
 }
 
 pub(super) fn iter_offset_exists(ex: &mut ExecuteData, rv: &mut Zval) {

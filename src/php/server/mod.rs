@@ -332,10 +332,9 @@ fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
             "port",
             zend::zcopy(zend::get_prop(po, "port").unwrap_or(&zlong(0))),
         );
-        if let Some(it) = zend::get_prop(po, "connections") {
-            zend::set_prop(obj, "connections", zend::zcopy(it));
-        }
     }
+    // Every port's connections; each port's own are `$port->connections`.
+    zend::set_prop(obj, "connections", zend::new_object(CONN_ITERATOR.get()));
     state::set_current(Some(st));
 }
 
@@ -375,7 +374,12 @@ fn add_port(st: &ServerState, host: &str, sock_type: i64, listener: runtime::por
     zend::set_prop(po, "type", zlong(sock_type));
     zend::set_prop(po, "sock", zlong(i64::from(sock)));
     zend::set_prop(po, "ssl", zbool(sock_type & SWOOLE_SSL != 0));
-    zend::set_prop(po, "connections", zend::new_object(CONN_ITERATOR.get()));
+    let it = zend::new_object(CONN_ITERATOR.get());
+    if let Some(io) = zend::obj_ptr(&it) {
+        // SAFETY: a live object just made.
+        iterator::scope_to_port(unsafe { (*io).handle }, sock);
+    }
+    zend::set_prop(po, "connections", it);
     st.ports
         .borrow_mut()
         .push(state::PortState::new(po, sock_type, listener));
