@@ -567,6 +567,21 @@ namespace Swoole {
     }
 
     /**
+     * Swoole's runtime hooks switch. swoole-rs has no coroutines yet: hooks can only be
+     * off (flags 0, always what getHookFlags() returns); asking for any hook warns and
+     * returns false, and PHP's functions stay blocking.
+     */
+    class Runtime
+    {
+        /** Turns hooks on ($flags, SWOOLE_HOOK_*) or off (0); only off succeeds here. */
+        public static function enableCoroutine(int $flags = \SWOOLE_HOOK_ALL): bool {}
+        /** The hooks in effect: always 0 in swoole-rs. */
+        public static function getHookFlags(): int {}
+        /** As enableCoroutine($flags). */
+        public static function setHookFlags(int $flags): bool {}
+    }
+
+    /**
      * A 32-bit unsigned counter in shared memory: made before start(), one counter for
      * every worker, task worker and the manager. Values wrap around.
      */

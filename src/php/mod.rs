@@ -12,6 +12,7 @@ mod errors;
 mod frame;
 mod guard;
 mod handler;
+mod hooks;
 mod http;
 mod processes;
 mod push_cache;
@@ -56,6 +57,7 @@ fn register_all(module_number: i32) -> i32 {
     timer::register();
     table::register(iterator, countable);
     atomic::register();
+    hooks::register();
 
     // The Swoole 4 names that old scripts and tutorials use.
     classes::alias("swoole_server", server::SERVER.get());
