@@ -388,3 +388,31 @@ def test_dispatch_func_picks_the_worker(php_server):
     srv.wait_for("invalid target worker-id[7]")
     c.sendall(b"kill")
     assert recv_until_closed(c) == b""
+
+
+def test_a_swoole_client_script_against_the_server(php_server, tmp_path):
+    """The pairing old deployments use: a Swoole\\Client (from PHP-FPM or
+    a CLI job) talking length-framed packets to a Swoole\\Server."""
+    framing = {"open_length_check": True, "package_length_type": "N",
+               "package_length_offset": 0, "package_body_offset": 4}
+    srv = php_server("tcp.php", settings=framing)
+    script = tmp_path / "client.php"
+    script.write_text(f"""<?php
+$c = new Swoole\\Client(SWOOLE_SOCK_TCP);
+$c->set(json_decode('{json.dumps(framing)}', true) + ['package_max_length' => 1 << 20]);
+var_dump($c->connect('127.0.0.1', {srv.port}, 1.0));
+foreach (['hello', str_repeat('x', 100000), ''] as $body) {{
+    $c->send(pack('N', strlen($body)) . $body);
+    $reply = $c->recv();
+    var_dump(strlen($reply) === 4 + strlen($body) && substr($reply, 4) === $body);
+}}
+$c->send(pack('N', 7) . '!worker');
+var_dump($c->recv(65536, Swoole\\Client::MSG_PEEK) !== false);
+$c->close();
+var_dump($c->isConnected());
+""")
+    client = php_server(script, wait=False, port=9)
+    client.expect_exit = True
+    assert client.wait_exit() == 0
+    assert client.stdout() == "bool(true)\n" * 4 + "bool(true)\nbool(false)\n"
+    srv.wait_for("receive fd=1 len=100004")
