@@ -1265,28 +1265,38 @@ mod tests {
         }
     }
 
+    /// A server with one length-framed stream port (and `extra` settings),
+    /// a [`Packets`] handler, and a client connected to it.
+    async fn stream_port(extra: &[(&str, SettingValue)]) -> (Rc<Server>, Rc<Packets>, TcpStream) {
+        let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = l.local_addr().expect("addr");
+        let mut settings = Settings::plain_port();
+        settings.apply("open_length_check", &SettingValue::Bool(true));
+        for (key, value) in extra {
+            settings.apply(key, value);
+        }
+        let port = Arc::new(Port::new(4, settings, None));
+        let server = Rc::new(Server::new(Settings::default()));
+        let handler = Rc::new(Packets::default());
+        *server.handler.borrow_mut() = Some(handler.clone());
+        tokio::task::spawn_local({
+            let server = server.clone();
+            async move {
+                let (s, peer) = l.accept().await.expect("accept");
+                server.accept(s, peer, &port);
+            }
+        });
+        let client = TcpStream::connect(addr).await.expect("connect");
+        (server, handler, client)
+    }
+
     /// A stream port cuts what a client sends into the port's packets,
     /// across reads and several in one read; a close from the script ends
     /// the connection after what it queued.
     #[test]
     fn a_stream_port_delivers_framed_packets() {
         super::super::run_local(async {
-            let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            let addr = l.local_addr().expect("addr");
-            let mut settings = Settings::plain_port();
-            settings.apply("open_length_check", &SettingValue::Bool(true));
-            let port = Arc::new(Port::new(4, settings, None));
-            let server = Rc::new(Server::new(Settings::default()));
-            let handler = Rc::new(Packets::default());
-            *server.handler.borrow_mut() = Some(handler.clone());
-            tokio::task::spawn_local({
-                let server = server.clone();
-                async move {
-                    let (s, peer) = l.accept().await.expect("accept");
-                    server.accept(s, peer, &port);
-                }
-            });
-            let mut client = TcpStream::connect(addr).await.expect("connect");
+            let (_server, handler, mut client) = stream_port(&[]).await;
             client
                 .write_all(b"\x00\x00\x00\x02hi\x00\x00\x00\x03abc\x00\x00")
                 .await
@@ -1320,22 +1330,7 @@ mod tests {
     #[test]
     fn a_paused_connection_delivers_nothing_until_resumed() {
         super::super::run_local(async {
-            let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            let addr = l.local_addr().expect("addr");
-            let mut settings = Settings::plain_port();
-            settings.apply("open_length_check", &SettingValue::Bool(true));
-            let port = Arc::new(Port::new(4, settings, None));
-            let server = Rc::new(Server::new(Settings::default()));
-            let handler = Rc::new(Packets::default());
-            *server.handler.borrow_mut() = Some(handler.clone());
-            tokio::task::spawn_local({
-                let server = server.clone();
-                async move {
-                    let (s, peer) = l.accept().await.expect("accept");
-                    server.accept(s, peer, &port);
-                }
-            });
-            let mut client = TcpStream::connect(addr).await.expect("connect");
+            let (server, handler, mut client) = stream_port(&[]).await;
             client
                 .write_all(b"\x00\x00\x00\x05pause\x00\x00\x00\x01a")
                 .await
@@ -1360,23 +1355,8 @@ mod tests {
     #[test]
     fn a_stream_port_closes_on_an_oversized_length() {
         super::super::run_local(async {
-            let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            let addr = l.local_addr().expect("addr");
-            let mut settings = Settings::plain_port();
-            settings.apply("open_length_check", &SettingValue::Bool(true));
-            settings.apply("package_max_length", &SettingValue::Int(100));
-            let port = Arc::new(Port::new(4, settings, None));
-            let server = Rc::new(Server::new(Settings::default()));
-            let handler = Rc::new(Packets::default());
-            *server.handler.borrow_mut() = Some(handler.clone());
-            tokio::task::spawn_local({
-                let server = server.clone();
-                async move {
-                    let (s, peer) = l.accept().await.expect("accept");
-                    server.accept(s, peer, &port);
-                }
-            });
-            let mut client = TcpStream::connect(addr).await.expect("connect");
+            let (_server, handler, mut client) =
+                stream_port(&[("package_max_length", SettingValue::Int(100))]).await;
             client
                 .write_all(b"\x00\x00\x01\x00hello")
                 .await
