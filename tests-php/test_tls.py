@@ -87,3 +87,35 @@ try {{
 """)
     assert res.returncode == 0, res.stdout + res.stderr
     assert f"Swoole\\Exception: {message}" in res.stdout, res.stdout
+
+
+def test_a_tls_tcp_port_and_an_http_side_port_on_a_plain_server(php_server, cert, tmp_path):
+    """Swoole\\Server with SWOOLE_SOCK_TCP | SWOOLE_SSL: onReceive gets the
+    decrypted, framed packets; a side port opened to HTTP serves onRequest
+    (Swoole warns about the class, and serves it all the same)."""
+    crt, key = cert
+    http_port = __import__("conftest").free_port()
+    script = tmp_path / "tls_tcp.php"
+    script.write_text(f"""<?php
+$s = new Swoole\\Server('127.0.0.1', (int)$argv[1], SWOOLE_BASE, SWOOLE_SOCK_TCP | SWOOLE_SSL);
+$s->set(['ssl_cert_file' => '{crt}', 'ssl_key_file' => '{key}',
+         'open_eof_split' => true, 'package_eof' => "\\n"]);
+$h = $s->listen('127.0.0.1', {http_port}, SWOOLE_SOCK_TCP);
+$h->set(['open_http_protocol' => true]);
+$h->on('request', function ($req, $resp) {{ $resp->end('http ' . $req->server['request_uri']); }});
+$s->on('receive', function ($s, $fd, $r, $data) {{ $s->send($fd, strtoupper($data)); }});
+$s->start();
+""")
+    srv = php_server(script)
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as raw:
+        with client_context().wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.sendall(b"one\ntwo\n")
+            got = b""
+            while len(got) < 8:
+                got += tls.recv(100)
+            assert got == b"ONE\nTWO\n"
+    import urllib.request
+    with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/x", timeout=5) as r:
+        assert r.read() == b"http /x"
+    assert ("Warning: Swoole\\Server::start(): use Swoole\\Server class and open http related "
+            "protocols may lead to some errors (inconsistent class type)") in srv.stdout()

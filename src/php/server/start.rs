@@ -166,6 +166,13 @@ fn prepare(
             fatal("require onReceive callback");
             return None;
         }
+        if http && st.kind == Kind::Tcp && cbs.request.is_some() {
+            // SAFETY: obj is $this.
+            let class = unsafe { &*st.obj }.get_class_name().unwrap_or_default();
+            zend::warning_docref(&format!(
+                "use {class} class and open http related protocols may lead to some errors (inconsistent class type)"
+            ));
+        }
     }
     // TLS first: a bad or missing certificate fails start() with a clear
     // exception, before anything runs.
