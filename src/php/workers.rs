@@ -88,6 +88,7 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
         | Message::Broadcast { .. }
         | Message::Multicast { .. }
         | Message::Pause { .. }
+        | Message::Reset { .. }
         | Message::ResponseDone { .. } => {
             if let Some(rt) = &rt {
                 if !is_process_worker() {

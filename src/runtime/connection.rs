@@ -213,6 +213,8 @@ pub struct Connection {
     paused: Cell<bool>,
     /// `bind()`'s uid when there is no shared table (one process).
     uid: Cell<u32>,
+    /// `close($fd, true)`: the socket ends with a RST, not a FIN.
+    reset: Cell<bool>,
 }
 
 /// How long a closing connection may take to flush what was queued before
@@ -258,6 +260,7 @@ impl Connection {
             flush_queued: Cell::new(false),
             paused: Cell::new(false),
             uid: Cell::new(0),
+            reset: Cell::new(false),
         }
     }
 
@@ -494,6 +497,43 @@ impl Connection {
         }
         self.begin_close();
         true
+    }
+
+    /// `close($fd, true)`: drops what is queued and starts closing with
+    /// `SO_LINGER` 0, so that dropping the socket sends a RST; false when
+    /// the connection is closing already.
+    pub fn reset(&self) -> bool {
+        if self.closing.get() {
+            return false;
+        }
+        let linger = libc::linger {
+            l_onoff: 1,
+            l_linger: 0,
+        };
+        // SAFETY: `socket_fd` is this connection's open socket (its tasks
+        // hold it until they end); the option value is a live `linger`.
+        unsafe {
+            libc::setsockopt(
+                self.socket_fd,
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                (&linger as *const libc::linger).cast(),
+                std::mem::size_of::<libc::linger>() as libc::socklen_t,
+            );
+        }
+        {
+            let mut out = self.out.borrow_mut();
+            out.queue.clear();
+            out.bytes = 0;
+        }
+        self.reset.set(true);
+        self.begin_close();
+        true
+    }
+
+    /// Whether `close($fd, true)` reset the connection.
+    pub fn is_reset(&self) -> bool {
+        self.reset.get()
     }
 
     /// Queues an already-encoded close frame payload echo (the reply to a

@@ -121,6 +121,17 @@ impl Server {
         true
     }
 
+    /// `close($fd, true)`: what is queued is dropped and the peer gets a
+    /// RST instead of a FIN (Swoole's reset). onClose runs before this
+    /// returns.
+    pub fn reset_connection(&self, conn: &Rc<Connection>, reactor_id: i32) -> bool {
+        if !conn.reset() {
+            return false;
+        }
+        self.report_close(conn, reactor_id);
+        true
+    }
+
     /// Removes the connection and runs onClose, once per connection.
     fn report_close(&self, conn: &Rc<Connection>, reactor_id: i32) {
         if !conn.mark_close_reported() {
@@ -435,6 +446,10 @@ async fn writer<W: AsyncWrite + Unpin>(
     let mut failed = false;
     loop {
         close_after |= end.conn.take_outbound_into(&mut pending);
+        if end.conn.is_reset() {
+            // close($fd, true): nothing more goes out.
+            pending.clear();
+        }
         if pending.is_empty() {
             if close_after {
                 break;
@@ -486,7 +501,7 @@ async fn writer<W: AsyncWrite + Unpin>(
     if failed {
         // The peer is gone: stop the reader, which reports onClose.
         end.conn.peer_gone();
-    } else if close_after {
+    } else if close_after && !end.conn.is_reset() {
         let deadline = end
             .conn
             .close_deadline()
@@ -1254,6 +1269,11 @@ mod tests {
             if &data[..] == b"\x00\x00\x00\x05pause" {
                 conn.set_paused(true);
             }
+            if &data[..] == b"\x00\x00\x00\x05reset" {
+                let _ = conn.send(Bytes::from(vec![b'x'; 1 << 20]));
+                assert!(conn.reset());
+                assert!(!conn.reset(), "reset twice");
+            }
             if &data[..] == b"\x00\x00\x00\x04quit" {
                 let _ = conn.send(Bytes::from_static(b"bye"));
                 conn.close_with_frame(None);
@@ -1347,6 +1367,26 @@ mod tests {
                 got[1..],
                 [b"\x00\x00\x00\x01a".to_vec(), b"\x00\x00\x00\x01b".to_vec()]
             );
+        });
+    }
+
+    /// `close($fd, true)`: what was queued never goes out, and the client
+    /// sees a RST, not a FIN.
+    #[test]
+    fn a_reset_drops_the_queue_and_ends_with_a_rst() {
+        super::super::run_local(async {
+            let (_server, handler, mut client) = stream_port(&[]).await;
+            client
+                .write_all(b"\x00\x00\x00\x05reset")
+                .await
+                .expect("write");
+            let mut got = Vec::new();
+            let end = client.read_to_end(&mut got).await;
+            assert!(got.is_empty(), "{} queued bytes went out", got.len());
+            let e = end.expect_err("a FIN, not a RST");
+            assert_eq!(e.kind(), io::ErrorKind::ConnectionReset);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            assert_eq!(*handler.closed.borrow(), [session::CLOSED_BY_SERVER]);
         });
     }
 

@@ -220,6 +220,8 @@ pub enum Outbound<'a> {
     Bytes(Vec<u8>),
     /// `close()`: what is queued goes out, then the TCP close.
     Close,
+    /// `close($fd, true)`: what is queued is dropped, the peer gets a RST.
+    Reset,
     /// `disconnect()`: a close frame with this code and reason, then the
     /// close.
     Disconnect(u16, &'a [u8]),
@@ -246,6 +248,7 @@ pub fn deliver(
                 }
                 Outbound::Bytes(data) => Message::Send { session, data },
                 Outbound::Close => Message::Close { session },
+                Outbound::Reset => Message::Reset { session },
                 Outbound::Disconnect(code, reason) => Message::Disconnect {
                     session,
                     code: i64::from(code),
@@ -270,6 +273,7 @@ fn deliver_local(
         }
         Outbound::Bytes(data) => send_bytes(conn, Bytes::from(data)),
         Outbound::Close => closed(rt.close_connection(conn, None, -1)),
+        Outbound::Reset => closed(rt.reset_connection(conn, -1)),
         Outbound::Disconnect(code, reason) => {
             closed(rt.close_connection(conn, Some((code, reason)), -1))
         }
@@ -333,6 +337,10 @@ pub fn apply_forwarded(rt: &runtime::Server, msg: Message) -> Option<Message> {
         Message::Close { session } => {
             let conn = rt.table.get(session)?;
             let _ = deliver_local(rt, &conn, Outbound::Close);
+        }
+        Message::Reset { session } => {
+            let conn = rt.table.get(session)?;
+            let _ = deliver_local(rt, &conn, Outbound::Reset);
         }
         Message::Disconnect {
             session,

@@ -9,6 +9,7 @@
  *   !info            -> json_encode(getClientInfo($fd))
  *   !send <fd> <s>   -> $server->send(<fd>, <s>) (any worker's connection), answers "sent=<bool>"
  *   !close           -> $server->close($fd)
+ *   !reset           -> 4 MiB queued, then $server->close($fd, true) (a RST)
  *   !list            -> the fds of $server->connections, comma-separated
  *   !ports           -> each port's connections (foreach), JSON: [[fd, ...], ...]
  *   !pause           -> $server->pause($fd), answers "paused=<bool>"
@@ -87,6 +88,11 @@ $server->on('receive', function (Swoole\Server $server, int $fd, int $reactorId,
         }
         if ($cmd === '!info') {
             $server->send($fd, json_encode($server->getClientInfo($fd)));
+            return;
+        }
+        if ($cmd === '!reset') {
+            $server->send($fd, str_repeat('x', 4 << 20));
+            echo 'reset=', json_encode($server->close($fd, true)), "\n";
             return;
         }
         if ($cmd === '!close') {

@@ -404,6 +404,9 @@ pub(super) fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let Some(fd) = args.long(0, "fd") else { return };
+    let Some(reset) = args.bool_or(1, "reset", false) else {
+        return;
+    };
     let Some((_st, rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
@@ -419,7 +422,12 @@ pub(super) fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
             }
         },
     };
-    let sent = push::deliver(&rt, &target, fd, push::Outbound::Close, cluster::forward);
+    let out = if reset {
+        push::Outbound::Reset
+    } else {
+        push::Outbound::Close
+    };
+    let sent = push::deliver(&rt, &target, fd, out, cluster::forward);
     rv.set_bool(sent.is_ok());
 }
 

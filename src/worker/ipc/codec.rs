@@ -101,6 +101,8 @@ pub enum Message {
     /// A room publish: an already framed message for the listed sessions
     /// the receiving process owns.
     Multicast { frame: Vec<u8>, sessions: Vec<i64> },
+    /// `close($fd, true)`: drop what is queued and reset the connection.
+    Reset { session: i64 },
     /// `pause()` / `resume()` of a connection this process owns.
     Pause { session: i64, paused: bool },
     /// SWOOLE_PROCESS, master to worker: a datagram of a UDP or unix
@@ -474,6 +476,9 @@ impl Message {
             Message::Multicast { frame, sessions } => {
                 w.u8(11).bytes(frame).ids(sessions);
             }
+            Message::Reset { session } => {
+                w.u8(14).i64(*session);
+            }
             Message::Pause { session, paused } => {
                 w.u8(13).i64(*session).u8(u8::from(*paused));
             }
@@ -585,6 +590,7 @@ impl Message {
                 frame: r.bytes()?,
                 sessions: r.ids()?,
             },
+            14 => Message::Reset { session: r.i64()? },
             13 => Message::Pause {
                 session: r.i64()?,
                 paused: r.bool()?,
@@ -787,6 +793,7 @@ mod tests {
                 session: 4,
                 paused: true,
             },
+            Message::Reset { session: 8 },
             Message::Packet {
                 server_fd: 6,
                 from: DatagramFrom::Unix("/tmp/c.sock".into()),
@@ -894,7 +901,7 @@ mod tests {
     fn every_kind_and_relay_event_is_covered() {
         let all = all_kinds();
         let kinds: std::collections::BTreeSet<u8> = all.iter().map(|m| m.encode()[0]).collect();
-        assert_eq!(kinds, (1..=13).collect());
+        assert_eq!(kinds, (1..=14).collect());
         let events: std::collections::BTreeSet<u8> = all
             .iter()
             .filter_map(|m| match m {
