@@ -415,7 +415,7 @@ impl Server {
         direct_fd: Option<i32>,
     ) where
         R: ConnRead + 'static,
-        W: AsyncWrite + Unpin + 'static,
+        W: ConnWrite + 'static,
     {
         self.live_writers.set(self.live_writers.get() + 1);
         tokio::task::spawn_local(writer(self.clone(), conn.clone(), wr, direct_fd));
@@ -431,7 +431,7 @@ impl Server {
 /// While it waits with nothing queued, pushes to a plain socket are written
 /// by the end-of-turn flush instead ([`super::flush`]); the writer is woken
 /// only for what that could not write.
-async fn writer<W: AsyncWrite + Unpin>(
+async fn writer<W: ConnWrite>(
     server: Rc<Server>,
     conn: Rc<Connection>,
     wr: W,
@@ -510,7 +510,36 @@ async fn writer<W: AsyncWrite + Unpin>(
         let _ = tokio::time::timeout_at(deadline, wr.shutdown()).await;
     }
     // The socket first, then the count shutdown waits for (`end`).
-    drop(wr);
+    if end.conn.is_reset() {
+        wr.abort();
+    } else {
+        drop(wr);
+    }
+}
+
+/// A connection's write side. Dropping a plain socket's write half shuts
+/// its sending direction down (a FIN); `abort` drops it without that, so
+/// that `close($fd, true)` ends with nothing but the RST its `SO_LINGER`
+/// asks for.
+pub trait ConnWrite: AsyncWrite + Unpin {
+    fn abort(self);
+}
+
+impl ConnWrite for tokio::net::tcp::OwnedWriteHalf {
+    fn abort(self) {
+        self.forget();
+    }
+}
+
+impl ConnWrite for tokio::net::unix::OwnedWriteHalf {
+    fn abort(self) {
+        self.forget();
+    }
+}
+
+/// TLS: the socket closes when both halves are gone; no shutdown on drop.
+impl ConnWrite for tokio::io::WriteHalf<tokio_rustls::server::TlsStream<TcpStream>> {
+    fn abort(self) {}
 }
 
 /// A connection's read side. `ready()` resolves once bytes (or EOF) can be

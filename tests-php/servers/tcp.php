@@ -92,7 +92,8 @@ $server->on('receive', function (Swoole\Server $server, int $fd, int $reactorId,
         }
         if ($cmd === '!reset') {
             $server->send($fd, str_repeat('x', 4 << 20));
-            echo 'reset=', json_encode($server->close($fd, true)), "\n";
+            $ok = $server->close($fd, true);
+            echo 'reset=', json_encode($ok), "\n";
             return;
         }
         if ($cmd === '!close') {
