@@ -567,6 +567,52 @@ namespace Swoole {
     }
 
     /**
+     * Coroutines on PHP's fibers: a coroutine runs until it waits (Coroutine::sleep(), a
+     * Channel, a WaitGroup), and the event loop resumes it when what it waits for is
+     * there. In a server, callbacks run as usual; outside one, Co\run() drives them.
+     */
+    class Coroutine
+    {
+        /** Starts $func(...$param) in a new coroutine, at once; its id (false if it could not start). */
+        public static function create(callable $func, mixed ...$param): int|false {}
+        /** The running coroutine's id, -1 outside any. */
+        public static function getCid(): int {}
+        /** Alias of getCid(). */
+        public static function getuid(): int {}
+        /** The id of the coroutine that created $cid (0: the running one); -1 for one started outside any. */
+        public static function getPcid(int $cid = 0): int|false {}
+        /** Whether coroutine $cid is alive. */
+        public static function exists(int $cid): bool {}
+        /** Lets other coroutines run for $seconds (at least 1 ms); only in a coroutine. */
+        public static function sleep(float $seconds): bool {}
+        /** Suspends the running coroutine until Coroutine::resume() names it. */
+        public static function yield(): bool {}
+        /** Alias of yield(). */
+        public static function suspend(): bool {}
+        /** Resumes a coroutine suspended by yield(). */
+        public static function resume(int $cid): bool {}
+        /** Runs $callback when the running coroutine ends (last registered first). */
+        public static function defer(callable $callback): void {}
+        /** The coroutine's own context object (0: the running one). */
+        public static function getContext(int $cid = 0): ?\Swoole\Coroutine\Context {}
+        /** The ids of every live coroutine. */
+        public static function list(): \Swoole\Coroutine\Iterator {}
+        /** Alias of list(). */
+        public static function listCoroutines(): \Swoole\Coroutine\Iterator {}
+        /** Scheduler figures: coroutine_num, coroutine_peak_num, coroutine_last_cid, event_num, ... */
+        public static function stats(): array {}
+        /** Milliseconds since coroutine $cid started (0: the running one); -1 if it is gone. */
+        public static function getElapsed(int $cid = 0): int {}
+        /** Swoole's scheduler options; accepted, with no effect in swoole-rs. */
+        public static function set(array $options): void {}
+    }
+
+    /** Error thrown by Swoole's fatal errors (e.g. a coroutine API outside a coroutine). */
+    class Error extends \Error
+    {
+    }
+
+    /**
      * Swoole's runtime hooks switch. swoole-rs has no coroutines yet: hooks can only be
      * off (flags 0, always what getHookFlags() returns); asking for any hook warns and
      * returns false, and PHP's functions stay blocking.
@@ -635,6 +681,69 @@ namespace Swoole\Atomic {
         /** Sets $new_value if the value is $cmp_value. */
         public function cmpset(int $cmp_value, int $new_value): bool {}
     }
+}
+
+namespace Swoole\Coroutine {
+    /** A coroutine's context (Coroutine::getContext()). */
+    class Context extends \ArrayObject
+    {
+    }
+
+    /** The ids Coroutine::list() returns. */
+    class Iterator extends \ArrayIterator
+    {
+    }
+
+    /**
+     * A bounded queue between coroutines: pop() from an empty channel and push() to a full
+     * one wait (in a coroutine) until the other side, the timeout or close().
+     */
+    class Channel
+    {
+        /** How many values it holds at most. */
+        public $capacity = 0;
+        /** 0, SWOOLE_CHANNEL_TIMEOUT (-1) or SWOOLE_CHANNEL_CLOSED (-2), from the last push()/pop(). */
+        public $errCode = 0;
+        /** A channel of $size places (at least 1). */
+        public function __construct(int $size = 1) {}
+        /** Queues $data, waiting up to $timeout seconds (negative: no limit) for room. */
+        public function push(mixed $data, float $timeout = -1): bool {}
+        /** The oldest value, waiting up to $timeout seconds (negative: no limit); false on timeout or close. */
+        public function pop(float $timeout = -1): mixed {}
+        /** Whether nothing is queued. */
+        public function isEmpty(): bool {}
+        /** Whether every place is taken. */
+        public function isFull(): bool {}
+        /** Closes the channel and wakes every waiting coroutine; false if it was closed already. */
+        public function close(): bool {}
+        /** ['consumer_num' => waiting pops, 'producer_num' => waiting pushes, 'queue_num' => queued values]. */
+        public function stats(): array {}
+        /** How many values are queued. */
+        public function length(): int {}
+    }
+
+    /** Waits (in a coroutine) until a counter drops to zero (Swoole's library class). */
+    class WaitGroup
+    {
+        /** A group whose counter starts at $delta. */
+        public function __construct(int $delta = 0) {}
+        /** Adds $delta to the counter. */
+        public function add(int $delta = 1): void {}
+        /** Takes one from the counter; wakes the waiter at zero. */
+        public function done(): void {}
+        /** Waits until the counter is zero, at most $timeout seconds (negative: no limit). */
+        public function wait(float $timeout = -1): bool {}
+        /** The counter. */
+        public function count(): int {}
+    }
+
+    /** Runs $fn(...$args) in a coroutine and drives every coroutine and timer until none is left. */
+    function run(callable $fn, mixed ...$args): bool {}
+}
+
+namespace Co {
+    /** Short name of \Swoole\Coroutine\run(). */
+    function run(callable $fn, mixed ...$args): bool {}
 }
 
 namespace Swoole\Connection {
@@ -1855,6 +1964,9 @@ namespace {
     /** The ids of all pending timers (Swoole returns an iterator; an array iterates the same). */
     function swoole_timer_list(): array {}
 
+    /** Starts $func(...$params) in a new coroutine (Swoole\Coroutine::create()). */
+    function go(callable $func, mixed ...$params): int|false {}
+
     /** Run $callback after the current event; alias of \Swoole\Event::defer(). */
     function swoole_event_defer(callable $callback): bool {}
 
@@ -1896,6 +2008,16 @@ namespace {
     class_alias(\Swoole\Atomic::class, 'swoole_atomic');
     /** @deprecated Swoole 4 name of \Swoole\Atomic\Long (removed in Swoole 5); swoole-rs keeps it as a class alias. */
     class_alias(\Swoole\Atomic\Long::class, 'swoole_atomic_long');
+    /** Short name of \Swoole\Coroutine. */
+    class_alias(\Swoole\Coroutine::class, 'Co');
+    /** Short name of \Swoole\Coroutine\Context. */
+    class_alias(\Swoole\Coroutine\Context::class, 'Co\\Context');
+    /** Short name of \Swoole\Coroutine\Channel. */
+    class_alias(\Swoole\Coroutine\Channel::class, 'Co\\Channel');
+    /** Short name of \Swoole\Coroutine\Channel. */
+    class_alias(\Swoole\Coroutine\Channel::class, 'chan');
+    /** Short name of \Swoole\Coroutine\WaitGroup. */
+    class_alias(\Swoole\Coroutine\WaitGroup::class, 'Co\\WaitGroup');
 }
 
 namespace {

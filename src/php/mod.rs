@@ -8,6 +8,7 @@ mod classes;
 mod client;
 mod conn_iterator;
 mod constants;
+mod coroutine;
 mod errors;
 mod frame;
 mod guard;
@@ -58,6 +59,7 @@ fn register_all(module_number: i32) -> i32 {
     table::register(iterator, countable);
     atomic::register();
     hooks::register();
+    coroutine::register();
 
     // The Swoole 4 names that old scripts and tutorials use.
     classes::alias("swoole_server", server::SERVER.get());
@@ -120,6 +122,7 @@ fn register_all(module_number: i32) -> i32 {
 extern "C" fn request_shutdown(_ty: i32, _module_number: i32) -> i32 {
     guard::or_default("swoole-rs request shutdown", -1, || {
         client::request_shutdown();
+        coroutine::clear();
         push_cache::clear();
         table::clear();
         state::set_current(None);
@@ -341,6 +344,27 @@ fn register_functions() {
         entry("swoole_cpu_num", fn_cpu_num, "", "int", 0),
         entry("swoole_get_local_ip", fn_get_local_ip, "", "array", 0),
         entry("swoole_timer_list", timer::timer_list, "", "array", 0),
+        entry(
+            "go",
+            coroutine::fn_go,
+            "callable $func, mixed ...$params",
+            "int|false",
+            0,
+        ),
+        entry(
+            "Swoole\\Coroutine\\run",
+            coroutine::fn_run,
+            "callable $fn, mixed ...$args",
+            "bool",
+            0,
+        ),
+        entry(
+            "Co\\run",
+            coroutine::fn_run,
+            "callable $fn, mixed ...$args",
+            "bool",
+            0,
+        ),
     ];
     #[cfg(feature = "test-hooks")]
     entries.push(entry(

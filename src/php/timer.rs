@@ -208,7 +208,7 @@ pub fn in_event_loop() -> bool {
 
 /// Swoole runs the event loop when the script ends if timers or deferred
 /// calls are pending; so do we, through a shutdown function.
-fn ensure_wait_at_shutdown() {
+pub(super) fn ensure_wait_at_shutdown() {
     if WAIT_REGISTERED.with(|c| c.replace(true)) {
         return;
     }
@@ -224,6 +224,12 @@ fn ensure_wait_at_shutdown() {
 /// Runs the event loop until no timer is left (`Swoole\Event::wait()`).
 fn event_wait(_ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_null();
+    wait_for_timers();
+}
+
+/// Runs the event loop until no timer is left, unless it runs already
+/// (`Event::wait()`, `Co\run()`).
+pub(super) fn wait_for_timers() {
     if in_event_loop() {
         return;
     }

@@ -466,6 +466,26 @@ pub fn report_pending_exception() -> CallOutcome {
     CallOutcome::Reported
 }
 
+/// Turns the pending exception into PHP's fatal "Uncaught ..." error,
+/// which bails out to the engine (Swoole's fatal errors that are thrown
+/// objects). Only from a PHP function's body, with nothing on the Rust
+/// frames that needs dropping.
+pub fn pending_exception_is_fatal() {
+    let ex = ExecutorGlobals::get().exception;
+    if ex.is_null() {
+        return;
+    }
+    ExecutorGlobals::get_mut().exception = ptr::null_mut();
+    // SAFETY: `ex` was the engine's pending exception, now ours to report:
+    // zend_exception_error prints it (without bailing out), then the
+    // script ends as on any fatal error.
+    unsafe {
+        zend_exception_error(ex, E_ERROR);
+        ExecutorGlobals::get_mut().exit_status = 255;
+        ext_php_rs::zend::bailout();
+    }
+}
+
 extern "C" {
     /// PHPAPI in main/output.c: flushes every active output buffer.
     fn php_output_flush_all();

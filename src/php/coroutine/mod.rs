@@ -1,0 +1,617 @@
+//! Swoole's coroutines on PHP's own fibers.
+//!
+//! A coroutine is a `Fiber` object running the script's callable. `go()`
+//! starts it at once, as Swoole does: it runs until it waits, and then
+//! `go()` returns to the parent. A coroutine that waits (`Co::sleep()`, a
+//! `Channel`, a `WaitGroup`) says what wakes it (a timer of the worker's
+//! loop, another coroutine) and suspends its fiber; whatever wakes it
+//! resumes the fiber from where it is, the loop or another coroutine.
+//! Everything runs on the PHP thread; PHP's GC, exceptions, `finally` and
+//! other fiber users keep working because these are the engine's fibers.
+//!
+//! Outside a server, waiting coroutines are driven by the same loop as
+//! `Swoole\Timer`: `Co\run()` runs it until nothing is left, and coroutines
+//! started by a plain `go()` are driven when the script ends (Swoole's
+//! `Event::wait()` at shutdown).
+
+mod channel;
+mod sync;
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Instant;
+
+use ext_php_rs::ffi::zend_class_entry;
+use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::zend::ExecuteData;
+
+use super::args::Args;
+use super::classes::{sm, Class, ClassSlot};
+use super::state;
+use super::zend::{self, zarray, zlong, znull, zstr, CallOutcome, Callback};
+use crate::worker::timers;
+
+extern "C" {
+    static zend_ce_fiber: *mut zend_class_entry;
+    static spl_ce_ArrayObject: *mut zend_class_entry;
+    static spl_ce_ArrayIterator: *mut zend_class_entry;
+}
+
+pub static COROUTINE: ClassSlot = ClassSlot::new();
+pub static CONTEXT: ClassSlot = ClassSlot::new();
+pub static ERROR: ClassSlot = ClassSlot::new();
+
+/// Swoole's error for a coroutine API called outside any coroutine.
+pub const OUT_OF_COROUTINE: &str = "API must be called in the coroutine";
+
+/// One coroutine.
+struct Coro {
+    /// Its `Fiber` object.
+    fiber: Zval,
+    pcid: i64,
+    /// `Coroutine::defer()` callables, run last first when it ends.
+    defers: Vec<Callback>,
+    /// `Coroutine::getContext()`: made on first use.
+    context: Option<Zval>,
+    started: Instant,
+    /// Suspended by `Coroutine::yield()`: only `Coroutine::resume()` wakes it.
+    yielded: bool,
+}
+
+thread_local! {
+    static COROS: RefCell<BTreeMap<i64, Coro>> = const { RefCell::new(BTreeMap::new()) };
+    static CURRENT: Cell<i64> = const { Cell::new(-1) };
+    static NEXT_CID: Cell<i64> = const { Cell::new(1) };
+    static PEAK: Cell<usize> = const { Cell::new(0) };
+    /// An uncaught exception in a coroutine that runs outside a server:
+    /// the script ends (a fatal error, as in Swoole) once back in PHP.
+    static FATAL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The running coroutine's id, -1 outside any.
+pub fn current() -> i64 {
+    CURRENT.with(Cell::get)
+}
+
+pub fn count() -> usize {
+    COROS.with(|c| c.borrow().len())
+}
+
+pub fn register() {
+    let mut e = Class::new("Swoole\\Error");
+    // SAFETY: the engine registers Error at startup.
+    e.parent = Some(unsafe { ext_php_rs::ffi::zend_ce_error });
+    ERROR.set(e.register());
+    let mut c = Class::new("Swoole\\Coroutine");
+    c.methods = vec![
+        sm(
+            "create",
+            co_create,
+            "callable $func, mixed ...$param",
+            "int|false",
+        ),
+        sm("getCid", co_get_cid, "", "int"),
+        sm("getuid", co_get_cid, "", "int"),
+        sm("getPcid", co_get_pcid, "int $cid = 0", "int|false"),
+        sm("exists", co_exists, "int $cid", "bool"),
+        sm("sleep", co_sleep, "float $seconds", "bool"),
+        sm("yield", co_yield, "", "bool"),
+        sm("suspend", co_yield, "", "bool"),
+        sm("resume", co_resume, "int $cid", "bool"),
+        sm("defer", co_defer, "callable $callback", "void"),
+        sm(
+            "getContext",
+            co_get_context,
+            "int $cid = 0",
+            "?Swoole\\Coroutine\\Context",
+        ),
+        sm("list", co_list, "", "Swoole\\Coroutine\\Iterator"),
+        sm("listCoroutines", co_list, "", "Swoole\\Coroutine\\Iterator"),
+        sm("stats", co_stats, "", "array"),
+        sm("getElapsed", co_get_elapsed, "int $cid = 0", "int"),
+        sm("set", co_set, "array $options", "void"),
+    ];
+    COROUTINE.set(c.register());
+    let mut ctx = Class::new("Swoole\\Coroutine\\Context");
+    // SAFETY: SPL registers ArrayObject before any extension's MINIT.
+    ctx.parent = Some(unsafe { spl_ce_ArrayObject });
+    CONTEXT.set(ctx.register());
+    let mut it = Class::new("Swoole\\Coroutine\\Iterator");
+    // SAFETY: as above.
+    it.parent = Some(unsafe { spl_ce_ArrayIterator });
+    ITERATOR.set(it.register());
+    // Swoole's short names (`SWOOLE_USE_SHORTNAME`, on by default).
+    super::classes::alias("Co", COROUTINE.get());
+    super::classes::alias("Co\\Context", CONTEXT.get());
+    channel::register();
+    sync::register();
+}
+
+pub static ITERATOR: ClassSlot = ClassSlot::new();
+
+/// `[$object, 'method']` as a callable.
+fn method(obj: &Zval, name: &str) -> Option<Callback> {
+    let mut ht = ZendHashTable::new();
+    let _ = ht.push(zend::zcopy(obj));
+    let _ = ht.push(zstr(name));
+    Callback::new(&zarray(ht))
+}
+
+/// Starts a coroutine running `func(...args)`; it runs until it first
+/// waits (or ends). None when `func` cannot be run as a fiber (the
+/// engine's error is pending).
+pub fn spawn(func: &Zval, args: Vec<Zval>) -> Option<i64> {
+    // SAFETY: the engine registers Fiber at startup.
+    let fiber = zend::new_object(unsafe { zend_ce_fiber });
+    let construct = method(&fiber, "__construct")?;
+    if construct.call(&mut [zend::zcopy(func)]) != CallOutcome::Ok {
+        return None;
+    }
+    let cid = NEXT_CID.with(|n| n.replace(n.get() + 1));
+    let coro = Coro {
+        fiber,
+        pcid: current(),
+        defers: Vec::new(),
+        context: None,
+        started: Instant::now(),
+        yielded: false,
+    };
+    let live = COROS.with(|c| {
+        let mut c = c.borrow_mut();
+        c.insert(cid, coro);
+        c.len()
+    });
+    PEAK.with(|p| p.set(p.get().max(live)));
+    switch(cid, Switch::Start(args));
+    Some(cid)
+}
+
+enum Switch {
+    Start(Vec<Zval>),
+    Resume(Zval),
+}
+
+/// Runs coroutine `cid` until it waits again or ends.
+fn switch(cid: i64, how: Switch) {
+    // Nothing of the registry is borrowed while the fiber runs: it may
+    // start, wake or end other coroutines.
+    let Some(fiber) = COROS.with(|c| c.borrow().get(&cid).map(|c| zend::zcopy(&c.fiber))) else {
+        return;
+    };
+    let prev = CURRENT.with(|c| c.replace(cid));
+    let outcome = match how {
+        Switch::Start(mut args) => method(&fiber, "start").map(|m| m.call(&mut args)),
+        Switch::Resume(value) => method(&fiber, "resume").map(|m| m.call(&mut [value])),
+    }
+    .unwrap_or(CallOutcome::Ok);
+    CURRENT.with(|c| c.set(prev));
+    let mut ended = false;
+    if let Some(m) = method(&fiber, "isTerminated") {
+        m.call_with(&mut [], |rv| ended = rv.is_true());
+    }
+    if ended {
+        finish(cid);
+    }
+    uncaught(outcome);
+}
+
+/// What an uncaught exception (or `exit()`) in a coroutine does: in a
+/// server, what it does in any callback; elsewhere the script ends with
+/// the fatal error PHP printed, once control is back in PHP.
+fn uncaught(outcome: CallOutcome) {
+    if outcome == CallOutcome::Ok {
+        return;
+    }
+    if let Some(st) = state::current().filter(|s| s.running.get()) {
+        st.after_call(outcome);
+        return;
+    }
+    if matches!(outcome, CallOutcome::Reported | CallOutcome::Bailout) {
+        FATAL.with(|f| f.set(true));
+        // Nothing more runs: the loop driving coroutines ends.
+        timers::timers().clear_all();
+    }
+}
+
+/// Ends the script after a coroutine's fatal error, if one happened;
+/// called from PHP entry points only (never from inside the loop).
+fn bail_if_fatal() {
+    if FATAL.with(|f| f.replace(false)) {
+        ext_php_rs::zend::ExecutorGlobals::get_mut().exit_status = 255;
+        // SAFETY: called from a PHP function's body with nothing on this
+        // frame that needs dropping: PHP ends the script here.
+        unsafe { ext_php_rs::zend::bailout() };
+    }
+}
+
+/// A coroutine ended: its defers run (last first, still as that
+/// coroutine), then it is forgotten.
+fn finish(cid: i64) {
+    let defers = COROS.with(|c| {
+        c.borrow_mut()
+            .get_mut(&cid)
+            .map(|c| std::mem::take(&mut c.defers))
+    });
+    if let Some(defers) = defers {
+        let prev = CURRENT.with(|c| c.replace(cid));
+        for d in defers.iter().rev() {
+            uncaught(d.call(&mut []));
+        }
+        CURRENT.with(|c| c.set(prev));
+    }
+    let gone = COROS.with(|c| c.borrow_mut().remove(&cid));
+    // Dropped outside the borrow: a fiber's destructor runs PHP code.
+    drop(gone);
+}
+
+/// Suspends the running coroutine until [`wake`]; returns what the waker
+/// passed. None outside a coroutine (Swoole's error is thrown), and when
+/// the fiber is being destroyed instead of woken (the script ends with it
+/// still waiting): the caller returns at once, leaving PHP's pending exit
+/// to unwind the coroutine.
+pub fn suspend() -> Option<Zval> {
+    if current() < 0 {
+        throw_out_of_coroutine();
+        return None;
+    }
+    let suspend = Callback::new(&zstr("Fiber::suspend"))?;
+    let mut got = znull();
+    let outcome = suspend.call_with(&mut [], |rv| got = zend::zcopy(rv));
+    (outcome == CallOutcome::Ok).then_some(got)
+}
+
+/// Forgets every coroutine (request shutdown): the fibers go while PHP
+/// can still destroy them.
+pub fn clear() {
+    let all = COROS.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    drop(all);
+    channel::clear();
+    sync::clear();
+    CURRENT.with(|c| c.set(-1));
+}
+
+/// Resumes coroutine `cid` (suspended) with `value`, now.
+pub fn wake(cid: i64, value: Zval) {
+    switch(cid, Switch::Resume(value));
+}
+
+/// Resumes `cid` from the loop once `ms` milliseconds have passed; the
+/// timer's id (to cancel it when something else wakes the coroutine).
+pub fn wake_after(cid: i64, ms: u64, value: impl Fn() -> Zval + 'static) -> timers::TimerId {
+    let outside_loop = !super::timer::in_event_loop();
+    let id = timers::timers().add(ms.max(1), false, Rc::new(move |_| wake(cid, value())));
+    if outside_loop {
+        super::timer::ensure_wait_at_shutdown();
+    }
+    id
+}
+
+/// Seconds as whole milliseconds, at least one.
+pub fn seconds_to_ms(s: f64) -> u64 {
+    (s * 1000.0).ceil().clamp(1.0, 315_360_000_000.0) as u64
+}
+
+/// Swoole's fatal error for a coroutine API outside any coroutine: a
+/// `Swoole\Error` that ends the script, uncaught whatever catches it.
+pub fn throw_out_of_coroutine() {
+    zend::throw(ERROR.get(), OUT_OF_COROUTINE, 10001);
+    zend::pending_exception_is_fatal();
+}
+
+// ---- go(), Co\run() --------------------------------------------------------
+
+fn spawn_from_args(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, usize::MAX) else {
+        return;
+    };
+    let Some(func) = args.get(0) else { return };
+    if Callback::new(func).is_none() {
+        let fname = super::args::function_name(ex);
+        zend::throw_type_error(&format!(
+            "{fname}(): Argument #1 ($func) must be a valid callback"
+        ));
+        return;
+    }
+    let params: Vec<Zval> = (1..args.len())
+        .filter_map(|i| args.get(i).map(zend::zcopy))
+        .collect();
+    let func = zend::zcopy(func);
+    match spawn(&func, params) {
+        Some(cid) => rv.set_long(cid),
+        None => rv.set_bool(false),
+    }
+    if current() < 0 {
+        bail_if_fatal();
+    }
+}
+
+/// `go(callable $func, mixed ...$params): int|false`.
+pub fn fn_go(ex: &mut ExecuteData, rv: &mut Zval) {
+    spawn_from_args(ex, rv);
+}
+
+fn co_create(ex: &mut ExecuteData, rv: &mut Zval) {
+    spawn_from_args(ex, rv);
+}
+
+/// `Co\run(callable $fn, mixed ...$args): bool`: the function in a
+/// coroutine, and the loop until every coroutine and timer is done.
+pub fn fn_run(ex: &mut ExecuteData, rv: &mut Zval) {
+    if current() >= 0 || super::timer::in_event_loop() {
+        zend::warning_docref(
+            "eventLoop has already been created. unable to create Swoole\\Coroutine\\Scheduler",
+        );
+        rv.set_bool(false);
+        return;
+    }
+    let mut started = znull();
+    spawn_from_args(ex, &mut started);
+    if started.is_false() {
+        rv.set_bool(false);
+        return;
+    }
+    super::timer::wait_for_timers();
+    if !FATAL.with(Cell::get) {
+        report_deadlock();
+    }
+    bail_if_fatal();
+    rv.set_bool(true);
+}
+
+/// Coroutines still waiting once nothing can wake them: Swoole's report,
+/// with where each one waits.
+fn report_deadlock() {
+    let waiting: Vec<(i64, Zval)> = COROS.with(|c| {
+        c.borrow()
+            .iter()
+            .map(|(cid, c)| (*cid, zend::zcopy(&c.fiber)))
+            .collect()
+    });
+    if waiting.is_empty() {
+        return;
+    }
+    let line = "=".repeat(65);
+    let dash = "-".repeat(65);
+    let mut out = format!(
+        "\n {line}\n  [FATAL ERROR]: all coroutines (count: {}) are asleep - deadlock!\n {line}\n",
+        waiting.len()
+    );
+    for (cid, fiber) in waiting {
+        out.push_str(&format!("\n  [Coroutine-{cid}]\n {dash}\n"));
+        out.push_str(&fiber_trace(&fiber));
+    }
+    out.push_str(&format!("\n {line}\n"));
+    print_php(&out);
+}
+
+/// Where a suspended fiber waits (`ReflectionFiber::getTraceAsString()`).
+fn fiber_trace(fiber: &Zval) -> String {
+    let mut text = String::new();
+    let Some(ce) = ext_php_rs::zend::ClassEntry::try_find("ReflectionFiber") else {
+        return text;
+    };
+    let obj = zend::new_object((ce as *const zend_class_entry).cast_mut());
+    if let Some(c) = method(&obj, "__construct") {
+        c.call(&mut [zend::zcopy(fiber)]);
+    }
+    let Some(get) = method(&obj, "getTrace") else {
+        return text;
+    };
+    get.call_with(&mut [], |rv| {
+        let Some(frames) = rv.array() else { return };
+        let field = |f: &ZendHashTable, k: &str| {
+            f.get(k)
+                .and_then(|z| z.string().or_else(|| z.long().map(|l| l.to_string())))
+                .unwrap_or_default()
+        };
+        // Our own Fiber::suspend() is not where the script waits.
+        let script_frames = frames
+            .values()
+            .filter_map(|z| z.array())
+            .filter(|f| !(field(f, "class") == "Fiber" && field(f, "function") == "suspend"));
+        for (i, f) in script_frames.enumerate() {
+            let place = match f.get("file") {
+                Some(_) => format!("{}({})", field(f, "file"), field(f, "line")),
+                None => "[internal function]".to_string(),
+            };
+            text.push_str(&format!(
+                "#{i} {place}: {}{}{}()\n",
+                field(f, "class"),
+                field(f, "type"),
+                field(f, "function")
+            ));
+        }
+    });
+    text
+}
+
+/// Writes `s` through PHP's output (so it interleaves with `echo`).
+fn print_php(s: &str) {
+    if let Some(cb) = Callback::new(&zstr("printf")) {
+        cb.call(&mut [zstr("%s"), zstr(s)]);
+    }
+}
+
+// ---- Swoole\Coroutine -----------------------------------------------------
+
+fn co_get_cid(ex: &mut ExecuteData, rv: &mut Zval) {
+    if Args::parse(ex, 0, 0).is_some() {
+        rv.set_long(current());
+    }
+}
+
+/// The coroutine an optional `$cid` argument names (0: the running one).
+fn cid_arg(ex: &mut ExecuteData) -> Option<i64> {
+    let args = Args::parse(ex, 0, 1)?;
+    let cid = args.long_or(0, "cid", 0)?;
+    Some(if cid == 0 { current() } else { cid })
+}
+
+fn co_get_pcid(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(cid) = cid_arg(ex) else { return };
+    match COROS.with(|c| c.borrow().get(&cid).map(|c| c.pcid)) {
+        Some(p) => rv.set_long(p),
+        None if cid == -1 => rv.set_long(-1),
+        None => rv.set_bool(false),
+    }
+}
+
+fn co_exists(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(cid) = args.long(0, "cid") else {
+        return;
+    };
+    rv.set_bool(COROS.with(|c| c.borrow().contains_key(&cid)));
+}
+
+fn co_sleep(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let seconds = args
+        .get(0)
+        .and_then(|z| z.double().or_else(|| z.long().map(|l| l as f64)))
+        .unwrap_or(0.0);
+    let cid = current();
+    if cid < 0 {
+        throw_out_of_coroutine();
+        return;
+    }
+    wake_after(cid, seconds_to_ms(seconds.max(0.0)), znull);
+    rv.set_bool(suspend().is_some());
+}
+
+fn co_yield(ex: &mut ExecuteData, rv: &mut Zval) {
+    if Args::parse(ex, 0, 0).is_none() {
+        return;
+    }
+    let cid = current();
+    if cid < 0 {
+        throw_out_of_coroutine();
+        return;
+    }
+    set_yielded(cid, true);
+    rv.set_bool(suspend().is_some());
+}
+
+fn set_yielded(cid: i64, yielded: bool) -> bool {
+    COROS.with(|c| {
+        c.borrow_mut()
+            .get_mut(&cid)
+            .map(|c| std::mem::replace(&mut c.yielded, yielded))
+            .unwrap_or(false)
+    })
+}
+
+fn co_resume(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(cid) = args.long(0, "cid") else {
+        return;
+    };
+    // Only a coroutine that yielded by itself may be resumed by hand.
+    if !set_yielded(cid, false) {
+        zend::warning_docref(&format!(
+            "you can not resume the coroutine which is in IO operation or non-existent {cid}"
+        ));
+        rv.set_bool(false);
+        return;
+    }
+    wake(cid, znull());
+    rv.set_bool(true);
+}
+
+fn co_defer(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(cb) = args.get(0).and_then(Callback::new) else {
+        zend::throw_type_error(
+            "Swoole\\Coroutine::defer(): Argument #1 ($callback) must be a valid callback",
+        );
+        return;
+    };
+    let cid = current();
+    let kept = COROS.with(|c| {
+        c.borrow_mut()
+            .get_mut(&cid)
+            .map(|c| c.defers.push(cb))
+            .is_some()
+    });
+    if !kept {
+        throw_out_of_coroutine();
+        return;
+    }
+    rv.set_null();
+}
+
+fn co_get_context(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(cid) = cid_arg(ex) else { return };
+    let ctx = COROS.with(|c| {
+        let mut c = c.borrow_mut();
+        let coro = c.get_mut(&cid)?;
+        let ctx = coro
+            .context
+            .get_or_insert_with(|| zend::new_object(CONTEXT.get()));
+        Some(zend::zcopy(ctx))
+    });
+    *rv = ctx.unwrap_or_else(znull);
+}
+
+fn co_list(ex: &mut ExecuteData, rv: &mut Zval) {
+    if Args::parse(ex, 0, 0).is_none() {
+        return;
+    }
+    let mut ids = ZendHashTable::new();
+    for cid in COROS.with(|c| c.borrow().keys().copied().collect::<Vec<_>>()) {
+        let _ = ids.push(zlong(cid));
+    }
+    let it = zend::new_object(ITERATOR.get());
+    if let Some(construct) = method(&it, "__construct") {
+        construct.call(&mut [zarray(ids)]);
+    }
+    *rv = it;
+}
+
+fn co_stats(ex: &mut ExecuteData, rv: &mut Zval) {
+    if Args::parse(ex, 0, 0).is_none() {
+        return;
+    }
+    let mut a = ZendHashTable::new();
+    let _ = a.insert("event_num", zlong(timers::timers().len() as i64));
+    let _ = a.insert("signal_listener_num", zlong(0));
+    let _ = a.insert("aio_task_num", zlong(0));
+    let _ = a.insert("aio_worker_num", zlong(0));
+    let _ = a.insert("aio_queue_size", zlong(0));
+    let _ = a.insert("c_stack_size", zlong(2 * 1024 * 1024));
+    let _ = a.insert("coroutine_num", zlong(count() as i64));
+    let _ = a.insert("coroutine_peak_num", zlong(PEAK.with(Cell::get) as i64));
+    let _ = a.insert("coroutine_last_cid", zlong(NEXT_CID.with(Cell::get) - 1));
+    *rv = zarray(a);
+}
+
+fn co_get_elapsed(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(cid) = cid_arg(ex) else { return };
+    let ms = COROS.with(|c| {
+        c.borrow()
+            .get(&cid)
+            .map(|c| c.started.elapsed().as_millis())
+    });
+    rv.set_long(ms.map_or(-1, |m| m as i64));
+}
+
+/// `Coroutine::set()`: the options are Swoole's scheduler tuning
+/// (`max_coroutine`, `hook_flags`, stack sizes, deadlock checks); they are
+/// accepted and have no effect here.
+fn co_set(ex: &mut ExecuteData, rv: &mut Zval) {
+    if Args::parse(ex, 1, 1)
+        .and_then(|a| a.array(0, "options").map(|_| ()))
+        .is_some()
+    {
+        rv.set_null();
+    }
+}
