@@ -605,6 +605,8 @@ namespace Swoole {
         public static function getElapsed(int $cid = 0): int {}
         /** Swoole's scheduler options; accepted, with no effect in swoole-rs. */
         public static function set(array $options): void {}
+        /** @internal swoole-rs: the body of its pooled coroutine fibers; returns at once when called otherwise. */
+        public static function __main(): void {}
     }
 
     /** Error thrown by Swoole's fatal errors (e.g. a coroutine API outside a coroutine). */

@@ -57,6 +57,8 @@ struct Coro {
     started: Instant,
     /// Suspended by `Coroutine::yield()`: only `Coroutine::resume()` wakes it.
     yielded: bool,
+    /// Runs when it ends, after its defers (a server callback's follow-up).
+    on_end: Option<Box<dyn FnOnce()>>,
 }
 
 thread_local! {
@@ -111,6 +113,7 @@ pub fn register() {
         sm("stats", co_stats, "", "array"),
         sm("getElapsed", co_get_elapsed, "int $cid = 0", "int"),
         sm("set", co_set, "array $options", "void"),
+        sm("__main", fiber_main, "", "void"),
     ];
     COROUTINE.set(c.register());
     let mut ctx = Class::new("Swoole\\Coroutine\\Context");
@@ -138,24 +141,49 @@ fn method(obj: &Zval, name: &str) -> Option<Callback> {
     Callback::new(&zarray(ht))
 }
 
+/// What a coroutine runs, handed to the fiber that runs it.
+struct Job {
+    cid: i64,
+    func: Zval,
+    args: Vec<Zval>,
+}
+
+thread_local! {
+    /// The job the fiber being started or resumed picks up.
+    static NEXT_JOB: RefCell<Option<Job>> = const { RefCell::new(None) };
+    /// Fibers waiting for a job, suspended at the top of their loop: a
+    /// coroutine costs two fiber switches, not a fiber (and its stack).
+    static IDLE: RefCell<Vec<Zval>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Fibers kept idle at most.
+const MAX_IDLE: usize = 64;
+
 /// Starts a coroutine running `func(...args)`; it runs until it first
-/// waits (or ends). None when `func` cannot be run as a fiber (the
-/// engine's error is pending).
-pub fn spawn(func: &Zval, args: Vec<Zval>) -> Option<i64> {
-    // SAFETY: the engine registers Fiber at startup.
-    let fiber = zend::new_object(unsafe { zend_ce_fiber });
-    let construct = method(&fiber, "__construct")?;
-    if construct.call(&mut [zend::zcopy(func)]) != CallOutcome::Ok {
-        return None;
-    }
+/// waits (or ends). `on_end` runs when it ends, after its defers.
+pub fn spawn_with(func: &Zval, args: Vec<Zval>, on_end: Option<Box<dyn FnOnce()>>) -> Option<i64> {
+    let idle = IDLE.with(|i| i.borrow_mut().pop());
+    let (fiber, fresh) = match idle {
+        Some(f) => (f, false),
+        None => {
+            // SAFETY: the engine registers Fiber at startup.
+            let fiber = zend::new_object(unsafe { zend_ce_fiber });
+            let construct = method(&fiber, "__construct")?;
+            if construct.call(&mut [zstr("Swoole\\Coroutine::__main")]) != CallOutcome::Ok {
+                return None;
+            }
+            (fiber, true)
+        }
+    };
     let cid = NEXT_CID.with(|n| n.replace(n.get() + 1));
     let coro = Coro {
-        fiber,
+        fiber: zend::zcopy(&fiber),
         pcid: current(),
         defers: Vec::new(),
         context: None,
         started: Instant::now(),
         yielded: false,
+        on_end,
     };
     let live = COROS.with(|c| {
         let mut c = c.borrow_mut();
@@ -163,37 +191,98 @@ pub fn spawn(func: &Zval, args: Vec<Zval>) -> Option<i64> {
         c.len()
     });
     PEAK.with(|p| p.set(p.get().max(live)));
-    switch(cid, Switch::Start(args));
+    NEXT_JOB.with(|j| {
+        *j.borrow_mut() = Some(Job {
+            cid,
+            func: zend::zcopy(func),
+            args,
+        })
+    });
+    run_fiber(cid, &fiber, if fresh { "start" } else { "resume" }, znull());
     Some(cid)
 }
 
-enum Switch {
-    Start(Vec<Zval>),
-    Resume(Zval),
+/// Starts a coroutine running `func(...args)`.
+pub fn spawn(func: &Zval, args: Vec<Zval>) -> Option<i64> {
+    spawn_with(func, args, None)
 }
 
-/// Runs coroutine `cid` until it waits again or ends.
-fn switch(cid: i64, how: Switch) {
-    // Nothing of the registry is borrowed while the fiber runs: it may
-    // start, wake or end other coroutines.
-    let Some(fiber) = COROS.with(|c| c.borrow().get(&cid).map(|c| zend::zcopy(&c.fiber))) else {
-        return;
-    };
+/// Switches to `fiber` (running coroutine `cid`) until it suspends: the
+/// coroutine waits, or it ended and its fiber went back to the pool.
+fn run_fiber(cid: i64, fiber: &Zval, how: &str, value: Zval) {
     let prev = CURRENT.with(|c| c.replace(cid));
-    let outcome = match how {
-        Switch::Start(mut args) => method(&fiber, "start").map(|m| m.call(&mut args)),
-        Switch::Resume(value) => method(&fiber, "resume").map(|m| m.call(&mut [value])),
-    }
-    .unwrap_or(CallOutcome::Ok);
+    let outcome = match method(fiber, how) {
+        Some(m) if how == "start" => m.call(&mut []),
+        Some(m) => m.call(&mut [value]),
+        None => CallOutcome::Ok,
+    };
     CURRENT.with(|c| c.set(prev));
-    let mut ended = false;
-    if let Some(m) = method(&fiber, "isTerminated") {
-        m.call_with(&mut [], |rv| ended = rv.is_true());
-    }
-    if ended {
-        finish(cid);
-    }
     uncaught(outcome);
+}
+
+/// The body of every pooled fiber (`Swoole\Coroutine::__main`): runs
+/// the job it was started or resumed with, ends that coroutine, then
+/// waits idle for the next job.
+fn fiber_main(_ex: &mut ExecuteData, rv: &mut Zval) {
+    rv.set_null();
+    loop {
+        let Some(job) = NEXT_JOB.with(|j| j.borrow_mut().take()) else {
+            return;
+        };
+        let Job {
+            cid,
+            func,
+            mut args,
+        } = job;
+        let outcome = match Callback::new(&func) {
+            Some(cb) => cb.call(&mut args),
+            None => CallOutcome::Ok,
+        };
+        drop(args);
+        drop(func);
+        finish(cid);
+        uncaught(outcome);
+        if outcome == CallOutcome::Exit || FATAL.with(Cell::get) {
+            // exit() or a fatal error: this fiber ends with it.
+            return;
+        }
+        // Back to the pool, then wait for the next job.
+        let me = current_fiber();
+        let pooled = match me {
+            Some(f) => IDLE.with(|i| {
+                let mut i = i.borrow_mut();
+                if i.len() < MAX_IDLE {
+                    i.push(f);
+                    true
+                } else {
+                    false
+                }
+            }),
+            None => false,
+        };
+        if !pooled {
+            return;
+        }
+        let Some(suspend) = Callback::new(&zstr("Fiber::suspend")) else {
+            return;
+        };
+        if suspend.call(&mut []) != CallOutcome::Ok {
+            // Destroyed while idle (the script ends).
+            return;
+        }
+    }
+}
+
+/// The fiber running now (`Fiber::getCurrent()`).
+fn current_fiber() -> Option<Zval> {
+    let get = Callback::new(&zstr("Fiber::getCurrent"))?;
+    let mut f = None;
+    get.call_with(&mut [], |rv| {
+        if !rv.is_null() {
+            f = Some(zend::zcopy(rv));
+        }
+    });
+    f
 }
 
 /// What an uncaught exception (or `exit()`) in a coroutine does: in a
@@ -242,7 +331,14 @@ fn finish(cid: i64) {
     }
     let gone = COROS.with(|c| c.borrow_mut().remove(&cid));
     // Dropped outside the borrow: a fiber's destructor runs PHP code.
-    drop(gone);
+    if let Some(mut coro) = gone {
+        if let Some(end) = coro.on_end.take() {
+            let prev = CURRENT.with(|c| c.replace(cid));
+            end();
+            CURRENT.with(|c| c.set(prev));
+        }
+        drop(coro);
+    }
 }
 
 /// Suspends the running coroutine until [`wake`]; returns what the waker
@@ -266,6 +362,9 @@ pub fn suspend() -> Option<Zval> {
 pub fn clear() {
     let all = COROS.with(|c| std::mem::take(&mut *c.borrow_mut()));
     drop(all);
+    let idle = IDLE.with(|i| std::mem::take(&mut *i.borrow_mut()));
+    drop(idle);
+    NEXT_JOB.with(|j| j.borrow_mut().take());
     channel::clear();
     sync::clear();
     CURRENT.with(|c| c.set(-1));
@@ -273,7 +372,10 @@ pub fn clear() {
 
 /// Resumes coroutine `cid` (suspended) with `value`, now.
 pub fn wake(cid: i64, value: Zval) {
-    switch(cid, Switch::Resume(value));
+    let Some(fiber) = COROS.with(|c| c.borrow().get(&cid).map(|c| zend::zcopy(&c.fiber))) else {
+        return;
+    };
+    run_fiber(cid, &fiber, "resume", value);
 }
 
 /// Resumes `cid` from the loop once `ms` milliseconds have passed; the
@@ -406,10 +508,11 @@ fn fiber_trace(fiber: &Zval) -> String {
                 .unwrap_or_default()
         };
         // Our own Fiber::suspend() is not where the script waits.
-        let script_frames = frames
-            .values()
-            .filter_map(|z| z.array())
-            .filter(|f| !(field(f, "class") == "Fiber" && field(f, "function") == "suspend"));
+        let script_frames = frames.values().filter_map(|z| z.array()).filter(|f| {
+            let (class, function) = (field(f, "class"), field(f, "function"));
+            !(class == "Fiber" && function == "suspend"
+                || class == "Swoole\\Coroutine" && function == "__main")
+        });
         for (i, f) in script_frames.enumerate() {
             let place = match f.get("file") {
                 Some(_) => format!("{}({})", field(f, "file"), field(f, "line")),
