@@ -49,9 +49,15 @@ impl EventHandler for PhpHandler {
             return;
         };
         let (request, response) = http::request_response(&self.st, conn, &req, false);
-        self.call(cb, &mut [request, zend::zcopy(&response)]);
-        http::after_callback(conn, &response);
-        super::workers::count_request(&self.st);
+        let args = vec![request, zend::zcopy(&response)];
+        // The response is checked once the callback has ended: in a
+        // coroutine that waits, that is later.
+        let (conn, st) = (conn.clone(), self.st.clone());
+        let then: Box<dyn FnOnce()> = Box::new(move || {
+            http::after_callback(&conn, &response);
+            super::workers::count_request(&st);
+        });
+        self.st.invoke_then(cb, args, Some(then));
     }
 
     fn has_handshake_handler(&self, conn: &Connection) -> bool {
@@ -89,7 +95,9 @@ impl EventHandler for PhpHandler {
             return Vec::new();
         };
         let (request, response) = http::request_response(&self.st, conn, req, true);
-        self.call(cb, &mut [request, zend::zcopy(&response)]);
+        // Its headers are needed now: never in a coroutine of its own.
+        self.st
+            .invoke_sync(cb, &mut [request, zend::zcopy(&response)]);
         http::take_extra_headers(conn, &response)
     }
 

@@ -435,11 +435,53 @@ impl ServerState {
             .is_some_and(|p| p.http)
     }
 
-    /// Runs a callback; an `exit()` or fatal error stops the server.
+    /// Runs a callback; an `exit()` or fatal error stops the server. With
+    /// `enable_coroutine` (Swoole's default) it runs in a new coroutine,
+    /// so that it can wait (`Co::sleep()`, a channel) while the worker
+    /// serves others; what went wrong in it is handled when it happens.
     pub fn invoke(&self, cb: &Callback, args: &mut [Zval]) -> CallOutcome {
+        if !self.coroutines() {
+            return self.invoke_sync(cb, args);
+        }
+        self.invoke_then(cb, args.iter().map(zend::zcopy).collect(), None)
+    }
+
+    /// [`ServerState::invoke`], then `then` once the callback has ended
+    /// (at once, or when its coroutine ends).
+    /// The arguments are the callback's own: `then` may rely on nobody
+    /// else holding them once the callback ended.
+    pub fn invoke_then(
+        &self,
+        cb: &Callback,
+        mut args: Vec<Zval>,
+        then: Option<Box<dyn FnOnce()>>,
+    ) -> CallOutcome {
+        if self.coroutines() {
+            if super::coroutine::spawn_with(cb.value(), args, then).is_some() {
+                return CallOutcome::Ok;
+            }
+            return CallOutcome::Reported;
+        }
+        let outcome = self.invoke_sync(cb, &mut args);
+        drop(args);
+        if let Some(then) = then {
+            then();
+        }
+        outcome
+    }
+
+    /// Runs a callback to its end, never in a coroutine of its own (those
+    /// whose result the caller needs at once).
+    pub fn invoke_sync(&self, cb: &Callback, args: &mut [Zval]) -> CallOutcome {
         let outcome = cb.call(args);
         self.after_call(outcome);
         outcome
+    }
+
+    /// Whether callbacks run in coroutines: `enable_coroutine`, unless
+    /// this already runs in one.
+    fn coroutines(&self) -> bool {
+        self.settings.borrow().enable_coroutine && super::coroutine::current() < 0
     }
 
     /// Starts a graceful shutdown: onBeforeShutdown, then every client gets
@@ -450,7 +492,7 @@ impl ServerState {
             return;
         }
         if let Some(cb) = &self.callbacks().before_shutdown {
-            self.invoke(cb, &mut [self.this_zval()]);
+            self.invoke_sync(cb, &mut [self.this_zval()]);
         }
         rt.begin_shutdown();
     }
@@ -506,7 +548,13 @@ impl Script for ServerState {
         };
         let Some(cb) = cb else { return false };
         args.insert(0, self.this_zval());
-        self.invoke(cb, &mut args);
+        // onWorkerStart runs in a coroutine, as Swoole's; the others run
+        // to their end before the process goes on.
+        if matches!(event, Event::WorkerStart(_)) {
+            self.invoke(cb, &mut args);
+        } else {
+            self.invoke_sync(cb, &mut args);
+        }
         true
     }
 

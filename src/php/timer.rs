@@ -50,10 +50,17 @@ pub fn register() {
 
 /// Calls a timer/defer callback and routes `exit()`/fatal errors to the
 /// server (if one runs).
+/// A timer's or deferred callback: in a coroutine, as Swoole runs them
+/// (in a server, as its `enable_coroutine` says).
 fn run_callback(cb: &Callback, args: &mut [Zval]) {
-    let outcome = cb.call(args);
-    if let Some(st) = state::current() {
-        st.after_call(outcome);
+    match state::current().filter(|s| s.running.get()) {
+        Some(st) => {
+            st.invoke(cb, args);
+        }
+        None => {
+            let args: Vec<Zval> = args.iter().map(zend::zcopy).collect();
+            super::coroutine::spawn(cb.value(), args);
+        }
     }
 }
 
@@ -225,6 +232,7 @@ pub(super) fn ensure_wait_at_shutdown() {
 fn event_wait(_ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_null();
     wait_for_timers();
+    super::coroutine::bail_if_fatal();
 }
 
 /// Runs the event loop until no timer is left, unless it runs already

@@ -434,6 +434,11 @@ impl Callback {
     pub fn call(&self, args: &mut [Zval]) -> CallOutcome {
         self.call_with(args, |_| {})
     }
+
+    /// The callable as PHP gave it.
+    pub fn value(&self) -> &Zval {
+        &self.value
+    }
 }
 
 /// Reports an exception left by PHP code the way PHP reports an uncaught one

@@ -140,6 +140,8 @@ pub struct Settings {
     pub static_handler_locations: Vec<String>,
     /// `http_index_files`: tried in a directory.
     pub http_index_files: Vec<String>,
+    /// Server callbacks run in coroutines (Swoole's default).
+    pub enable_coroutine: bool,
     /// How a plain TCP port cuts its stream into `onReceive` packets
     /// (`open_length_check`, `open_eof_check`, ...): see [`Settings::framing`].
     pub stream: StreamFraming,
@@ -262,6 +264,7 @@ impl Default for Settings {
             static_handler_locations: Vec::new(),
             http_index_files: Vec::new(),
             stream: StreamFraming::default(),
+            enable_coroutine: true,
         }
     }
 }
@@ -442,6 +445,7 @@ impl Settings {
                 }
             }
             "http_parse_cookie" => self.http_parse_cookie = v.truthy(),
+            "enable_coroutine" => self.enable_coroutine = v.truthy(),
             "open_length_check" => self.stream.open_length_check = v.truthy(),
             "package_length_type" => {
                 if let Some(ty) = match v {

@@ -305,7 +305,7 @@ fn uncaught(outcome: CallOutcome) {
 
 /// Ends the script after a coroutine's fatal error, if one happened;
 /// called from PHP entry points only (never from inside the loop).
-fn bail_if_fatal() {
+pub(super) fn bail_if_fatal() {
     if FATAL.with(|f| f.replace(false)) {
         ext_php_rs::zend::ExecutorGlobals::get_mut().exit_status = 255;
         // SAFETY: called from a PHP function's body with nothing on this

@@ -1,0 +1,47 @@
+<?php
+/*
+ * Callbacks that wait in coroutines (enable_coroutine, Swoole's default):
+ * php co_server.php PORT
+ *   onMessage "sleep <s>"  -> Co::sleep(s), then pushes "slept <s> cid=<cid>"
+ *   onMessage "chan"       -> pops from a channel a timer fills 0.2 s later
+ *   onRequest /wait        -> Co::sleep(0.2), then ends "waited"
+ *   onRequest /noend       -> Co::sleep(0.1) and never ends: the response is
+ *                             ended for the script when the coroutine ends (500)
+ * SWTEST_SETTINGS / SWTEST_MODE as usual.
+ */
+$mode = getenv('SWTEST_MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
+$server = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1], $mode);
+$settings = ['worker_num' => 1];
+$json = getenv('SWTEST_SETTINGS');
+if ($json !== false && $json !== '') {
+    $settings = array_merge($settings, json_decode($json, true, 512, JSON_THROW_ON_ERROR));
+}
+$server->set($settings);
+$server->on('message', function (Swoole\WebSocket\Server $server, $frame) {
+    if (strncmp($frame->data, 'sleep ', 6) === 0) {
+        $s = (float)substr($frame->data, 6);
+        Co::sleep($s);
+        $server->push($frame->fd, "slept $s cid=" . Co::getCid());
+        return;
+    }
+    if ($frame->data === 'chan') {
+        $chan = new Swoole\Coroutine\Channel();
+        Swoole\Timer::after(200, function () use ($chan) { $chan->push('filled'); });
+        $server->push($frame->fd, 'got ' . $chan->pop(2));
+        return;
+    }
+    $server->push($frame->fd, 'cid=' . Co::getCid());
+});
+$server->on('request', function ($req, $resp) {
+    if ($req->server['request_uri'] === '/wait') {
+        Co::sleep(0.2);
+        $resp->end('waited');
+        return;
+    }
+    if ($req->server['request_uri'] === '/noend') {
+        Co::sleep(0.1);
+        return;
+    }
+    $resp->end('cid=' . Co::getCid());
+});
+$server->start();
