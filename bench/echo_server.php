@@ -9,7 +9,8 @@
  *
  * Environment: BENCH_MODE=process for SWOOLE_PROCESS (default SWOOLE_BASE),
  * BENCH_WORKERS=N for worker_num (default 1), BENCH_CLUSTER=redis://HOST:PORT to
- * join a cluster (then NBCAST reaches every node's connections).
+ * join a cluster (then NBCAST reaches every node's connections), BENCH_COROUTINE=0 to run
+ * callbacks outside coroutines (enable_coroutine off).
  */
 $mode = getenv('BENCH_MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
 $server = new Swoole\WebSocket\Server('127.0.0.1', (int)($argv[1] ?? 9501), $mode);
@@ -20,6 +21,9 @@ $settings = [
 ];
 if (getenv('BENCH_CLUSTER')) {
     $settings['cluster'] = ['redis' => getenv('BENCH_CLUSTER'), 'channel' => 'bench', 'required' => true];
+}
+if (getenv('BENCH_COROUTINE') === '0') {
+    $settings['enable_coroutine'] = false;
 }
 $server->set($settings);
 $server->on('message', function (Swoole\WebSocket\Server $server, Swoole\WebSocket\Frame $frame) {

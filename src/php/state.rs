@@ -457,7 +457,7 @@ impl ServerState {
         then: Option<Box<dyn FnOnce()>>,
     ) -> CallOutcome {
         if self.coroutines() {
-            if super::coroutine::spawn_with(cb.value(), args, then).is_some() {
+            if super::coroutine::spawn_callback(cb.clone(), args, then).is_some() {
                 return CallOutcome::Ok;
             }
             return CallOutcome::Reported;

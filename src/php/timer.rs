@@ -59,7 +59,7 @@ fn run_callback(cb: &Callback, args: &mut [Zval]) {
         }
         None => {
             let args: Vec<Zval> = args.iter().map(zend::zcopy).collect();
-            super::coroutine::spawn(cb.value(), args);
+            super::coroutine::spawn_callback(cb.clone(), args, None);
         }
     }
 }

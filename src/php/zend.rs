@@ -305,6 +305,17 @@ pub struct Callback {
     fcc: Option<zend_fcall_info_cache>,
 }
 
+impl Clone for Callback {
+    /// The same resolved callable: the cache's pointers stay valid while
+    /// the copy holds its own reference to the value they came from.
+    fn clone(&self) -> Self {
+        Callback {
+            value: zcopy(&self.value),
+            fcc: self.fcc,
+        }
+    }
+}
+
 /// Frees a trampoline that `zend_is_callable_ex` handed out
 /// (`zend_release_fcall_info_cache`, an inline function in PHP's headers).
 ///
@@ -434,20 +445,22 @@ impl Callback {
     pub fn call(&self, args: &mut [Zval]) -> CallOutcome {
         self.call_with(args, |_| {})
     }
-
-    /// The callable as PHP gave it.
-    pub fn value(&self) -> &Zval {
-        &self.value
-    }
 }
 
 /// Reports an exception left by PHP code the way PHP reports an uncaught one
 /// ("PHP Fatal error:  Uncaught ..."), without bailing out, and clears it.
 /// `exit()` is left pending.
 pub fn report_pending_exception() -> CallOutcome {
-    let ex = {
-        let eg = ExecutorGlobals::get();
-        eg.exception
+    // The common case, checked after every call into PHP: no exception.
+    // Read without ext-php-rs's globals lock (an atomic read-guard per
+    // call); this build is not thread-safe PHP, and only the PHP thread
+    // calls this.
+    // SAFETY: the executor globals are static in a non-ZTS engine; reading
+    // one pointer field on the PHP thread races with nothing.
+    let ex = unsafe {
+        ext_php_rs::ffi::ext_php_rs_executor_globals()
+            .as_ref()
+            .map_or(ptr::null_mut(), |eg| eg.exception)
     };
     if ex.is_null() {
         return CallOutcome::Ok;

@@ -47,8 +47,8 @@ pub const OUT_OF_COROUTINE: &str = "API must be called in the coroutine";
 
 /// One coroutine.
 struct Coro {
-    /// Its `Fiber` object.
-    fiber: Zval,
+    /// Its fiber: the `Fiber` object and its `resume` method, resolved.
+    fiber: Fiber,
     pcid: i64,
     /// `Coroutine::defer()` callables, run last first when it ends.
     defers: Vec<Callback>,
@@ -141,11 +141,27 @@ fn method(obj: &Zval, name: &str) -> Option<Callback> {
     Callback::new(&zarray(ht))
 }
 
+/// A pooled fiber: its object and resolved `resume` method.
+struct Fiber {
+    obj: Zval,
+    resume: Callback,
+}
+
+impl Clone for Fiber {
+    fn clone(&self) -> Self {
+        Fiber {
+            obj: zend::zcopy(&self.obj),
+            resume: self.resume.clone(),
+        }
+    }
+}
+
 /// What a coroutine runs, handed to the fiber that runs it.
 struct Job {
     cid: i64,
-    func: Zval,
+    func: Callback,
     args: Vec<Zval>,
+    fiber: Fiber,
 }
 
 thread_local! {
@@ -153,7 +169,24 @@ thread_local! {
     static NEXT_JOB: RefCell<Option<Job>> = const { RefCell::new(None) };
     /// Fibers waiting for a job, suspended at the top of their loop: a
     /// coroutine costs two fiber switches, not a fiber (and its stack).
-    static IDLE: RefCell<Vec<Zval>> = const { RefCell::new(Vec::new()) };
+    static IDLE: RefCell<Vec<Fiber>> = const { RefCell::new(Vec::new()) };
+    /// `Fiber::suspend`, resolved once.
+    static SUSPEND: RefCell<Option<Callback>> = const { RefCell::new(None) };
+}
+
+/// Suspends the running fiber; what it is resumed with (None: it is being
+/// destroyed, or could not suspend).
+fn suspend_fiber() -> Option<Zval> {
+    let suspend = SUSPEND.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.is_none() {
+            *s = Callback::new(&zstr("Fiber::suspend"));
+        }
+        s.clone()
+    })?;
+    let mut got = znull();
+    let outcome = suspend.call_with(&mut [], |rv| got = zend::zcopy(rv));
+    (outcome == CallOutcome::Ok).then_some(got)
 }
 
 /// Fibers kept idle at most.
@@ -162,22 +195,32 @@ const MAX_IDLE: usize = 64;
 /// Starts a coroutine running `func(...args)`; it runs until it first
 /// waits (or ends). `on_end` runs when it ends, after its defers.
 pub fn spawn_with(func: &Zval, args: Vec<Zval>, on_end: Option<Box<dyn FnOnce()>>) -> Option<i64> {
+    spawn_callback(Callback::new(func)?, args, on_end)
+}
+
+/// [`spawn_with`] for an already resolved callable (a server callback).
+pub fn spawn_callback(
+    func: Callback,
+    args: Vec<Zval>,
+    on_end: Option<Box<dyn FnOnce()>>,
+) -> Option<i64> {
     let idle = IDLE.with(|i| i.borrow_mut().pop());
     let (fiber, fresh) = match idle {
         Some(f) => (f, false),
         None => {
             // SAFETY: the engine registers Fiber at startup.
-            let fiber = zend::new_object(unsafe { zend_ce_fiber });
-            let construct = method(&fiber, "__construct")?;
+            let obj = zend::new_object(unsafe { zend_ce_fiber });
+            let construct = method(&obj, "__construct")?;
             if construct.call(&mut [zstr("Swoole\\Coroutine::__main")]) != CallOutcome::Ok {
                 return None;
             }
-            (fiber, true)
+            let resume = method(&obj, "resume")?;
+            (Fiber { obj, resume }, true)
         }
     };
     let cid = NEXT_CID.with(|n| n.replace(n.get() + 1));
     let coro = Coro {
-        fiber: zend::zcopy(&fiber),
+        fiber: fiber.clone(),
         pcid: current(),
         defers: Vec::new(),
         context: None,
@@ -194,11 +237,19 @@ pub fn spawn_with(func: &Zval, args: Vec<Zval>, on_end: Option<Box<dyn FnOnce()>
     NEXT_JOB.with(|j| {
         *j.borrow_mut() = Some(Job {
             cid,
-            func: zend::zcopy(func),
+            func,
             args,
+            fiber: fiber.clone(),
         })
     });
-    run_fiber(cid, &fiber, if fresh { "start" } else { "resume" }, znull());
+    if fresh {
+        let prev = CURRENT.with(|c| c.replace(cid));
+        let outcome = method(&fiber.obj, "start").map_or(CallOutcome::Ok, |m| m.call(&mut []));
+        CURRENT.with(|c| c.set(prev));
+        uncaught(outcome);
+    } else {
+        run_fiber(cid, &fiber, znull());
+    }
     Some(cid)
 }
 
@@ -207,15 +258,11 @@ pub fn spawn(func: &Zval, args: Vec<Zval>) -> Option<i64> {
     spawn_with(func, args, None)
 }
 
-/// Switches to `fiber` (running coroutine `cid`) until it suspends: the
+/// Resumes `fiber` (running coroutine `cid`) until it suspends: the
 /// coroutine waits, or it ended and its fiber went back to the pool.
-fn run_fiber(cid: i64, fiber: &Zval, how: &str, value: Zval) {
+fn run_fiber(cid: i64, fiber: &Fiber, value: Zval) {
     let prev = CURRENT.with(|c| c.replace(cid));
-    let outcome = match method(fiber, how) {
-        Some(m) if how == "start" => m.call(&mut []),
-        Some(m) => m.call(&mut [value]),
-        None => CallOutcome::Ok,
-    };
+    let outcome = fiber.resume.call(&mut [value]);
     CURRENT.with(|c| c.set(prev));
     uncaught(outcome);
 }
@@ -233,11 +280,9 @@ fn fiber_main(_ex: &mut ExecuteData, rv: &mut Zval) {
             cid,
             func,
             mut args,
+            fiber,
         } = job;
-        let outcome = match Callback::new(&func) {
-            Some(cb) => cb.call(&mut args),
-            None => CallOutcome::Ok,
-        };
+        let outcome = func.call(&mut args);
         drop(args);
         drop(func);
         finish(cid);
@@ -247,42 +292,20 @@ fn fiber_main(_ex: &mut ExecuteData, rv: &mut Zval) {
             return;
         }
         // Back to the pool, then wait for the next job.
-        let me = current_fiber();
-        let pooled = match me {
-            Some(f) => IDLE.with(|i| {
-                let mut i = i.borrow_mut();
-                if i.len() < MAX_IDLE {
-                    i.push(f);
-                    true
-                } else {
-                    false
-                }
-            }),
-            None => false,
-        };
-        if !pooled {
-            return;
-        }
-        let Some(suspend) = Callback::new(&zstr("Fiber::suspend")) else {
-            return;
-        };
-        if suspend.call(&mut []) != CallOutcome::Ok {
-            // Destroyed while idle (the script ends).
+        let pooled = IDLE.with(|i| {
+            let mut i = i.borrow_mut();
+            if i.len() < MAX_IDLE {
+                i.push(fiber);
+                true
+            } else {
+                false
+            }
+        });
+        if !pooled || suspend_fiber().is_none() {
+            // Too many idle, or destroyed while idle (the script ends).
             return;
         }
     }
-}
-
-/// The fiber running now (`Fiber::getCurrent()`).
-fn current_fiber() -> Option<Zval> {
-    let get = Callback::new(&zstr("Fiber::getCurrent"))?;
-    let mut f = None;
-    get.call_with(&mut [], |rv| {
-        if !rv.is_null() {
-            f = Some(zend::zcopy(rv));
-        }
-    });
-    f
 }
 
 /// What an uncaught exception (or `exit()`) in a coroutine does: in a
@@ -351,10 +374,7 @@ pub fn suspend() -> Option<Zval> {
         throw_out_of_coroutine();
         return None;
     }
-    let suspend = Callback::new(&zstr("Fiber::suspend"))?;
-    let mut got = znull();
-    let outcome = suspend.call_with(&mut [], |rv| got = zend::zcopy(rv));
-    (outcome == CallOutcome::Ok).then_some(got)
+    suspend_fiber()
 }
 
 /// Forgets every coroutine (request shutdown): the fibers go while PHP
@@ -365,6 +385,7 @@ pub fn clear() {
     let idle = IDLE.with(|i| std::mem::take(&mut *i.borrow_mut()));
     drop(idle);
     NEXT_JOB.with(|j| j.borrow_mut().take());
+    SUSPEND.with(|s| s.borrow_mut().take());
     channel::clear();
     sync::clear();
     CURRENT.with(|c| c.set(-1));
@@ -372,10 +393,10 @@ pub fn clear() {
 
 /// Resumes coroutine `cid` (suspended) with `value`, now.
 pub fn wake(cid: i64, value: Zval) {
-    let Some(fiber) = COROS.with(|c| c.borrow().get(&cid).map(|c| zend::zcopy(&c.fiber))) else {
+    let Some(fiber) = COROS.with(|c| c.borrow().get(&cid).map(|c| c.fiber.clone())) else {
         return;
     };
-    run_fiber(cid, &fiber, "resume", value);
+    run_fiber(cid, &fiber, value);
 }
 
 /// Resumes `cid` from the loop once `ms` milliseconds have passed; the
@@ -467,7 +488,7 @@ fn report_deadlock() {
     let waiting: Vec<(i64, Zval)> = COROS.with(|c| {
         c.borrow()
             .iter()
-            .map(|(cid, c)| (*cid, zend::zcopy(&c.fiber)))
+            .map(|(cid, c)| (*cid, zend::zcopy(&c.fiber.obj)))
             .collect()
     });
     if waiting.is_empty() {
