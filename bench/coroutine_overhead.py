@@ -11,11 +11,7 @@ on/off as a ratio, measured in this run.
 """
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import time
 
 import run as common
 
@@ -23,14 +19,8 @@ CASES = [(10, 1), (100, 16)]
 
 
 def serve(so, port, coroutine):
-    env = dict(os.environ, BENCH_COROUTINE="1" if coroutine else "0")
-    cmd = ["php", "-n", "-d", f"extension={so}", "-d", "memory_limit=2G",
-           str(common.ROOT / "bench/echo_server.php"), str(port)]
-    proc = subprocess.Popen(common.pinned(0, cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True, preexec_fn=common.raise_nofile, env=env)
-    common.wait_port(port)
-    time.sleep(0.2)
-    return proc
+    return common.serve_php(so, "echo_server.php", port,
+                            {"BENCH_COROUTINE": "1" if coroutine else "0"})
 
 
 def main():

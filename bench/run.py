@@ -105,6 +105,19 @@ class Server:
         return self.proc.pid
 
 
+def serve_php(so, script, port, env=None):
+    """`php -n` with extension `so` running bench/`script` on `port`, pinned
+    to CPU 0; returns the process once the port listens."""
+    cmd = ["php", "-n", "-d", "memory_limit=-1", "-d", f"extension={so}",
+           str(ROOT / "bench" / script), str(port)]
+    proc = subprocess.Popen(pinned(0, cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True, preexec_fn=raise_nofile,
+                            env=dict(os.environ, **(env or {})))
+    wait_port(port)
+    time.sleep(0.2)
+    return proc
+
+
 def loadgen(port, mode, *args, timeout=300):
     cmd = pinned(1, [str(LOADGEN), mode, "--url", f"ws://127.0.0.1:{port}/", *map(str, args)])
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=raise_nofile)

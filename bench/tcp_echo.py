@@ -16,7 +16,6 @@ import argparse
 import json
 import statistics
 import subprocess
-import time
 
 import run as common  # bench/run.py: pinning, ports, process groups, loadgen build
 
@@ -24,13 +23,7 @@ CASES = [(10, 1), (100, 16)]
 
 
 def serve(so, port):
-    cmd = ["php", "-n", "-d", "memory_limit=-1", "-d", f"extension={so}",
-           str(common.ROOT / "bench/tcp_echo_server.php"), str(port)]
-    proc = subprocess.Popen(common.pinned(0, cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True, preexec_fn=common.raise_nofile)
-    common.wait_port(port)
-    time.sleep(0.3)
-    return proc
+    return common.serve_php(so, "tcp_echo_server.php", port)
 
 
 def echo(port, conns, inflight, secs):
