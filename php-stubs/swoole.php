@@ -741,11 +741,19 @@ namespace Swoole\Coroutine {
 
     /** Runs $fn(...$args) in a coroutine and drives every coroutine and timer until none is left. */
     function run(callable $fn, mixed ...$args): bool {}
+    /** Alias of \go(). */
+    function go(callable $func, mixed ...$params): int|false {}
+    /** Alias of \Swoole\Coroutine::defer(). */
+    function defer(callable $callback): void {}
 }
 
 namespace Co {
     /** Short name of \Swoole\Coroutine\run(). */
     function run(callable $fn, mixed ...$args): bool {}
+    /** Alias of \go(). */
+    function go(callable $func, mixed ...$params): int|false {}
+    /** Alias of \Swoole\Coroutine::defer(). */
+    function defer(callable $callback): void {}
 }
 
 namespace Swoole\Connection {
@@ -1968,6 +1976,12 @@ namespace {
 
     /** Starts $func(...$params) in a new coroutine (Swoole\Coroutine::create()). */
     function go(callable $func, mixed ...$params): int|false {}
+    /** Alias of go(). */
+    function swoole_coroutine_create(callable $func, mixed ...$params): int|false {}
+    /** Runs $callback when the running coroutine ends (Swoole\Coroutine::defer()). */
+    function defer(callable $callback): void {}
+    /** Alias of defer(). */
+    function swoole_coroutine_defer(callable $callback): void {}
 
     /** Run $callback after the current event; alias of \Swoole\Event::defer(). */
     function swoole_event_defer(callable $callback): bool {}

@@ -649,6 +649,11 @@ fn co_resume(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(true);
 }
 
+/// `defer()` and its other names: `Coroutine::defer()`.
+pub fn fn_defer(ex: &mut ExecuteData, rv: &mut Zval) {
+    co_defer(ex, rv);
+}
+
 fn co_defer(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
