@@ -103,3 +103,12 @@ def test_enable_coroutine_off_runs_callbacks_outside_coroutines(php_server):
     with ws_connect(srv.port) as ws:
         ws.send("plain")
         assert ws.recv(timeout=5) == "cid=-1"
+
+
+def test_go_inside_a_destructor_starts_from_the_loop():
+    """PHP lets no fiber switch inside a destructor: the coroutine starts
+    when the loop next runs (here at script end), where Swoole runs it at
+    once (its "__destruct" comes before "after unset")."""
+    code, out = run("destructor.php")
+    assert code == 0
+    assert out == "__construct\nafter unset\n__destruct\npop ret:false error:-1\n"

@@ -34,6 +34,7 @@ use crate::worker::timers;
 
 extern "C" {
     static zend_ce_fiber: *mut zend_class_entry;
+    fn zend_fiber_switch_blocked() -> bool;
     static spl_ce_ArrayObject: *mut zend_class_entry;
     static spl_ce_ArrayIterator: *mut zend_class_entry;
 }
@@ -234,21 +235,34 @@ pub fn spawn_callback(
         c.len()
     });
     PEAK.with(|p| p.set(p.get().max(live)));
-    NEXT_JOB.with(|j| {
-        *j.borrow_mut() = Some(Job {
-            cid,
-            func,
-            args,
-            fiber: fiber.clone(),
-        })
-    });
-    if fresh {
-        let prev = CURRENT.with(|c| c.replace(cid));
-        let outcome = method(&fiber.obj, "start").map_or(CallOutcome::Ok, |m| m.call(&mut []));
-        CURRENT.with(|c| c.set(prev));
-        uncaught(outcome);
+    let job = Job {
+        cid,
+        func,
+        args,
+        fiber: fiber.clone(),
+    };
+    let start = move || {
+        NEXT_JOB.with(|j| *j.borrow_mut() = Some(job));
+        if fresh {
+            let prev = CURRENT.with(|c| c.replace(cid));
+            let outcome = method(&fiber.obj, "start").map_or(CallOutcome::Ok, |m| m.call(&mut []));
+            CURRENT.with(|c| c.set(prev));
+            uncaught(outcome);
+        } else {
+            run_fiber(cid, &fiber, znull());
+        }
+    };
+    // SAFETY: reads the engine's flag; no arguments.
+    if unsafe { zend_fiber_switch_blocked() } {
+        // PHP allows no fiber switch here (a destructor, the GC): the
+        // coroutine starts from the loop instead of at once.
+        let outside_loop = !super::timer::in_event_loop();
+        timers::defer(Box::new(start));
+        if outside_loop {
+            super::timer::ensure_wait_at_shutdown();
+        }
     } else {
-        run_fiber(cid, &fiber, znull());
+        start();
     }
     Some(cid)
 }
