@@ -328,6 +328,9 @@ def test_pause_stops_reading_until_resume(php_server, mode):
                      settings={"open_eof_split": True, "package_eof": "\n"})
     a = connect(srv.port)
     b = connect(srv.port)
+    # Which fd is a's: with several reactor threads (SWOOLE_PROCESS) the
+    # two connections may be accepted in either order.
+    fd_a = int(ask(a, b"!fd\n").decode().removeprefix("fd="))
     # Paused from its own onReceive. BASE: the next packet, already read
     # in the same write, waits too (SWOOLE_PROCESS: the master may have
     # dispatched it before the pause arrives, as Swoole's reactor does).
@@ -339,7 +342,6 @@ def test_pause_stops_reading_until_resume(php_server, mode):
     with pytest.raises(socket.timeout):
         a.recv(100)
     a.settimeout(5)
-    fd_a = 1
     assert ask(b, f"!resume {fd_a}\n".encode()) == b"resumed=true"
     assert recv_exactly(a, len(first) + 7) == first + b"second\n"
     # A closed fd: Swoole's warning and false.

@@ -6,6 +6,7 @@
  * prints one line per event on stdout. A packet containing a command
  * answers it instead (raw bytes, whatever the framing):
  *   !worker          -> "worker=<id>"
+ *   !fd              -> "fd=<fd>"
  *   !info            -> json_encode(getClientInfo($fd))
  *   !send <fd> <s>   -> $server->send(<fd>, <s>) (any worker's connection), answers "sent=<bool>"
  *   !close           -> $server->close($fd)
@@ -82,6 +83,10 @@ $server->on('receive', function (Swoole\Server $server, int $fd, int $reactorId,
     echo "receive fd=$fd len=", strlen($data), " worker={$server->worker_id}\n";
     if (($at = strpos($data, '!')) !== false) {
         $cmd = rtrim(substr($data, $at), "\r\n");
+        if ($cmd === '!fd') {
+            $server->send($fd, "fd=$fd");
+            return;
+        }
         if ($cmd === '!worker') {
             $server->send($fd, "worker={$server->worker_id}");
             return;
