@@ -155,6 +155,14 @@ impl Args {
         None
     }
 
+    /// A number of seconds (an int or a float), `default` when absent or
+    /// not a number: Swoole reads its timeouts this leniently.
+    pub fn float_or(&self, i: usize, default: f64) -> f64 {
+        self.get(i)
+            .and_then(|z| z.double().or_else(|| z.long().map(|l| l as f64)))
+            .unwrap_or(default)
+    }
+
     pub fn long_or(&self, i: usize, name: &str, default: i64) -> Option<i64> {
         if i >= self.n {
             Some(default)

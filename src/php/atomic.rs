@@ -179,10 +179,7 @@ fn a_wait(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 0, 1) else {
         return;
     };
-    let timeout = args
-        .get(0)
-        .and_then(|z| z.double().or_else(|| z.long().map(|l| l as f64)))
-        .unwrap_or(1.0);
+    let timeout = args.float_or(0, 1.0);
     let Some(Counter::U32(a)) = counter(ex) else {
         return;
     };

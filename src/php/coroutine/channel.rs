@@ -12,8 +12,7 @@ use ext_php_rs::zend::ExecuteData;
 use super::super::args::Args;
 use super::super::classes::{m, Class, ClassSlot, Default, PUBLIC};
 use super::super::zend::{self, zarray, zlong};
-use super::{current, seconds_to_ms, suspend, throw_out_of_coroutine, wake, wake_after};
-use crate::worker::timers;
+use super::{current, throw_out_of_coroutine, timeout_ms_arg, wait_woken, wake};
 
 pub static CHANNEL: ClassSlot = ClassSlot::new();
 
@@ -98,15 +97,6 @@ fn ch_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
     zend::set_prop(obj, "capacity", zlong(capacity as i64));
 }
 
-/// `$timeout` in seconds; negative: no limit.
-fn timeout_arg(args: &Args, i: usize) -> Option<u64> {
-    let t = args
-        .get(i)
-        .and_then(|z| z.double().or_else(|| z.long().map(|l| l as f64)))
-        .unwrap_or(-1.0);
-    (t >= 0.0).then(|| seconds_to_ms(t))
-}
-
 /// Waits in `queue` of channel `h` until woken, at most `timeout` ms:
 /// false when it timed out (or the coroutine could not wait).
 fn wait_on(h: u32, consumer: bool, timeout: Option<u64>) -> bool {
@@ -118,20 +108,13 @@ fn wait_on(h: u32, consumer: bool, timeout: Option<u64>) -> bool {
             c.producers.push_back(cid)
         }
     });
-    let timer = timeout.map(|ms| wake_after(cid, ms, || zlong(0)));
-    let woken = suspend().is_some_and(|v| v.long() != Some(0));
-    match timer {
-        Some(id) if woken => {
-            timers::timers().clear(id);
-        }
+    let woken = wait_woken(cid, timeout);
+    if !woken {
         // Timed out: no longer waiting.
-        _ if !woken => {
-            with(h, |c| {
-                c.consumers.retain(|&w| w != cid);
-                c.producers.retain(|&w| w != cid);
-            });
-        }
-        _ => {}
+        with(h, |c| {
+            c.consumers.retain(|&w| w != cid);
+            c.producers.retain(|&w| w != cid);
+        });
     }
     woken
 }
@@ -147,7 +130,7 @@ fn ch_push(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(data) = args.get(0).map(zend::zcopy) else {
         return;
     };
-    let timeout = timeout_arg(&args, 1);
+    let timeout = timeout_ms_arg(&args, 1);
     let Some((h, obj)) = this(ex) else { return };
     if current() < 0 {
         throw_out_of_coroutine();
@@ -206,7 +189,7 @@ fn ch_pop(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 0, 1) else {
         return;
     };
-    let timeout = timeout_arg(&args, 0);
+    let timeout = timeout_ms_arg(&args, 0);
     let Some((h, obj)) = this(ex) else { return };
     if current() < 0 {
         throw_out_of_coroutine();

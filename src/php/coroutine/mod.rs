@@ -424,6 +424,26 @@ pub fn wake_after(cid: i64, ms: u64, value: impl Fn() -> Zval + 'static) -> time
     id
 }
 
+/// A `$timeout` argument in seconds as milliseconds; None (no limit)
+/// when negative or absent.
+pub fn timeout_ms_arg(args: &Args, i: usize) -> Option<u64> {
+    let t = args.float_or(i, -1.0);
+    (t >= 0.0).then(|| seconds_to_ms(t))
+}
+
+/// Suspends the running coroutine `cid` until something wakes it with a
+/// value other than 0, at most `timeout` ms (a timer wakes it with 0).
+/// False when it timed out (or could not wait): the caller then forgets
+/// that it was waiting.
+pub fn wait_woken(cid: i64, timeout: Option<u64>) -> bool {
+    let timer = timeout.map(|ms| wake_after(cid, ms, || zlong(0)));
+    let woken = suspend().is_some_and(|v| v.long() != Some(0));
+    if let Some(id) = timer.filter(|_| woken) {
+        timers::timers().clear(id);
+    }
+    woken
+}
+
 /// Seconds as whole milliseconds, at least one.
 pub fn seconds_to_ms(s: f64) -> u64 {
     (s * 1000.0).ceil().clamp(1.0, 315_360_000_000.0) as u64
@@ -609,10 +629,7 @@ fn co_sleep(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
-    let seconds = args
-        .get(0)
-        .and_then(|z| z.double().or_else(|| z.long().map(|l| l as f64)))
-        .unwrap_or(0.0);
+    let seconds = args.float_or(0, 0.0);
     let cid = current();
     if cid < 0 {
         throw_out_of_coroutine();

@@ -11,8 +11,7 @@ use ext_php_rs::zend::ExecuteData;
 use super::super::args::Args;
 use super::super::classes::{m, Class, ClassSlot};
 use super::super::zend::{self, zlong};
-use super::{current, seconds_to_ms, suspend, throw_out_of_coroutine, wake, wake_after};
-use crate::worker::timers;
+use super::{current, throw_out_of_coroutine, timeout_ms_arg, wait_woken, wake};
 
 extern "C" {
     static spl_ce_BadMethodCallException: *mut zend_class_entry;
@@ -137,10 +136,7 @@ fn wg_wait(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 0, 1) else {
         return;
     };
-    let t = args
-        .get(0)
-        .and_then(|z| z.double().or_else(|| z.long().map(|l| l as f64)))
-        .unwrap_or(-1.0);
+    let timeout = timeout_ms_arg(&args, 0);
     let Some(h) = handle(ex) else { return };
     let cid = current();
     if cid < 0 {
@@ -172,11 +168,7 @@ fn wg_wait(ex: &mut ExecuteData, rv: &mut Zval) {
         }
         Ok(true) => {}
     }
-    let timer = (t >= 0.0).then(|| wake_after(cid, seconds_to_ms(t), || zlong(0)));
-    let done = suspend().is_some_and(|v| v.long() != Some(0));
-    if let Some(id) = timer.filter(|_| done) {
-        timers::timers().clear(id);
-    }
+    let done = wait_woken(cid, timeout);
     if !done {
         with(h, |g| g.waiter = None);
     }

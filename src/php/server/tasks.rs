@@ -31,18 +31,11 @@ pub(super) fn server_task(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-/// A float argument (ints accepted), or `default` when absent.
-pub(super) fn float_arg(args: &Args, i: usize, default: f64) -> f64 {
-    args.get(i)
-        .and_then(|z| z.double().or_else(|| z.long().map(|l| l as f64)))
-        .unwrap_or(default)
-}
-
 pub(super) fn server_taskwait(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 3) else {
         return;
     };
-    let timeout = float_arg(&args, 1, 0.5);
+    let timeout = args.float_or(1, 0.5);
     let Some(index) = args.long_or(2, "taskWorkerIndex", -1) else {
         return;
     };
@@ -62,7 +55,7 @@ pub(super) fn server_task_wait_multi(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(tasks) = args.array(0, "tasks") else {
         return;
     };
-    let timeout = float_arg(&args, 1, 0.5);
+    let timeout = args.float_or(1, 0.5);
     let deadline = std::time::Instant::now()
         + std::time::Duration::from_secs_f64(timeout.clamp(0.001, 86_400.0));
     let mut out = ZendHashTable::new();
