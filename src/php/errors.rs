@@ -29,6 +29,16 @@ pub fn last_error() -> i64 {
     LAST_ERROR.with(|c| c.get())
 }
 
+/// The OS's text for `errno`, without Rust's " (os error N)" suffix, as
+/// Swoole's warnings show it ("Address already in use").
+pub fn os_error_text(errno: i32) -> String {
+    let text = std::io::Error::from_raw_os_error(errno).to_string();
+    match text.split_once(" (os error") {
+        Some((t, _)) => t.to_string(),
+        None => text,
+    }
+}
+
 /// `swoole_strerror()` texts for the codes this extension sets; the rest
 /// fall back to the OS's strerror, as Swoole's do below 500.
 pub fn strerror(code: i64) -> String {

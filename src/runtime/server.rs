@@ -59,12 +59,7 @@ const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// configured backlog), before the event loop starts, so that `start()` can
 /// report a bind error as an exception.
 pub fn bind(host: &str, port: u16, backlog: i32) -> io::Result<std::net::TcpListener> {
-    let addr: SocketAddr = if host.contains(':') {
-        format!("[{}]:{}", host.trim_matches(|c| c == '[' || c == ']'), port).parse()
-    } else {
-        format!("{host}:{port}").parse()
-    }
-    .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "invalid address"))?;
+    let addr = super::port::inet_addr(host, port)?;
     let domain = match addr {
         SocketAddr::V4(_) => socket2::Domain::IPV4,
         SocketAddr::V6(_) => socket2::Domain::IPV6,

@@ -490,11 +490,7 @@ pub(super) fn server_sendto(ex: &mut ExecuteData, rv: &mut Zval) {
             let errno = e.raw_os_error().unwrap_or(0);
             zend::warning_docref(&format!(
                 "sendto to {ip}:{port} failed, Error: {}[{errno}]",
-                std::io::Error::from_raw_os_error(errno)
-                    .to_string()
-                    .split(" (os error")
-                    .next()
-                    .unwrap_or("")
+                errors::os_error_text(errno)
             ));
             errors::set_last_error(i64::from(errno));
             rv.set_bool(false);

@@ -350,9 +350,9 @@ fn bind_port(
         return Err((format!("unknown socket type [{sock_type}]"), 22));
     }
     runtime::port::bind(host, port as u16, sock_type, 512).map_err(|e| {
-        let errno = i64::from(e.raw_os_error().unwrap_or(0));
-        let text = std::io::Error::from_raw_os_error(errno as i32).to_string();
-        let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+        let errno = e.raw_os_error().unwrap_or(0);
+        let text = errors::os_error_text(errno);
+        let errno = i64::from(errno);
         (
             format!("failed to listen server port[{host}:{port}], Error: {text}[{errno}]"),
             errno,
