@@ -398,41 +398,34 @@ impl ServerState {
             .unwrap_or_default()
     }
 
-    /// The socket type (`SWOOLE_SOCK_*`, no flags) of the port whose socket
-    /// is `server_fd`.
-    pub fn port_sock_type(&self, server_fd: i32) -> Option<i64> {
+    /// What `f` reads from the port whose listening socket is `server_fd`.
+    fn with_port<R>(&self, server_fd: i32, f: impl FnOnce(&PortState) -> R) -> Option<R> {
         self.ports
             .borrow()
             .iter()
             .find(|p| p.server_fd == server_fd)
-            .map(|p| p.sock_type & 0xff)
+            .map(f)
+    }
+
+    /// The socket type (`SWOOLE_SOCK_*`, no flags) of the port whose socket
+    /// is `server_fd`.
+    pub fn port_sock_type(&self, server_fd: i32) -> Option<i64> {
+        self.with_port(server_fd, |p| p.sock_type & 0xff)
     }
 
     /// The port number of the port whose socket is `server_fd` (0: unix).
     pub fn port_number(&self, server_fd: i32) -> u16 {
-        self.ports
-            .borrow()
-            .iter()
-            .find(|p| p.server_fd == server_fd)
-            .map_or(0, |p| p.port)
+        self.with_port(server_fd, |p| p.port).unwrap_or(0)
     }
 
     /// Whether the port of `server_fd` speaks WebSocket (decided at start()).
     pub fn websocket_port(&self, server_fd: i32) -> bool {
-        self.ports
-            .borrow()
-            .iter()
-            .find(|p| p.server_fd == server_fd)
-            .is_some_and(|p| p.websocket)
+        self.with_port(server_fd, |p| p.websocket).unwrap_or(false)
     }
 
     /// Whether the port of `server_fd` speaks HTTP (decided at start()).
     pub fn http_port(&self, server_fd: i32) -> bool {
-        self.ports
-            .borrow()
-            .iter()
-            .find(|p| p.server_fd == server_fd)
-            .is_some_and(|p| p.http)
+        self.with_port(server_fd, |p| p.http).unwrap_or(false)
     }
 
     /// Runs a callback; an `exit()` or fatal error stops the server. With
