@@ -720,20 +720,20 @@ async fn serve_stream<R: ConnRead>(
         }
         // Every complete packet of what was read, before reading more.
         loop {
-            let packet = {
-                let handler = server.handler();
-                let mut length_func = |data: &[u8]| {
-                    handler
-                        .as_ref()
-                        .map_or(-1, |h| h.package_length(conn, data))
-                };
-                framer.next(&mut buf, &mut length_func)
-            };
+            // One look-up of the handler per packet serves the length
+            // function and the dispatch.
+            let handler = server.handler();
+            let packet = framer.next(&mut buf, &mut |data: &[u8]| {
+                handler
+                    .as_ref()
+                    .map_or(-1, |h| h.package_length(conn, data))
+            });
             match packet {
                 Ok(Some(data)) => {
-                    let Some(handler) = dispatching(server, conn) else {
+                    let Some(handler) = handler else {
                         return session::CLOSED_BY_SERVER;
                     };
+                    dispatch_started(conn);
                     handler.on_receive(conn, data);
                     if conn.is_closing() {
                         return stopped_reactor_id(conn);
@@ -1140,10 +1140,16 @@ async fn serve_websocket<R: ConnRead>(
 #[inline]
 fn dispatching(server: &Server, conn: &Connection) -> Option<Rc<dyn EventHandler>> {
     let handler = server.handler()?;
+    dispatch_started(conn);
+    Some(handler)
+}
+
+/// An event of `conn` is about to be handed to the script.
+#[inline]
+fn dispatch_started(conn: &Connection) {
     conn.touch_dispatch();
     #[cfg(feature = "test-hooks")]
     super::test_hooks::before_dispatch(conn.id);
-    Some(handler)
 }
 
 /// Read buffers between reads: one thread serves one read at a time, so a
