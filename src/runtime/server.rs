@@ -237,27 +237,34 @@ impl Server {
 
     /// Accepts on one port until the server stops.
     async fn accept_loop(self: Rc<Self>, listener: TcpListener, port: Arc<Port>) {
-        while !self.stopping.get() {
-            tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, peer)) => self.accept(stream, peer, &port),
-                    Err(e) => {
-                        // EMFILE and friends: back off instead of spinning.
-                        log::write(log::Level::Warning, true, &format!("accept() failed: {e}"));
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                },
-                _ = self.stop.notified() => {}
-            }
-        }
+        self.accept_until_stopped(
+            async || listener.accept().await,
+            |(stream, peer)| self.accept(stream, peer, &port),
+        )
+        .await
     }
 
     /// Accepts on a unix stream port until the server stops.
     async fn accept_unix_loop(self: Rc<Self>, listener: tokio::net::UnixListener, port: Arc<Port>) {
+        self.accept_until_stopped(
+            async || listener.accept().await,
+            |(stream, _)| self.accept_unix(stream, &port),
+        )
+        .await
+    }
+
+    /// Takes connections from `accept` and hands each to `serve` until the
+    /// server stops. A failed accept (EMFILE and friends) backs off
+    /// instead of spinning.
+    async fn accept_until_stopped<S>(
+        &self,
+        mut accept: impl AsyncFnMut() -> io::Result<S>,
+        mut serve: impl FnMut(S),
+    ) {
         while !self.stopping.get() {
             tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => self.accept_unix(stream, &port),
+                accepted = accept() => match accepted {
+                    Ok(s) => serve(s),
                     Err(e) => {
                         log::write(log::Level::Warning, true, &format!("accept() failed: {e}"));
                         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -271,18 +278,11 @@ impl Server {
     /// Receives a UDP port's datagrams until the server stops: each one
     /// is an `onPacket`.
     async fn recv_udp_loop(self: Rc<Self>, socket: tokio::net::UdpSocket, port: Arc<Port>) {
-        let mut buf = vec![0u8; MAX_DATAGRAM];
-        while !self.stopping.get() {
-            tokio::select! {
-                got = socket.recv_from(&mut buf) => match got {
-                    Ok((n, from)) => self.deliver_datagram(&port, &buf[..n], DatagramFrom::Inet(from)),
-                    // ICMP errors of earlier sends and the like: not this
-                    // socket's end.
-                    Err(_) => tokio::task::yield_now().await,
-                },
-                _ = self.stop.notified() => {}
-            }
-        }
+        self.receive_until_stopped(&port, async |buf: &mut [u8]| {
+            let (n, from) = socket.recv_from(buf).await?;
+            Ok((n, DatagramFrom::Inet(from)))
+        })
+        .await
     }
 
     /// Receives a unix datagram port's datagrams until the server stops.
@@ -291,17 +291,30 @@ impl Server {
         socket: tokio::net::UnixDatagram,
         port: Arc<Port>,
     ) {
+        self.receive_until_stopped(&port, async |buf: &mut [u8]| {
+            let (n, from) = socket.recv_from(buf).await?;
+            let path = from
+                .as_pathname()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok((n, DatagramFrom::Unix(path)))
+        })
+        .await
+    }
+
+    /// Hands each datagram `receive` reads to the handler until the server
+    /// stops. A failed receive (an ICMP error of an earlier send and the
+    /// like) is not the socket's end.
+    async fn receive_until_stopped(
+        &self,
+        port: &Port,
+        mut receive: impl AsyncFnMut(&mut [u8]) -> io::Result<(usize, DatagramFrom)>,
+    ) {
         let mut buf = vec![0u8; MAX_DATAGRAM];
         while !self.stopping.get() {
             tokio::select! {
-                got = socket.recv_from(&mut buf) => match got {
-                    Ok((n, from)) => {
-                        let path = from
-                            .as_pathname()
-                            .map(|p| p.to_string_lossy().into_owned())
-                            .unwrap_or_default();
-                        self.deliver_datagram(&port, &buf[..n], DatagramFrom::Unix(path));
-                    }
+                got = receive(&mut buf) => match got {
+                    Ok((n, from)) => self.deliver_datagram(port, &buf[..n], from),
                     Err(_) => tokio::task::yield_now().await,
                 },
                 _ = self.stop.notified() => {}
