@@ -6,7 +6,6 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use ext_php_rs::ffi::zend_object;
 use ext_php_rs::types::Zval;
 use ext_php_rs::zend::ExecuteData;
 
@@ -57,9 +56,7 @@ pub fn register() {
 }
 
 fn handle(ex: &mut ExecuteData) -> Option<u32> {
-    let o: *mut zend_object = ex.get_self()?;
-    // SAFETY: $this is a live object for the call.
-    Some(unsafe { (*o).handle })
+    zend::this_object(ex).map(|(h, _)| h)
 }
 
 /// `$this`'s counter, or Swoole's error for an object whose constructor

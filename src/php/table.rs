@@ -88,9 +88,7 @@ pub fn clear() {
 }
 
 fn handle(ex: &mut ExecuteData) -> Option<(u32, *mut zend_object)> {
-    let o: *mut zend_object = ex.get_self()?;
-    // SAFETY: $this is a live object.
-    Some((unsafe { (*o).handle }, o))
+    zend::this_object(ex)
 }
 
 fn with_table<R>(h: u32, f: impl FnOnce(&mut Table) -> R) -> Option<R> {

@@ -172,6 +172,14 @@ pub fn new_object(ce: *mut zend_class_entry) -> Zval {
     z
 }
 
+/// `$this` of a method call, with its object handle: the key under which
+/// the extension keeps an object's native state.
+pub fn this_object(ex: &mut ext_php_rs::zend::ExecuteData) -> Option<(u32, *mut zend_object)> {
+    let o: *mut zend_object = ex.get_self()?;
+    // SAFETY: $this is a live object for the duration of the call.
+    Some((unsafe { (*o).handle }, o))
+}
+
 pub fn obj_ptr(z: &Zval) -> Option<*mut zend_object> {
     let z = z.dereference();
     z.object()

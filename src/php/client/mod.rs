@@ -142,9 +142,7 @@ pub fn request_shutdown() {
 // ---- plumbing ---------------------------------------------------------------
 
 pub(super) fn this(ex: &mut ExecuteData) -> Option<(u32, *mut zend_object)> {
-    let o: *mut zend_object = ex.get_self()?;
-    // SAFETY: $this is a live object for the duration of the call.
-    Some((unsafe { (*o).handle }, o))
+    zend::this_object(ex)
 }
 
 pub(super) fn take(h: u32) -> Option<Client> {

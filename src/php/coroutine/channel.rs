@@ -64,9 +64,7 @@ pub fn clear() {
 }
 
 fn this(ex: &mut ExecuteData) -> Option<(u32, *mut zend_object)> {
-    let o: *mut zend_object = ex.get_self()?;
-    // SAFETY: $this is a live object for the call.
-    Some((unsafe { (*o).handle }, o))
+    zend::this_object(ex)
 }
 
 fn with<R>(h: u32, f: impl FnOnce(&mut Chan) -> R) -> Option<R> {

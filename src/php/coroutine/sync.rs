@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use ext_php_rs::ffi::{zend_class_entry, zend_object};
+use ext_php_rs::ffi::zend_class_entry;
 use ext_php_rs::types::Zval;
 use ext_php_rs::zend::ExecuteData;
 
@@ -50,9 +50,7 @@ pub fn clear() {
 }
 
 fn handle(ex: &mut ExecuteData) -> Option<u32> {
-    let o: *mut zend_object = ex.get_self()?;
-    // SAFETY: $this is a live object for the call.
-    Some(unsafe { (*o).handle })
+    zend::this_object(ex).map(|(h, _)| h)
 }
 
 fn with<R>(h: u32, f: impl FnOnce(&mut WaitGroup) -> R) -> R {
