@@ -5,6 +5,8 @@ at exit about a destroyed channel left out), with %DIR% for the folder."""
 
 import pathlib
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -28,6 +30,70 @@ def test_prints_what_swoole_prints(name):
     assert code == 0
 
 
+class ScriptedPeer:
+    """A TCP peer for the client scripts: echoes what it gets, except
+    "silent" (no answer), "close" (closes), "delay:S ..." (echoes after S
+    seconds) and "two" (two length-prefixed packets in one write)."""
+
+    def __init__(self):
+        import socket
+        import struct
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.port = self.sock.getsockname()[1]
+
+        def handle(c):
+            with c:
+                while True:
+                    try:
+                        d = c.recv(65536)
+                    except OSError:
+                        return
+                    t = d.decode(errors="replace")
+                    if not d or t.startswith("close"):
+                        return
+                    if t.startswith("silent"):
+                        continue
+                    if t.startswith("delay:"):
+                        time.sleep(float(t[6:].split()[0]))
+                    if t.startswith("two"):
+                        d = struct.pack(">I", 3) + b"abc" + struct.pack(">I", 5) + b"defgh"
+                    c.sendall(d)
+
+        def accept():
+            while True:
+                try:
+                    c, _ = self.sock.accept()
+                except OSError:
+                    return
+                threading.Thread(target=handle, args=(c,), daemon=True).start()
+
+        threading.Thread(target=accept, daemon=True).start()
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def peer():
+    p = ScriptedPeer()
+    yield p
+    p.close()
+
+
+def test_coroutine_client_cancel_and_join_print_what_swoole_prints(peer):
+    """Co\\Client: connect errors, echo, a timed-out recv (ETIMEDOUT), two
+    coroutines waiting at once, length framing, a peer that closes, and
+    cancel()/join() of socket waits and sleeps."""
+    require_extension()
+    r = subprocess.run(php_cmd() + [str(DIR / "client.php"), str(peer.port)],
+                       capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    assert r.stdout + r.stderr == (DIR / "client.expect").read_text()
+    assert r.returncode == 0
+
+
 def test_an_uncaught_exception_in_a_coroutine_is_fatal():
     code, out = run("uncaught.php")
     assert code == 255
@@ -45,8 +111,6 @@ def test_a_coroutine_api_outside_a_coroutine_is_fatal_even_in_a_try():
 
 # ---- in a server (enable_coroutine) ------------------------------------------
 
-import threading
-import time
 import urllib.error
 import urllib.request
 
@@ -68,6 +132,26 @@ def test_one_worker_serves_others_while_a_callback_sleeps(php_server, mode):
     assert len({a for a in answers}) == 100, "each message had its own coroutine"
     assert elapsed < 10, f"the sleeps ran one after another ({elapsed:.1f} s)"
     for ws in clients:
+        ws.close()
+
+
+@pytest.mark.parametrize("mode", ["base", "process"])
+def test_callbacks_waiting_on_coroutine_clients_do_not_block_the_worker(php_server, peer, mode):
+    """20 onMessage callbacks each ask a peer that answers after 0.5 s
+    through a Co\\Client: one worker has them all waiting at once."""
+    srv = php_server("co_server.php", env={"SWTEST_MODE": mode})
+    clients = [ws_connect(srv.port) for _ in range(20)]
+    t0 = time.time()
+    for i, ws in enumerate(clients):
+        ws.send(f"ask {peer.port} delay:0.5 #{i}")
+    answers = [ws.recv(timeout=30) for ws in clients]
+    elapsed = time.time() - t0
+    assert answers == [f"answer delay:0.5 #{i}" for i in range(20)]
+    assert elapsed < 5, f"the waits ran one after another ({elapsed:.1f} s)"
+    with clients[0] as ws:
+        ws.send("ask 1 x")
+        assert ws.recv(timeout=5) == "connect failed 111"
+    for ws in clients[1:]:
         ws.close()
 
 

@@ -59,7 +59,7 @@ pub fn strerror(code: i64) -> String {
         return known.to_string();
     }
     if (1..500).contains(&code) {
-        return std::io::Error::from_raw_os_error(code as i32).to_string();
+        return os_error_text(code as i32);
     }
     format!("Unknown error {code}")
 }

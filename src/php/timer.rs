@@ -254,5 +254,6 @@ pub(super) fn wait_for_timers() {
 /// Ends `Swoole\Event::wait()` by dropping every timer.
 fn event_exit(_ex: &mut ExecuteData, rv: &mut Zval) {
     timers::timers().clear_all();
+    super::coroutine::io::abort_all();
     rv.set_null();
 }

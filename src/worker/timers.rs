@@ -31,7 +31,21 @@ pub struct Timers {
     last_id: Cell<TimerId>,
     entries: RefCell<BTreeMap<TimerId, Entry>>,
     loop_running: Cell<bool>,
+    /// Waits that keep `Event::wait()` running besides timers: a
+    /// coroutine waiting for a socket ([`LoopHold`]).
+    holds: Cell<usize>,
     emptied: tokio::sync::Notify,
+}
+
+/// Keeps the loop of `Event::wait()` / `Co\run()` running while it lives,
+/// as a socket a coroutine waits on keeps Swoole's reactor running.
+pub struct LoopHold(Rc<Timers>);
+
+impl Drop for LoopHold {
+    fn drop(&mut self) {
+        self.0.holds.set(self.0.holds.get().saturating_sub(1));
+        self.0.notify_if_empty();
+    }
 }
 
 thread_local! {
@@ -77,18 +91,29 @@ impl Timers {
     }
 
     fn notify_if_empty(&self) {
-        if self.entries.borrow().is_empty() {
+        if self.idle() {
             self.emptied.notify_waiters();
         }
     }
 
-    /// Resolves once no timer is left (`Swoole\Event::wait()`).
+    /// No timer and no [`LoopHold`] left.
+    fn idle(&self) -> bool {
+        self.entries.borrow().is_empty() && self.holds.get() == 0
+    }
+
+    /// Keeps [`Timers::wait_empty`] waiting until the hold is dropped.
+    pub fn hold(self: &Rc<Self>) -> LoopHold {
+        self.holds.set(self.holds.get() + 1);
+        LoopHold(self.clone())
+    }
+
+    /// Resolves once no timer and no hold is left (`Swoole\Event::wait()`).
     pub async fn wait_empty(&self) {
         loop {
             let notified = self.emptied.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if self.is_empty() {
+            if self.idle() {
                 return;
             }
             notified.await;
@@ -198,6 +223,16 @@ pub fn defer(f: Box<dyn FnOnce()>) {
     let timers = timers();
     if timers.loop_running.get() {
         tokio::task::spawn_local(async move { f() });
+    } else {
+        DEFERRED.with(|d| d.borrow_mut().push(f));
+    }
+}
+
+/// Runs `f` now if the loop runs, else as soon as it starts (what needs
+/// the loop's reactor, asked for before the loop exists).
+pub fn defer_or_now(f: Box<dyn FnOnce()>) {
+    if timers().loop_running.get() {
+        f();
     } else {
         DEFERRED.with(|d| d.borrow_mut().push(f));
     }

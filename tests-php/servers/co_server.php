@@ -4,6 +4,8 @@
  * php co_server.php PORT
  *   onMessage "sleep <s>"  -> Co::sleep(s), then pushes "slept <s> cid=<cid>"
  *   onMessage "chan"       -> pops from a channel a timer fills 0.2 s later
+ *   onMessage "ask <port> <text>" -> sends <text> to 127.0.0.1:<port> with a
+ *                             Co\Client and pushes "answer <reply>"
  *   onRequest /wait        -> Co::sleep(0.2), then ends "waited"
  *   onRequest /noend       -> Co::sleep(0.1) and never ends: the response is
  *                             ended for the script when the coroutine ends (500)
@@ -28,6 +30,17 @@ $server->on('message', function (Swoole\WebSocket\Server $server, $frame) {
         $chan = new Swoole\Coroutine\Channel();
         Swoole\Timer::after(200, function () use ($chan) { $chan->push('filled'); });
         $server->push($frame->fd, 'got ' . $chan->pop(2));
+        return;
+    }
+    if (strncmp($frame->data, 'ask ', 4) === 0) {
+        [, $port, $text] = explode(' ', $frame->data, 3);
+        $client = new Co\Client(SWOOLE_SOCK_TCP);
+        if (!$client->connect('127.0.0.1', (int)$port, 5)) {
+            $server->push($frame->fd, "connect failed $client->errCode");
+            return;
+        }
+        $client->send($text);
+        $server->push($frame->fd, 'answer ' . $client->recv());
         return;
     }
     $server->push($frame->fd, 'cid=' . Co::getCid());

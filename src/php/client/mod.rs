@@ -19,6 +19,7 @@
 //! Left out: `getSocket()` (needs ext-sockets), `swoole_client_select()`,
 //! the socks5/HTTP proxy settings, `package_length_func`, DTLS.
 
+pub mod coro;
 mod io;
 mod ssl;
 
@@ -124,6 +125,7 @@ pub fn register(exception: *mut ext_php_rs::ffi::zend_class_entry) {
     e.parent = Some(exception);
     CLIENT_EXCEPTION.set(e.register());
     super::classes::alias("swoole_client", CLIENT.get());
+    coro::register();
 }
 
 /// RSHUTDOWN: ends the connections that client objects still hold. After a
@@ -137,6 +139,7 @@ pub fn request_shutdown() {
     for c in left.into_values() {
         release(c, false);
     }
+    coro::request_shutdown();
 }
 
 // ---- plumbing ---------------------------------------------------------------

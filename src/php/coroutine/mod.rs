@@ -15,6 +15,7 @@
 //! `Event::wait()` at shutdown).
 
 mod channel;
+pub mod io;
 mod sync;
 
 use std::cell::{Cell, RefCell};
@@ -42,6 +43,7 @@ extern "C" {
 pub static COROUTINE: ClassSlot = ClassSlot::new();
 pub static CONTEXT: ClassSlot = ClassSlot::new();
 pub static ERROR: ClassSlot = ClassSlot::new();
+pub static CANCELED_EXCEPTION: ClassSlot = ClassSlot::new();
 
 /// Swoole's error for a coroutine API called outside any coroutine.
 pub const OUT_OF_COROUTINE: &str = "API must be called in the coroutine";
@@ -60,6 +62,14 @@ struct Coro {
     yielded: bool,
     /// Runs when it ends, after its defers (a server callback's follow-up).
     on_end: Option<Box<dyn FnOnce()>>,
+    /// While it waits in something `Coroutine::cancel()` may end: stops
+    /// that wait and gives what to resume it with.
+    cancel: Option<Box<dyn FnOnce() -> Zval>>,
+    /// Its last wait was canceled (`Coroutine::isCanceled()`).
+    canceled: bool,
+    /// `cancel($cid, true)`: a `CanceledException` is thrown where it
+    /// resumes.
+    throw_canceled: bool,
 }
 
 thread_local! {
@@ -113,6 +123,19 @@ pub fn register() {
         sm("listCoroutines", co_list, "", "Swoole\\Coroutine\\Iterator"),
         sm("stats", co_stats, "", "array"),
         sm("getElapsed", co_get_elapsed, "int $cid = 0", "int"),
+        sm(
+            "cancel",
+            co_cancel,
+            "int $cid, bool $throw_exception = false",
+            "bool",
+        ),
+        sm("isCanceled", co_is_canceled, "", "bool"),
+        sm(
+            "join",
+            co_join,
+            "array $cid_array, float $timeout = -1",
+            "bool",
+        ),
         sm("set", co_set, "array $options", "void"),
         sm("__main", fiber_main, "", "void"),
     ];
@@ -121,6 +144,10 @@ pub fn register() {
     // SAFETY: SPL registers ArrayObject before any extension's MINIT.
     ctx.parent = Some(unsafe { spl_ce_ArrayObject });
     CONTEXT.set(ctx.register());
+    let mut canceled = Class::new("Swoole\\Coroutine\\CanceledException");
+    // SAFETY: the engine registers Exception at startup.
+    canceled.parent = Some(unsafe { ext_php_rs::ffi::zend_ce_exception });
+    CANCELED_EXCEPTION.set(canceled.register());
     let mut it = Class::new("Swoole\\Coroutine\\Iterator");
     // SAFETY: as above.
     it.parent = Some(unsafe { spl_ce_ArrayIterator });
@@ -228,6 +255,9 @@ pub fn spawn_callback(
         started: Instant::now(),
         yielded: false,
         on_end,
+        cancel: None,
+        canceled: false,
+        throw_canceled: false,
     };
     let live = COROS.with(|c| {
         let mut c = c.borrow_mut();
@@ -337,6 +367,7 @@ fn uncaught(outcome: CallOutcome) {
         FATAL.with(|f| f.set(true));
         // Nothing more runs: the loop driving coroutines ends.
         timers::timers().clear_all();
+        io::abort_all();
     }
 }
 
@@ -367,6 +398,7 @@ fn finish(cid: i64) {
         CURRENT.with(|c| c.set(prev));
     }
     let gone = COROS.with(|c| c.borrow_mut().remove(&cid));
+    joined(cid);
     // Dropped outside the borrow: a fiber's destructor runs PHP code.
     if let Some(mut coro) = gone {
         if let Some(end) = coro.on_end.take() {
@@ -389,6 +421,35 @@ pub fn suspend() -> Option<Zval> {
         return None;
     }
     suspend_fiber()
+}
+
+/// [`suspend`] in a wait `Coroutine::cancel()` may end: `cancel` stops
+/// the wait and gives the value to resume with. A pending
+/// `cancel($cid, true)` throws its exception once resumed.
+pub fn suspend_cancelable(cancel: Box<dyn FnOnce() -> Zval>) -> Option<Zval> {
+    let cid = current();
+    with_coro(cid, |c| {
+        c.canceled = false;
+        c.cancel = Some(cancel);
+    });
+    let v = suspend();
+    let throw = with_coro(cid, |c| {
+        c.cancel = None;
+        std::mem::replace(&mut c.throw_canceled, false)
+    });
+    if throw == Some(true) {
+        zend::throw(CANCELED_EXCEPTION.get(), "", 0);
+    }
+    v
+}
+
+fn with_coro<R>(cid: i64, f: impl FnOnce(&mut Coro) -> R) -> Option<R> {
+    COROS.with(|c| c.borrow_mut().get_mut(&cid).map(f))
+}
+
+/// Whether the running coroutine's last wait was canceled.
+pub fn is_canceled() -> bool {
+    with_coro(current(), |c| c.canceled).unwrap_or(false)
 }
 
 /// Forgets every coroutine (request shutdown): the fibers go while PHP
@@ -437,7 +498,13 @@ pub fn timeout_ms_arg(args: &Args, i: usize) -> Option<u64> {
 /// that it was waiting.
 pub fn wait_woken(cid: i64, timeout: Option<u64>) -> bool {
     let timer = timeout.map(|ms| wake_after(cid, ms, || zlong(0)));
-    let woken = suspend().is_some_and(|v| v.long() != Some(0));
+    let woken = suspend_cancelable(Box::new(move || {
+        if let Some(id) = timer {
+            timers::timers().clear(id);
+        }
+        zlong(0)
+    }))
+    .is_some_and(|v| v.long() != Some(0));
     if let Some(id) = timer.filter(|_| woken) {
         timers::timers().clear(id);
     }
@@ -635,8 +702,12 @@ fn co_sleep(ex: &mut ExecuteData, rv: &mut Zval) {
         throw_out_of_coroutine();
         return;
     }
-    wake_after(cid, seconds_to_ms(seconds.max(0.0)), znull);
-    rv.set_bool(suspend().is_some());
+    let timer = wake_after(cid, seconds_to_ms(seconds.max(0.0)), znull);
+    let woken = suspend_cancelable(Box::new(move || {
+        timers::timers().clear(timer);
+        zend::zbool(false)
+    }));
+    rv.set_bool(woken.is_some_and(|v| !v.is_false()));
 }
 
 fn co_yield(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -774,4 +845,145 @@ fn co_set(ex: &mut ExecuteData, rv: &mut Zval) {
     {
         rv.set_null();
     }
+}
+
+// ---- cancel, join ------------------------------------------------------------
+
+/// `SW_ERROR_CO_CANNOT_CANCEL`, `SW_ERROR_CO_NOT_EXISTS`,
+/// `SW_ERROR_CO_TIMEDOUT`, `SW_ERROR_INVALID_PARAMS`, `SW_ERROR_WRONG_OPERATION`.
+const CO_CANNOT_CANCEL: i64 = 10015;
+const CO_NOT_EXISTS: i64 = 10016;
+const CO_TIMEDOUT: i64 = 10018;
+const INVALID_PARAMS: i64 = 505;
+const WRONG_OPERATION: i64 = 509;
+
+/// `Coroutine::cancel($cid, $throw_exception)`: ends the wait `$cid` is in
+/// (a sleep, a channel, a socket, a join); that call returns as if it
+/// failed and `isCanceled()` is true there. With `$throw_exception` a
+/// `CanceledException` is also thrown where it resumes, even from a wait
+/// that cannot be canceled.
+fn co_cancel(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(cid) = args.long(0, "cid") else {
+        return;
+    };
+    let Some(throw) = args.bool_or(1, "throw_exception", false) else {
+        return;
+    };
+    rv.set_bool(false);
+    let Some(stop) = with_coro(cid, |c| {
+        if throw {
+            c.throw_canceled = true;
+        }
+        c.cancel.take().inspect(|_| c.canceled = true)
+    }) else {
+        super::errors::set_last_error(CO_NOT_EXISTS);
+        return;
+    };
+    let Some(stop) = stop else {
+        super::errors::set_last_error(CO_CANNOT_CANCEL);
+        rv.set_bool(throw);
+        return;
+    };
+    let value = stop();
+    wake(cid, value);
+    rv.set_bool(true);
+}
+
+fn co_is_canceled(ex: &mut ExecuteData, rv: &mut Zval) {
+    if Args::parse(ex, 0, 0).is_none() {
+        return;
+    }
+    if current() < 0 {
+        throw_out_of_coroutine();
+        return;
+    }
+    rv.set_bool(is_canceled());
+}
+
+thread_local! {
+    /// Coroutines in `Coroutine::join()`, with the coroutines each still
+    /// waits for.
+    static JOINS: RefCell<Vec<(i64, Vec<i64>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Coroutine `cid` ended: a join waiting for nothing else resumes, from
+/// the loop (as Swoole defers it).
+fn joined(cid: i64) {
+    let done: Vec<i64> = JOINS.with(|j| {
+        let mut j = j.borrow_mut();
+        for (_, waits) in j.iter_mut() {
+            waits.retain(|&w| w != cid);
+        }
+        let done = j
+            .iter()
+            .filter(|(_, w)| w.is_empty())
+            .map(|(joiner, _)| *joiner)
+            .collect();
+        j.retain(|(_, w)| !w.is_empty());
+        done
+    });
+    for joiner in done {
+        timers::defer(Box::new(move || wake(joiner, zlong(1))));
+    }
+}
+
+/// `Coroutine::join(array $cid_array, float $timeout = -1)`: waits until
+/// every listed coroutine has ended; false on timeout
+/// (SW_ERROR_CO_TIMEDOUT) or when none of them is running.
+fn co_join(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(list) = args.array(0, "cid_array") else {
+        return;
+    };
+    let ids: Vec<i64> = list.values().filter_map(|z| z.long()).collect();
+    let timeout = timeout_ms_arg(&args, 1);
+    rv.set_bool(false);
+    let me = current();
+    if me < 0 {
+        throw_out_of_coroutine();
+        return;
+    }
+    if ids.is_empty() {
+        super::errors::set_last_error(INVALID_PARAMS);
+        return;
+    }
+    if ids.contains(&me) {
+        super::errors::set_last_error(WRONG_OPERATION);
+        zend::warning_docref("can not join self");
+        return;
+    }
+    let already = JOINS.with(|j| {
+        j.borrow()
+            .iter()
+            .any(|(_, w)| w.iter().any(|c| ids.contains(c)))
+    });
+    if already {
+        super::errors::set_last_error(WRONG_OPERATION);
+        return;
+    }
+    let live: Vec<i64> = COROS.with(|c| {
+        let c = c.borrow();
+        let mut live: Vec<i64> = ids.iter().copied().filter(|i| c.contains_key(i)).collect();
+        live.dedup();
+        live
+    });
+    if live.is_empty() {
+        super::errors::set_last_error(INVALID_PARAMS);
+        return;
+    }
+    JOINS.with(|j| j.borrow_mut().push((me, live)));
+    let done = wait_woken(me, timeout);
+    if !done {
+        JOINS.with(|j| j.borrow_mut().retain(|(joiner, _)| *joiner != me));
+        if !is_canceled() {
+            super::errors::set_last_error(CO_TIMEDOUT);
+        }
+        return;
+    }
+    rv.set_bool(true);
 }

@@ -12,6 +12,34 @@ use crate::runtime::settings::{self, SettingValue, Settings, DEFAULT_PACKAGE_MAX
 
 use super::tls::TlsOptions;
 
+/// The timeout keys of a settings array, each when given.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TimeoutKeys {
+    pub all: Option<f64>,
+    pub connect: Option<f64>,
+    pub read: Option<f64>,
+    pub write: Option<f64>,
+}
+
+impl TimeoutKeys {
+    /// Applies them in Swoole's order: `timeout` first, then the specific
+    /// ones.
+    pub fn apply(&self, t: &mut super::socket::Timeouts) {
+        if let Some(all) = self.all {
+            t.set_all(all);
+        }
+        for (v, slot) in [
+            (self.connect, &mut t.connect),
+            (self.read, &mut t.read),
+            (self.write, &mut t.write),
+        ] {
+            if let Some(v) = v.filter(|v| *v != 0.0 && !v.is_nan()) {
+                *slot = v;
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub framing: Framing,
@@ -20,6 +48,10 @@ pub struct Options {
     pub bind: Option<(String, i64)>,
     pub nodelay: bool,
     pub tls: TlsOptions,
+    /// `timeout`, `connect_timeout`, `read_timeout`, `write_timeout` in
+    /// seconds: a coroutine client's timeouts (the blocking client ignores
+    /// them, as Swoole's does).
+    pub timeouts: TimeoutKeys,
     /// Settings Swoole acts on that swoole-rs does not implement.
     pub unsupported: Vec<String>,
 }
@@ -80,6 +112,7 @@ pub fn parse(items: &[(String, SettingValue)], ssl: bool) -> Result<Options, Str
         bind: None,
         nodelay: true,
         tls: TlsOptions::default(),
+        timeouts: TimeoutKeys::default(),
         unsupported: Vec::new(),
     };
     let mut bind_address = String::new();
@@ -114,6 +147,10 @@ pub fn parse(items: &[(String, SettingValue)], ssl: bool) -> Result<Options, Str
             "bind_port" => bind_port = v.as_int().unwrap_or(0).clamp(0, 65535),
             "bind_address" => bind_address = text(v),
             "open_tcp_nodelay" => o.nodelay = v.truthy(),
+            "timeout" => o.timeouts.all = v.as_float(),
+            "connect_timeout" => o.timeouts.connect = v.as_float(),
+            "read_timeout" => o.timeouts.read = v.as_float(),
+            "write_timeout" => o.timeouts.write = v.as_float(),
             key if UNSUPPORTED.contains(&key) => o.unsupported.push(key.to_string()),
             _ => {}
         }

@@ -4,6 +4,12 @@
 //! with EAGAIN, a deadline already past with ETIMEDOUT); datagram sockets
 //! block, bounded by the kernel timeouts (`SO_RCVTIMEO`/`SO_SNDTIMEO`).
 //!
+//! A coroutine client (`Swoole\Coroutine\Client`, `Coroutine\Http\Client`)
+//! is the same socket with a [`WaitHook`]: every wait suspends the calling
+//! coroutine while the worker's loop watches the descriptor, and a
+//! timed-out wait fails with ETIMEDOUT, as Swoole's coroutine socket does.
+//! Its datagram sockets are non-blocking too and wait the same way.
+//!
 //! Errors are plain numbers, as Swoole keeps them: an errno below 500, a
 //! `SWOOLE_ERROR_*` code above.
 
@@ -111,7 +117,7 @@ fn last_errno() -> i64 {
 }
 
 /// Readiness a wait is for.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     Read,
     Write,
@@ -124,8 +130,14 @@ pub enum Step<T> {
     Again,
 }
 
+/// Waits until `fd` is ready for `ev`, at most `timeout_ms` (negative:
+/// no limit): a coroutine's way of waiting, installed by the PHP layer.
+pub type WaitHook = fn(fd: i32, ev: Event, timeout_ms: i32) -> Result<(), i64>;
+
 pub struct Sock {
     pub sock: Socket,
+    /// How this socket waits: None blocks the thread in `poll()`.
+    pub wait_hook: Option<WaitHook>,
     pub kind: Kind,
     pub timeouts: Timeouts,
     /// The address `connect()` was given (datagram sends go there).
@@ -147,6 +159,7 @@ impl Sock {
         let sock = Socket::new(kind.domain(), ty, None).map_err(|e| errno(&e))?;
         Ok(Sock {
             sock,
+            wait_hook: None,
             kind,
             timeouts: Timeouts::default(),
             server: None,
@@ -192,35 +205,55 @@ impl Sock {
         self.sock.bind(&addr).map_err(|e| errno(&e))
     }
 
-    /// Waits until the socket is ready, up to `timeout_ms` (negative:
-    /// forever). A timeout is EAGAIN, as Swoole reports a poll timeout.
-    fn wait_event(&self, timeout_ms: i32, ev: Event) -> Result<(), i64> {
-        let events = match ev {
-            Event::Read => libc::POLLIN,
-            Event::Write => libc::POLLOUT,
-        };
-        let mut pfd = libc::pollfd {
-            fd: self.sock.as_raw_fd(),
-            events,
-            revents: 0,
-        };
-        loop {
-            // SAFETY: one valid pollfd for the duration of the call.
-            let n = unsafe { libc::poll(&mut pfd, 1, timeout_ms.max(-1)) };
-            if n == 0 {
-                return Err(i64::from(libc::EAGAIN));
-            }
-            if n < 0 {
-                let e = last_errno();
-                if e == i64::from(libc::EINTR) {
-                    continue;
-                }
-                return Err(e);
-            }
-            return Ok(());
-        }
+    /// A socket whose waits suspend the calling coroutine (see the module
+    /// documentation): non-blocking, datagram sockets included.
+    pub fn with_wait_hook(mut self, hook: WaitHook) -> Result<Sock, i64> {
+        self.sock.set_nonblocking(true).map_err(|e| errno(&e))?;
+        self.wait_hook = Some(hook);
+        Ok(self)
     }
 
+    /// Waits until the socket is ready, up to `timeout_ms` (negative:
+    /// forever). A timeout is EAGAIN, as Swoole reports a poll timeout (a
+    /// coroutine's wait: ETIMEDOUT).
+    fn wait_event(&self, timeout_ms: i32, ev: Event) -> Result<(), i64> {
+        if let Some(hook) = self.wait_hook {
+            return hook(self.sock.as_raw_fd(), ev, timeout_ms);
+        }
+        poll_fd(self.sock.as_raw_fd(), ev, timeout_ms)
+    }
+}
+
+/// Blocks the thread until `fd` is ready for `ev`, up to `timeout_ms`
+/// (negative: forever); a timeout is EAGAIN.
+pub fn poll_fd(fd: i32, ev: Event, timeout_ms: i32) -> Result<(), i64> {
+    let events = match ev {
+        Event::Read => libc::POLLIN,
+        Event::Write => libc::POLLOUT,
+    };
+    let mut pfd = libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    };
+    loop {
+        // SAFETY: one valid pollfd for the duration of the call.
+        let n = unsafe { libc::poll(&mut pfd, 1, timeout_ms.max(-1)) };
+        if n == 0 {
+            return Err(i64::from(libc::EAGAIN));
+        }
+        if n < 0 {
+            let e = last_errno();
+            if e == i64::from(libc::EINTR) {
+                continue;
+            }
+            return Err(e);
+        }
+        return Ok(());
+    }
+}
+
+impl Sock {
     /// Swoole's `Socket::wait_for`: tries `op`, and while it would block
     /// waits for `ev` within `timeout` seconds in all.
     pub fn wait_for<T>(
@@ -293,12 +326,12 @@ impl Sock {
     /// and with `sock_flag` 1 a real `connect(2)`.
     pub fn connect_dgram(&mut self, addr: &SockAddr, udp_connect: bool) -> Result<(), i64> {
         self.server = Some(addr.clone());
-        if self.timeouts.read > 0.0 {
+        if self.wait_hook.is_none() && self.timeouts.read > 0.0 {
             let _ = self
                 .sock
                 .set_read_timeout(Some(Duration::from_secs_f64(self.timeouts.read.min(1e9))));
         }
-        if self.timeouts.write > 0.0 {
+        if self.wait_hook.is_none() && self.timeouts.write > 0.0 {
             let _ = self
                 .sock
                 .set_write_timeout(Some(Duration::from_secs_f64(self.timeouts.write.min(1e9))));
@@ -401,27 +434,29 @@ impl Sock {
         })
     }
 
-    /// One datagram, blocking up to the kernel read timeout; remembers the
-    /// sender.
+    /// One datagram, blocking up to the kernel read timeout (a hooked
+    /// socket: waiting up to its read timeout); remembers the sender.
     pub fn recv_dgram(&mut self, buf: &mut [u8], flags: i32) -> Result<usize, i64> {
         // SAFETY: MaybeUninit<u8> has u8's layout, and every u8 of buf is
         // initialized, so viewing it as possibly-uninitialized bytes is
         // sound; recv_from only writes initialized bytes into it.
         let uninit: &mut [MaybeUninit<u8>] =
             unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
-        loop {
-            match self
-                .sock
-                .recv_from_with_flags(uninit, flags & !libc::MSG_WAITALL)
-            {
-                Ok((n, from)) => {
-                    self.remote = Some(from);
-                    return Ok(n);
-                }
+        let flags = flags & !libc::MSG_WAITALL;
+        let hooked = self.wait_hook.is_some();
+        let (n, from) = self.wait_for(Event::Read, self.timeouts.read, || loop {
+            match self.sock.recv_from_with_flags(uninit, flags) {
+                Ok(got) => return Ok(Step::Ready(got)),
                 Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
+                // A blocking socket's EAGAIN is its kernel timeout.
+                Err(e) if hooked && e.raw_os_error() == Some(libc::EAGAIN) => {
+                    return Ok(Step::Again)
+                }
                 Err(e) => return Err(errno(&e)),
             }
-        }
+        })?;
+        self.remote = Some(from);
+        Ok(n)
     }
 
     /// A datagram to `to` (or the connect() address); a short send fails.

@@ -1,0 +1,147 @@
+//! A coroutine waiting for a socket: the descriptor is registered with the
+//! PHP thread's tokio reactor, the coroutine suspends, and the task that
+//! sees it ready (or its timeout pass) resumes it. The worker serves other
+//! connections and coroutines meanwhile.
+//!
+//! Every coroutine client waits here, through the socket's
+//! [`WaitHook`](crate::runtime::client::socket::WaitHook). A wait keeps
+//! `Co\run()` / `Event::wait()` running ([`timers::LoopHold`]), and can be
+//! ended early by `Coroutine::cancel()` (ECANCELED).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::os::fd::{AsRawFd, RawFd};
+use std::time::Duration;
+
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
+use tokio::task::AbortHandle;
+
+use super::{current, suspend_cancelable, wake};
+use crate::php::zend::zlong;
+use crate::runtime::client::socket::{poll_fd, Event};
+use crate::worker::timers;
+
+thread_local! {
+    /// The socket wait of each coroutine that is in one.
+    static WAITS: RefCell<HashMap<i64, AbortHandle>> = RefCell::new(HashMap::new());
+}
+
+/// A descriptor someone else owns, registered with the reactor for one
+/// wait (deregistered when the wait ends; never closed here).
+struct Watched(RawFd);
+
+impl AsRawFd for Watched {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
+    }
+}
+
+/// The [`WaitHook`](crate::runtime::client::socket::WaitHook) of coroutine
+/// sockets: suspends the running coroutine until `fd` is ready for `ev`
+/// or `timeout_ms` pass (ETIMEDOUT). Outside a coroutine it blocks, as
+/// a plain socket does.
+pub fn wait_fd(fd: RawFd, ev: Event, timeout_ms: i32) -> Result<(), i64> {
+    let cid = current();
+    if cid < 0 {
+        return poll_fd(fd, ev, timeout_ms);
+    }
+    let timeout = u64::try_from(timeout_ms).ok().map(Duration::from_millis);
+    let code = wait_as(cid, fd, ev, timeout);
+    if code == 0 {
+        Ok(())
+    } else {
+        Err(code)
+    }
+}
+
+/// Suspends coroutine `cid` until the wait ends; its code (0: ready).
+fn wait_as(cid: i64, fd: RawFd, ev: Event, timeout: Option<Duration>) -> i64 {
+    let hold = timers::timers().hold();
+    let start = move || {
+        let task = tokio::task::spawn_local(async move {
+            let _hold = hold;
+            let code = ready(fd, ev, timeout).await;
+            WAITS.with(|w| w.borrow_mut().remove(&cid));
+            wake(cid, zlong(code));
+        });
+        WAITS.with(|w| w.borrow_mut().insert(cid, task.abort_handle()));
+    };
+    on_loop(Box::new(start));
+    let canceled = Box::new(move || {
+        cancel_wait(cid);
+        zlong(i64::from(libc::ECANCELED))
+    });
+    match suspend_cancelable(canceled) {
+        Some(v) => v.long().unwrap_or(i64::from(libc::ECANCELED)),
+        None => {
+            // The coroutine is being destroyed: its wait goes with it.
+            cancel_wait(cid);
+            i64::from(libc::ECANCELED)
+        }
+    }
+}
+
+/// Runs `f` inside the loop: now if it runs, else when it starts (a
+/// coroutine started before `Co\run()` / at the script's top level).
+fn on_loop(f: Box<dyn FnOnce()>) {
+    let outside_loop = !crate::php::timer::in_event_loop();
+    timers::defer_or_now(f);
+    if outside_loop {
+        crate::php::timer::ensure_wait_at_shutdown();
+    }
+}
+
+/// Waits until `fd` is ready for `ev`; 0, or the errno of the failure.
+async fn ready(fd: RawFd, ev: Event, timeout: Option<Duration>) -> i64 {
+    let interest = match ev {
+        Event::Read => Interest::READABLE,
+        Event::Write => Interest::WRITABLE,
+    };
+    // SAFETY: `fd` is the socket of a client whose method is suspended in
+    // this wait: the client is out of every script's reach until the wait
+    // ends, so the descriptor stays open; `watched` is dropped (and the
+    // descriptor deregistered) before the coroutine resumes.
+    let registered = unsafe { AsyncFd::register_with_interest(Watched(fd), interest) };
+    let watched = match registered {
+        Ok(w) => w,
+        Err(e) => return i64::from(e.into_parts().1.raw_os_error().unwrap_or(libc::EBADF)),
+    };
+    let became_ready = async {
+        match ev {
+            Event::Read => watched.readable().await.map(|_| ()),
+            Event::Write => watched.writable().await.map(|_| ()),
+        }
+    };
+    let r = match timeout {
+        Some(t) => match tokio::time::timeout(t, became_ready).await {
+            Ok(r) => r,
+            Err(_) => return i64::from(libc::ETIMEDOUT),
+        },
+        None => became_ready.await,
+    };
+    match r {
+        Ok(()) => 0,
+        Err(e) => i64::from(e.raw_os_error().unwrap_or(libc::EIO)),
+    }
+}
+
+/// Stops coroutine `cid`'s socket wait, if it is in one; true if it was.
+fn cancel_wait(cid: i64) -> bool {
+    match WAITS.with(|w| w.borrow_mut().remove(&cid)) {
+        Some(task) => {
+            task.abort();
+            true
+        }
+        None => false,
+    }
+}
+
+/// Ends every socket wait (the script is ending: a fatal error,
+/// `Event::exit()`); the coroutines stay suspended.
+pub fn abort_all() {
+    let all = WAITS.with(|w| std::mem::take(&mut *w.borrow_mut()));
+    for task in all.into_values() {
+        task.abort();
+    }
+}
