@@ -22,7 +22,7 @@ def run(name, timeout=30):
     return r.returncode, r.stdout + r.stderr
 
 
-@pytest.mark.parametrize("name", ["basics", "channel", "waitgroup", "deadlock"])
+@pytest.mark.parametrize("name", ["basics", "channel", "waitgroup", "deadlock", "system"])
 def test_prints_what_swoole_prints(name):
     code, out = run(f"{name}.php")
     want = (DIR / f"{name}.expect").read_text().replace("%DIR%", str(DIR))

@@ -47,6 +47,53 @@ unsafe extern "C" {
     pub static mut zend_ce_type_error: *mut zend_class_entry;
     pub static mut zend_ce_argument_count_error: *mut zend_class_entry;
     pub static mut zend_ce_value_error: *mut zend_class_entry;
+    fn _php_stream_cast(
+        stream: *mut std::ffi::c_void,
+        castas: c_int,
+        ret: *mut *mut std::ffi::c_void,
+        show_err: c_int,
+    ) -> c_int;
+    fn php_file_le_stream() -> c_int;
+    fn php_file_le_pstream() -> c_int;
+    fn zend_fetch_resource2_ex(
+        res: *mut zval,
+        name: *const c_char,
+        t1: c_int,
+        t2: c_int,
+    ) -> *mut std::ffi::c_void;
+}
+
+/// The descriptor behind a value a script passes as "a socket": a
+/// descriptor number, or a stream resource (`fopen`, `stream_socket_*`,
+/// STDIN) that has one.
+pub fn fd_of(v: &Zval) -> Option<i32> {
+    if let Some(n) = v.long() {
+        return i32::try_from(n).ok().filter(|n| *n >= 0);
+    }
+    if !v.is_resource() {
+        return None;
+    }
+    let z = (v as *const Zval).cast_mut();
+    // SAFETY: `z` is a live resource zval; the fetch checks its type and
+    // returns null (with no error, the name being null) for any other.
+    let stream = unsafe {
+        zend_fetch_resource2_ex(
+            z,
+            std::ptr::null(),
+            php_file_le_stream(),
+            php_file_le_pstream(),
+        )
+    };
+    if stream.is_null() {
+        return None;
+    }
+    let mut fd: c_int = -1;
+    // PHP_STREAM_AS_FD_FOR_SELECT | PHP_STREAM_CAST_INTERNAL: the
+    // descriptor, without changing the stream.
+    const CAST: c_int = 3 | 0x2000_0000;
+    // SAFETY: a live php_stream and a c_int the cast writes the fd into.
+    let ok = unsafe { _php_stream_cast(stream, CAST, (&mut fd as *mut c_int).cast(), 0) };
+    (ok == 0 && fd >= 0).then_some(fd)
 }
 
 pub const E_ERROR: c_int = 1;

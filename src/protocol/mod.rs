@@ -31,6 +31,7 @@ pub mod frame;
 pub mod framing;
 pub mod handshake;
 pub mod http;
+pub mod http_client;
 pub mod message;
 pub mod mime;
 pub mod multipart;

@@ -23,7 +23,10 @@ pub fn run<F: Future>(main: F) -> io::Result<F::Output> {
     // Tasks still in the LocalSet (timers, idle connections) are dropped here,
     // on the PHP thread, while PHP is still alive.
     drop(local);
-    drop(rt);
+    // Without waiting for the blocking threads (`Co\System` calls): one
+    // may still be in a DNS lookup, and in a child forked by the script
+    // (pcntl_fork) they do not exist at all, so waiting would never end.
+    rt.shutdown_background();
     timers::drop_pending_deferred();
     Ok(out)
 }

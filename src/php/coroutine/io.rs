@@ -10,7 +10,9 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::future::Future;
 use std::os::fd::{AsRawFd, RawFd};
+use std::rc::Rc;
 use std::time::Duration;
 
 use tokio::io::unix::AsyncFd;
@@ -18,7 +20,7 @@ use tokio::io::Interest;
 use tokio::task::AbortHandle;
 
 use super::{current, suspend_cancelable, wake};
-use crate::php::zend::zlong;
+use crate::php::zend::znull;
 use crate::runtime::client::socket::{poll_fd, Event};
 use crate::worker::timers;
 
@@ -57,29 +59,51 @@ pub fn wait_fd(fd: RawFd, ev: Event, timeout_ms: i32) -> Result<(), i64> {
 
 /// Suspends coroutine `cid` until the wait ends; its code (0: ready).
 fn wait_as(cid: i64, fd: RawFd, ev: Event, timeout: Option<Duration>) -> i64 {
+    await_as(cid, ready(fd, ev, timeout)).unwrap_or(i64::from(libc::ECANCELED))
+}
+
+/// Suspends coroutine `cid` while the loop runs `fut`; its output, or None
+/// when the wait was canceled or the coroutine is being destroyed.
+pub fn await_as<T: 'static>(cid: i64, fut: impl Future<Output = T> + 'static) -> Option<T> {
     let hold = timers::timers().hold();
+    let out = Rc::new(RefCell::new(None));
+    let slot = out.clone();
     let start = move || {
         let task = tokio::task::spawn_local(async move {
             let _hold = hold;
-            let code = ready(fd, ev, timeout).await;
+            let v = fut.await;
+            *slot.borrow_mut() = Some(v);
             WAITS.with(|w| w.borrow_mut().remove(&cid));
-            wake(cid, zlong(code));
+            wake(cid, znull());
         });
         WAITS.with(|w| w.borrow_mut().insert(cid, task.abort_handle()));
     };
     on_loop(Box::new(start));
     let canceled = Box::new(move || {
         cancel_wait(cid);
-        zlong(i64::from(libc::ECANCELED))
+        znull()
     });
-    match suspend_cancelable(canceled) {
-        Some(v) => v.long().unwrap_or(i64::from(libc::ECANCELED)),
-        None => {
-            // The coroutine is being destroyed: its wait goes with it.
-            cancel_wait(cid);
-            i64::from(libc::ECANCELED)
-        }
+    if suspend_cancelable(canceled).is_none() {
+        // The coroutine is being destroyed: its wait goes with it.
+        cancel_wait(cid);
     }
+    let v = out.borrow_mut().take();
+    v
+}
+
+/// Runs `f` (a blocking call: DNS, a file, a child process) on the
+/// runtime's blocking threads while the running coroutine waits; outside
+/// a coroutine it runs here, blocking. None when the wait was canceled.
+pub fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let cid = current();
+    if cid < 0 {
+        return Some(f());
+    }
+    await_as(
+        cid,
+        async move { tokio::task::spawn_blocking(f).await.ok() },
+    )
+    .flatten()
 }
 
 /// Runs `f` inside the loop: now if it runs, else when it starts (a

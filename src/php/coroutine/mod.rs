@@ -17,6 +17,7 @@
 mod channel;
 pub mod io;
 mod sync;
+mod system;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -157,6 +158,7 @@ pub fn register() {
     super::classes::alias("Co\\Context", CONTEXT.get());
     channel::register();
     sync::register();
+    system::register();
 }
 
 pub static ITERATOR: ClassSlot = ClassSlot::new();
@@ -692,17 +694,23 @@ fn co_exists(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(COROS.with(|c| c.borrow().contains_key(&cid)));
 }
 
-fn co_sleep(ex: &mut ExecuteData, rv: &mut Zval) {
+pub(super) fn co_sleep(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
     let seconds = args.float_or(0, 0.0);
+    if seconds < 0.001 || seconds.is_nan() {
+        super::errors::set_last_error(super::errors::PHP_FATAL_ERROR);
+        zend::warning_docref("Timer must be greater than or equal to 0.001");
+        rv.set_bool(false);
+        return;
+    }
     let cid = current();
     if cid < 0 {
         throw_out_of_coroutine();
         return;
     }
-    let timer = wake_after(cid, seconds_to_ms(seconds.max(0.0)), znull);
+    let timer = wake_after(cid, seconds_to_ms(seconds), znull);
     let woken = suspend_cancelable(Box::new(move || {
         timers::timers().clear(timer);
         zend::zbool(false)
