@@ -94,6 +94,45 @@ def test_coroutine_client_cancel_and_join_print_what_swoole_prints(peer):
     assert r.returncode == 0
 
 
+def run_with_port(name, port):
+    require_extension()
+    r = subprocess.run(php_cmd() + [str(DIR / name), str(port)], capture_output=True,
+                       text=True, timeout=60, stdin=subprocess.DEVNULL)
+    return r.returncode, r.stdout + r.stderr
+
+
+def test_coroutine_http_client_prints_what_swoole_prints():
+    """Co\\Http\\Client against a scripted peer: request bytes, chunked,
+    gzip/deflate, cookies, repeated headers, HEAD/204, Connection: close,
+    a response until close, failures (-1/-2/-3 with errCode and errMsg),
+    defer, downloads, uploads, and 20 requests at once."""
+    from http_peer import HttpPeer
+    peer = HttpPeer()
+    try:
+        code, out = run_with_port("http_client.php", peer.port)
+    finally:
+        peer.close()
+    want = (DIR / "http_client.expect").read_text().replace("%DIR%", str(DIR))
+    assert out.replace(str(peer.port), "%PORT%") == want
+    assert code == 0
+    # Keep-alive: the five requests of the first client shared a connection.
+    first = [r for r in peer.requests[:5]]
+    assert all(r.startswith((b"GET /echo", b"POST /echo", b"PUT /echo")) for r in first)
+    assert peer.connections < len(peer.requests)
+
+
+def test_coroutine_http_client_is_a_websocket_client_of_our_server(php_server):
+    """upgrade(), push() of text, binary, 70 000 bytes, fragments and a
+    Frame object, ping/pong, a recv() timeout, the server's close (echoed,
+    or returned as a CloseFrame), push() without an upgrade, disconnect(),
+    and 20 clients at once: what Swoole's client prints against it."""
+    srv = php_server("ws.php", env={"SWTEST_HTTP": "1"})
+    code, out = run_with_port("ws_client.php", srv.port)
+    want = (DIR / "ws_client.expect").read_text().replace("%DIR%", str(DIR))
+    assert out == want
+    assert code == 0
+
+
 def test_an_uncaught_exception_in_a_coroutine_is_fatal():
     code, out = run("uncaught.php")
     assert code == 255
@@ -153,6 +192,20 @@ def test_callbacks_waiting_on_coroutine_clients_do_not_block_the_worker(php_serv
         assert ws.recv(timeout=5) == "connect failed 111"
     for ws in clients[1:]:
         ws.close()
+
+
+@pytest.mark.parametrize("mode", ["base", "process"])
+def test_a_request_fans_out_twenty_http_client_requests_to_its_own_server(php_server, mode):
+    """onRequest makes 20 Co\\Http\\Client requests to its own server's
+    /wait (0.2 s each) with a WaitGroup: the one worker serves them while
+    the first request waits, all at once."""
+    srv = php_server("co_server.php", env={"SWTEST_MODE": mode})
+    t0 = time.time()
+    with urllib.request.urlopen(f"http://127.0.0.1:{srv.port}/fanout", timeout=30) as r:
+        body = r.read().decode()
+    elapsed = time.time() - t0
+    assert body == ",".join(["200 waited"] * 20)
+    assert elapsed < 3, f"the requests ran one after another ({elapsed:.1f} s)"
 
 
 def test_a_callback_waits_on_a_channel_and_requests_wait_too(php_server):

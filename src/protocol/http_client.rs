@@ -13,9 +13,6 @@ use std::io::Read;
 
 use bytes::{Buf, BytesMut};
 
-/// A header name as the parser keeps it: lower-cased, as Swoole shows them.
-pub type HeaderName = String;
-
 /// A complete response.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Response {
@@ -23,19 +20,19 @@ pub struct Response {
     pub reason: String,
     /// HTTP/1.0 (else 1.1).
     pub http10: bool,
-    /// Headers in arrival order, names lower-cased.
-    pub headers: Vec<(HeaderName, Vec<u8>)>,
+    /// Headers in arrival order, names as they came.
+    pub headers: Vec<(String, Vec<u8>)>,
     /// The body, decoded if it came gzip- or deflate-encoded.
     pub body: Vec<u8>,
 }
 
 impl Response {
-    /// The value of header `name` (lower-case), the last one if repeated.
+    /// The value of header `name` (any case), the last one if repeated.
     pub fn header(&self, name: &str) -> Option<&[u8]> {
         self.headers
             .iter()
             .rev()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_slice())
     }
 
@@ -194,7 +191,7 @@ impl ResponseParser {
             headers: parsed
                 .headers
                 .iter()
-                .map(|h| (h.name.to_ascii_lowercase(), h.value.to_vec()))
+                .map(|h| (h.name.to_string(), h.value.to_vec()))
                 .collect(),
             body: Vec::new(),
         };
@@ -371,6 +368,213 @@ pub fn encode_request(
     out
 }
 
+/// What a request carries after its headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestBody {
+    None,
+    /// A string body.
+    Raw(Vec<u8>),
+    /// An array body, already `http_build_query`'d.
+    Form(Vec<u8>),
+    /// A multipart body, already encoded, with its boundary.
+    Multipart {
+        boundary: String,
+        body: Vec<u8>,
+    },
+}
+
+/// Everything that decides a request's head (Swoole's order and rules).
+#[derive(Debug, Clone)]
+pub struct RequestHead<'a> {
+    /// `Host` when the script set none: the constructor's host, with
+    /// `:port` unless it is the scheme's default.
+    pub default_host: &'a str,
+    /// The script's headers (`setHeaders()`), in order, values as strings.
+    pub user: &'a [(String, Vec<u8>)],
+    /// `setBasicAuth()`: base64 of "user:password".
+    pub basic_auth: Option<&'a str>,
+    pub keep_alive: bool,
+    /// `http_compression`: offer gzip and deflate.
+    pub compression: bool,
+    /// The `Cookie` line's value, when the cookies property is an array.
+    pub cookie: Option<Vec<u8>>,
+}
+
+/// The header lines of a request, in Swoole's order: Host, the script's
+/// own (any `Host`/`Content-Length` of theirs left out), Authorization,
+/// Connection, Accept-Encoding, Cookie, then what the body needs.
+pub fn request_headers(h: &RequestHead, body: &RequestBody) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::with_capacity(h.user.len() + 6);
+    let user_host = h
+        .user
+        .iter()
+        .find(|(n, _)| n == "Host" || n == "host")
+        .map(|(_, v)| v.clone());
+    out.push((
+        "Host".to_string(),
+        user_host.unwrap_or_else(|| h.default_host.as_bytes().to_vec()),
+    ));
+    let mut user_connection = false;
+    let mut user_encoding = false;
+    let mut user_length = false;
+    for (name, value) in h.user {
+        if name.eq_ignore_ascii_case("host") {
+            continue;
+        }
+        if name.eq_ignore_ascii_case("content-length") {
+            user_length = true;
+            continue;
+        }
+        user_connection |= name.eq_ignore_ascii_case("connection");
+        user_encoding |= name.eq_ignore_ascii_case("accept-encoding");
+        out.push((name.clone(), value.clone()));
+    }
+    if let Some(auth) = h.basic_auth {
+        out.push(("Authorization".into(), format!("Basic {auth}").into_bytes()));
+    }
+    if !user_connection {
+        // Swoole writes "closed"; RFC 9110's token is "close".
+        let v: &[u8] = if h.keep_alive {
+            b"keep-alive"
+        } else {
+            b"close"
+        };
+        out.push(("Connection".into(), v.to_vec()));
+    }
+    if h.compression && !user_encoding {
+        out.push(("Accept-Encoding".into(), b"gzip, deflate".to_vec()));
+    }
+    if let Some(c) = &h.cookie {
+        out.push(("Cookie".into(), c.clone()));
+    }
+    match body {
+        RequestBody::None => {
+            if user_length {
+                out.push(("Content-Length".into(), b"0".to_vec()));
+            }
+        }
+        RequestBody::Raw(b) => {
+            out.push(("Content-Length".into(), b.len().to_string().into_bytes()))
+        }
+        RequestBody::Form(b) => {
+            out.push((
+                "Content-Type".into(),
+                b"application/x-www-form-urlencoded".to_vec(),
+            ));
+            out.push(("Content-Length".into(), b.len().to_string().into_bytes()));
+        }
+        RequestBody::Multipart { boundary, body } => {
+            out.push((
+                "Content-Type".into(),
+                format!("multipart/form-data; boundary={boundary}").into_bytes(),
+            ));
+            out.push(("Content-Length".into(), body.len().to_string().into_bytes()));
+        }
+    }
+    out
+}
+
+impl RequestBody {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            RequestBody::None => b"",
+            RequestBody::Raw(b) | RequestBody::Form(b) => b,
+            RequestBody::Multipart { body, .. } => body,
+        }
+    }
+}
+
+/// PHP's `urlencode()`: letters, digits and `-_.` as they are, space as
+/// `+`, every other byte `%XX`.
+pub fn urlencode(s: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(char::from(b)),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// PHP's `urldecode()`: `+` is a space, `%XX` a byte (a malformed escape
+/// stays as it is).
+pub fn urldecode(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < s.len() => {
+                let hex = std::str::from_utf8(&s[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The `Cookie` value of a cookies array: `key=urlencode(value)` for each
+/// usable entry (`None`: an integer key or an empty value, skipped), with
+/// Swoole's separators: "; " after an entry while its position (skipped
+/// ones counted) is not the last.
+pub fn cookie_value(entries: &[Option<(String, Vec<u8>)>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let Some((k, v)) = e else { continue };
+        out.extend_from_slice(k.as_bytes());
+        out.push(b'=');
+        out.extend_from_slice(urlencode(v).as_bytes());
+        if i + 1 < entries.len() {
+            out.extend_from_slice(b"; ");
+        }
+    }
+    out
+}
+
+/// A `Set-Cookie` value as the client keeps it: (name, url-decoded value)
+/// up to the first `;`; no name when it has no `=`.
+pub fn parse_set_cookie(v: &[u8]) -> (Option<String>, Vec<u8>) {
+    let pair = v.split(|&b| b == b';').next().unwrap_or(b"");
+    match pair.iter().position(|&b| b == b'=') {
+        Some(eq) => (
+            Some(String::from_utf8_lossy(&pair[..eq]).trim().to_string()),
+            urldecode(&pair[eq + 1..]),
+        ),
+        None => (None, urldecode(pair)),
+    }
+}
+
+/// Standard base64 with padding (`setBasicAuth()`).
+pub fn base64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(c.get(1).copied().unwrap_or(0)) << 8)
+            | u32::from(c.get(2).copied().unwrap_or(0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(char::from(T[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,6 +609,7 @@ mod tests {
         assert_eq!(r.status, 200);
         assert_eq!(r.reason, "OK");
         assert_eq!(r.header("content-type"), Some(&b"text/plain"[..]));
+        assert_eq!(r.headers[0].0, "Content-Type");
         assert_eq!(r.body, b"hello world");
         assert!(r.keep_alive());
     }
@@ -505,6 +710,85 @@ mod tests {
             feed_all(&mut p, &[b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"]),
             Err(ParseError::BodyTooLarge)
         );
+    }
+
+    #[test]
+    fn request_headers_in_swooles_order() {
+        let user = vec![
+            ("X-My".to_string(), b"v".to_vec()),
+            ("host".to_string(), b"example.com".to_vec()),
+            ("content-length".to_string(), b"99".to_vec()),
+            ("accept-encoding".to_string(), b"none".to_vec()),
+        ];
+        let h = RequestHead {
+            default_host: "127.0.0.1:9501",
+            user: &user,
+            basic_auth: Some("dXNlcjpwYTpzcw=="),
+            keep_alive: true,
+            compression: true,
+            cookie: Some(b"a=1+2".to_vec()),
+        };
+        let names: Vec<String> = request_headers(&h, &RequestBody::None)
+            .into_iter()
+            .map(|(n, v)| format!("{n}: {}", String::from_utf8_lossy(&v)))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Host: example.com",
+                "X-My: v",
+                "accept-encoding: none",
+                "Authorization: Basic dXNlcjpwYTpzcw==",
+                "Connection: keep-alive",
+                "Cookie: a=1+2",
+                "Content-Length: 0"
+            ]
+        );
+        let h = RequestHead {
+            default_host: "127.0.0.1:9501",
+            user: &[],
+            basic_auth: None,
+            keep_alive: false,
+            compression: true,
+            cookie: None,
+        };
+        let form = request_headers(&h, &RequestBody::Form(b"a=b".to_vec()));
+        assert_eq!(form[1], ("Connection".to_string(), b"close".to_vec()));
+        assert_eq!(
+            form[2],
+            ("Accept-Encoding".to_string(), b"gzip, deflate".to_vec())
+        );
+        assert_eq!(form[3].1, b"application/x-www-form-urlencoded");
+        assert_eq!(form[4], ("Content-Length".to_string(), b"3".to_vec()));
+    }
+
+    #[test]
+    fn cookies_as_swoole_writes_and_reads_them() {
+        assert_eq!(urlencode("v v;ä=~".as_bytes()), "v+v%3B%C3%A4%3D%7E");
+        assert_eq!(urldecode(b"1%202+3%zz%4"), b"1 2 3%zz%4");
+        let e = vec![
+            Some(("k".to_string(), b"v v".to_vec())),
+            None,
+            Some(("z".to_string(), b"x".to_vec())),
+        ];
+        assert_eq!(cookie_value(&e), b"k=v+v; z=x");
+        let e = vec![Some(("a".to_string(), b"1".to_vec())), None];
+        assert_eq!(cookie_value(&e), b"a=1; ");
+        assert_eq!(cookie_value(&[]), b"");
+        assert_eq!(
+            parse_set_cookie(b"a=1%202; path=/"),
+            (Some("a".to_string()), b"1 2".to_vec())
+        );
+        assert_eq!(parse_set_cookie(b"novalue"), (None, b"novalue".to_vec()));
+    }
+
+    #[test]
+    fn base64_as_rfc_4648() {
+        assert_eq!(base64(b"user:pa:ss"), "dXNlcjpwYTpzcw==");
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
     }
 
     #[test]

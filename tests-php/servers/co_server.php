@@ -7,6 +7,8 @@
  *   onMessage "ask <port> <text>" -> sends <text> to 127.0.0.1:<port> with a
  *                             Co\Client and pushes "answer <reply>"
  *   onRequest /wait        -> Co::sleep(0.2), then ends "waited"
+ *   onRequest /fanout      -> 20 Co\Http\Client requests to this server's own
+ *                             /wait at once (a WaitGroup); ends with their bodies
  *   onRequest /noend       -> Co::sleep(0.1) and never ends: the response is
  *                             ended for the script when the coroutine ends (500)
  * SWTEST_SETTINGS / SWTEST_MODE as usual.
@@ -49,6 +51,23 @@ $server->on('request', function ($req, $resp) {
     if ($req->server['request_uri'] === '/wait') {
         Co::sleep(0.2);
         $resp->end('waited');
+        return;
+    }
+    if ($req->server['request_uri'] === '/fanout') {
+        $port = $req->server['server_port'];
+        $wg = new Swoole\Coroutine\WaitGroup();
+        $bodies = [];
+        for ($i = 0; $i < 20; $i++) {
+            $wg->add();
+            go(function () use ($port, $i, $wg, &$bodies) {
+                $client = new Swoole\Coroutine\Http\Client('127.0.0.1', $port);
+                $client->get('/wait');
+                $bodies[$i] = $client->statusCode . ' ' . $client->body;
+                $wg->done();
+            });
+        }
+        $wg->wait();
+        $resp->end(implode(',', $bodies));
         return;
     }
     if ($req->server['request_uri'] === '/noend') {

@@ -20,6 +20,7 @@
 //! the socks5/HTTP proxy settings, `package_length_func`, DTLS.
 
 pub mod coro;
+pub mod http;
 mod io;
 mod ssl;
 
@@ -126,6 +127,7 @@ pub fn register(exception: *mut ext_php_rs::ffi::zend_class_entry) {
     CLIENT_EXCEPTION.set(e.register());
     super::classes::alias("swoole_client", CLIENT.get());
     coro::register();
+    http::register(exception);
 }
 
 /// RSHUTDOWN: ends the connections that client objects still hold. After a
@@ -140,6 +142,7 @@ pub fn request_shutdown() {
         release(c, false);
     }
     coro::request_shutdown();
+    http::request_shutdown();
 }
 
 // ---- plumbing ---------------------------------------------------------------

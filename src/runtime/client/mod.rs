@@ -10,6 +10,7 @@
 //! with `poll()` and the socket's timeouts.
 
 pub mod codes;
+pub mod http;
 pub mod options;
 pub mod socket;
 pub mod state;
