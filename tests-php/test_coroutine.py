@@ -22,7 +22,8 @@ def run(name, timeout=30):
     return r.returncode, r.stdout + r.stderr
 
 
-@pytest.mark.parametrize("name", ["basics", "channel", "waitgroup", "deadlock", "system"])
+@pytest.mark.parametrize("name", ["basics", "channel", "waitgroup", "deadlock", "system", "barrier",
+                                  "socket"])
 def test_prints_what_swoole_prints(name):
     code, out = run(f"{name}.php")
     want = (DIR / f"{name}.expect").read_text().replace("%DIR%", str(DIR))
@@ -131,6 +132,26 @@ def test_coroutine_http_client_is_a_websocket_client_of_our_server(php_server):
     want = (DIR / "ws_client.expect").read_text().replace("%DIR%", str(DIR))
     assert out == want
     assert code == 0
+
+
+def test_without_ext_sockets_its_constants_are_defined_as_swoole_defines_them():
+    """Coroutine sockets take AF_INET, SOCK_STREAM, SOL_SOCKET, SO_*...;
+    Swoole defines the 168 constants of ext-sockets when it is absent."""
+    require_extension()
+    code = ("echo AF_INET, ' ', AF_INET6, ' ', AF_UNIX, ' ', SOCK_STREAM, ' ', SOCK_DGRAM, ' ',"
+            " SOL_SOCKET, ' ', SO_REUSEADDR, ' ', SO_RCVTIMEO, ' ', TCP_NODELAY, ' ',"
+            " MSG_PEEK, ' ', IPPROTO_IP, ' ', SOMAXCONN, ' ', AI_NUMERICSERV;")
+    r = subprocess.run(php_cmd() + ["-r", code], capture_output=True, text=True, timeout=30)
+    assert r.stdout == "2 10 1 1 2 1 2 20 1 2 0 4096 1024"
+
+
+def test_two_coroutines_reading_one_socket_is_swooles_fatal_error():
+    code, out = run("socket_bound.php")
+    assert code == 255
+    assert out.startswith("\nFatal error: Uncaught Swoole\\Error: Socket#")
+    assert ("has already been bound to another coroutine#2, reading of the same socket in "
+            "coroutine#1 at the same time is not allowed") in out
+    assert "not reached" not in out
 
 
 def test_an_uncaught_exception_in_a_coroutine_is_fatal():

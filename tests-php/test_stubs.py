@@ -78,7 +78,10 @@ def _run_json(cmd: list) -> dict:
 
 def dump_extension() -> dict:
     require_extension()
-    return _run_json(php_cmd() + [str(TOOL), "ext", str(STUBS)])
+    # With ext-sockets (php8.2-common) loaded, as IDEs know it: without it
+    # the extension also defines ext-sockets' constants (AF_INET, ...), as
+    # Swoole does, and those belong to ext-sockets' stubs, not ours.
+    return _run_json(php_cmd() + ["-d", "extension=sockets", str(TOOL), "ext", str(STUBS)])
 
 
 def dump_stubs() -> dict:

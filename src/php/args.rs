@@ -102,6 +102,21 @@ impl Args {
         self.n
     }
 
+    /// Stores `value` into by-reference argument `i` (a `&$out`
+    /// parameter); false when it was not passed.
+    pub fn set_ref(&self, i: usize, value: Zval) -> bool {
+        if i >= self.n {
+            return false;
+        }
+        let slot = std::mem::size_of::<zend_execute_data>().div_ceil(std::mem::size_of::<zval>());
+        // SAFETY: as in `get`; the slot is this call's own argument, which
+        // a by-reference parameter holds as a reference to the caller's
+        // variable.
+        let z = unsafe { &mut *(self.ex as *mut zval).add(slot + i).cast::<Zval>() };
+        *z.dereference_mut() = value;
+        true
+    }
+
     /// Argument `i` (0-based), dereferenced.
     pub fn get(&self, i: usize) -> Option<&Zval> {
         if i >= self.n {

@@ -114,7 +114,48 @@ fn register_all(module_number: i32) -> i32 {
             }
         }
     }
+    // Swoole defines ext-sockets' constants when that extension is absent
+    // (every extension the ini loads is registered before any MINIT runs).
+    if !module_registered("sockets") {
+        for (name, value) in constants::SOCKET_CONSTANTS {
+            let n = CString::new(*name).unwrap_or_default();
+            // SAFETY: MINIT, persistent constants with NUL-terminated names.
+            unsafe {
+                ffi::zend_register_long_constant(
+                    n.as_ptr(),
+                    name.len(),
+                    *value,
+                    flags,
+                    module_number,
+                )
+            };
+        }
+    }
     0
+}
+
+unsafe extern "C" {
+    static mut module_registry: ffi::HashTable;
+}
+
+/// Whether extension `name` is loaded (registered, started or not).
+fn module_registered(name: &str) -> bool {
+    // SAFETY: the module registry is a live engine global at MINIT; the
+    // lookup only reads it.
+    unsafe {
+        !ffi::zend_hash_str_find(&raw mut module_registry, name.as_ptr().cast(), name.len())
+            .is_null()
+    }
+}
+
+/// RINIT: as Swoole, a first shutdown function marks when the script's
+/// own shutdown functions begin (after which a `go()` in a destructor is
+/// Swoole's fatal error instead of a coroutine that could never run).
+extern "C" fn request_startup(_ty: i32, _module_number: i32) -> i32 {
+    guard::or_default("swoole-rs request startup", 0, || {
+        coroutine::request_startup();
+        0
+    })
 }
 
 /// RSHUTDOWN: let go of the server object while PHP can still free it, and
@@ -373,6 +414,13 @@ fn register_functions() {
             0,
         ),
         entry(
+            "swoole_internal_call_user_shutdown_begin",
+            coroutine::fn_shutdown_begin,
+            "",
+            "bool",
+            0,
+        ),
+        entry(
             "swoole_coroutine_defer",
             coroutine::fn_defer,
             "callable $callback",
@@ -442,6 +490,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .name("swoole")
         .version(crate::SWOOLE_API_VERSION)
         .startup_function(startup)
+        .request_startup_function(request_startup)
         .request_shutdown_function(request_shutdown)
         .info_function(info)
 }

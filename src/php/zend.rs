@@ -113,6 +113,16 @@ pub fn error(level: c_int, msg: &str) {
 
 /// Emits a warning prefixed with the running method, as `php_error_docref`
 /// does: "Swoole\Server::exist(): server is not running".
+/// `php_error_docref(E_ERROR, ...)`: a fatal error naming the running
+/// function; the engine leaves by a jump, so the caller must hold nothing
+/// that needs dropping.
+pub fn fatal_docref(msg: &str) {
+    let m = cstring(msg).into_raw();
+    // SAFETY: format "%s" with one NUL-terminated string (leaked: the
+    // request is ending); E_ERROR bails out to the engine.
+    unsafe { ext_php_rs::ffi::php_error_docref(std::ptr::null(), E_ERROR, c"%s".as_ptr(), m) };
+}
+
 pub fn warning_docref(msg: &str) {
     let fmt = c"%s";
     let m = cstring(msg);

@@ -3,6 +3,9 @@ every constant of the swoole extension (get_defined_constants) with its value
 --FILE--
 <?php
 $c = get_defined_constants(true)['swoole'] ?? [];
+$c = array_filter($c, fn($k) => in_array($k, ['SOCKET_ECANCELED', 'TCP_INFO'], true) || !preg_match(
+    '/^(AF|SOCK|SOL|SO|MSG|IP|IPV6|IPPROTO|TCP|MCAST|AI|SCM|SOCKET|IPV6)_|^SOMAXCONN$/', $k),
+    ARRAY_FILTER_USE_KEY);
 ksort($c, SORT_STRING);
 foreach ($c as $k => $v) {
     echo $k, ' = ', var_export($v, true), "\n";

@@ -11,17 +11,16 @@
 //! `recv()`/`send()`'s `$timeout` for that call) and a timed-out wait is
 //! ETIMEDOUT.
 //!
-//! A connection is shared by handle ([`CONNS`]); a method borrows it for
-//! as long as it runs, waits included, so a second coroutine using the
-//! same client meanwhile is told so (Swoole's SW_ERROR_CO_HAS_BEEN_BOUND)
-//! instead of interleaving reads.
+//! A connection is a [`Conn`] kept by handle ([`CONNS`]): one coroutine
+//! may read while another sends, a second reader is told the socket is
+//! bound (Swoole's SW_ERROR_CO_HAS_BEEN_BOUND) instead of interleaving
+//! reads. `exportSocket()` hands the same connection out as a
+//! `Coroutine\Socket`.
 //!
-//! Left out: `exportSocket()` (no `Coroutine\Socket` yet), `recvfrom()`,
-//! DTLS, the proxy settings.
+//! Left out: `recvfrom()`, DTLS, the proxy settings.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use ext_php_rs::ffi::zend_object;
 use ext_php_rs::types::{ZendHashTable, Zval};
@@ -31,6 +30,7 @@ use super::super::args::Args;
 use super::super::classes::{m, Class, ClassSlot, Default, PUBLIC};
 use super::super::coroutine::{self, io};
 use super::super::zend::{self, zarray, zbool, zlong, zstr};
+use super::conn::{bound_fatal, Bound, Conn, SharedConn};
 use super::{fatal_error, fatal_warning, settings_of, strerror, this};
 use crate::runtime::client::options;
 use crate::runtime::client::socket::{Kind, Sock, Step, FLAG_SSL};
@@ -38,18 +38,14 @@ use crate::runtime::client::state::{Client, Recv, RECV_MAX};
 
 pub static CO_CLIENT: ClassSlot = ClassSlot::new();
 
-/// SWOOLE_ERROR_CO_HAS_BEEN_BOUND.
-const HAS_BEEN_BOUND: i64 = 10002;
 /// SW_ERROR_PACKAGE_LENGTH_TOO_LARGE.
 const PACKAGE_TOO_LARGE: i64 = 1201;
 /// SW_ERROR_CLIENT_NO_CONNECTION.
 const NO_CONNECTION: i64 = crate::runtime::client::codes::CLIENT_NO_CONNECTION;
 
-type Shared = Rc<RefCell<Client>>;
-
 thread_local! {
     /// Connections by client object handle.
-    static CONNS: RefCell<HashMap<u32, Shared>> = RefCell::new(HashMap::new());
+    static CONNS: RefCell<HashMap<u32, SharedConn>> = RefCell::new(HashMap::new());
 }
 
 pub fn register() {
@@ -100,6 +96,12 @@ pub fn register() {
             "bool",
         ),
         m("enableSSL", cc_enable_ssl, "", "bool"),
+        m(
+            "exportSocket",
+            cc_export_socket,
+            "",
+            "Swoole\\Coroutine\\Socket|false",
+        ),
         m("isConnected", cc_is_connected, "", "bool"),
         m("getsockname", cc_getsockname, "", "array|false"),
         m("getpeername", cc_getpeername, "", "array|false"),
@@ -116,12 +118,12 @@ pub fn request_shutdown() {
 }
 
 /// `php_swoole_socket_set_error_properties`: errCode and its text.
-fn set_error(o: *mut zend_object, code: i64) {
+pub(super) fn set_error(o: *mut zend_object, code: i64) {
     zend::set_prop(o, "errCode", zlong(code));
     zend::set_prop(o, "errMsg", zstr(strerror(code)));
 }
 
-fn conn(h: u32) -> Option<Shared> {
+fn conn(h: u32) -> Option<SharedConn> {
     CONNS.with(|c| c.borrow().get(&h).cloned())
 }
 
@@ -134,16 +136,23 @@ fn with_conn(ex: &mut ExecuteData, rv: &mut Zval, f: impl FnOnce(&mut Client, *m
         set_error(o, NO_CONNECTION);
         return;
     };
-    let Ok(mut c) = shared.try_borrow_mut() else {
-        set_error(o, HAS_BEEN_BOUND);
-        let fd = zend::get_prop(o, "fd").and_then(|z| z.long()).unwrap_or(-1);
-        zend::warning_docref(&format!(
-            "Socket#{fd} has already been bound to another coroutine, it cannot be used by coroutine#{} at the same time",
-            coroutine::current()
-        ));
-        return;
+    let r = match shared.client() {
+        Ok(mut c) => {
+            f(&mut c, o);
+            Ok(())
+        }
+        Err(code) => Err(code),
     };
-    f(&mut c, o);
+    if let Err(b) = r {
+        bound_error(o, b, true);
+    }
+}
+
+/// Another coroutine is inside a call on this socket: Swoole's fatal
+/// error.
+pub(super) fn bound_error(o: *mut zend_object, bound: Bound, reading: bool) {
+    let fd = zend::get_prop(o, "fd").and_then(|z| z.long()).unwrap_or(-1);
+    bound_fatal(fd, bound, reading);
 }
 
 /// A `$timeout` argument as a float (ints and numeric strings convert).
@@ -210,10 +219,11 @@ fn cc_set(ex: &mut ExecuteData, rv: &mut Zval) {
     // A connected client takes the new settings at once.
     if let Some(shared) = conn(h) {
         let items = settings_of(o).unwrap_or_default();
-        if let (Ok(opts), Ok(mut c)) = (options::parse(&items, false), shared.try_borrow_mut()) {
+        if let (Ok(opts), Ok(mut c)) = (options::parse(&items, false), shared.client()) {
             let _ = c.apply(&opts);
             opts.timeouts.apply(&mut c.sock.timeouts);
         }
+        shared.refresh_writer();
     }
     rv.set_bool(true);
 }
@@ -288,20 +298,24 @@ fn connect(ex: &mut ExecuteData, rv: &mut Zval) -> Result<(), String> {
     }
     // The connection is registered while it connects, so a second
     // connect() meanwhile is told it is already established.
-    let shared = Rc::new(RefCell::new(c));
+    let shared = Conn::new(c);
     CONNS.with(|m| m.borrow_mut().insert(h, shared.clone()));
-    let r = {
-        let mut c = shared.borrow_mut();
-        let udp_connect = i64::from(!kind.is_stream() && sock_flag != 0);
-        let r = c.connect(&host, port, udp_connect);
-        if r.is_ok() && timeout != 0.0 && !timeout.is_nan() {
-            c.sock.timeouts.read = timeout;
-            c.sock.timeouts.write = timeout;
+    let r = match shared.client() {
+        Ok(mut c) => {
+            let udp_connect = i64::from(!kind.is_stream() && sock_flag != 0);
+            let r = c.connect(&host, port, udp_connect);
+            if r.is_ok() && timeout != 0.0 && !timeout.is_nan() {
+                c.sock.timeouts.read = timeout;
+                c.sock.timeouts.write = timeout;
+            }
+            r.map(|_| ())
         }
-        r
+        // Just made: no other coroutine can hold it.
+        Err(_) => Err(i64::from(libc::EBUSY)),
     };
     match r {
-        Ok(_) => {
+        Ok(()) => {
+            shared.refresh_writer();
             zend::set_prop(o, "connected", zbool(true));
             rv.set_bool(true);
         }
@@ -384,15 +398,16 @@ fn cc_send(ex: &mut ExecuteData, rv: &mut Zval) {
         fatal_warning("data to send is empty");
         return;
     }
-    let mut sent = None;
-    with_conn(ex, rv, |c, o| {
-        match with_timeout(c, timeout, false, |c| c.send(&data, 0)) {
-            Ok(n) => sent = Some(n),
-            Err(code) => set_error(o, code),
-        }
-    });
-    if let Some(n) = sent {
-        rv.set_long(n as i64);
+    rv.set_bool(false);
+    let Some((h, o)) = this(ex) else { return };
+    let Some(shared) = conn(h) else {
+        set_error(o, NO_CONNECTION);
+        return;
+    };
+    match shared.send_all(&data, timeout) {
+        Ok(n) => rv.set_long(n as i64),
+        Err(Err(b)) => bound_error(o, b, false),
+        Err(Ok(code)) => set_error(o, code),
     }
 }
 
@@ -467,14 +482,17 @@ fn cc_sendto(ex: &mut ExecuteData, rv: &mut Zval) {
             zend::set_prop(o, "fd", zlong(sock.fd()));
             let mut c = Client::new(sock, false, false, format!("{host}:{port}"));
             c.active = true;
-            let shared = Rc::new(RefCell::new(c));
+            let shared = Conn::new(c);
             CONNS.with(|m| m.borrow_mut().insert(h, shared.clone()));
             shared
         }
     };
-    let Ok(mut c) = shared.try_borrow_mut() else {
-        set_error(o, HAS_BEEN_BOUND);
-        return;
+    let mut c = match shared.client() {
+        Ok(c) => c,
+        Err(b) => {
+            bound_error(o, b, false);
+            return;
+        }
     };
     if c.sock.kind.is_tcp() && !(1..=65535).contains(&port) {
         fatal_warning("The port is invalid");
@@ -516,14 +534,30 @@ fn cc_enable_ssl(ex: &mut ExecuteData, rv: &mut Zval) {
         }
     });
     rv.set_bool(ok);
+    // TLS: sends go through the session now.
+    if let Some(shared) = this(ex).and_then(|(h, _)| conn(h)) {
+        shared.refresh_writer();
+    }
     if let Some(f) = fatal {
         fatal_error(f);
     }
 }
 
+/// The client's connection as a `Coroutine\Socket` (the same socket).
+fn cc_export_socket(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some((h, o)) = this(ex) else { return };
+    match conn(h) {
+        Some(shared) => *rv = super::co_socket::object_for(shared),
+        None => {
+            set_error(o, NO_CONNECTION);
+            rv.set_bool(false);
+        }
+    }
+}
+
 fn cc_is_connected(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((h, _)) = this(ex) else { return };
-    let connected = conn(h).is_some_and(|s| s.try_borrow().map_or(true, |c| c.active));
+    let connected = conn(h).is_some_and(|s| s.client().map_or(true, |c| c.active));
     rv.set_bool(connected);
 }
 
@@ -568,7 +602,7 @@ fn cc_close(ex: &mut ExecuteData, rv: &mut Zval) {
         set_error(o, NO_CONNECTION);
         return;
     };
-    if shared.try_borrow_mut().is_err() {
+    if !shared.idle() {
         // Another coroutine is inside a call on it (SW_ERROR_CO_SOCKET_CLOSE_WAIT).
         set_error(o, 10019);
         return;

@@ -19,6 +19,8 @@
 //! Left out: `getSocket()` (needs ext-sockets), `swoole_client_select()`,
 //! the socks5/HTTP proxy settings, `package_length_func`, DTLS.
 
+pub mod co_socket;
+mod conn;
 pub mod coro;
 pub mod http;
 mod io;
@@ -128,6 +130,7 @@ pub fn register(exception: *mut ext_php_rs::ffi::zend_class_entry) {
     super::classes::alias("swoole_client", CLIENT.get());
     coro::register();
     http::register(exception);
+    co_socket::register(exception);
 }
 
 /// RSHUTDOWN: ends the connections that client objects still hold. After a
@@ -143,6 +146,7 @@ pub fn request_shutdown() {
     }
     coro::request_shutdown();
     http::request_shutdown();
+    co_socket::request_shutdown();
 }
 
 // ---- plumbing ---------------------------------------------------------------

@@ -27,6 +27,19 @@ use crate::worker::timers;
 thread_local! {
     /// The socket wait of each coroutine that is in one.
     static WAITS: RefCell<HashMap<i64, AbortHandle>> = RefCell::new(HashMap::new());
+    /// The coroutine waiting on each (descriptor, readiness).
+    static WAITERS: RefCell<HashMap<(RawFd, bool), i64>> = RefCell::new(HashMap::new());
+}
+
+/// Cancels the coroutine waiting for `fd` to be ready for `ev`
+/// (`Coroutine\Socket::cancel()`, a close while another coroutine waits);
+/// false if none is.
+pub fn cancel_fd(fd: RawFd, ev: Event) -> bool {
+    let key = (fd, ev == Event::Read);
+    match WAITERS.with(|w| w.borrow().get(&key).copied()) {
+        Some(cid) => super::cancel(cid).is_ok(),
+        None => false,
+    }
 }
 
 /// A descriptor someone else owns, registered with the reactor for one
@@ -49,7 +62,15 @@ pub fn wait_fd(fd: RawFd, ev: Event, timeout_ms: i32) -> Result<(), i64> {
         return poll_fd(fd, ev, timeout_ms);
     }
     let timeout = u64::try_from(timeout_ms).ok().map(Duration::from_millis);
+    let key = (fd, ev == Event::Read);
+    WAITERS.with(|w| w.borrow_mut().insert(key, cid));
     let code = wait_as(cid, fd, ev, timeout);
+    WAITERS.with(|w| {
+        let mut w = w.borrow_mut();
+        if w.get(&key) == Some(&cid) {
+            w.remove(&key);
+        }
+    });
     if code == 0 {
         Ok(())
     } else {

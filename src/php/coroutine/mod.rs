@@ -81,6 +81,41 @@ thread_local! {
     /// An uncaught exception in a coroutine that runs outside a server:
     /// the script ends (a fatal error, as in Swoole) once back in PHP.
     static FATAL: Cell<bool> = const { Cell::new(false) };
+    /// The request's shutdown functions have begun.
+    static SHUTTING_DOWN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// RINIT: registers [`fn_shutdown_begin`] as the first shutdown function.
+pub fn request_startup() {
+    SHUTTING_DOWN.with(|s| s.set(false));
+    if let Some(register) = Callback::new(&zstr("register_shutdown_function")) {
+        register.call(&mut [zstr("swoole_internal_call_user_shutdown_begin")]);
+    }
+}
+
+/// `swoole_internal_call_user_shutdown_begin()`: the first shutdown
+/// function of every request (a script calling it gets Swoole's warning).
+pub fn fn_shutdown_begin(_ex: &mut ExecuteData, rv: &mut Zval) {
+    if SHUTTING_DOWN.with(|s| s.replace(true)) {
+        zend::warning_docref("can not call this function in user level");
+        rv.set_bool(false);
+        return;
+    }
+    rv.set_bool(true);
+}
+
+/// Whether the caller of the running PHP function is a `__destruct`.
+fn called_from_destructor(ex: &ExecuteData) -> bool {
+    let ex: *const ext_php_rs::ffi::zend_execute_data = ex;
+    // SAFETY: the live frame of this call and its caller's, read only.
+    unsafe {
+        let prev = (*ex).prev_execute_data;
+        if prev.is_null() || (*prev).func.is_null() {
+            return false;
+        }
+        let name = (*(*prev).func).common.function_name;
+        !name.is_null() && (*name).as_bytes() == b"__destruct"
+    }
 }
 
 /// The running coroutine's id, -1 outside any.
@@ -140,6 +175,7 @@ pub fn register() {
         sm("set", co_set, "array $options", "void"),
         sm("__main", fiber_main, "", "void"),
     ];
+    c.methods.extend(system::methods());
     COROUTINE.set(c.register());
     let mut ctx = Class::new("Swoole\\Coroutine\\Context");
     // SAFETY: SPL registers ArrayObject before any extension's MINIT.
@@ -476,6 +512,17 @@ pub fn wake(cid: i64, value: Zval) {
     run_fiber(cid, &fiber, value);
 }
 
+/// [`wake`], or from the loop when PHP allows no fiber switch here (a
+/// destructor the GC runs).
+pub fn wake_soon(cid: i64, value: Zval) {
+    // SAFETY: reads the engine's flag; no arguments.
+    if unsafe { zend_fiber_switch_blocked() } {
+        timers::defer(Box::new(move || wake(cid, value)));
+    } else {
+        wake(cid, value);
+    }
+}
+
 /// Resumes `cid` from the loop once `ms` milliseconds have passed; the
 /// timer's id (to cancel it when something else wakes the coroutine).
 pub fn wake_after(cid: i64, ms: u64, value: impl Fn() -> Zval + 'static) -> timers::TimerId {
@@ -531,6 +578,12 @@ fn spawn_from_args(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, usize::MAX) else {
         return;
     };
+    if SHUTTING_DOWN.with(Cell::get) && called_from_destructor(ex) {
+        // No loop would ever run it: Swoole's fatal error.
+        rv.set_bool(false);
+        zend::fatal_docref("can not use coroutine in __destruct after php_request_shutdown");
+        return;
+    }
     let Some(func) = args.get(0) else { return };
     if Callback::new(func).is_none() {
         let fname = super::args::function_name(ex);
@@ -881,23 +934,29 @@ fn co_cancel(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     rv.set_bool(false);
-    let Some(stop) = with_coro(cid, |c| {
-        if throw {
-            c.throw_canceled = true;
-        }
-        c.cancel.take().inspect(|_| c.canceled = true)
-    }) else {
+    if throw && with_coro(cid, |c| c.throw_canceled = true).is_none() {
         super::errors::set_last_error(CO_NOT_EXISTS);
         return;
-    };
-    let Some(stop) = stop else {
-        super::errors::set_last_error(CO_CANNOT_CANCEL);
-        rv.set_bool(throw);
-        return;
-    };
+    }
+    match cancel(cid) {
+        Ok(()) => rv.set_bool(true),
+        Err(code) => {
+            super::errors::set_last_error(code);
+            rv.set_bool(throw && code == CO_CANNOT_CANCEL);
+        }
+    }
+}
+
+/// Ends the cancelable wait coroutine `cid` is in: the wait stops and
+/// the coroutine resumes now, its call returning as canceled. The error
+/// code when it does not exist or is not in such a wait.
+pub fn cancel(cid: i64) -> Result<(), i64> {
+    let stop = with_coro(cid, |c| c.cancel.take().inspect(|_| c.canceled = true))
+        .ok_or(CO_NOT_EXISTS)?
+        .ok_or(CO_CANNOT_CANCEL)?;
     let value = stop();
     wake(cid, value);
-    rv.set_bool(true);
+    Ok(())
 }
 
 fn co_is_canceled(ex: &mut ExecuteData, rv: &mut Zval) {

@@ -1,5 +1,7 @@
 //! `Swoole\Coroutine\WaitGroup`: a counter a coroutine can wait on until
-//! it drops to zero (Swoole's library class, with its misuse errors).
+//! it drops to zero, and `Swoole\Coroutine\Barrier`: a coroutine waits
+//! until every other holder of the barrier has let it go (Swoole's
+//! library classes, with their misuse errors).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -19,6 +21,7 @@ extern "C" {
 }
 
 pub static WAIT_GROUP: ClassSlot = ClassSlot::new();
+pub static BARRIER: ClassSlot = ClassSlot::new();
 
 #[derive(Default)]
 struct WaitGroup {
@@ -29,6 +32,8 @@ struct WaitGroup {
 
 thread_local! {
     static GROUPS: RefCell<HashMap<u32, WaitGroup>> = RefCell::new(HashMap::new());
+    /// The coroutine waiting on each barrier object (by handle).
+    static BARRIERS: RefCell<HashMap<u32, i64>> = RefCell::new(HashMap::new());
 }
 
 pub fn register() {
@@ -42,11 +47,26 @@ pub fn register() {
     ];
     WAIT_GROUP.set(c.register());
     super::super::classes::alias("Co\\WaitGroup", WAIT_GROUP.get());
+
+    let mut b = Class::new("Swoole\\Coroutine\\Barrier");
+    b.methods = vec![
+        m("__destruct", barrier_destruct, "", ""),
+        super::super::classes::sm("make", barrier_make, "", "static"),
+        super::super::classes::sm(
+            "wait",
+            barrier_wait,
+            "Swoole\\Coroutine\\Barrier &$barrier, float $timeout = -1",
+            "void",
+        ),
+    ];
+    BARRIER.set(b.register());
+    super::super::classes::alias("Co\\Barrier", BARRIER.get());
 }
 
-/// Forgets every wait group (request shutdown).
+/// Forgets every wait group and barrier (request shutdown).
 pub fn clear() {
     GROUPS.with(|g| g.borrow_mut().clear());
+    BARRIERS.with(|b| b.borrow_mut().clear());
 }
 
 fn handle(ex: &mut ExecuteData) -> Option<u32> {
@@ -176,4 +196,65 @@ fn wg_wait(ex: &mut ExecuteData, rv: &mut Zval) {
 fn wg_count(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(h) = handle(ex) else { return };
     rv.set_long(with(h, |g| g.count));
+}
+
+// ---- Barrier --------------------------------------------------------------------
+
+fn barrier_make(ex: &mut ExecuteData, rv: &mut Zval) {
+    if Args::parse(ex, 0, 0).is_none() {
+        return;
+    }
+    *rv = zend::new_object(BARRIER.get());
+}
+
+/// The last holder let the barrier go: the coroutine in `wait()` resumes.
+fn barrier_destruct(ex: &mut ExecuteData, _rv: &mut Zval) {
+    let Some(h) = handle(ex) else { return };
+    if let Some(cid) = BARRIERS.with(|b| b.borrow_mut().remove(&h)) {
+        if cid != current() {
+            super::wake_soon(cid, zlong(1));
+        }
+    }
+}
+
+/// `Barrier::wait(Barrier &$barrier, float $timeout = -1)`: lets go of
+/// the caller's reference, then waits until every other one is gone (or
+/// the timeout passes).
+fn barrier_wait(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let timeout = timeout_ms_arg(&args, 1);
+    let Some(h) = args
+        .get(0)
+        .and_then(zend::obj_ptr)
+        .filter(|o| zend::instance_of(*o, BARRIER.get()))
+        // SAFETY: a live object the argument holds.
+        .map(|o| unsafe { (*o).handle })
+    else {
+        zend::throw_type_error(
+            "Swoole\\Coroutine\\Barrier::wait(): Argument #1 ($barrier) must be of type Swoole\\Coroutine\\Barrier",
+        );
+        return;
+    };
+    let cid = current();
+    if cid < 0 {
+        throw_out_of_coroutine();
+        return;
+    }
+    if BARRIERS.with(|b| b.borrow().contains_key(&h)) {
+        zend::throw(
+            super::super::server::EXCEPTION.get(),
+            "The barrier is waiting, cannot wait again.",
+            0,
+        );
+        return;
+    }
+    BARRIERS.with(|b| b.borrow_mut().insert(h, cid));
+    // Our reference goes: if it was the last, the barrier is done now.
+    args.set_ref(0, zend::znull());
+    if BARRIERS.with(|b| b.borrow().get(&h) == Some(&cid)) && !wait_woken(cid, timeout) {
+        BARRIERS.with(|b| b.borrow_mut().remove(&h));
+    }
+    rv.set_null();
 }

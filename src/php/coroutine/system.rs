@@ -33,8 +33,15 @@ const FILE_APPEND: i64 = 8;
 
 pub fn register() {
     let mut c = Class::new("Swoole\\Coroutine\\System");
-    c.methods = vec![
-        sm("sleep", super::co_sleep, "float $seconds", "bool"),
+    c.methods = vec![sm("sleep", super::co_sleep, "float $seconds", "bool")];
+    c.methods.extend(methods());
+    SYSTEM.set(c.register());
+    super::super::classes::alias("Co\\System", SYSTEM.get());
+}
+
+/// System's methods but sleep(): `Swoole\Coroutine` has them too.
+pub fn methods() -> Vec<super::super::classes::Method> {
+    vec![
         sm(
             "gethostbyname",
             sys_gethostbyname,
@@ -85,9 +92,7 @@ pub fn register() {
             "mixed $socket, int $events = SWOOLE_EVENT_READ, float $timeout = -1",
             "int|false",
         ),
-    ];
-    SYSTEM.set(c.register());
-    super::super::classes::alias("Co\\System", SYSTEM.get());
+    ]
 }
 
 /// Swoole's `Coroutine::get_current_safe()`: these calls need a coroutine.

@@ -205,6 +205,34 @@ impl Sock {
         self.sock.bind(&addr).map_err(|e| errno(&e))
     }
 
+    /// listen(2).
+    pub fn listen(&self, backlog: i32) -> Result<(), i64> {
+        self.sock.listen(backlog).map_err(|e| errno(&e))
+    }
+
+    /// The next connection of a listening socket, waiting up to `timeout`
+    /// seconds (negative: no limit): a socket of the same kind that waits
+    /// the same way.
+    pub fn accept(&self, timeout: f64) -> Result<Sock, i64> {
+        let accepted = self.wait_for(Event::Read, timeout, || match self.sock.accept() {
+            Ok((s, _)) => Ok(Step::Ready(s)),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EAGAIN | libc::EINTR)) => {
+                Ok(Step::Again)
+            }
+            Err(e) => Err(errno(&e)),
+        })?;
+        accepted.set_nonblocking(true).map_err(|e| errno(&e))?;
+        Ok(Sock {
+            sock: accepted,
+            wait_hook: self.wait_hook,
+            kind: self.kind,
+            timeouts: Timeouts::default(),
+            server: None,
+            remote: None,
+            bound_path: None,
+        })
+    }
+
     /// A socket whose waits suspend the calling coroutine (see the module
     /// documentation): non-blocking, datagram sockets included.
     pub fn with_wait_hook(mut self, hook: WaitHook) -> Result<Sock, i64> {
@@ -217,10 +245,108 @@ impl Sock {
     /// forever). A timeout is EAGAIN, as Swoole reports a poll timeout (a
     /// coroutine's wait: ETIMEDOUT).
     fn wait_event(&self, timeout_ms: i32, ev: Event) -> Result<(), i64> {
-        if let Some(hook) = self.wait_hook {
-            return hook(self.sock.as_raw_fd(), ev, timeout_ms);
+        wait_event(self.sock.as_raw_fd(), self.wait_hook, timeout_ms, ev)
+    }
+
+    /// What a send needs, apart from the socket: its descriptor, its way
+    /// of waiting and its write timeout. A coroutine client sends through
+    /// it while another coroutine is reading the same socket.
+    pub fn writer(&self) -> Writer {
+        Writer {
+            fd: self.sock.as_raw_fd(),
+            hook: self.wait_hook,
+            timeout: self.timeouts.write,
         }
-        poll_fd(self.sock.as_raw_fd(), ev, timeout_ms)
+    }
+}
+
+fn wait_event(fd: i32, hook: Option<WaitHook>, timeout_ms: i32, ev: Event) -> Result<(), i64> {
+    match hook {
+        Some(hook) => hook(fd, ev, timeout_ms),
+        None => poll_fd(fd, ev, timeout_ms),
+    }
+}
+
+/// Swoole's `Socket::wait_for`: tries `op`, and while it would block
+/// waits for `ev` within `timeout` seconds in all.
+fn wait_for<T>(
+    fd: i32,
+    hook: Option<WaitHook>,
+    ev: Event,
+    timeout: f64,
+    mut op: impl FnMut() -> Result<Step<T>, i64>,
+) -> Result<T, i64> {
+    let deadline = (timeout > 0.0)
+        .then(|| Instant::now().checked_add(Duration::from_secs_f64(timeout.min(1e9))))
+        .flatten();
+    loop {
+        if let Step::Ready(v) = op()? {
+            return Ok(v);
+        }
+        let ms = match deadline {
+            Some(d) => {
+                let left = d.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(i64::from(libc::ETIMEDOUT));
+                }
+                i32::try_from(left.as_millis().max(1)).unwrap_or(i32::MAX)
+            }
+            None => -1,
+        };
+        wait_event(fd, hook, ms, ev)?;
+    }
+}
+
+/// One `send(2)` attempt (no SIGPIPE: a closed peer is EPIPE).
+fn send_once(fd: i32, buf: &[u8], flags: i32) -> Result<Step<usize>, i64> {
+    // SAFETY: buf is a valid readable region of buf.len() bytes.
+    let n = unsafe {
+        libc::send(
+            fd,
+            buf.as_ptr().cast(),
+            buf.len(),
+            flags | libc::MSG_NOSIGNAL,
+        )
+    };
+    if n >= 0 {
+        return Ok(Step::Ready(n as usize));
+    }
+    match last_errno() as i32 {
+        libc::EINTR | libc::EAGAIN | libc::ENOBUFS => Ok(Step::Again),
+        e => Err(i64::from(e)),
+    }
+}
+
+/// The sending side of a stream socket ([`Sock::writer`]): valid while
+/// the socket it came from is open.
+#[derive(Clone, Copy)]
+pub struct Writer {
+    fd: i32,
+    hook: Option<WaitHook>,
+    pub timeout: f64,
+}
+
+impl Writer {
+    /// Swoole's `send_all`: all of `data`, waiting while the buffer is
+    /// full, within the write timeout.
+    pub fn send_all(&self, data: &[u8], flags: i32) -> Result<usize, i64> {
+        let mut sent = 0;
+        wait_for(self.fd, self.hook, Event::Write, self.timeout, || {
+            if sent == data.len() {
+                return Ok(Step::Ready(sent));
+            }
+            match send_once(self.fd, &data[sent..], flags)? {
+                Step::Again => Ok(Step::Again),
+                Step::Ready(n) => {
+                    sent += n;
+                    Ok(if sent == data.len() {
+                        Step::Ready(sent)
+                    } else {
+                        Step::Again
+                    })
+                }
+            }
+        })
     }
 }
 
@@ -254,33 +380,14 @@ pub fn poll_fd(fd: i32, ev: Event, timeout_ms: i32) -> Result<(), i64> {
 }
 
 impl Sock {
-    /// Swoole's `Socket::wait_for`: tries `op`, and while it would block
-    /// waits for `ev` within `timeout` seconds in all.
+    /// Swoole's `Socket::wait_for` on this socket (see [`wait_for`]).
     pub fn wait_for<T>(
         &self,
         ev: Event,
         timeout: f64,
-        mut op: impl FnMut() -> Result<Step<T>, i64>,
+        op: impl FnMut() -> Result<Step<T>, i64>,
     ) -> Result<T, i64> {
-        let deadline = (timeout > 0.0)
-            .then(|| Instant::now().checked_add(Duration::from_secs_f64(timeout.min(1e9))))
-            .flatten();
-        loop {
-            if let Step::Ready(v) = op()? {
-                return Ok(v);
-            }
-            let ms = match deadline {
-                Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Err(i64::from(libc::ETIMEDOUT));
-                    }
-                    i32::try_from(left.as_millis().max(1)).unwrap_or(i32::MAX)
-                }
-                None => -1,
-            };
-            self.wait_event(ms, ev)?;
-        }
+        wait_for(self.sock.as_raw_fd(), self.wait_hook, ev, timeout, op)
     }
 
     /// A stream connect: non-blocking, waiting up to the connect timeout
@@ -375,22 +482,7 @@ impl Sock {
 
     /// One `send(2)` attempt (no SIGPIPE: a closed peer is EPIPE).
     pub fn send_once(&self, buf: &[u8], flags: i32) -> Result<Step<usize>, i64> {
-        // SAFETY: buf is a valid readable region of buf.len() bytes.
-        let n = unsafe {
-            libc::send(
-                self.sock.as_raw_fd(),
-                buf.as_ptr().cast(),
-                buf.len(),
-                flags | libc::MSG_NOSIGNAL,
-            )
-        };
-        if n >= 0 {
-            return Ok(Step::Ready(n as usize));
-        }
-        match last_errno() as i32 {
-            libc::EINTR | libc::EAGAIN | libc::ENOBUFS => Ok(Step::Again),
-            e => Err(i64::from(e)),
-        }
+        send_once(self.sock.as_raw_fd(), buf, flags)
     }
 
     /// Swoole's `recv_sync` on a stream: one read, or with MSG_WAITALL
@@ -415,23 +507,7 @@ impl Sock {
 
     /// Swoole's `send_sync`: all of `data`, waiting while the buffer is full.
     pub fn send_stream(&self, data: &[u8], flags: i32) -> Result<usize, i64> {
-        let mut sent = 0;
-        self.wait_for(Event::Write, self.timeouts.write, || {
-            if sent == data.len() {
-                return Ok(Step::Ready(sent));
-            }
-            match self.send_once(&data[sent..], flags)? {
-                Step::Again => Ok(Step::Again),
-                Step::Ready(n) => {
-                    sent += n;
-                    Ok(if sent == data.len() {
-                        Step::Ready(sent)
-                    } else {
-                        Step::Again
-                    })
-                }
-            }
-        })
+        self.writer().send_all(data, flags)
     }
 
     /// One datagram, blocking up to the kernel read timeout (a hooked

@@ -163,7 +163,9 @@ impl Client {
         out
     }
 
-    fn recv_raw(&mut self, size: i64, flags: i32) -> Recv {
+    /// One read of at most `size` bytes (all of them with MSG_WAITALL),
+    /// framing or not; '' when the peer closed.
+    pub fn recv_raw(&mut self, size: i64, flags: i32) -> Recv {
         let size = if flags & libc::MSG_WAITALL == 0 {
             size.min(RECV_MAX)
         } else {
@@ -222,6 +224,42 @@ impl Client {
                     self.buf.clear();
                     return Recv::Failed(code);
                 }
+            }
+        }
+    }
+
+    /// Bytes up to and including the next `\n` (`Coroutine\Socket::
+    /// recvLine`), at most `max`; what is left at the peer's close. Bytes
+    /// past it stay buffered for the next buffered read.
+    pub fn recv_line(&mut self, max: usize) -> Recv {
+        self.recv_buffered(max, true)
+    }
+
+    /// What is buffered, else one read into the buffer, at most `max`
+    /// bytes (`recvWithBuffer`).
+    pub fn recv_with_buffer(&mut self, max: usize) -> Recv {
+        self.recv_buffered(max, false)
+    }
+
+    fn recv_buffered(&mut self, max: usize, line: bool) -> Recv {
+        let max = max.max(1);
+        let mut chunk = vec![0u8; CHUNK];
+        loop {
+            let end = if line {
+                self.buf.iter().position(|&b| b == b'\n').map(|i| i + 1)
+            } else {
+                (!self.buf.is_empty()).then_some(self.buf.len())
+            };
+            if let Some(end) = end
+                .map(|e| e.min(max))
+                .or((self.buf.len() >= max).then_some(max))
+            {
+                return Recv::Data(self.buf.split_to(end).to_vec());
+            }
+            match self.read(&mut chunk, 0) {
+                Ok(0) => return Recv::Data(self.buf.split().to_vec()),
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(code) => return Recv::Failed(code),
             }
         }
     }
@@ -370,6 +408,30 @@ pub fn pool_put(c: Client) {
             .or_default()
             .push_back(c)
     });
+}
+
+#[cfg(test)]
+mod line_tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::runtime::client::testing::{tcp_client, tcp_server};
+
+    #[test]
+    fn lines_and_buffered_reads_share_one_buffer() {
+        let (port, t) = tcp_server(|mut s| {
+            s.write_all(b"one\ntw").unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            s.write_all(b"o\nrest").unwrap();
+        });
+        let mut c = tcp_client(port, &[]);
+        assert_eq!(c.recv_line(100), Recv::Data(b"one\n".to_vec()));
+        assert_eq!(c.recv_line(100), Recv::Data(b"two\n".to_vec()));
+        assert_eq!(c.recv_with_buffer(2), Recv::Data(b"re".to_vec()));
+        assert_eq!(c.recv_line(100), Recv::Data(b"st".to_vec()));
+        assert_eq!(c.recv_line(100), Recv::Data(Vec::new()));
+        t.join().unwrap();
+    }
 }
 
 #[cfg(test)]

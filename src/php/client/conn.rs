@@ -1,0 +1,144 @@
+//! The connection a coroutine socket object holds (`Coroutine\Client`,
+//! `Coroutine\Socket`, and the socket a client exports): a [`Client`]
+//! whose waits suspend the calling coroutine.
+//!
+//! As in Swoole, one coroutine may read while another writes: a plain
+//! stream socket sends through its [`Writer`] without touching the
+//! client a reader has borrowed for the whole of its wait. Two readers
+//! (or two writers) at once are Swoole's fatal error
+//! (SW_ERROR_CO_HAS_BEEN_BOUND), as is anything that needs the client
+//! while a reader holds it (a TLS socket's send: one TLS session serves
+//! both directions).
+
+use std::cell::{Cell, RefCell, RefMut};
+use std::ops::{Deref, DerefMut};
+use std::rc::Rc;
+
+use crate::runtime::client::socket::Writer;
+use crate::runtime::client::state::Client;
+
+pub struct Conn {
+    client: RefCell<Client>,
+    /// The coroutine inside a call on the client (-1: none).
+    holder: Cell<i64>,
+    /// The sending side of a plain stream socket (None: sends borrow the
+    /// client).
+    writer: Cell<Option<Writer>>,
+    /// The coroutine sending through `writer` (-1: none).
+    sender: Cell<i64>,
+}
+
+/// Another coroutine is inside a call on this socket: the one that is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound(pub i64);
+
+/// The client, held by the running coroutine until dropped.
+pub struct Held<'a> {
+    client: RefMut<'a, Client>,
+    holder: &'a Cell<i64>,
+}
+
+impl Deref for Held<'_> {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl DerefMut for Held<'_> {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.holder.set(-1);
+    }
+}
+
+pub type SharedConn = Rc<Conn>;
+
+impl Conn {
+    pub fn new(client: Client) -> SharedConn {
+        let conn = Rc::new(Conn {
+            client: RefCell::new(client),
+            holder: Cell::new(-1),
+            writer: Cell::new(None),
+            sender: Cell::new(-1),
+        });
+        conn.refresh_writer();
+        conn
+    }
+
+    /// The client for a call that reads or changes it (waits included);
+    /// `Bound` while another coroutine holds it.
+    pub fn client(&self) -> Result<Held<'_>, Bound> {
+        let client = self
+            .client
+            .try_borrow_mut()
+            .map_err(|_| Bound(self.holder.get()))?;
+        self.holder.set(crate::php::coroutine::current());
+        Ok(Held {
+            client,
+            holder: &self.holder,
+        })
+    }
+
+    /// Whether no coroutine is inside a call on it.
+    pub fn idle(&self) -> bool {
+        self.sender.get() < 0 && self.client.try_borrow_mut().is_ok()
+    }
+
+    /// Takes the client's current sending side (after connect(), TLS, a
+    /// new write timeout): plain connected stream sockets only.
+    pub fn refresh_writer(&self) {
+        if let Ok(c) = self.client.try_borrow() {
+            let plain = c.sock.kind.is_stream() && c.tls.is_none() && c.active;
+            self.writer.set(plain.then(|| c.sock.writer()));
+        }
+    }
+
+    /// Sends all of `data`, within `timeout` seconds when not 0 (else the
+    /// write timeout): the bytes sent, or the errno (Err(Ok)), or the
+    /// coroutine already sending (Err(Err)).
+    pub fn send_all(&self, data: &[u8], timeout: f64) -> Result<usize, Result<i64, Bound>> {
+        let timeout_given = timeout != 0.0 && !timeout.is_nan();
+        if let Some(mut w) = self.writer.get() {
+            if self.sender.get() >= 0 {
+                return Err(Err(Bound(self.sender.get())));
+            }
+            self.sender.set(crate::php::coroutine::current().max(0));
+            if timeout_given {
+                w.timeout = timeout;
+            }
+            let r = w.send_all(data, 0);
+            self.sender.set(-1);
+            return r.map_err(Ok);
+        }
+        let mut c = self.client().map_err(Err)?;
+        let saved = c.sock.timeouts;
+        if timeout_given {
+            c.sock.timeouts.write = timeout;
+        }
+        let r = c.send(data, 0);
+        c.sock.timeouts = saved;
+        r.map_err(Ok)
+    }
+}
+
+/// Swoole's fatal error for a second coroutine reading (or writing) a
+/// socket another one is inside: a `Swoole\Error` nothing can catch.
+pub fn bound_fatal(fd: i64, bound: Bound, reading: bool) {
+    let what = if reading { "reading" } else { "writing" };
+    crate::php::zend::throw(
+        crate::php::coroutine::ERROR.get(),
+        &format!(
+            "Socket#{fd} has already been bound to another coroutine#{}, {what} of the same socket in coroutine#{} at the same time is not allowed",
+            bound.0,
+            crate::php::coroutine::current()
+        ),
+        10002,
+    );
+    crate::php::zend::pending_exception_is_fatal();
+}
