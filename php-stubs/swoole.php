@@ -605,6 +605,33 @@ namespace Swoole {
         public static function getElapsed(int $cid = 0): int {}
         /** Swoole's scheduler options; accepted, with no effect in swoole-rs. */
         public static function set(array $options): void {}
+        /** Ends the wait coroutine $cid is in (sleep, channel, socket, join, System call), which returns as failed with isCanceled() true; $throw_exception also throws a Coroutine\CanceledException there. False if it does not exist or does not wait on something cancelable. */
+        public static function cancel(int $cid, bool $throw_exception = false): bool {}
+        /** Whether the running coroutine's last wait ended by Coroutine::cancel(); only in a coroutine. */
+        public static function isCanceled(): bool {}
+        /** Waits until every coroutine in $cid_array has ended, at most $timeout seconds (negative: no limit); false on timeout, cancel, or when none of them runs. */
+        public static function join(array $cid_array, float $timeout = -1): bool {}
+        // Coroutine\System's calls, also on Coroutine (as in Swoole).
+        /** The first address of $domain_name ($type: AF_INET (2) or AF_INET6), waiting up to $timeout seconds (negative: no limit); false if it does not resolve. Only in a coroutine. */
+        public static function gethostbyname(string $domain_name, int $type = 2, float $timeout = -1): string|false {}
+        /** The first address of $domain_name (resolved with the system resolver), waiting up to $timeout seconds; $type: AF_INET (2) or AF_INET6; false if it does not resolve. */
+        public static function dnsLookup(string $domain_name, float $timeout = 60, int $type = 2): string|false {}
+        /** Every address of $domain in $family (AF_INET (2) or AF_INET6) as a list of strings, waiting up to $timeout seconds; false if it does not resolve ($socktype, $protocol, $service are accepted). */
+        public static function getaddrinfo(string $domain, int $family = 2, int $socktype = 1, int $protocol = \STREAM_IPPROTO_TCP, ?string $service = null, float $timeout = -1): array|bool {}
+        /** Runs $command with /bin/sh: ['code' => int, 'signal' => int, 'output' => string] (stdout, with stderr too when $get_error_stream); false if it cannot start. */
+        public static function exec(string $command, bool $get_error_stream = false): array|false {}
+        /** The whole file's contents; false (logged) if it cannot be read. Only in a coroutine. */
+        public static function readFile(string $filename, int $flag = 0): string|false {}
+        /** Writes $fileContent to the file (created, truncated; appended with FILE_APPEND in $flags); the number of bytes written, or false (logged). Only in a coroutine. */
+        public static function writeFile(string $filename, string $fileContent, int $flags = 0): int|false {}
+        /** statvfs(3) of $path: bsize, frsize, blocks, bfree, bavail, files, ffree, favail, fsid, flag, namemax. */
+        public static function statvfs(string $path): array {}
+        /** Waits up to $timeout seconds (negative: no limit) for any child process to end: ['pid' => int, 'code' => int, 'signal' => int]; false on timeout or with no child. */
+        public static function wait(float $timeout = -1): array|false {}
+        /** Waits up to $timeout seconds (negative: no limit) for child $pid to end: ['pid' => int, 'code' => int, 'signal' => int]; false on timeout or if it is not a child. */
+        public static function waitPid(int $pid, float $timeout = -1): array|false {}
+        /** Waits up to $timeout seconds (negative: no limit) until a stream, socket or fd is readable (SWOOLE_EVENT_READ) or writable (SWOOLE_EVENT_WRITE); which one it is, or false. */
+        public static function waitEvent(mixed $socket, int $events = \SWOOLE_EVENT_READ, float $timeout = -1): int|false {}
         /** @internal swoole-rs: the body of its pooled coroutine fibers; returns at once when called otherwise. */
         public static function __main(): void {}
     }
@@ -615,9 +642,10 @@ namespace Swoole {
     }
 
     /**
-     * Swoole's runtime hooks switch. swoole-rs has no coroutines yet: hooks can only be
-     * off (flags 0, always what getHookFlags() returns); asking for any hook warns and
-     * returns false, and PHP's functions stay blocking.
+     * Swoole's runtime hooks switch. swoole-rs has coroutines but no runtime hooks yet:
+     * hooks can only be off (flags 0, always what getHookFlags() returns); asking for any
+     * hook warns and returns false, and PHP's functions stay blocking (use Coroutine\Client,
+     * Coroutine\Socket, Coroutine\System and Coroutine\Http\Client in coroutines).
      */
     class Runtime
     {
@@ -739,12 +767,338 @@ namespace Swoole\Coroutine {
         public function count(): int {}
     }
 
+    /** Thrown where a coroutine resumes after Coroutine::cancel($cid, true). */
+    class CanceledException extends \Exception
+    {
+    }
+
+    /**
+     * Swoole's coroutine TCP/UDP/unix client (SWOOLE_SOCK_* types, | SWOOLE_SSL): a call that
+     * would block suspends the calling coroutine. Failures set errCode/errMsg and return false
+     * without warnings; recv() returns '' when the peer closed. Timeouts: connect 10 s,
+     * read/write 60 s by default (the timeout settings of set()), connect()'s $timeout sets all
+     * three. exportSocket() returns the same connection as a Coroutine\Socket.
+     * Not in swoole-rs: recvfrom(), DTLS, the proxy settings.
+     */
+    class Client
+    {
+        /** send() flag: out-of-band data. */
+        public const MSG_OOB = 1;
+        /** Flag: look at the data without taking it. */
+        public const MSG_PEEK = 2;
+        /** Flag: do not block. */
+        public const MSG_DONTWAIT = 64;
+        /** Flag: wait for the whole requested size. */
+        public const MSG_WAITALL = 256;
+
+        /** The last error (an errno, or a SWOOLE_ERROR_* code); 0 when none. */
+        public $errCode = 0;
+        /** The text of errCode. */
+        public $errMsg = '';
+        /** The socket's file descriptor once connected (-1 before). */
+        public $fd = -1;
+        /** Swoole's exported socket object; not set by swoole-rs (use exportSocket()). */
+        public $socket = null;
+        /** The $type given to the constructor. */
+        public $type = 1;
+        /** The settings given to set(), merged. */
+        public $setting = null;
+        /** Whether the client is connected. */
+        public $connected = false;
+
+        /** A client of type SWOOLE_SOCK_TCP/TCP6/UDP/UDP6/UNIX_STREAM/UNIX_DGRAM (| SWOOLE_SSL). */
+        public function __construct(int $type) {}
+        /** Closes the connection. */
+        public function __destruct() {}
+        /** Merges settings (framing, timeouts, ssl_*, bind_address, ...); a connected client takes them at once. */
+        public function set(array $settings): bool {}
+        /** Connects to $host:$port (a unix socket's path as $host) within $timeout seconds (0: the connect timeout setting, 10 s by default; also sets the read/write timeouts); false with errCode/errMsg set on failure. */
+        public function connect(string $host, int $port = 0, float $timeout = 0, int $sock_flag = 0): bool {}
+        /** The next data, or one whole packet with framing, waiting up to $timeout seconds (0: the read timeout, 60 s by default); '' when the peer closed, false with errCode/errMsg set on error or timeout. */
+        public function recv(float $timeout = 0): string|false {}
+        /** Up to $length bytes already received, without taking them and without waiting; false (EAGAIN) when nothing is there. */
+        public function peek(int $length = 65535): string|false {}
+        /** Sends all of $data, waiting up to $timeout seconds (0: the write timeout); the number of bytes sent, or false with errCode/errMsg set. */
+        public function send(string $data, float $timeout = 0): int|false {}
+        /** Sends a file (a part of it with $offset and $length) over a stream socket; false with errCode/errMsg set on failure. */
+        public function sendfile(string $filename, int $offset = 0, int $length = 0): bool {}
+        /** Sends a datagram to $address:$port (UDP and unix datagram clients; connect() is not needed). */
+        public function sendto(string $address, int $port, string $data): bool {}
+        /** Starts TLS on a connected TCP client (the ssl_* settings apply); false with errCode/errMsg set on failure. */
+        public function enableSSL(): bool {}
+        /** The same connection as a Coroutine\Socket; false (errCode set) when not connected. */
+        public function exportSocket(): \Swoole\Coroutine\Socket|false {}
+        /** Whether the client is connected. */
+        public function isConnected(): bool {}
+        /** The local address: ['host' => string, 'address' => string, 'port' => int]; false on failure. */
+        public function getsockname(): array|false {}
+        /** The peer's address: ['host' => string, 'address' => string, 'port' => int]; false on failure. */
+        public function getpeername(): array|false {}
+        /** Closes the connection; false (errCode set) if it was not connected or another coroutine is inside a call on it. */
+        public function close(): bool {}
+    }
+
+    /**
+     * A socket whose waits suspend the calling coroutine: TCP/UDP/unix (AF_INET, AF_INET6,
+     * AF_UNIX with SOCK_STREAM or SOCK_DGRAM), client or server (bind/listen/accept), with line,
+     * buffered and framed reads (recvPacket() with the framing of setProtocol()). Failures set
+     * errCode/errMsg and return false; reads return '' when the peer closed. Timeouts: connect
+     * 10 s, read/write 60 s by default, a method's $timeout (0: that default) for that call.
+     * Not in swoole-rs: readVector()/writeVector(), sslHandshake(), import(), getBoundCid().
+     */
+    class Socket
+    {
+        /** The file descriptor (-1 before one is made). */
+        public $fd = -1;
+        /** The $domain given to the constructor (AF_INET, AF_INET6, AF_UNIX). */
+        public $domain = 0;
+        /** The $type given to the constructor (SOCK_STREAM, SOCK_DGRAM). */
+        public $type = 0;
+        /** The $protocol given to the constructor. */
+        public $protocol = 0;
+        /** The last error (an errno, or a SWOOLE_ERROR_* code); 0 when none. */
+        public $errCode = 0;
+        /** The text of errCode. */
+        public $errMsg = '';
+
+        /** A new socket of $domain and $type; throws Coroutine\Socket\Exception if it cannot be made. */
+        public function __construct(int $domain, int $type, int $protocol = 0) {}
+        /** Closes the socket. */
+        public function __destruct() {}
+        /** Binds to $address:$port (a path for AF_UNIX). */
+        public function bind(string $address, int $port = 0): bool {}
+        /** Starts listening for connections. */
+        public function listen(int $backlog = 512): bool {}
+        /** The next connection as a new Coroutine\Socket, waiting up to $timeout seconds (0: the read timeout); false with errCode set on timeout or error. */
+        public function accept(float $timeout = 0): \Swoole\Coroutine\Socket|false {}
+        /** Connects to $host:$port (a path for AF_UNIX) within $timeout seconds (0: the connect timeout, 10 s by default); false with errCode/errMsg set on failure. Only in a coroutine. */
+        public function connect(string $host, int $port = 0, float $timeout = 0): bool {}
+        /** Whether the socket is connected and the peer has not closed it (checked without waiting). */
+        public function checkLiveness(): bool {}
+        /** Up to $length bytes already received, without taking them and without waiting; false (EAGAIN) when nothing is there. */
+        public function peek(int $length = 65536): string|false {}
+        /** Up to $length bytes, whatever arrives first, waiting up to $timeout seconds; '' when the peer closed, false on error or timeout. */
+        public function recv(int $length = 65536, float $timeout = 0): string|false {}
+        /** Exactly $length bytes (fewer only when the peer closed), waiting up to $timeout seconds; false on error or timeout. */
+        public function recvAll(int $length = 65536, float $timeout = 0): string|false {}
+        /** One line, up to and including "\n" (at most $length bytes; the rest stays buffered), waiting up to $timeout seconds; '' when the peer closed, false on error or timeout. */
+        public function recvLine(int $length = 65536, float $timeout = 0): string|false {}
+        /** Up to $length bytes from the socket's read buffer, filled by one read when empty (the rest stays for the next call); '' when the peer closed, false on error or timeout. */
+        public function recvWithBuffer(int $length = 65536, float $timeout = 0): string|false {}
+        /** One whole packet with the framing of setProtocol() (open_length_check, open_eof_check, ...), waiting up to $timeout seconds; '' when the peer closed, false on error or timeout. */
+        public function recvPacket(float $timeout = 0): string|false {}
+        /** Sends $data, waiting up to $timeout seconds (0: the write timeout); the number of bytes sent, or false. */
+        public function send(string $data, float $timeout = 0): int|false {}
+        /** Sends all of $data, waiting up to $timeout seconds; the number of bytes sent, or false. */
+        public function sendAll(string $data, float $timeout = 0): int|false {}
+        /** Sends a file (a part of it with $offset and $length) over a stream socket. */
+        public function sendFile(string $file, int $offset = 0, int $length = 0): bool {}
+        /** The next datagram, waiting up to $timeout seconds; its sender into $peername as ['address' => string, 'port' => int]; false on error or timeout. */
+        public function recvfrom(mixed &$peername, float $timeout = 0): string|false {}
+        /** Sends a datagram to $addr:$port; the number of bytes sent, or false. */
+        public function sendto(string $addr, int $port, string $data): int|false {}
+        /** A socket option (getsockopt(2)) as an int; SO_RCVTIMEO/SO_SNDTIMEO give the coroutine timeouts as ['sec' => int, 'usec' => int]. */
+        public function getOption(int $level, int $opt_name): mixed {}
+        /** Sets a socket option (setsockopt(2)) from an int or bool; SO_RCVTIMEO/SO_SNDTIMEO (['sec' => int, 'usec' => int]) set the coroutine timeouts. */
+        public function setOption(int $level, int $opt_name, mixed $opt_value): bool {}
+        /** Sets the framing for recvPacket() (open_length_check, open_eof_check, package_*, ...) and timeouts, as Swoole\Client's settings. */
+        public function setProtocol(array $settings): bool {}
+        /** Shuts down one or both directions (STREAM_SHUT_RD, STREAM_SHUT_WR, STREAM_SHUT_RDWR). */
+        public function shutdown(int $how = 2): bool {}
+        /** Closes the socket, first canceling the wait of a coroutine blocked on it; false if it was closed already. */
+        public function close(): bool {}
+        /** Ends the read (SWOOLE_EVENT_READ) or write (SWOOLE_EVENT_WRITE) wait another coroutine is in on this socket; that call fails with ECANCELED. */
+        public function cancel(int $event = \SWOOLE_EVENT_READ): bool {}
+        /** The local address: ['address' => string, 'port' => int]; false on failure. */
+        public function getsockname(): array|false {}
+        /** The peer's address: ['address' => string, 'port' => int]; false on failure. */
+        public function getpeername(): array|false {}
+        /** Whether close() was called. */
+        public function isClosed(): bool {}
+    }
+
+    /**
+     * Blocking system calls (DNS, files, child processes) made in a coroutine without blocking
+     * the worker: they run on the runtime's blocking threads while the coroutine waits.
+     * Not in swoole-rs: waitSignal().
+     */
+    class System
+    {
+        /** Lets other coroutines run for $seconds (as Coroutine::sleep()). */
+        public static function sleep(float $seconds): bool {}
+        /** The first address of $domain_name ($type: AF_INET (2) or AF_INET6), waiting up to $timeout seconds (negative: no limit); false if it does not resolve. Only in a coroutine. */
+        public static function gethostbyname(string $domain_name, int $type = 2, float $timeout = -1): string|false {}
+        /** The first address of $domain_name (resolved with the system resolver), waiting up to $timeout seconds; $type: AF_INET (2) or AF_INET6; false if it does not resolve. */
+        public static function dnsLookup(string $domain_name, float $timeout = 60, int $type = 2): string|false {}
+        /** Every address of $domain in $family (AF_INET (2) or AF_INET6) as a list of strings, waiting up to $timeout seconds; false if it does not resolve ($socktype, $protocol, $service are accepted). */
+        public static function getaddrinfo(string $domain, int $family = 2, int $socktype = 1, int $protocol = \STREAM_IPPROTO_TCP, ?string $service = null, float $timeout = -1): array|bool {}
+        /** Runs $command with /bin/sh: ['code' => int, 'signal' => int, 'output' => string] (stdout, with stderr too when $get_error_stream); false if it cannot start. */
+        public static function exec(string $command, bool $get_error_stream = false): array|false {}
+        /** The whole file's contents; false (logged) if it cannot be read. Only in a coroutine. */
+        public static function readFile(string $filename, int $flag = 0): string|false {}
+        /** Writes $fileContent to the file (created, truncated; appended with FILE_APPEND in $flags); the number of bytes written, or false (logged). Only in a coroutine. */
+        public static function writeFile(string $filename, string $fileContent, int $flags = 0): int|false {}
+        /** statvfs(3) of $path: bsize, frsize, blocks, bfree, bavail, files, ffree, favail, fsid, flag, namemax. */
+        public static function statvfs(string $path): array {}
+        /** Waits up to $timeout seconds (negative: no limit) for any child process to end: ['pid' => int, 'code' => int, 'signal' => int]; false on timeout or with no child. */
+        public static function wait(float $timeout = -1): array|false {}
+        /** Waits up to $timeout seconds (negative: no limit) for child $pid to end: ['pid' => int, 'code' => int, 'signal' => int]; false on timeout or if it is not a child. */
+        public static function waitPid(int $pid, float $timeout = -1): array|false {}
+        /** Waits up to $timeout seconds (negative: no limit) until a stream, socket or fd is readable (SWOOLE_EVENT_READ) or writable (SWOOLE_EVENT_WRITE); which one it is, or false. */
+        public static function waitEvent(mixed $socket, int $events = \SWOOLE_EVENT_READ, float $timeout = -1): int|false {}
+    }
+
+    /**
+     * A barrier: Barrier::wait($barrier) lets go of the caller's reference and waits until
+     * every coroutine holding the barrier has let it go too (Swoole's library class).
+     */
+    class Barrier
+    {
+        /** Resumes the coroutine in wait() when the last holder lets the barrier go. */
+        public function __destruct() {}
+        /** A new barrier. */
+        public static function make(): static {}
+        /** Sets $barrier to null, then waits (up to $timeout seconds; negative: no limit) until no other reference is left; Swoole\Exception if another coroutine already waits on it. */
+        public static function wait(\Swoole\Coroutine\Barrier &$barrier, float $timeout = -1): void {}
+    }
+
     /** Runs $fn(...$args) in a coroutine and drives every coroutine and timer until none is left. */
     function run(callable $fn, mixed ...$args): bool {}
     /** Alias of \go(). */
     function go(callable $func, mixed ...$params): int|false {}
     /** Alias of \Swoole\Coroutine::defer(). */
     function defer(callable $callback): void {}
+}
+
+namespace Swoole\Coroutine\Socket {
+    /** Thrown by new Coroutine\Socket() when the socket cannot be made (getCode(): the errno). */
+    class Exception extends \Swoole\Exception
+    {
+    }
+}
+
+namespace Swoole\Coroutine\Http {
+    /**
+     * Swoole's coroutine HTTP/1.1 client with keep-alive (chunked, gzip/deflate, cookies, defer,
+     * download, multipart uploads): a call that would block suspends the calling coroutine.
+     * The request is the object's properties (requestMethod, requestHeaders, requestBody,
+     * cookies, uploadFiles, ...), the response lands in statusCode, headers, cookies, body.
+     * get()/post()/execute() return true for any HTTP status and false on failure, with
+     * statusCode -1 (connect failed), -2 (timeout), -3 (server reset / invalid response) or
+     * -4 (send failed) and errCode/errMsg set. upgrade() then push()/recv() make it a
+     * WebSocket client. Timeouts: connect_timeout (10 s) and timeout (60 s) settings.
+     * Not in swoole-rs: the write_func, max_retries, proxy and websocket_compression
+     * settings; the socket property stays null.
+     */
+    class Client
+    {
+        /** Swoole's Coroutine\Socket of the connection; always null in swoole-rs. */
+        public $socket = null;
+        /** The last error (an errno, or a SWOOLE_ERROR_* code); 0 when none. */
+        public $errCode = 0;
+        /** The text of errCode. */
+        public $errMsg = '';
+        /** Whether a connection to the server is open. */
+        public $connected = false;
+        /** The $host given to the constructor. */
+        public $host = '';
+        /** The $port given to the constructor. */
+        public $port = 0;
+        /** The $ssl given to the constructor. */
+        public $ssl = false;
+        /** The settings given to set(), merged. */
+        public $setting = null;
+        /** The next request's method (null: GET, or POST with a body). */
+        public $requestMethod = null;
+        /** The next request's headers, name => value. */
+        public $requestHeaders = null;
+        /** The next request's body: a string, or an array sent as a form (multipart with uploadFiles). */
+        public $requestBody = null;
+        /** Files and data for a multipart request (addFile(), addData()). */
+        public $uploadFiles = null;
+        /** The file the next response's body goes to (download()). */
+        public $downloadFile = null;
+        /** Where in downloadFile the body is written (download()). */
+        public $downloadOffset = 0;
+        /** The last response's HTTP status, or -1 (connect failed), -2 (timeout), -3 (server reset / invalid response), -4 (send failed). */
+        public $statusCode = 0;
+        /** The last response's headers, name (lower-case unless lowercase_header is false) => value (a list when repeated). */
+        public $headers = null;
+        /** The last response's Set-Cookie header lines. */
+        public $set_cookie_headers = null;
+        /** Cookies sent with each request, name => value; the responses' Set-Cookie are merged in. */
+        public $cookies = null;
+        /** The last response's body ('' when it went to a download file). */
+        public $body = '';
+
+        /** A client for $host:$port (0: 80, or 443 with $ssl; "unix:/path" for a unix socket); throws Coroutine\Http\Client\Exception for an empty $host. Connects at the first request. */
+        public function __construct(string $host, int $port = 0, bool $ssl = false) {}
+        /** Closes the connection. */
+        public function __destruct() {}
+        /** Merges settings (timeout, connect_timeout, keep_alive, defer, ssl_*, websocket_mask, lowercase_header, ...); false for an empty array. */
+        public function set(array $settings): bool {}
+        /** Whether requests are deferred (setDefer()). */
+        public function getDefer(): bool {}
+        /** With $defer, get()/post()/execute() only send the request and recv() reads the response. */
+        public function setDefer(bool $defer = true): bool {}
+        /** Sets the next request's method (requestMethod). */
+        public function setMethod(string $method): bool {}
+        /** Sets the next requests' headers (requestHeaders), name => value. */
+        public function setHeaders(array $headers): bool {}
+        /** Sends an Authorization: Basic header with the next requests. */
+        public function setBasicAuth(string $username, string $password): void {}
+        /** Sets the cookies sent with the next requests (cookies), name => value. */
+        public function setCookies(array $cookies): bool {}
+        /** Sets the next request's body (requestBody): a string, or an array sent as a form. */
+        public function setData(array|string $data): bool {}
+        /** Adds file $path (a part of it with $offset and $length) to a multipart request as field $name; false with a warning if it cannot be read. */
+        public function addFile(string $path, string $name, ?string $type = null, ?string $filename = null, int $offset = 0, int $length = 0): bool {}
+        /** Adds the string $path (the data itself) to a multipart request as a file in field $name. */
+        public function addData(string $path, string $name, ?string $type = null, ?string $filename = null): bool {}
+        /** Sends the request the properties describe to $path and reads the response (unless deferred); true for any HTTP status, false on failure with statusCode -1..-4 and errCode/errMsg set. */
+        public function execute(string $path): bool {}
+        /** The server's address: ['address' => string, 'port' => int]; false when not connected. */
+        public function getpeername(): array|false {}
+        /** The local address: ['address' => string, 'port' => int]; false when not connected. */
+        public function getsockname(): array|false {}
+        /** A GET request of $path; true for any HTTP status, false on failure with statusCode -1..-4 and errCode/errMsg set. */
+        public function get(string $path): bool {}
+        /** A POST request of $path with body $data (a string, or an array sent as a form); true for any HTTP status, false on failure with statusCode -1..-4. */
+        public function post(string $path, mixed $data): bool {}
+        /** Requests $path as execute() does and writes the response body to $file from $offset (truncated when 0) instead of body; true for any HTTP status, false on failure. */
+        public function download(string $path, string $file, int $offset = 0): bool {}
+        /** The last response's body (the body property). */
+        public function getBody(): string|false {}
+        /** The last response's headers (the headers property). */
+        public function getHeaders(): array|false|null {}
+        /** The cookies (the cookies property). */
+        public function getCookies(): array|false|null {}
+        /** The last response's status, or -1..-4 (the statusCode property). */
+        public function getStatusCode(): int|false {}
+        /** The head (request line and headers) of the last request sent; false before any. */
+        public function getHeaderOut(): string|false {}
+        /** The server's TLS certificate as PEM; false without TLS or a certificate. */
+        public function getPeerCert(): string|false {}
+        /** Sends a WebSocket handshake request for $path; on a 101 answer (check statusCode) the connection becomes a WebSocket one for push()/recv(); false on failure as get(). */
+        public function upgrade(string $path): bool {}
+        /** Sends a WebSocket message (a string or a Swoole\WebSocket\Frame) after upgrade(); false with errCode set on failure. */
+        public function push(mixed $data, int $opcode = \SWOOLE_WEBSOCKET_OPCODE_TEXT, int $flags = \SWOOLE_WEBSOCKET_FLAG_FIN): bool {}
+        /** After upgrade(): the next WebSocket frame as a Swoole\WebSocket\Frame, '' when the server closed, false on timeout or failure; with setDefer(): reads the response of the request sent (true/false as get()). $timeout 0: the timeout setting. */
+        public function recv(float $timeout = 0): \Swoole\WebSocket\Frame|string|bool {}
+        /** Closes the connection; false if there was none. */
+        public function close(): bool {}
+        /** Sends a WebSocket ping frame with $data. */
+        public function ping(string $data = ''): bool {}
+        /** Sends a WebSocket close frame ($code, $reason) and closes the connection. */
+        public function disconnect(int $code = \SWOOLE_WEBSOCKET_CLOSE_NORMAL, string $reason = ''): bool {}
+    }
+}
+
+namespace Swoole\Coroutine\Http\Client {
+    /** Thrown by new Coroutine\Http\Client() for an empty host (getCode(): EINVAL). */
+    class Exception extends \Swoole\Exception
+    {
+    }
 }
 
 namespace Co {
@@ -1982,6 +2336,8 @@ namespace {
     function defer(callable $callback): void {}
     /** Alias of defer(). */
     function swoole_coroutine_defer(callable $callback): void {}
+    /** @internal The first shutdown function of every request: marks that the script's shutdown functions began (a go() in a destructor after that is a fatal error); a script calling it gets a warning and false. */
+    function swoole_internal_call_user_shutdown_begin(): bool {}
 
     /** Run $callback after the current event; alias of \Swoole\Event::defer(). */
     function swoole_event_defer(callable $callback): bool {}
@@ -2034,12 +2390,27 @@ namespace {
     class_alias(\Swoole\Coroutine\Channel::class, 'chan');
     /** Short name of \Swoole\Coroutine\WaitGroup. */
     class_alias(\Swoole\Coroutine\WaitGroup::class, 'Co\\WaitGroup');
+    /** Short name of \Swoole\Coroutine\Client. */
+    class_alias(\Swoole\Coroutine\Client::class, 'Co\\Client');
+    /** Short name of \Swoole\Coroutine\Socket. */
+    class_alias(\Swoole\Coroutine\Socket::class, 'Co\\Socket');
+    /** Short name of \Swoole\Coroutine\Socket\Exception. */
+    class_alias(\Swoole\Coroutine\Socket\Exception::class, 'Co\\Socket\\Exception');
+    /** Short name of \Swoole\Coroutine\System. */
+    class_alias(\Swoole\Coroutine\System::class, 'Co\\System');
+    /** Short name of \Swoole\Coroutine\Barrier. */
+    class_alias(\Swoole\Coroutine\Barrier::class, 'Co\\Barrier');
+    /** Short name of \Swoole\Coroutine\Http\Client. */
+    class_alias(\Swoole\Coroutine\Http\Client::class, 'Co\\Http\\Client');
+    /** Short name of \Swoole\Coroutine\Http\Client\Exception. */
+    class_alias(\Swoole\Coroutine\Http\Client\Exception::class, 'Co\\Http\\Client\\Exception');
 }
 
 namespace {
-    // Constants of Swoole features swoole-rs does not implement (coroutines, hooks,
-    // locks, SSL methods, the HTTP client, process pools): registered with Swoole's
-    // values so that scripts passing them in settings keep working.
+    // Constants of Swoole features swoole-rs does not implement (runtime hooks, locks,
+    // SSL methods, process pools, coroutine scheduler internals): registered with Swoole's
+    // values so that scripts passing them in settings keep working. The few that
+    // swoole-rs uses say so.
     /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
     const SWOOLE_SSLv3_METHOD = 1;
     /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
@@ -2116,11 +2487,11 @@ namespace {
     const SWOOLE_EXIT_IN_SERVER = 4;
     /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
     const FILE_LOCK = 2;
-    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    /** Coroutine\Channel::$errCode: the last push()/pop() succeeded. */
     const SWOOLE_CHANNEL_OK = 0;
-    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    /** Coroutine\Channel::$errCode: the last push()/pop() timed out (or was canceled). */
     const SWOOLE_CHANNEL_TIMEOUT = -1;
-    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    /** Coroutine\Channel::$errCode: the channel is closed. */
     const SWOOLE_CHANNEL_CLOSED = -2;
     /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
     const SWOOLE_CHANNEL_CANCELED = -3;
@@ -2160,16 +2531,16 @@ namespace {
     const SWOOLE_HOOK_MONGODB = 4194304;
     /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
     const SWOOLE_HOOK_ALL = 2143285247;
-    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    /** ECANCELED: the errCode of a coroutine socket wait ended by Coroutine::cancel() or Coroutine\Socket::cancel(). */
     const SOCKET_ECANCELED = 125;
     /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
     const TCP_INFO = 11;
-    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    /** Coroutine\Http\Client::$statusCode: the connection could not be made. */
     const SWOOLE_HTTP_CLIENT_ESTATUS_CONNECT_FAILED = -1;
-    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    /** Coroutine\Http\Client::$statusCode: the request timed out. */
     const SWOOLE_HTTP_CLIENT_ESTATUS_REQUEST_TIMEOUT = -2;
-    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    /** Coroutine\Http\Client::$statusCode: the server closed the connection or sent an invalid response. */
     const SWOOLE_HTTP_CLIENT_ESTATUS_SERVER_RESET = -3;
-    /** Swoole constant kept for compatibility; the feature behind it is not implemented by swoole-rs. */
+    /** Coroutine\Http\Client::$statusCode: the request could not be sent. */
     const SWOOLE_HTTP_CLIENT_ESTATUS_SEND_FAILED = -4;
 }
