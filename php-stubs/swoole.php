@@ -603,8 +603,14 @@ namespace Swoole {
         public static function stats(): array {}
         /** Milliseconds since coroutine $cid started (0: the running one); -1 if it is gone. */
         public static function getElapsed(int $cid = 0): int {}
-        /** Swoole's scheduler options; accepted, with no effect in swoole-rs. */
+        /** Swoole's scheduler options: max_coroutine limits go() (100000 by default); the others (hook_flags, stack sizes, ...) are kept for getOptions() and have no effect in swoole-rs. */
         public static function set(array $options): void {}
+        /** What set() was given so far, null before. */
+        public static function getOptions(): ?array {}
+        /** debug_backtrace() of the running coroutine ($cid 0), or the frames where coroutine $cid waits; false (SWOOLE_ERROR_CO_NOT_EXISTS) if there is no such coroutine. */
+        public static function getBackTrace(int $cid = 0, int $options = \DEBUG_BACKTRACE_PROVIDE_OBJECT, int $limit = 0): array|false {}
+        /** Prints the backtrace getBackTrace() returns. */
+        public static function printBackTrace(int $cid = 0, int $options = 0, int $limit = 0): void {}
         /** Ends the wait coroutine $cid is in (sleep, channel, socket, join, System call), which returns as failed with isCanceled() true; $throw_exception also throws a Coroutine\CanceledException there. False if it does not exist or does not wait on something cancelable. */
         public static function cancel(int $cid, bool $throw_exception = false): bool {}
         /** Whether the running coroutine's last wait ended by Coroutine::cancel(); only in a coroutine. */
@@ -946,6 +952,23 @@ namespace Swoole\Coroutine {
         public static function waitPid(int $pid, float $timeout = -1): array|false {}
         /** Waits up to $timeout seconds (negative: no limit) until a stream, socket or fd is readable (SWOOLE_EVENT_READ) or writable (SWOOLE_EVENT_WRITE); which one it is, or false. */
         public static function waitEvent(mixed $socket, int $events = \SWOOLE_EVENT_READ, float $timeout = -1): int|false {}
+    }
+
+    /** Coroutines added first (add(), parallel()), then start() runs them all and the event loop until nothing is left, as Co\run() does for one. */
+    class Scheduler
+    {
+        /** Adds a coroutine running $func(...$param) when start() is called. */
+        public function add(callable $func, mixed ...$param): void {}
+        /** Adds $n coroutines each running $func(...$param). */
+        public function parallel(int $n, callable $func, mixed ...$param): void {}
+        /** As Coroutine::set(). */
+        public function set(array $settings): void {}
+        /** As Coroutine::getOptions(). */
+        public function getOptions(): ?array {}
+        /** Starts the added coroutines and runs until every coroutine and timer is done; false (with a warning) when nothing was added, it already runs, or an event loop runs already. */
+        public function start(): bool {}
+        /** Forgets the tasks never started. */
+        public function __destruct() {}
     }
 
     /**
@@ -2398,6 +2421,8 @@ namespace {
     class_alias(\Swoole\Coroutine\Socket\Exception::class, 'Co\\Socket\\Exception');
     /** Short name of \Swoole\Coroutine\System. */
     class_alias(\Swoole\Coroutine\System::class, 'Co\\System');
+    /** Short name of \Swoole\Coroutine\Scheduler. */
+    class_alias(\Swoole\Coroutine\Scheduler::class, 'Co\\Scheduler');
     /** Short name of \Swoole\Coroutine\Barrier. */
     class_alias(\Swoole\Coroutine\Barrier::class, 'Co\\Barrier');
     /** Short name of \Swoole\Coroutine\Http\Client. */

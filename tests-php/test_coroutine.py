@@ -22,7 +22,7 @@ def run(name, timeout=30):
     return r.returncode, r.stdout + r.stderr
 
 
-@pytest.mark.parametrize("name", ["basics", "channel", "waitgroup", "deadlock", "system", "barrier",
+@pytest.mark.parametrize("name", ["basics", "channel", "waitgroup", "deadlock", "system", "barrier", "scheduler",
                                   "socket"])
 def test_prints_what_swoole_prints(name):
     code, out = run(f"{name}.php")

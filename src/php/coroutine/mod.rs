@@ -16,6 +16,7 @@
 
 mod channel;
 pub mod io;
+mod scheduler;
 mod sync;
 mod system;
 
@@ -83,7 +84,14 @@ thread_local! {
     static FATAL: Cell<bool> = const { Cell::new(false) };
     /// The request's shutdown functions have begun.
     static SHUTTING_DOWN: Cell<bool> = const { Cell::new(false) };
+    /// `max_coroutine`: live coroutines at most (Swoole's default 100000).
+    static MAX_COROUTINES: Cell<usize> = const { Cell::new(DEFAULT_MAX_COROUTINES) };
+    /// What `Coroutine::set()` was given (`Coroutine::getOptions()`).
+    static OPTIONS: RefCell<Option<Zval>> = const { RefCell::new(None) };
 }
+
+/// `SW_DEFAULT_MAX_CORO_NUM`.
+const DEFAULT_MAX_COROUTINES: usize = 100_000;
 
 /// RINIT: registers [`fn_shutdown_begin`] as the first shutdown function.
 pub fn request_startup() {
@@ -173,6 +181,19 @@ pub fn register() {
             "bool",
         ),
         sm("set", co_set, "array $options", "void"),
+        sm("getOptions", co_get_options, "", "?array"),
+        sm(
+            "getBackTrace",
+            co_get_back_trace,
+            "int $cid = 0, int $options = DEBUG_BACKTRACE_PROVIDE_OBJECT, int $limit = 0",
+            "array|false",
+        ),
+        sm(
+            "printBackTrace",
+            co_print_back_trace,
+            "int $cid = 0, int $options = 0, int $limit = 0",
+            "void",
+        ),
         sm("__main", fiber_main, "", "void"),
     ];
     c.methods.extend(system::methods());
@@ -195,6 +216,7 @@ pub fn register() {
     channel::register();
     sync::register();
     system::register();
+    scheduler::register();
 }
 
 pub static ITERATOR: ClassSlot = ClassSlot::new();
@@ -501,6 +523,9 @@ pub fn clear() {
     SUSPEND.with(|s| s.borrow_mut().take());
     channel::clear();
     sync::clear();
+    scheduler::clear();
+    OPTIONS.with(|o| o.borrow_mut().take());
+    MAX_COROUTINES.with(|m| m.set(DEFAULT_MAX_COROUTINES));
     CURRENT.with(|c| c.set(-1));
 }
 
@@ -578,6 +603,12 @@ fn spawn_from_args(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, usize::MAX) else {
         return;
     };
+    if count() >= MAX_COROUTINES.with(Cell::get) {
+        super::errors::set_last_error(super::errors::PHP_FATAL_ERROR);
+        zend::warning_docref(&format!("exceed max number of coroutine {}", count()));
+        rv.set_bool(false);
+        return;
+    }
     if SHUTTING_DOWN.with(Cell::get) && called_from_destructor(ex) {
         // No loop would ever run it: Swoole's fatal error.
         rv.set_bool(false);
@@ -630,12 +661,19 @@ pub fn fn_run(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
+    run_loop_to_end();
+    rv.set_bool(true);
+}
+
+/// Runs the loop until no coroutine or timer can run, reports coroutines
+/// left waiting (a deadlock), and ends the script after a fatal error in
+/// a coroutine (`Co\run()`, `Scheduler::start()`).
+pub(super) fn run_loop_to_end() {
     super::timer::wait_for_timers();
     if !FATAL.with(Cell::get) {
         report_deadlock();
     }
     bail_if_fatal();
-    rv.set_bool(true);
 }
 
 /// Coroutines still waiting once nothing can wake them: Swoole's report,
@@ -896,16 +934,134 @@ fn co_get_elapsed(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_long(ms.map_or(-1, |m| m as i64));
 }
 
-/// `Coroutine::set()`: the options are Swoole's scheduler tuning
-/// (`max_coroutine`, `hook_flags`, stack sizes, deadlock checks); they are
-/// accepted and have no effect here.
+/// `Coroutine::set()`: Swoole's scheduler options. `max_coroutine` limits
+/// `go()`; the others (`hook_flags`, stack sizes, deadlock checks) are kept
+/// for `getOptions()` and have no effect here.
 fn co_set(ex: &mut ExecuteData, rv: &mut Zval) {
-    if Args::parse(ex, 1, 1)
-        .and_then(|a| a.array(0, "options").map(|_| ()))
-        .is_some()
-    {
-        rv.set_null();
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(options) = args.array(0, "options") else {
+        return;
+    };
+    if let Some(max) = options.get("max_coroutine").and_then(|z| z.long()) {
+        let max = usize::try_from(max).ok().filter(|m| *m > 0);
+        MAX_COROUTINES.with(|m| m.set(max.unwrap_or(DEFAULT_MAX_COROUTINES)));
     }
+    OPTIONS.with(|o| {
+        let mut o = o.borrow_mut();
+        let mut merged = o
+            .as_ref()
+            .and_then(|z| z.array())
+            .map(|a| a.to_owned())
+            .unwrap_or_else(ZendHashTable::new);
+        for (k, v) in options.iter() {
+            let _ = merged.insert(k.to_string().as_str(), zend::zcopy(v));
+        }
+        *o = Some(zarray(merged));
+    });
+    rv.set_null();
+}
+
+/// `Coroutine::getOptions()`: what `set()` was given, null before.
+pub(super) fn co_get_options(ex: &mut ExecuteData, rv: &mut Zval) {
+    if Args::parse(ex, 0, 0).is_none() {
+        return;
+    }
+    *rv = OPTIONS
+        .with(|o| o.borrow().as_ref().map(zend::zcopy))
+        .unwrap_or_else(znull);
+}
+
+/// `Coroutine::getBackTrace($cid, $options, $limit)`: the running
+/// coroutine's `debug_backtrace()`, or where coroutine `$cid` waits.
+fn co_get_back_trace(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 3) else {
+        return;
+    };
+    let (Some(cid), Some(options), Some(limit)) = (
+        args.long_or(0, "cid", 0),
+        args.long_or(1, "options", 1),
+        args.long_or(2, "limit", 0),
+    ) else {
+        return;
+    };
+    if cid == 0 || cid == current() {
+        if let Some(bt) = Callback::new(&zstr("debug_backtrace")) {
+            bt.call_with(&mut [zlong(options), zlong(limit)], |v| {
+                *rv = zend::zcopy(v)
+            });
+        }
+        return;
+    }
+    match suspended_frames(cid, options) {
+        Some(mut frames) => {
+            if limit > 0 {
+                frames.truncate(limit as usize);
+            }
+            let mut a = ZendHashTable::new();
+            for f in frames {
+                let _ = a.push(f);
+            }
+            *rv = zarray(a);
+        }
+        None => {
+            super::errors::set_last_error(CO_NOT_EXISTS);
+            rv.set_bool(false);
+        }
+    }
+}
+
+/// `Coroutine::printBackTrace($cid, $options, $limit)`.
+fn co_print_back_trace(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 3) else {
+        return;
+    };
+    let (Some(cid), Some(options), Some(limit)) = (
+        args.long_or(0, "cid", 0),
+        args.long_or(1, "options", 0),
+        args.long_or(2, "limit", 0),
+    ) else {
+        return;
+    };
+    rv.set_null();
+    if cid == 0 || cid == current() {
+        if let Some(bt) = Callback::new(&zstr("debug_print_backtrace")) {
+            bt.call(&mut [zlong(options), zlong(limit)]);
+        }
+        return;
+    }
+    match COROS.with(|c| c.borrow().get(&cid).map(|c| zend::zcopy(&c.fiber.obj))) {
+        Some(fiber) => print_php(&fiber_trace(&fiber)),
+        None => {
+            super::errors::set_last_error(CO_NOT_EXISTS);
+            rv.set_bool(false);
+        }
+    }
+}
+
+/// The frames where suspended coroutine `cid` waits, without the
+/// fiber's own (`ReflectionFiber::getTrace()`).
+fn suspended_frames(cid: i64, options: i64) -> Option<Vec<Zval>> {
+    let fiber = COROS.with(|c| c.borrow().get(&cid).map(|c| zend::zcopy(&c.fiber.obj)))?;
+    let ce = ext_php_rs::zend::ClassEntry::try_find("ReflectionFiber")?;
+    let obj = zend::new_object((ce as *const zend_class_entry).cast_mut());
+    method(&obj, "__construct")?.call(&mut [fiber]);
+    let mut out = Vec::new();
+    method(&obj, "getTrace")?.call_with(&mut [zlong(options)], |rv| {
+        let Some(frames) = rv.array() else { return };
+        for f in frames.values() {
+            let internal = f.array().is_some_and(|a| {
+                let field = |k: &str| a.get(k).and_then(|z| z.string()).unwrap_or_default();
+                (field("class") == "Fiber" && field("function") == "suspend")
+                    || (field("class") == "Swoole\\Coroutine" && field("function") == "__main")
+            });
+            if !internal {
+                out.push(zend::zcopy(f));
+            }
+        }
+    });
+    Some(out)
 }
 
 // ---- cancel, join ------------------------------------------------------------
