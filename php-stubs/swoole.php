@@ -295,7 +295,10 @@ namespace Swoole {
         public function taskWaitMulti(array $tasks, float $timeout = 0.5): array|false {}
 
         /**
-         * Coroutine version of taskWaitMulti(): send several tasks and wait for their results.
+         * Coroutine version of taskWaitMulti(): sends every task at once, then the calling
+         * coroutine waits (the worker serves others meanwhile) up to $timeout seconds; the
+         * results keyed by task index in the order they arrived, false for a task that did not
+         * finish in time. Only in a coroutine of an event worker.
          * @return array|false
          */
         public function taskCo(array $tasks, float $timeout = 0.5): array|false {}
@@ -1178,6 +1181,27 @@ namespace Swoole\Connection {
 }
 
 namespace Swoole\Server {
+
+    /**
+     * What onTask($server, $task) gets with task_enable_coroutine (run in a coroutine) or
+     * task_object: the task's data, id, sending worker and dispatch time.
+     */
+    final class Task
+    {
+        /** The data given to task(). */
+        public $data = null;
+        /** When the task was dispatched (Unix time, seconds). */
+        public $dispatch_time = 0.0;
+        /** The task id. */
+        public $id = -1;
+        /** The worker that sent the task. */
+        public $worker_id = -1;
+        /** Swoole's task flags. */
+        public $flags = 0;
+
+        /** Sends $data back to the sending worker as this task's result (onFinish, or the waiting taskwait()/taskCo()). */
+        public function finish(mixed $data): bool {}
+    }
 
     /**
      * One listener of a server (the main one, or one added with Server::listen()).

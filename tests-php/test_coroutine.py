@@ -229,6 +229,40 @@ def test_a_request_fans_out_twenty_http_client_requests_to_its_own_server(php_se
     assert elapsed < 3, f"the requests ran one after another ({elapsed:.1f} s)"
 
 
+@pytest.mark.parametrize("task_co", ["0", "1"])
+@pytest.mark.parametrize("mode", ["base", "process"])
+def test_task_co_and_taskwait_wait_in_the_requests_coroutine(php_server, mode, task_co):
+    """taskCo() sends three tasks and waits 0.5 s: two results and a false
+    for the one that takes 1 s; the worker answers /ping meanwhile. With
+    task_enable_coroutine onTask gets a Swoole\\Server\\Task in a coroutine."""
+    import json
+    srv = php_server("co_tasks.php", env={"SWTEST_MODE": mode, "SWTEST_TASK_CO": task_co})
+    got = {}
+
+    def taskco():
+        t0 = time.time()
+        with urllib.request.urlopen(f"http://127.0.0.1:{srv.port}/taskco", timeout=10) as r:
+            got["taskco"] = (json.loads(r.read()), time.time() - t0)
+
+    t = threading.Thread(target=taskco)
+    t.start()
+    time.sleep(0.1)
+    t0 = time.time()
+    with urllib.request.urlopen(f"http://127.0.0.1:{srv.port}/ping", timeout=10) as r:
+        assert r.read() == b"pong"
+    assert time.time() - t0 < 0.3, "the worker was blocked by taskCo()"
+    t.join()
+    results, elapsed = got["taskco"]
+    how = "co" if task_co == "1" else "sync"
+    assert results in ({"0": f"done a id=0 {how}", "1": f"done b id=1 {how}", "2": False},
+                       [f"done a id=0 {how}", f"done b id=1 {how}", False])
+    assert 0.4 < elapsed < 0.9
+    with urllib.request.urlopen(f"http://127.0.0.1:{srv.port}/taskwait", timeout=10) as r:
+        assert json.loads(r.read()) == f"done w id=3 {how}"
+    time.sleep(0.8)
+    assert "onFinish must not run" not in srv.output()
+
+
 def test_a_callback_waits_on_a_channel_and_requests_wait_too(php_server):
     srv = php_server("co_server.php")
     with ws_connect(srv.port) as ws:

@@ -44,6 +44,7 @@ pub const PRIVATE: u32 = 4;
 pub enum Default {
     Null,
     Long(i64),
+    Double(f64),
     Bool(bool),
     Str(&'static str),
 }
@@ -148,6 +149,7 @@ impl Class {
             let mut z = match default {
                 Default::Null => zend::znull(),
                 Default::Long(v) => zend::zlong(v),
+                Default::Double(v) => zend::zdouble(v),
                 Default::Bool(v) => zend::zbool(v),
                 Default::Str(s) => {
                     let mut z = Zval::new();

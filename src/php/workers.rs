@@ -34,6 +34,25 @@ thread_local! {
     /// Finish callbacks given to task(), by task id (PHP values: they stay
     /// in this layer, beside the cluster).
     static FINISH_CALLBACKS: RefCell<HashMap<i64, Callback>> = RefCell::new(HashMap::new());
+    /// Tasks a coroutine waits for (`taskCo()`, `taskwait()` in a
+    /// coroutine), with the slot of each one's result.
+    static CO_TASKS: RefCell<HashMap<i64, (Rc<RefCell<CoTasks>>, usize)>> = RefCell::new(HashMap::new());
+}
+
+/// One coroutine's wait for the results of its tasks.
+struct CoTasks {
+    cid: i64,
+    results: Vec<Option<Zval>>,
+    /// Slots in the order their results arrived (Swoole's result array
+    /// is keyed in that order).
+    arrived: Vec<usize>,
+    pending: usize,
+}
+
+thread_local! {
+    /// Tasks whose coroutine stopped waiting: their late result is
+    /// dropped with Swoole's log line.
+    static CO_EXPIRED: RefCell<std::collections::HashSet<i64>> = RefCell::new(Default::default());
 }
 
 /// Reads this worker's inbox for as long as its event loop runs, each
@@ -129,6 +148,31 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
             if cluster.abandoned.borrow_mut().remove(&task_id) {
                 return;
             }
+            if CO_EXPIRED.with(|e| e.borrow_mut().remove(&task_id)) {
+                log::write(
+                    log::Level::Warning,
+                    true,
+                    &format!(
+                        "php_swoole_server_onFinish() (ERRNO 2003): task[{task_id}] has expired"
+                    ),
+                );
+                return;
+            }
+            if let Some((waiter, slot)) = CO_TASKS.with(|t| t.borrow_mut().remove(&task_id)) {
+                let done = {
+                    let mut w = waiter.borrow_mut();
+                    if let Some(r) = w.results.get_mut(slot) {
+                        *r = Some(decode_value(&data, serialized));
+                    }
+                    w.arrived.push(slot);
+                    w.pending = w.pending.saturating_sub(1);
+                    (w.pending == 0).then_some(w.cid)
+                };
+                if let Some(cid) = done {
+                    super::coroutine::wake(cid, zlong(1));
+                }
+                return;
+            }
             let value = decode_value(&data, serialized);
             let own = FINISH_CALLBACKS.with(|f| f.borrow_mut().remove(&task_id));
             let cbs = st.callbacks();
@@ -205,34 +249,52 @@ fn run_task(
     let Some(cb) = &cbs.task else { return };
     let me = cluster.my_id() as usize;
     cluster.shared.set_worker_status(me, WORKER_BUSY);
+    let value = decode_value(data, serialized);
+    let (in_coroutine, as_object) = {
+        let s = st.settings.borrow();
+        (
+            s.task_enable_coroutine,
+            s.task_enable_coroutine || s.task_object,
+        )
+    };
+    if in_coroutine {
+        // onTask($server, Task) in a coroutine: it answers with
+        // $task->finish(); what it returns is not used.
+        let task = super::server::task_object(task_id, from, value);
+        let c = cluster.clone();
+        let st2 = st.clone();
+        let done = Box::new(move || {
+            c.shared.set_worker_status(c.my_id() as usize, WORKER_IDLE);
+            count_request(&st2);
+        });
+        st.invoke_then(cb, vec![st.this_zval(), task], Some(done));
+        return;
+    }
     cluster.current_task.set(Some((task_id, from)));
     cluster.finished.set(false);
-    let value = decode_value(data, serialized);
-    let mut result = None;
-    let outcome = cb.call_with(
-        &mut [
+    let mut args = if as_object {
+        vec![
+            st.this_zval(),
+            super::server::task_object(task_id, from, value),
+        ]
+    } else {
+        vec![
             st.this_zval(),
             zlong(task_id),
             zlong(i64::from(from)),
             value,
-        ],
-        |rv| {
-            if !rv.is_null() {
-                result = encode_value(rv);
-            }
-        },
-    );
+        ]
+    };
+    let mut result = None;
+    let outcome = cb.call_with(&mut args, |rv| {
+        if !rv.is_null() {
+            result = encode_value(rv);
+        }
+    });
     st.after_call(outcome);
     if let Some((data, serialized)) = result {
         if !cluster.finished.get() {
-            cluster.send(
-                from as usize,
-                &Message::Finish {
-                    task_id,
-                    data,
-                    serialized,
-                },
-            );
+            send_result(cluster, from, task_id, data, serialized);
         }
     }
     cluster.current_task.set(None);
@@ -303,13 +365,83 @@ pub fn task(data: &Zval, index: i64, finish: Option<Callback>) -> Option<i64> {
     ok.then_some(task_id)
 }
 
+/// `taskCo($tasks, $timeout)` (and `taskwait()` in a coroutine): sends
+/// every task, then the running coroutine waits (the worker serving
+/// others meanwhile) until all results are in or `timeout` seconds pass.
+/// (slot, result) in the order the results arrived, then (slot, None)
+/// for each task that failed or timed out; None after a warning when
+/// nothing could be sent.
+pub fn task_co(
+    tasks: Vec<Zval>,
+    timeout: f64,
+    index: i64,
+    not_here: &str,
+) -> Option<Vec<(usize, Option<Zval>)>> {
+    let c = task_sender(index, not_here)?;
+    let cid = super::coroutine::current();
+    let waiter = Rc::new(RefCell::new(CoTasks {
+        cid,
+        results: (0..tasks.len()).map(|_| None).collect(),
+        arrived: Vec::new(),
+        pending: 0,
+    }));
+    let mut sent = Vec::new();
+    for (slot, data) in tasks.iter().enumerate() {
+        let Some((bytes, serialized)) = encode_value(data) else {
+            continue;
+        };
+        let task_id = c.next_task_id();
+        let dest = c.pick_task_worker(index);
+        let message = Message::Task {
+            task_id,
+            wait: false,
+            data: bytes,
+            serialized,
+        };
+        if c.send(dest, &message) {
+            CO_TASKS.with(|t| t.borrow_mut().insert(task_id, (waiter.clone(), slot)));
+            waiter.borrow_mut().pending += 1;
+            sent.push(task_id);
+        }
+    }
+    if sent.is_empty() {
+        return None;
+    }
+    let ms = super::coroutine::seconds_to_ms(timeout.max(0.001));
+    if !super::coroutine::wait_woken(cid, Some(ms)) {
+        // Results arriving later are dropped, not taken for onFinish.
+        for task_id in sent {
+            if CO_TASKS.with(|t| t.borrow_mut().remove(&task_id)).is_some() {
+                CO_EXPIRED.with(|e| e.borrow_mut().insert(task_id));
+            }
+        }
+    }
+    let mut w = waiter.borrow_mut();
+    let mut results = std::mem::take(&mut w.results);
+    let mut out: Vec<(usize, Option<Zval>)> = w
+        .arrived
+        .iter()
+        .map(|&slot| (slot, results.get_mut(slot).and_then(Option::take)))
+        .collect();
+    for slot in 0..results.len() {
+        if !w.arrived.contains(&slot) {
+            out.push((slot, None));
+        }
+    }
+    Some(out)
+}
+
 /// `taskwait($data, $timeout, $dstWorkerId)`: blocks this worker until the
-/// result arrives; None (false) on timeout or error.
+/// result arrives (in a coroutine, only the coroutine waits); None
+/// (false) on timeout or error.
 pub fn taskwait(data: &Zval, timeout: f64, index: i64) -> Option<Zval> {
-    let c = task_sender(
-        index,
-        "taskwait method can only be used in the worker process",
-    )?;
+    const NOT_HERE: &str = "taskwait method can only be used in the worker process";
+    if super::coroutine::current() >= 0 {
+        return task_co(vec![zend::zcopy(data)], timeout, index, NOT_HERE)?
+            .pop()
+            .and_then(|(_, r)| r);
+    }
+    let c = task_sender(index, NOT_HERE)?;
     let (bytes, serialized) = encode_value(data)?;
     let task_id = c.next_task_id();
     let dest = c.pick_task_worker(index);
@@ -329,6 +461,36 @@ pub fn taskwait(data: &Zval, timeout: f64, index: i64) -> Option<Zval> {
     let deadline = Instant::now() + Duration::from_secs_f64(timeout.clamp(0.001, 86_400.0));
     c.wait_for_finish(task_id, deadline)
         .map(|(data, serialized)| decode_value(&data, serialized))
+}
+
+/// `Swoole\Server\Task::finish($data)`: the result of task `task_id`
+/// to worker `from`.
+pub fn finish_task(task_id: i64, from: u32, data: &Zval) -> bool {
+    let Some(c) = cluster().filter(|c| c.task_workers > 0) else {
+        return false;
+    };
+    let Some((bytes, serialized)) = encode_value(data) else {
+        return false;
+    };
+    if c.current_task.get() == Some((task_id, from)) {
+        c.finished.set(true);
+    }
+    send_result(&c, from, task_id, bytes, serialized)
+}
+
+/// Sends a task's result to the worker waiting for it, at once: the task
+/// worker's next task may keep its loop busy for long.
+fn send_result(c: &Rc<Cluster>, from: u32, task_id: i64, data: Vec<u8>, serialized: bool) -> bool {
+    let sent = c.send(
+        from as usize,
+        &Message::Finish {
+            task_id,
+            data,
+            serialized,
+        },
+    );
+    c.ep.flush_blocking(from as usize);
+    sent
 }
 
 /// `finish($data)` inside onTask.
@@ -351,14 +513,7 @@ pub fn finish(data: &Zval) -> bool {
         return false;
     };
     c.finished.set(true);
-    c.send(
-        from as usize,
-        &Message::Finish {
-            task_id,
-            data: bytes,
-            serialized,
-        },
-    )
+    send_result(&c, from, task_id, bytes, serialized)
 }
 
 /// `sendMessage($message, $dstWorkerId)`.

@@ -142,6 +142,10 @@ pub struct Settings {
     pub http_index_files: Vec<String>,
     /// Server callbacks run in coroutines (Swoole's default).
     pub enable_coroutine: bool,
+    /// onTask runs in a coroutine and gets a `Swoole\Server\Task`.
+    pub task_enable_coroutine: bool,
+    /// onTask gets a `Swoole\Server\Task` (without a coroutine).
+    pub task_object: bool,
     /// How a plain TCP port cuts its stream into `onReceive` packets
     /// (`open_length_check`, `open_eof_check`, ...): see [`Settings::framing`].
     pub stream: StreamFraming,
@@ -265,6 +269,8 @@ impl Default for Settings {
             http_index_files: Vec::new(),
             stream: StreamFraming::default(),
             enable_coroutine: true,
+            task_enable_coroutine: false,
+            task_object: false,
         }
     }
 }
@@ -446,6 +452,8 @@ impl Settings {
             }
             "http_parse_cookie" => self.http_parse_cookie = v.truthy(),
             "enable_coroutine" => self.enable_coroutine = v.truthy(),
+            "task_enable_coroutine" => self.task_enable_coroutine = v.truthy(),
+            "task_object" | "task_use_object" => self.task_object = v.truthy(),
             "open_length_check" => self.stream.open_length_check = v.truthy(),
             "package_length_type" => {
                 if let Some(ty) = match v {

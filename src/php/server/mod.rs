@@ -41,6 +41,7 @@ use tasks::*;
 
 pub(super) use connections::{table_get, websocket_target};
 pub(super) use iterator::live_ids;
+pub(super) use tasks::task_object;
 
 pub static SERVER: ClassSlot = ClassSlot::new();
 pub static HTTP_SERVER: ClassSlot = ClassSlot::new();
@@ -67,6 +68,7 @@ pub fn register(
     let mut ex = Class::new("Swoole\\Exception");
     ex.parent = Some(base_exception);
     EXCEPTION.set(ex.register());
+    register_task_class();
 
     let mut c = Class::new("Swoole\\Server");
     let mut props: Vec<(&'static str, Default, u32)> = state::EVENTS
@@ -115,7 +117,7 @@ pub fn register(
         m("task", server_task, "mixed $data, int $taskWorkerIndex = -1, ?callable $finishCallback = NULL", "int|false"),
         m("taskwait", server_taskwait, "mixed $data, float $timeout = 0.5, int $taskWorkerIndex = -1", "mixed"),
         m("taskWaitMulti", server_task_wait_multi, "array $tasks, float $timeout = 0.5", "array|false"),
-        m("taskCo", server_unsupported, "array $tasks, float $timeout = 0.5", "array|false"),
+        m("taskCo", server_task_co, "array $tasks, float $timeout = 0.5", "array|false"),
         m("finish", server_finish, "mixed $data", "bool"),
         m("reload", server_reload, "bool $only_reload_taskworker = false", "bool"),
         m("shutdown", server_shutdown, "", "bool"),

@@ -99,3 +99,97 @@ pub(super) fn server_send_message(ex: &mut ExecuteData, rv: &mut Zval) {
     };
     rv.set_bool(super::super::workers::send_message(&st, data, dest));
 }
+
+// ---- Swoole\Server\Task ---------------------------------------------------------
+
+pub static TASK: ClassSlot = ClassSlot::new();
+
+pub(super) fn register_task_class() {
+    let mut c = Class::new("Swoole\\Server\\Task");
+    c.flags = 0x20; // ZEND_ACC_FINAL
+    c.props = vec![
+        ("data", Default::Null, PUBLIC),
+        ("dispatch_time", Default::Double(0.0), PUBLIC),
+        ("id", Default::Long(-1), PUBLIC),
+        ("worker_id", Default::Long(-1), PUBLIC),
+        ("flags", Default::Long(0), PUBLIC),
+    ];
+    c.methods = vec![m("finish", task_finish, "mixed $data", "bool")];
+    TASK.set(c.register());
+}
+
+/// The `Swoole\Server\Task` onTask gets with `task_enable_coroutine` (or
+/// `task_object`).
+pub fn task_object(task_id: i64, from: u32, data: Zval) -> Zval {
+    let z = zend::new_object(TASK.get());
+    if let Some(o) = zend::obj_ptr(&z) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        zend::set_prop(o, "data", data);
+        zend::set_prop(o, "dispatch_time", zend::zdouble(now));
+        zend::set_prop(o, "id", zlong(task_id));
+        zend::set_prop(o, "worker_id", zlong(i64::from(from)));
+    }
+    z
+}
+
+/// `$task->finish($data)`: the result goes back to the worker that sent
+/// the task.
+fn task_finish(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(data) = args.get(0).map(zend::zcopy) else {
+        return;
+    };
+    let Some((_, o)) = zend::this_object(ex) else {
+        return;
+    };
+    let id = zend::get_prop(o, "id").and_then(|z| z.long()).unwrap_or(-1);
+    let from = zend::get_prop(o, "worker_id")
+        .and_then(|z| z.long())
+        .and_then(|w| u32::try_from(w).ok());
+    let Some(from) = from.filter(|_| id >= 0) else {
+        rv.set_bool(false);
+        return;
+    };
+    rv.set_bool(super::super::workers::finish_task(id, from, &data));
+}
+
+/// `taskCo($tasks, $timeout)`: every task at once; the coroutine waits
+/// for the results, keyed as the tasks are, false for one that failed or
+/// did not finish in time.
+pub(super) fn server_task_co(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(tasks) = args.array(0, "tasks") else {
+        return;
+    };
+    let timeout = args.float_or(1, 0.5);
+    rv.set_bool(false);
+    if super::super::coroutine::current() < 0 {
+        super::super::coroutine::throw_out_of_coroutine();
+        return;
+    }
+    let Some(st) = state::current().filter(|s| s.running.get()) else {
+        zend::warning_docref("server is not running");
+        return;
+    };
+    drop(st);
+    let entries: Vec<Zval> = tasks.values().map(zend::zcopy).collect();
+    let Some(results) = super::super::workers::task_co(
+        entries,
+        timeout,
+        -1,
+        "taskCo method can only be used in the worker process",
+    ) else {
+        return;
+    };
+    let mut out = ZendHashTable::new();
+    for (slot, r) in results {
+        let _ = out.insert_at_index(slot as i64, r.unwrap_or_else(|| zend::zbool(false)));
+    }
+    *rv = zarray(out);
+}
