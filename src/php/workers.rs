@@ -36,8 +36,11 @@ thread_local! {
     static FINISH_CALLBACKS: RefCell<HashMap<i64, Callback>> = RefCell::new(HashMap::new());
     /// Tasks a coroutine waits for (`taskCo()`, `taskwait()` in a
     /// coroutine), with the slot of each one's result.
-    static CO_TASKS: RefCell<HashMap<i64, (Rc<RefCell<CoTasks>>, usize)>> = RefCell::new(HashMap::new());
+    static CO_TASKS: RefCell<HashMap<i64, CoTaskSlot>> = RefCell::new(HashMap::new());
 }
+
+/// A task a coroutine waits for: its wait and the slot of its result.
+type CoTaskSlot = (Rc<RefCell<CoTasks>>, usize);
 
 /// One coroutine's wait for the results of its tasks.
 struct CoTasks {
