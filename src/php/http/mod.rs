@@ -117,9 +117,9 @@ pub fn register() {
         m("redirect", resp_redirect, "string $location, int $http_code = 302", "bool"),
         m("detach", resp_unsupported, "", "bool"),
         sm("create", resp_unsupported, "object|array|int $server = -1, int $fd = -1", "Swoole\\Http\\Response|false"),
-        m("upgrade", resp_unsupported, "", "bool"),
-        m("push", resp_unsupported, "Swoole\\WebSocket\\Frame|string $data, int $opcode = SWOOLE_WEBSOCKET_OPCODE_TEXT, int $flags = SWOOLE_WEBSOCKET_FLAG_FIN", "bool"),
-        m("recv", resp_unsupported, "float $timeout = 0", "Swoole\\WebSocket\\Frame|string|false"),
+        m("upgrade", resp_upgrade, "", "bool"),
+        m("push", resp_not_websocket, "Swoole\\WebSocket\\Frame|string $data, int $opcode = SWOOLE_WEBSOCKET_OPCODE_TEXT, int $flags = SWOOLE_WEBSOCKET_FLAG_FIN", "bool"),
+        m("recv", resp_not_websocket, "float $timeout = 0", "Swoole\\WebSocket\\Frame|string|false"),
         m("close", resp_close, "", "bool"),
         m("disconnect", resp_unsupported, "int $code = SWOOLE_WEBSOCKET_CLOSE_NORMAL, string $reason = ''", "bool"),
     ];

@@ -196,6 +196,26 @@ pub(super) fn resp_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(false);
 }
 
+/// `upgrade()`: only Swoole's coroutine HTTP server hands a request's
+/// connection over to WebSocket in the callback; Http\Server answers as
+/// Swoole's does.
+pub(super) fn resp_upgrade(_ex: &mut ExecuteData, rv: &mut Zval) {
+    super::super::errors::set_last_error(super::super::errors::PHP_FATAL_ERROR);
+    zend::warning_docref("async server dose not support protocol upgrade");
+    rv.set_bool(false);
+}
+
+/// `push()` / `recv()` on a response: its connection is an HTTP one.
+pub(super) fn resp_not_websocket(ex: &mut ExecuteData, rv: &mut Zval) {
+    let fd = this(ex)
+        .and_then(|o| zend::get_prop(o, "fd"))
+        .and_then(|z| z.long())
+        .unwrap_or(0);
+    super::super::errors::set_last_error(super::super::errors::PHP_FATAL_ERROR);
+    zend::warning_docref(&format!("fd[{fd}] is not a websocket conncetion"));
+    rv.set_bool(false);
+}
+
 pub(super) fn resp_init_header(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(o) = this(ex) else { return };
     zend::set_prop(o, "header", zarray(ZendHashTable::new()));
