@@ -510,6 +510,33 @@ impl Callback {
     pub fn call(&self, args: &mut [Zval]) -> CallOutcome {
         self.call_with(args, |_| {})
     }
+
+    /// [`Callback::call_with`] without the bailout guard, for a resolved
+    /// internal function that cannot bail out (`Fiber::suspend`: what
+    /// interrupts a suspended fiber is an exception): one setjmp less on
+    /// a path every coroutine takes.
+    pub fn call_unguarded(&self, args: &mut [Zval], on_return: impl FnOnce(&Zval)) -> CallOutcome {
+        let Some(fcc) = self.fcc else {
+            return self.call_with(args, on_return);
+        };
+        let mut retval = Zval::new();
+        // SAFETY: fcc was resolved by zend_is_callable_ex and the callable
+        // is kept alive by self.value; args holds initialised zvals.
+        unsafe {
+            zend_call_known_function(
+                fcc.function_handler,
+                fcc.object,
+                fcc.called_scope,
+                &mut retval,
+                args.len() as u32,
+                args.as_mut_ptr(),
+                ptr::null_mut(),
+            )
+        };
+        on_return(&retval);
+        drop(retval);
+        report_pending_exception()
+    }
 }
 
 /// Reports an exception left by PHP code the way PHP reports an uncaught one

@@ -75,7 +75,9 @@ struct Coro {
 }
 
 thread_local! {
-    static COROS: RefCell<BTreeMap<i64, Coro>> = const { RefCell::new(BTreeMap::new()) };
+    /// Boxed: the map moves pointers, not whole coroutines, as they come
+    /// and go (one per server callback).
+    static COROS: RefCell<BTreeMap<i64, Box<Coro>>> = const { RefCell::new(BTreeMap::new()) };
     static CURRENT: Cell<i64> = const { Cell::new(-1) };
     static NEXT_CID: Cell<i64> = const { Cell::new(1) };
     static PEAK: Cell<usize> = const { Cell::new(0) };
@@ -249,7 +251,6 @@ struct Job {
     cid: i64,
     func: Callback,
     args: Vec<Zval>,
-    fiber: Fiber,
 }
 
 thread_local! {
@@ -259,7 +260,7 @@ thread_local! {
     /// coroutine costs two fiber switches, not a fiber (and its stack).
     static IDLE: RefCell<Vec<Fiber>> = const { RefCell::new(Vec::new()) };
     /// `Fiber::suspend`, resolved once.
-    static SUSPEND: RefCell<Option<Callback>> = const { RefCell::new(None) };
+    static SUSPEND: RefCell<Option<Rc<Callback>>> = const { RefCell::new(None) };
 }
 
 /// Suspends the running fiber; what it is resumed with (None: it is being
@@ -268,12 +269,12 @@ fn suspend_fiber() -> Option<Zval> {
     let suspend = SUSPEND.with(|s| {
         let mut s = s.borrow_mut();
         if s.is_none() {
-            *s = Callback::new(&zstr("Fiber::suspend"));
+            *s = Callback::new(&zstr("Fiber::suspend")).map(Rc::new);
         }
         s.clone()
     })?;
     let mut got = znull();
-    let outcome = suspend.call_with(&mut [], |rv| got = zend::zcopy(rv));
+    let outcome = suspend.call_unguarded(&mut [], |rv| got = zend::zcopy(rv));
     (outcome == CallOutcome::Ok).then_some(got)
 }
 
@@ -307,7 +308,7 @@ pub fn spawn_callback(
         }
     };
     let cid = NEXT_CID.with(|n| n.replace(n.get() + 1));
-    let coro = Coro {
+    let coro = Box::new(Coro {
         fiber: fiber.clone(),
         pcid: current(),
         defers: Vec::new(),
@@ -318,19 +319,14 @@ pub fn spawn_callback(
         cancel: None,
         canceled: false,
         throw_canceled: false,
-    };
+    });
     let live = COROS.with(|c| {
         let mut c = c.borrow_mut();
         c.insert(cid, coro);
         c.len()
     });
     PEAK.with(|p| p.set(p.get().max(live)));
-    let job = Job {
-        cid,
-        func,
-        args,
-        fiber: fiber.clone(),
-    };
+    let job = Job { cid, func, args };
     let start = move || {
         NEXT_JOB.with(|j| *j.borrow_mut() = Some(job));
         if fresh {
@@ -384,26 +380,27 @@ fn fiber_main(_ex: &mut ExecuteData, rv: &mut Zval) {
             cid,
             func,
             mut args,
-            fiber,
         } = job;
         let outcome = func.call(&mut args);
         drop(args);
         drop(func);
-        finish(cid);
+        let fiber = finish(cid);
         uncaught(outcome);
         if outcome == CallOutcome::Exit || FATAL.with(Cell::get) {
             // exit() or a fatal error: this fiber ends with it.
             return;
         }
         // Back to the pool, then wait for the next job.
-        let pooled = IDLE.with(|i| {
-            let mut i = i.borrow_mut();
-            if i.len() < MAX_IDLE {
-                i.push(fiber);
-                true
-            } else {
-                false
-            }
+        let pooled = fiber.is_some_and(|fiber| {
+            IDLE.with(|i| {
+                let mut i = i.borrow_mut();
+                if i.len() < MAX_IDLE {
+                    i.push(fiber);
+                    true
+                } else {
+                    false
+                }
+            })
         });
         if !pooled || suspend_fiber().is_none() {
             // Too many idle, or destroyed while idle (the script ends).
@@ -443,14 +440,14 @@ pub(super) fn bail_if_fatal() {
 }
 
 /// A coroutine ended: its defers run (last first, still as that
-/// coroutine), then it is forgotten.
-fn finish(cid: i64) {
+/// coroutine), then it is forgotten; its fiber, to go back to the pool.
+fn finish(cid: i64) -> Option<Fiber> {
     let defers = COROS.with(|c| {
         c.borrow_mut()
             .get_mut(&cid)
             .map(|c| std::mem::take(&mut c.defers))
     });
-    if let Some(defers) = defers {
+    if let Some(defers) = defers.filter(|d| !d.is_empty()) {
         let prev = CURRENT.with(|c| c.replace(cid));
         for d in defers.iter().rev() {
             uncaught(d.call(&mut []));
@@ -460,14 +457,14 @@ fn finish(cid: i64) {
     let gone = COROS.with(|c| c.borrow_mut().remove(&cid));
     joined(cid);
     // Dropped outside the borrow: a fiber's destructor runs PHP code.
-    if let Some(mut coro) = gone {
-        if let Some(end) = coro.on_end.take() {
-            let prev = CURRENT.with(|c| c.replace(cid));
-            end();
-            CURRENT.with(|c| c.set(prev));
-        }
-        drop(coro);
+    let mut coro = gone?;
+    if let Some(end) = coro.on_end.take() {
+        let prev = CURRENT.with(|c| c.replace(cid));
+        end();
+        CURRENT.with(|c| c.set(prev));
     }
+    let Coro { fiber, .. } = *coro;
+    Some(fiber)
 }
 
 /// Suspends the running coroutine until [`wake`]; returns what the waker
@@ -504,7 +501,7 @@ pub fn suspend_cancelable(cancel: Box<dyn FnOnce() -> Zval>) -> Option<Zval> {
 }
 
 fn with_coro<R>(cid: i64, f: impl FnOnce(&mut Coro) -> R) -> Option<R> {
-    COROS.with(|c| c.borrow_mut().get_mut(&cid).map(f))
+    COROS.with(|c| c.borrow_mut().get_mut(&cid).map(|c| f(c)))
 }
 
 /// Whether the running coroutine's last wait was canceled.
