@@ -1005,6 +1005,44 @@ namespace Swoole\Coroutine\Socket {
 
 namespace Swoole\Coroutine\Http {
     /**
+     * An HTTP server in a coroutine: start() accepts in the calling coroutine and serves each
+     * connection in a coroutine of its own, one request after another, with the same Request
+     * and Response objects as Http\Server. A handler may $response->upgrade() the connection
+     * to WebSocket and then push() and recv() frames. Not in swoole-rs: SSL, HTTP/2, response
+     * compression.
+     */
+    final class Server
+    {
+        /** The listening socket's descriptor. */
+        public $fd = -1;
+        /** The host given to the constructor. */
+        public $host = null;
+        /** The port listened on (the one the system chose for 0). */
+        public $port = -1;
+        /** SSL was asked for (not supported by swoole-rs). */
+        public $ssl = false;
+        /** What set() was given. */
+        public $settings = null;
+        /** The errno of the last failure. */
+        public $errCode = 0;
+        /** Its text. */
+        public $errMsg = '';
+
+        /** Binds and listens on $host:$port ("unix:/path" for a unix socket); a Swoole\Exception if it cannot. */
+        public function __construct(string $host, int $port = 0, bool $ssl = false, bool $reuse_port = false) {}
+        /** Forgets the server. */
+        public function __destruct() {}
+        /** Request parsing settings (http_parse_post, http_parse_cookie, upload_tmp_dir, package_max_length); false for an empty array. */
+        public function set(array $settings): bool {}
+        /** $callback($request, $response) serves the paths that start with $pattern (case insensitive); "/" serves the rest. */
+        public function handle(string $pattern, callable $callback): bool {}
+        /** Accepts and serves until shutdown(); only in a coroutine. */
+        public function start(): bool {}
+        /** Stops accepting; connections waiting for a request end. */
+        public function shutdown(): void {}
+    }
+
+    /**
      * Swoole's coroutine HTTP/1.1 client with keep-alive (chunked, gzip/deflate, cookies, defer,
      * download, multipart uploads): a call that would block suspends the calling coroutine.
      * The request is the object's properties (requestMethod, requestHeaders, requestBody,
@@ -2449,6 +2487,8 @@ namespace {
     class_alias(\Swoole\Coroutine\Scheduler::class, 'Co\\Scheduler');
     /** Short name of \Swoole\Coroutine\Barrier. */
     class_alias(\Swoole\Coroutine\Barrier::class, 'Co\\Barrier');
+    /** Short name of \Swoole\Coroutine\Http\Server. */
+    class_alias(\Swoole\Coroutine\Http\Server::class, 'Co\\Http\\Server');
     /** Short name of \Swoole\Coroutine\Http\Client. */
     class_alias(\Swoole\Coroutine\Http\Client::class, 'Co\\Http\\Client');
     /** Short name of \Swoole\Coroutine\Http\Client\Exception. */

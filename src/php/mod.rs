@@ -163,6 +163,7 @@ extern "C" fn request_startup(_ty: i32, _module_number: i32) -> i32 {
 extern "C" fn request_shutdown(_ty: i32, _module_number: i32) -> i32 {
     guard::or_default("swoole-rs request shutdown", -1, || {
         client::request_shutdown();
+        http::co_server::request_shutdown();
         coroutine::clear();
         push_cache::clear();
         table::clear();

@@ -26,6 +26,8 @@ pub struct Conn {
     writer: Cell<Option<Writer>>,
     /// The coroutine sending through `writer` (-1: none).
     sender: Cell<i64>,
+    /// `close()` was called: nothing more goes through it.
+    closed: Cell<bool>,
 }
 
 /// Another coroutine is inside a call on this socket: the one that is.
@@ -66,6 +68,7 @@ impl Conn {
             holder: Cell::new(-1),
             writer: Cell::new(None),
             sender: Cell::new(-1),
+            closed: Cell::new(false),
         });
         conn.refresh_writer();
         conn
@@ -74,6 +77,9 @@ impl Conn {
     /// The client for a call that reads or changes it (waits included);
     /// `Bound` while another coroutine holds it.
     pub fn client(&self) -> Result<Held<'_>, Bound> {
+        if self.closed.get() {
+            return Err(Bound(-1));
+        }
         let client = self
             .client
             .try_borrow_mut()
@@ -83,6 +89,28 @@ impl Conn {
             client,
             holder: &self.holder,
         })
+    }
+
+    /// The socket's descriptor (None while another coroutine holds it).
+    pub fn fd(&self) -> Option<i32> {
+        self.client.try_borrow().ok().map(|c| c.sock.fd() as i32)
+    }
+
+    /// Whether the connection is still usable: not closed, and connected.
+    pub fn is_open(&self) -> bool {
+        !self.closed.get() && self.client.try_borrow().map_or(true, |c| c.active)
+    }
+
+    /// Ends the connection: both directions shut down (the descriptor
+    /// goes with the last holder); later calls fail.
+    pub fn close(&self) {
+        if self.closed.replace(true) {
+            return;
+        }
+        self.writer.set(None);
+        if let Ok(c) = self.client.try_borrow() {
+            let _ = c.sock.shutdown(std::net::Shutdown::Both);
+        }
     }
 
     /// Whether no coroutine is inside a call on it.
@@ -103,6 +131,9 @@ impl Conn {
     /// write timeout): the bytes sent, or the errno (Err(Ok)), or the
     /// coroutine already sending (Err(Err)).
     pub fn send_all(&self, data: &[u8], timeout: f64) -> Result<usize, Result<i64, Bound>> {
+        if self.closed.get() {
+            return Err(Ok(i64::from(libc::EBADF)));
+        }
         let timeout_given = timeout != 0.0 && !timeout.is_nan();
         if let Some(mut w) = self.writer.get() {
             if self.sender.get() >= 0 {

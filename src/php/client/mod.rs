@@ -22,6 +22,7 @@
 pub mod co_socket;
 mod conn;
 pub mod coro;
+pub use conn::{Conn, SharedConn};
 pub mod http;
 mod io;
 mod ssl;

@@ -249,8 +249,14 @@ impl Clone for Fiber {
 /// What a coroutine runs, handed to the fiber that runs it.
 struct Job {
     cid: i64,
-    func: Callback,
-    args: Vec<Zval>,
+    work: Work,
+}
+
+/// A coroutine's body: a PHP callable, or Rust code of this extension
+/// that waits as coroutines do (a coroutine server's connection).
+enum Work {
+    Php(Callback, Vec<Zval>),
+    Native(Box<dyn FnOnce()>),
 }
 
 thread_local! {
@@ -293,6 +299,15 @@ pub fn spawn_callback(
     args: Vec<Zval>,
     on_end: Option<Box<dyn FnOnce()>>,
 ) -> Option<i64> {
+    spawn_work(Work::Php(func, args), on_end)
+}
+
+/// Starts a coroutine running Rust code (`f` may wait as a coroutine).
+pub fn spawn_native(f: Box<dyn FnOnce()>) -> Option<i64> {
+    spawn_work(Work::Native(f), None)
+}
+
+fn spawn_work(work: Work, on_end: Option<Box<dyn FnOnce()>>) -> Option<i64> {
     let idle = IDLE.with(|i| i.borrow_mut().pop());
     let (fiber, fresh) = match idle {
         Some(f) => (f, false),
@@ -326,7 +341,7 @@ pub fn spawn_callback(
         c.len()
     });
     PEAK.with(|p| p.set(p.get().max(live)));
-    let job = Job { cid, func, args };
+    let job = Job { cid, work };
     let start = move || {
         NEXT_JOB.with(|j| *j.borrow_mut() = Some(job));
         if fresh {
@@ -376,14 +391,19 @@ fn fiber_main(_ex: &mut ExecuteData, rv: &mut Zval) {
         let Some(job) = NEXT_JOB.with(|j| j.borrow_mut().take()) else {
             return;
         };
-        let Job {
-            cid,
-            func,
-            mut args,
-        } = job;
-        let outcome = func.call(&mut args);
-        drop(args);
-        drop(func);
+        let Job { cid, work } = job;
+        let outcome = match work {
+            Work::Php(func, mut args) => {
+                let outcome = func.call(&mut args);
+                drop(args);
+                drop(func);
+                outcome
+            }
+            Work::Native(f) => {
+                f();
+                CallOutcome::Ok
+            }
+        };
         let fiber = finish(cid);
         uncaught(outcome);
         if outcome == CallOutcome::Exit || FATAL.with(Cell::get) {

@@ -3,7 +3,10 @@
 //! Both are plain objects with Swoole's declared properties. What PHP does
 //! not show (a request's raw body, a response's status and progress) lives
 //! in per-connection tables here: HTTP/1.1 has at most one response in
-//! flight per connection, so the fd is the key.
+//! flight per connection, so the connection ([`ConnKey`]) is the key. A
+//! connection is the event-driven server's (`Http\Server`), or a socket
+//! of the coroutine server (`Coroutine\Http\Server`, `co_server.rs`),
+//! which the same objects serve.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -22,8 +25,9 @@ use super::zend::{self, zarray, zdouble, zlong, zstr};
 use crate::protocol::response as wire;
 use crate::protocol::{date::http_date, http::Request, mime, multipart};
 use crate::runtime::connection::{unix_time, ws_status};
-use crate::runtime::{self, Connection};
+use crate::runtime::Connection;
 
+pub mod co_server;
 mod request;
 mod response;
 
@@ -54,10 +58,34 @@ struct ResponseState {
     tmp_files: Vec<String>,
 }
 
+/// The connection a request or response belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConnKey {
+    /// A session of the event-driven server, by id.
+    Server(i64),
+    /// A coroutine server's socket, by descriptor.
+    Socket(i64),
+}
+
 thread_local! {
-    static RESPONSES: RefCell<HashMap<i64, ResponseState>> = RefCell::new(HashMap::new());
+    static RESPONSES: RefCell<HashMap<ConnKey, ResponseState>> = RefCell::new(HashMap::new());
     /// Per connection: the latest request object's handle and its raw body.
-    static BODIES: RefCell<HashMap<i64, (u32, Bytes)>> = RefCell::new(HashMap::new());
+    static BODIES: RefCell<HashMap<ConnKey, (u32, Bytes)>> = RefCell::new(HashMap::new());
+    /// Request and response objects of a coroutine server, by handle:
+    /// their socket.
+    static SOCKET_OBJECTS: RefCell<HashMap<u32, crate::php::client::SharedConn>> = RefCell::new(HashMap::new());
+}
+
+/// The connection of a request or response object.
+fn key_of(o: *mut zend_object) -> ConnKey {
+    let fd = zend::get_prop(o, "fd").and_then(|z| z.long()).unwrap_or(0);
+    // SAFETY: o is a live object (a method's $this).
+    let handle = unsafe { (*o).handle };
+    if SOCKET_OBJECTS.with(|s| s.borrow().contains_key(&handle)) {
+        ConnKey::Socket(fd)
+    } else {
+        ConnKey::Server(fd)
+    }
 }
 
 pub fn register() {
@@ -118,18 +146,23 @@ pub fn register() {
         m("detach", resp_unsupported, "", "bool"),
         sm("create", resp_unsupported, "object|array|int $server = -1, int $fd = -1", "Swoole\\Http\\Response|false"),
         m("upgrade", resp_upgrade, "", "bool"),
-        m("push", resp_not_websocket, "Swoole\\WebSocket\\Frame|string $data, int $opcode = SWOOLE_WEBSOCKET_OPCODE_TEXT, int $flags = SWOOLE_WEBSOCKET_FLAG_FIN", "bool"),
-        m("recv", resp_not_websocket, "float $timeout = 0", "Swoole\\WebSocket\\Frame|string|false"),
+        m("push", resp_push, "Swoole\\WebSocket\\Frame|string $data, int $opcode = SWOOLE_WEBSOCKET_OPCODE_TEXT, int $flags = SWOOLE_WEBSOCKET_FLAG_FIN", "bool"),
+        m("recv", resp_recv, "float $timeout = 0", "Swoole\\WebSocket\\Frame|string|false"),
         m("close", resp_close, "", "bool"),
         m("disconnect", resp_unsupported, "int $code = SWOOLE_WEBSOCKET_CLOSE_NORMAL, string $reason = ''", "bool"),
     ];
     RESPONSE.set(c.register());
+    co_server::register();
 }
 
 /// Drops what was kept for a connection that closed.
 pub fn forget_connection(fd: i64) {
-    BODIES.with(|b| b.borrow_mut().remove(&fd));
-    let st = RESPONSES.with(|r| r.borrow_mut().remove(&fd));
+    forget(ConnKey::Server(fd));
+}
+
+fn forget(key: ConnKey) {
+    BODIES.with(|b| b.borrow_mut().remove(&key));
+    let st = RESPONSES.with(|r| r.borrow_mut().remove(&key));
     if let Some(st) = st {
         remove_tmp_files(&st.tmp_files);
     }
@@ -149,13 +182,45 @@ pub fn request_response(
     req: &Request,
     handshake: bool,
 ) -> (Zval, Zval) {
-    let (request, tmp_files) = request_object_with_files(st, conn, req);
+    let settings = st.settings.borrow();
+    let origin = Origin {
+        key: ConnKey::Server(conn.id),
+        local: conn.local,
+        peer: conn.peer,
+        parse_cookie: settings.http_parse_cookie,
+        parse_post: settings.http_parse_post,
+        upload_tmp_dir: settings.upload_tmp_dir.clone(),
+    };
+    drop(settings);
+    request_response_at(&origin, req, handshake, conn.keep_alive(), None)
+}
+
+/// `$request` and `$response` for a request from `origin`; `socket` is the
+/// coroutine server's connection the objects write to.
+pub(crate) fn request_response_at(
+    origin: &Origin,
+    req: &Request,
+    handshake: bool,
+    keep_alive: bool,
+    socket: Option<&crate::php::client::SharedConn>,
+) -> (Zval, Zval) {
+    let (request, tmp_files) = request_object_with_files(origin, req);
     let response = zend::new_object(RESPONSE.get());
     let mut owner = 0;
     if let Some(o) = zend::obj_ptr(&response) {
-        zend::set_prop(o, "fd", zlong(conn.id));
+        zend::set_prop(o, "fd", zlong(origin.fd()));
         // SAFETY: o is the response object just created.
         owner = unsafe { (*o).handle };
+    }
+    if let Some(socket) = socket {
+        SOCKET_OBJECTS.with(|s| {
+            let mut s = s.borrow_mut();
+            s.insert(owner, socket.clone());
+            if let Some(r) = zend::obj_ptr(&request) {
+                // SAFETY: r is the request object just created.
+                s.insert(unsafe { (*r).handle }, socket.clone());
+            }
+        });
     }
     let state = ResponseState {
         owner,
@@ -165,12 +230,30 @@ pub fn request_response(
         chunked: false,
         ended: false,
         handshake,
-        keep_alive: conn.keep_alive(),
+        keep_alive,
         head_request: req.method.eq_ignore_ascii_case("HEAD"),
         tmp_files,
     };
-    RESPONSES.with(|r| r.borrow_mut().insert(conn.id, state));
+    RESPONSES.with(|r| r.borrow_mut().insert(origin.key, state));
     (request, response)
+}
+
+/// Where a request came from, for its object.
+pub(crate) struct Origin {
+    pub key: ConnKey,
+    pub local: std::net::SocketAddr,
+    pub peer: std::net::SocketAddr,
+    pub parse_cookie: bool,
+    pub parse_post: bool,
+    pub upload_tmp_dir: String,
+}
+
+impl Origin {
+    fn fd(&self) -> i64 {
+        match self.key {
+            ConnKey::Server(fd) | ConnKey::Socket(fd) => fd,
+        }
+    }
 }
 
 /// After the callback returned: a response nobody can end any more (the
@@ -185,20 +268,20 @@ pub fn after_callback(conn: &Rc<Connection>, response: &Zval) {
     if refcount > 1 || !conn.response_pending() {
         return;
     }
-    let fd = conn.id;
+    let key = ConnKey::Server(conn.id);
     let unset = RESPONSES.with(|r| {
         r.borrow()
-            .get(&fd)
+            .get(&key)
             .is_some_and(|s| !s.ended && !s.chunked && !s.status_set)
     });
     if unset {
         RESPONSES.with(|r| {
-            if let Some(s) = r.borrow_mut().get_mut(&fd) {
+            if let Some(s) = r.borrow_mut().get_mut(&key) {
                 s.status = 500;
             }
         });
     }
-    finish(o, conn, None);
+    finish(o, &Dest::Server(conn.clone()), key, None);
 }
 
 /// After onBeforeHandshakeResponse: the headers and cookies the script set
@@ -215,7 +298,7 @@ pub fn take_extra_headers(conn: &Connection, response: &Zval) -> Vec<(String, Ve
     );
     let tmp = RESPONSES.with(|r| {
         r.borrow_mut()
-            .remove(&conn.id)
+            .remove(&ConnKey::Server(conn.id))
             .map(|s| s.tmp_files)
             .unwrap_or_default()
     });

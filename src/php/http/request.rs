@@ -5,20 +5,26 @@ use super::*;
 
 /// `$request` for onOpen/onRequest/onHandshake.
 pub fn request_object(st: &ServerState, conn: &Connection, req: &Request) -> Zval {
-    request_object_with_files(st, conn, req).0
+    let settings = st.settings.borrow();
+    let origin = Origin {
+        key: ConnKey::Server(conn.id),
+        local: conn.local,
+        peer: conn.peer,
+        parse_cookie: settings.http_parse_cookie,
+        parse_post: settings.http_parse_post,
+        upload_tmp_dir: settings.upload_tmp_dir.clone(),
+    };
+    drop(settings);
+    request_object_with_files(&origin, req).0
 }
 
-pub(super) fn request_object_with_files(
-    st: &ServerState,
-    conn: &Connection,
-    req: &Request,
-) -> (Zval, Vec<String>) {
+pub(super) fn request_object_with_files(origin: &Origin, req: &Request) -> (Zval, Vec<String>) {
     let z = zend::new_object(REQUEST.get());
     let mut tmp_files = Vec::new();
     let Some(o) = zend::obj_ptr(&z) else {
         return (z, tmp_files);
     };
-    zend::set_prop(o, "fd", zlong(conn.id));
+    zend::set_prop(o, "fd", zlong(origin.fd()));
 
     // header: lower-cased names in request order, duplicates as arrays,
     // Cookie moved to ->cookie.
@@ -65,15 +71,14 @@ pub(super) fn request_object_with_files(
             "HTTP/1.1"
         }),
     );
-    let _ = server.insert("server_port", zlong(i64::from(conn.local.port())));
-    let _ = server.insert("remote_port", zlong(i64::from(conn.peer.port())));
-    let _ = server.insert("server_addr", zstr(conn.local.ip().to_string()));
-    let _ = server.insert("remote_addr", zstr(conn.peer.ip().to_string()));
+    let _ = server.insert("server_port", zlong(i64::from(origin.local.port())));
+    let _ = server.insert("remote_port", zlong(i64::from(origin.peer.port())));
+    let _ = server.insert("server_addr", zstr(origin.local.ip().to_string()));
+    let _ = server.insert("remote_addr", zstr(origin.peer.ip().to_string()));
     let _ = server.insert("master_time", zlong(now as i64));
     zend::set_prop(o, "server", zarray(server));
 
-    let settings = st.settings.borrow();
-    if !cookies.is_empty() && settings.http_parse_cookie {
+    if !cookies.is_empty() && origin.parse_cookie {
         let mut c = ZendHashTable::new();
         for (k, v) in crate::protocol::http::parse_cookies(&cookies) {
             zend::ht_set(&mut c, &k, zstr(v));
@@ -83,7 +88,7 @@ pub(super) fn request_object_with_files(
     if let Some(q) = &req.query {
         zend::set_prop(o, "get", parse_query(q.as_bytes()));
     }
-    if !req.body.is_empty() && settings.http_parse_post {
+    if !req.body.is_empty() && origin.parse_post {
         let ctype = req
             .header("content-type")
             .map(|v| String::from_utf8_lossy(v).to_ascii_lowercase())
@@ -93,7 +98,7 @@ pub(super) fn request_object_with_files(
         } else if ctype.starts_with("multipart/form-data") {
             if let Some(boundary) = req.header("content-type").and_then(multipart::boundary) {
                 if let Ok(parts) = multipart::parse(&req.body, &boundary) {
-                    let (post, files, tmp) = multipart_arrays(&parts, &settings.upload_tmp_dir);
+                    let (post, files, tmp) = multipart_arrays(&parts, &origin.upload_tmp_dir);
                     if let Some(post) = post {
                         zend::set_prop(o, "post", post);
                     }
@@ -110,10 +115,12 @@ pub(super) fn request_object_with_files(
             }
         }
     }
-    drop(settings);
     // SAFETY: o is the request object just created.
     let handle = unsafe { (*o).handle };
-    BODIES.with(|b| b.borrow_mut().insert(conn.id, (handle, req.body.clone())));
+    BODIES.with(|b| {
+        b.borrow_mut()
+            .insert(origin.key, (handle, req.body.clone()))
+    });
     (z, tmp_files)
 }
 
@@ -260,12 +267,12 @@ pub(super) fn rand_u64() -> u64 {
 /// connection until the next request or the close.
 pub(super) fn req_raw_content(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(o) = this(ex) else { return };
-    let fd = fd_of(o);
+    let key = key_of(o);
     // SAFETY: o is $this.
     let handle = unsafe { (*o).handle };
     let body = BODIES.with(|b| {
         b.borrow()
-            .get(&fd)
+            .get(&key)
             .filter(|(owner, _)| *owner == handle)
             .map(|(_, body)| body.clone())
     });

@@ -7,19 +7,45 @@ pub(super) fn fd_of(o: *mut zend_object) -> i64 {
     zend::get_prop(o, "fd").and_then(|z| z.long()).unwrap_or(0)
 }
 
+/// Where a response goes: a connection of the event-driven server, or a
+/// coroutine server's socket (a write waits in the calling coroutine).
+pub(crate) enum Dest {
+    Server(Rc<Connection>),
+    Socket(crate::php::client::SharedConn),
+}
+
+impl Dest {
+    pub(crate) fn send(&self, bytes: Vec<u8>) -> bool {
+        match self {
+            Dest::Server(c) => c.send(Bytes::from(bytes)).is_ok(),
+            Dest::Socket(s) => s.send_all(&bytes, 0.0).is_ok(),
+        }
+    }
+}
+
 /// The response's connection if the response can still be written.
-pub(super) fn writable(o: *mut zend_object) -> Option<(Rc<runtime::Server>, Rc<Connection>, i64)> {
-    let fd = fd_of(o);
-    let rt = state::current().and_then(|s| s.runtime())?;
-    let conn = rt.table.get(fd).filter(|c| !c.is_closing())?;
+pub(super) fn writable(o: *mut zend_object) -> Option<(ConnKey, Dest)> {
+    let key = key_of(o);
     // SAFETY: o is a live object (the method's $this).
     let handle = unsafe { (*o).handle };
     let live = RESPONSES.with(|r| {
         r.borrow()
-            .get(&fd)
+            .get(&key)
             .is_some_and(|s| !s.ended && s.owner == handle)
     });
-    live.then_some((rt, conn, fd))
+    if !live {
+        return None;
+    }
+    let dest = match key {
+        ConnKey::Server(fd) => {
+            let rt = state::current().and_then(|s| s.runtime())?;
+            Dest::Server(rt.table.get(fd).filter(|c| !c.is_closing())?)
+        }
+        ConnKey::Socket(_) => {
+            Dest::Socket(SOCKET_OBJECTS.with(|s| s.borrow().get(&handle).cloned())?)
+        }
+    };
+    Some((key, dest))
 }
 
 pub(super) fn unavailable(rv: &mut Zval) {
@@ -96,13 +122,13 @@ pub(super) fn user_cookies(o: *mut zend_object) -> Vec<String> {
 /// Writes the head (once). `body_len` None means chunked.
 pub(super) fn write_head(
     o: *mut zend_object,
-    conn: &Rc<Connection>,
-    fd: i64,
+    dest: &Dest,
+    key: ConnKey,
     body_len: Option<usize>,
 ) -> bool {
     let (status, reason, keep_alive, handshake, head_request) = RESPONSES.with(|r| {
         r.borrow()
-            .get(&fd)
+            .get(&key)
             .map(|s| {
                 (
                     s.status,
@@ -135,15 +161,14 @@ pub(super) fn write_head(
     } else {
         head.encode(&mut out);
     }
-    conn.send(Bytes::from(out)).is_ok()
+    dest.send(out)
 }
 
 /// Ends the response: head (if not yet sent), body, last chunk; lets the
 /// connection go on to its next request, or upgrades it after a 101.
-pub(super) fn finish(o: *mut zend_object, conn: &Rc<Connection>, body: Option<&[u8]>) -> bool {
-    let fd = conn.id;
+pub(super) fn finish(o: *mut zend_object, dest: &Dest, key: ConnKey, body: Option<&[u8]>) -> bool {
     let Some((chunked, head_request, status, handshake)) = RESPONSES.with(|r| {
-        r.borrow_mut().get_mut(&fd).map(|s| {
+        r.borrow_mut().get_mut(&key).map(|s| {
             s.ended = true;
             (s.chunked, s.head_request, s.status, s.handshake)
         })
@@ -157,25 +182,30 @@ pub(super) fn finish(o: *mut zend_object, conn: &Rc<Connection>, body: Option<&[
             wire::encode_chunk(body, &mut out);
         }
         out.extend_from_slice(wire::LAST_CHUNK);
-        conn.send(Bytes::from(out)).is_ok()
+        dest.send(out)
+    } else if head_request || body.is_empty() {
+        write_head(o, dest, key, Some(body.len()))
     } else {
-        let mut ok = write_head(o, conn, fd, Some(body.len()));
-        if ok && !body.is_empty() && !head_request {
-            ok = conn.send(Bytes::copy_from_slice(body)).is_ok();
+        // Head and body in one write.
+        let mut ok = write_head(o, dest, key, Some(body.len()));
+        if ok {
+            ok = dest.send(body.to_vec());
         }
         ok
     };
     let tmp = RESPONSES.with(|r| {
         r.borrow_mut()
-            .remove(&fd)
+            .remove(&key)
             .map(|s| s.tmp_files)
             .unwrap_or_default()
     });
     remove_tmp_files(&tmp);
-    if handshake && status == 101 {
-        conn.set_ws_status(ws_status::ACTIVE);
+    if let Dest::Server(conn) = dest {
+        if handshake && status == 101 {
+            conn.set_ws_status(ws_status::ACTIVE);
+        }
+        conn.finish_response();
     }
-    conn.finish_response();
     ok
 }
 
@@ -196,13 +226,72 @@ pub(super) fn resp_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(false);
 }
 
-/// `upgrade()`: only Swoole's coroutine HTTP server hands a request's
-/// connection over to WebSocket in the callback; Http\Server answers as
-/// Swoole's does.
-pub(super) fn resp_upgrade(_ex: &mut ExecuteData, rv: &mut Zval) {
+/// `upgrade()`: the coroutine HTTP server hands the request's connection
+/// over to WebSocket; Http\Server answers as Swoole's does (it cannot).
+pub(super) fn resp_upgrade(ex: &mut ExecuteData, rv: &mut Zval) {
+    if let Some(ok) = this(ex).and_then(co_server::upgrade) {
+        rv.set_bool(ok);
+        return;
+    }
     super::super::errors::set_last_error(super::super::errors::PHP_FATAL_ERROR);
     zend::warning_docref("async server dose not support protocol upgrade");
     rv.set_bool(false);
+}
+
+/// `push($data, $opcode, $flags)`: a frame to an upgraded coroutine
+/// server connection.
+pub(super) fn resp_push(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 3) else {
+        return;
+    };
+    let Some(data) = args.get(0).map(zend::zcopy) else {
+        return;
+    };
+    let Some(op) = args.long_or(1, "opcode", 1) else {
+        return;
+    };
+    let Some(flags) = args.long_or(2, "flags", 1) else {
+        return;
+    };
+    let Some(o) = this(ex) else { return };
+    let (op, fin, payload) = match zend::obj_ptr(&data)
+        .filter(|f| zend::instance_of(*f, super::super::frame::FRAME.get()))
+    {
+        Some(f) => {
+            let spec = super::super::frame::frame_spec(f);
+            let payload = match spec.close {
+                Some((code, reason)) => {
+                    let mut p = u16::try_from(code).unwrap_or(1000).to_be_bytes().to_vec();
+                    p.extend_from_slice(&reason);
+                    p
+                }
+                None => spec.data,
+            };
+            (spec.opcode, spec.flags & 1 != 0, payload)
+        }
+        None => (op, flags & 1 != 0, value_bytes(&data)),
+    };
+    let op = u8::try_from(op).unwrap_or(1) & 0x0f;
+    match co_server::push(
+        o,
+        op,
+        fin || crate::protocol::frame::opcode::is_control(op),
+        &payload,
+    ) {
+        Some(ok) => rv.set_bool(ok),
+        None => resp_not_websocket(ex, rv),
+    }
+}
+
+/// `recv($timeout)`: the next frame of an upgraded coroutine server
+/// connection.
+pub(super) fn resp_recv(ex: &mut ExecuteData, rv: &mut Zval) {
+    let timeout = Args::parse(ex, 0, 1).map_or(0.0, |a| a.float_or(0, 0.0));
+    let Some(o) = this(ex) else { return };
+    match co_server::recv(o, timeout) {
+        Some(v) => *rv = v,
+        None => resp_not_websocket(ex, rv),
+    }
 }
 
 /// `push()` / `recv()` on a response: its connection is an HTTP one.
@@ -238,11 +327,11 @@ pub(super) fn resp_status(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let Some(o) = this(ex) else { return };
-    let Some((_, _, fd)) = writable(o) else {
+    let Some((key, _)) = writable(o) else {
         return unavailable(rv);
     };
     RESPONSES.with(|r| {
-        if let Some(s) = r.borrow_mut().get_mut(&fd) {
+        if let Some(s) = r.borrow_mut().get_mut(&key) {
             s.status = code.clamp(100, 999) as u16;
             s.status_set = true;
             s.reason = (!reason.is_empty()).then_some(reason);
@@ -370,17 +459,17 @@ pub(super) fn resp_write(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let Some(o) = this(ex) else { return };
-    let Some((_, conn, fd)) = writable(o) else {
+    let Some((key, dest)) = writable(o) else {
         return unavailable(rv);
     };
-    let started = RESPONSES.with(|r| r.borrow().get(&fd).is_some_and(|s| s.chunked));
+    let started = RESPONSES.with(|r| r.borrow().get(&key).is_some_and(|s| s.chunked));
     if !started {
-        if !write_head(o, &conn, fd, None) {
+        if !write_head(o, &dest, key, None) {
             rv.set_bool(false);
             return;
         }
         RESPONSES.with(|r| {
-            if let Some(s) = r.borrow_mut().get_mut(&fd) {
+            if let Some(s) = r.borrow_mut().get_mut(&key) {
                 s.chunked = true;
             }
         });
@@ -392,7 +481,7 @@ pub(super) fn resp_write(ex: &mut ExecuteData, rv: &mut Zval) {
     }
     let mut out = Vec::with_capacity(data.len() + 16);
     wire::encode_chunk(&data, &mut out);
-    rv.set_bool(conn.send(Bytes::from(out)).is_ok());
+    rv.set_bool(dest.send(out));
 }
 
 pub(super) fn resp_end(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -407,10 +496,10 @@ pub(super) fn resp_end(ex: &mut ExecuteData, rv: &mut Zval) {
         _ => None,
     };
     let Some(o) = this(ex) else { return };
-    let Some((_, conn, _)) = writable(o) else {
+    let Some((key, dest)) = writable(o) else {
         return unavailable(rv);
     };
-    rv.set_bool(finish(o, &conn, body.as_deref()));
+    rv.set_bool(finish(o, &dest, key, body.as_deref()));
 }
 
 pub(super) fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -427,7 +516,7 @@ pub(super) fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let Some(o) = this(ex) else { return };
-    let Some((_, conn, _)) = writable(o) else {
+    let Some((key, dest)) = writable(o) else {
         return unavailable(rv);
     };
     match crate::runtime::file_range(&path, offset, length) {
@@ -441,7 +530,7 @@ pub(super) fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
                 zend::ht_set(&mut h, "Content-Type", zstr(mime::for_path(&path)));
                 zend::set_prop(o, "header", zarray(h));
             }
-            rv.set_bool(finish(o, &conn, Some(&content)))
+            rv.set_bool(finish(o, &dest, key, Some(&content)))
         }
         Err(_) => {
             zend::warning_docref(&format!("file[{path}] readable check failed"));
@@ -461,11 +550,11 @@ pub(super) fn resp_redirect(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let Some(o) = this(ex) else { return };
-    let Some((_, conn, fd)) = writable(o) else {
+    let Some((key, dest)) = writable(o) else {
         return unavailable(rv);
     };
     RESPONSES.with(|r| {
-        if let Some(s) = r.borrow_mut().get_mut(&fd) {
+        if let Some(s) = r.borrow_mut().get_mut(&key) {
             s.status = code.clamp(100, 999) as u16;
             s.status_set = true;
         }
@@ -473,11 +562,15 @@ pub(super) fn resp_redirect(ex: &mut ExecuteData, rv: &mut Zval) {
     let mut h = array_prop(o, "header");
     zend::ht_set(&mut h, "Location", zstr(location));
     zend::set_prop(o, "header", zarray(h));
-    rv.set_bool(finish(o, &conn, None));
+    rv.set_bool(finish(o, &dest, key, None));
 }
 
 pub(super) fn resp_close(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(o) = this(ex) else { return };
+    if let ConnKey::Socket(_) = key_of(o) {
+        rv.set_bool(co_server::close_response_socket(o));
+        return;
+    }
     let fd = fd_of(o);
     let Some(rt) = state::current().and_then(|s| s.runtime()) else {
         rv.set_bool(false);
