@@ -975,6 +975,41 @@ namespace Swoole\Coroutine {
     }
 
     /**
+     * A TCP (or "unix:/path") server in a coroutine, as Swoole's library class: start()
+     * accepts in the calling coroutine and runs the handler in a coroutine per connection
+     * with a Server\Connection; set() gives each connection its protocol (length or EOF
+     * framing) for recv().
+     */
+    class Server
+    {
+        /** The host (or unix path) listened on. */
+        public $host = '';
+        /** The port listened on (the one the system chose for 0). */
+        public $port = 0;
+        /** AF_INET (2), AF_INET6 or AF_UNIX. */
+        public $type = 2;
+        /** The listening socket's descriptor. */
+        public $fd = -1;
+        /** Why start() failed (EINVAL: no handler). */
+        public $errCode = 0;
+        /** The settings: open_ssl, then what set() merged in. */
+        public $setting = null;
+
+        /** Binds and listens; a Swoole\Exception if it cannot. */
+        public function __construct(string $host, int $port = 0, bool $ssl = false, bool $reuse_port = false) {}
+        /** Forgets the server. */
+        public function __destruct() {}
+        /** Merges $setting into the settings (the connections' protocol). */
+        public function set(array $setting): void {}
+        /** $fn(Swoole\Coroutine\Server\Connection $conn) serves each connection, in its own coroutine. */
+        public function handle(callable $fn): void {}
+        /** Stops accepting: start() returns. */
+        public function shutdown(): bool {}
+        /** Accepts until shutdown(); only in a coroutine; false (errCode EINVAL) without a handler. */
+        public function start(): bool {}
+    }
+
+    /**
      * A barrier: Barrier::wait($barrier) lets go of the caller's reference and waits until
      * every coroutine holding the barrier has let it go too (Swoole's library class).
      */
@@ -994,6 +1029,26 @@ namespace Swoole\Coroutine {
     function go(callable $func, mixed ...$params): int|false {}
     /** Alias of \Swoole\Coroutine::defer(). */
     function defer(callable $callback): void {}
+}
+
+namespace Swoole\Coroutine\Server {
+    /** One connection of a Coroutine\Server. */
+    class Connection
+    {
+        /** The connection's socket. */
+        protected $socket = null;
+
+        /** Wraps an accepted socket. */
+        public function __construct(\Swoole\Coroutine\Socket $conn) {}
+        /** The next packet (recvPacket() with the server's protocol); '' when the client closed, false on timeout or error. */
+        public function recv(float $timeout = 0) {}
+        /** Sends all of $data (sendAll()). */
+        public function send(string $data) {}
+        /** Closes the connection. */
+        public function close(): bool {}
+        /** The connection's Coroutine\Socket. */
+        public function exportSocket(): \Swoole\Coroutine\Socket {}
+    }
 }
 
 namespace Swoole\Coroutine\Socket {
@@ -2487,6 +2542,8 @@ namespace {
     class_alias(\Swoole\Coroutine\Scheduler::class, 'Co\\Scheduler');
     /** Short name of \Swoole\Coroutine\Barrier. */
     class_alias(\Swoole\Coroutine\Barrier::class, 'Co\\Barrier');
+    /** Short name of \Swoole\Coroutine\Server. */
+    class_alias(\Swoole\Coroutine\Server::class, 'Co\\Server');
     /** Short name of \Swoole\Coroutine\Http\Server. */
     class_alias(\Swoole\Coroutine\Http\Server::class, 'Co\\Http\\Server');
     /** Short name of \Swoole\Coroutine\Http\Client. */

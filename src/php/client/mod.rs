@@ -20,6 +20,7 @@
 //! the socks5/HTTP proxy settings, `package_length_func`, DTLS.
 
 pub mod co_socket;
+pub mod co_tcp_server;
 mod conn;
 pub mod coro;
 pub use conn::{Conn, SharedConn};
@@ -132,6 +133,7 @@ pub fn register(exception: *mut ext_php_rs::ffi::zend_class_entry) {
     coro::register();
     http::register(exception);
     co_socket::register(exception);
+    co_tcp_server::register();
 }
 
 /// RSHUTDOWN: ends the connections that client objects still hold. After a
@@ -148,6 +150,7 @@ pub fn request_shutdown() {
     coro::request_shutdown();
     http::request_shutdown();
     co_socket::request_shutdown();
+    co_tcp_server::request_shutdown();
 }
 
 // ---- plumbing ---------------------------------------------------------------
