@@ -787,7 +787,7 @@ namespace Swoole\Coroutine {
      * without warnings; recv() returns '' when the peer closed. Timeouts: connect 10 s,
      * read/write 60 s by default (the timeout settings of set()), connect()'s $timeout sets all
      * three. exportSocket() returns the same connection as a Coroutine\Socket.
-     * Not in swoole-rs: recvfrom(), DTLS, the proxy settings.
+     * Not in swoole-rs: DTLS, the proxy settings.
      */
     class Client
     {
@@ -833,6 +833,8 @@ namespace Swoole\Coroutine {
         public function sendfile(string $filename, int $offset = 0, int $length = 0): bool {}
         /** Sends a datagram to $address:$port (UDP and unix datagram clients; connect() is not needed). */
         public function sendto(string $address, int $port, string $data): bool {}
+        /** One datagram of at most $length bytes, its sender's address and port into $address and $port; false with errCode set on failure. */
+        public function recvfrom(int $length, mixed &$address, mixed &$port = 0): string|false {}
         /** Starts TLS on a connected TCP client (the ssl_* settings apply); false with errCode/errMsg set on failure. */
         public function enableSSL(): bool {}
         /** The same connection as a Coroutine\Socket; false (errCode set) when not connected. */

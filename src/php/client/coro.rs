@@ -17,7 +17,7 @@
 //! reads. `exportSocket()` hands the same connection out as a
 //! `Coroutine\Socket`.
 //!
-//! Left out: `recvfrom()`, DTLS, the proxy settings.
+//! Left out: DTLS, the proxy settings.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -94,6 +94,12 @@ pub fn register() {
             cc_sendto,
             "string $address, int $port, string $data",
             "bool",
+        ),
+        m(
+            "recvfrom",
+            cc_recvfrom,
+            "int $length, mixed &$address, mixed &$port = 0",
+            "string|false",
         ),
         m("enableSSL", cc_enable_ssl, "", "bool"),
         m(
@@ -501,6 +507,75 @@ fn cc_sendto(ex: &mut ExecuteData, rv: &mut Zval) {
     match c.send_to(&host, port, &data) {
         Ok(()) => rv.set_bool(true),
         Err(code) => set_error(o, code),
+    }
+}
+
+/// `recvfrom($length, &$address, &$port)`: one datagram and its sender
+/// (an unconnected client reads on a socket of its own).
+fn cc_recvfrom(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 3) else {
+        return;
+    };
+    let Some(length) = args.long(0, "length") else {
+        return;
+    };
+    rv.set_bool(false);
+    if length <= 0 {
+        return;
+    }
+    let Some((h, o)) = this(ex) else { return };
+    let shared = match conn(h) {
+        Some(s) => s,
+        None => {
+            let ty = zend::get_prop(o, "type")
+                .and_then(|z| z.long())
+                .unwrap_or(2);
+            let Ok(kind) = Kind::from_type(ty) else {
+                return;
+            };
+            let sock = match Sock::new(kind).and_then(|s| s.with_wait_hook(io::wait_fd)) {
+                Ok(s) => s,
+                Err(code) => {
+                    set_error(o, code);
+                    return;
+                }
+            };
+            zend::set_prop(o, "fd", zlong(sock.fd()));
+            let mut c = Client::new(sock, false, false, String::new());
+            c.active = true;
+            let shared = Conn::new(c);
+            CONNS.with(|m| m.borrow_mut().insert(h, shared.clone()));
+            shared
+        }
+    };
+    let got = match shared.client() {
+        Ok(mut c) => {
+            let mut buf = vec![0u8; usize::try_from(length).unwrap_or(0).min(1 << 24)];
+            match c.sock.recv_dgram(&mut buf, 0) {
+                Ok(n) => {
+                    buf.truncate(n);
+                    let from = c
+                        .sock
+                        .remote
+                        .as_ref()
+                        .map(|a| crate::runtime::client::socket::name_of(a, c.sock.kind));
+                    Ok((buf, from.unwrap_or((0, String::new()))))
+                }
+                Err(code) => Err(Ok(code)),
+            }
+        }
+        Err(b) => Err(Err(b)),
+    };
+    match got {
+        Ok((data, (port, host))) => {
+            args.set_ref(1, zstr(host.as_str()));
+            if args.len() > 2 {
+                args.set_ref(2, zlong(port));
+            }
+            *rv = zstr(data);
+        }
+        Err(Ok(code)) => set_error(o, code),
+        Err(Err(b)) => bound_error(o, b, true),
     }
 }
 

@@ -787,7 +787,6 @@ fn co_get_pcid(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(cid) = cid_arg(ex) else { return };
     match COROS.with(|c| c.borrow().get(&cid).map(|c| c.pcid)) {
         Some(p) => rv.set_long(p),
-        None if cid == -1 => rv.set_long(-1),
         None => rv.set_bool(false),
     }
 }
@@ -961,6 +960,17 @@ fn co_set(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(options) = args.array(0, "options") else {
         return;
     };
+    let seconds = |k: &str| {
+        options
+            .get(k)
+            .and_then(|z| z.double().or_else(|| z.long().map(|l| l as f64)))
+    };
+    let both = seconds("socket_timeout");
+    crate::runtime::client::socket::set_default_timeouts(
+        seconds("socket_connect_timeout"),
+        seconds("socket_read_timeout").or(both),
+        seconds("socket_write_timeout").or(both),
+    );
     if let Some(max) = options.get("max_coroutine").and_then(|z| z.long()) {
         let max = usize::try_from(max).ok().filter(|m| *m > 0);
         MAX_COROUTINES.with(|m| m.set(max.unwrap_or(DEFAULT_MAX_COROUTINES)));

@@ -86,13 +86,34 @@ pub struct Timeouts {
     pub write: f64,
 }
 
+/// The timeouts new sockets start with, as f64 bits: Swoole's
+/// `SW_SOCKET_DEFAULT_{CONNECT,READ,WRITE}_TIMEOUT` (10, 60, 60 s) until
+/// `Coroutine::set()` changes them (`socket_connect_timeout`, ...).
+static DEFAULT_TIMEOUTS: [std::sync::atomic::AtomicU64; 3] = [
+    std::sync::atomic::AtomicU64::new(0x4024_0000_0000_0000), // 10.0
+    std::sync::atomic::AtomicU64::new(0x404E_0000_0000_0000), // 60.0
+    std::sync::atomic::AtomicU64::new(0x404E_0000_0000_0000), // 60.0
+];
+
 impl Default for Timeouts {
-    /// `SW_SOCKET_DEFAULT_{CONNECT,READ,WRITE}_TIMEOUT`.
     fn default() -> Self {
+        let get = |i: usize| {
+            f64::from_bits(DEFAULT_TIMEOUTS[i].load(std::sync::atomic::Ordering::Relaxed))
+        };
         Timeouts {
-            connect: 10.0,
-            read: 60.0,
-            write: 60.0,
+            connect: get(0),
+            read: get(1),
+            write: get(2),
+        }
+    }
+}
+
+/// Changes the defaults of sockets made from now on; None leaves one as
+/// it is, 0 too (as Swoole's `set_timeout`).
+pub fn set_default_timeouts(connect: Option<f64>, read: Option<f64>, write: Option<f64>) {
+    for (i, v) in [connect, read, write].into_iter().enumerate() {
+        if let Some(v) = v.filter(|v| *v != 0.0 && !v.is_nan()) {
+            DEFAULT_TIMEOUTS[i].store(v.to_bits(), std::sync::atomic::Ordering::Relaxed);
         }
     }
 }
@@ -891,5 +912,16 @@ mod tests {
         assert_eq!(s.sendfile(&f, 3, 7), Ok(()));
         assert_eq!(&rx.recv().expect("received"), b"3456");
         server.join().expect("server");
+    }
+
+    #[test]
+    fn default_timeouts_change_only_for_given_non_zero_values() {
+        // The process-wide defaults: Swoole's, then what set() gives.
+        set_default_timeouts(None, Some(0.0), None);
+        let t = Timeouts::default();
+        assert_eq!((t.connect, t.read, t.write), (10.0, 60.0, 60.0));
+        set_default_timeouts(Some(2.5), None, None);
+        assert_eq!(Timeouts::default().connect, 2.5);
+        set_default_timeouts(Some(10.0), None, None);
     }
 }
