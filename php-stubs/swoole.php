@@ -696,6 +696,99 @@ namespace Swoole {
     }
 }
 
+namespace Swoole {
+    /**
+     * A child process running a PHP callable, with a socket pair between parent and child.
+     * The child runs the callable (in a coroutine with $enable_coroutine), then the event loop
+     * while timers or coroutines are left, and ends; it never returns into the parent's script
+     * and, unlike Swoole's, runs none of the parent script's destructors or shutdown functions.
+     * Not in swoole-rs yet (they warn): signal(), alarm(), the message queue, setAffinity().
+     */
+    class Process
+    {
+        /** msgrcv()'s IPC_NOWAIT for pop(). */
+        const IPC_NOWAIT = 256;
+        /** close(): the parent's end of the pipe. */
+        const PIPE_MASTER = 1;
+        /** close(): the child's end of the pipe. */
+        const PIPE_WORKER = 2;
+        /** close(): shut reading down. */
+        const PIPE_READ = 3;
+        /** close(): shut writing down. */
+        const PIPE_WRITE = 4;
+        /** No pipe. */
+        const PIPE_TYPE_NONE = 0;
+        /** A byte-stream pipe. */
+        const PIPE_TYPE_STREAM = 1;
+        /** A datagram pipe: each write() is one read(). */
+        const PIPE_TYPE_DGRAM = 2;
+
+        /** This process's end of the pipe (a descriptor), null without one. */
+        public $pipe = null;
+        /** The message queue's id (not in swoole-rs). */
+        public $msgQueueId = null;
+        /** The message queue's key (not in swoole-rs). */
+        public $msgQueueKey = null;
+        /** The child's pid once started (in the child: its own). */
+        public $pid = null;
+        /** The worker id of a process of a pool. */
+        public $id = null;
+        /** The callable the child runs. */
+        private $callback = null;
+
+        /** $callback(Process $process) runs in the child; with $redirect_stdin_and_stdout the child's stdin and stdout are the pipe (a stream); $pipe_type: 0 none, 1 SOCK_STREAM, 2 SOCK_DGRAM. */
+        public function __construct(callable $callback, bool $redirect_stdin_and_stdout = false, int $pipe_type = 2, bool $enable_coroutine = false) {}
+        /** Closes the pipe. */
+        public function __destruct() {}
+        /** A child that ended: ['pid' => int, 'code' => int, 'signal' => int]; false when none did (or none is left). */
+        public static function wait(bool $blocking = true): array|false {}
+        /** Not in swoole-rs yet: warns and returns false. */
+        public static function signal(int $signal_no, ?callable $callback = null): bool {}
+        /** Not in swoole-rs yet: warns and returns false. */
+        public static function alarm(int $usec, int $type = 0): bool {}
+        /** Sends $signal_no to $pid (0 checks it exists); false with swoole_errno() set when it fails. */
+        public static function kill(int $pid, int $signal_no = \SIGTERM): bool {}
+        /** daemon(3): goes on in the background (the calling process ends). */
+        public static function daemon(bool $nochdir = true, bool $noclose = true, array $pipes = []): bool {}
+        /** setpriority(2). */
+        public function setPriority(int $which, int $priority, ?int $who = null): bool {}
+        /** getpriority(2); false on failure. */
+        public function getPriority(int $which, ?int $who = null): int|false {}
+        /** Settings: enable_coroutine. */
+        public function set(array $settings): void {}
+        /** Read and write timeouts of the pipe, in seconds. */
+        public function setTimeout(float $seconds): bool {}
+        /** Whether read() waits for data (false: it returns false when there is none). */
+        public function setBlocking(bool $blocking): bool {}
+        /** Not in swoole-rs yet: warns and returns false. */
+        public function useQueue(int $key = 0, int $mode = 2, int $capacity = -1): bool {}
+        /** Not in swoole-rs yet: warns and returns false. */
+        public function statQueue(): array|false {}
+        /** Not in swoole-rs yet: warns and returns false. */
+        public function freeQueue(): bool {}
+        /** Forks: the parent gets the child's pid; false if it could not (a warning), or if it runs already. */
+        public function start(): bool|int {}
+        /** Writes $data to the pipe: the bytes written, or false. */
+        public function write(string $data): false|int {}
+        /** Closes the pipe (0), one end (PIPE_MASTER, PIPE_WORKER) or one direction (PIPE_READ, PIPE_WRITE). */
+        public function close(int $which = 0): bool {}
+        /** Up to $size bytes (one datagram) from the pipe; false when there are none (non-blocking) or on failure. */
+        public function read(int $size = 8192): false|string {}
+        /** Not in swoole-rs yet: warns and returns false. */
+        public function push(string $data): bool {}
+        /** Not in swoole-rs yet: warns and returns false. */
+        public function pop(int $size = 65536): string|false {}
+        /** Ends this process with $exit_code (PHP's output flushed). */
+        public function exit(int $exit_code = 0): void {}
+        /** execv(2) of $exec_file with $args; returns only on failure (false, a warning). */
+        public function exec(string $exec_file, array $args): bool {}
+        /** The pipe as a Coroutine\Socket (a duplicate of the descriptor). */
+        public function exportSocket(): \Swoole\Coroutine\Socket|false {}
+        /** Sets the process name (as `ps` shows it). */
+        public function name(string $process_name): bool {}
+    }
+}
+
 namespace Swoole\Client {
     /** Swoole\Client's exception class (declared as in Swoole; swoole-rs does not throw it). */
     class Exception extends \Swoole\Exception
@@ -2496,6 +2589,8 @@ namespace {
 
     /** @deprecated Swoole 4 name of \Swoole\Server (removed in Swoole 5); swoole-rs keeps it as a class alias. */
     class_alias(\Swoole\Server::class, 'swoole_server');
+    /** Swoole 4 name of \Swoole\Process. */
+    class_alias(\Swoole\Process::class, 'swoole_process');
     /** @deprecated Swoole 4 name of \Swoole\Http\Server (removed in Swoole 5); swoole-rs keeps it as a class alias. */
     class_alias(\Swoole\Http\Server::class, 'swoole_http_server');
     /** @deprecated Swoole 4 name of \Swoole\WebSocket\Server (removed in Swoole 5); swoole-rs keeps it as a class alias. */

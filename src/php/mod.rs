@@ -15,6 +15,7 @@ mod guard;
 mod handler;
 mod hooks;
 mod http;
+mod process;
 mod processes;
 mod push_cache;
 mod rooms;
@@ -58,6 +59,7 @@ fn register_all(module_number: i32) -> i32 {
     timer::register();
     table::register(iterator, countable);
     atomic::register();
+    process::register();
     hooks::register();
     coroutine::register();
 
@@ -164,6 +166,7 @@ extern "C" fn request_shutdown(_ty: i32, _module_number: i32) -> i32 {
     guard::or_default("swoole-rs request shutdown", -1, || {
         client::request_shutdown();
         http::co_server::request_shutdown();
+        process::request_shutdown();
         coroutine::clear();
         push_cache::clear();
         table::clear();

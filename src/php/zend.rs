@@ -237,6 +237,14 @@ pub fn this_object(ex: &mut ext_php_rs::zend::ExecuteData) -> Option<(u32, *mut 
     Some((unsafe { (*o).handle }, o))
 }
 
+/// A new reference (refcount + 1) to a live object.
+pub fn new_ref_to(obj: *mut zend_object) -> Zval {
+    let mut z = Zval::new();
+    // SAFETY: obj is a live object (a method's $this or one we hold).
+    unsafe { z.set_object(&mut *obj) };
+    z
+}
+
 pub fn obj_ptr(z: &Zval) -> Option<*mut zend_object> {
     let z = z.dereference();
     z.object()

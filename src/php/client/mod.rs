@@ -136,6 +136,23 @@ pub fn register(exception: *mut ext_php_rs::ffi::zend_class_entry) {
     co_tcp_server::register();
 }
 
+/// A `Coroutine\Socket` object over an open unix socket (a process's
+/// pipe); None if it is not one.
+pub fn socket_from_fd(fd: std::os::fd::OwnedFd) -> Option<Zval> {
+    let sock = socket2::Socket::from(fd);
+    let kind = match sock.r#type().ok()? {
+        socket2::Type::STREAM => Kind::UnixStream,
+        socket2::Type::DGRAM => Kind::UnixDgram,
+        _ => return None,
+    };
+    let sock = Sock::from_socket(sock, kind)
+        .with_wait_hook(super::coroutine::io::wait_fd)
+        .ok()?;
+    let mut client = Client::new(sock, false, false, String::new());
+    client.active = true;
+    Some(co_socket::object_for(Conn::new(client)))
+}
+
 /// RSHUTDOWN: ends the connections that client objects still hold. After a
 /// fatal error PHP runs no destructors (`php_error_cb` marks every object
 /// destructed), so without this a PHP-FPM worker would keep those sockets

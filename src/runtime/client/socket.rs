@@ -189,6 +189,19 @@ impl Sock {
         })
     }
 
+    /// A socket made elsewhere (a process's pipe), as `kind`.
+    pub fn from_socket(sock: Socket, kind: Kind) -> Sock {
+        Sock {
+            sock,
+            wait_hook: None,
+            kind,
+            timeouts: Timeouts::default(),
+            server: None,
+            remote: None,
+            bound_path: None,
+        }
+    }
+
     pub fn fd(&self) -> i64 {
         i64::from(self.sock.as_raw_fd())
     }

@@ -1,0 +1,706 @@
+//! `Swoole\Process` (`swoole_process`): a child process running a PHP
+//! callable, with a socket pair between parent and child (`write()`,
+//! `read()`, the child's stdin/stdout redirected to it on request), and
+//! the static helpers scripts use around children (`wait()`, `kill()`,
+//! `daemon()`).
+//!
+//! The child runs the callable (in a coroutine with `$enable_coroutine`),
+//! then the event loop while timers or coroutines are left, flushes PHP's
+//! output and ends with the script's exit status; it never returns into
+//! the parent's script (`worker::process::fork_child`). Unlike Swoole's,
+//! it runs no destructors and no shutdown functions of the parent's script
+//! on the way out.
+//!
+//! Left out (they warn): `signal()`, `alarm()`, the message queue
+//! (`useQueue`, `push`, `pop`, `statQueue`, `freeQueue`), `setAffinity()`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::zend::ExecuteData;
+
+use super::args::Args;
+use super::classes::{m, sm, Class, ClassSlot, Default, PUBLIC};
+use super::errors;
+use super::zend::{self, zarray, zlong, zstr, CallOutcome, Callback};
+use crate::worker::process as os;
+
+pub static PROCESS: ClassSlot = ClassSlot::new();
+
+/// `PIPE_TYPE_*`, `PIPE_*` (close()).
+const PIPE_TYPE_NONE: i64 = 0;
+const PIPE_TYPE_STREAM: i64 = 1;
+const PIPE_MASTER: i64 = 1;
+const PIPE_WORKER: i64 = 2;
+const PIPE_READ: i64 = 3;
+const PIPE_WRITE: i64 = 4;
+
+struct Proc {
+    /// The parent's end of the pipe, and the child's.
+    master: Option<OwnedFd>,
+    worker: Option<OwnedFd>,
+    /// This process is the child (it uses the worker end).
+    in_child: bool,
+    redirect: bool,
+    enable_coroutine: bool,
+    blocking: bool,
+    pid: i32,
+}
+
+impl Proc {
+    /// The end this process reads and writes.
+    fn current(&self) -> Option<RawFd> {
+        let end = if self.in_child {
+            &self.worker
+        } else {
+            &self.master
+        };
+        end.as_ref().map(AsRawFd::as_raw_fd)
+    }
+}
+
+thread_local! {
+    static PROCS: RefCell<HashMap<u32, Proc>> = RefCell::new(HashMap::new());
+}
+
+pub fn register() {
+    let mut c = Class::new("Swoole\\Process");
+    c.constants = vec![
+        ("IPC_NOWAIT", 256),
+        ("PIPE_MASTER", PIPE_MASTER),
+        ("PIPE_WORKER", PIPE_WORKER),
+        ("PIPE_READ", PIPE_READ),
+        ("PIPE_WRITE", PIPE_WRITE),
+        ("PIPE_TYPE_NONE", PIPE_TYPE_NONE),
+        ("PIPE_TYPE_STREAM", PIPE_TYPE_STREAM),
+        ("PIPE_TYPE_DGRAM", 2),
+    ];
+    c.props = vec![
+        ("pipe", Default::Null, PUBLIC),
+        ("msgQueueId", Default::Null, PUBLIC),
+        ("msgQueueKey", Default::Null, PUBLIC),
+        ("pid", Default::Null, PUBLIC),
+        ("id", Default::Null, PUBLIC),
+        ("callback", Default::Null, 4 /* ZEND_ACC_PRIVATE */),
+    ];
+    c.methods = vec![
+        m(
+            "__construct",
+            p_construct,
+            "callable $callback, bool $redirect_stdin_and_stdout = false, int $pipe_type = SOCK_DGRAM, bool $enable_coroutine = false",
+            "",
+        ),
+        m("__destruct", p_destruct, "", ""),
+        sm("wait", p_wait, "bool $blocking = true", "array|false"),
+        sm("signal", p_unsupported, "int $signal_no, ?callable $callback = null", "bool"),
+        sm("alarm", p_unsupported, "int $usec, int $type = 0", "bool"),
+        sm("kill", p_kill, "int $pid, int $signal_no = SIGTERM", "bool"),
+        sm(
+            "daemon",
+            p_daemon,
+            "bool $nochdir = true, bool $noclose = true, array $pipes = []",
+            "bool",
+        ),
+        m(
+            "setPriority",
+            p_set_priority,
+            "int $which, int $priority, ?int $who = null",
+            "bool",
+        ),
+        m("getPriority", p_get_priority, "int $which, ?int $who = null", "int|false"),
+        m("set", p_set, "array $settings", "void"),
+        m("setTimeout", p_set_timeout, "float $seconds", "bool"),
+        m("setBlocking", p_set_blocking, "bool $blocking", "bool"),
+        m("useQueue", p_unsupported, "int $key = 0, int $mode = 2, int $capacity = -1", "bool"),
+        m("statQueue", p_unsupported, "", "array|false"),
+        m("freeQueue", p_unsupported, "", "bool"),
+        m("start", p_start, "", "bool|int"),
+        m("write", p_write, "string $data", "false|int"),
+        m("close", p_close, "int $which = 0", "bool"),
+        m("read", p_read, "int $size = 8192", "false|string"),
+        m("push", p_unsupported, "string $data", "bool"),
+        m("pop", p_unsupported, "int $size = 65536", "string|false"),
+        m("exit", p_exit, "int $exit_code = 0", "void"),
+        m("exec", p_exec, "string $exec_file, array $args", "bool"),
+        m(
+            "exportSocket",
+            p_export_socket,
+            "",
+            "Swoole\\Coroutine\\Socket|false",
+        ),
+        m("name", p_name, "string $process_name", "bool"),
+    ];
+    PROCESS.set(c.register());
+    super::classes::alias("swoole_process", PROCESS.get());
+}
+
+pub fn request_shutdown() {
+    let all = PROCS.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    drop(all);
+}
+
+fn handle(ex: &mut ExecuteData) -> Option<(u32, *mut ext_php_rs::ffi::zend_object)> {
+    zend::this_object(ex)
+}
+
+fn with<R>(h: u32, f: impl FnOnce(&mut Proc) -> R) -> Option<R> {
+    PROCS.with(|p| p.borrow_mut().get_mut(&h).map(f))
+}
+
+/// `php_swoole_fatal_error(E_WARNING, ...)`.
+fn warn(msg: &str) {
+    errors::set_last_error(errors::PHP_FATAL_ERROR);
+    zend::warning_docref(msg);
+}
+
+fn errno() -> i64 {
+    i64::from(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+}
+
+/// A warning with the errno's text, as `php_swoole_sys_error`.
+fn sys_warn(msg: &str) {
+    let code = errno();
+    errors::set_last_error(code);
+    zend::warning_docref(&format!(
+        "{msg}, Error: {}[{code}]",
+        errors::os_error_text(code as i32)
+    ));
+}
+
+fn p_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
+    let name = super::args::function_name(ex);
+    zend::warning_docref(&format!("{name}(): not supported by swoole-rs yet"));
+    rv.set_bool(false);
+}
+
+fn p_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 4) else {
+        return;
+    };
+    let Some(callback) = args
+        .get(0)
+        .filter(|z| Callback::new(z).is_some())
+        .map(zend::zcopy)
+    else {
+        zend::throw_type_error(
+            "Swoole\\Process::__construct(): Argument #1 ($callback) must be a valid callback",
+        );
+        return;
+    };
+    let Some(redirect) = args.bool_or(1, "redirect_stdin_and_stdout", false) else {
+        return;
+    };
+    let Some(mut pipe_type) = args.long_or(2, "pipe_type", i64::from(libc::SOCK_DGRAM)) else {
+        return;
+    };
+    let Some(enable_coroutine) = args.bool_or(3, "enable_coroutine", false) else {
+        return;
+    };
+    let Some((h, o)) = handle(ex) else { return };
+    if redirect {
+        // The child's stdout is a byte stream.
+        pipe_type = PIPE_TYPE_STREAM;
+    }
+    let (master, worker) = if pipe_type == PIPE_TYPE_NONE {
+        (None, None)
+    } else {
+        let ty = if pipe_type == PIPE_TYPE_STREAM {
+            libc::SOCK_STREAM
+        } else {
+            libc::SOCK_DGRAM
+        };
+        let mut fds = [0; 2];
+        // SAFETY: a valid array for the two descriptors.
+        if unsafe { libc::socketpair(libc::AF_UNIX, ty | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) }
+            < 0
+        {
+            sys_warn("socketpair() failed");
+            zend::throw(
+                super::server::EXCEPTION.get(),
+                "failed to create pipe",
+                errno(),
+            );
+            return;
+        }
+        // SAFETY: socketpair() just made both; each is owned once.
+        unsafe {
+            (
+                Some(OwnedFd::from_raw_fd(fds[0])),
+                Some(OwnedFd::from_raw_fd(fds[1])),
+            )
+        }
+    };
+    if let Some(m) = &master {
+        zend::set_prop(o, "pipe", zlong(i64::from(m.as_raw_fd())));
+    }
+    zend::set_prop_scoped(PROCESS.get(), o, "callback", callback);
+    let proc = Proc {
+        master,
+        worker,
+        in_child: false,
+        redirect,
+        enable_coroutine,
+        blocking: true,
+        pid: 0,
+    };
+    PROCS.with(|p| p.borrow_mut().insert(h, proc));
+}
+
+fn p_destruct(ex: &mut ExecuteData, _rv: &mut Zval) {
+    let Some((h, _)) = handle(ex) else { return };
+    let gone = PROCS.with(|p| p.borrow_mut().remove(&h));
+    drop(gone);
+}
+
+/// `start()`: forks; the parent gets the child's pid, the child runs the
+/// callable and ends.
+fn p_start(ex: &mut ExecuteData, rv: &mut Zval) {
+    rv.set_bool(false);
+    let Some((h, o)) = handle(ex) else { return };
+    let Some((pid, redirect, coroutine)) = with(h, |p| (p.pid, p.redirect, p.enable_coroutine))
+    else {
+        return;
+    };
+    if pid > 0 && os::signal(pid, 0) {
+        warn("process has already been started");
+        return;
+    }
+    let Some(callback) = zend::get_prop_scoped(PROCESS.get(), o, "callback").map(zend::zcopy)
+    else {
+        return;
+    };
+    // What PHP buffered goes out once, from the parent.
+    zend::flush_output();
+    // SAFETY: fork(2); the child below never returns from this call (it
+    // ends with _exit), so no Rust frame of the parent is unwound twice.
+    let child = unsafe { libc::fork() };
+    if child < 0 {
+        sys_warn("fork() failed");
+        return;
+    }
+    if child > 0 {
+        with(h, |p| p.pid = child);
+        zend::set_prop(o, "pid", zlong(i64::from(child)));
+        rv.set_long(i64::from(child));
+        return;
+    }
+    // The child.
+    let me = os::pid();
+    let fd = with(h, |p| {
+        p.in_child = true;
+        p.pid = me;
+        p.current()
+    })
+    .flatten();
+    if redirect {
+        if let Some(fd) = fd {
+            // SAFETY: dup2 of an open descriptor onto stdin and stdout.
+            unsafe {
+                libc::dup2(fd, libc::STDIN_FILENO);
+                libc::dup2(fd, libc::STDOUT_FILENO);
+            }
+        }
+    }
+    zend::set_prop(o, "pid", zlong(i64::from(me)));
+    if let Some(fd) = fd {
+        zend::set_prop(o, "pipe", zlong(i64::from(fd)));
+    }
+    let this = zend::new_ref_to(o);
+    let outcome = if coroutine {
+        if super::coroutine::spawn(&callback, vec![this]).is_some() {
+            super::timer::wait_for_timers();
+        }
+        CallOutcome::Ok
+    } else {
+        let outcome = Callback::new(&callback).map_or(CallOutcome::Ok, |cb| cb.call(&mut [this]));
+        if outcome == CallOutcome::Ok {
+            // Timers and coroutines the child left run before it ends.
+            super::timer::wait_for_timers();
+        }
+        outcome
+    };
+    let status = match outcome {
+        CallOutcome::Bailout => 255,
+        _ => zend::exit_status(),
+    };
+    end_child(status);
+}
+
+/// Ends this (child) process: PHP's output flushed, then `_exit`.
+fn end_child(status: i32) -> ! {
+    zend::flush_output();
+    // SAFETY: ends the process without running the parent's exit path.
+    unsafe { libc::_exit(status) }
+}
+
+fn p_write(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(data) = args.bytes(0, "data") else {
+        return;
+    };
+    rv.set_bool(false);
+    let Some((h, _)) = handle(ex) else { return };
+    if data.is_empty() {
+        warn("the data to send is empty");
+        return;
+    }
+    let Some(fd) = with(h, |p| p.current()).flatten() else {
+        warn("no pipe, cannot write into pipe");
+        return;
+    };
+    let mut sent = 0;
+    while sent < data.len() {
+        // SAFETY: a valid buffer of the given length; fd is open.
+        let n = unsafe {
+            libc::send(
+                fd,
+                data[sent..].as_ptr().cast(),
+                data.len() - sent,
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        if n < 0 {
+            if errno() == i64::from(libc::EINTR) {
+                continue;
+            }
+            if sent == 0 {
+                sys_warn("write() failed");
+                return;
+            }
+            break;
+        }
+        sent += n as usize;
+    }
+    rv.set_long(sent as i64);
+}
+
+fn p_read(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 1) else {
+        return;
+    };
+    let Some(size) = args.long_or(0, "size", 8192) else {
+        return;
+    };
+    rv.set_bool(false);
+    let Some((h, _)) = handle(ex) else { return };
+    let Some(fd) = with(h, |p| p.current()).flatten() else {
+        warn("no pipe, cannot read from pipe");
+        return;
+    };
+    let mut buf = vec![0u8; usize::try_from(size).unwrap_or(0).clamp(1, 64 << 20)];
+    loop {
+        // SAFETY: a writable buffer of buf.len() bytes; fd is open.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 {
+            if errno() == i64::from(libc::EINTR) {
+                continue;
+            }
+            return;
+        }
+        buf.truncate(n as usize);
+        *rv = zstr(buf);
+        return;
+    }
+}
+
+fn set_nonblocking(fd: RawFd, nonblocking: bool) -> bool {
+    // SAFETY: fcntl on an open descriptor.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags < 0 {
+            return false;
+        }
+        let flags = if nonblocking {
+            flags | libc::O_NONBLOCK
+        } else {
+            flags & !libc::O_NONBLOCK
+        };
+        libc::fcntl(fd, libc::F_SETFL, flags) == 0
+    }
+}
+
+fn p_set_blocking(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(blocking) = args.bool(0, "blocking") else {
+        return;
+    };
+    let Some((h, _)) = handle(ex) else { return };
+    let ok = with(h, |p| {
+        p.blocking = blocking;
+        p.current().is_some_and(|fd| set_nonblocking(fd, !blocking))
+    });
+    rv.set_bool(ok == Some(true));
+}
+
+fn p_set_timeout(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let seconds = args.float_or(0, 0.0);
+    let Some((h, _)) = handle(ex) else { return };
+    let ok = with(h, |p| {
+        p.current().is_some_and(|fd| {
+            let t = seconds.max(0.0);
+            let tv = libc::timeval {
+                tv_sec: t.trunc() as libc::time_t,
+                tv_usec: (t.fract() * 1e6) as libc::suseconds_t,
+            };
+            [libc::SO_RCVTIMEO, libc::SO_SNDTIMEO].iter().all(|opt| {
+                // SAFETY: a timeval option of the right size on an open fd.
+                unsafe {
+                    libc::setsockopt(
+                        fd,
+                        libc::SOL_SOCKET,
+                        *opt,
+                        (&tv as *const libc::timeval).cast(),
+                        std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+                    ) == 0
+                }
+            })
+        })
+    });
+    rv.set_bool(ok == Some(true));
+}
+
+fn p_close(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 1) else {
+        return;
+    };
+    let Some(which) = args.long_or(0, "which", 0) else {
+        return;
+    };
+    let Some((h, _)) = handle(ex) else { return };
+    let ok = with(h, |p| match which {
+        PIPE_READ | PIPE_WRITE => p.current().is_some_and(|fd| {
+            let how = if which == PIPE_READ {
+                libc::SHUT_RD
+            } else {
+                libc::SHUT_WR
+            };
+            // SAFETY: shutdown of an open socket.
+            unsafe { libc::shutdown(fd, how) == 0 }
+        }),
+        PIPE_MASTER => p.master.take().is_some(),
+        PIPE_WORKER => p.worker.take().is_some(),
+        _ => {
+            let had = p.master.is_some() || p.worker.is_some();
+            p.master = None;
+            p.worker = None;
+            had
+        }
+    });
+    rv.set_bool(ok == Some(true));
+}
+
+/// `exit($code)`: ends this process with `$code`.
+fn p_exit(ex: &mut ExecuteData, _rv: &mut Zval) {
+    let code = Args::parse(ex, 0, 1)
+        .and_then(|a| a.long_or(0, "exit_code", 0))
+        .unwrap_or(0);
+    end_child(i32::try_from(code & 0xff).unwrap_or(0));
+}
+
+fn p_exec(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 2) else {
+        return;
+    };
+    let Some(file) = args.string(0, "exec_file") else {
+        return;
+    };
+    let Some(list) = args.array(1, "args") else {
+        return;
+    };
+    rv.set_bool(false);
+    let to_c = |s: &[u8]| {
+        std::ffi::CString::new(s.iter().copied().filter(|b| *b != 0).collect::<Vec<u8>>())
+            .unwrap_or_default()
+    };
+    let path = to_c(file.as_bytes());
+    let mut argv: Vec<std::ffi::CString> = vec![path.clone()];
+    for v in list.values() {
+        argv.push(to_c(
+            &zend::str_bytes(v)
+                .map(<[u8]>::to_vec)
+                .unwrap_or_else(|| v.coerce_to_string().unwrap_or_default().into_bytes()),
+        ));
+    }
+    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    zend::flush_output();
+    // SAFETY: a NUL-terminated path and argument list that outlive the
+    // call; execv only returns on failure.
+    unsafe { libc::execv(path.as_ptr(), ptrs.as_ptr()) };
+    sys_warn(&format!("execv({file}) failed"));
+}
+
+fn p_export_socket(ex: &mut ExecuteData, rv: &mut Zval) {
+    rv.set_bool(false);
+    let Some((h, _)) = handle(ex) else { return };
+    let Some(fd) = with(h, |p| p.current()).flatten() else {
+        warn("no pipe, cannot export stream");
+        return;
+    };
+    // SAFETY: dup of an open descriptor: the socket object owns the copy.
+    let dup = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+    if dup < 0 {
+        sys_warn("dup() failed");
+        return;
+    }
+    // SAFETY: the fresh duplicate is owned once, here.
+    let owned = unsafe { OwnedFd::from_raw_fd(dup) };
+    if let Some(sock) = super::client::socket_from_fd(owned) {
+        *rv = sock;
+    }
+}
+
+fn p_name(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(name) = args.string(0, "process_name") else {
+        return;
+    };
+    rv.set_bool(os::set_name(&name));
+}
+
+fn p_set(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(settings) = args.array(0, "settings") else {
+        return;
+    };
+    let Some((h, _)) = handle(ex) else { return };
+    if let Some(v) = settings.get("enable_coroutine").and_then(|z| z.bool()) {
+        with(h, |p| p.enable_coroutine = v);
+    }
+    rv.set_null();
+}
+
+/// `Process::wait($blocking)`: a child that ended, as
+/// `['pid' => .., 'code' => .., 'signal' => ..]`; false when none did
+/// (or there is no child).
+fn p_wait(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 1) else {
+        return;
+    };
+    let Some(blocking) = args.bool_or(0, "blocking", true) else {
+        return;
+    };
+    rv.set_bool(false);
+    let mut status = 0;
+    let pid = loop {
+        // SAFETY: waitpid with a valid status pointer.
+        let r = unsafe { libc::waitpid(-1, &mut status, if blocking { 0 } else { libc::WNOHANG }) };
+        if r < 0 && errno() == i64::from(libc::EINTR) {
+            continue;
+        }
+        break r;
+    };
+    if pid <= 0 {
+        return;
+    }
+    let mut a = ZendHashTable::new();
+    zend::ht_set(&mut a, "pid", zlong(i64::from(pid)));
+    zend::ht_set(&mut a, "code", zlong(i64::from(libc::WEXITSTATUS(status))));
+    let signal = if libc::WIFSIGNALED(status) {
+        libc::WTERMSIG(status)
+    } else {
+        0
+    };
+    zend::ht_set(&mut a, "signal", zlong(i64::from(signal)));
+    *rv = zarray(a);
+}
+
+/// `Process::kill($pid, $signo)`: false (with errno set, as
+/// `swoole_errno()` reads it) when it fails.
+fn p_kill(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(pid) = args.long(0, "pid") else {
+        return;
+    };
+    let Some(sig) = args.long_or(1, "signal_no", i64::from(libc::SIGTERM)) else {
+        return;
+    };
+    let pid = i32::try_from(pid).unwrap_or(-1);
+    let sig = i32::try_from(sig).unwrap_or(-1);
+    // SAFETY: kill(2) with plain numbers; errno says why it failed.
+    let ok = unsafe { libc::kill(pid, sig) } == 0;
+    if !ok {
+        let code = errno();
+        if code != i64::from(libc::ESRCH) {
+            zend::warning_docref(&format!(
+                "kill({pid}, {sig}) failed, Error: {}[{code}]",
+                errors::os_error_text(code as i32)
+            ));
+        }
+        // The warning machinery may touch errno: set it back.
+        // SAFETY: writes this thread's errno.
+        unsafe { *libc::__errno_location() = code as i32 };
+        errors::set_last_error(code);
+    }
+    rv.set_bool(ok);
+}
+
+fn p_daemon(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 3) else {
+        return;
+    };
+    let Some(nochdir) = args.bool_or(0, "nochdir", true) else {
+        return;
+    };
+    let Some(noclose) = args.bool_or(1, "noclose", true) else {
+        return;
+    };
+    zend::flush_output();
+    // SAFETY: daemon(3) forks; the parent _exits inside it, the child
+    // returns here and goes on with the script (Swoole's semantics).
+    let ok = unsafe { libc::daemon(i32::from(nochdir), i32::from(noclose)) } == 0;
+    rv.set_bool(ok);
+}
+
+fn p_set_priority(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 3) else {
+        return;
+    };
+    let (Some(which), Some(prio)) = (args.long(0, "which"), args.long(1, "priority")) else {
+        return;
+    };
+    let who = args.get(2).and_then(|z| z.long()).unwrap_or(0);
+    // SAFETY: setpriority(2) with plain numbers.
+    let r = unsafe {
+        libc::setpriority(
+            which as libc::__priority_which_t,
+            who as libc::id_t,
+            prio as i32,
+        )
+    };
+    rv.set_bool(r == 0);
+}
+
+fn p_get_priority(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(which) = args.long(0, "which") else {
+        return;
+    };
+    let who = args.get(1).and_then(|z| z.long()).unwrap_or(0);
+    // SAFETY: errno is cleared first: -1 is also a valid priority.
+    unsafe { *libc::__errno_location() = 0 };
+    // SAFETY: getpriority(2) with plain numbers.
+    let p = unsafe { libc::getpriority(which as libc::__priority_which_t, who as libc::id_t) };
+    if p == -1 && errno() != 0 {
+        rv.set_bool(false);
+    } else {
+        rv.set_long(i64::from(p));
+    }
+}

@@ -1,0 +1,29 @@
+"""Swoole\\Process: each script in tests-php/process/ runs as a CLI script;
+its .expect file is what Swoole 6.2.2 printed for it."""
+
+import pathlib
+import subprocess
+
+import pytest
+
+from conftest import php_cmd, require_extension
+
+DIR = pathlib.Path(__file__).parent / "process"
+
+
+@pytest.mark.parametrize("name", ["basics"])
+def test_prints_what_swoole_prints(name):
+    require_extension()
+    r = subprocess.run(php_cmd() + [str(DIR / f"{name}.php")], capture_output=True, text=True,
+                       timeout=60, stdin=subprocess.DEVNULL)
+    assert r.stdout + r.stderr == (DIR / f"{name}.expect").read_text()
+    assert r.returncode == 0
+
+
+def test_no_child_is_left_behind():
+    """Every child the script started was reaped: none is left running."""
+    require_extension()
+    code = ("$p = new Swoole\\Process(function () { usleep(100000); }); $p->start();"
+            "$w = Swoole\\Process::wait(); echo $w['code'], ' ', (int)(Swoole\\Process::wait(false) === false);")
+    r = subprocess.run(php_cmd() + ["-r", code], capture_output=True, text=True, timeout=30)
+    assert r.stdout == "0 1"
