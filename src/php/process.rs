@@ -18,13 +18,13 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
-use ext_php_rs::types::{ZendHashTable, Zval};
+use ext_php_rs::types::Zval;
 use ext_php_rs::zend::ExecuteData;
 
 use super::args::Args;
 use super::classes::{m, sm, Class, ClassSlot, Default, PUBLIC};
 use super::errors;
-use super::zend::{self, zarray, zlong, zstr, CallOutcome, Callback};
+use super::zend::{self, zlong, zstr, CallOutcome, Callback};
 use crate::worker::process as os;
 
 pub static PROCESS: ClassSlot = ClassSlot::new();
@@ -603,19 +603,9 @@ fn p_wait(ex: &mut ExecuteData, rv: &mut Zval) {
         }
         break r;
     };
-    if pid <= 0 {
-        return;
+    if pid > 0 {
+        *rv = super::coroutine::exit_array(pid, status);
     }
-    let mut a = ZendHashTable::new();
-    zend::ht_set(&mut a, "pid", zlong(i64::from(pid)));
-    zend::ht_set(&mut a, "code", zlong(i64::from(libc::WEXITSTATUS(status))));
-    let signal = if libc::WIFSIGNALED(status) {
-        libc::WTERMSIG(status)
-    } else {
-        0
-    };
-    zend::ht_set(&mut a, "signal", zlong(i64::from(signal)));
-    *rv = zarray(a);
 }
 
 /// `Process::kill($pid, $signo)`: false (with errno set, as

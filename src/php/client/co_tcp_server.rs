@@ -17,8 +17,8 @@ use super::super::classes::{m, Class, ClassSlot, Default, PUBLIC};
 use super::super::coroutine::{self, io};
 use super::super::zend::{self, zarray, zlong, zstr, Callback};
 use super::co_socket;
-use super::conn::{Conn, SharedConn};
-use crate::runtime::client::socket::{Event, Kind, Sock};
+use super::conn::{Conn, ListenArgs, SharedConn};
+use crate::runtime::client::socket::{Event, Kind};
 use crate::runtime::client::state::Client;
 
 pub static CO_SERVER: ClassSlot = ClassSlot::new();
@@ -89,25 +89,14 @@ pub fn request_shutdown() {
 }
 
 fn ts_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 4) else {
-        return;
-    };
-    let Some(host) = args.string(0, "host") else {
-        return;
-    };
-    let Some(port) = args.long_or(1, "port", 0) else {
-        return;
-    };
-    let Some(ssl) = args.bool_or(2, "ssl", false) else {
-        return;
-    };
-    let Some(reuse_port) = args.bool_or(3, "reuse_port", false) else {
+    let Some(args) = ListenArgs::parse(ex) else {
         return;
     };
     let Some((h, o)) = zend::this_object(ex) else {
         return;
     };
-    let (kind, family, host) = if host.contains("::") {
+    let host = args.host.clone();
+    let (kind, family, addr) = if host.contains("::") {
         (Kind::Tcp6, libc::AF_INET6, host)
     } else if let Some(path) = host.strip_prefix("unix:").filter(|p| p.starts_with('/')) {
         (Kind::UnixStream, libc::AF_UNIX, path.to_string())
@@ -115,34 +104,26 @@ fn ts_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
         (Kind::Tcp, libc::AF_INET, host)
     };
     zend::set_prop(o, "type", zlong(i64::from(family)));
-    zend::set_prop(o, "host", zstr(host.as_str()));
-    let exception = super::super::server::EXCEPTION.get();
-    let sock = match Sock::new(kind).and_then(|s| s.with_wait_hook(io::wait_fd)) {
-        Ok(s) => s,
-        Err(code) => {
-            zend::throw(exception, "socket() failed", code);
+    zend::set_prop(o, "host", zstr(addr.as_str()));
+    let listener = match args.listen(kind, &addr) {
+        Ok(l) => l,
+        Err((msg, code)) => {
+            zend::throw(super::super::server::EXCEPTION.get(), &msg, code);
             return;
         }
     };
-    if reuse_port {
-        let _ = sock.sock.set_reuse_port(true);
-    }
-    if let Err(code) = sock.bind(&host, port) {
-        zend::throw(exception, &format!("bind({host}:{port}) failed"), code);
-        return;
-    }
-    if let Err(code) = sock.listen(512) {
-        zend::throw(exception, "listen() failed", code);
-        return;
-    }
-    let bound = sock.local_name().map_or(0, |(p, _)| p);
-    let fd = sock.fd() as i32;
+    let (bound, fd) = match listener.client() {
+        Ok(c) => (
+            c.sock.local_name().map_or(0, |(p, _)| p),
+            c.sock.fd() as i32,
+        ),
+        Err(_) => (0, -1),
+    };
     zend::set_prop(o, "port", zlong(bound));
     zend::set_prop(o, "fd", zlong(i64::from(fd)));
     let mut setting = ZendHashTable::new();
-    zend::ht_set(&mut setting, "open_ssl", zend::zbool(ssl));
+    zend::ht_set(&mut setting, "open_ssl", zend::zbool(args.ssl));
     zend::set_prop(o, "setting", zarray(setting));
-    let listener = Conn::new(Client::new(sock, false, false, String::new()));
     let server = TcpServer {
         listener,
         fd,

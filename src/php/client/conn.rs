@@ -14,7 +14,7 @@ use std::cell::{Cell, RefCell, RefMut};
 use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
 
-use crate::runtime::client::socket::Writer;
+use crate::runtime::client::socket::{Kind, Sock, Writer};
 use crate::runtime::client::state::Client;
 
 pub struct Conn {
@@ -172,4 +172,42 @@ pub fn bound_fatal(fd: i64, bound: Bound, reading: bool) {
         10002,
     );
     crate::php::zend::pending_exception_is_fatal();
+}
+
+/// The arguments of a coroutine server's constructor:
+/// `(string $host, int $port = 0, bool $ssl = false, bool $reuse_port = false)`.
+pub struct ListenArgs {
+    pub host: String,
+    pub port: i64,
+    pub ssl: bool,
+    pub reuse_port: bool,
+}
+
+impl ListenArgs {
+    pub fn parse(ex: &mut ext_php_rs::zend::ExecuteData) -> Option<ListenArgs> {
+        let args = crate::php::args::Args::parse(ex, 1, 4)?;
+        Some(ListenArgs {
+            host: args.string(0, "host")?,
+            port: args.long_or(1, "port", 0)?,
+            ssl: args.bool_or(2, "ssl", false)?,
+            reuse_port: args.bool_or(3, "reuse_port", false)?,
+        })
+    }
+
+    /// A socket of `kind` listening on `addr` and this port, waiting as
+    /// coroutines do; else the exception's message and the errno.
+    pub fn listen(&self, kind: Kind, addr: &str) -> Result<SharedConn, (String, i64)> {
+        let sock = Sock::new(kind)
+            .and_then(|s| s.with_wait_hook(crate::php::coroutine::io::wait_fd))
+            .map_err(|code| ("socket() failed".to_string(), code))?;
+        if self.reuse_port {
+            let _ = sock.sock.set_reuse_port(true);
+        }
+        let (host, port) = (&self.host, self.port);
+        sock.bind(addr, port)
+            .map_err(|code| (format!("bind({host}:{port}) failed"), code))?;
+        sock.listen(512)
+            .map_err(|code| ("listen() failed".to_string(), code))?;
+        Ok(Conn::new(Client::new(sock, false, false, String::new())))
+    }
 }

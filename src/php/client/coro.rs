@@ -468,30 +468,8 @@ fn cc_sendto(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     }
     let Some((h, o)) = this(ex) else { return };
-    let shared = match conn(h) {
-        Some(s) => s,
-        None => {
-            // An unconnected client sends from a socket of its own.
-            let ty = zend::get_prop(o, "type")
-                .and_then(|z| z.long())
-                .unwrap_or(2);
-            let Ok(kind) = Kind::from_type(ty) else {
-                return;
-            };
-            let sock = match Sock::new(kind).and_then(|s| s.with_wait_hook(io::wait_fd)) {
-                Ok(s) => s,
-                Err(code) => {
-                    set_error(o, code);
-                    return;
-                }
-            };
-            zend::set_prop(o, "fd", zlong(sock.fd()));
-            let mut c = Client::new(sock, false, false, format!("{host}:{port}"));
-            c.active = true;
-            let shared = Conn::new(c);
-            CONNS.with(|m| m.borrow_mut().insert(h, shared.clone()));
-            shared
-        }
+    let Some(shared) = conn_or_unconnected(h, o) else {
+        return;
     };
     let mut c = match shared.client() {
         Ok(c) => c,
@@ -510,6 +488,32 @@ fn cc_sendto(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
+/// The client's connection, or for a client never connected a socket of
+/// its own (a datagram client's `sendto()` / `recvfrom()`); None after
+/// the error.
+fn conn_or_unconnected(h: u32, o: *mut zend_object) -> Option<SharedConn> {
+    if let Some(c) = conn(h) {
+        return Some(c);
+    }
+    let ty = zend::get_prop(o, "type")
+        .and_then(|z| z.long())
+        .unwrap_or(2);
+    let kind = Kind::from_type(ty).ok()?;
+    let sock = match Sock::new(kind).and_then(|s| s.with_wait_hook(io::wait_fd)) {
+        Ok(s) => s,
+        Err(code) => {
+            set_error(o, code);
+            return None;
+        }
+    };
+    zend::set_prop(o, "fd", zlong(sock.fd()));
+    let mut c = Client::new(sock, false, false, String::new());
+    c.active = true;
+    let shared = Conn::new(c);
+    CONNS.with(|m| m.borrow_mut().insert(h, shared.clone()));
+    Some(shared)
+}
+
 /// `recvfrom($length, &$address, &$port)`: one datagram and its sender
 /// (an unconnected client reads on a socket of its own).
 fn cc_recvfrom(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -524,29 +528,8 @@ fn cc_recvfrom(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     }
     let Some((h, o)) = this(ex) else { return };
-    let shared = match conn(h) {
-        Some(s) => s,
-        None => {
-            let ty = zend::get_prop(o, "type")
-                .and_then(|z| z.long())
-                .unwrap_or(2);
-            let Ok(kind) = Kind::from_type(ty) else {
-                return;
-            };
-            let sock = match Sock::new(kind).and_then(|s| s.with_wait_hook(io::wait_fd)) {
-                Ok(s) => s,
-                Err(code) => {
-                    set_error(o, code);
-                    return;
-                }
-            };
-            zend::set_prop(o, "fd", zlong(sock.fd()));
-            let mut c = Client::new(sock, false, false, String::new());
-            c.active = true;
-            let shared = Conn::new(c);
-            CONNS.with(|m| m.borrow_mut().insert(h, shared.clone()));
-            shared
-        }
+    let Some(shared) = conn_or_unconnected(h, o) else {
+        return;
     };
     let got = match shared.client() {
         Ok(mut c) => {

@@ -20,6 +20,8 @@ mod scheduler;
 mod sync;
 mod system;
 
+pub(super) use system::exit_array;
+
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;

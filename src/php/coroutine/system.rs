@@ -184,21 +184,7 @@ fn sys_gethostbyname(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let timeout = args.float_or(2, -1.0);
-    rv.set_bool(false);
-    if host.is_empty() {
-        errors::set_last_error(errors::PHP_FATAL_ERROR);
-        zend::warning_docref("domain name is empty");
-        return;
-    }
-    if !family_ok(family) {
-        return;
-    }
-    if let Some(ip) = resolve(host, family, timeout_ms(timeout))
-        .into_iter()
-        .next()
-    {
-        *rv = zstr(ip);
-    }
+    first_address(rv, host, family, timeout);
 }
 
 fn sys_dns_lookup(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -212,6 +198,12 @@ fn sys_dns_lookup(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(family) = args.long_or(2, "type", i64::from(libc::AF_INET)) else {
         return;
     };
+    first_address(rv, host, family, timeout);
+}
+
+/// `gethostbyname()` and `dnsLookup()`: the first address of `host`, or
+/// false (with Swoole's warnings for an empty name or a bad family).
+fn first_address(rv: &mut Zval, host: String, family: i64, timeout: f64) {
     rv.set_bool(false);
     if host.is_empty() {
         errors::set_last_error(errors::PHP_FATAL_ERROR);
@@ -461,10 +453,15 @@ fn wait_child(pid: i32, timeout: f64) -> Option<(i32, i32)> {
 }
 
 fn wait_result(rv: &mut Zval, r: Option<(i32, i32)>) {
-    let Some((pid, status)) = r else {
-        rv.set_bool(false);
-        return;
-    };
+    match r {
+        Some((pid, status)) => *rv = exit_array(pid, status),
+        None => rv.set_bool(false),
+    }
+}
+
+/// `['pid' => .., 'code' => .., 'signal' => ..]` of a child that ended
+/// with waitpid(2) `status` (`System::wait()`, `Process::wait()`).
+pub(in crate::php) fn exit_array(pid: i32, status: i32) -> Zval {
     let mut a = ZendHashTable::new();
     zend::ht_set(&mut a, "pid", zlong(i64::from(pid)));
     zend::ht_set(&mut a, "code", zlong(i64::from(libc::WEXITSTATUS(status))));
@@ -474,7 +471,7 @@ fn wait_result(rv: &mut Zval, r: Option<(i32, i32)>) {
         0
     };
     zend::ht_set(&mut a, "signal", zlong(i64::from(signal)));
-    *rv = zarray(a);
+    zarray(a)
 }
 
 fn sys_wait(ex: &mut ExecuteData, rv: &mut Zval) {

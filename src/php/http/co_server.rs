@@ -15,13 +15,13 @@ use std::cell::RefCell;
 use bytes::BytesMut;
 
 use super::*;
-use crate::php::client::{Conn, SharedConn};
+use crate::php::client::{Conn, ListenArgs, SharedConn};
 use crate::php::coroutine::{self, io};
 use crate::protocol::frame::{opcode, Frame};
 use crate::protocol::handshake;
 use crate::protocol::http::{HttpError, Limits, RequestParser};
 use crate::protocol::message::{AssemblerConfig, Event, MessageAssembler};
-use crate::runtime::client::socket::{Kind, Sock};
+use crate::runtime::client::socket::Kind;
 use crate::runtime::client::state::{Client, Recv};
 use zend::Callback;
 
@@ -113,26 +113,15 @@ fn set_error(o: *mut zend_object, code: i64) {
 }
 
 fn cs_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 4) else {
-        return;
-    };
-    let Some(host) = args.string(0, "host") else {
-        return;
-    };
-    let Some(port) = args.long_or(1, "port", 0) else {
-        return;
-    };
-    let Some(ssl) = args.bool_or(2, "ssl", false) else {
-        return;
-    };
-    let Some(reuse_port) = args.bool_or(3, "reuse_port", false) else {
+    let Some(args) = ListenArgs::parse(ex) else {
         return;
     };
     let Some((h, o)) = zend::this_object(ex) else {
         return;
     };
+    let host = args.host.clone();
     zend::set_prop(o, "host", zstr(host.as_str()));
-    zend::set_prop(o, "ssl", zend::zbool(ssl));
+    zend::set_prop(o, "ssl", zend::zbool(args.ssl));
     let exception = super::super::server::EXCEPTION.get();
     if host.is_empty() {
         zend::throw(exception, "host is empty", i64::from(libc::EINVAL));
@@ -143,31 +132,19 @@ fn cs_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
         None if host.contains(':') => (Kind::Tcp6, host.clone()),
         None => (Kind::Tcp, host.clone()),
     };
-    let sock = match Sock::new(kind).and_then(|s| s.with_wait_hook(io::wait_fd)) {
-        Ok(s) => s,
-        Err(code) => {
+    let listener = match args.listen(kind, &addr) {
+        Ok(l) => l,
+        Err((msg, code)) => {
             set_error(o, code);
-            zend::throw(exception, "socket() failed", code);
+            zend::throw(exception, &msg, code);
             return;
         }
     };
-    if reuse_port {
-        let _ = sock.sock.set_reuse_port(true);
+    if let Ok(c) = listener.client() {
+        zend::set_prop(o, "fd", zlong(c.sock.fd()));
+        let bound_port = c.sock.local_name().map_or(args.port, |(p, _)| p);
+        zend::set_prop(o, "port", zlong(bound_port));
     }
-    if let Err(code) = sock.bind(&addr, port) {
-        set_error(o, code);
-        zend::throw(exception, &format!("bind({host}:{port}) failed"), code);
-        return;
-    }
-    if let Err(code) = sock.listen(512) {
-        set_error(o, code);
-        zend::throw(exception, "listen() failed", code);
-        return;
-    }
-    zend::set_prop(o, "fd", zlong(sock.fd()));
-    let bound_port = sock.local_name().map_or(port, |(p, _)| p);
-    zend::set_prop(o, "port", zlong(bound_port));
-    let listener = Conn::new(Client::new(sock, false, false, String::new()));
     let server = CoServer {
         listener_fd: listener.fd().unwrap_or(-1),
         listener: Some(listener),
