@@ -17,9 +17,8 @@ use super::super::classes::{m, Class, ClassSlot, Default, PUBLIC};
 use super::super::coroutine::{self, io};
 use super::super::zend::{self, zarray, zlong, zstr, Callback};
 use super::co_socket;
-use super::conn::{Conn, ListenArgs, SharedConn};
+use super::conn::{accept_loop, ListenArgs, SharedConn};
 use crate::runtime::client::socket::{Event, Kind};
-use crate::runtime::client::state::Client;
 
 pub static CO_SERVER: ClassSlot = ClassSlot::new();
 pub static CONNECTION: ClassSlot = ClassSlot::new();
@@ -225,42 +224,26 @@ fn ts_start(ex: &mut ExecuteData, rv: &mut Zval) {
         .map(zend::zcopy)
         .unwrap_or_else(|| zarray(ZendHashTable::new()));
     let running = || SERVERS.with(|s| s.borrow().get(&h).is_some_and(|s| s.running));
-    while running() {
-        let accepted = match listener.client() {
-            Ok(c) => c.sock.accept(-1.0),
-            Err(_) => break,
-        };
-        match accepted {
-            Ok(sock) => {
-                let mut client = Client::new(sock, false, false, String::new());
-                client.active = true;
-                let socket = co_socket::object_for(Conn::new(client));
-                if let Some(set_protocol) = method(&socket, "setProtocol") {
-                    set_protocol.call(&mut [zend::zcopy(&setting)]);
-                }
-                let connection = zend::new_object(CONNECTION.get());
-                if let Some(c) = zend::obj_ptr(&connection) {
-                    zend::set_prop_scoped(CONNECTION.get(), c, "socket", socket);
-                }
-                coroutine::spawn_callback(handler.clone(), vec![connection], None);
-            }
-            Err(code) if code == i64::from(libc::EMFILE) || code == i64::from(libc::ENFILE) => {
-                io::blocking(|| std::thread::sleep(std::time::Duration::from_secs(1)));
-            }
-            Err(code) if code == i64::from(libc::ETIMEDOUT) => continue,
-            Err(code) if code == i64::from(libc::ECANCELED) => break,
-            Err(code) => {
-                zend::set_prop(o, "errCode", zlong(code));
-                zend::error(
-                    512, // E_USER_WARNING
-                    &format!(
-                        "accept failed, Error: {}[{code}]",
-                        super::super::errors::os_error_text(code as i32)
-                    ),
-                );
-                break;
-            }
+    let failed = accept_loop(&listener, running, |conn| {
+        let socket = co_socket::object_for(conn);
+        if let Some(set_protocol) = method(&socket, "setProtocol") {
+            set_protocol.call(&mut [zend::zcopy(&setting)]);
         }
+        let connection = zend::new_object(CONNECTION.get());
+        if let Some(c) = zend::obj_ptr(&connection) {
+            zend::set_prop_scoped(CONNECTION.get(), c, "socket", socket);
+        }
+        coroutine::spawn_callback(handler.clone(), vec![connection], None);
+    });
+    if let Some(code) = failed {
+        zend::set_prop(o, "errCode", zlong(code));
+        zend::error(
+            512, // E_USER_WARNING
+            &format!(
+                "accept failed, Error: {}[{code}]",
+                super::super::errors::os_error_text(code as i32)
+            ),
+        );
     }
     rv.set_bool(true);
 }

@@ -211,3 +211,37 @@ impl ListenArgs {
         Ok(Conn::new(Client::new(sock, false, false, String::new())))
     }
 }
+
+/// Accepts on `listener` while `running()` says so, handing each new
+/// connection to `serve`, as Swoole's coroutine servers do: with too many
+/// open files it waits a second and tries again, a timed-out wait goes on.
+/// How it stopped: None (stopped, or the wait was canceled by a
+/// shutdown), or the errno of a failure.
+pub fn accept_loop(
+    listener: &SharedConn,
+    running: impl Fn() -> bool,
+    mut serve: impl FnMut(SharedConn),
+) -> Option<i64> {
+    while running() {
+        let accepted = match listener.client() {
+            Ok(c) => c.sock.accept(-1.0),
+            Err(_) => return None,
+        };
+        match accepted {
+            Ok(sock) => {
+                let mut client = Client::new(sock, false, false, String::new());
+                client.active = true;
+                serve(Conn::new(client));
+            }
+            Err(code) if code == i64::from(libc::EMFILE) || code == i64::from(libc::ENFILE) => {
+                crate::php::coroutine::io::blocking(|| {
+                    std::thread::sleep(std::time::Duration::from_secs(1))
+                });
+            }
+            Err(code) if code == i64::from(libc::ETIMEDOUT) => {}
+            Err(code) if code == i64::from(libc::ECANCELED) => return None,
+            Err(code) => return Some(code),
+        }
+    }
+    None
+}

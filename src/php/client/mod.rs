@@ -23,7 +23,7 @@ pub mod co_socket;
 pub mod co_tcp_server;
 mod conn;
 pub mod coro;
-pub use conn::{Conn, ListenArgs, SharedConn};
+pub use conn::{accept_loop, Conn, ListenArgs, SharedConn};
 pub mod http;
 mod io;
 mod ssl;

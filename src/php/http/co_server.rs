@@ -15,14 +15,14 @@ use std::cell::RefCell;
 use bytes::BytesMut;
 
 use super::*;
-use crate::php::client::{Conn, ListenArgs, SharedConn};
+use crate::php::client::{accept_loop, ListenArgs, SharedConn};
 use crate::php::coroutine::{self, io};
 use crate::protocol::frame::{opcode, Frame};
 use crate::protocol::handshake;
 use crate::protocol::http::{HttpError, Limits, RequestParser};
 use crate::protocol::message::{AssemblerConfig, Event, MessageAssembler};
 use crate::runtime::client::socket::Kind;
-use crate::runtime::client::state::{Client, Recv};
+use crate::runtime::client::state::Recv;
 use zend::Callback;
 
 pub static CO_HTTP_SERVER: ClassSlot = ClassSlot::new();
@@ -253,37 +253,22 @@ fn cs_start(ex: &mut ExecuteData, rv: &mut Zval) {
     };
     let settings = serve_settings(o);
     server.borrow_mut().running = true;
-    while server.borrow().running {
-        let accepted = match listener.client() {
-            Ok(c) => c.sock.accept(-1.0),
-            Err(_) => break,
-        };
-        match accepted {
-            Ok(sock) => {
-                let mut client = Client::new(sock, false, false, String::new());
-                client.active = true;
-                let conn = Conn::new(client);
-                server.borrow_mut().clients.push(conn.clone());
-                let srv = server.clone();
-                let settings = settings.clone();
-                coroutine::spawn_native(Box::new(move || serve(srv, conn, settings)));
-            }
-            Err(code) if code == i64::from(libc::EMFILE) || code == i64::from(libc::ENFILE) => {
-                // Too many open files: try again in a second, as Swoole does.
-                coroutine::io::blocking(|| std::thread::sleep(std::time::Duration::from_secs(1)));
-            }
-            Err(code) if code == i64::from(libc::ETIMEDOUT) => continue,
-            Err(code) => {
-                set_error(o, code);
-                if code != i64::from(libc::ECANCELED) {
-                    zend::warning_docref(&format!(
-                        "accept failed, Error: {}[{code}]",
-                        super::super::errors::os_error_text(code as i32)
-                    ));
-                }
-                break;
-            }
-        }
+    let failed = accept_loop(
+        &listener,
+        || server.borrow().running,
+        |conn| {
+            server.borrow_mut().clients.push(conn.clone());
+            let srv = server.clone();
+            let settings = settings.clone();
+            coroutine::spawn_native(Box::new(move || serve(srv, conn, settings)));
+        },
+    );
+    if let Some(code) = failed {
+        set_error(o, code);
+        zend::warning_docref(&format!(
+            "accept failed, Error: {}[{code}]",
+            super::super::errors::os_error_text(code as i32)
+        ));
     }
     rv.set_bool(true);
 }

@@ -182,16 +182,7 @@ pub fn request_response(
     req: &Request,
     handshake: bool,
 ) -> (Zval, Zval) {
-    let settings = st.settings.borrow();
-    let origin = Origin {
-        key: ConnKey::Server(conn.id),
-        local: conn.local,
-        peer: conn.peer,
-        parse_cookie: settings.http_parse_cookie,
-        parse_post: settings.http_parse_post,
-        upload_tmp_dir: settings.upload_tmp_dir.clone(),
-    };
-    drop(settings);
+    let origin = Origin::of(st, conn);
     request_response_at(&origin, req, handshake, conn.keep_alive(), None)
 }
 
@@ -249,6 +240,19 @@ pub(crate) struct Origin {
 }
 
 impl Origin {
+    /// A connection of the event-driven server, with its settings.
+    fn of(st: &ServerState, conn: &Connection) -> Origin {
+        let settings = st.settings.borrow();
+        Origin {
+            key: ConnKey::Server(conn.id),
+            local: conn.local,
+            peer: conn.peer,
+            parse_cookie: settings.http_parse_cookie,
+            parse_post: settings.http_parse_post,
+            upload_tmp_dir: settings.upload_tmp_dir.clone(),
+        }
+    }
+
     fn fd(&self) -> i64 {
         match self.key {
             ConnKey::Server(fd) | ConnKey::Socket(fd) => fd,

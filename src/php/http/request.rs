@@ -5,17 +5,7 @@ use super::*;
 
 /// `$request` for onOpen/onRequest/onHandshake.
 pub fn request_object(st: &ServerState, conn: &Connection, req: &Request) -> Zval {
-    let settings = st.settings.borrow();
-    let origin = Origin {
-        key: ConnKey::Server(conn.id),
-        local: conn.local,
-        peer: conn.peer,
-        parse_cookie: settings.http_parse_cookie,
-        parse_post: settings.http_parse_post,
-        upload_tmp_dir: settings.upload_tmp_dir.clone(),
-    };
-    drop(settings);
-    request_object_with_files(&origin, req).0
+    request_object_with_files(&Origin::of(st, conn), req).0
 }
 
 pub(super) fn request_object_with_files(origin: &Origin, req: &Request) -> (Zval, Vec<String>) {
