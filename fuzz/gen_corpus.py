@@ -16,6 +16,9 @@ The input formats are documented in fuzz/src/lib.rs:
   given to unpack() as a frame).
 - ipc_decode: 1 mode byte (0: an encoded worker IPC message follows; 1: a
   stream of packets follows, each a length byte then the packet).
+- http_response: 1 config byte (bit 0 HEAD request, bits 1-2 body limit
+  16/100/4096/1 MiB, bits 3-4 read size 1/7/64/all), then the bytes a server
+  sends.
 """
 import hashlib
 import os
@@ -366,6 +369,24 @@ streams = [
 ]
 for s in streams:
     write("ipc_decode", b"\x01" + s)
+
+# responses as the coroutine HTTP client reads them: a length body, a
+# chunked one with trailers, a body until close, HEAD, 1xx, gzip, garbage
+gz = zlib.compressobj(wbits=31)
+gzipped = gz.compress(b"zipped body") + gz.flush()
+responses = [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nSet-Cookie: a=1%202\r\n\r\nhello",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n0\r\nX-T: 1\r\n\r\n",
+    b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close",
+    b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(gzipped) + gzipped,
+    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello",
+    b"XTTP/1.1 200 OK\r\n\r\n",
+]
+for i, r in enumerate(responses):
+    write("http_response", bytes([(i * 5) & 0x1f]) + r)
+write("http_response", bytes([0x06]) + responses[0] + responses[1] + responses[3])
+write("http_response", bytes([0x01]) + b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n")
 
 for t in sorted(os.listdir(CORPUS)):
     files = os.listdir(os.path.join(CORPUS, t))

@@ -67,7 +67,11 @@ fn run(data: &[u8]) {
         loop {
             match framer.next(&mut buf, &mut length_func) {
                 Ok(Some(p)) => {
-                    assert!(!p.is_empty() && p.len() <= MAX, "packet of {} bytes", p.len());
+                    assert!(
+                        !p.is_empty() && p.len() <= MAX,
+                        "packet of {} bytes",
+                        p.len()
+                    );
                     check_packet(&framing, &p);
                     out.extend_from_slice(&p);
                 }

@@ -110,7 +110,10 @@ fn run(data: &[u8]) {
                         }
                     }
                 }
-                Output::Reject { response, too_large } => {
+                Output::Reject {
+                    response,
+                    too_large,
+                } => {
                     assert!(response.starts_with(b"HTTP/1.1 4"));
                     assert!(too_large.is_none_or(|len| len > max as u64));
                     assert_eq!(s.poll(&mut buf), Output::Closed);

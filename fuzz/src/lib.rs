@@ -1148,3 +1148,74 @@ pub fn run_ipc(data: &[u8]) {
         check_ipc_message(m);
     }
 }
+
+// ---------------------------------------------------------------------------
+// HTTP responses (the coroutine HTTP client)
+// ---------------------------------------------------------------------------
+
+use swoole::protocol::http_client::{ParseError, Parsed, Response, ResponseParser};
+
+/// What a stream of responses parsed to: the responses, then how it ended.
+#[derive(Debug, PartialEq)]
+enum ResponsesEnd {
+    /// More bytes were wanted; at the server's close the pending one gave
+    /// this.
+    Pending(Result<Response, ParseError>),
+    Error(ParseError),
+}
+
+/// Parses `stream` fed `chunk` bytes at a time (0: all at once).
+fn parse_responses(
+    stream: &[u8],
+    chunk: usize,
+    head: bool,
+    max_body: usize,
+) -> (Vec<Response>, ResponsesEnd) {
+    let mut p = ResponseParser::new(head, max_body);
+    let mut buf = bytes::BytesMut::new();
+    let mut out = Vec::new();
+    let step = if chunk == 0 {
+        stream.len().max(1)
+    } else {
+        chunk
+    };
+    for piece in stream.chunks(step) {
+        buf.extend_from_slice(piece);
+        loop {
+            match p.feed(&mut buf) {
+                Ok(Parsed::Done(r)) => {
+                    assert!(r.body.len() <= max_body || r.header("content-encoding").is_some());
+                    out.push(r);
+                }
+                Ok(Parsed::NeedMore) => break,
+                Err(e) => return (out, ResponsesEnd::Error(e)),
+            }
+        }
+    }
+    (out, ResponsesEnd::Pending(p.eof()))
+}
+
+/// The response parser: 1 config byte (bit 0 HEAD request, bits 1-2 body
+/// limit 16/100/4096/1 MiB, bits 3-4 read size 1/7/64/all), then the bytes
+/// a server sends. Fed at once and in pieces, it gives the same responses
+/// and the same end; no body over the limit (before decoding).
+pub fn run_http_response(data: &[u8]) {
+    let Some((&cfg, stream)) = data.split_first() else {
+        return;
+    };
+    let head = cfg & 1 != 0;
+    let max_body = [16, 100, 4096, 1 << 20][usize::from((cfg >> 1) & 3)];
+    let chunk = [1, 7, 64, 0][usize::from((cfg >> 3) & 3)];
+    let whole = parse_responses(stream, 0, head, max_body);
+    let pieces = parse_responses(stream, chunk, head, max_body);
+    assert_eq!(
+        whole.0, pieces.0,
+        "responses differ when read in pieces of {chunk}"
+    );
+    match (&whole.1, &pieces.1) {
+        (ResponsesEnd::Error(_), ResponsesEnd::Error(_)) => {}
+        (a, b) => assert_eq!(a, b),
+    }
+    let _ = swoole::protocol::http_client::parse_set_cookie(stream);
+    let _ = swoole::protocol::http_client::urldecode(stream);
+}

@@ -71,6 +71,8 @@ pub enum ParseError {
 const MAX_HEAD: usize = 64 * 1024;
 /// Headers parsed at most.
 const MAX_HEADERS: usize = 128;
+/// The longest chunk size line (with extensions) accepted.
+const MAX_CHUNK_LINE: usize = 1024;
 
 #[derive(Debug)]
 enum Body {
@@ -174,6 +176,10 @@ impl ResponseParser {
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut parsed = httparse::Response::new(&mut headers);
         let n = match parsed.parse(buf) {
+            // The same limit whether the head came in one read or many.
+            Ok(httparse::Status::Complete(n)) if n > MAX_HEAD => {
+                return Err(ParseError::HeadTooLarge)
+            }
             Ok(httparse::Status::Complete(n)) => n,
             Ok(httparse::Status::Partial) => {
                 if buf.len() > MAX_HEAD {
@@ -251,6 +257,10 @@ fn step_body(
                 return Ok(false);
             }
             Body::Chunked(None) => match httparse::parse_chunk_size(buf) {
+                // A size line is at most 1 KiB, however it was read.
+                Ok(httparse::Status::Complete((n, _))) if n > MAX_CHUNK_LINE => {
+                    return Err(ParseError::BadChunk)
+                }
                 Ok(httparse::Status::Complete((n, size))) => {
                     buf.advance(n);
                     if size == 0 {
@@ -263,7 +273,7 @@ fn step_body(
                     }
                 }
                 Ok(httparse::Status::Partial) => {
-                    if buf.len() > 1024 {
+                    if buf.len() > MAX_CHUNK_LINE {
                         return Err(ParseError::BadChunk);
                     }
                     return Ok(false);
@@ -297,6 +307,9 @@ fn step_body(
                     }
                     return Ok(false);
                 };
+                if end > MAX_HEAD {
+                    return Err(ParseError::HeadTooLarge);
+                }
                 buf.advance(end + 2);
                 if end == 0 {
                     return Ok(true);
