@@ -169,9 +169,8 @@ fn sys_warn(msg: &str) {
     ));
 }
 
-fn p_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
-    let name = super::args::function_name(ex);
-    zend::warning_docref(&format!("{name}(): not supported by swoole-rs yet"));
+fn p_unsupported(_ex: &mut ExecuteData, rv: &mut Zval) {
+    zend::warning_docref("not supported by swoole-rs yet");
     rv.set_bool(false);
 }
 

@@ -26,3 +26,18 @@ Co\run(function () {
     var_dump($consumer->stats());
     $consumer->push(1);
 });
+
+// A push and a pop canceled while they wait: errCode SWOOLE_CHANNEL_CANCELED.
+Co\run(function () {
+    $chan = new Co\Channel(1);
+    $chan->push(1);
+    $pusher = go(function () use ($chan) {
+        var_dump($chan->push(2, 5), $chan->errCode === SWOOLE_CHANNEL_CANCELED, Co::isCanceled());
+    });
+    $popper = go(function () {
+        $empty = new Co\Channel();
+        var_dump($empty->pop(5), $empty->errCode);
+    });
+    Co::sleep(0.01);
+    var_dump(Co::cancel($pusher), Co::cancel($popper));
+});

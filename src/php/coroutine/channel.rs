@@ -19,6 +19,8 @@ pub static CHANNEL: ClassSlot = ClassSlot::new();
 /// Swoole's `errCode` values.
 const OK: i64 = 0;
 const TIMEOUT: i64 = -1;
+/// SWOOLE_CHANNEL_CANCELED.
+const CANCELED: i64 = -3;
 const CLOSED: i64 = -2;
 
 /// One channel's state: its values, and the coroutines waiting on it.
@@ -117,6 +119,16 @@ fn wait_on(h: u32, consumer: bool, timeout: Option<u64>) -> bool {
     woken
 }
 
+/// Why a wait on the channel ended without a value: canceled
+/// (`Coroutine::cancel()`) or timed out.
+fn wait_failure() -> i64 {
+    if super::is_canceled() {
+        CANCELED
+    } else {
+        TIMEOUT
+    }
+}
+
 fn set_err(obj: *mut zend_object, code: i64) {
     zend::set_prop(obj, "errCode", zlong(code));
 }
@@ -168,7 +180,7 @@ fn ch_push(ex: &mut ExecuteData, rv: &mut Zval) {
         }
         // Full: wait for a pop.
         if !wait_on(h, false, timeout) {
-            set_err(obj, TIMEOUT);
+            set_err(obj, wait_failure());
             rv.set_bool(false);
             return;
         }
@@ -216,7 +228,7 @@ fn ch_pop(ex: &mut ExecuteData, rv: &mut Zval) {
             Some(Ok(None)) => {}
         }
         if !wait_on(h, true, timeout) {
-            set_err(obj, TIMEOUT);
+            set_err(obj, wait_failure());
             rv.set_bool(false);
             return;
         }
