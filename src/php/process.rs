@@ -149,24 +149,13 @@ fn with<R>(h: u32, f: impl FnOnce(&mut Proc) -> R) -> Option<R> {
     PROCS.with(|p| p.borrow_mut().get_mut(&h).map(f))
 }
 
-/// `php_swoole_fatal_error(E_WARNING, ...)`.
-fn warn(msg: &str) {
-    errors::set_last_error(errors::PHP_FATAL_ERROR);
-    zend::warning_docref(msg);
-}
-
 fn errno() -> i64 {
     i64::from(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
 }
 
 /// A warning with the errno's text, as `php_swoole_sys_error`.
 fn sys_warn(msg: &str) {
-    let code = errno();
-    errors::set_last_error(code);
-    zend::warning_docref(&format!(
-        "{msg}, Error: {}[{code}]",
-        errors::os_error_text(code as i32)
-    ));
+    super::client::sys_warning(msg, errno());
 }
 
 fn p_unsupported(_ex: &mut ExecuteData, rv: &mut Zval) {
@@ -263,7 +252,7 @@ fn p_start(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     if pid > 0 && os::signal(pid, 0) {
-        warn("process has already been started");
+        super::client::fatal_warning("process has already been started");
         return;
     }
     let Some(callback) = zend::get_prop_scoped(PROCESS.get(), o, "callback").map(zend::zcopy)
@@ -344,11 +333,11 @@ fn p_write(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(false);
     let Some((h, _)) = handle(ex) else { return };
     if data.is_empty() {
-        warn("the data to send is empty");
+        super::client::fatal_warning("the data to send is empty");
         return;
     }
     let Some(fd) = with(h, |p| p.current()).flatten() else {
-        warn("no pipe, cannot write into pipe");
+        super::client::fatal_warning("no pipe, cannot write into pipe");
         return;
     };
     let mut sent = 0;
@@ -387,7 +376,7 @@ fn p_read(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(false);
     let Some((h, _)) = handle(ex) else { return };
     let Some(fd) = with(h, |p| p.current()).flatten() else {
-        warn("no pipe, cannot read from pipe");
+        super::client::fatal_warning("no pipe, cannot read from pipe");
         return;
     };
     let mut buf = vec![0u8; usize::try_from(size).unwrap_or(0).clamp(1, 64 << 20)];
@@ -542,7 +531,7 @@ fn p_export_socket(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(false);
     let Some((h, _)) = handle(ex) else { return };
     let Some(fd) = with(h, |p| p.current()).flatten() else {
-        warn("no pipe, cannot export stream");
+        super::client::fatal_warning("no pipe, cannot export stream");
         return;
     };
     // SAFETY: dup of an open descriptor: the socket object owns the copy.

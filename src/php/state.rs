@@ -234,10 +234,8 @@ impl ServerState {
 
     /// `$server` as a zval for a callback argument.
     pub fn this_zval(&self) -> Zval {
-        let mut z = Zval::new();
-        // SAFETY: obj is alive while the state holds its reference.
-        unsafe { z.set_object(&mut *self.obj) };
-        z
+        // obj is alive while the state holds its reference.
+        zend::new_ref_to(self.obj)
     }
 
     pub fn runtime(&self) -> Option<Rc<runtime::Server>> {

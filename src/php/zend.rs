@@ -237,6 +237,14 @@ pub fn this_object(ex: &mut ext_php_rs::zend::ExecuteData) -> Option<(u32, *mut 
     Some((unsafe { (*o).handle }, o))
 }
 
+/// `[$object, 'name']` as a callable.
+pub fn method(obj: &Zval, name: &str) -> Option<Callback> {
+    let mut ht = ZendHashTable::new();
+    let _ = ht.push(zcopy(obj));
+    let _ = ht.push(zstr(name));
+    Callback::new(&zarray(ht))
+}
+
 /// A new reference (refcount + 1) to a live object.
 pub fn new_ref_to(obj: *mut zend_object) -> Zval {
     let mut z = Zval::new();

@@ -239,17 +239,6 @@ fn with_client<R>(
     }
 }
 
-/// Runs a read with the read timeout set to `timeout` (when not 0).
-fn with_read_timeout<R>(c: &mut Client, timeout: f64, f: impl FnOnce(&mut Client) -> R) -> R {
-    let saved = c.sock.timeouts;
-    if timeout != 0.0 && !timeout.is_nan() {
-        c.sock.timeouts.read = timeout;
-    }
-    let r = f(c);
-    c.sock.timeouts = saved;
-    r
-}
-
 /// What a read returns to PHP: the bytes ('' at the peer's close) or
 /// false with the error.
 fn recv_result(o: *mut zend_object, r: Recv) -> Zval {
@@ -461,7 +450,7 @@ fn s_recv(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let r = with_client(ex, rv, |c, o| {
-        let r = with_read_timeout(c, timeout, |c| c.recv_raw(len.min(1 << 24), 0));
+        let r = c.with_timeout(timeout, true, |c| c.recv_raw(len.min(1 << 24), 0));
         recv_result(o, r)
     });
     if let Some(v) = r {
@@ -474,7 +463,7 @@ fn s_recv_all(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let r = with_client(ex, rv, |c, o| {
-        let r = with_read_timeout(c, timeout, |c| {
+        let r = c.with_timeout(timeout, true, |c| {
             c.recv_raw(len.min(1 << 30), libc::MSG_WAITALL)
         });
         recv_result(o, r)
@@ -489,7 +478,7 @@ fn s_recv_line(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let r = with_client(ex, rv, |c, o| {
-        let r = with_read_timeout(c, timeout, |c| c.recv_line(len as usize));
+        let r = c.with_timeout(timeout, true, |c| c.recv_line(len as usize));
         recv_result(o, r)
     });
     if let Some(v) = r {
@@ -502,7 +491,7 @@ fn s_recv_with_buffer(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let r = with_client(ex, rv, |c, o| {
-        let r = with_read_timeout(c, timeout, |c| c.recv_with_buffer(len as usize));
+        let r = c.with_timeout(timeout, true, |c| c.recv_with_buffer(len as usize));
         recv_result(o, r)
     });
     if let Some(v) = r {
@@ -516,7 +505,7 @@ fn s_recv_packet(ex: &mut ExecuteData, rv: &mut Zval) {
     };
     let timeout = args.float_or(0, 0.0);
     let r = with_client(ex, rv, |c, o| {
-        let r = with_read_timeout(c, timeout, |c| c.recv(65536, 0));
+        let r = c.with_timeout(timeout, true, |c| c.recv(65536, 0));
         recv_result(o, r)
     });
     if let Some(v) = r {
@@ -572,7 +561,7 @@ fn s_recvfrom(ex: &mut ExecuteData, rv: &mut Zval) {
     let timeout = args.float_or(1, 0.0);
     let r = with_client(ex, rv, |c, o| {
         let mut buf = vec![0u8; 65536];
-        let r = with_read_timeout(c, timeout, |c| c.sock.recv_dgram(&mut buf, 0));
+        let r = c.with_timeout(timeout, true, |c| c.sock.recv_dgram(&mut buf, 0));
         match r {
             Ok(n) => {
                 buf.truncate(n);

@@ -226,7 +226,7 @@ fn ts_start(ex: &mut ExecuteData, rv: &mut Zval) {
     let running = || SERVERS.with(|s| s.borrow().get(&h).is_some_and(|s| s.running));
     let failed = accept_loop(&listener, running, |conn| {
         let socket = co_socket::object_for(conn);
-        if let Some(set_protocol) = method(&socket, "setProtocol") {
+        if let Some(set_protocol) = zend::method(&socket, "setProtocol") {
             set_protocol.call(&mut [zend::zcopy(&setting)]);
         }
         let connection = zend::new_object(CONNECTION.get());
@@ -246,14 +246,6 @@ fn ts_start(ex: &mut ExecuteData, rv: &mut Zval) {
         );
     }
     rv.set_bool(true);
-}
-
-/// `[$object, 'name']` as a callable.
-fn method(obj: &Zval, name: &str) -> Option<Callback> {
-    let mut ht = ZendHashTable::new();
-    let _ = ht.push(zend::zcopy(obj));
-    let _ = ht.push(zstr(name));
-    Callback::new(&zarray(ht))
 }
 
 // ---- Connection -----------------------------------------------------------------
@@ -286,7 +278,7 @@ fn cn_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
 fn forward(ex: &mut ExecuteData, rv: &mut Zval, name: &str, args: Vec<Zval>) {
     rv.set_bool(false);
     let Some(socket) = socket_of(ex) else { return };
-    let Some(cb) = method(&socket, name) else {
+    let Some(cb) = zend::method(&socket, name) else {
         return;
     };
     let mut args = args;

@@ -148,13 +148,8 @@ impl Conn {
             return r.map_err(Ok);
         }
         let mut c = self.client().map_err(Err)?;
-        let saved = c.sock.timeouts;
-        if timeout_given {
-            c.sock.timeouts.write = timeout;
-        }
-        let r = c.send(data, 0);
-        c.sock.timeouts = saved;
-        r.map_err(Ok)
+        c.with_timeout(timeout, false, |c| c.send(data, 0))
+            .map_err(Ok)
     }
 }
 

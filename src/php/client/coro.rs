@@ -166,22 +166,6 @@ fn timeout_arg(args: &Args, i: usize) -> f64 {
     args.float_or(i, 0.0)
 }
 
-/// Runs `f` with `slot` set to `t` when `t` is not 0 (Swoole's
-/// `TimeoutSetter`), restoring it afterwards.
-fn with_timeout<R>(c: &mut Client, t: f64, read: bool, f: impl FnOnce(&mut Client) -> R) -> R {
-    let saved = c.sock.timeouts;
-    if t != 0.0 && !t.is_nan() {
-        if read {
-            c.sock.timeouts.read = t;
-        } else {
-            c.sock.timeouts.write = t;
-        }
-    }
-    let r = f(c);
-    c.sock.timeouts = saved;
-    r
-}
-
 fn cc_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
@@ -341,7 +325,7 @@ fn cc_recv(ex: &mut ExecuteData, rv: &mut Zval) {
     let timeout = timeout_arg(&args, 0);
     let mut out = None;
     with_conn(ex, rv, |c, o| {
-        let r = with_timeout(c, timeout, true, |c| c.recv(RECV_MAX, 0));
+        let r = c.with_timeout(timeout, true, |c| c.recv(RECV_MAX, 0));
         out = Some(match r {
             Recv::Data(v) => zstr(v),
             Recv::Failed(code) => {

@@ -32,7 +32,8 @@ use super::super::classes::{m, Class, ClassSlot, Default, PUBLIC};
 use super::super::coroutine::{self, io};
 use super::super::frame;
 use super::super::zend::{self, zarray, zbool, zlong, znull, zstr, Callback};
-use super::{settings_of, strerror, this};
+use super::coro::set_error;
+use super::{settings_of, this};
 use crate::protocol::frame::opcode;
 use crate::protocol::http_client::{
     base64, cookie_value, encode_request, parse_set_cookie, request_headers, RequestBody,
@@ -189,11 +190,6 @@ pub fn request_shutdown() {
 
 fn state(h: u32) -> Shared {
     CLIENTS.with(|c| c.borrow_mut().entry(h).or_default().clone())
-}
-
-fn set_error(o: *mut zend_object, code: i64) {
-    zend::set_prop(o, "errCode", zlong(code));
-    zend::set_prop(o, "errMsg", zstr(strerror(code)));
 }
 
 fn prop<'a>(o: *mut zend_object, name: &str) -> Option<&'a Zval> {

@@ -225,14 +225,6 @@ pub fn register() {
 
 pub static ITERATOR: ClassSlot = ClassSlot::new();
 
-/// `[$object, 'method']` as a callable.
-fn method(obj: &Zval, name: &str) -> Option<Callback> {
-    let mut ht = ZendHashTable::new();
-    let _ = ht.push(zend::zcopy(obj));
-    let _ = ht.push(zstr(name));
-    Callback::new(&zarray(ht))
-}
-
 /// A pooled fiber: its object and resolved `resume` method.
 struct Fiber {
     obj: Zval,
@@ -316,11 +308,11 @@ fn spawn_work(work: Work, on_end: Option<Box<dyn FnOnce()>>) -> Option<i64> {
         None => {
             // SAFETY: the engine registers Fiber at startup.
             let obj = zend::new_object(unsafe { zend_ce_fiber });
-            let construct = method(&obj, "__construct")?;
+            let construct = zend::method(&obj, "__construct")?;
             if construct.call(&mut [zstr("Swoole\\Coroutine::__main")]) != CallOutcome::Ok {
                 return None;
             }
-            let resume = method(&obj, "resume")?;
+            let resume = zend::method(&obj, "resume")?;
             (Fiber { obj, resume }, true)
         }
     };
@@ -348,7 +340,8 @@ fn spawn_work(work: Work, on_end: Option<Box<dyn FnOnce()>>) -> Option<i64> {
         NEXT_JOB.with(|j| *j.borrow_mut() = Some(job));
         if fresh {
             let prev = CURRENT.with(|c| c.replace(cid));
-            let outcome = method(&fiber.obj, "start").map_or(CallOutcome::Ok, |m| m.call(&mut []));
+            let outcome =
+                zend::method(&fiber.obj, "start").map_or(CallOutcome::Ok, |m| m.call(&mut []));
             CURRENT.with(|c| c.set(prev));
             uncaught(outcome);
         } else {
@@ -728,10 +721,10 @@ fn fiber_trace(fiber: &Zval) -> String {
         return text;
     };
     let obj = zend::new_object((ce as *const zend_class_entry).cast_mut());
-    if let Some(c) = method(&obj, "__construct") {
+    if let Some(c) = zend::method(&obj, "__construct") {
         c.call(&mut [zend::zcopy(fiber)]);
     }
-    let Some(get) = method(&obj, "getTrace") else {
+    let Some(get) = zend::method(&obj, "getTrace") else {
         return text;
     };
     get.call_with(&mut [], |rv| {
@@ -919,7 +912,7 @@ fn co_list(ex: &mut ExecuteData, rv: &mut Zval) {
         let _ = ids.push(zlong(cid));
     }
     let it = zend::new_object(ITERATOR.get());
-    if let Some(construct) = method(&it, "__construct") {
+    if let Some(construct) = zend::method(&it, "__construct") {
         construct.call(&mut [zarray(ids)]);
     }
     *rv = it;
@@ -1075,9 +1068,9 @@ fn suspended_frames(cid: i64, options: i64) -> Option<Vec<Zval>> {
     let fiber = COROS.with(|c| c.borrow().get(&cid).map(|c| zend::zcopy(&c.fiber.obj)))?;
     let ce = ext_php_rs::zend::ClassEntry::try_find("ReflectionFiber")?;
     let obj = zend::new_object((ce as *const zend_class_entry).cast_mut());
-    method(&obj, "__construct")?.call(&mut [fiber]);
+    zend::method(&obj, "__construct")?.call(&mut [fiber]);
     let mut out = Vec::new();
-    method(&obj, "getTrace")?.call_with(&mut [zlong(options)], |rv| {
+    zend::method(&obj, "getTrace")?.call_with(&mut [zlong(options)], |rv| {
         let Some(frames) = rv.array() else { return };
         for f in frames.values() {
             let internal = f.array().is_some_and(|a| {

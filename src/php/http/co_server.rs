@@ -511,15 +511,7 @@ pub(super) fn recv(o: *mut zend_object, timeout: f64) -> Option<Zval> {
             Ok(Some(f)) => f,
             Ok(None) => {
                 let got = match sr.conn.client() {
-                    Ok(mut c) => {
-                        let saved = c.sock.timeouts;
-                        if timeout != 0.0 {
-                            c.sock.timeouts.read = timeout;
-                        }
-                        let r = c.recv_raw(65536, 0);
-                        c.sock.timeouts = saved;
-                        r
-                    }
+                    Ok(mut c) => c.with_timeout(timeout, true, |c| c.recv_raw(65536, 0)),
                     Err(_) => return Some(zend::zbool(false)),
                 };
                 match got {

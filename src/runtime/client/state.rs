@@ -264,6 +264,23 @@ impl Client {
         }
     }
 
+    /// Runs `f` with the read (`read`) or write timeout set to `t` seconds
+    /// when `t` is not 0, then puts it back (Swoole's `TimeoutSetter`: a
+    /// call's own `$timeout`).
+    pub fn with_timeout<R>(&mut self, t: f64, read: bool, f: impl FnOnce(&mut Client) -> R) -> R {
+        let saved = self.sock.timeouts;
+        if t != 0.0 && !t.is_nan() {
+            if read {
+                self.sock.timeouts.read = t;
+            } else {
+                self.sock.timeouts.write = t;
+            }
+        }
+        let r = f(self);
+        self.sock.timeouts = saved;
+        r
+    }
+
     pub fn send(&mut self, data: &[u8], flags: i32) -> Result<usize, i64> {
         if let Some(conn) = self.tls.as_deref_mut() {
             return tls::send(conn, &self.sock, data);
@@ -430,6 +447,19 @@ mod line_tests {
         assert_eq!(c.recv_with_buffer(2), Recv::Data(b"re".to_vec()));
         assert_eq!(c.recv_line(100), Recv::Data(b"st".to_vec()));
         assert_eq!(c.recv_line(100), Recv::Data(Vec::new()));
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn a_calls_own_timeout_holds_for_that_call_only() {
+        let (port, t) = tcp_server(|_s| {});
+        let mut c = tcp_client(port, &[]);
+        let before = c.sock.timeouts;
+        let inside = c.with_timeout(0.25, true, |c| c.sock.timeouts);
+        assert_eq!((inside.read, inside.write), (0.25, before.write));
+        assert_eq!(c.sock.timeouts.read, before.read);
+        let unchanged = c.with_timeout(0.0, false, |c| c.sock.timeouts.write);
+        assert_eq!(unchanged, before.write);
         t.join().unwrap();
     }
 }
