@@ -22,6 +22,7 @@
 pub mod co_socket;
 pub mod co_tcp_server;
 mod conn;
+pub(crate) use conn::{bound_fatal, Bound};
 pub mod coro;
 pub use conn::{accept_loop, Conn, ListenArgs, SharedConn};
 pub mod http;

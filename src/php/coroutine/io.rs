@@ -42,6 +42,11 @@ pub fn cancel_fd(fd: RawFd, ev: Event) -> bool {
     }
 }
 
+/// The coroutine waiting for `fd` to be ready for `ev`, if one is.
+pub fn waiter(fd: RawFd, ev: Event) -> Option<i64> {
+    WAITERS.with(|w| w.borrow().get(&(fd, ev == Event::Read)).copied())
+}
+
 /// A descriptor someone else owns, registered with the reactor for one
 /// wait (deregistered when the wait ends; never closed here).
 struct Watched(RawFd);

@@ -643,9 +643,9 @@ fn spawn_from_args(ex: &mut ExecuteData, rv: &mut Zval) {
         Some(cid) => rv.set_long(cid),
         None => rv.set_bool(false),
     }
-    if current() < 0 {
-        bail_if_fatal();
-    }
+    // A fatal error in the new coroutine ends the script here too, inside
+    // a coroutine or not (the bailout unwinds each enclosing one).
+    bail_if_fatal();
 }
 
 /// `go(callable $func, mixed ...$params): int|false`.
@@ -812,12 +812,23 @@ pub(super) fn co_sleep(ex: &mut ExecuteData, rv: &mut Zval) {
         throw_out_of_coroutine();
         return;
     }
+    rv.set_bool(sleep_for(cid, seconds));
+}
+
+/// Suspends the running coroutine `cid` for `seconds` (under a
+/// millisecond: until the loop's next turn, as Swoole's `System::sleep`);
+/// false when `Coroutine::cancel()` ended the sleep early.
+pub fn sleep_for(cid: i64, seconds: f64) -> bool {
+    if seconds < 0.001 {
+        timers::defer(Box::new(move || wake(cid, znull())));
+        return suspend().is_some();
+    }
     let timer = wake_after(cid, seconds_to_ms(seconds), znull);
     let woken = suspend_cancelable(Box::new(move || {
         timers::timers().clear(timer);
         zend::zbool(false)
     }));
-    rv.set_bool(woken.is_some_and(|v| !v.is_false()));
+    woken.is_some_and(|v| !v.is_false())
 }
 
 fn co_yield(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -946,8 +957,9 @@ fn co_get_elapsed(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 /// `Coroutine::set()`: Swoole's scheduler options. `max_coroutine` limits
-/// `go()`; the others (`hook_flags`, stack sizes, deadlock checks) are kept
-/// for `getOptions()` and have no effect here.
+/// `go()`, `hook_flags` sets the runtime hooks, the socket timeouts are
+/// the coroutine clients' defaults; the others (stack sizes, deadlock
+/// checks) are kept for `getOptions()` and have no effect here.
 fn co_set(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
@@ -966,6 +978,9 @@ fn co_set(ex: &mut ExecuteData, rv: &mut Zval) {
         seconds("socket_read_timeout").or(both),
         seconds("socket_write_timeout").or(both),
     );
+    if let Some(flags) = options.get("hook_flags").and_then(|z| z.long()) {
+        crate::php::hooks::set_flags(flags);
+    }
     if let Some(max) = options.get("max_coroutine").and_then(|z| z.long()) {
         let max = usize::try_from(max).ok().filter(|m| *m > 0);
         MAX_COROUTINES.with(|m| m.set(max.unwrap_or(DEFAULT_MAX_COROUTINES)));

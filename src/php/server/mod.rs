@@ -601,6 +601,11 @@ fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
     let mut typed = st.settings.borrow().clone();
     if apply_settings(&mut typed, st.obj, arr) {
         *st.settings.borrow_mut() = typed;
+        // Swoole turns the hooks on for the workers it starts; ours fork
+        // from this process and inherit them.
+        if let Some(flags) = arr.get("hook_flags").and_then(|z| z.long()) {
+            crate::php::hooks::set_flags(flags);
+        }
         rv.set_bool(true);
     }
 }

@@ -413,6 +413,33 @@ pub fn poll_fd(fd: i32, ev: Event, timeout_ms: i32) -> Result<(), i64> {
     }
 }
 
+/// The host and port of a `host:port` (`[v6]:port`) whose host is a name
+/// to resolve; None for a literal address, a path, or anything else. A
+/// hooked PHP connect resolves such a name off the PHP thread first.
+pub fn name_to_resolve(name: &[u8]) -> Option<(String, u16)> {
+    let name = std::str::from_utf8(name).ok()?;
+    let (host, port) = match name.strip_prefix('[') {
+        Some(rest) => rest.split_once("]:")?,
+        None => name.rsplit_once(':')?,
+    };
+    if host.is_empty() || host.parse::<std::net::IpAddr>().is_ok() || host.contains('/') {
+        return None;
+    }
+    Some((host.to_string(), port.parse().ok()?))
+}
+
+/// A PHP stream timeout (a `timeval`) as milliseconds for a wait: negative
+/// seconds is no limit (-1); a part of a millisecond counts as one.
+pub fn timeval_ms(sec: i64, usec: i64) -> i32 {
+    if sec < 0 {
+        return -1;
+    }
+    let ms = sec
+        .saturating_mul(1000)
+        .saturating_add((usec.max(0) + 999) / 1000);
+    i32::try_from(ms).unwrap_or(i32::MAX)
+}
+
 impl Sock {
     /// Swoole's `Socket::wait_for` on this socket (see [`wait_for`]).
     pub fn wait_for<T>(
@@ -685,6 +712,36 @@ pub fn name_of(a: &SockAddr, kind: Kind) -> (i64, String) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_names_are_resolved() {
+        assert_eq!(
+            name_to_resolve(b"localhost:6379"),
+            Some(("localhost".into(), 6379))
+        );
+        assert_eq!(
+            name_to_resolve(b"redis.internal:1"),
+            Some(("redis.internal".into(), 1))
+        );
+        assert_eq!(name_to_resolve(b"127.0.0.1:6379"), None);
+        assert_eq!(name_to_resolve(b"[::1]:6379"), None);
+        assert_eq!(name_to_resolve(b"[fe80::1]"), None);
+        assert_eq!(name_to_resolve(b"localhost"), None);
+        assert_eq!(name_to_resolve(b"localhost:http"), None);
+        assert_eq!(name_to_resolve(b"localhost:70000"), None);
+        assert_eq!(name_to_resolve(b":80"), None);
+        assert_eq!(name_to_resolve(b"/tmp/x.sock"), None);
+        assert_eq!(name_to_resolve(&[0xff, b':', b'1']), None);
+    }
+
+    #[test]
+    fn stream_timeouts_as_waits() {
+        assert_eq!(timeval_ms(-1, 0), -1);
+        assert_eq!(timeval_ms(0, 0), 0);
+        assert_eq!(timeval_ms(0, 1), 1);
+        assert_eq!(timeval_ms(2, 500_000), 2500);
+        assert_eq!(timeval_ms(i64::MAX, 0), i32::MAX);
+    }
+
     use std::io::{Read, Write};
     use std::net::{TcpListener, UdpSocket};
     use std::os::unix::net::{UnixDatagram, UnixListener};

@@ -1,0 +1,103 @@
+//! `Swoole\Runtime`: Swoole's runtime hooks, which make blocking PHP
+//! functions wait in the coroutine instead of the worker.
+//!
+//! The flags are Swoole's (`SWOOLE_HOOK_*`), set by
+//! `Runtime::enableCoroutine()` / `setHookFlags()`, `Co::set(['hook_flags'
+//! => ...])` or the server setting `hook_flags`, and read back as given by
+//! `getHookFlags()`. What they change here:
+//! - `SWOOLE_HOOK_TCP`, `UDP`, `UNIX`, `UDG`: PHP's socket transports
+//!   ([`stream`]), so phpredis, mysqlnd (PDO, mysqli), `stream_socket_*`,
+//!   `fsockopen` and the http:// wrapper yield.
+//! - `SWOOLE_HOOK_SLEEP`: `sleep()`, `usleep()`, `time_nanosleep()`,
+//!   `time_sleep_until()` ([`sleep`]).
+//!
+//! The other flags are accepted and kept (a script asking for
+//! `SWOOLE_HOOK_ALL` gets what exists); what they would hook stays
+//! blocking: see the compatibility table in the README.
+
+mod sleep;
+mod stream;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use ext_php_rs::types::Zval;
+use ext_php_rs::zend::ExecuteData;
+
+use super::args::Args;
+use super::classes::{sm, Class, ClassSlot};
+
+pub static RUNTIME: ClassSlot = ClassSlot::new();
+
+pub const HOOK_TCP: i64 = 2;
+pub const HOOK_UDP: i64 = 4;
+pub const HOOK_UNIX: i64 = 8;
+pub const HOOK_UDG: i64 = 16;
+pub const HOOK_SLEEP: i64 = 512;
+/// `SWOOLE_HOOK_ALL`.
+pub const HOOK_ALL: i64 = 2_143_285_247;
+
+/// The flags in effect, as the script gave them (process-wide, as the
+/// hooks are).
+static FLAGS: AtomicI64 = AtomicI64::new(0);
+
+pub fn register() {
+    let mut c = Class::new("Swoole\\Runtime");
+    c.methods = vec![
+        sm(
+            "enableCoroutine",
+            enable_coroutine,
+            "int $flags = SWOOLE_HOOK_ALL",
+            "bool",
+        ),
+        sm("getHookFlags", get_hook_flags, "", "int"),
+        sm("setHookFlags", set_hook_flags, "int $flags", "bool"),
+    ];
+    RUNTIME.set(c.register());
+}
+
+/// Puts `flags` in effect: hooks what they name, unhooks the rest.
+pub fn set_flags(flags: i64) {
+    stream::set(flags);
+    sleep::set(flags & HOOK_SLEEP != 0);
+    FLAGS.store(flags, Ordering::Relaxed);
+}
+
+/// The flags in effect.
+pub fn flags() -> i64 {
+    FLAGS.load(Ordering::Relaxed)
+}
+
+fn enable_coroutine(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 1) else {
+        return;
+    };
+    // Swoole 4's enableCoroutine(bool $enable): true is every hook, false none.
+    let flags = match args.get(0) {
+        Some(z) if z.is_true() => HOOK_ALL,
+        Some(z) if z.is_false() => 0,
+        _ => match args.long_or(0, "flags", HOOK_ALL) {
+            Some(f) => f,
+            None => return,
+        },
+    };
+    set_flags(flags);
+    rv.set_bool(true);
+}
+
+fn get_hook_flags(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(_args) = Args::parse(ex, 0, 0) else {
+        return;
+    };
+    rv.set_long(flags());
+}
+
+fn set_hook_flags(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(flags) = args.long(0, "flags") else {
+        return;
+    };
+    set_flags(flags);
+    rv.set_bool(true);
+}

@@ -1,0 +1,664 @@
+//! `SWOOLE_HOOK_TCP` / `UDP` / `UNIX` / `UDG`: PHP's socket transports,
+//! made to wait in the coroutine instead of the worker.
+//!
+//! Everything PHP reaches a socket through (phpredis, mysqlnd's PDO and
+//! mysqli, `stream_socket_client`, `fsockopen`, the http:// wrapper) asks
+//! a transport factory for the stream. While a transport is hooked our
+//! factory stands in its place: it asks PHP's factory for the stream, then
+//! gives the stream a copy of its operations table whose entries wait for
+//! the socket with [`io::wait_fd`] (the coroutine suspends, the worker's
+//! loop runs) before handing the call to PHP's own entry, which then finds
+//! the socket ready and does exactly what it always does: the same bytes,
+//! buffering, errors, warnings and metadata as unhooked PHP.
+//!
+//! Only the waits change, and only inside a coroutine: outside one every
+//! entry goes straight to PHP's. The one operation PHP cannot be left to
+//! do is a blocking connect: it is turned into PHP's asynchronous connect
+//! (`STREAM_XPORT_OP_CONNECT_ASYNC`), the coroutine waits for the socket
+//! to become writable within the connect timeout, and the socket is put
+//! back in blocking mode as PHP's connect leaves it. Host names are
+//! resolved on the runtime's blocking threads first.
+//!
+//! PHP's socket code recognises its own tables by address (a unix socket's
+//! connect, a UDP socket's type), so the table PHP made the stream with is
+//! put back on the stream for the length of each call it serves.
+//!
+//! The stream reports `stream_type` "socket/coroutine", as Swoole's do.
+
+use std::ffi::{c_char, c_int, c_void, CString};
+
+use parking_lot::Mutex;
+
+use ext_php_rs::ffi::{
+    ext_php_rs_zend_string_init, ext_php_rs_zend_string_release, php_stream, php_stream_ops,
+    zend_hash_str_find, zend_string, HashTable,
+};
+
+use crate::php::client::{bound_fatal, Bound};
+use crate::php::coroutine::{self, io};
+use crate::php::guard::or_default;
+use crate::runtime::client::socket::{name_to_resolve, poll_fd, timeval_ms, Event};
+
+type Factory = unsafe extern "C" fn(
+    proto: *const c_char,
+    protolen: usize,
+    resourcename: *const c_char,
+    resourcenamelen: usize,
+    persistent_id: *const c_char,
+    options: c_int,
+    flags: c_int,
+    timeout: *mut libc::timeval,
+    context: *mut c_void,
+) -> *mut php_stream;
+
+extern "C" {
+    fn php_stream_xport_register(protocol: *const c_char, factory: Factory) -> c_int;
+    fn php_stream_xport_get_hash() -> *mut HashTable;
+}
+
+/// main/php_network.h `php_netstream_data_t`: the state every PHP socket
+/// stream starts with (the openssl transport's state begins with it too).
+#[repr(C)]
+struct NetStream {
+    socket: c_int,
+    is_blocked: c_char,
+    timeout: libc::timeval,
+    timeout_event: c_char,
+    ownsize: usize,
+}
+
+/// main/streams/php_stream_transport.h `php_stream_xport_param`.
+#[repr(C)]
+struct XportParam {
+    op: c_int,
+    /// want_addr:1, want_textaddr:1, want_errortext:1, how:2.
+    bits: u32,
+    inputs: XportInputs,
+    outputs: XportOutputs,
+}
+
+#[repr(C)]
+struct XportInputs {
+    name: *mut c_char,
+    namelen: usize,
+    timeout: *mut libc::timeval,
+    addr: *mut libc::sockaddr,
+    buf: *mut c_char,
+    buflen: usize,
+    addrlen: libc::socklen_t,
+    backlog: c_int,
+    flags: c_int,
+}
+
+#[repr(C)]
+struct XportOutputs {
+    client: *mut php_stream,
+    addr: *mut libc::sockaddr,
+    addrlen: libc::socklen_t,
+    textaddr: *mut zend_string,
+    error_text: *mut zend_string,
+    returncode: c_int,
+    error_code: c_int,
+}
+
+const WANT_ERRORTEXT: u32 = 1 << 2;
+
+const OPTION_XPORT_API: c_int = 7;
+
+const OP_CONNECT: c_int = 1;
+const OP_ACCEPT: c_int = 3;
+const OP_CONNECT_ASYNC: c_int = 4;
+const OP_RECV: c_int = 7;
+const OP_SEND: c_int = 8;
+
+/// The operations table of a hooked stream: PHP's, with our entries, and
+/// PHP's table itself to hand each call on to.
+#[repr(C)]
+struct Wrapper {
+    ops: php_stream_ops,
+    php: *const php_stream_ops,
+    /// A stream transport (tcp, unix): its connect can wait.
+    connects: bool,
+}
+
+/// One hooked transport.
+struct Transport {
+    proto: &'static str,
+    flag: i64,
+    /// PHP's factory while ours is registered.
+    php: Option<Factory>,
+}
+
+// SAFETY: a wrapper is written once, before any stream uses it, and only
+// read afterwards; the tables it points to are PHP's static ones.
+unsafe impl Sync for Wrapper {}
+// SAFETY: as for Sync: nothing in a wrapper changes once made.
+unsafe impl Send for Wrapper {}
+
+/// The hooked transports. Process-wide, as the engine's transport table
+/// is: the script may set the flags on one thread and serve on another
+/// (a worker's PHP thread), and forked workers inherit them.
+static TRANSPORTS: Mutex<[Transport; 4]> = Mutex::new([
+    transport("tcp", super::HOOK_TCP),
+    transport("udp", super::HOOK_UDP),
+    transport("unix", super::HOOK_UNIX),
+    transport("udg", super::HOOK_UDG),
+]);
+
+/// Every wrapper made, one per PHP table (they live as long as the
+/// process: streams keep pointing at them).
+static WRAPPERS: Mutex<Vec<&'static Wrapper>> = Mutex::new(Vec::new());
+
+const fn transport(proto: &'static str, flag: i64) -> Transport {
+    Transport {
+        proto,
+        flag,
+        php: None,
+    }
+}
+
+/// Registers our factory for the transports `flags` hooks, and PHP's back
+/// for the others.
+pub fn set(flags: i64) {
+    {
+        for t in TRANSPORTS.lock().iter_mut() {
+            let on = flags & t.flag != 0;
+            let Ok(proto) = CString::new(t.proto) else {
+                continue;
+            };
+            match (on, t.php) {
+                (true, None) => {
+                    let Some(php) = registered(t.proto) else {
+                        continue;
+                    };
+                    t.php = Some(php);
+                    // SAFETY: a NUL-terminated name and a factory with the
+                    // engine's signature; the engine copies the name.
+                    unsafe { php_stream_xport_register(proto.as_ptr(), hooked_factory) };
+                }
+                (false, Some(php)) => {
+                    // SAFETY: as above, putting PHP's factory back.
+                    unsafe { php_stream_xport_register(proto.as_ptr(), php) };
+                    t.php = None;
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The factory registered for `proto` now.
+fn registered(proto: &str) -> Option<Factory> {
+    // SAFETY: the transport hash holds IS_PTR zvals whose pointers are
+    // factories; the key is passed with its length.
+    unsafe {
+        let hash = php_stream_xport_get_hash();
+        if hash.is_null() {
+            return None;
+        }
+        let z = zend_hash_str_find(hash, proto.as_ptr().cast(), proto.len());
+        if z.is_null() || (*z).value.ptr.is_null() {
+            return None;
+        }
+        Some(std::mem::transmute::<*mut c_void, Factory>((*z).value.ptr))
+    }
+}
+
+unsafe extern "C" fn hooked_factory(
+    proto: *const c_char,
+    protolen: usize,
+    resourcename: *const c_char,
+    resourcenamelen: usize,
+    persistent_id: *const c_char,
+    options: c_int,
+    flags: c_int,
+    timeout: *mut libc::timeval,
+    context: *mut c_void,
+) -> *mut php_stream {
+    // SAFETY: the engine passes the protocol with its length.
+    let name = unsafe { std::slice::from_raw_parts(proto.cast::<u8>(), protolen) };
+    let php = TRANSPORTS
+        .lock()
+        .iter()
+        .find(|t| t.proto.as_bytes().eq_ignore_ascii_case(name))
+        .and_then(|t| t.php);
+    let Some(php) = php else {
+        return std::ptr::null_mut();
+    };
+    // SAFETY: PHP's factory, called with the arguments the engine gave us.
+    let stream = unsafe {
+        php(
+            proto,
+            protolen,
+            resourcename,
+            resourcenamelen,
+            persistent_id,
+            options,
+            flags,
+            timeout,
+            context,
+        )
+    };
+    let stream_connects = name.eq_ignore_ascii_case(b"tcp") || name.eq_ignore_ascii_case(b"unix");
+    // SAFETY: a stream PHP's factory just made (or null).
+    unsafe { wrap(stream, stream_connects) };
+    stream
+}
+
+/// Gives `stream` the wrapper of its table.
+unsafe fn wrap(stream: *mut php_stream, connects: bool) {
+    if stream.is_null() {
+        return;
+    }
+    // SAFETY: a live stream.
+    let php = unsafe { (*stream).ops };
+    if php.is_null() || wrapper_of(php).is_some() {
+        return;
+    }
+    let w = wrapper_for(php, connects);
+    // SAFETY: a live stream; the wrapper lives for the process.
+    unsafe { (*stream).ops = &w.ops };
+}
+
+/// The wrapper of PHP's table `php`, made on first use.
+fn wrapper_for(php: *const php_stream_ops, connects: bool) -> &'static Wrapper {
+    let mut ws = WRAPPERS.lock();
+    if let Some(w) = ws.iter().find(|w| std::ptr::eq(w.php, php)) {
+        return w;
+    }
+    // SAFETY: PHP's tables are static and complete.
+    let mut ops = unsafe { *php };
+    ops.label = c"socket/coroutine".as_ptr();
+    ops.read = ops.read.and(Some(hooked_read));
+    ops.write = ops.write.and(Some(hooked_write));
+    ops.set_option = ops.set_option.and(Some(hooked_set_option));
+    let w: &'static Wrapper = Box::leak(Box::new(Wrapper { ops, php, connects }));
+    ws.push(w);
+    w
+}
+
+/// The wrapper `ops` is, if it is one of ours.
+fn wrapper_of(ops: *const php_stream_ops) -> Option<&'static Wrapper> {
+    WRAPPERS
+        .lock()
+        .iter()
+        .find(|w| std::ptr::eq(&w.ops, ops))
+        .copied()
+}
+
+/// Runs `f` with PHP's table on the stream (see the module doc).
+unsafe fn as_php<T>(
+    stream: *mut php_stream,
+    w: &Wrapper,
+    f: impl FnOnce(&php_stream_ops) -> T,
+) -> T {
+    // SAFETY: a live stream; PHP's table is static.
+    unsafe {
+        (*stream).ops = w.php;
+        let r = f(&*w.php);
+        (*stream).ops = &w.ops;
+        r
+    }
+}
+
+/// The socket state of a stream, when it has one open.
+unsafe fn net<'a>(stream: *mut php_stream) -> Option<&'a mut NetStream> {
+    // SAFETY: every stream of a socket transport has a php_netstream_data_t
+    // (or a struct that begins with one) as its abstract.
+    unsafe {
+        let sock = (*stream).abstract_ as *mut NetStream;
+        (!sock.is_null() && (*sock).socket >= 0).then(|| &mut *sock)
+    }
+}
+
+/// How a wait of a hooked call ended.
+enum Waited {
+    Ready,
+    TimedOut,
+    /// Something else (a cancel, an error): PHP's call then finds out
+    /// for itself what the socket says.
+    Other,
+}
+
+/// Waits in coroutine `cid` until `fd` is ready for `ev`, at most
+/// `timeout_ms`; ready at once if it already is. Another coroutine
+/// reading or writing the same socket is Swoole's fatal error.
+fn wait(cid: i64, fd: c_int, ev: Event, timeout_ms: i32) -> Waited {
+    if poll_fd(fd, ev, 0).is_ok() {
+        return Waited::Ready;
+    }
+    if timeout_ms == 0 {
+        return Waited::TimedOut;
+    }
+    if let Some(other) = io::waiter(fd, ev).filter(|c| *c != cid) {
+        bound_fatal(i64::from(fd), Bound(other), ev == Event::Read);
+        return Waited::Other;
+    }
+    match io::wait_fd(fd, ev, timeout_ms) {
+        Ok(()) => Waited::Ready,
+        Err(e) if e == i64::from(libc::ETIMEDOUT) => Waited::TimedOut,
+        Err(_) => Waited::Other,
+    }
+}
+
+/// The running coroutine.
+fn coroutine_now() -> Option<i64> {
+    let cid = coroutine::current();
+    (cid >= 0).then_some(cid)
+}
+
+unsafe extern "C" fn hooked_read(stream: *mut php_stream, buf: *mut c_char, count: usize) -> isize {
+    // SAFETY: the engine calls a stream's read with the stream it belongs to.
+    let Some(w) = (unsafe { wrapper_of((*stream).ops) }) else {
+        return -1;
+    };
+    if let Some(cid) = coroutine_now() {
+        // SAFETY: a live socket stream.
+        if let Some(sock) = unsafe { net(stream) }.filter(|s| s.is_blocked != 0) {
+            match wait(
+                cid,
+                sock.socket,
+                Event::Read,
+                timeval_ms(sock.timeout.tv_sec, sock.timeout.tv_usec),
+            ) {
+                // PHP's own read after a timed-out wait: nothing, flagged.
+                Waited::TimedOut => {
+                    sock.timeout_event = 1;
+                    return 0;
+                }
+                Waited::Ready | Waited::Other => {}
+            }
+        }
+    }
+    or_default("a hooked socket read", -1, || {
+        // SAFETY: PHP's read, on its own table, with the engine's arguments.
+        unsafe {
+            as_php(stream, w, |php| {
+                php.read.map_or(-1, |f| f(stream, buf, count))
+            })
+        }
+    })
+}
+
+unsafe extern "C" fn hooked_write(
+    stream: *mut php_stream,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: as in hooked_read.
+    let Some(w) = (unsafe { wrapper_of((*stream).ops) }) else {
+        return -1;
+    };
+    if let Some(cid) = coroutine_now() {
+        // SAFETY: a live socket stream.
+        if let Some(sock) = unsafe { net(stream) }.filter(|s| s.is_blocked != 0) {
+            // Writable, PHP's send writes what the buffer takes and returns;
+            // the stream layer calls again for the rest.
+            if let Waited::TimedOut = wait(
+                cid,
+                sock.socket,
+                Event::Write,
+                timeval_ms(sock.timeout.tv_sec, sock.timeout.tv_usec),
+            ) {
+                sock.timeout_event = 1;
+                return 0;
+            }
+        }
+    }
+    or_default("a hooked socket write", -1, || {
+        // SAFETY: PHP's write, on its own table, with the engine's arguments.
+        unsafe {
+            as_php(stream, w, |php| {
+                php.write.map_or(-1, |f| f(stream, buf, count))
+            })
+        }
+    })
+}
+
+unsafe extern "C" fn hooked_set_option(
+    stream: *mut php_stream,
+    option: c_int,
+    value: c_int,
+    ptrparam: *mut c_void,
+) -> c_int {
+    // SAFETY: as in hooked_read.
+    let Some(w) = (unsafe { wrapper_of((*stream).ops) }) else {
+        return -1;
+    };
+    let php_set = |stream: *mut php_stream| {
+        // SAFETY: PHP's set_option, on its own table, with the engine's
+        // arguments.
+        unsafe {
+            as_php(stream, w, |php| {
+                php.set_option
+                    .map_or(-2, |f| f(stream, option, value, ptrparam))
+            })
+        }
+    };
+    let cid = coroutine_now();
+    if option != OPTION_XPORT_API || ptrparam.is_null() || cid.is_none() {
+        return or_default("a hooked socket option", -1, || php_set(stream));
+    }
+    let cid = cid.unwrap_or_default();
+    let xp = ptrparam as *mut XportParam;
+    // SAFETY: for the transport API the engine passes a php_stream_xport_param.
+    let op = unsafe { (*xp).op };
+    match op {
+        // SAFETY: a live stream and the engine's parameters for a connect.
+        OP_CONNECT if w.connects => or_default("a hooked connect", -1, || unsafe {
+            connect(stream, xp, cid, &php_set)
+        }),
+        OP_ACCEPT => {
+            // SAFETY: a live stream and its transport parameters.
+            unsafe {
+                if let Some(sock) = net(stream) {
+                    let ms = (*xp)
+                        .inputs
+                        .timeout
+                        .as_ref()
+                        .map_or(-1, |t| timeval_ms(t.tv_sec, t.tv_usec));
+                    if let Waited::TimedOut = wait(cid, sock.socket, Event::Read, ms) {
+                        // PHP's accept with no time left reports its own
+                        // timeout (error text included).
+                        if let Some(t) = (*xp).inputs.timeout.as_mut() {
+                            *t = libc::timeval {
+                                tv_sec: 0,
+                                tv_usec: 0,
+                            };
+                        }
+                    }
+                }
+            }
+            let r = or_default("a hooked accept", -1, || php_set(stream));
+            // The accepted stream was made with PHP's table: hook it too.
+            // SAFETY: the client stream PHP's accept returned (or null).
+            unsafe { wrap((*xp).outputs.client, w.connects) };
+            r
+        }
+        OP_RECV | OP_SEND => {
+            // SAFETY: a live socket stream.
+            if let Some(sock) = unsafe { net(stream) }.filter(|s| s.is_blocked != 0) {
+                let ev = if op == OP_RECV {
+                    Event::Read
+                } else {
+                    Event::Write
+                };
+                if let Waited::TimedOut = wait(
+                    cid,
+                    sock.socket,
+                    ev,
+                    timeval_ms(sock.timeout.tv_sec, sock.timeout.tv_usec),
+                ) {
+                    sock.timeout_event = 1;
+                    // SAFETY: the engine's transport parameters.
+                    unsafe {
+                        (*xp).outputs.returncode = -1;
+                    }
+                    return 0;
+                }
+            }
+            or_default("a hooked socket option", -1, || php_set(stream))
+        }
+        _ => or_default("a hooked socket option", -1, || php_set(stream)),
+    }
+}
+
+/// A stream connect in coroutine `cid`: PHP's asynchronous connect to each
+/// address of the name in turn, the coroutine waiting for each.
+unsafe fn connect(
+    stream: *mut php_stream,
+    xp: *mut XportParam,
+    cid: i64,
+    php_set: &dyn Fn(*mut php_stream) -> c_int,
+) -> c_int {
+    // SAFETY: the engine's transport parameters for a connect.
+    let (name_ptr, name_len) = unsafe { ((*xp).inputs.name, (*xp).inputs.namelen) };
+    let name = if name_ptr.is_null() {
+        Vec::new()
+    } else {
+        // SAFETY: the name PHP passes, with its length.
+        unsafe { std::slice::from_raw_parts(name_ptr.cast::<u8>(), name_len) }.to_vec()
+    };
+    let candidates = addresses(&name);
+    // SAFETY: the timeout pointer is null or PHP's timeval.
+    let timeout_ms =
+        unsafe { (*xp).inputs.timeout.as_ref() }.map_or(-1, |t| timeval_ms(t.tv_sec, t.tv_usec));
+    let mut result = -1;
+    for candidate in candidates
+        .iter()
+        .map(Some)
+        .chain(candidates.is_empty().then_some(None))
+    {
+        let kept;
+        // SAFETY: the parameters stay valid for the call; a rewritten name
+        // lives in `kept` until after PHP's connect.
+        unsafe {
+            if let Some(c) = candidate {
+                kept = c.clone();
+                (*xp).inputs.name = kept.as_ptr() as *mut c_char;
+                (*xp).inputs.namelen = kept.as_bytes().len();
+            }
+            release(&mut (*xp).outputs.error_text);
+            (*xp).op = OP_CONNECT_ASYNC;
+            result = php_set(stream);
+            (*xp).op = OP_CONNECT;
+            (*xp).inputs.name = name_ptr;
+            (*xp).inputs.namelen = name_len;
+        }
+        // SAFETY: the stream PHP's connect just worked on.
+        let Some(sock) = (unsafe { net(stream) }) else {
+            continue; // failed at once: PHP said why; try the next address
+        };
+        let fd = sock.socket;
+        // SAFETY: the engine's transport parameters.
+        let pending = unsafe { (*xp).outputs.returncode == 1 };
+        let error = if pending {
+            match wait(cid, fd, Event::Write, timeout_ms) {
+                Waited::Ready => socket_error(fd),
+                Waited::TimedOut => libc::ETIMEDOUT,
+                Waited::Other => libc::ECANCELED,
+            }
+        } else {
+            0
+        };
+        if error == 0 {
+            set_blocking(fd);
+            // SAFETY: as above.
+            unsafe {
+                (*xp).outputs.returncode = 0;
+                (*xp).outputs.error_code = 0;
+            }
+            return result;
+        }
+        // SAFETY: the descriptor PHP's connect opened, closed as PHP closes
+        // a socket whose connect failed; the parameters as above.
+        unsafe {
+            libc::close(fd);
+            sock.socket = -1;
+            (*xp).outputs.returncode = -1;
+            (*xp).outputs.error_code = error;
+            if (*xp).bits & WANT_ERRORTEXT != 0 {
+                (*xp).outputs.error_text =
+                    zend_str(&crate::php::errors::strerror(i64::from(error)));
+            }
+        }
+    }
+    result
+}
+
+/// The addresses to try for a tcp `host:port`: the name itself when the
+/// host is a literal (or not host:port at all), else each address the name
+/// resolves to (resolved on a blocking thread while the coroutine waits).
+fn addresses(name: &[u8]) -> Vec<CString> {
+    let Some((host, port_no)) = name_to_resolve(name) else {
+        return Vec::new();
+    };
+    let lookup = (host, port_no);
+    let found = io::blocking(move || {
+        use std::net::ToSocketAddrs;
+        lookup
+            .to_socket_addrs()
+            .map(|a| a.collect::<Vec<_>>())
+            .unwrap_or_default()
+    })
+    .unwrap_or_default();
+    found
+        .into_iter()
+        .filter_map(|a| {
+            let text = match a {
+                std::net::SocketAddr::V4(v4) => format!("{}:{}", v4.ip(), v4.port()),
+                std::net::SocketAddr::V6(v6) => format!("[{}]:{}", v6.ip(), v6.port()),
+            };
+            CString::new(text).ok()
+        })
+        .collect()
+}
+
+/// SO_ERROR of a socket whose connect finished.
+fn socket_error(fd: c_int) -> c_int {
+    let mut err: c_int = 0;
+    let mut len = std::mem::size_of::<c_int>() as libc::socklen_t;
+    // SAFETY: an int-sized option buffer with its length.
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            (&mut err as *mut c_int).cast(),
+            &mut len,
+        )
+    };
+    if r != 0 {
+        return std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO);
+    }
+    err
+}
+
+/// Back to blocking mode, where PHP's synchronous connect leaves a socket.
+fn set_blocking(fd: c_int) {
+    // SAFETY: flag calls on a descriptor we were handed open.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+        }
+    }
+}
+
+/// A request-lifetime zend_string of `s` (the caller of the transport API
+/// releases it).
+fn zend_str(s: &str) -> *mut zend_string {
+    // SAFETY: copies `s.len()` bytes into a new engine string.
+    unsafe { ext_php_rs_zend_string_init(s.as_ptr().cast(), s.len(), false) }
+}
+
+/// Releases an engine string slot, leaving it null.
+fn release(slot: &mut *mut zend_string) {
+    if !slot.is_null() {
+        // SAFETY: a string the transport API allocated for its caller.
+        unsafe { ext_php_rs_zend_string_release(*slot) };
+        *slot = std::ptr::null_mut();
+    }
+}
