@@ -5,9 +5,10 @@
 //! `Runtime::enableCoroutine()` / `setHookFlags()`, `Co::set(['hook_flags'
 //! => ...])` or the server setting `hook_flags`, and read back as given by
 //! `getHookFlags()`. What they change here:
-//! - `SWOOLE_HOOK_TCP`, `UDP`, `UNIX`, `UDG`: PHP's socket transports
-//!   ([`stream`]), so phpredis, mysqlnd (PDO, mysqli), `stream_socket_*`,
-//!   `fsockopen` and the http:// wrapper yield.
+//! - `SWOOLE_HOOK_TCP`, `UDP`, `UNIX`, `UDG`, `SSL`, `TLS`: PHP's socket
+//!   transports ([`stream`], [`tls`]), so phpredis, mysqlnd (PDO, mysqli),
+//!   `stream_socket_*`, `fsockopen` and the http:// and https:// wrappers
+//!   yield.
 //! - `SWOOLE_HOOK_SLEEP`: `sleep()`, `usleep()`, `time_nanosleep()`,
 //!   `time_sleep_until()` ([`sleep`]).
 //!
@@ -17,6 +18,7 @@
 
 mod sleep;
 mod stream;
+mod tls;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -32,6 +34,8 @@ pub const HOOK_TCP: i64 = 2;
 pub const HOOK_UDP: i64 = 4;
 pub const HOOK_UNIX: i64 = 8;
 pub const HOOK_UDG: i64 = 16;
+pub const HOOK_SSL: i64 = 32;
+pub const HOOK_TLS: i64 = 64;
 pub const HOOK_SLEEP: i64 = 512;
 /// `SWOOLE_HOOK_ALL`.
 pub const HOOK_ALL: i64 = 2_143_285_247;

@@ -34,6 +34,7 @@ use ext_php_rs::ffi::{
     zend_hash_str_find, zend_string, HashTable,
 };
 
+use super::tls;
 use crate::php::client::{bound_fatal, Bound};
 use crate::php::coroutine::{self, io};
 use crate::php::guard::or_default;
@@ -59,22 +60,22 @@ extern "C" {
 /// main/php_network.h `php_netstream_data_t`: the state every PHP socket
 /// stream starts with (the openssl transport's state begins with it too).
 #[repr(C)]
-struct NetStream {
-    socket: c_int,
-    is_blocked: c_char,
-    timeout: libc::timeval,
-    timeout_event: c_char,
+pub(super) struct NetStream {
+    pub(super) socket: c_int,
+    pub(super) is_blocked: c_char,
+    pub(super) timeout: libc::timeval,
+    pub(super) timeout_event: c_char,
     ownsize: usize,
 }
 
 /// main/streams/php_stream_transport.h `php_stream_xport_param`.
 #[repr(C)]
-struct XportParam {
+pub(super) struct XportParam {
     op: c_int,
     /// want_addr:1, want_textaddr:1, want_errortext:1, how:2.
     bits: u32,
     inputs: XportInputs,
-    outputs: XportOutputs,
+    pub(super) outputs: XportOutputs,
 }
 
 #[repr(C)]
@@ -91,13 +92,13 @@ struct XportInputs {
 }
 
 #[repr(C)]
-struct XportOutputs {
+pub(super) struct XportOutputs {
     client: *mut php_stream,
     addr: *mut libc::sockaddr,
     addrlen: libc::socklen_t,
     textaddr: *mut zend_string,
     error_text: *mut zend_string,
-    returncode: c_int,
+    pub(super) returncode: c_int,
     error_code: c_int,
 }
 
@@ -114,11 +115,13 @@ const OP_SEND: c_int = 8;
 /// The operations table of a hooked stream: PHP's, with our entries, and
 /// PHP's table itself to hand each call on to.
 #[repr(C)]
-struct Wrapper {
+pub(super) struct Wrapper {
     ops: php_stream_ops,
     php: *const php_stream_ops,
-    /// A stream transport (tcp, unix): its connect can wait.
+    /// A stream transport (tcp, unix, ssl, tls): its connect can wait.
     connects: bool,
+    /// PHP's openssl table (tcp:// is served by it too): see [`tls`].
+    tls: bool,
 }
 
 /// One hooked transport.
@@ -138,11 +141,13 @@ unsafe impl Send for Wrapper {}
 /// The hooked transports. Process-wide, as the engine's transport table
 /// is: the script may set the flags on one thread and serve on another
 /// (a worker's PHP thread), and forked workers inherit them.
-static TRANSPORTS: Mutex<[Transport; 4]> = Mutex::new([
+static TRANSPORTS: Mutex<[Transport; 6]> = Mutex::new([
     transport("tcp", super::HOOK_TCP),
     transport("udp", super::HOOK_UDP),
     transport("unix", super::HOOK_UNIX),
     transport("udg", super::HOOK_UDG),
+    transport("ssl", super::HOOK_SSL),
+    transport("tls", super::HOOK_TLS),
 ]);
 
 /// Every wrapper made, one per PHP table (they live as long as the
@@ -162,7 +167,8 @@ const fn transport(proto: &'static str, flag: i64) -> Transport {
 pub fn set(flags: i64) {
     {
         for t in TRANSPORTS.lock().iter_mut() {
-            let on = flags & t.flag != 0;
+            let tls_proto = matches!(t.proto, "ssl" | "tls");
+            let on = flags & t.flag != 0 && (!tls_proto || tls::LAYOUT_KNOWN);
             let Ok(proto) = CString::new(t.proto) else {
                 continue;
             };
@@ -239,7 +245,9 @@ unsafe extern "C" fn hooked_factory(
             context,
         )
     };
-    let stream_connects = name.eq_ignore_ascii_case(b"tcp") || name.eq_ignore_ascii_case(b"unix");
+    let stream_connects = [&b"tcp"[..], b"unix", b"ssl", b"tls"]
+        .iter()
+        .any(|p| name.eq_ignore_ascii_case(p));
     // SAFETY: a stream PHP's factory just made (or null).
     unsafe { wrap(stream, stream_connects) };
     stream
@@ -268,11 +276,20 @@ fn wrapper_for(php: *const php_stream_ops, connects: bool) -> &'static Wrapper {
     }
     // SAFETY: PHP's tables are static and complete.
     let mut ops = unsafe { *php };
+    // SAFETY: a table's label is a static C string (or null).
+    let tls = tls::LAYOUT_KNOWN
+        && !ops.label.is_null()
+        && unsafe { std::ffi::CStr::from_ptr(ops.label) }.to_bytes() == tls::OPENSSL_LABEL;
     ops.label = c"socket/coroutine".as_ptr();
     ops.read = ops.read.and(Some(hooked_read));
     ops.write = ops.write.and(Some(hooked_write));
     ops.set_option = ops.set_option.and(Some(hooked_set_option));
-    let w: &'static Wrapper = Box::leak(Box::new(Wrapper { ops, php, connects }));
+    let w: &'static Wrapper = Box::leak(Box::new(Wrapper {
+        ops,
+        php,
+        connects,
+        tls,
+    }));
     ws.push(w);
     w
 }
@@ -287,7 +304,7 @@ fn wrapper_of(ops: *const php_stream_ops) -> Option<&'static Wrapper> {
 }
 
 /// Runs `f` with PHP's table on the stream (see the module doc).
-unsafe fn as_php<T>(
+pub(super) unsafe fn as_php<T>(
     stream: *mut php_stream,
     w: &Wrapper,
     f: impl FnOnce(&php_stream_ops) -> T,
@@ -302,7 +319,7 @@ unsafe fn as_php<T>(
 }
 
 /// The socket state of a stream, when it has one open.
-unsafe fn net<'a>(stream: *mut php_stream) -> Option<&'a mut NetStream> {
+pub(super) unsafe fn net<'a>(stream: *mut php_stream) -> Option<&'a mut NetStream> {
     // SAFETY: every stream of a socket transport has a php_netstream_data_t
     // (or a struct that begins with one) as its abstract.
     unsafe {
@@ -312,7 +329,7 @@ unsafe fn net<'a>(stream: *mut php_stream) -> Option<&'a mut NetStream> {
 }
 
 /// How a wait of a hooked call ended.
-enum Waited {
+pub(super) enum Waited {
     Ready,
     TimedOut,
     /// Something else (a cancel, an error): PHP's call then finds out
@@ -323,7 +340,7 @@ enum Waited {
 /// Waits in coroutine `cid` until `fd` is ready for `ev`, at most
 /// `timeout_ms`; ready at once if it already is. Another coroutine
 /// reading or writing the same socket is Swoole's fatal error.
-fn wait(cid: i64, fd: c_int, ev: Event, timeout_ms: i32) -> Waited {
+pub(super) fn wait(cid: i64, fd: c_int, ev: Event, timeout_ms: i32) -> Waited {
     if poll_fd(fd, ev, 0).is_ok() {
         return Waited::Ready;
     }
@@ -355,6 +372,13 @@ unsafe extern "C" fn hooked_read(stream: *mut php_stream, buf: *mut c_char, coun
     if let Some(cid) = coroutine_now() {
         // SAFETY: a live socket stream.
         if let Some(sock) = unsafe { net(stream) }.filter(|s| s.is_blocked != 0) {
+            // SAFETY: an openssl stream (Wrapper::tls), live.
+            if w.tls && unsafe { tls::active(stream) } {
+                // SAFETY: as above, with the engine's arguments.
+                return or_default("a hooked TLS read", -1, || unsafe {
+                    tls::read(stream, w, cid, buf, count)
+                });
+            }
             match wait(
                 cid,
                 sock.socket,
@@ -436,6 +460,19 @@ unsafe extern "C" fn hooked_set_option(
         }
     };
     let cid = coroutine_now();
+    if let (Some(cid), true, false) = (
+        cid,
+        option == tls::OPTION_CRYPTO_API && w.tls,
+        ptrparam.is_null(),
+    ) {
+        let cp = ptrparam as *mut tls::CryptoParam;
+        // SAFETY: for the crypto API the engine passes its parameters.
+        if let Some(r) = or_default("a hooked TLS handshake", Some(-1), || unsafe {
+            tls::enable(stream, cp, cid, &php_set)
+        }) {
+            return r;
+        }
+    }
     if option != OPTION_XPORT_API || ptrparam.is_null() || cid.is_none() {
         return or_default("a hooked socket option", -1, || php_set(stream));
     }
@@ -445,6 +482,10 @@ unsafe extern "C" fn hooked_set_option(
     let op = unsafe { (*xp).op };
     match op {
         // SAFETY: a live stream and the engine's parameters for a connect.
+        OP_CONNECT if w.connects && w.tls => or_default("a hooked connect", -1, || unsafe {
+            tls::connect_then_enable(stream, xp, cid, &php_set)
+        }),
+        // SAFETY: as above.
         OP_CONNECT if w.connects => or_default("a hooked connect", -1, || unsafe {
             connect(stream, xp, cid, &php_set)
         }),
@@ -505,7 +546,7 @@ unsafe extern "C" fn hooked_set_option(
 
 /// A stream connect in coroutine `cid`: PHP's asynchronous connect to each
 /// address of the name in turn, the coroutine waiting for each.
-unsafe fn connect(
+pub(super) unsafe fn connect(
     stream: *mut php_stream,
     xp: *mut XportParam,
     cid: i64,
@@ -637,7 +678,7 @@ fn socket_error(fd: c_int) -> c_int {
 }
 
 /// Back to blocking mode, where PHP's synchronous connect leaves a socket.
-fn set_blocking(fd: c_int) {
+pub(super) fn set_blocking(fd: c_int) {
     // SAFETY: flag calls on a descriptor we were handed open.
     unsafe {
         let flags = libc::fcntl(fd, libc::F_GETFL);
