@@ -70,6 +70,11 @@ pub fn fd_of(v: &Zval) -> Option<i32> {
     if let Some(n) = v.long() {
         return i32::try_from(n).ok().filter(|n| *n >= 0);
     }
+    stream_fd(stream_of(v)?)
+}
+
+/// The `php_stream` of a stream resource.
+pub fn stream_of(v: &Zval) -> Option<*mut ffi::php_stream> {
     if !v.is_resource() {
         return None;
     }
@@ -84,9 +89,12 @@ pub fn fd_of(v: &Zval) -> Option<i32> {
             php_file_le_pstream(),
         )
     };
-    if stream.is_null() {
-        return None;
-    }
+    (!stream.is_null()).then_some(stream.cast())
+}
+
+/// The descriptor `select()` would watch for a stream, if it has one.
+pub fn stream_fd(stream: *mut ffi::php_stream) -> Option<i32> {
+    let stream: *mut std::ffi::c_void = stream.cast();
     let mut fd: c_int = -1;
     // PHP_STREAM_AS_FD_FOR_SELECT | PHP_STREAM_CAST_INTERNAL: the
     // descriptor, without changing the stream.

@@ -176,6 +176,72 @@ async fn ready(fd: RawFd, ev: Event, timeout: Option<Duration>) -> i64 {
     }
 }
 
+/// Waits in the running coroutine until one of `fds` is ready for what
+/// it is watched for (`(fd, read, write)`), at most `timeout_ms` (negative:
+/// no limit): `stream_select()`'s wait. The caller polls the descriptors
+/// afterwards to see which. A descriptor that cannot be watched (a regular
+/// file) ends the wait at once, as `poll()` reports such files ready.
+/// Outside a coroutine it blocks in `poll()`. False when the wait was
+/// canceled (`Coroutine::cancel()`).
+pub fn wait_any(fds: Vec<(RawFd, bool, bool)>, timeout_ms: i32) -> bool {
+    let cid = current();
+    if cid < 0 {
+        let mut pfds: Vec<libc::pollfd> = fds
+            .iter()
+            .map(|&(fd, r, w)| libc::pollfd {
+                fd,
+                events: if r { libc::POLLIN } else { 0 } | if w { libc::POLLOUT } else { 0 },
+                revents: 0,
+            })
+            .collect();
+        // SAFETY: a valid array of pollfds with its length.
+        unsafe {
+            libc::poll(
+                pfds.as_mut_ptr(),
+                pfds.len() as libc::nfds_t,
+                timeout_ms.max(-1),
+            )
+        };
+        return true;
+    }
+    let timeout = u64::try_from(timeout_ms).ok().map(Duration::from_millis);
+    await_as(cid, async move {
+        let mut watched = Vec::with_capacity(fds.len());
+        for (fd, r, w) in fds {
+            let interest = match (r, w) {
+                (true, true) => Interest::READABLE | Interest::WRITABLE,
+                (true, false) => Interest::READABLE,
+                (false, true) => Interest::WRITABLE,
+                (false, false) => continue,
+            };
+            // SAFETY: the descriptors belong to streams the suspended
+            // script holds in the arrays it passed; `watched` is dropped
+            // (deregistering them) before the coroutine resumes.
+            match unsafe { AsyncFd::register_with_interest(Watched(fd), interest) } {
+                Ok(a) => watched.push((a, r, w)),
+                Err(_) => return,
+            }
+        }
+        let any = std::future::poll_fn(|cx| {
+            for (a, r, w) in &watched {
+                if (*r && a.poll_read_ready(cx).is_ready())
+                    || (*w && a.poll_write_ready(cx).is_ready())
+                {
+                    return std::task::Poll::Ready(());
+                }
+            }
+            std::task::Poll::Pending
+        });
+        match timeout {
+            Some(t) => {
+                let _ = tokio::time::timeout(t, any).await;
+            }
+            None => any.await,
+        }
+    })
+    .is_some()
+}
+
 /// Stops coroutine `cid`'s socket wait, if it is in one; true if it was.
 fn cancel_wait(cid: i64) -> bool {
     match WAITS.with(|w| w.borrow_mut().remove(&cid)) {

@@ -11,11 +11,14 @@
 //!   yield.
 //! - `SWOOLE_HOOK_SLEEP`: `sleep()`, `usleep()`, `time_nanosleep()`,
 //!   `time_sleep_until()` ([`sleep`]).
+//! - `SWOOLE_HOOK_STREAM_FUNCTION`: `stream_select()` ([`select`]).
 //!
 //! The other flags are accepted and kept (a script asking for
 //! `SWOOLE_HOOK_ALL` gets what exists); what they would hook stays
 //! blocking: see the compatibility table in the README.
 
+mod functions;
+mod select;
 mod sleep;
 mod stream;
 mod tls;
@@ -36,6 +39,7 @@ pub const HOOK_UNIX: i64 = 8;
 pub const HOOK_UDG: i64 = 16;
 pub const HOOK_SSL: i64 = 32;
 pub const HOOK_TLS: i64 = 64;
+pub const HOOK_STREAM_FUNCTION: i64 = 128;
 pub const HOOK_SLEEP: i64 = 512;
 /// `SWOOLE_HOOK_ALL`.
 pub const HOOK_ALL: i64 = 2_143_285_247;
@@ -62,7 +66,7 @@ pub fn register() {
 /// Puts `flags` in effect: hooks what they name, unhooks the rest.
 pub fn set_flags(flags: i64) {
     stream::set(flags);
-    sleep::set(flags & HOOK_SLEEP != 0);
+    functions::set(flags);
     FLAGS.store(flags, Ordering::Relaxed);
 }
 
