@@ -150,8 +150,16 @@ impl Args {
             if let Some(b) = z.bool() {
                 return Some(i64::from(b));
             }
+            // PHP 8.1+: a float with a fraction is truncated, with a
+            // deprecation notice.
             if let Some(d) = z.double() {
-                if d.is_finite() && d.fract() == 0.0 && d.abs() < 9.2e18 {
+                if d.is_finite() && d.abs() < 9.2e18 {
+                    if d.fract() != 0.0 {
+                        zend::error(
+                            zend::E_DEPRECATED,
+                            &format!("Implicit conversion from float {d} to int loses precision"),
+                        );
+                    }
                     return Some(d as i64);
                 }
             }
@@ -160,7 +168,16 @@ impl Args {
             }
             if let Some(s) = zend::str_bytes(z) {
                 if let Some(v) = numeric_string(s) {
-                    if v.fract() == 0.0 && v.abs() < 9.2e18 {
+                    if v.is_finite() && v.abs() < 9.2e18 {
+                        if v.fract() != 0.0 {
+                            zend::error(
+                                zend::E_DEPRECATED,
+                                &format!(
+                                    "Implicit conversion from float-string \"{}\" to int loses precision",
+                                    String::from_utf8_lossy(s)
+                                ),
+                            );
+                        }
                         return Some(v as i64);
                     }
                 }

@@ -106,6 +106,7 @@ pub fn stream_fd(stream: *mut ffi::php_stream) -> Option<i32> {
 
 pub const E_ERROR: c_int = 1;
 pub const E_WARNING: c_int = 2;
+pub const E_DEPRECATED: c_int = 8192;
 
 fn cstring(s: &str) -> CString {
     CString::new(s.replace('\0', "\\0")).unwrap_or_default()
