@@ -238,7 +238,7 @@ fn event_wait(_ex: &mut ExecuteData, rv: &mut Zval) {
 /// Runs the event loop until no timer is left, unless it runs already
 /// (`Event::wait()`, `Co\run()`).
 pub(super) fn wait_for_timers() {
-    if in_event_loop() {
+    if in_event_loop() || script_ended_by_fatal_error() {
         return;
     }
     WAIT_REGISTERED.with(|c| c.set(false));
@@ -249,6 +249,17 @@ pub(super) fn wait_for_timers() {
         timers::timers().wait_empty().await;
     });
     IN_LOOP.with(|c| c.set(false));
+}
+
+/// Whether a fatal error ended the script (PHP's own, or one in a
+/// coroutine): then, as in Swoole, the loop does not run at shutdown
+/// (whatever was waiting would wait for ever).
+fn script_ended_by_fatal_error() -> bool {
+    const FATAL: i32 = 1 | 16 | 64 | 256; // E_ERROR, E_CORE_ERROR, E_COMPILE_ERROR, E_USER_ERROR
+                                          // SAFETY: reads a field of PHP's (non-thread-safe build) core globals
+                                          // on the PHP thread.
+    let last = unsafe { ext_php_rs::ffi::core_globals.last_error_type };
+    last & FATAL != 0 || super::coroutine::ended_by_fatal_error()
 }
 
 /// Ends `Swoole\Event::wait()` by dropping every timer.

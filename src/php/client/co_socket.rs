@@ -24,7 +24,7 @@ use super::conn::{Conn, SharedConn};
 use super::coro::{bound_error, set_error};
 use super::this;
 use crate::runtime::client::options;
-use crate::runtime::client::socket::{name_of, Event, Kind, Sock, Step};
+use crate::runtime::client::socket::{name_of, name_of_fd, Event, Kind, Sock, Step};
 use crate::runtime::client::state::{Client, Recv};
 use crate::runtime::settings::SettingValue;
 
@@ -808,17 +808,29 @@ fn name_array(port: i64, host: &str) -> Zval {
     zarray(a)
 }
 
+/// The kind of a `Coroutine\Socket` object's socket, from its `domain`
+/// and `type` properties.
+fn kind_of_object(o: *mut zend_object) -> Kind {
+    let prop = |n: &str| zend::get_prop(o, n).and_then(|z| z.long()).unwrap_or(0);
+    kind_of(prop("domain"), prop("type")).unwrap_or(Kind::Tcp)
+}
+
 fn s_getsockname(ex: &mut ExecuteData, rv: &mut Zval) {
-    let r = with_client(ex, rv, |c, o| match c.sock.local_name() {
+    // Swoole reads the name from the socket, whichever coroutine is
+    // inside a call on it (one may be waiting in accept()).
+    rv.set_bool(false);
+    let Some((h, o)) = this(ex) else { return };
+    if conn_of(h, o).is_none() {
+        return;
+    }
+    let fd = zend::get_prop(o, "fd").and_then(|z| z.long()).unwrap_or(-1) as i32;
+    *rv = match name_of_fd(fd, kind_of_object(o), false) {
         Ok((port, host)) => name_array(port, &host),
         Err(code) => {
             set_error(o, code);
             zbool(false)
         }
-    });
-    if let Some(v) = r {
-        *rv = v;
-    }
+    };
 }
 
 fn s_getpeername(ex: &mut ExecuteData, rv: &mut Zval) {

@@ -437,10 +437,22 @@ fn uncaught(outcome: CallOutcome) {
     }
     if matches!(outcome, CallOutcome::Reported | CallOutcome::Bailout) {
         FATAL.with(|f| f.set(true));
+        ENDED_BY_FATAL.with(|f| f.set(true));
         // Nothing more runs: the loop driving coroutines ends.
         timers::timers().clear_all();
         io::abort_all();
     }
+}
+
+thread_local! {
+    /// A coroutine's fatal error ended the script (stays set, unlike
+    /// FATAL, which the bailout consumes).
+    static ENDED_BY_FATAL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a coroutine's fatal error ended the script.
+pub fn ended_by_fatal_error() -> bool {
+    ENDED_BY_FATAL.with(Cell::get)
 }
 
 /// Ends the script after a coroutine's fatal error, if one happened;

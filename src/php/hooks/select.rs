@@ -2,7 +2,8 @@
 //! for its streams in the coroutine (installed by [`super::functions`]).
 //!
 //! The result is PHP's: the arrays keep the ready streams under their
-//! keys, the return value counts them, a stream with unread data in PHP's
+//! keys; the return value is Swoole's, the number of streams with an
+//! event (PHP's counts a stream ready both ways twice); a stream with unread data in PHP's
 //! buffer is readable at once, and a timeout of 0 only looks. Anything
 //! PHP itself would warn about or reject (no arrays, a value that is not
 //! a stream, a negative timeout) and every call outside a coroutine go to
@@ -76,19 +77,23 @@ pub(super) fn hooked_stream_select(ex: &mut ExecuteData, rv: &mut Zval) {
             break look(&select);
         }
     };
-    let mut total = 0i64;
+    // Swoole counts the descriptors with an event, not the array entries
+    // (a stream ready to read and to write counts once).
+    let mut ready_fds: Vec<i32> = Vec::new();
     for (i, set) in select.sets.into_iter().enumerate() {
         let Some(set) = set else { continue };
         let mut kept = ZendHashTable::new();
         for (w, is_ready) in set.into_iter().zip(ready[i].iter()) {
             if *is_ready {
-                total += 1;
+                if !ready_fds.contains(&w.fd) {
+                    ready_fds.push(w.fd);
+                }
                 let _ = kept.insert(w.key, w.value);
             }
         }
         args.set_ref(i, zend::zarray(kept));
     }
-    rv.set_long(total);
+    rv.set_long(ready_fds.len() as i64);
 }
 
 /// The call's arrays and timeout, when it is one to serve here.

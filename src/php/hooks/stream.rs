@@ -344,6 +344,11 @@ pub(super) fn wait(cid: i64, fd: c_int, ev: Event, timeout_ms: i32) -> Waited {
     if poll_fd(fd, ev, 0).is_ok() {
         return Waited::Ready;
     }
+    wait_in_loop(cid, fd, ev, timeout_ms)
+}
+
+/// [`wait`] without looking first: the coroutine always suspends.
+fn wait_in_loop(cid: i64, fd: c_int, ev: Event, timeout_ms: i32) -> Waited {
     if timeout_ms == 0 {
         return Waited::TimedOut;
     }
@@ -594,7 +599,10 @@ pub(super) unsafe fn connect(
         // SAFETY: the engine's transport parameters.
         let pending = unsafe { (*xp).outputs.returncode == 1 };
         let error = if pending {
-            match wait(cid, fd, Event::Write, timeout_ms) {
+            // Always through the loop, even when the socket is already
+            // connected (loopback): Swoole's connect yields, and the peer
+            // (a coroutine server in the same process) accepts meanwhile.
+            match wait_in_loop(cid, fd, Event::Write, timeout_ms) {
                 Waited::Ready => socket_error(fd),
                 Waited::TimedOut => libc::ETIMEDOUT,
                 Waited::Other => libc::ECANCELED,

@@ -695,6 +695,25 @@ impl Drop for Sock {
     }
 }
 
+/// `local_name()` / a stream's `peer_name()` of a descriptor, read from
+/// the kernel alone: what a socket's name needs while another coroutine
+/// is inside a call on it (an `accept()` waiting on it, say).
+pub fn name_of_fd(fd: i32, kind: Kind, peer: bool) -> Result<(i64, String), i64> {
+    if fd < 0 {
+        return Err(i64::from(libc::EBADF));
+    }
+    // SAFETY: the caller's open descriptor, borrowed for these calls only.
+    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+    let sock = socket2::SockRef::from(&borrowed);
+    let a = if peer {
+        sock.peer_addr()
+    } else {
+        sock.local_addr()
+    }
+    .map_err(|e| errno(&e))?;
+    Ok(name_of(&a, kind))
+}
+
 /// (port, host) of an address as Swoole prints it: the unix path with port 0.
 pub fn name_of(a: &SockAddr, kind: Kind) -> (i64, String) {
     if let Some(s) = a.as_socket() {
