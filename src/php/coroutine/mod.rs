@@ -680,16 +680,8 @@ pub fn fn_run(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     }
     // Swoole's Co\run() turns every runtime hook on unless the script
-    // chose its hooks with Coroutine::set(['hook_flags' => ...]).
-    let flags_chosen = OPTIONS.with(|o| {
-        o.borrow()
-            .as_ref()
-            .and_then(|z| z.array())
-            .is_some_and(|a| a.get("hook_flags").is_some())
-    });
-    if !flags_chosen {
-        crate::php::hooks::set_flags(crate::php::hooks::HOOK_ALL);
-    }
+    // chose its hooks (Runtime::enableCoroutine(), hook_flags, ...).
+    crate::php::hooks::default_for_run();
     let mut started = znull();
     spawn_from_args(ex, &mut started);
     if started.is_false() {

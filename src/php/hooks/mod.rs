@@ -23,7 +23,7 @@ mod sleep;
 mod stream;
 mod tls;
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use ext_php_rs::types::Zval;
 use ext_php_rs::zend::ExecuteData;
@@ -63,8 +63,24 @@ pub fn register() {
     RUNTIME.set(c.register());
 }
 
-/// Puts `flags` in effect: hooks what they name, unhooks the rest.
+/// Whether the script chose its hooks (any of the ways to set them).
+static CHOSEN: AtomicBool = AtomicBool::new(false);
+
+/// Puts `flags` in effect, as the script asked: hooks what they name,
+/// unhooks the rest.
 pub fn set_flags(flags: i64) {
+    CHOSEN.store(true, Ordering::Relaxed);
+    apply(flags);
+}
+
+/// `Co\run()`'s default: every hook, unless the script chose its own.
+pub fn default_for_run() {
+    if !CHOSEN.load(Ordering::Relaxed) {
+        apply(HOOK_ALL);
+    }
+}
+
+fn apply(flags: i64) {
     stream::set(flags);
     functions::set(flags);
     FLAGS.store(flags, Ordering::Relaxed);

@@ -515,7 +515,23 @@ unsafe extern "C" fn hooked_set_option(
                     }
                 }
             }
-            let r = or_default("a hooked accept", -1, || php_set(stream));
+            let r = if w.tls {
+                // PHP's openssl accept makes the client stream with the
+                // listener's table and enables crypto through it: left on
+                // the wrapper, the client is hooked from the start and its
+                // handshake waits in the coroutine (`tls::enable`). (Its
+                // accept has no table identity checks.)
+                or_default("a hooked accept", -1, || {
+                    // SAFETY: PHP's set_option with the engine's arguments.
+                    unsafe {
+                        (*w.php)
+                            .set_option
+                            .map_or(-2, |f| f(stream, option, value, ptrparam))
+                    }
+                })
+            } else {
+                or_default("a hooked accept", -1, || php_set(stream))
+            };
             // The accepted stream was made with PHP's table: hook it too.
             // SAFETY: the client stream PHP's accept returned (or null).
             unsafe { wrap((*xp).outputs.client, w.connects) };
