@@ -6,7 +6,11 @@ set -euo pipefail
 # chromium: the browser tests (tests-php/test_browser.py) drive it over the
 # DevTools protocol.
 # redis-server: the cluster tests (tests-php/test_cluster.py) run a real Redis.
-packages=(php8.2-cli php8.2-dev libclang-dev clang python3-venv curl openssl chromium redis-server)
+# php8.2-redis, php8.2-mysql, mariadb-server: the runtime hook tests
+# (tests-php/test_runtime_hooks.py) run phpredis, PDO and mysqli (loaded with
+# -d extension=...) against a real Redis and a real MariaDB.
+packages=(php8.2-cli php8.2-dev libclang-dev clang python3-venv curl openssl chromium redis-server
+          php8.2-redis php8.2-mysql mariadb-server)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -223,7 +223,7 @@ class PhpServer:
     """One PHP server process; see the php_server fixture."""
 
     def __init__(self, script, port, args, env, workdir: pathlib.Path, name: str, ini=None,
-                 extension=None):
+                 extension=None, php_args=()):
         self.script = pathlib.Path(script)
         self.port = port
         self.args = [str(a) for a in args]
@@ -234,6 +234,7 @@ class PhpServer:
         self.env = env
         self.ini = ini or {}
         self.extension = extension
+        self.php_args = list(php_args)  # more php options, e.g. "-d", "extension=redis.so"
         self.proc: subprocess.Popen | None = None
         self.expect_exit = False  # set by tests that make the server exit
         self.expect_panic = False  # set by tests that force a Rust panic (test-hooks build)
@@ -243,7 +244,7 @@ class PhpServer:
     # -- life cycle -----------------------------------------------------------
     def start(self, wait: bool = True, timeout: float = 15.0, host_check=None):
         require_extension()
-        self.cmd = php_cmd(self.ini, self.extension) + [str(self.script)] + self.args
+        self.cmd = php_cmd(self.ini, self.extension) + self.php_args + [str(self.script)] + self.args
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
                 self.cmd,
@@ -405,12 +406,14 @@ def php_server(request, tmp_path):
 
     `script` is a path, or a name looked up in tests-php/servers/. The port is
     passed as the first argument (argv[1]); pass port=9501 for the examples.
+    `php_args` are more php options (e.g. ["-d", "extension=redis.so"]: with
+    `php -n` each extension a script needs besides swoole is loaded this way).
     """
     started: list = []
     request.node._php_servers = started
 
     def start(script, *args, port=None, env=None, settings=None, wait=True, timeout=15.0,
-              ini=None, pass_port=True, extension=None):
+              ini=None, pass_port=True, extension=None, php_args=()):
         script = pathlib.Path(script)
         if not script.is_absolute():
             script = SERVERS / script
@@ -419,7 +422,7 @@ def php_server(request, tmp_path):
         argv = ([port] if pass_port else []) + list(args)
         name = f"server{len(started)}-{script.stem}"
         srv = PhpServer(script, port, argv, _server_env(env, settings), tmp_path, name, ini,
-                        extension)
+                        extension, php_args)
         started.append(srv)
         srv.start(wait=wait, timeout=timeout)
         return srv

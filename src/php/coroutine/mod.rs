@@ -274,7 +274,9 @@ fn suspend_fiber() -> Option<Zval> {
         s.clone()
     })?;
     let mut got = znull();
+    let mine = ErrorHandling::set_aside();
     let outcome = suspend.call_unguarded(&mut [], |rv| got = zend::zcopy(rv));
+    mine.restore();
     (outcome == CallOutcome::Ok).then_some(got)
 }
 
@@ -340,8 +342,10 @@ fn spawn_work(work: Work, on_end: Option<Box<dyn FnOnce()>>) -> Option<i64> {
         NEXT_JOB.with(|j| *j.borrow_mut() = Some(job));
         if fresh {
             let prev = CURRENT.with(|c| c.replace(cid));
+            let outer = ErrorHandling::set_aside();
             let outcome =
                 zend::method(&fiber.obj, "start").map_or(CallOutcome::Ok, |m| m.call(&mut []));
+            outer.restore();
             CURRENT.with(|c| c.set(prev));
             uncaught(outcome);
         } else {
@@ -372,9 +376,42 @@ pub fn spawn(func: &Zval, args: Vec<Zval>) -> Option<i64> {
 /// coroutine waits, or it ended and its fiber went back to the pool.
 fn run_fiber(cid: i64, fiber: &Fiber, value: Zval) {
     let prev = CURRENT.with(|c| c.replace(cid));
+    let outer = ErrorHandling::set_aside();
     let outcome = fiber.resume.call(&mut [value]);
+    outer.restore();
     CURRENT.with(|c| c.set(prev));
     uncaught(outcome);
+}
+
+/// Engine state that belongs to the code running, not to the thread: the
+/// error handling mode a constructor sets while it runs (PDO's throws
+/// its warnings as PDOException: `EH_THROW` and the exception class). A
+/// coroutine that waits inside such a constructor must not lend its mode
+/// to the others, so it is set aside at every switch and put back after
+/// (Swoole does the same).
+struct ErrorHandling {
+    mode: ext_php_rs::ffi::zend_error_handling_t,
+    class: *mut ext_php_rs::ffi::zend_class_entry,
+}
+
+impl ErrorHandling {
+    /// Takes the current mode, leaving PHP's normal one.
+    fn set_aside() -> ErrorHandling {
+        let mut eg = ext_php_rs::zend::ExecutorGlobals::get_mut();
+        let saved = ErrorHandling {
+            mode: eg.error_handling,
+            class: eg.exception_class,
+        };
+        eg.error_handling = 0; // EH_NORMAL
+        eg.exception_class = std::ptr::null_mut();
+        saved
+    }
+
+    fn restore(self) {
+        let mut eg = ext_php_rs::zend::ExecutorGlobals::get_mut();
+        eg.error_handling = self.mode;
+        eg.exception_class = self.class;
+    }
 }
 
 /// The body of every pooled fiber (`Swoole\Coroutine::__main`): runs
@@ -993,9 +1030,6 @@ fn co_set(ex: &mut ExecuteData, rv: &mut Zval) {
         seconds("socket_read_timeout").or(both),
         seconds("socket_write_timeout").or(both),
     );
-    if let Some(flags) = options.get("hook_flags").and_then(|z| z.long()) {
-        crate::php::hooks::set_flags(flags);
-    }
     if let Some(max) = options.get("max_coroutine").and_then(|z| z.long()) {
         let max = usize::try_from(max).ok().filter(|m| *m > 0);
         MAX_COROUTINES.with(|m| m.set(max.unwrap_or(DEFAULT_MAX_COROUTINES)));
@@ -1012,7 +1046,35 @@ fn co_set(ex: &mut ExecuteData, rv: &mut Zval) {
         }
         *o = Some(zarray(merged));
     });
+    if let Some(flags) = options.get("hook_flags").and_then(|z| z.long()) {
+        crate::php::hooks::set_flags(flags);
+    }
     rv.set_null();
+}
+
+/// Records `key => value` among the options `Coroutine::getOptions()`
+/// returns (the runtime hook flags, however they were set).
+pub fn record_option(key: &str, value: Zval) {
+    OPTIONS.with(|o| {
+        let mut o = o.borrow_mut();
+        let mut merged = o
+            .as_ref()
+            .and_then(|z| z.array())
+            .map(|a| a.to_owned())
+            .unwrap_or_else(ZendHashTable::new);
+        let _ = merged.insert(key, value);
+        *o = Some(zarray(merged));
+    });
+}
+
+/// Whether `key` is among the options set.
+pub fn has_option(key: &str) -> bool {
+    OPTIONS.with(|o| {
+        o.borrow()
+            .as_ref()
+            .and_then(|z| z.array())
+            .is_some_and(|a| a.get(key).is_some())
+    })
 }
 
 /// `Coroutine::getOptions()`: what `set()` was given, null before.

@@ -12,18 +12,20 @@
 //! - `SWOOLE_HOOK_SLEEP`: `sleep()`, `usleep()`, `time_nanosleep()`,
 //!   `time_sleep_until()` ([`sleep`]).
 //! - `SWOOLE_HOOK_STREAM_FUNCTION`: `stream_select()` ([`select`]).
+//! - `SWOOLE_HOOK_PROC`: the pipes of `proc_open()` ([`pipe`]).
 //!
 //! The other flags are accepted and kept (a script asking for
 //! `SWOOLE_HOOK_ALL` gets what exists); what they would hook stays
 //! blocking: see the compatibility table in the README.
 
 mod functions;
+mod pipe;
 mod select;
 mod sleep;
 mod stream;
 mod tls;
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use ext_php_rs::types::Zval;
 use ext_php_rs::zend::ExecuteData;
@@ -41,6 +43,7 @@ pub const HOOK_SSL: i64 = 32;
 pub const HOOK_TLS: i64 = 64;
 pub const HOOK_STREAM_FUNCTION: i64 = 128;
 pub const HOOK_SLEEP: i64 = 512;
+pub const HOOK_PROC: i64 = 1024;
 /// `SWOOLE_HOOK_ALL`.
 pub const HOOK_ALL: i64 = 2_143_285_247;
 
@@ -63,20 +66,20 @@ pub fn register() {
     RUNTIME.set(c.register());
 }
 
-/// Whether the script chose its hooks (any of the ways to set them).
-static CHOSEN: AtomicBool = AtomicBool::new(false);
-
 /// Puts `flags` in effect, as the script asked: hooks what they name,
-/// unhooks the rest.
+/// unhooks the rest. Swoole keeps them as a 32-bit unsigned number, and
+/// among `Coroutine::getOptions()`.
 pub fn set_flags(flags: i64) {
-    CHOSEN.store(true, Ordering::Relaxed);
+    let flags = flags & 0xFFFF_FFFF;
+    crate::php::coroutine::record_option("hook_flags", crate::php::zend::zlong(flags));
     apply(flags);
 }
 
-/// `Co\run()`'s default: every hook, unless the script chose its own.
+/// `Co\run()`'s default: every hook, unless hook flags were set (in any
+/// way: Swoole looks for them among the coroutine options).
 pub fn default_for_run() {
-    if !CHOSEN.load(Ordering::Relaxed) {
-        apply(HOOK_ALL);
+    if !crate::php::coroutine::has_option("hook_flags") {
+        set_flags(HOOK_ALL);
     }
 }
 
@@ -95,14 +98,10 @@ fn enable_coroutine(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 0, 1) else {
         return;
     };
-    // Swoole 4's enableCoroutine(bool $enable): true is every hook, false none.
-    let flags = match args.get(0) {
-        Some(z) if z.is_true() => HOOK_ALL,
-        Some(z) if z.is_false() => 0,
-        _ => match args.long_or(0, "flags", HOOK_ALL) {
-            Some(f) => f,
-            None => return,
-        },
+    // Swoole 6 takes an int: Swoole 4's `true` is 1 (SWOOLE_HOOK_TCP's
+    // neighbour bit), `false` is 0, as PHP converts them.
+    let Some(flags) = args.long_or(0, "flags", HOOK_ALL) else {
+        return;
     };
     set_flags(flags);
     rv.set_bool(true);

@@ -11,8 +11,9 @@
 //! the socket ready and does exactly what it always does: the same bytes,
 //! buffering, errors, warnings and metadata as unhooked PHP.
 //!
-//! Only the waits change, and only inside a coroutine: outside one every
-//! entry goes straight to PHP's. The one operation PHP cannot be left to
+//! Only the waits change, and only inside a coroutine: a stream made
+//! outside one is PHP's own (as in Swoole), and outside one every entry of
+//! a hooked stream goes straight to PHP's. The one operation PHP cannot be left to
 //! do is a blocking connect: it is turned into PHP's asynchronous connect
 //! (`STREAM_XPORT_OP_CONNECT_ASYNC`), the coroutine waits for the socket
 //! to become writable within the connect timeout, and the socket is put
@@ -38,7 +39,9 @@ use super::tls;
 use crate::php::client::{bound_fatal, Bound};
 use crate::php::coroutine::{self, io};
 use crate::php::guard::or_default;
+use crate::php::zend::zcopy;
 use crate::runtime::client::socket::{name_to_resolve, poll_fd, timeval_ms, Event};
+use ext_php_rs::types::Zval;
 
 type Factory = unsafe extern "C" fn(
     proto: *const c_char,
@@ -105,6 +108,7 @@ pub(super) struct XportOutputs {
 const WANT_ERRORTEXT: u32 = 1 << 2;
 
 const OPTION_XPORT_API: c_int = 7;
+const OPTION_META_DATA_API: c_int = 11;
 
 const OP_CONNECT: c_int = 1;
 const OP_ACCEPT: c_int = 3;
@@ -231,6 +235,9 @@ unsafe extern "C" fn hooked_factory(
     let Some(php) = php else {
         return std::ptr::null_mut();
     };
+    // As Swoole: a stream made outside a coroutine is PHP's own, blocking
+    // wherever it is used later.
+    let in_coroutine = coroutine_now().is_some();
     // SAFETY: PHP's factory, called with the arguments the engine gave us.
     let stream = unsafe {
         php(
@@ -248,8 +255,10 @@ unsafe extern "C" fn hooked_factory(
     let stream_connects = [&b"tcp"[..], b"unix", b"ssl", b"tls"]
         .iter()
         .any(|p| name.eq_ignore_ascii_case(p));
-    // SAFETY: a stream PHP's factory just made (or null).
-    unsafe { wrap(stream, stream_connects) };
+    if in_coroutine {
+        // SAFETY: a stream PHP's factory just made (or null).
+        unsafe { wrap(stream, stream_connects) };
+    }
     stream
 }
 
@@ -332,8 +341,12 @@ pub(super) unsafe fn net<'a>(stream: *mut php_stream) -> Option<&'a mut NetStrea
 pub(super) enum Waited {
     Ready,
     TimedOut,
-    /// Something else (a cancel, an error): PHP's call then finds out
-    /// for itself what the socket says.
+    /// The coroutine is canceled (`Coroutine::cancel()`) or being
+    /// destroyed (the script ends): the call fails without PHP's, which
+    /// would block.
+    Canceled,
+    /// Something else (an error): PHP's call then finds out for itself
+    /// what the socket says.
     Other,
 }
 
@@ -359,6 +372,7 @@ fn wait_in_loop(cid: i64, fd: c_int, ev: Event, timeout_ms: i32) -> Waited {
     match io::wait_fd(fd, ev, timeout_ms) {
         Ok(()) => Waited::Ready,
         Err(e) if e == i64::from(libc::ETIMEDOUT) => Waited::TimedOut,
+        Err(e) if e == i64::from(libc::ECANCELED) => Waited::Canceled,
         Err(_) => Waited::Other,
     }
 }
@@ -395,6 +409,7 @@ unsafe extern "C" fn hooked_read(stream: *mut php_stream, buf: *mut c_char, coun
                     sock.timeout_event = 1;
                     return 0;
                 }
+                Waited::Canceled => return -1,
                 Waited::Ready | Waited::Other => {}
             }
         }
@@ -423,14 +438,18 @@ unsafe extern "C" fn hooked_write(
         if let Some(sock) = unsafe { net(stream) }.filter(|s| s.is_blocked != 0) {
             // Writable, PHP's send writes what the buffer takes and returns;
             // the stream layer calls again for the rest.
-            if let Waited::TimedOut = wait(
+            match wait(
                 cid,
                 sock.socket,
                 Event::Write,
                 timeval_ms(sock.timeout.tv_sec, sock.timeout.tv_usec),
             ) {
-                sock.timeout_event = 1;
-                return 0;
+                Waited::TimedOut => {
+                    sock.timeout_event = 1;
+                    return 0;
+                }
+                Waited::Canceled => return -1,
+                Waited::Ready | Waited::Other => {}
             }
         }
     }
@@ -478,6 +497,13 @@ unsafe extern "C" fn hooked_set_option(
             return r;
         }
     }
+    if option == OPTION_META_DATA_API && !ptrparam.is_null() {
+        let r = or_default("a hooked socket option", -1, || php_set(stream));
+        // SAFETY: for the meta data API the engine passes the array zval
+        // `stream_get_meta_data()` is filling.
+        unsafe { swoole_meta_data_order(&mut *(ptrparam as *mut Zval)) };
+        return r;
+    }
     if option != OPTION_XPORT_API || ptrparam.is_null() || cid.is_none() {
         return or_default("a hooked socket option", -1, || php_set(stream));
     }
@@ -503,7 +529,9 @@ unsafe extern "C" fn hooked_set_option(
                         .timeout
                         .as_ref()
                         .map_or(-1, |t| timeval_ms(t.tv_sec, t.tv_usec));
-                    if let Waited::TimedOut = wait(cid, sock.socket, Event::Read, ms) {
+                    if let Waited::TimedOut | Waited::Canceled =
+                        wait(cid, sock.socket, Event::Read, ms)
+                    {
                         // PHP's accept with no time left reports its own
                         // timeout (error text included).
                         if let Some(t) = (*xp).inputs.timeout.as_mut() {
@@ -545,7 +573,7 @@ unsafe extern "C" fn hooked_set_option(
                 } else {
                     Event::Write
                 };
-                if let Waited::TimedOut = wait(
+                if let Waited::TimedOut | Waited::Canceled = wait(
                     cid,
                     sock.socket,
                     ev,
@@ -563,6 +591,20 @@ unsafe extern "C" fn hooked_set_option(
         }
         _ => or_default("a hooked socket option", -1, || php_set(stream)),
     }
+}
+
+/// Swoole's hooked sockets report their meta data as timed_out, eof,
+/// blocked (PHP's: timed_out, blocked, eof): the same values, in its order.
+fn swoole_meta_data_order(meta: &mut Zval) {
+    let Some(arr) = meta.array_mut() else { return };
+    let Some(blocked) = arr.get("blocked").map(zcopy) else {
+        return;
+    };
+    if arr.get("eof").is_none() {
+        return;
+    }
+    let _ = arr.remove("blocked");
+    let _ = arr.insert("blocked", blocked);
 }
 
 /// A stream connect in coroutine `cid`: PHP's asynchronous connect to each
@@ -621,7 +663,7 @@ pub(super) unsafe fn connect(
             match wait_in_loop(cid, fd, Event::Write, timeout_ms) {
                 Waited::Ready => socket_error(fd),
                 Waited::TimedOut => libc::ETIMEDOUT,
-                Waited::Other => libc::ECANCELED,
+                Waited::Canceled | Waited::Other => libc::ECANCELED,
             }
         } else {
             0

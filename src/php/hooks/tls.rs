@@ -176,6 +176,7 @@ pub(super) unsafe fn read(
                 sock.timeout_event = 1;
                 return 0;
             }
+            Waited::Canceled => return -1,
             Waited::Other => return n,
         }
     }
@@ -235,7 +236,7 @@ pub(super) unsafe fn enable(
                 unsafe { (*cp).returncode = -1 };
                 return Some(0);
             }
-            Waited::Other => {
+            Waited::Canceled | Waited::Other => {
                 // SAFETY: as above.
                 unsafe { (*cp).returncode = -1 };
                 return Some(0);

@@ -1,0 +1,158 @@
+//! `SWOOLE_HOOK_PROC`: the pipes `proc_open()` gives a script wait in the
+//! coroutine (installed by [`super::functions`]).
+//!
+//! `proc_open()` itself is PHP's (the child starts at once). Each pipe
+//! stream it returns gets a copy of PHP's stdio table whose read and write
+//! wait for the pipe in the coroutine first, then run PHP's own; outside a
+//! coroutine, or on a pipe the script made non-blocking, they are PHP's.
+//! `proc_close()` stays PHP's: it waits for the child, which has usually
+//! ended by the time its output is read to the end.
+
+use std::ffi::c_char;
+
+use parking_lot::Mutex;
+
+use ext_php_rs::ffi::{php_stream, php_stream_ops};
+use ext_php_rs::types::Zval;
+use ext_php_rs::zend::ExecuteData;
+
+use super::functions::{call_php, coroutine_of_call, num_args};
+use super::stream::{wait, Waited};
+use crate::php::args::Args;
+use crate::php::guard::or_default;
+use crate::php::zend;
+use crate::runtime::client::socket::Event;
+
+/// PHP's stdio table with our read and write, and PHP's table.
+#[repr(C)]
+struct PipeWrapper {
+    ops: php_stream_ops,
+    php: *const php_stream_ops,
+}
+
+// SAFETY: written once before any stream uses it, only read afterwards;
+// it points at PHP's static table.
+unsafe impl Sync for PipeWrapper {}
+// SAFETY: as for Sync.
+unsafe impl Send for PipeWrapper {}
+
+static WRAPPERS: Mutex<Vec<&'static PipeWrapper>> = Mutex::new(Vec::new());
+
+pub(super) fn hooked_proc_open(ex: &mut ExecuteData, rv: &mut Zval) {
+    call_php("proc_open", ex, rv);
+    if !rv.is_resource() || num_args(ex) < 3 {
+        return;
+    }
+    let Some(args) = Args::parse(ex, 3, 6) else {
+        return;
+    };
+    let Some(pipes) = args.get(2).and_then(|z| z.array()) else {
+        return;
+    };
+    for (_, pipe) in pipes.iter() {
+        if let Some(stream) = zend::stream_of(pipe) {
+            // SAFETY: a live stream proc_open() just made.
+            unsafe { wrap(stream) };
+        }
+    }
+}
+
+/// Gives a pipe stream the wrapper of its table.
+unsafe fn wrap(stream: *mut php_stream) {
+    // SAFETY: a live stream.
+    let php = unsafe { (*stream).ops };
+    if php.is_null() || wrapper_of(php).is_some() {
+        return;
+    }
+    let w = {
+        let mut ws = WRAPPERS.lock();
+        match ws.iter().find(|w| std::ptr::eq(w.php, php)) {
+            Some(w) => *w,
+            None => {
+                // SAFETY: PHP's tables are static and complete.
+                let mut ops = unsafe { *php };
+                ops.read = ops.read.and(Some(pipe_read));
+                ops.write = ops.write.and(Some(pipe_write));
+                let w: &'static PipeWrapper = Box::leak(Box::new(PipeWrapper { ops, php }));
+                ws.push(w);
+                w
+            }
+        }
+    };
+    // SAFETY: a live stream; the wrapper lives for the process.
+    unsafe { (*stream).ops = &w.ops };
+}
+
+fn wrapper_of(ops: *const php_stream_ops) -> Option<&'static PipeWrapper> {
+    WRAPPERS
+        .lock()
+        .iter()
+        .find(|w| std::ptr::eq(&w.ops, ops))
+        .copied()
+}
+
+/// The descriptor of a blocking pipe stream, when the call runs in a
+/// coroutine (else None: the call is PHP's as it is).
+fn blocking_pipe(stream: *mut php_stream) -> Option<(i64, i32, i32)> {
+    let cid = coroutine_of_call()?;
+    let fd = zend::stream_fd(stream)?;
+    // SAFETY: flag read of the stream's descriptor.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    (flags >= 0 && flags & libc::O_NONBLOCK == 0).then_some((cid, fd, flags))
+}
+
+unsafe extern "C" fn pipe_read(stream: *mut php_stream, buf: *mut c_char, count: usize) -> isize {
+    // SAFETY: the engine calls a stream's read with the stream it belongs to.
+    let Some(w) = (unsafe { wrapper_of((*stream).ops) }) else {
+        return -1;
+    };
+    // A read of a pipe returns what is there: once readable it cannot block.
+    if let Some((cid, fd, _)) = blocking_pipe(stream) {
+        if let Waited::Canceled = wait(cid, fd, Event::Read, -1) {
+            return -1;
+        }
+    }
+    or_default("a hooked pipe read", -1, || {
+        // SAFETY: PHP's read with the engine's arguments.
+        unsafe { (*w.php).read.map_or(-1, |f| f(stream, buf, count)) }
+    })
+}
+
+unsafe extern "C" fn pipe_write(
+    stream: *mut php_stream,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: as in pipe_read.
+    let Some(w) = (unsafe { wrapper_of((*stream).ops) }) else {
+        return -1;
+    };
+    let php_write = || {
+        or_default("a hooked pipe write", -1, || {
+            // SAFETY: PHP's write with the engine's arguments.
+            unsafe { (*w.php).write.map_or(-1, |f| f(stream, buf, count)) }
+        })
+    };
+    let Some((cid, fd, flags)) = blocking_pipe(stream) else {
+        return php_write();
+    };
+    // A blocking write of more than the pipe takes would wait for the
+    // reader: each write is made non-blocking (it writes what fits; the
+    // stream layer calls again for the rest), the coroutine waiting for
+    // room in between.
+    loop {
+        match wait(cid, fd, Event::Write, -1) {
+            Waited::Canceled => return -1,
+            Waited::Other => return php_write(),
+            Waited::Ready | Waited::TimedOut => {}
+        }
+        // SAFETY: flag changes of the stream's descriptor, restored after.
+        unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) };
+        let n = php_write();
+        // SAFETY: as above.
+        unsafe { libc::fcntl(fd, libc::F_SETFL, flags) };
+        if n != 0 || count == 0 {
+            return n;
+        }
+    }
+}
