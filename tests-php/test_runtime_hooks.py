@@ -445,3 +445,73 @@ def test_mysqli_in_coroutines(mysql_port):
     assert_prints_what_swoole_prints(r, "mysqli")
     t = r.times["20-sleeps"]
     assert 0.29 <= t < 3, f"20 SLEEP(0.3) took {t:.2f} s (serial: 6 s)"
+
+
+# --------------------------------------------------------------------------
+# TLS, stream_select() and proc_open()
+# --------------------------------------------------------------------------
+
+TLS_SELECT_PROC = """\
+-- an ssl:// server and its clients in one process
+bool(true)
+Array
+(
+    [0] => reply to GET /ssl0 HTTP/1.0
+    [1] => reply to GET /ssl1 HTTP/1.0
+    [2] => reply to GET /ssl2 HTTP/1.0
+    [3] => reply to GET /tcp HTTP/1.0
+    [4] => reply to GET /https HTTP/1.1
+)
+-- stream_select
+int(0)
+array(0) {
+}
+int(1)
+array(2) {
+  [0]=>
+  string(4) "mine"
+  [1]=>
+  int(7)
+}
+string(5) "late
+"
+ticked while selecting: true
+int(1)
+int(0)
+int(1)
+-- proc_open
+Array
+(
+    [0] => child0 exit 0
+    [1] => child1 exit 0
+    [2] => child2 exit 0
+)
+int(1048576)
+cat gave back 1048576 bytes
+int(0)
+done
+"""
+
+
+def test_tls_stream_select_and_proc_open_wait_in_coroutines(tmp_path):
+    """An ssl:// server accepting 5 TLS clients of the same process (ssl://,
+    tcp:// + stream_socket_enable_crypto(), https://), each answered after a
+    hooked 0.3 s sleep: the handshakes and reads overlap. stream_select()
+    waits while another coroutine runs; proc_open() children run side by
+    side and 1 MiB goes through `cat` with a reader in another coroutine.
+
+    Written here rather than captured from Swoole, where it differs:
+    Swoole's hooked ssl:// client does not verify the peer without a context
+    (this script passes verify_peer => false, so both agree), Swoole
+    renumbers stream_select()'s arrays (PHP and swoole-rs keep the keys:
+    'mine' and 7), and Swoole's proc_open() pipes lose the `cat` child
+    ("supplied resource is not a valid stream resource")."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(tmp_path / "key.pem"),
+                    "-out", str(tmp_path / "cert.pem")], check=True, capture_output=True)
+    r = run("tls_select_proc.php", tmp_path)
+    assert r.out == TLS_SELECT_PROC, diff(TLS_SELECT_PROC, r.out)
+    assert r.err == "" and r.code == 0, (r.code, r.err)
+    assert r.times["tls"] < 0.8, f"5 TLS requests answered after 0.3 s each took {r.times['tls']:.2f} s"
+    assert 0.29 <= r.times["select"] < 2
+    assert r.times["proc"] < 1.2, f"3 children sleeping 0.5 s took {r.times['proc']:.2f} s"
