@@ -275,6 +275,31 @@ fn p_start(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     }
     // The child.
+    become_child(h, o, redirect);
+    let this = zend::new_ref_to(o);
+    let outcome = if coroutine {
+        if super::coroutine::spawn(&callback, vec![this]).is_some() {
+            super::timer::wait_for_timers();
+        }
+        CallOutcome::Ok
+    } else {
+        let outcome = Callback::new(&callback).map_or(CallOutcome::Ok, |cb| cb.call(&mut [this]));
+        if outcome == CallOutcome::Ok {
+            // Timers and coroutines the child left run before it ends.
+            super::timer::wait_for_timers();
+        }
+        outcome
+    };
+    let status = match outcome {
+        CallOutcome::Bailout => 255,
+        _ => zend::exit_status(),
+    };
+    end_child(status);
+}
+
+/// Makes this (new) process the child of process object `o`: its end of
+/// the pipe, its pid, stdin and stdout on the pipe with `redirect`.
+fn become_child(h: u32, o: *mut ext_php_rs::ffi::zend_object, redirect: bool) {
     let me = os::pid();
     let fd = with(h, |p| {
         p.in_child = true;
@@ -295,25 +320,38 @@ fn p_start(ex: &mut ExecuteData, rv: &mut Zval) {
     if let Some(fd) = fd {
         zend::set_prop(o, "pipe", zlong(i64::from(fd)));
     }
+}
+
+/// Starts the body of a process `addProcess()` added, in the process the
+/// server's manager forked for it: `$process` becomes the child (as after
+/// `start()`), `$process->id` its worker id, and its callable runs (in a
+/// coroutine with `$enable_coroutine`). What it leaves running (timers,
+/// coroutines) goes on in the caller's loop. Whether it ran in a
+/// coroutine, and how the call ended.
+pub fn start_added(process: &Zval, worker_id: i64) -> (bool, CallOutcome) {
+    let Some(o) = zend::obj_ptr(process) else {
+        return (false, CallOutcome::Ok);
+    };
+    // SAFETY: a live object's handle.
+    let h = unsafe { (*o).handle };
+    let Some((redirect, coroutine)) = with(h, |p| (p.redirect, p.enable_coroutine)) else {
+        return (false, CallOutcome::Ok);
+    };
+    let Some(callback) = zend::get_prop_scoped(PROCESS.get(), o, "callback").map(zend::zcopy)
+    else {
+        return (coroutine, CallOutcome::Ok);
+    };
+    become_child(h, o, redirect);
+    zend::set_prop(o, "id", zlong(worker_id));
     let this = zend::new_ref_to(o);
-    let outcome = if coroutine {
-        if super::coroutine::spawn(&callback, vec![this]).is_some() {
-            super::timer::wait_for_timers();
-        }
-        CallOutcome::Ok
-    } else {
-        let outcome = Callback::new(&callback).map_or(CallOutcome::Ok, |cb| cb.call(&mut [this]));
-        if outcome == CallOutcome::Ok {
-            // Timers and coroutines the child left run before it ends.
-            super::timer::wait_for_timers();
-        }
-        outcome
-    };
-    let status = match outcome {
-        CallOutcome::Bailout => 255,
-        _ => zend::exit_status(),
-    };
-    end_child(status);
+    if coroutine {
+        super::coroutine::spawn(&callback, vec![this]);
+        return (true, CallOutcome::Ok);
+    }
+    (
+        false,
+        Callback::new(&callback).map_or(CallOutcome::Ok, |cb| cb.call(&mut [this])),
+    )
 }
 
 /// Ends this (child) process: PHP's output flushed, then `_exit`.

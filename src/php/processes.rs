@@ -62,7 +62,8 @@ impl PoolHooks for Hooks {
 /// the manager and runs until the server shuts down. Errors are for
 /// `start()` to throw.
 pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
-    let cluster = cluster::create(&spec.settings, false)?;
+    let users = spec.st.user_processes.borrow().len();
+    let cluster = cluster::create(&spec.settings, false, users)?;
     let shared = cluster.shared;
     let pid = i64::from(process::pid());
     shared.set_master_pid(pid as i32);
@@ -97,7 +98,8 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
     // A push may come from any worker: with a window kept across messages
     // the connection's compressor would have to live in one process.
     spec.settings.websocket_compression_server_context_takeover = false;
-    let cluster = cluster::create(&spec.settings, true)?;
+    let users = spec.st.user_processes.borrow().len();
+    let cluster = cluster::create(&spec.settings, true, users)?;
     let shared = cluster.shared;
     let master_pid = process::pid();
     shared.set_master_pid(master_pid);
@@ -274,6 +276,9 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
 
 /// The body of worker `id` in its forked process; returns the exit code.
 fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
+    if cluster.is_user_process(id) {
+        return run_user_process(spec, cluster, id);
+    }
     let st = spec.st.clone();
     let task_worker = id >= cluster.event_workers;
     cluster.worker_id.set(id as i64);
@@ -323,6 +328,88 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
     let result = lifecycle::run(serve, &*st);
     // Whatever this worker's last callbacks sent is delivered before it
     // exits (its loop's flush tasks are gone).
+    cluster.ep.flush_all_blocking();
+    timers::timers().clear_all();
+    super::push_cache::clear();
+    st.running.set(false);
+    let code = match (result, st.abort.get()) {
+        (Err(e), _) => {
+            log::write(log::Level::Error, true, &format!("event loop: {e}"));
+            1
+        }
+        (Ok(()), Some(CallOutcome::Exit)) => zend::exit_status(),
+        (Ok(()), Some(CallOutcome::Bailout)) => 255,
+        (Ok(()), _) => 0,
+    };
+    zend::flush_output();
+    code
+}
+
+/// The body of `addProcess()`'s process `id` (numbered after the task
+/// workers) in its forked process; returns the exit code. It is a member
+/// of the cluster like a worker, so `$server->send()`, `push()` and
+/// `sendMessage()` reach connections and workers of either mode, and
+/// messages sent to it arrive in `onPipeMessage`; it serves no port and
+/// runs no lifecycle callbacks. Its callable runs first; the process
+/// ends (and the manager starts it again) once the callable returned and
+/// nothing it left (timers, coroutines) is running, or at shutdown.
+fn run_user_process(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
+    let st = spec.st.clone();
+    let index = id - cluster.core_workers();
+    let Some(process) = st.user_processes.borrow().get(index).map(zend::zcopy) else {
+        return 1;
+    };
+    cluster.worker_id.set(id as i64);
+    cluster.ep.set_me(id as u32);
+    cluster.shared.set_worker_status(id, WORKER_IDLE);
+    log::set_process(b'@', id as i32);
+    let pid = i64::from(process::pid());
+    st.worker_pid.set(pid);
+    // `$server->worker_id` stays -1 there, as in Swoole (the process's
+    // id is `$process->id`).
+    st.set_identity(Identity {
+        master_pid: i64::from(cluster.shared.master_pid()),
+        manager_pid: i64::from(cluster.shared.manager_pid()),
+        worker_id: -1,
+        worker_pid: pid,
+    });
+    timers::timers().clear_all();
+    let table = ConnectionTable::with_shared(cluster.shared, id as u32);
+    let rt = lifecycle::server(spec.settings.clone(), Some(table));
+    *st.runtime.borrow_mut() = Some(rt.clone());
+    st.running.set(true);
+    st.abort.set(None);
+    crate::worker::process::drop_privileges_logged(&spec.settings);
+    let body = {
+        let rt = rt.clone();
+        let st = st.clone();
+        let cluster = cluster.clone();
+        Box::pin(async move {
+            // A callable that never gives the loop a turn (no coroutines)
+            // must still get its messages out.
+            let (in_coroutine, outcome) = super::process::start_added(&process, id as i64);
+            if !in_coroutine {
+                cluster.ep.send_at_once();
+            }
+            st.after_call(outcome);
+            timers::timers().wait_empty().await;
+            stop_worker(&rt);
+        })
+    };
+    let rt_sig = rt.clone();
+    let serve = lifecycle::Serve {
+        role: lifecycle::Role::UserProcess { id },
+        server: rt,
+        listeners: vec![],
+        handler: Rc::new(PhpHandler::new(st.clone())),
+        tasks: vec![Box::pin(inbox_loop(cluster.clone(), st.clone())), body],
+        signals: &[libc::SIGTERM, libc::SIGINT],
+        on_signal: Box::new(move |_| {
+            stop_worker(&rt_sig);
+            false
+        }),
+    };
+    let result = lifecycle::run(serve, &*st);
     cluster.ep.flush_all_blocking();
     timers::timers().clear_all();
     super::push_cache::clear();

@@ -173,6 +173,8 @@ pub struct ServerState {
     pub node: RefCell<Option<runtime::node::Node>>,
     /// This process's sending end of the cluster bus.
     pub publisher: RefCell<Option<Rc<runtime::bus::Publisher>>>,
+    /// The `Swoole\Process` objects `addProcess()` added, in order.
+    pub user_processes: RefCell<Vec<Zval>>,
 }
 
 impl Drop for ServerState {
@@ -216,6 +218,7 @@ impl ServerState {
             worker_pid: Cell::new(0),
             node: RefCell::new(None),
             publisher: RefCell::new(None),
+            user_processes: RefCell::new(Vec::new()),
         }
     }
 

@@ -28,6 +28,9 @@ pub struct Cluster {
     pub shared: &'static SharedTable,
     pub event_workers: usize,
     pub task_workers: usize,
+    /// Processes `addProcess()` added: ids after the task workers (as
+    /// Swoole numbers them), each with an inbox of its own.
+    pub user_processes: usize,
     /// SWOOLE_PROCESS: the master owns the connections; its inbox comes
     /// after the workers' and its "worker id" is that index.
     pub process_mode: bool,
@@ -89,7 +92,17 @@ impl Cluster {
     }
 
     pub fn total(&self) -> usize {
+        self.event_workers + self.task_workers + self.user_processes
+    }
+
+    /// Event and task workers (what a reload restarts).
+    pub fn core_workers(&self) -> usize {
         self.event_workers + self.task_workers
+    }
+
+    /// Whether `id` is one of `addProcess()`'s processes.
+    pub fn is_user_process(&self, id: usize) -> bool {
+        id >= self.core_workers() && id < self.total()
     }
 
     /// The inbox of the master's main reactor (SWOOLE_PROCESS); reactor
@@ -99,7 +112,8 @@ impl Cluster {
     }
 
     pub fn is_task_worker(&self) -> bool {
-        self.worker_id.get() >= self.event_workers as i64
+        let id = self.worker_id.get();
+        id >= self.event_workers as i64 && id < self.core_workers() as i64
     }
 
     pub fn my_id(&self) -> u32 {
@@ -204,7 +218,11 @@ impl Cluster {
     }
 }
 
-pub fn create(settings: &runtime::Settings, process_mode: bool) -> std::io::Result<Rc<Cluster>> {
+pub fn create(
+    settings: &runtime::Settings,
+    process_mode: bool,
+    user_processes: usize,
+) -> std::io::Result<Rc<Cluster>> {
     let shared = SharedTable::create(settings.max_connection.clamp(1, 1_000_000) as usize)?;
     let event_workers = settings.worker_num.max(1) as usize;
     let task_workers = settings.task_worker_num.max(0) as usize;
@@ -215,11 +233,14 @@ pub fn create(settings: &runtime::Settings, process_mode: bool) -> std::io::Resu
     } else {
         0
     };
-    let ep = Rc::new(Endpoint::create(event_workers + task_workers + reactors)?);
+    let ep = Rc::new(Endpoint::create(
+        event_workers + task_workers + user_processes + reactors,
+    )?);
     let cluster = Rc::new(Cluster {
         shared,
         event_workers,
         task_workers,
+        user_processes,
         process_mode,
         reactors,
         worker_id: Cell::new(-1),
@@ -250,6 +271,7 @@ pub fn pool_config(
     PoolConfig {
         event_workers: cluster.event_workers,
         task_workers: cluster.task_workers,
+        user_processes: cluster.user_processes,
         max_wait: settings.max_wait_time,
         master_pid,
     }
@@ -434,7 +456,7 @@ mod tests {
 
     #[test]
     fn forwards_and_broadcasts_reach_the_other_workers_inboxes() {
-        let c = create(&settings(3, 0), false).unwrap();
+        let c = create(&settings(3, 0), false, 0).unwrap();
         c.worker_id.set(0);
         c.ep.set_me(0);
         assert!(forward(2, &Message::Close { session: 5 }));
@@ -462,7 +484,7 @@ mod tests {
 
     #[test]
     fn task_workers_are_picked_in_turn_skipping_busy_ones() {
-        let c = create(&settings(2, 3), false).unwrap();
+        let c = create(&settings(2, 3), false, 0).unwrap();
         // Task workers are 2, 3, 4; an explicit index is taken as asked.
         assert_eq!(c.pick_task_worker(1), 3);
         assert_eq!(c.pick_task_worker(-1), 2);
@@ -481,7 +503,7 @@ mod tests {
     #[test]
     fn taskwait_takes_its_result_and_keeps_the_rest_in_order() {
         use std::time::Duration;
-        let c = create(&settings(1, 1), false).unwrap();
+        let c = create(&settings(1, 1), false, 0).unwrap();
         // The task worker (1) answers worker 0, after a pipe message.
         c.ep.set_me(1);
         let pipe = Message::Pipe {
@@ -510,8 +532,29 @@ mod tests {
     }
 
     #[test]
+    fn added_processes_come_after_the_task_workers() {
+        let c = create(&settings(2, 1), true, 2).unwrap();
+        // Workers 0-1, task worker 2, added processes 3-4, then the master.
+        assert_eq!((c.core_workers(), c.total(), c.master()), (3, 5, 5));
+        assert!(!c.is_user_process(2) && c.is_user_process(3) && c.is_user_process(4));
+        assert!(!c.is_user_process(5));
+        c.worker_id.set(3);
+        assert!(!c.is_task_worker() && c.is_worker());
+        // Each has an inbox: a worker's message reaches an added process.
+        c.ep.set_me(0);
+        let msg = Message::Pipe {
+            data: b"hi".to_vec(),
+            serialized: false,
+        };
+        assert!(c.send(4, &msg));
+        c.ep.set_me(4);
+        assert_eq!(c.read_inbox(), [(0, msg)]);
+        leave();
+    }
+
+    #[test]
     fn the_process_roles_are_told_apart() {
-        let c = create(&settings(2, 1), true).unwrap();
+        let c = create(&settings(2, 1), true, 0).unwrap();
         assert_eq!((c.total(), c.master()), (3, 3));
         // The manager (-1) and the master are not workers.
         assert!(!is_worker_process() && !is_process_worker());

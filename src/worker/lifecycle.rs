@@ -31,6 +31,9 @@ pub enum Role {
     Master,
     /// One of the master's extra reactor threads: no PHP at all.
     Reactor,
+    /// A process `addProcess()` added (id `id`, after the task workers):
+    /// it runs the script's own callable, no lifecycle callbacks.
+    UserProcess { id: usize },
 }
 
 /// A lifecycle event the script may have a callback for (Swoole's names).
@@ -67,7 +70,7 @@ impl Role {
             Role::Single => vec![Event::Start, Event::WorkerStart(0)],
             Role::Worker { id, .. } => vec![Event::WorkerStart(id)],
             Role::Master => vec![Event::Start],
-            Role::Reactor => vec![],
+            Role::Reactor | Role::UserProcess { .. } => vec![],
         }
     }
 
@@ -77,14 +80,14 @@ impl Role {
         match self {
             Role::Single => vec![Event::WorkerStop(0), Event::Shutdown],
             Role::Worker { id, .. } => vec![Event::WorkerStop(id)],
-            Role::Master | Role::Reactor => vec![],
+            Role::Master | Role::Reactor | Role::UserProcess { .. } => vec![],
         }
     }
 
     /// The worker id callbacks are given.
     pub fn worker_id(self) -> usize {
         match self {
-            Role::Worker { id, .. } => id,
+            Role::Worker { id, .. } | Role::UserProcess { id } => id,
             _ => 0,
         }
     }
@@ -95,7 +98,7 @@ impl Role {
         match self {
             Role::Single | Role::Master => true,
             Role::Worker { id, .. } => owns_connections && id == 0,
-            Role::Reactor => false,
+            Role::Reactor | Role::UserProcess { .. } => false,
         }
     }
 }

@@ -26,6 +26,9 @@ use crate::runtime::shared::SharedTable;
 pub struct PoolConfig {
     pub event_workers: usize,
     pub task_workers: usize,
+    /// `addProcess()`'s processes, after the task workers: started,
+    /// respawned and stopped with the workers, never reloaded.
+    pub user_processes: usize,
     /// How long workers may take to stop on shutdown or reload before they
     /// are killed (Swoole's `max_wait_time`).
     pub max_wait: Duration,
@@ -117,6 +120,11 @@ fn reset_child_signals() {
 
 impl<H: PoolHooks> Pool<'_, H> {
     fn total(&self) -> usize {
+        self.core() + self.cfg.user_processes
+    }
+
+    /// Event and task workers: what a reload restarts.
+    fn core(&self) -> usize {
         self.cfg.event_workers + self.cfg.task_workers
     }
 
@@ -226,8 +234,8 @@ impl<H: PoolHooks> Pool<'_, H> {
     /// SIGKILL after max_wait) and replaced before the next.
     fn reload(&mut self, which: Reload, sig_read: &mut std::os::unix::net::UnixStream) {
         let ids: Vec<usize> = match which {
-            Reload::All => (0..self.total()).collect(),
-            Reload::TaskWorkers => (self.cfg.event_workers..self.total()).collect(),
+            Reload::All => (0..self.core()).collect(),
+            Reload::TaskWorkers => (self.cfg.event_workers..self.core()).collect(),
         };
         for id in ids {
             let pid = self.shared.worker_pid(id);

@@ -136,7 +136,7 @@ pub fn register(
         m("sendMessage", server_send_message, "mixed $message, int $dst_worker_id", "bool"),
         m("command", server_unsupported, "string $name, int $process_id, int $process_type, mixed $data, bool $json_decode = true", "array|string|false"),
         m("addCommand", server_unsupported, "string $name, int $accepted_process_types, callable $callback", "bool"),
-        m("addProcess", server_unsupported, "Swoole\\Process $process", "int|false"),
+        m("addProcess", server_add_process, "Swoole\\Process $process", "int|false"),
         m("stats", server_stats, "", "array"),
         m("bind", server_bind, "int $fd, int $uid", "bool"),
         // Swoole 4 forms that tutorials still use (dropped in Swoole 6).
@@ -269,6 +269,38 @@ fn server_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
         ),
     );
     rv.set_bool(false);
+}
+
+/// `addProcess(Swoole\Process $process)`: a process started with the
+/// server (after its workers), respawned when it ends, stopped with it.
+/// Its index among the added processes; `$process->id` becomes its worker
+/// id once it runs.
+fn server_add_process(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    rv.set_bool(false);
+    let Some(st) = state_for(ex) else { return };
+    if st.running.get() {
+        zend::warning_docref("server is running, cannot add process");
+        return;
+    }
+    let Some(process) = args.get(0) else { return };
+    let is_process =
+        zend::obj_ptr(process).is_some_and(|o| zend::instance_of(o, super::process::PROCESS.get()));
+    if !is_process {
+        zend::fatal_docref("object is not instanceof swoole_process");
+        return;
+    }
+    let index = {
+        let mut list = st.user_processes.borrow_mut();
+        list.push(zend::zcopy(process));
+        list.len() as i64 - 1
+    };
+    if let Some(o) = zend::obj_ptr(process) {
+        zend::set_prop(o, "id", zlong(index));
+    }
+    rv.set_long(index);
 }
 
 fn server_construct(ex: &mut ExecuteData, _rv: &mut Zval) {

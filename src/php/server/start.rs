@@ -17,12 +17,14 @@ pub(super) fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
     let pid_file = settings.pid_file.clone();
     // Several processes: SWOOLE_PROCESS always (this process becomes the
     // master, owning the connections); SWOOLE_BASE with any of worker_num
-    // > 1, task workers or max_request (this process becomes the manager).
+    // > 1, task workers, max_request or addProcess() (this process becomes
+    // the manager).
     let process_mode = st.mode == SWOOLE_PROCESS;
     let several = process_mode
         || settings.worker_num > 1
         || settings.task_worker_num > 0
-        || settings.max_request > 0;
+        || settings.max_request > 0
+        || !st.user_processes.borrow().is_empty();
     let result = if several {
         st.running.set(true);
         let spec = super::super::processes::WorkerSpec {

@@ -185,6 +185,8 @@ pub struct Endpoint {
     /// Small messages waiting for the end of this turn of the event loop,
     /// per destination.
     pending: std::cell::RefCell<HashMap<usize, Vec<Vec<u8>>>>,
+    /// Every send goes out before `send` returns (see [`Endpoint::send_at_once`]).
+    at_once: std::cell::Cell<bool>,
 }
 
 impl Endpoint {
@@ -209,6 +211,7 @@ impl Endpoint {
             flushing: std::cell::RefCell::new(std::collections::HashSet::new()),
             reassembler: std::cell::RefCell::new(Reassembler::default()),
             pending: std::cell::RefCell::new(HashMap::new()),
+            at_once: std::cell::Cell::new(false),
         }
     }
 
@@ -250,7 +253,7 @@ impl Endpoint {
         }
         let encoded = msg.encode();
         let in_loop = tokio::runtime::Handle::try_current().is_ok();
-        if in_loop && encoded.len() <= BATCH_MAX {
+        if in_loop && encoded.len() <= BATCH_MAX && !self.at_once.get() {
             // Sent with whatever else this turn of the loop sends there.
             let first = {
                 let mut pending = self.pending.borrow_mut();
@@ -271,6 +274,14 @@ impl Endpoint {
             return false;
         }
         self.send_packets(dest, packets(self.me(), &encoded))
+    }
+
+    /// From now on every `send` is written out before it returns, waiting
+    /// for room if it must: for a process whose script may never give the
+    /// loop a turn (an `addProcess()` callable looping without coroutines),
+    /// where batched or queued messages would never leave.
+    pub fn send_at_once(&self) {
+        self.at_once.set(true);
     }
 
     /// Sends everything batched or queued, blocking until it is out (when a
@@ -308,7 +319,7 @@ impl Endpoint {
         if !queued {
             return true;
         }
-        if tokio::runtime::Handle::try_current().is_ok() {
+        if tokio::runtime::Handle::try_current().is_ok() && !self.at_once.get() {
             if self.flushing.borrow_mut().insert(dest) {
                 tokio::task::spawn_local(self.clone().flush_task(dest));
             }
