@@ -1,6 +1,6 @@
 //! Function hooks: PHP functions whose engine entry is pointed at ours
 //! while a hook flag is on (`sleep()` and friends, `stream_select()`,
-//! `proc_open()`).
+//! `stream_socket_pair()`, `proc_open()`).
 //!
 //! The engine's function table is shared by every script of the process:
 //! hooking swaps the handler of the internal function in place (keeping
@@ -35,7 +35,7 @@ struct Hooked {
 static FUNCTIONS: Mutex<Vec<Hooked>> = Mutex::new(Vec::new());
 
 fn all() -> Vec<Hooked> {
-    use super::{pipe, select, sleep, HOOK_PROC, HOOK_SLEEP, HOOK_STREAM_FUNCTION};
+    use super::{pipe, select, sleep, stream, HOOK_PROC, HOOK_SLEEP, HOOK_STREAM_FUNCTION};
     vec![
         hooked("sleep", HOOK_SLEEP, sleep::hooked_sleep),
         hooked("usleep", HOOK_SLEEP, sleep::hooked_usleep),
@@ -51,6 +51,11 @@ fn all() -> Vec<Hooked> {
             select::hooked_stream_select,
         ),
         hooked("proc_open", HOOK_PROC, pipe::hooked_proc_open),
+        hooked(
+            "stream_socket_pair",
+            HOOK_STREAM_FUNCTION,
+            stream::hooked_stream_socket_pair,
+        ),
     ]
 }
 

@@ -41,6 +41,19 @@ pub(super) fn hooked_stream_select(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((select, args)) = plan(ex) else {
         return call_php("stream_select", ex, rv);
     };
+    // PHP's shortcut: when streams of the read array have unread data in
+    // their buffers, those alone are the answer, at once.
+    if select.sets[0]
+        .as_ref()
+        .is_some_and(|r| r.iter().any(|w| w.buffered))
+    {
+        let buffered: Vec<bool> = select.sets[0]
+            .iter()
+            .flatten()
+            .map(|w| w.buffered)
+            .collect();
+        return finish(select, [buffered, Vec::new(), Vec::new()], &args, rv);
+    }
     let deadline = u64::try_from(select.timeout_ms)
         .ok()
         .and_then(|ms| Instant::now().checked_add(Duration::from_millis(ms)));
@@ -77,13 +90,22 @@ pub(super) fn hooked_stream_select(ex: &mut ExecuteData, rv: &mut Zval) {
             break look(&select);
         }
     };
+    finish(select, ready, &args, rv);
+}
+
+/// Leaves the ready entries of each array (by reference) and returns
+/// their count.
+fn finish(select: Select, ready: [Vec<bool>; 3], args: &Args, rv: &mut Zval) {
     // Swoole counts the descriptors with an event, not the array entries
     // (a stream ready to read and to write counts once).
     let mut ready_fds: Vec<i32> = Vec::new();
     for (i, set) in select.sets.into_iter().enumerate() {
         let Some(set) = set else { continue };
         let mut kept = ZendHashTable::new();
-        for (w, is_ready) in set.into_iter().zip(ready[i].iter()) {
+        for (w, is_ready) in set
+            .into_iter()
+            .zip(ready[i].iter().chain(std::iter::repeat(&false)))
+        {
             if *is_ready {
                 if !ready_fds.contains(&w.fd) {
                     ready_fds.push(w.fd);

@@ -262,6 +262,20 @@ unsafe extern "C" fn hooked_factory(
     stream
 }
 
+/// `stream_socket_pair()` (`SWOOLE_HOOK_STREAM_FUNCTION`): PHP's pair of
+/// connected sockets, both hooked, so a coroutine reading one end waits
+/// while another writes the other.
+pub(super) fn hooked_stream_socket_pair(ex: &mut ext_php_rs::zend::ExecuteData, rv: &mut Zval) {
+    super::functions::call_php("stream_socket_pair", ex, rv);
+    let Some(pair) = rv.array() else { return };
+    for (_, end) in pair.iter() {
+        if let Some(stream) = crate::php::zend::stream_of(end) {
+            // SAFETY: a live socket stream PHP just made.
+            unsafe { wrap(stream, false) };
+        }
+    }
+}
+
 /// Gives `stream` the wrapper of its table.
 unsafe fn wrap(stream: *mut php_stream, connects: bool) {
     if stream.is_null() {
