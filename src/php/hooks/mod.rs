@@ -12,7 +12,8 @@
 //! - `SWOOLE_HOOK_SLEEP`: `sleep()`, `usleep()`, `time_nanosleep()`,
 //!   `time_sleep_until()` ([`sleep`]).
 //! - `SWOOLE_HOOK_STREAM_FUNCTION`: `stream_select()` ([`select`]).
-//! - `SWOOLE_HOOK_PROC`: the pipes of `proc_open()` ([`pipe`]).
+//! - `SWOOLE_HOOK_PROC`: the pipes of `proc_open()`; `SWOOLE_HOOK_STDIO`:
+//!   `STDIN`, `STDOUT`, `STDERR` ([`pipe`]).
 //!
 //! The other flags are accepted and kept (a script asking for
 //! `SWOOLE_HOOK_ALL` gets what exists); what they would hook stays
@@ -44,6 +45,7 @@ pub const HOOK_TLS: i64 = 64;
 pub const HOOK_STREAM_FUNCTION: i64 = 128;
 pub const HOOK_SLEEP: i64 = 512;
 pub const HOOK_PROC: i64 = 1024;
+pub const HOOK_STDIO: i64 = 32768;
 /// `SWOOLE_HOOK_ALL`.
 pub const HOOK_ALL: i64 = 2_143_285_247;
 
@@ -86,6 +88,9 @@ pub fn default_for_run() {
 fn apply(flags: i64) {
     stream::set(flags);
     functions::set(flags);
+    if flags & HOOK_STDIO != 0 {
+        pipe::hook_stdio();
+    }
     FLAGS.store(flags, Ordering::Relaxed);
 }
 

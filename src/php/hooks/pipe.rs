@@ -1,5 +1,6 @@
 //! `SWOOLE_HOOK_PROC`: the pipes `proc_open()` gives a script wait in the
-//! coroutine (installed by [`super::functions`]).
+//! coroutine (installed by [`super::functions`]); `SWOOLE_HOOK_STDIO`:
+//! so do the CLI's `STDIN`, `STDOUT` and `STDERR`.
 //!
 //! `proc_open()` itself is PHP's (the child starts at once). Each pipe
 //! stream it returns gets a copy of PHP's stdio table whose read and write
@@ -52,6 +53,31 @@ pub(super) fn hooked_proc_open(ex: &mut ExecuteData, rv: &mut Zval) {
     for (_, pipe) in pipes.iter() {
         if let Some(stream) = zend::stream_of(pipe) {
             // SAFETY: a live stream proc_open() just made.
+            unsafe { wrap(stream) };
+        }
+    }
+}
+
+extern "C" {
+    fn zend_get_constant_str(name: *const c_char, len: usize) -> *mut ext_php_rs::ffi::zval;
+}
+
+/// `SWOOLE_HOOK_STDIO`: the CLI's `STDIN`, `STDOUT` and `STDERR` streams
+/// wait in the coroutine (a read of a terminal or a pipe with nothing in
+/// it lets the others run). Once hooked they stay so: outside a coroutine
+/// the wrapper is PHP's own stream anyway.
+pub fn hook_stdio() {
+    for name in ["STDIN", "STDOUT", "STDERR"] {
+        // SAFETY: looks a constant up by name and length; the zval lives
+        // in the constant table.
+        let z = unsafe { zend_get_constant_str(name.as_ptr().cast(), name.len()) };
+        if z.is_null() {
+            continue;
+        }
+        // SAFETY: a live zval of the constant table.
+        let z = unsafe { &*(z as *const Zval) };
+        if let Some(stream) = zend::stream_of(z) {
+            // SAFETY: the CLI's live stdio stream.
             unsafe { wrap(stream) };
         }
     }
