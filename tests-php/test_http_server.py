@@ -29,3 +29,21 @@ def test_http_server_requires_on_request(php):
     )
     assert res.returncode == 255
     assert "Swoole\\Server::start(): require onRequest callback" in res.stdout + res.stderr
+
+
+def test_a_response_whose_client_left(php_server):
+    """The client closes while the callback waits: header() and status()
+    still work, write() and end() fail with SWOOLE_ERROR_SESSION_NOT_EXIST
+    (1005) and no warning; once ended, the response warns (Swoole 6.2.2's
+    output)."""
+    import socket
+    import urllib.request
+    srv = php_server("client_gone.php")
+    c = socket.create_connection(("127.0.0.1", srv.port))
+    c.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+    c.close()
+    line = srv.wait_for("client gone: ", timeout=5)
+    assert urllib.request.urlopen(f"http://127.0.0.1:{srv.port}/fast", timeout=5).read() == b"fast"
+    out = srv.stdout()
+    assert "client gone: bool(true) bool(true) bool(false) int(1005) bool(false) int(1005) bool(false) \n" in out, out
+    assert "Warning" not in out, out

@@ -7,6 +7,7 @@
 //!   loadgen idle      --url ... --conns 10000 --pid <server pid>
 //!   loadgen broadcast --url ... --conns 10000 --count 10 [--prefix BCAST] [--also ws://NODE2/ ...] [--burst 1]
 //!   loadgen connect   --url ... --conns 8 --secs 3
+//!   loadgen http      --url http://127.0.0.1:9501/PATH --conns 50 --inflight 1 --secs 5
 //!
 //! `echo`: each connection keeps `inflight` messages outstanding; every echo
 //! received sends the next one. One frame is built and masked once and
@@ -21,6 +22,11 @@
 //! script pushes those to every connection); reports the time from each send
 //! to its last receipt, and receipts missing after 5 s. `connect`: `conns`
 //! tasks open (handshake included) and drop connections for `secs`.
+//! `http`: keep-alive HTTP/1.1 `GET PATH` over `conns` connections with
+//! `inflight` requests pipelined on each; every complete response (status
+//! line, headers, `Content-Length` bytes of body) sends the next request.
+//! Counts responses, the non-2xx ones apart, and errors (an unparsable
+//! response or a closed connection: that connection stops).
 //!
 //! `--url tcp://HOST:PORT` (echo only): plain TCP instead of WebSocket, for
 //! a `Swoole\Server` whose onReceive sends back what it got: each message
@@ -59,11 +65,13 @@ struct Args {
     burst: bool,
     /// `tcp://`: raw messages, no WebSocket.
     tcp: bool,
+    /// `http://`: plain HTTP (the `http` mode).
+    http: bool,
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: loadgen echo|rate|idle|broadcast|connect --url ws://HOST:PORT/PATH [--conns N] \
+        "usage: loadgen echo|rate|idle|broadcast|connect|http --url ws://HOST:PORT/PATH [--conns N] \
          [--inflight K] [--size BYTES] [--secs S] [--warmup S] [--pid SERVER_PID] [--threads T] \
          [--rate MSGS_PER_SEC] [--count N] [--prefix TEXT] [--also ws://OTHER:PORT/] [--burst 1]"
     );
@@ -106,6 +114,7 @@ fn parse_args() -> Args {
         also: Vec::new(),
         burst: false,
         tcp: false,
+        http: false,
     };
     while let Some(flag) = it.next() {
         let value = it.next().unwrap_or_else(|| usage());
@@ -116,6 +125,13 @@ fn parse_args() -> Args {
                 let (host, port, _) = parse_url(&value.replacen("tcp://", "ws://", 1));
                 a.host = host;
                 a.port = port;
+            }
+            "--url" if value.starts_with("http://") => {
+                a.http = true;
+                let (host, port, path) = parse_url(&value.replacen("http://", "ws://", 1));
+                a.host = host;
+                a.port = port;
+                a.path = path;
             }
             "--url" => {
                 let (host, port, path) = parse_url(&value);
@@ -754,6 +770,224 @@ async fn run_connect(a: Arc<Args>) {
     );
 }
 
+/// The response at the start of `b`: `Ok(Some((status, total length)))`
+/// once all of it (head and `Content-Length` bytes of body) has arrived,
+/// `Ok(None)` while it has not, `Err` for what this client does not read
+/// (no status line, no `Content-Length`, chunked, a head over 64 KiB).
+fn http_response_span(b: &[u8]) -> Result<Option<(u16, usize)>, &'static str> {
+    let Some(end) = b.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return if b.len() > 64 * 1024 {
+            Err("response head too long")
+        } else {
+            Ok(None)
+        };
+    };
+    let head = std::str::from_utf8(&b[..end]).map_err(|_| "response head not UTF-8")?;
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .filter(|l| l.starts_with("HTTP/1."))
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse::<u16>().ok())
+        .ok_or("bad status line")?;
+    let mut length = None;
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            return Err("bad header line");
+        };
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("content-length") {
+            length = Some(
+                value
+                    .trim()
+                    .parse::<usize>()
+                    .map_err(|_| "bad Content-Length")?,
+            );
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            return Err("chunked response");
+        }
+    }
+    let length = match (length, status) {
+        (Some(l), _) => l,
+        (None, 204 | 304) => 0,
+        (None, _) => return Err("no Content-Length"),
+    };
+    let total = end + 4 + length;
+    Ok((b.len() >= total).then_some((status, total)))
+}
+
+#[derive(Default)]
+struct HttpStats {
+    responses: AtomicU64,
+    non_2xx: AtomicU64,
+    errors: AtomicU64,
+    latencies: Mutex<Vec<u32>>,
+}
+
+/// One keep-alive connection with `inflight` GETs outstanding: every
+/// complete response sends the next request. Responses are counted while
+/// `measuring`; an error ends the connection (counted, with its reason on
+/// stderr once).
+async fn http_conn(
+    a: Arc<Args>,
+    stats: Arc<HttpStats>,
+    measuring: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+) {
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: {}:{}\r\n\r\n",
+        a.path, a.host, a.port
+    )
+    .into_bytes();
+    let fail = |why: &str| {
+        if stats.errors.fetch_add(1, Ordering::Relaxed) == 0 {
+            eprintln!("loadgen: http: {why}");
+        }
+    };
+    let stream = match TcpStream::connect((a.host.as_str(), a.port)).await {
+        Ok(s) => s,
+        Err(e) => return fail(&format!("connect: {e}")),
+    };
+    let _ = stream.set_nodelay(true);
+    let (mut rd, mut wr) = stream.into_split();
+    let mut sent: VecDeque<Instant> = VecDeque::with_capacity(a.inflight);
+    let mut out = Vec::with_capacity(request.len() * a.inflight);
+    for _ in 0..a.inflight {
+        out.extend_from_slice(&request);
+        sent.push_back(Instant::now());
+    }
+    if wr.write_all(&out).await.is_err() {
+        return fail("write failed");
+    }
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut tmp = vec![0u8; 64 * 1024];
+    let mut lat = Vec::new();
+    let mut error = None;
+    while !stop.load(Ordering::Relaxed) {
+        match rd.read(&mut tmp).await {
+            Ok(0) => {
+                error = Some("connection closed by the server".to_string());
+                break;
+            }
+            Err(e) => {
+                error = Some(format!("read: {e}"));
+                break;
+            }
+            Ok(n) => buf.extend_from_slice(&tmp[..n]),
+        }
+        let mut pos = 0;
+        let mut got = 0;
+        let mut bad = 0;
+        loop {
+            match http_response_span(&buf[pos..]) {
+                Ok(Some((status, len))) => {
+                    pos += len;
+                    got += 1;
+                    if !(200..300).contains(&status) {
+                        bad += 1;
+                    }
+                }
+                Ok(None) => break,
+                Err(why) => {
+                    error = Some(why.to_string());
+                    break;
+                }
+            }
+        }
+        buf.drain(..pos);
+        let now = Instant::now();
+        let on = measuring.load(Ordering::Relaxed);
+        if !on && !lat.is_empty() {
+            // The measured window ended: hand the samples over now (the
+            // task is aborted later, mid-read).
+            if let Ok(mut l) = stats.latencies.lock() {
+                l.append(&mut lat);
+            }
+        }
+        // Responses to one connection's requests come back in order for
+        // HTTP/1.1 (and all look alike here, if a server reorders them).
+        for _ in 0..got {
+            if let (Some(t), true) = (sent.pop_front(), on) {
+                lat.push(now.duration_since(t).as_micros().min(u32::MAX as u128) as u32);
+            }
+        }
+        if on {
+            stats.responses.fetch_add(got, Ordering::Relaxed);
+            stats.non_2xx.fetch_add(bad, Ordering::Relaxed);
+        }
+        if error.is_some() {
+            break;
+        }
+        out.clear();
+        for _ in 0..got {
+            out.extend_from_slice(&request);
+            sent.push_back(now);
+        }
+        if wr.write_all(&out).await.is_err() {
+            error = Some("write failed".to_string());
+            break;
+        }
+    }
+    stats.latencies.lock().map(|mut l| l.extend(lat)).ok();
+    if let Some(why) = error.filter(|_| !stop.load(Ordering::Relaxed)) {
+        fail(&why);
+    }
+}
+
+async fn run_http(a: Arc<Args>) {
+    if !a.http {
+        usage()
+    }
+    let stats = Arc::new(HttpStats::default());
+    let measuring = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let tasks: Vec<_> = (0..a.conns)
+        .map(|_| {
+            tokio::spawn(http_conn(
+                a.clone(),
+                stats.clone(),
+                measuring.clone(),
+                stop.clone(),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs_f64(a.warmup)).await;
+    measuring.store(true, Ordering::Relaxed);
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs_f64(a.secs)).await;
+    measuring.store(false, Ordering::Relaxed);
+    let elapsed = t0.elapsed().as_secs_f64();
+    let responses = stats.responses.load(Ordering::Relaxed);
+    let non_2xx = stats.non_2xx.load(Ordering::Relaxed);
+    // Let every connection see one more response and hand over its samples.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        t.abort();
+        let _ = t.await;
+    }
+    let mut lat = stats
+        .latencies
+        .lock()
+        .map(|l| l.clone())
+        .unwrap_or_default();
+    lat.sort_unstable();
+    println!(
+        "{{\"mode\":\"http\",\"connections\":{},\"inflight\":{},\"seconds\":{:.3},\"responses\":{},\
+         \"requests_per_sec\":{:.0},\"non_2xx\":{},\"errors\":{},\"p50_us\":{},\"p99_us\":{},\"samples\":{}}}",
+        a.conns,
+        a.inflight,
+        elapsed,
+        responses,
+        responses as f64 / elapsed,
+        non_2xx,
+        stats.errors.load(Ordering::Relaxed),
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        lat.len()
+    );
+}
+
 fn main() {
     let a = Arc::new(parse_args());
     // One thread: a current-thread runtime (no cross-thread wake-ups).
@@ -775,6 +1009,7 @@ fn main() {
             "idle" => run_idle(a.clone()).await,
             "broadcast" => run_broadcast(a.clone()).await,
             "connect" => run_connect(a.clone()).await,
+            "http" => run_http(a.clone()).await,
             _ => usage(),
         }
     });

@@ -69,6 +69,11 @@ pub enum ConnKey {
 
 thread_local! {
     static RESPONSES: RefCell<HashMap<ConnKey, ResponseState>> = RefCell::new(HashMap::new());
+    /// Response objects (by handle) whose client went away before they
+    /// were ended: still "open" for the script (Swoole lets it set headers;
+    /// sending fails with SESSION_NOT_EXIST, no warning). An entry goes
+    /// when a new response takes the handle.
+    static CLIENT_GONE: RefCell<std::collections::HashSet<u32>> = RefCell::new(std::collections::HashSet::new());
     /// Per connection: the latest request object's handle and its raw body.
     static BODIES: RefCell<HashMap<ConnKey, (u32, Bytes)>> = RefCell::new(HashMap::new());
     /// Request and response objects of a coroutine server, by handle:
@@ -155,6 +160,11 @@ pub fn register() {
     co_server::register();
 }
 
+/// Whether response object `handle` lost its client before it ended.
+pub(crate) fn client_gone(handle: u32) -> bool {
+    CLIENT_GONE.with(|g| g.borrow().contains(&handle))
+}
+
 /// Drops what was kept for a connection that closed.
 pub fn forget_connection(fd: i64) {
     forget(ConnKey::Server(fd));
@@ -164,6 +174,9 @@ fn forget(key: ConnKey) {
     BODIES.with(|b| b.borrow_mut().remove(&key));
     let st = RESPONSES.with(|r| r.borrow_mut().remove(&key));
     if let Some(st) = st {
+        if !st.ended {
+            CLIENT_GONE.with(|g| g.borrow_mut().insert(st.owner));
+        }
         remove_tmp_files(&st.tmp_files);
     }
 }
@@ -225,6 +238,7 @@ pub(crate) fn request_response_at(
         head_request: req.method.eq_ignore_ascii_case("HEAD"),
         tmp_files,
     };
+    CLIENT_GONE.with(|g| g.borrow_mut().remove(&owner));
     RESPONSES.with(|r| r.borrow_mut().insert(origin.key, state));
     (request, response)
 }

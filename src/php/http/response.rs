@@ -53,6 +53,33 @@ pub(super) fn unavailable(rv: &mut Zval) {
     rv.set_bool(false);
 }
 
+/// Whether the response is neither ended nor detached (its client may be
+/// gone: setting headers still works then, as in Swoole).
+fn is_open(o: *mut zend_object) -> bool {
+    let key = key_of(o);
+    // SAFETY: o is a live object (the method's $this).
+    let handle = unsafe { (*o).handle };
+    let state = RESPONSES.with(|r| {
+        r.borrow()
+            .get(&key)
+            .filter(|s| s.owner == handle)
+            .map(|s| !s.ended)
+    });
+    state.unwrap_or_else(|| super::client_gone(handle))
+}
+
+/// Why `writable(o)` failed, as Swoole tells it: a response that was
+/// ended or detached warns; one whose client is gone (closed while the
+/// callback ran) fails quietly with `SWOOLE_ERROR_SESSION_NOT_EXIST`.
+pub(super) fn unavailable_for(o: *mut zend_object, rv: &mut Zval) {
+    if is_open(o) {
+        crate::php::errors::set_last_error(crate::php::errors::SESSION_NOT_EXIST);
+        rv.set_bool(false);
+    } else {
+        unavailable(rv);
+    }
+}
+
 /// Header name as Swoole formats it: "content-type" -> "Content-Type".
 pub(super) fn format_header_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -327,11 +354,16 @@ pub(super) fn resp_status(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let Some(o) = this(ex) else { return };
-    let Some((key, _)) = writable(o) else {
+    if !is_open(o) {
         return unavailable(rv);
-    };
+    }
+    // Only the status of a response still bound to its connection is
+    // kept (one whose client left takes it, to no effect, as in Swoole).
+    let key = key_of(o);
+    // SAFETY: o is a live object (the method's $this).
+    let handle = unsafe { (*o).handle };
     RESPONSES.with(|r| {
-        if let Some(s) = r.borrow_mut().get_mut(&key) {
+        if let Some(s) = r.borrow_mut().get_mut(&key).filter(|s| s.owner == handle) {
             s.status = code.clamp(100, 999) as u16;
             s.status_set = true;
             s.reason = (!reason.is_empty()).then_some(reason);
@@ -354,7 +386,7 @@ pub(super) fn resp_header(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let Some(o) = this(ex) else { return };
-    if writable(o).is_none() {
+    if !is_open(o) {
         return unavailable(rv);
     }
     if key.is_empty() {
@@ -412,7 +444,7 @@ pub(super) fn cookie_impl(ex: &mut ExecuteData, rv: &mut Zval, url_encode: bool)
         return;
     };
     let Some(o) = this(ex) else { return };
-    if writable(o).is_none() {
+    if !is_open(o) {
         return unavailable(rv);
     }
     let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
@@ -460,7 +492,7 @@ pub(super) fn resp_write(ex: &mut ExecuteData, rv: &mut Zval) {
     };
     let Some(o) = this(ex) else { return };
     let Some((key, dest)) = writable(o) else {
-        return unavailable(rv);
+        return unavailable_for(o, rv);
     };
     let started = RESPONSES.with(|r| r.borrow().get(&key).is_some_and(|s| s.chunked));
     if !started {
@@ -497,7 +529,7 @@ pub(super) fn resp_end(ex: &mut ExecuteData, rv: &mut Zval) {
     };
     let Some(o) = this(ex) else { return };
     let Some((key, dest)) = writable(o) else {
-        return unavailable(rv);
+        return unavailable_for(o, rv);
     };
     rv.set_bool(finish(o, &dest, key, body.as_deref()));
 }
@@ -517,7 +549,7 @@ pub(super) fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
     };
     let Some(o) = this(ex) else { return };
     let Some((key, dest)) = writable(o) else {
-        return unavailable(rv);
+        return unavailable_for(o, rv);
     };
     match crate::runtime::file_range(&path, offset, length) {
         Ok(content) => {
@@ -551,7 +583,7 @@ pub(super) fn resp_redirect(ex: &mut ExecuteData, rv: &mut Zval) {
     };
     let Some(o) = this(ex) else { return };
     let Some((key, dest)) = writable(o) else {
-        return unavailable(rv);
+        return unavailable_for(o, rv);
     };
     RESPONSES.with(|r| {
         if let Some(s) = r.borrow_mut().get_mut(&key) {
