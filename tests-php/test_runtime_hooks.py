@@ -515,3 +515,13 @@ def test_tls_stream_select_and_proc_open_wait_in_coroutines(tmp_path):
     assert r.times["tls"] < 0.8, f"5 TLS requests answered after 0.3 s each took {r.times['tls']:.2f} s"
     assert 0.29 <= r.times["select"] < 2
     assert r.times["proc"] < 1.2, f"3 children sleeping 0.5 s took {r.times['proc']:.2f} s"
+
+
+def test_file_io_and_flock_in_coroutines():
+    """SWOOLE_HOOK_FILE: reads, writes, seeks and file_get/put_contents on
+    regular files give PHP's results in coroutines; a blocking flock() waits
+    in its coroutine (the holder sleeps 1 s meanwhile, hooked) instead of
+    blocking the worker, which would deadlock here."""
+    r = run("file.php")
+    assert_prints_what_swoole_prints(r, "file")
+    assert 0.9 <= r.times["second-lock"] < 3

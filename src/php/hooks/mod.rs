@@ -12,6 +12,8 @@
 //! - `SWOOLE_HOOK_SLEEP`: `sleep()`, `usleep()`, `time_nanosleep()`,
 //!   `time_sleep_until()` ([`sleep`]).
 //! - `SWOOLE_HOOK_STREAM_FUNCTION`: `stream_select()` ([`select`]).
+//! - `SWOOLE_HOOK_FILE`: reads, writes and `flock()` of regular files
+//!   ([`file`]).
 //! - `SWOOLE_HOOK_PROC`: the pipes of `proc_open()`; `SWOOLE_HOOK_STDIO`:
 //!   `STDIN`, `STDOUT`, `STDERR` ([`pipe`]).
 //!
@@ -19,6 +21,7 @@
 //! `SWOOLE_HOOK_ALL` gets what exists); what they would hook stays
 //! blocking: see the compatibility table in the README.
 
+mod file;
 mod functions;
 mod pipe;
 mod select;
@@ -43,6 +46,7 @@ pub const HOOK_UDG: i64 = 16;
 pub const HOOK_SSL: i64 = 32;
 pub const HOOK_TLS: i64 = 64;
 pub const HOOK_STREAM_FUNCTION: i64 = 128;
+pub const HOOK_FILE: i64 = 256;
 pub const HOOK_SLEEP: i64 = 512;
 pub const HOOK_PROC: i64 = 1024;
 pub const HOOK_STDIO: i64 = 32768;
@@ -88,6 +92,7 @@ pub fn default_for_run() {
 fn apply(flags: i64) {
     stream::set(flags);
     functions::set(flags);
+    file::set(flags & HOOK_FILE != 0);
     if flags & HOOK_STDIO != 0 {
         pipe::hook_stdio();
     }
