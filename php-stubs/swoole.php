@@ -658,9 +658,14 @@ namespace Swoole {
      */
     class Runtime
     {
-        /** Turns hooks on ($flags, SWOOLE_HOOK_*) or off (0); only off succeeds here. */
+        /**
+         * Turns runtime hooks on ($flags, SWOOLE_HOOK_*; the ones not named go off): PHP's socket
+         * transports, sleep() and friends, stream_select(), proc_open(), stdio and regular files
+         * then wait in the coroutine instead of the worker. Co\run() turns them all on unless
+         * hook flags were set.
+         */
         public static function enableCoroutine(int $flags = \SWOOLE_HOOK_ALL): bool {}
-        /** The hooks in effect: always 0 in swoole-rs. */
+        /** The hook flags in effect, as given (a 32-bit unsigned number). */
         public static function getHookFlags(): int {}
         /** As enableCoroutine($flags). */
         public static function setHookFlags(int $flags): bool {}
@@ -688,6 +693,37 @@ namespace Swoole {
         public function wait(float $timeout = 1.0): bool {}
         /** Sets the value from 0 to 1 and wakes up to $count waiting processes. */
         public function wakeup(int $count = 1): bool {}
+    }
+
+    /**
+     * A lock in shared memory: made before start() (or a fork), one lock for every process.
+     * The mutex is robust: when its holder dies, the next locker gets it; only the holder can
+     * unlock it.
+     */
+    class Lock
+    {
+        /** SWOOLE_MUTEX. */
+        const MUTEX = 3;
+        /** SWOOLE_RWLOCK. */
+        const RWLOCK = 1;
+        /** SWOOLE_SPINLOCK. */
+        const SPINLOCK = 5;
+        /** The errno of the last failed call (EBUSY, ETIMEDOUT, EPERM...). */
+        public $errCode = 0;
+        /** A lock of $type: SWOOLE_MUTEX, SWOOLE_RWLOCK or SWOOLE_SPINLOCK. */
+        public function __construct(int $type = \SWOOLE_MUTEX) {}
+        /** Locks: LOCK_EX, LOCK_SH (readers of an RWLOCK), | LOCK_NB not to wait; a positive $timeout (seconds) limits the wait. */
+        public function lock(int $operation = \LOCK_EX, float $timeout = -1): bool {}
+        /** Unlocks. */
+        public function unlock(): bool {}
+        /** Swoole 5: lock(LOCK_EX | LOCK_NB). */
+        public function trylock(): bool {}
+        /** Swoole 5: lock(LOCK_SH). */
+        public function lock_read(): bool {}
+        /** Swoole 5: lock(LOCK_SH | LOCK_NB). */
+        public function trylock_read(): bool {}
+        /** Swoole 5: lock(LOCK_EX, $timeout). */
+        public function lockwait(float $timeout = 1.0): bool {}
     }
 
     /** Exception thrown by the extension; getCode() is a Swoole error code or errno (see swoole_strerror()). */
@@ -2615,6 +2651,8 @@ namespace {
     class_alias(\Swoole\Client::class, 'swoole_client');
     /** @deprecated Swoole 4 name of \Swoole\Atomic (removed in Swoole 5); swoole-rs keeps it as a class alias. */
     class_alias(\Swoole\Atomic::class, 'swoole_atomic');
+    /** @deprecated Swoole 4 name of \Swoole\Lock (removed in Swoole 5); swoole-rs keeps it as a class alias. */
+    class_alias(\Swoole\Lock::class, 'swoole_lock');
     /** @deprecated Swoole 4 name of \Swoole\Atomic\Long (removed in Swoole 5); swoole-rs keeps it as a class alias. */
     class_alias(\Swoole\Atomic\Long::class, 'swoole_atomic_long');
     /** Short name of \Swoole\Coroutine. */

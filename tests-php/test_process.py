@@ -11,7 +11,7 @@ from conftest import php_cmd, require_extension
 DIR = pathlib.Path(__file__).parent / "process"
 
 
-@pytest.mark.parametrize("name", ["basics"])
+@pytest.mark.parametrize("name", ["basics", "lock"])
 def test_prints_what_swoole_prints(name):
     require_extension()
     r = subprocess.run(php_cmd() + [str(DIR / f"{name}.php")], capture_output=True, text=True,
@@ -27,3 +27,20 @@ def test_no_child_is_left_behind():
             "$w = Swoole\\Process::wait(); echo $w['code'], ' ', (int)(Swoole\\Process::wait(false) === false);")
     r = subprocess.run(php_cmd() + ["-r", code], capture_output=True, text=True, timeout=30)
     assert r.stdout == "0 1"
+
+
+def test_lock_swoole5_names_and_a_dead_holder():
+    """Swoole 5's Lock methods (Swoole 6 has only lock()/unlock()), and a
+    mutex whose holder is SIGKILLed while holding it: the next locker gets
+    it (Swoole's non-robust mutex would wait for ever)."""
+    require_extension()
+    r = subprocess.run(php_cmd() + [str(DIR / "lock_v5.php")], capture_output=True, text=True,
+                       timeout=30, stdin=subprocess.DEVNULL)
+    assert r.stdout.split() == [
+        "bool(true)", "bool(false)", "int(16)", "bool(true)",   # trylock twice: EBUSY
+        "bool(true)", "bool(true)",                              # lockwait, unlock
+        "bool(true)", "bool(true)", "bool(true)", "bool(true)",  # two readers
+        "bool(false)",                                           # held by the child
+        "bool(true)", "bool(true)", "bool(true)", "bool(true)",  # after its death
+        "done"], r.stdout + r.stderr
+    assert r.returncode == 0

@@ -15,6 +15,7 @@ mod guard;
 mod handler;
 mod hooks;
 mod http;
+mod lock;
 mod process;
 mod processes;
 mod push_cache;
@@ -59,6 +60,7 @@ fn register_all(module_number: i32) -> i32 {
     timer::register();
     table::register(iterator, countable);
     atomic::register();
+    lock::register();
     process::register();
     hooks::register();
     coroutine::register();

@@ -4,7 +4,7 @@
 //!
 //! Counters are cut from anonymous `MAP_SHARED` pages, handed out in
 //! order and never returned: a counter is 8 bytes and scripts make a few,
-//! before `start()`. A `Swoole\Atomic` also offers `wait()`/`wakeup()`,
+//! before `start()` (the locks of `Swoole\Lock` come from the same pages). A `Swoole\Atomic` also offers `wait()`/`wakeup()`,
 //! Swoole's futex handshake on the same word: `wakeup()` sets it from 0 to
 //! 1 and wakes waiters; `wait()` takes a 1 back to 0, sleeping on the futex
 //! until then.
@@ -34,14 +34,25 @@ static PAGES: AtomicUsize = AtomicUsize::new(0);
 /// 8 zeroed, 8-aligned bytes of shared memory, for the life of the
 /// process (and of its forked children).
 fn cell() -> io::Result<*mut u8> {
+    shared_bytes(8)
+}
+
+/// `len` zeroed bytes of shared memory, 8-aligned (at most a page), for
+/// the life of the process and of its forked children: counters here,
+/// `Swoole\Lock`'s locks (`runtime/lock.rs`).
+pub fn shared_bytes(len: usize) -> io::Result<*mut u8> {
+    let len = len.next_multiple_of(8);
+    if len == 0 || len > PAGE {
+        return Err(io::Error::from(io::ErrorKind::InvalidInput));
+    }
     let mut a = ARENA.lock();
-    if a.used + 8 > PAGE {
+    if a.used + len > PAGE {
         a.base = super::shared::map_shared(PAGE)? as usize;
         a.used = 0;
         PAGES.fetch_add(1, Ordering::Relaxed);
     }
     let at = a.base + a.used;
-    a.used += 8;
+    a.used += len;
     Ok(at as *mut u8)
 }
 

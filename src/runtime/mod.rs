@@ -11,6 +11,7 @@ pub mod client;
 pub mod connection;
 pub mod flush;
 pub mod local_notify;
+pub mod lock;
 pub mod log;
 pub mod node;
 pub mod panic;
