@@ -738,7 +738,7 @@ namespace Swoole {
      * The child runs the callable (in a coroutine with $enable_coroutine), then the event loop
      * while timers or coroutines are left, and ends; it never returns into the parent's script
      * and, unlike Swoole's, runs none of the parent script's destructors or shutdown functions.
-     * Not in swoole-rs yet (they warn): signal(), alarm(), the message queue, setAffinity().
+     * Not in swoole-rs yet (they warn): alarm(), the message queue, setAffinity().
      */
     class Process
     {
@@ -778,7 +778,10 @@ namespace Swoole {
         public function __destruct() {}
         /** A child that ended: ['pid' => int, 'code' => int, 'signal' => int]; false when none did (or none is left). */
         public static function wait(bool $blocking = true): array|false {}
-        /** Not in swoole-rs yet: warns and returns false. */
+        /**
+         * Calls $callback($signo) on the event loop when this process gets $signal_no (the loop runs
+         * while a callback is registered); null removes it, SIG_IGN ignores the signal.
+         */
         public static function signal(int $signal_no, ?callable $callback = null): bool {}
         /** Not in swoole-rs yet: warns and returns false. */
         public static function alarm(int $usec, int $type = 0): bool {}

@@ -44,3 +44,28 @@ def test_lock_swoole5_names_and_a_dead_holder():
         "bool(true)", "bool(true)", "bool(true)", "bool(true)",  # after its death
         "done"], r.stdout + r.stderr
     assert r.returncode == 0
+
+
+def test_signal_callbacks_run_on_the_loop():
+    """Process::signal(): a callback per signal run by the event loop
+    (SIGUSR1 sent to ourselves twice, SIGCHLD when a child exits), removed
+    with null; the loop runs while a callback is left and ends after the
+    last one goes. Swoole 6.2.2 ends this loop early (after the first
+    SIGUSR1, with a timer and two callbacks left) and is then killed by the
+    second SIGUSR1, so the expected output is written here."""
+    require_extension()
+    r = subprocess.run(php_cmd() + [str(DIR / "signal.php")], capture_output=True, text=True,
+                       timeout=30, stdin=subprocess.DEVNULL)
+    path = DIR / "signal.php"
+    assert r.stdout == (
+        f"\nWarning: Swoole\\Process::signal(): unable to find the callback of signal [12] in {path} on line 7\n"
+        "bool(false)\n"
+        f"\nWarning: Swoole\\Process::signal(): invalid signal number [-1] in {path} on line 8\n"
+        "bool(false)\n"
+        "bool(true)\n"
+        "SIGUSR1 callback: 10\n"
+        "SIGUSR1 callback: 10\n"
+        "bool(true)\n"
+        "SIGCHLD: child exited with 3\n"
+        "loop ended; SIGUSR1 seen 2 times\n"), r.stdout + r.stderr
+    assert r.returncode == 0

@@ -21,6 +21,7 @@ mod processes;
 mod push_cache;
 mod rooms;
 mod server;
+mod signal;
 mod state;
 mod table;
 mod timer;
@@ -169,6 +170,7 @@ extern "C" fn request_shutdown(_ty: i32, _module_number: i32) -> i32 {
         client::request_shutdown();
         http::co_server::request_shutdown();
         process::request_shutdown();
+        signal::request_shutdown();
         coroutine::clear();
         push_cache::clear();
         table::clear();

@@ -11,7 +11,9 @@
 //! it runs no destructors and no shutdown functions of the parent's script
 //! on the way out.
 //!
-//! Left out (they warn): `signal()`, `alarm()`, the message queue
+//! `signal()` is in `signal.rs`.
+//!
+//! Left out (they warn): `alarm()`, the message queue
 //! (`useQueue`, `push`, `pop`, `statQueue`, `freeQueue`), `setAffinity()`.
 
 use std::cell::RefCell;
@@ -94,7 +96,7 @@ pub fn register() {
         ),
         m("__destruct", p_destruct, "", ""),
         sm("wait", p_wait, "bool $blocking = true", "array|false"),
-        sm("signal", p_unsupported, "int $signal_no, ?callable $callback = null", "bool"),
+        sm("signal", super::signal::p_signal, "int $signal_no, ?callable $callback = null", "bool"),
         sm("alarm", p_unsupported, "int $usec, int $type = 0", "bool"),
         sm("kill", p_kill, "int $pid, int $signal_no = SIGTERM", "bool"),
         sm(
@@ -300,6 +302,7 @@ fn p_start(ex: &mut ExecuteData, rv: &mut Zval) {
 /// Makes this (new) process the child of process object `o`: its end of
 /// the pipe, its pid, stdin and stdout on the pipe with `redirect`.
 fn become_child(h: u32, o: *mut ext_php_rs::ffi::zend_object, redirect: bool) {
+    super::signal::forget_in_child();
     let me = os::pid();
     let fd = with(h, |p| {
         p.in_child = true;

@@ -37,6 +37,7 @@ impl PoolHooks for Hooks {
     }
 
     fn run_worker(&mut self, id: usize) -> i32 {
+        super::signal::forget_in_child();
         run_worker(&self.spec, &self.cluster, id)
     }
 

@@ -52,7 +52,7 @@ pub fn register() {
 /// server (if one runs).
 /// A timer's or deferred callback: in a coroutine, as Swoole runs them
 /// (in a server, as its `enable_coroutine` says).
-fn run_callback(cb: &Callback, args: &mut [Zval]) {
+pub(super) fn run_callback(cb: &Callback, args: &mut [Zval]) {
     match state::current().filter(|s| s.running.get()) {
         Some(st) => {
             st.invoke(cb, args);

@@ -157,6 +157,11 @@ impl Timers {
 
     /// Called inside the `LocalSet` when the loop starts: arms every timer
     /// created so far.
+    /// Whether an event loop runs on this thread now.
+    pub fn loop_running(&self) -> bool {
+        self.loop_running.get()
+    }
+
     pub fn loop_started(self: &Rc<Self>) {
         self.loop_running.set(true);
         for id in self.ids() {
@@ -242,8 +247,23 @@ thread_local! {
     static DEFERRED: RefCell<Vec<Box<dyn FnOnce()>>> = const { RefCell::new(Vec::new()) };
 }
 
+thread_local! {
+    static LOOP_HOOKS: RefCell<Vec<Rc<dyn Fn()>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` inside every event loop this thread starts from now on, as it
+/// starts (what a loop must carry whichever runs: `Process::signal()`'s
+/// reader).
+pub fn on_every_loop(f: Rc<dyn Fn()>) {
+    LOOP_HOOKS.with(|h| h.borrow_mut().push(f));
+}
+
 /// Runs what was deferred before the loop started (inside the loop).
 pub fn run_pending_deferred() {
+    let hooks = LOOP_HOOKS.with(|h| h.borrow().clone());
+    for hook in hooks {
+        tokio::task::spawn_local(async move { hook() });
+    }
     let pending = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
     for f in pending {
         tokio::task::spawn_local(async move { f() });

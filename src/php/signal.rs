@@ -1,0 +1,154 @@
+//! `Swoole\Process::signal($signo, $callback)`: a script's own signal
+//! callbacks, run on the PHP thread by whichever event loop runs (a
+//! server's, `Co\run()`, `Event::wait()`).
+//!
+//! The signals are caught by `worker::signals` (one installation for all
+//! of the script's signals, made again when the set changes); a task of
+//! each loop reads them and calls the callback in a coroutine, as timers'
+//! callbacks are. As in Swoole, the loop keeps running while the script
+//! has a signal callback (a parent waiting for SIGCHLD); a signal caught
+//! while no loop runs waits for the next one. `SIG_IGN` as the callback ignores the signal; `null` removes
+//! the callback (the signal's former disposition comes back).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::os::unix::net::UnixStream;
+use std::rc::Rc;
+
+use ext_php_rs::types::Zval;
+use ext_php_rs::zend::ExecuteData;
+use tokio::task::AbortHandle;
+
+use super::args::Args;
+use super::zend::{self, Callback};
+use crate::worker::{event_loop, signals, timers};
+
+/// Swoole's `SW_SIGNO_MAX`: numbers it accepts (Linux has signals 1-64;
+/// the others are accepted and never caught, as there).
+const SIGNO_MAX: i64 = 128;
+
+thread_local! {
+    /// The callback of each signal the script handles.
+    static CALLBACKS: RefCell<BTreeMap<i32, Callback>> = const { RefCell::new(BTreeMap::new()) };
+    /// The installation for those signals, and its read end.
+    static SOURCE: RefCell<Option<(signals::SignalGuard, UnixStream)>> = const { RefCell::new(None) };
+    /// The task reading it in the running loop.
+    static READER: RefCell<Option<AbortHandle>> = const { RefCell::new(None) };
+    static HOOKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+pub fn p_signal(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let Some(signo) = args.long(0, "signal_no") else {
+        return;
+    };
+    rv.set_bool(false);
+    if !(0..SIGNO_MAX).contains(&signo) {
+        zend::warning_docref(&format!("invalid signal number [{signo}]"));
+        return;
+    }
+    let sig = signo as i32;
+    match args.get(1).filter(|z| !z.is_null()) {
+        None => {
+            if CALLBACKS.with(|c| c.borrow_mut().remove(&sig)).is_none() {
+                zend::warning_docref(&format!("unable to find the callback of signal [{signo}]"));
+                return;
+            }
+        }
+        Some(z) if z.long() == Some(1) => {
+            // SIG_IGN.
+            CALLBACKS.with(|c| c.borrow_mut().remove(&sig));
+            reinstall();
+            // SAFETY: setting a standard disposition.
+            unsafe { libc::signal(sig, libc::SIG_IGN) };
+            rv.set_bool(true);
+            return;
+        }
+        Some(z) => {
+            let Some(cb) = Callback::new(z) else {
+                let fname = super::args::function_name(ex);
+                zend::throw_type_error(&format!(
+                    "{fname}(): Argument #2 ($callback) must be a valid callback or null"
+                ));
+                return;
+            };
+            CALLBACKS.with(|c| c.borrow_mut().insert(sig, cb));
+        }
+    }
+    reinstall();
+    rv.set_bool(true);
+}
+
+/// Catches exactly the signals with a callback (the new installation is in
+/// place before the old goes, so no signal falls back to its default in
+/// between), and restarts the reader.
+fn reinstall() {
+    let wanted: Vec<i32> = CALLBACKS.with(|c| c.borrow().keys().copied().collect());
+    let new = if wanted.is_empty() {
+        None
+    } else {
+        match signals::install(&wanted) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                zend::warning_docref(&format!("unable to install the signal handlers: {e}"));
+                return;
+            }
+        }
+    };
+    let old = SOURCE.with(|s| std::mem::replace(&mut *s.borrow_mut(), new));
+    drop(old);
+    if !HOOKED.with(|h| h.replace(true)) {
+        timers::on_every_loop(Rc::new(start_reader));
+    }
+    if timers::timers().loop_running() {
+        start_reader();
+    }
+}
+
+/// (Re)starts the reader in the running loop.
+fn start_reader() {
+    if let Some(old) = READER.with(|r| r.borrow_mut().take()) {
+        old.abort();
+    }
+    let Some(read) = SOURCE.with(|s| s.borrow().as_ref().and_then(|(_, r)| r.try_clone().ok()))
+    else {
+        return;
+    };
+    let Ok(sock) = tokio::net::UnixStream::from_std(read) else {
+        return;
+    };
+    let hold = timers::timers().hold();
+    let task = tokio::task::spawn_local(async move {
+        let _hold = hold;
+        while let Some(signo) = event_loop::next_signal(&sock).await {
+            let cb = CALLBACKS.with(|c| c.borrow().get(&signo).cloned());
+            if let Some(cb) = cb {
+                super::timer::run_callback(&cb, &mut [zend::zlong(i64::from(signo))]);
+            }
+        }
+    });
+    READER.with(|r| *r.borrow_mut() = Some(task.abort_handle()));
+}
+
+/// The script ends: its handlers go (the dispositions come back).
+pub fn request_shutdown() {
+    CALLBACKS.with(|c| c.borrow_mut().clear());
+    if let Some(old) = READER.with(|r| r.borrow_mut().take()) {
+        old.abort();
+    }
+    let old = SOURCE.with(|s| s.borrow_mut().take());
+    drop(old);
+}
+
+/// In a newly forked child (a `Process`, a server's worker or manager):
+/// the script's signal callbacks were its parent's, and so was their
+/// socket. They are forgotten (Swoole clears them in a child too), so the
+/// child's loop neither waits for them nor reads its parent's signals.
+pub fn forget_in_child() {
+    CALLBACKS.with(|c| c.borrow_mut().clear());
+    READER.with(|r| r.borrow_mut().take());
+    let old = SOURCE.with(|s| s.borrow_mut().take());
+    drop(old);
+}
