@@ -327,8 +327,13 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
         }),
     };
     let result = lifecycle::run(serve, &*st);
-    // Whatever this worker's last callbacks sent is delivered before it
-    // exits (its loop's flush tasks are gone).
+    end_process(&st, cluster, result)
+}
+
+/// What a worker or an added process does once its loop ended: what its
+/// last callbacks sent is delivered (its loop's flush tasks are gone), its
+/// timers and caches go; its exit code.
+fn end_process(st: &ServerState, cluster: &Cluster, result: std::io::Result<()>) -> i32 {
     cluster.ep.flush_all_blocking();
     timers::timers().clear_all();
     super::push_cache::clear();
@@ -411,19 +416,5 @@ fn run_user_process(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 
         }),
     };
     let result = lifecycle::run(serve, &*st);
-    cluster.ep.flush_all_blocking();
-    timers::timers().clear_all();
-    super::push_cache::clear();
-    st.running.set(false);
-    let code = match (result, st.abort.get()) {
-        (Err(e), _) => {
-            log::write(log::Level::Error, true, &format!("event loop: {e}"));
-            1
-        }
-        (Ok(()), Some(CallOutcome::Exit)) => zend::exit_status(),
-        (Ok(()), Some(CallOutcome::Bailout)) => 255,
-        (Ok(()), _) => 0,
-    };
-    zend::flush_output();
-    code
+    end_process(&st, cluster, result)
 }

@@ -1034,18 +1034,9 @@ fn co_set(ex: &mut ExecuteData, rv: &mut Zval) {
         let max = usize::try_from(max).ok().filter(|m| *m > 0);
         MAX_COROUTINES.with(|m| m.set(max.unwrap_or(DEFAULT_MAX_COROUTINES)));
     }
-    OPTIONS.with(|o| {
-        let mut o = o.borrow_mut();
-        let mut merged = o
-            .as_ref()
-            .and_then(|z| z.array())
-            .map(|a| a.to_owned())
-            .unwrap_or_else(ZendHashTable::new);
-        for (k, v) in options.iter() {
-            let _ = merged.insert(k.to_string().as_str(), zend::zcopy(v));
-        }
-        *o = Some(zarray(merged));
-    });
+    for (k, v) in options.iter() {
+        record_option(k.to_string().as_str(), zend::zcopy(v));
+    }
     if let Some(flags) = options.get("hook_flags").and_then(|z| z.long()) {
         crate::php::hooks::set_flags(flags);
     }

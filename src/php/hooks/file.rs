@@ -23,6 +23,7 @@ use parking_lot::Mutex;
 use ext_php_rs::ffi::{php_stream, php_stream_ops, php_stream_wrapper, php_stream_wrapper_ops};
 
 use super::functions::coroutine_of_call;
+use super::table::{self, Kind};
 use crate::php::coroutine::{self, io};
 use crate::php::guard::or_default;
 use crate::php::zend;
@@ -31,22 +32,8 @@ extern "C" {
     static mut php_plain_files_wrapper: php_stream_wrapper;
 }
 
-/// PHP's stdio table with our read, write and set_option, and PHP's table.
-#[repr(C)]
-struct FileWrapper {
-    ops: php_stream_ops,
-    php: *const php_stream_ops,
-}
-
-// SAFETY: written once before any stream uses it, only read afterwards;
-// it points at PHP's static table.
-unsafe impl Sync for FileWrapper {}
-// SAFETY: as for Sync.
-unsafe impl Send for FileWrapper {}
-
 /// PHP's wrapper operations while ours are installed (as an address).
 static PHP_WOPS: Mutex<Option<usize>> = Mutex::new(None);
-static WRAPPERS: Mutex<Vec<&'static FileWrapper>> = Mutex::new(Vec::new());
 
 const OPTION_LOCKING: c_int = 6;
 /// `PHP_STREAM_LOCK_SUPPORTED` as set_option's ptrparam: "can you lock?".
@@ -106,38 +93,20 @@ unsafe extern "C" fn hooked_opener(
     stream
 }
 
+/// Hooks a plain file stream.
+///
+/// # Safety
+/// `stream` is null or a live stream.
 unsafe fn wrap(stream: *mut php_stream) {
-    // SAFETY: a live stream.
-    let php = unsafe { (*stream).ops };
-    if php.is_null() || wrapper_of(php).is_some() {
-        return;
-    }
-    let w = {
-        let mut ws = WRAPPERS.lock();
-        match ws.iter().find(|w| std::ptr::eq(w.php, php)) {
-            Some(w) => *w,
-            None => {
-                // SAFETY: PHP's tables are static and complete.
-                let mut ops = unsafe { *php };
-                ops.read = ops.read.and(Some(file_read));
-                ops.write = ops.write.and(Some(file_write));
-                ops.set_option = ops.set_option.and(Some(file_set_option));
-                let w: &'static FileWrapper = Box::leak(Box::new(FileWrapper { ops, php }));
-                ws.push(w);
-                w
-            }
-        }
-    };
-    // SAFETY: a live stream; the wrapper lives for the process.
-    unsafe { (*stream).ops = &w.ops };
+    // SAFETY: as the caller promises.
+    unsafe { table::hook(stream, Kind::File, file_entries) };
 }
 
-fn wrapper_of(ops: *const php_stream_ops) -> Option<&'static FileWrapper> {
-    WRAPPERS
-        .lock()
-        .iter()
-        .find(|w| std::ptr::eq(&w.ops, ops))
-        .copied()
+/// Our entries in a plain file's stdio table.
+fn file_entries(ops: &mut php_stream_ops) {
+    ops.read = ops.read.and(Some(file_read));
+    ops.write = ops.write.and(Some(file_write));
+    ops.set_option = ops.set_option.and(Some(file_set_option));
 }
 
 /// The descriptor of a regular file stream read and written through its
@@ -160,15 +129,11 @@ fn regular_file(stream: *mut php_stream) -> Option<c_int> {
 
 unsafe extern "C" fn file_read(stream: *mut php_stream, buf: *mut c_char, count: usize) -> isize {
     // SAFETY: the engine calls a stream's read with the stream it belongs to.
-    let Some(w) = (unsafe { wrapper_of((*stream).ops) }) else {
+    let Some(w) = (unsafe { table::of(stream) }) else {
         return -1;
     };
-    let php_read = || {
-        or_default("a hooked file read", -1, || {
-            // SAFETY: PHP's read with the engine's arguments.
-            unsafe { (*w.php).read.map_or(-1, |f| f(stream, buf, count)) }
-        })
-    };
+    // SAFETY: the engine's arguments.
+    let php_read = || unsafe { w.php_read(stream, buf, count) };
     let Some(fd) = regular_file(stream) else {
         return php_read();
     };
@@ -201,15 +166,11 @@ unsafe extern "C" fn file_write(
     count: usize,
 ) -> isize {
     // SAFETY: as in file_read.
-    let Some(w) = (unsafe { wrapper_of((*stream).ops) }) else {
+    let Some(w) = (unsafe { table::of(stream) }) else {
         return -1;
     };
-    let php_write = || {
-        or_default("a hooked file write", -1, || {
-            // SAFETY: PHP's write with the engine's arguments.
-            unsafe { (*w.php).write.map_or(-1, |f| f(stream, buf, count)) }
-        })
-    };
+    // SAFETY: the engine's arguments.
+    let php_write = || unsafe { w.php_write(stream, buf, count) };
     let Some(fd) = regular_file(stream) else {
         return php_write();
     };
@@ -234,7 +195,7 @@ unsafe extern "C" fn file_set_option(
     ptrparam: *mut c_void,
 ) -> c_int {
     // SAFETY: as in file_read.
-    let Some(w) = (unsafe { wrapper_of((*stream).ops) }) else {
+    let Some(w) = (unsafe { table::of(stream) }) else {
         return -1;
     };
     let php_set = |value: c_int| {

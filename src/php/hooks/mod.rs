@@ -27,6 +27,7 @@ mod pipe;
 mod select;
 mod sleep;
 mod stream;
+mod table;
 mod tls;
 
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -11,33 +11,16 @@
 
 use std::ffi::c_char;
 
-use parking_lot::Mutex;
-
 use ext_php_rs::ffi::{php_stream, php_stream_ops};
 use ext_php_rs::types::Zval;
 use ext_php_rs::zend::ExecuteData;
 
 use super::functions::{call_php, coroutine_of_call, num_args};
 use super::stream::{wait, Waited};
+use super::table::{self, Kind};
 use crate::php::args::Args;
-use crate::php::guard::or_default;
 use crate::php::zend;
 use crate::runtime::client::socket::Event;
-
-/// PHP's stdio table with our read and write, and PHP's table.
-#[repr(C)]
-struct PipeWrapper {
-    ops: php_stream_ops,
-    php: *const php_stream_ops,
-}
-
-// SAFETY: written once before any stream uses it, only read afterwards;
-// it points at PHP's static table.
-unsafe impl Sync for PipeWrapper {}
-// SAFETY: as for Sync.
-unsafe impl Send for PipeWrapper {}
-
-static WRAPPERS: Mutex<Vec<&'static PipeWrapper>> = Mutex::new(Vec::new());
 
 pub(super) fn hooked_proc_open(ex: &mut ExecuteData, rv: &mut Zval) {
     call_php("proc_open", ex, rv);
@@ -83,38 +66,19 @@ pub fn hook_stdio() {
     }
 }
 
-/// Gives a pipe stream the wrapper of its table.
+/// Hooks a pipe (or stdio) stream.
+///
+/// # Safety
+/// `stream` is null or a live stream.
 unsafe fn wrap(stream: *mut php_stream) {
-    // SAFETY: a live stream.
-    let php = unsafe { (*stream).ops };
-    if php.is_null() || wrapper_of(php).is_some() {
-        return;
-    }
-    let w = {
-        let mut ws = WRAPPERS.lock();
-        match ws.iter().find(|w| std::ptr::eq(w.php, php)) {
-            Some(w) => *w,
-            None => {
-                // SAFETY: PHP's tables are static and complete.
-                let mut ops = unsafe { *php };
-                ops.read = ops.read.and(Some(pipe_read));
-                ops.write = ops.write.and(Some(pipe_write));
-                let w: &'static PipeWrapper = Box::leak(Box::new(PipeWrapper { ops, php }));
-                ws.push(w);
-                w
-            }
-        }
-    };
-    // SAFETY: a live stream; the wrapper lives for the process.
-    unsafe { (*stream).ops = &w.ops };
+    // SAFETY: as the caller promises.
+    unsafe { table::hook(stream, Kind::Pipe, pipe_entries) };
 }
 
-fn wrapper_of(ops: *const php_stream_ops) -> Option<&'static PipeWrapper> {
-    WRAPPERS
-        .lock()
-        .iter()
-        .find(|w| std::ptr::eq(&w.ops, ops))
-        .copied()
+/// Our entries in a pipe's stdio table.
+fn pipe_entries(ops: &mut php_stream_ops) {
+    ops.read = ops.read.and(Some(pipe_read));
+    ops.write = ops.write.and(Some(pipe_write));
 }
 
 /// The descriptor of a blocking pipe stream, when the call runs in a
@@ -129,7 +93,7 @@ fn blocking_pipe(stream: *mut php_stream) -> Option<(i64, i32, i32)> {
 
 unsafe extern "C" fn pipe_read(stream: *mut php_stream, buf: *mut c_char, count: usize) -> isize {
     // SAFETY: the engine calls a stream's read with the stream it belongs to.
-    let Some(w) = (unsafe { wrapper_of((*stream).ops) }) else {
+    let Some(w) = (unsafe { table::of(stream) }) else {
         return -1;
     };
     // A read of a pipe returns what is there: once readable it cannot block.
@@ -138,10 +102,8 @@ unsafe extern "C" fn pipe_read(stream: *mut php_stream, buf: *mut c_char, count:
             return -1;
         }
     }
-    or_default("a hooked pipe read", -1, || {
-        // SAFETY: PHP's read with the engine's arguments.
-        unsafe { (*w.php).read.map_or(-1, |f| f(stream, buf, count)) }
-    })
+    // SAFETY: the engine's arguments.
+    unsafe { w.php_read(stream, buf, count) }
 }
 
 unsafe extern "C" fn pipe_write(
@@ -150,15 +112,11 @@ unsafe extern "C" fn pipe_write(
     count: usize,
 ) -> isize {
     // SAFETY: as in pipe_read.
-    let Some(w) = (unsafe { wrapper_of((*stream).ops) }) else {
+    let Some(w) = (unsafe { table::of(stream) }) else {
         return -1;
     };
-    let php_write = || {
-        or_default("a hooked pipe write", -1, || {
-            // SAFETY: PHP's write with the engine's arguments.
-            unsafe { (*w.php).write.map_or(-1, |f| f(stream, buf, count)) }
-        })
-    };
+    // SAFETY: the engine's arguments.
+    let php_write = || unsafe { w.php_write(stream, buf, count) };
     let Some((cid, fd, flags)) = blocking_pipe(stream) else {
         return php_write();
     };

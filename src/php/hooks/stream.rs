@@ -35,6 +35,7 @@ use ext_php_rs::ffi::{
     zend_hash_str_find, zend_string, HashTable,
 };
 
+use super::table::{self, Kind};
 use super::tls;
 use crate::php::client::{bound_fatal, Bound};
 use crate::php::coroutine::{self, io};
@@ -116,18 +117,6 @@ const OP_CONNECT_ASYNC: c_int = 4;
 const OP_RECV: c_int = 7;
 const OP_SEND: c_int = 8;
 
-/// The operations table of a hooked stream: PHP's, with our entries, and
-/// PHP's table itself to hand each call on to.
-#[repr(C)]
-pub(super) struct Wrapper {
-    ops: php_stream_ops,
-    php: *const php_stream_ops,
-    /// A stream transport (tcp, unix, ssl, tls): its connect can wait.
-    connects: bool,
-    /// PHP's openssl table (tcp:// is served by it too): see [`tls`].
-    tls: bool,
-}
-
 /// One hooked transport.
 struct Transport {
     proto: &'static str,
@@ -135,12 +124,6 @@ struct Transport {
     /// PHP's factory while ours is registered.
     php: Option<Factory>,
 }
-
-// SAFETY: a wrapper is written once, before any stream uses it, and only
-// read afterwards; the tables it points to are PHP's static ones.
-unsafe impl Sync for Wrapper {}
-// SAFETY: as for Sync: nothing in a wrapper changes once made.
-unsafe impl Send for Wrapper {}
 
 /// The hooked transports. Process-wide, as the engine's transport table
 /// is: the script may set the flags on one thread and serve on another
@@ -153,10 +136,6 @@ static TRANSPORTS: Mutex<[Transport; 6]> = Mutex::new([
     transport("ssl", super::HOOK_SSL),
     transport("tls", super::HOOK_TLS),
 ]);
-
-/// Every wrapper made, one per PHP table (they live as long as the
-/// process: streams keep pointing at them).
-static WRAPPERS: Mutex<Vec<&'static Wrapper>> = Mutex::new(Vec::new());
 
 const fn transport(proto: &'static str, flag: i64) -> Transport {
     Transport {
@@ -276,69 +255,31 @@ pub(super) fn hooked_stream_socket_pair(ex: &mut ext_php_rs::zend::ExecuteData, 
     }
 }
 
-/// Gives `stream` the wrapper of its table.
+/// Hooks a socket stream (`connects`: of a stream transport).
+///
+/// # Safety
+/// `stream` is null or a live stream.
 unsafe fn wrap(stream: *mut php_stream, connects: bool) {
     if stream.is_null() {
         return;
     }
-    // SAFETY: a live stream.
-    let php = unsafe { (*stream).ops };
-    if php.is_null() || wrapper_of(php).is_some() {
-        return;
-    }
-    let w = wrapper_for(php, connects);
-    // SAFETY: a live stream; the wrapper lives for the process.
-    unsafe { (*stream).ops = &w.ops };
+    // SAFETY: a live stream; a table's label is a static C string (or null).
+    let tls = unsafe {
+        let label = (*(*stream).ops).label;
+        tls::LAYOUT_KNOWN
+            && !label.is_null()
+            && std::ffi::CStr::from_ptr(label).to_bytes() == tls::OPENSSL_LABEL
+    };
+    // SAFETY: as above.
+    unsafe { table::hook(stream, Kind::Socket { connects, tls }, socket_entries) };
 }
 
-/// The wrapper of PHP's table `php`, made on first use.
-fn wrapper_for(php: *const php_stream_ops, connects: bool) -> &'static Wrapper {
-    let mut ws = WRAPPERS.lock();
-    if let Some(w) = ws.iter().find(|w| std::ptr::eq(w.php, php)) {
-        return w;
-    }
-    // SAFETY: PHP's tables are static and complete.
-    let mut ops = unsafe { *php };
-    // SAFETY: a table's label is a static C string (or null).
-    let tls = tls::LAYOUT_KNOWN
-        && !ops.label.is_null()
-        && unsafe { std::ffi::CStr::from_ptr(ops.label) }.to_bytes() == tls::OPENSSL_LABEL;
+/// Our entries in a socket table.
+fn socket_entries(ops: &mut php_stream_ops) {
     ops.label = c"socket/coroutine".as_ptr();
     ops.read = ops.read.and(Some(hooked_read));
     ops.write = ops.write.and(Some(hooked_write));
     ops.set_option = ops.set_option.and(Some(hooked_set_option));
-    let w: &'static Wrapper = Box::leak(Box::new(Wrapper {
-        ops,
-        php,
-        connects,
-        tls,
-    }));
-    ws.push(w);
-    w
-}
-
-/// The wrapper `ops` is, if it is one of ours.
-fn wrapper_of(ops: *const php_stream_ops) -> Option<&'static Wrapper> {
-    WRAPPERS
-        .lock()
-        .iter()
-        .find(|w| std::ptr::eq(&w.ops, ops))
-        .copied()
-}
-
-/// Runs `f` with PHP's table on the stream (see the module doc).
-pub(super) unsafe fn as_php<T>(
-    stream: *mut php_stream,
-    w: &Wrapper,
-    f: impl FnOnce(&php_stream_ops) -> T,
-) -> T {
-    // SAFETY: a live stream; PHP's table is static.
-    unsafe {
-        (*stream).ops = w.php;
-        let r = f(&*w.php);
-        (*stream).ops = &w.ops;
-        r
-    }
 }
 
 /// The socket state of a stream, when it has one open.
@@ -397,45 +338,48 @@ fn coroutine_now() -> Option<i64> {
     (cid >= 0).then_some(cid)
 }
 
+/// A blocking socket stream's wait before PHP's read or write, inside a
+/// coroutine: Some(what the call returns) when it ends there (PHP's
+/// result of a timed-out wait: nothing, flagged; -1 when canceled).
+///
+/// # Safety
+/// `stream` is a live socket stream.
+unsafe fn wait_before_php(stream: *mut php_stream, cid: i64, ev: Event) -> Option<isize> {
+    // SAFETY: as the caller promises.
+    let sock = unsafe { net(stream) }.filter(|s| s.is_blocked != 0)?;
+    let timeout = timeval_ms(sock.timeout.tv_sec, sock.timeout.tv_usec);
+    match wait(cid, sock.socket, ev, timeout) {
+        Waited::TimedOut => {
+            sock.timeout_event = 1;
+            Some(0)
+        }
+        Waited::Canceled => Some(-1),
+        Waited::Ready | Waited::Other => None,
+    }
+}
+
 unsafe extern "C" fn hooked_read(stream: *mut php_stream, buf: *mut c_char, count: usize) -> isize {
     // SAFETY: the engine calls a stream's read with the stream it belongs to.
-    let Some(w) = (unsafe { wrapper_of((*stream).ops) }) else {
+    let Some(w) = (unsafe { table::of(stream) }) else {
         return -1;
     };
     if let Some(cid) = coroutine_now() {
         // SAFETY: a live socket stream.
-        if let Some(sock) = unsafe { net(stream) }.filter(|s| s.is_blocked != 0) {
-            // SAFETY: an openssl stream (Wrapper::tls), live.
-            if w.tls && unsafe { tls::active(stream) } {
-                // SAFETY: as above, with the engine's arguments.
-                return or_default("a hooked TLS read", -1, || unsafe {
-                    tls::read(stream, w, cid, buf, count)
-                });
-            }
-            match wait(
-                cid,
-                sock.socket,
-                Event::Read,
-                timeval_ms(sock.timeout.tv_sec, sock.timeout.tv_usec),
-            ) {
-                // PHP's own read after a timed-out wait: nothing, flagged.
-                Waited::TimedOut => {
-                    sock.timeout_event = 1;
-                    return 0;
-                }
-                Waited::Canceled => return -1,
-                Waited::Ready | Waited::Other => {}
-            }
+        let blocking = unsafe { net(stream) }.is_some_and(|s| s.is_blocked != 0);
+        // SAFETY: an openssl stream (Hooked::tls), live.
+        if blocking && w.tls() && unsafe { tls::active(stream) } {
+            // SAFETY: as above, with the engine's arguments.
+            return or_default("a hooked TLS read", -1, || unsafe {
+                tls::read(stream, w, cid, buf, count)
+            });
+        }
+        // SAFETY: a live socket stream.
+        if let Some(r) = unsafe { wait_before_php(stream, cid, Event::Read) } {
+            return r;
         }
     }
-    or_default("a hooked socket read", -1, || {
-        // SAFETY: PHP's read, on its own table, with the engine's arguments.
-        unsafe {
-            as_php(stream, w, |php| {
-                php.read.map_or(-1, |f| f(stream, buf, count))
-            })
-        }
-    })
+    // SAFETY: the engine's arguments.
+    unsafe { w.php_read(stream, buf, count) }
 }
 
 unsafe extern "C" fn hooked_write(
@@ -444,37 +388,19 @@ unsafe extern "C" fn hooked_write(
     count: usize,
 ) -> isize {
     // SAFETY: as in hooked_read.
-    let Some(w) = (unsafe { wrapper_of((*stream).ops) }) else {
+    let Some(w) = (unsafe { table::of(stream) }) else {
         return -1;
     };
+    // Writable, PHP's send writes what the buffer takes and returns; the
+    // stream layer calls again for the rest.
     if let Some(cid) = coroutine_now() {
         // SAFETY: a live socket stream.
-        if let Some(sock) = unsafe { net(stream) }.filter(|s| s.is_blocked != 0) {
-            // Writable, PHP's send writes what the buffer takes and returns;
-            // the stream layer calls again for the rest.
-            match wait(
-                cid,
-                sock.socket,
-                Event::Write,
-                timeval_ms(sock.timeout.tv_sec, sock.timeout.tv_usec),
-            ) {
-                Waited::TimedOut => {
-                    sock.timeout_event = 1;
-                    return 0;
-                }
-                Waited::Canceled => return -1,
-                Waited::Ready | Waited::Other => {}
-            }
+        if let Some(r) = unsafe { wait_before_php(stream, cid, Event::Write) } {
+            return r;
         }
     }
-    or_default("a hooked socket write", -1, || {
-        // SAFETY: PHP's write, on its own table, with the engine's arguments.
-        unsafe {
-            as_php(stream, w, |php| {
-                php.write.map_or(-1, |f| f(stream, buf, count))
-            })
-        }
-    })
+    // SAFETY: the engine's arguments.
+    unsafe { w.php_write(stream, buf, count) }
 }
 
 unsafe extern "C" fn hooked_set_option(
@@ -484,14 +410,14 @@ unsafe extern "C" fn hooked_set_option(
     ptrparam: *mut c_void,
 ) -> c_int {
     // SAFETY: as in hooked_read.
-    let Some(w) = (unsafe { wrapper_of((*stream).ops) }) else {
+    let Some(w) = (unsafe { table::of(stream) }) else {
         return -1;
     };
     let php_set = |stream: *mut php_stream| {
         // SAFETY: PHP's set_option, on its own table, with the engine's
         // arguments.
         unsafe {
-            as_php(stream, w, |php| {
+            w.as_php(stream, |php| {
                 php.set_option
                     .map_or(-2, |f| f(stream, option, value, ptrparam))
             })
@@ -500,7 +426,7 @@ unsafe extern "C" fn hooked_set_option(
     let cid = coroutine_now();
     if let (Some(cid), true, false) = (
         cid,
-        option == tls::OPTION_CRYPTO_API && w.tls,
+        option == tls::OPTION_CRYPTO_API && w.tls(),
         ptrparam.is_null(),
     ) {
         let cp = ptrparam as *mut tls::CryptoParam;
@@ -527,11 +453,11 @@ unsafe extern "C" fn hooked_set_option(
     let op = unsafe { (*xp).op };
     match op {
         // SAFETY: a live stream and the engine's parameters for a connect.
-        OP_CONNECT if w.connects && w.tls => or_default("a hooked connect", -1, || unsafe {
+        OP_CONNECT if w.connects() && w.tls() => or_default("a hooked connect", -1, || unsafe {
             tls::connect_then_enable(stream, xp, cid, &php_set)
         }),
         // SAFETY: as above.
-        OP_CONNECT if w.connects => or_default("a hooked connect", -1, || unsafe {
+        OP_CONNECT if w.connects() => or_default("a hooked connect", -1, || unsafe {
             connect(stream, xp, cid, &php_set)
         }),
         OP_ACCEPT => {
@@ -557,7 +483,7 @@ unsafe extern "C" fn hooked_set_option(
                     }
                 }
             }
-            let r = if w.tls {
+            let r = if w.tls() {
                 // PHP's openssl accept makes the client stream with the
                 // listener's table and enables crypto through it: left on
                 // the wrapper, the client is hooked from the start and its
@@ -576,7 +502,7 @@ unsafe extern "C" fn hooked_set_option(
             };
             // The accepted stream was made with PHP's table: hook it too.
             // SAFETY: the client stream PHP's accept returned (or null).
-            unsafe { wrap((*xp).outputs.client, w.connects) };
+            unsafe { wrap((*xp).outputs.client, w.connects()) };
             r
         }
         OP_RECV | OP_SEND => {

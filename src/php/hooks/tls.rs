@@ -22,9 +22,8 @@ use std::time::{Duration, Instant};
 
 use ext_php_rs::ffi::{php_stream, ZEND_MODULE_API_NO};
 
-use super::stream::{
-    as_php, connect, net, set_blocking, wait, NetStream, Waited, Wrapper, XportParam,
-};
+use super::stream::{connect, net, set_blocking, wait, NetStream, Waited, XportParam};
+use super::table::Hooked;
 use crate::php::zend;
 use crate::runtime::client::socket::{timeval_ms, Event};
 
@@ -137,7 +136,7 @@ fn deadline_of(ms: i32) -> Option<Instant> {
 /// to the stream's timeout (then nothing, flagged as PHP flags it).
 pub(super) unsafe fn read(
     stream: *mut php_stream,
-    w: &Wrapper,
+    w: &Hooked,
     cid: i64,
     buf: *mut std::ffi::c_char,
     count: usize,
@@ -149,13 +148,7 @@ pub(super) unsafe fn read(
     let deadline = deadline_of(timeval_ms(sock.timeout.tv_sec, sock.timeout.tv_usec));
     loop {
         // SAFETY: PHP's read, on its own table, with the engine's arguments.
-        let n = unsafe {
-            nonblocking(stream, || {
-                as_php(stream, w, |php| {
-                    php.read.map_or(-1, |f| f(stream, buf, count))
-                })
-            })
-        };
+        let n = unsafe { nonblocking(stream, || w.php_read(stream, buf, count)) };
         // SAFETY: a live stream.
         if n > 0 || unsafe { (*stream).eof() } != 0 {
             return n;
