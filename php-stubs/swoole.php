@@ -738,7 +738,6 @@ namespace Swoole {
      * The child runs the callable (in a coroutine with $enable_coroutine), then the event loop
      * while timers or coroutines are left, and ends; it never returns into the parent's script
      * and, unlike Swoole's, runs none of the parent script's destructors or shutdown functions.
-     * Not in swoole-rs yet (they warn): alarm(), the message queue, setAffinity().
      */
     class Process
     {
@@ -783,7 +782,7 @@ namespace Swoole {
          * while a callback is registered); null removes it, SIG_IGN ignores the signal.
          */
         public static function signal(int $signal_no, ?callable $callback = null): bool {}
-        /** Not in swoole-rs yet: warns and returns false. */
+        /** Sends SIGALRM ($type ITIMER_REAL; SIGVTALRM, SIGPROF for the others) every $usec microseconds, for a signal() callback; 0 or less stops it. */
         public static function alarm(int $usec, int $type = 0): bool {}
         /** Sends $signal_no to $pid (0 checks it exists); false with swoole_errno() set when it fails. */
         public static function kill(int $pid, int $signal_no = \SIGTERM): bool {}
@@ -793,17 +792,21 @@ namespace Swoole {
         public function setPriority(int $which, int $priority, ?int $who = null): bool {}
         /** getpriority(2); false on failure. */
         public function getPriority(int $which, ?int $who = null): int|false {}
+        /** Lets this process run only on the CPUs listed. */
+        public static function setAffinity(array $cpu_settings): bool {}
+        /** The CPUs this process may run on. */
+        public static function getAffinity(): array {}
         /** Settings: enable_coroutine. */
         public function set(array $settings): void {}
         /** Read and write timeouts of the pipe, in seconds. */
         public function setTimeout(float $seconds): bool {}
         /** Whether read() waits for data (false: it returns false when there is none). */
         public function setBlocking(bool $blocking): bool {}
-        /** Not in swoole-rs yet: warns and returns false. */
+        /** Opens the System V message queue of $key (0: one for this script's file), shared with the processes forked after: $mode SWOOLE_MSGQUEUE_BALANCE (any message to any reader) or SWOOLE_MSGQUEUE_ORIENT (one type per process), | Process::IPC_NOWAIT not to wait; $capacity in bytes. */
         public function useQueue(int $key = 0, int $mode = 2, int $capacity = -1): bool {}
-        /** Not in swoole-rs yet: warns and returns false. */
+        /** ['queue_num' => messages, 'queue_bytes' => bytes] of the queue. */
         public function statQueue(): array|false {}
-        /** Not in swoole-rs yet: warns and returns false. */
+        /** Removes the queue, for every process. */
         public function freeQueue(): bool {}
         /** Forks: the parent gets the child's pid; false if it could not (a warning), or if it runs already. */
         public function start(): bool|int {}
@@ -813,9 +816,9 @@ namespace Swoole {
         public function close(int $which = 0): bool {}
         /** Up to $size bytes (one datagram) from the pipe; false when there are none (non-blocking) or on failure. */
         public function read(int $size = 8192): false|string {}
-        /** Not in swoole-rs yet: warns and returns false. */
+        /** Sends $data (1 to 65535 bytes) to the queue. */
         public function push(string $data): bool {}
-        /** Not in swoole-rs yet: warns and returns false. */
+        /** Receives a message of at most $size bytes from the queue (false when none and it does not wait). */
         public function pop(int $size = 65536): string|false {}
         /** Ends this process with $exit_code (PHP's output flushed). */
         public function exit(int $exit_code = 0): void {}

@@ -11,10 +11,10 @@
 //! it runs no destructors and no shutdown functions of the parent's script
 //! on the way out.
 //!
-//! `signal()` is in `signal.rs`.
+//! `signal()` and `alarm()` are in `signal.rs`.
 //!
-//! Left out (they warn): `alarm()`, the message queue
-//! (`useQueue`, `push`, `pop`, `statQueue`, `freeQueue`), `setAffinity()`.
+//! The message queue (`useQueue`, `push`, `pop`, `statQueue`,
+//! `freeQueue`) is a System V queue (`worker/msg_queue.rs`).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -27,6 +27,7 @@ use super::args::Args;
 use super::classes::{m, sm, Class, ClassSlot, Default, PUBLIC};
 use super::errors;
 use super::zend::{self, zlong, zstr, CallOutcome, Callback};
+use crate::worker::msg_queue::{MsgQueue, MSG_MAX};
 use crate::worker::process as os;
 
 pub static PROCESS: ClassSlot = ClassSlot::new();
@@ -49,6 +50,9 @@ struct Proc {
     enable_coroutine: bool,
     blocking: bool,
     pid: i32,
+    /// `useQueue()`'s queue and mode (SWOOLE_MSGQUEUE_ORIENT: each process
+    /// its own message type; SWOOLE_MSGQUEUE_BALANCE: any message).
+    queue: Option<(MsgQueue, i64)>,
 }
 
 impl Proc {
@@ -97,7 +101,7 @@ pub fn register() {
         m("__destruct", p_destruct, "", ""),
         sm("wait", p_wait, "bool $blocking = true", "array|false"),
         sm("signal", super::signal::p_signal, "int $signal_no, ?callable $callback = null", "bool"),
-        sm("alarm", p_unsupported, "int $usec, int $type = 0", "bool"),
+        sm("alarm", super::signal::p_alarm, "int $usec, int $type = 0", "bool"),
         sm("kill", p_kill, "int $pid, int $signal_no = SIGTERM", "bool"),
         sm(
             "daemon",
@@ -112,18 +116,20 @@ pub fn register() {
             "bool",
         ),
         m("getPriority", p_get_priority, "int $which, ?int $who = null", "int|false"),
+        sm("setAffinity", p_set_affinity, "array $cpu_settings", "bool"),
+        sm("getAffinity", p_get_affinity, "", "array"),
         m("set", p_set, "array $settings", "void"),
         m("setTimeout", p_set_timeout, "float $seconds", "bool"),
         m("setBlocking", p_set_blocking, "bool $blocking", "bool"),
-        m("useQueue", p_unsupported, "int $key = 0, int $mode = 2, int $capacity = -1", "bool"),
-        m("statQueue", p_unsupported, "", "array|false"),
-        m("freeQueue", p_unsupported, "", "bool"),
+        m("useQueue", p_use_queue, "int $key = 0, int $mode = 2, int $capacity = -1", "bool"),
+        m("statQueue", p_stat_queue, "", "array|false"),
+        m("freeQueue", p_free_queue, "", "bool"),
         m("start", p_start, "", "bool|int"),
         m("write", p_write, "string $data", "false|int"),
         m("close", p_close, "int $which = 0", "bool"),
         m("read", p_read, "int $size = 8192", "false|string"),
-        m("push", p_unsupported, "string $data", "bool"),
-        m("pop", p_unsupported, "int $size = 65536", "string|false"),
+        m("push", p_push, "string $data", "bool"),
+        m("pop", p_pop, "int $size = 65536", "string|false"),
         m("exit", p_exit, "int $exit_code = 0", "void"),
         m("exec", p_exec, "string $exec_file, array $args", "bool"),
         m(
@@ -158,11 +164,6 @@ fn errno() -> i64 {
 /// A warning with the errno's text, as `php_swoole_sys_error`.
 fn sys_warn(msg: &str) {
     super::client::sys_warning(msg, errno());
-}
-
-fn p_unsupported(_ex: &mut ExecuteData, rv: &mut Zval) {
-    zend::warning_docref("not supported by swoole-rs yet");
-    rv.set_bool(false);
 }
 
 fn p_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
@@ -234,6 +235,7 @@ fn p_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
         enable_coroutine,
         blocking: true,
         pid: 0,
+        queue: None,
     };
     PROCS.with(|p| p.borrow_mut().insert(h, proc));
 }
@@ -722,4 +724,226 @@ fn p_get_priority(ex: &mut ExecuteData, rv: &mut Zval) {
     } else {
         rv.set_long(i64::from(p));
     }
+}
+
+// ---- the message queue -----------------------------------------------------
+
+/// `SWOOLE_MSGQUEUE_BALANCE`, `SWOOLE_IPC_NOWAIT`.
+const MSGQUEUE_BALANCE: i64 = 2;
+const MSGQUEUE_NOWAIT: i64 = 256;
+
+extern "C" {
+    fn zend_get_executed_filename() -> *const std::ffi::c_char;
+}
+
+/// Swoole's warning for a failed queue call: its text, then the error.
+fn queue_warning(what: &str, code: i32) {
+    errors::set_last_error(i64::from(code));
+    zend::warning_docref(&format!(
+        "{what} failed, Error: {}[{code}]",
+        errors::strerror(i64::from(code))
+    ));
+}
+
+/// `useQueue($key = 0, $mode = SWOOLE_MSGQUEUE_BALANCE, $capacity = -1)`:
+/// the System V queue of `$key` (0: one for this script's file), shared
+/// with every process forked from here on.
+fn p_use_queue(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 3) else {
+        return;
+    };
+    let (Some(key), Some(mode), Some(capacity)) = (
+        args.long_or(0, "key", 0),
+        args.long_or(1, "mode", MSGQUEUE_BALANCE),
+        args.long_or(2, "capacity", -1),
+    ) else {
+        return;
+    };
+    rv.set_bool(false);
+    let Some((h, o)) = handle(ex) else { return };
+    let key = if key > 0 {
+        key as libc::key_t
+    } else {
+        // SAFETY: the engine's name of the running file (NUL-terminated),
+        // handed to ftok(3).
+        unsafe { libc::ftok(zend_get_executed_filename(), 1) }
+    };
+    let queue = match MsgQueue::open(key, mode & MSGQUEUE_NOWAIT != 0) {
+        Ok(q) => q,
+        Err(e) => return queue_warning("msgget()", e),
+    };
+    if capacity > 0 {
+        if let Err(e) = queue.set_capacity(capacity as u64) {
+            queue_warning(
+                &format!(
+                    "msgctl(msqid={}, IPC_SET, msg_qbytes={capacity})",
+                    queue.id()
+                ),
+                e,
+            );
+        }
+    }
+    with(h, |p| p.queue = Some((queue, mode & !MSGQUEUE_NOWAIT)));
+    zend::set_prop(o, "msgQueueId", zlong(i64::from(queue.id())));
+    zend::set_prop(o, "msgQueueKey", zlong(i64::from(key)));
+    rv.set_bool(true);
+}
+
+/// This object's queue and mode, and the message type of this process
+/// (`$process->id + 1`, as Swoole's).
+fn queue_of(ex: &mut ExecuteData, method: &str) -> Option<(MsgQueue, i64, i64)> {
+    let (h, o) = handle(ex)?;
+    let Some((q, mode)) = with(h, |p| p.queue).flatten() else {
+        zend::warning_docref(&format!("no msgqueue, cannot use {method}()"));
+        return None;
+    };
+    let id = zend::get_prop(o, "id").and_then(|z| z.long()).unwrap_or(0);
+    Some((q, mode, id + 1))
+}
+
+fn p_push(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(data) = args.bytes(0, "data") else {
+        return;
+    };
+    rv.set_bool(false);
+    if data.is_empty() {
+        zend::warning_docref("the data to push is empty");
+        return;
+    }
+    if data.len() >= MSG_MAX {
+        zend::warning_docref("the data to push is too big");
+        return;
+    }
+    let Some((q, _, mtype)) = queue_of(ex, "push") else {
+        return;
+    };
+    match q.push(mtype, &data) {
+        Ok(()) => rv.set_bool(true),
+        Err(e) if e == libc::EAGAIN => errors::set_last_error(i64::from(e)),
+        Err(e) => queue_warning(&format!("msgsnd({}, {}, {mtype})", q.id(), data.len()), e),
+    }
+}
+
+fn p_pop(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 1) else {
+        return;
+    };
+    let Some(size) = args.long_or(0, "size", MSG_MAX as i64) else {
+        return;
+    };
+    rv.set_bool(false);
+    let size = if size <= 0 || size > MSG_MAX as i64 {
+        MSG_MAX
+    } else {
+        size as usize
+    };
+    let Some((q, mode, mtype)) = queue_of(ex, "pop") else {
+        return;
+    };
+    let mtype = if mode == MSGQUEUE_BALANCE { 0 } else { mtype };
+    match q.pop(mtype, size) {
+        Ok(data) => *rv = zstr(data),
+        Err(e) if e == libc::ENOMSG || e == libc::EINTR => errors::set_last_error(i64::from(e)),
+        Err(e) => queue_warning(&format!("msgrcv({}, {size}, {mtype})", q.id()), e),
+    }
+}
+
+fn p_stat_queue(ex: &mut ExecuteData, rv: &mut Zval) {
+    if Args::parse(ex, 0, 0).is_none() {
+        return;
+    }
+    rv.set_bool(false);
+    let Some((h, _)) = handle(ex) else { return };
+    let Some((q, _)) = with(h, |p| p.queue).flatten() else {
+        zend::warning_docref("no queue, can't get stats of the queue");
+        return;
+    };
+    if let Ok((num, bytes)) = q.stat() {
+        let mut a = ext_php_rs::types::ZendHashTable::new();
+        zend::ht_set(&mut a, "queue_num", zlong(num as i64));
+        zend::ht_set(&mut a, "queue_bytes", zlong(bytes as i64));
+        *rv = zend::zarray(a);
+    }
+}
+
+fn p_free_queue(ex: &mut ExecuteData, rv: &mut Zval) {
+    if Args::parse(ex, 0, 0).is_none() {
+        return;
+    }
+    rv.set_bool(false);
+    let Some((h, _)) = handle(ex) else { return };
+    let Some((q, _)) = with(h, |p| p.queue).flatten() else {
+        return;
+    };
+    match q.destroy() {
+        Ok(()) => {
+            with(h, |p| p.queue = None);
+            rv.set_bool(true);
+        }
+        Err(e) => queue_warning(&format!("msgctl({}, IPC_RMID)", q.id()), e),
+    }
+}
+
+// ---- CPU affinity ------------------------------------------------------------
+
+/// `setAffinity(array $cpu_settings)`: the CPUs this process may run on.
+fn p_set_affinity(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(cpus) = args.array(0, "cpu_settings") else {
+        return;
+    };
+    rv.set_bool(false);
+    if cpus.is_empty() {
+        return;
+    }
+    // SAFETY: a zeroed cpu_set_t is the empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let max = 8 * std::mem::size_of::<libc::cpu_set_t>();
+    if cpus.len() > max {
+        zend::warning_docref("More than the number of CPU");
+        return;
+    }
+    for v in cpus.values() {
+        let cpu = v.long().unwrap_or(-1);
+        if cpu < 0 || cpu as usize >= max {
+            zend::warning_docref(&format!("invalid cpu id [{cpu}]"));
+            return;
+        }
+        // SAFETY: cpu < CPU_SETSIZE.
+        unsafe { libc::CPU_SET(cpu as usize, &mut set) };
+    }
+    // SAFETY: our own pid and a cpu_set_t of its size.
+    if unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) } < 0 {
+        sys_warn("sched_setaffinity() failed");
+        return;
+    }
+    rv.set_bool(true);
+}
+
+/// `getAffinity()`: the CPUs this process may run on.
+fn p_get_affinity(ex: &mut ExecuteData, rv: &mut Zval) {
+    if Args::parse(ex, 0, 0).is_none() {
+        return;
+    }
+    // SAFETY: a zeroed cpu_set_t, filled by the kernel.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: our own pid and a cpu_set_t of its size.
+    if unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } < 0 {
+        sys_warn("sched_getaffinity() failed");
+        rv.set_bool(false);
+        return;
+    }
+    let mut a = ext_php_rs::types::ZendHashTable::new();
+    for cpu in 0..8 * std::mem::size_of::<libc::cpu_set_t>() {
+        // SAFETY: cpu < CPU_SETSIZE.
+        if unsafe { libc::CPU_ISSET(cpu, &set) } {
+            let _ = a.push(zlong(cpu as i64));
+        }
+    }
+    *rv = zend::zarray(a);
 }

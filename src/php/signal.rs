@@ -152,3 +152,49 @@ pub fn forget_in_child() {
     let old = SOURCE.with(|s| s.borrow_mut().take());
     drop(old);
 }
+
+/// `Process::alarm($usec, $type = ITIMER_REAL)`: a repeating interval
+/// timer of the kernel (`setitimer`), which sends SIGALRM (SIGVTALRM,
+/// SIGPROF) for a `Process::signal()` callback; 0 or less stops it.
+pub fn p_alarm(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let (Some(usec), Some(which)) = (
+        args.long(0, "usec"),
+        args.long_or(1, "type", i64::from(libc::ITIMER_REAL)),
+    ) else {
+        return;
+    };
+    rv.set_bool(false);
+    let Ok(which) = libc::c_int::try_from(which) else {
+        zend::warning_docref("setitimer() failed");
+        return;
+    };
+    let interval = if usec > 0 {
+        libc::timeval {
+            tv_sec: usec / 1_000_000,
+            tv_usec: usec % 1_000_000,
+        }
+    } else {
+        libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        }
+    };
+    let timer = libc::itimerval {
+        it_interval: interval,
+        it_value: interval,
+    };
+    // SAFETY: setitimer with a valid itimerval and no old value wanted.
+    if unsafe { libc::setitimer(which, &timer, std::ptr::null_mut()) } < 0 {
+        let e = std::io::Error::last_os_error();
+        zend::warning_docref(&format!(
+            "setitimer() failed, Error: {} [{}]",
+            super::errors::strerror(i64::from(e.raw_os_error().unwrap_or(0))),
+            e.raw_os_error().unwrap_or(0)
+        ));
+        return;
+    }
+    rv.set_bool(true);
+}

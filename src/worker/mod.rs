@@ -7,6 +7,7 @@ pub mod event_loop;
 pub mod ipc;
 pub mod lifecycle;
 pub mod manager;
+pub mod msg_queue;
 pub mod process;
 pub mod push;
 pub mod relay;
