@@ -732,6 +732,54 @@ namespace Swoole {
     }
 }
 
+namespace Swoole\Process {
+    /**
+     * A manager process running $worker_num workers of the script's own, respawned when they
+     * end. start() makes this process the manager until SIGTERM/SIGINT or a worker's shutdown().
+     * A worker runs onWorkerStart($pool, $workerId) (in a coroutine with $enable_coroutine), then,
+     * with SWOOLE_IPC_UNIXSOCK and onMessage, serves sendMessage()'s messages until SIGTERM, then
+     * onWorkerStop. Not in swoole-rs yet (they warn): SWOOLE_IPC_MSGQUEUE, SWOOLE_IPC_SOCKET
+     * (listen(), write()), detach().
+     */
+    class Pool
+    {
+        /** The manager's pid (once started). */
+        public $master_pid = -1;
+        /** In a worker: its pid. */
+        public $workerPid = -1;
+        /** In a worker: its id (0 to $worker_num - 1). */
+        public $workerId = -1;
+        /** Not filled in swoole-rs. */
+        public $workers = null;
+        /** In a worker: whether it runs. */
+        public $workerRunning = false;
+        /** In a worker: whether it runs. */
+        public $running = false;
+        /** $ipc_type: SWOOLE_IPC_NONE or SWOOLE_IPC_UNIXSOCK. */
+        public function __construct(int $worker_num, int $ipc_type = \SWOOLE_IPC_NONE, int $msgqueue_key = 0, bool $enable_coroutine = false) {}
+        /** ['enable_coroutine' => bool]. */
+        public function set(array $settings): void {}
+        /** $name: WorkerStart, WorkerStop, Message, Start (in the manager), Shutdown (in the manager). */
+        public function on(string $name, callable $callback): bool {}
+        /** A Swoole\Process for worker $work_id (-1: this worker), with its pid and id. */
+        public function getProcess(int $work_id = -1): \Swoole\Process|false {}
+        /** Not in swoole-rs yet: warns and returns false. */
+        public function listen(string $host, int $port = 0, int $backlog = 2048): bool {}
+        /** Not in swoole-rs yet: warns and returns false. */
+        public function write(string $data): bool {}
+        /** Sends $data to worker $dst_worker_id's onMessage (SWOOLE_IPC_UNIXSOCK). */
+        public function sendMessage(string $data, int $dst_worker_id): bool {}
+        /** Not in swoole-rs yet: warns and returns false. */
+        public function detach(): bool {}
+        /** Runs the pool (this process is its manager) until it shuts down. */
+        public function start(): null|false {}
+        /** In a worker: stops it (onWorkerStop runs; the manager starts another). */
+        public function stop(): void {}
+        /** Stops the whole pool (SIGTERM to the manager). */
+        public function shutdown(): bool {}
+    }
+}
+
 namespace Swoole {
     /**
      * A child process running a PHP callable, with a socket pair between parent and child.

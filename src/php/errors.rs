@@ -4,6 +4,7 @@
 use std::cell::Cell;
 
 pub const PHP_FATAL_ERROR: i64 = 503;
+pub const INVALID_PARAMS: i64 = 505;
 pub const PROTOCOL_ERROR: i64 = 508;
 pub const NO_PAYLOAD: i64 = 550;
 pub const SESSION_CLOSED: i64 = 1004;

@@ -16,6 +16,7 @@ mod handler;
 mod hooks;
 mod http;
 mod lock;
+mod pool;
 mod process;
 mod processes;
 mod push_cache;
@@ -62,6 +63,7 @@ fn register_all(module_number: i32) -> i32 {
     table::register(iterator, countable);
     atomic::register();
     lock::register();
+    pool::register();
     process::register();
     hooks::register();
     coroutine::register();
@@ -171,6 +173,7 @@ extern "C" fn request_shutdown(_ty: i32, _module_number: i32) -> i32 {
         http::co_server::request_shutdown();
         process::request_shutdown();
         signal::request_shutdown();
+        pool::request_shutdown();
         coroutine::clear();
         push_cache::clear();
         table::clear();

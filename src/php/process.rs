@@ -947,3 +947,13 @@ fn p_get_affinity(ex: &mut ExecuteData, rv: &mut Zval) {
     }
     *rv = zend::zarray(a);
 }
+
+/// A `Swoole\Process` object for a process this one did not start (a
+/// pool's worker: `Pool::getProcess()`): its pid and id, no callable.
+pub fn detached(pid: i64, id: i64) -> Option<Zval> {
+    let z = zend::new_object(PROCESS.get());
+    let o = zend::obj_ptr(&z)?;
+    zend::set_prop(o, "pid", zlong(pid));
+    zend::set_prop(o, "id", zlong(id));
+    Some(z)
+}
