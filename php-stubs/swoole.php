@@ -738,8 +738,9 @@ namespace Swoole\Process {
      * end. start() makes this process the manager until SIGTERM/SIGINT or a worker's shutdown().
      * A worker runs onWorkerStart($pool, $workerId) (in a coroutine with $enable_coroutine), then,
      * with SWOOLE_IPC_UNIXSOCK and onMessage, serves sendMessage()'s messages until SIGTERM, then
-     * onWorkerStop. Not in swoole-rs yet (they warn): SWOOLE_IPC_MSGQUEUE, SWOOLE_IPC_SOCKET
-     * (listen(), write()), detach().
+     * onWorkerStop. With SWOOLE_IPC_SOCKET the workers accept on listen()'s port, one message
+     * per connection (a 4-byte big-endian length, then the bytes), answered with write().
+     * Not in swoole-rs yet (they warn): SWOOLE_IPC_MSGQUEUE, detach().
      */
     class Pool
     {
@@ -755,7 +756,7 @@ namespace Swoole\Process {
         public $workerRunning = false;
         /** In a worker: whether it runs. */
         public $running = false;
-        /** $ipc_type: SWOOLE_IPC_NONE or SWOOLE_IPC_UNIXSOCK. */
+        /** $ipc_type: SWOOLE_IPC_NONE, SWOOLE_IPC_UNIXSOCK or SWOOLE_IPC_SOCKET. */
         public function __construct(int $worker_num, int $ipc_type = \SWOOLE_IPC_NONE, int $msgqueue_key = 0, bool $enable_coroutine = false) {}
         /** ['enable_coroutine' => bool]. */
         public function set(array $settings): void {}
@@ -763,9 +764,9 @@ namespace Swoole\Process {
         public function on(string $name, callable $callback): bool {}
         /** A Swoole\Process for worker $work_id (-1: this worker), with its pid and id. */
         public function getProcess(int $work_id = -1): \Swoole\Process|false {}
-        /** Not in swoole-rs yet: warns and returns false. */
+        /** SWOOLE_IPC_SOCKET: the TCP port the workers accept on (before start()). */
         public function listen(string $host, int $port = 0, int $backlog = 2048): bool {}
-        /** Not in swoole-rs yet: warns and returns false. */
+        /** SWOOLE_IPC_SOCKET, in onMessage: adds $data to the connection's answer. */
         public function write(string $data): bool {}
         /** Sends $data to worker $dst_worker_id's onMessage (SWOOLE_IPC_UNIXSOCK). */
         public function sendMessage(string $data, int $dst_worker_id): bool {}

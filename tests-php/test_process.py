@@ -83,3 +83,52 @@ def test_process_pool_against_swoole():
     want = (DIR / "pool.expect").read_text()
     assert sorted(r.stdout.splitlines()) == sorted(want.splitlines()), r.stdout + r.stderr
     assert r.returncode == 0
+
+
+def test_process_pool_ipc_socket():
+    """Process\\Pool with SWOOLE_IPC_SOCKET: two workers take turns on the
+    listened port; each connection's message gets onMessage's write()s back
+    with Swoole's length header; a worker's shutdown() ends the pool."""
+    import socket
+    import struct
+    import time
+
+    from conftest import free_port
+    require_extension()
+    port = free_port()
+    proc = subprocess.Popen(php_cmd() + [str(DIR / "pool_socket.php"), str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        def ask(msg: bytes) -> bytes:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
+            with s:
+                s.sendall(struct.pack(">I", len(msg)) + msg)
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+            (n,) = struct.unpack(">I", data[:4])
+            assert len(data) == 4 + n, data
+            return data[4:]
+
+        for msg in (b"one", b"two", b"x" * 100000):
+            reply = ask(msg)
+            assert reply.startswith(b"hello " + msg + b" from "), reply[:64]
+            assert reply[-1:] in (b"0", b"1")
+        assert ask(b"bye").startswith(b"hello bye from ")
+        out, _ = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert out == "bool(true)\n" + "bool(true)\nbool(true)\n" * 4 + "pool ended\n", out
+    assert proc.returncode == 0

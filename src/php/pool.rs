@@ -11,8 +11,13 @@
 //! A worker whose onWorkerStart returned and that has nothing left to
 //! serve ends, and the manager starts it again, as Swoole's.
 //!
-//! Not yet (they warn): `SWOOLE_IPC_MSGQUEUE` and `SWOOLE_IPC_SOCKET`
-//! (`listen()`, `write()`), `detach()`.
+//! With `SWOOLE_IPC_SOCKET` the workers take turns accepting on the port
+//! `listen()` opened: each connection carries one message (a 4-byte
+//! big-endian length, then the bytes) for onMessage, whose `write()`s are
+//! sent back the same way before the connection is closed (Swoole's stream
+//! protocol).
+//!
+//! Not yet (they warn): `SWOOLE_IPC_MSGQUEUE`, `detach()`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -35,6 +40,10 @@ pub static POOL: ClassSlot = ClassSlot::new();
 
 const IPC_NONE: i64 = 0;
 const IPC_UNIXSOCK: i64 = 1;
+const IPC_SOCKET: i64 = 3;
+/// The largest message of the stream protocol (Swoole's default
+/// `max_package_size`).
+const MAX_PACKET: usize = 2 * 1024 * 1024;
 
 #[derive(Default)]
 struct Callbacks {
@@ -57,6 +66,10 @@ struct PoolState {
     shared: Option<&'static SharedTable>,
     /// This process's worker id (-1: not a worker).
     worker_id: i64,
+    /// `listen()`'s socket (`SWOOLE_IPC_SOCKET`).
+    listener: Option<socket2::Socket>,
+    /// What onMessage `write()`s, sent back when it returns.
+    response: Option<Vec<u8>>,
 }
 
 thread_local! {
@@ -86,8 +99,8 @@ pub fn register() {
         m("set", pool_set, "array $settings", "void"),
         m("on", pool_on, "string $name, callable $callback", "bool"),
         m("getProcess", pool_get_process, "int $work_id = -1", "Swoole\\Process|false"),
-        m("listen", pool_unsupported, "string $host, int $port = 0, int $backlog = 2048", "bool"),
-        m("write", pool_unsupported, "string $data", "bool"),
+        m("listen", pool_listen, "string $host, int $port = 0, int $backlog = 2048", "bool"),
+        m("write", pool_write, "string $data", "bool"),
         m("sendMessage", pool_send_message, "string $data, int $dst_worker_id", "bool"),
         m("detach", pool_unsupported, "", "bool"),
         m("start", pool_start, "", "null|false"),
@@ -136,7 +149,7 @@ fn pool_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
         );
         return;
     }
-    if ipc != IPC_NONE && ipc != IPC_UNIXSOCK {
+    if ipc != IPC_NONE && ipc != IPC_UNIXSOCK && ipc != IPC_SOCKET {
         zend::warning_docref(&format!(
             "ipc_type {ipc} is not supported by swoole-rs yet (see the compatibility table in its README)"
         ));
@@ -152,6 +165,8 @@ fn pool_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
         inboxes: Vec::new(),
         shared: None,
         worker_id: -1,
+        listener: None,
+        response: None,
     };
     POOLS.with(|p| p.borrow_mut().insert(h, state));
 }
@@ -316,12 +331,13 @@ fn run_worker(pool: &Zval, h: u32, id: usize) -> i32 {
     let Some(o) = zend::obj_ptr(pool) else {
         return 1;
     };
-    let Some((callbacks, coroutine, inbox)) = POOLS.with(|p| {
+    let Some((callbacks, coroutine, inbox, listener)) = POOLS.with(|p| {
         let mut p = p.borrow_mut();
         let s = p.get_mut(&h)?;
         s.worker_id = id as i64;
         let inbox = s.inboxes.get(id).and_then(|(r, _)| r.try_clone().ok());
-        Some((s.callbacks.clone(), s.enable_coroutine, inbox))
+        let listener = s.listener.as_ref().and_then(|l| l.try_clone().ok());
+        Some((s.callbacks.clone(), s.enable_coroutine, inbox, listener))
     }) else {
         return 1;
     };
@@ -341,7 +357,7 @@ fn run_worker(pool: &Zval, h: u32, id: usize) -> i32 {
     };
     let args = || vec![zend::zcopy(pool), zlong(id as i64)];
     let mut outcome = CallOutcome::Ok;
-    let serves = message.is_some() && inbox.is_some();
+    let serves = message.is_some() && (inbox.is_some() || listener.is_some());
     // SIGTERM ends a worker that serves messages or runs coroutines
     // gracefully (onWorkerStop runs); otherwise it is the default (death).
     let _term =
@@ -354,12 +370,21 @@ fn run_worker(pool: &Zval, h: u32, id: usize) -> i32 {
             serve_in_loop(pool, cb, inbox);
         }
         super::timer::wait_for_timers();
+        // The stream protocol answers each connection when onMessage
+        // returns: its callbacks run to their end, as without coroutines.
+        if let (Some(cb), Some(l)) = (message, listener) {
+            let term = _term.as_ref().and_then(|t| t.as_ref());
+            outcome = serve_connections(pool, h, &cb, &l, term);
+        }
     } else {
         if let Some(cb) = start {
             outcome = cb.call(&mut args());
         }
-        if let (Some(cb), Some(inbox), CallOutcome::Ok) = (message, inbox, outcome) {
-            outcome = serve_blocking(pool, &cb, &inbox, _term.as_ref().and_then(|t| t.as_ref()));
+        let term = _term.as_ref().and_then(|t| t.as_ref());
+        if let (Some(cb), Some(inbox), CallOutcome::Ok) = (message.clone(), inbox, outcome) {
+            outcome = serve_blocking(pool, &cb, &inbox, term);
+        } else if let (Some(cb), Some(l), CallOutcome::Ok) = (message, listener, outcome) {
+            outcome = serve_connections(pool, h, &cb, &l, term);
         }
     }
     zend::set_prop(o, "running", zbool(false));
@@ -443,6 +468,168 @@ fn serve_blocking(
             return outcome;
         }
     }
+}
+
+/// Waits until `fd` is readable or SIGTERM arrives (its byte on `term`'s
+/// socket): false for SIGTERM.
+fn readable_unless_term(
+    fd: i32,
+    term: Option<&(
+        crate::worker::signals::SignalGuard,
+        std::os::unix::net::UnixStream,
+    )>,
+) -> bool {
+    loop {
+        let mut fds = vec![libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        if let Some((_, t)) = term {
+            fds.push(libc::pollfd {
+                fd: t.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
+        // SAFETY: a valid array of pollfds with its length.
+        if unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) } < 0 {
+            continue;
+        }
+        if fds.get(1).is_some_and(|f| f.revents != 0) {
+            return false;
+        }
+        if fds[0].revents != 0 {
+            return true;
+        }
+    }
+}
+
+/// `SWOOLE_IPC_SOCKET`: accepts connections, one message each (see the
+/// module doc), until SIGTERM or an uncaught error.
+fn serve_connections(
+    pool: &Zval,
+    h: u32,
+    cb: &Callback,
+    listener: &socket2::Socket,
+    term: Option<&(
+        crate::worker::signals::SignalGuard,
+        std::os::unix::net::UnixStream,
+    )>,
+) -> CallOutcome {
+    use std::io::{Read, Write};
+    while readable_unless_term(listener.as_raw_fd(), term) {
+        let Ok((conn, _)) = listener.accept() else {
+            continue;
+        };
+        let _ = conn.set_nonblocking(false);
+        let mut conn = std::net::TcpStream::from(conn);
+        let mut head = [0u8; 4];
+        if conn.read_exact(&mut head).is_err() {
+            continue;
+        }
+        let len = u32::from_be_bytes(head) as usize;
+        if len == 0 || len > MAX_PACKET {
+            continue;
+        }
+        let mut body = vec![0u8; len];
+        if conn.read_exact(&mut body).is_err() {
+            continue;
+        }
+        set_response(h, Some(Vec::new()));
+        let outcome = cb.call(&mut [zend::zcopy(pool), zend::zstr(&body)]);
+        let reply = set_response(h, None).unwrap_or_default();
+        if !reply.is_empty() {
+            let mut out = (reply.len() as u32).to_be_bytes().to_vec();
+            out.extend_from_slice(&reply);
+            let _ = conn.write_all(&out);
+        }
+        drop(conn);
+        if outcome != CallOutcome::Ok {
+            return outcome;
+        }
+    }
+    CallOutcome::Ok
+}
+
+/// Replaces the pending response of pool `h`; the one it had.
+fn set_response(h: u32, new: Option<Vec<u8>>) -> Option<Vec<u8>> {
+    POOLS.with(|p| {
+        p.borrow_mut()
+            .get_mut(&h)
+            .and_then(|s| std::mem::replace(&mut s.response, new))
+    })
+}
+
+/// `listen($host, $port = 0, $backlog = 2048)`: the port the workers
+/// accept on (`SWOOLE_IPC_SOCKET`), opened before `start()`.
+fn pool_listen(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 3) else {
+        return;
+    };
+    let (Some(host), Some(port), Some(backlog)) = (
+        args.string(0, "host"),
+        args.long_or(1, "port", 0),
+        args.long_or(2, "backlog", 2048),
+    ) else {
+        return;
+    };
+    rv.set_bool(false);
+    if with(ex, |s, _| s.ipc).is_some_and(|ipc| ipc != IPC_SOCKET) {
+        zend::warning_docref("unsupported ipc type, must be SWOOLE_IPC_SOCKET");
+        return;
+    }
+    let bound = (|| -> std::io::Result<socket2::Socket> {
+        let port =
+            u16::try_from(port).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+        let addr = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))?
+            .next()
+            .ok_or_else(|| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+        let sock = socket2::Socket::new(
+            socket2::Domain::for_address(addr),
+            socket2::Type::STREAM,
+            None,
+        )?;
+        sock.set_reuse_address(true)?;
+        sock.bind(&addr.into())?;
+        sock.listen(i32::try_from(backlog).unwrap_or(2048))?;
+        Ok(sock)
+    })();
+    match bound {
+        Ok(sock) => {
+            with(ex, |s, _| s.listener = Some(sock));
+            rv.set_bool(true);
+        }
+        Err(e) => zend::warning_docref(&format!(
+            "failed to listen server port[{host}:{port}], Error: {}[{}]",
+            crate::php::errors::strerror(i64::from(e.raw_os_error().unwrap_or(0))),
+            e.raw_os_error().unwrap_or(0)
+        )),
+    }
+}
+
+/// `write($data)`: in onMessage of `SWOOLE_IPC_SOCKET`, adds `$data` to
+/// the answer of the connection.
+fn pool_write(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(data) = args.bytes(0, "data") else {
+        return;
+    };
+    let ok = !data.is_empty()
+        && with(ex, |s, _| match s.response.as_mut() {
+            Some(r) => {
+                r.extend_from_slice(&data);
+                true
+            }
+            None => false,
+        })
+        .unwrap_or(false);
+    if !ok {
+        crate::php::errors::set_last_error(crate::php::errors::INVALID_PARAMS);
+    }
+    rv.set_bool(ok);
 }
 
 fn pool_send_message(ex: &mut ExecuteData, rv: &mut Zval) {
