@@ -740,7 +740,7 @@ namespace Swoole\Process {
      * with SWOOLE_IPC_UNIXSOCK and onMessage, serves sendMessage()'s messages until SIGTERM, then
      * onWorkerStop. With SWOOLE_IPC_SOCKET the workers accept on listen()'s port, one message
      * per connection (a 4-byte big-endian length, then the bytes), answered with write().
-     * Not in swoole-rs yet (they warn): SWOOLE_IPC_MSGQUEUE, detach().
+     * Not in swoole-rs yet (it warns): SWOOLE_IPC_MSGQUEUE.
      */
     class Pool
     {
@@ -770,7 +770,7 @@ namespace Swoole\Process {
         public function write(string $data): bool {}
         /** Sends $data to worker $dst_worker_id's onMessage (SWOOLE_IPC_UNIXSOCK). */
         public function sendMessage(string $data, int $dst_worker_id): bool {}
-        /** Not in swoole-rs yet: warns and returns false. */
+        /** In a worker: leaves the pool (the manager starts another in its place); this process goes on by itself. */
         public function detach(): bool {}
         /** Runs the pool (this process is its manager) until it shuts down. */
         public function start(): null|false {}

@@ -71,16 +71,18 @@ def test_signal_callbacks_run_on_the_loop():
     assert r.returncode == 0
 
 
-def test_process_pool_against_swoole():
+@pytest.mark.parametrize("name", ["pool", "pool_detach"])
+def test_process_pool_against_swoole(name):
     """Process\\Pool with SWOOLE_IPC_UNIXSOCK: onStart in the manager,
     onWorkerStart in 4 workers, sendMessage() to each other worker and its
     onMessage with getProcess(), shutdown() from a worker, onWorkerStop and
-    onShutdown; Swoole 6.2.2's output, its lines sorted (the processes run
-    in parallel)."""
+    onShutdown; and detach() (the manager starts another worker, the
+    detached one goes on). Swoole 6.2.2's output, its lines sorted (the
+    processes run in parallel)."""
     require_extension()
-    r = subprocess.run(php_cmd() + [str(DIR / "pool.php")], capture_output=True, text=True,
+    r = subprocess.run(php_cmd() + [str(DIR / f"{name}.php")], capture_output=True, text=True,
                        timeout=30, stdin=subprocess.DEVNULL)
-    want = (DIR / "pool.expect").read_text()
+    want = (DIR / f"{name}.expect").read_text()
     assert sorted(r.stdout.splitlines()) == sorted(want.splitlines()), r.stdout + r.stderr
     assert r.returncode == 0
 

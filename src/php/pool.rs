@@ -17,7 +17,11 @@
 //! sent back the same way before the connection is closed (Swoole's stream
 //! protocol).
 //!
-//! Not yet (they warn): `SWOOLE_IPC_MSGQUEUE`, `detach()`.
+//! `detach()` takes a worker out of the pool: the manager starts another
+//! in its place, and the detached process stops serving messages and goes
+//! on by itself.
+//!
+//! Not yet (it warns): `SWOOLE_IPC_MSGQUEUE`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -102,23 +106,12 @@ pub fn register() {
         m("listen", pool_listen, "string $host, int $port = 0, int $backlog = 2048", "bool"),
         m("write", pool_write, "string $data", "bool"),
         m("sendMessage", pool_send_message, "string $data, int $dst_worker_id", "bool"),
-        m("detach", pool_unsupported, "", "bool"),
+        m("detach", pool_detach, "", "bool"),
         m("start", pool_start, "", "null|false"),
         m("stop", pool_stop, "", "void"),
         m("shutdown", pool_shutdown, "", "bool"),
     ];
     POOL.set(c.register());
-}
-
-fn pool_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
-    let name = super::args::function_name(ex);
-    zend::error(
-        zend::E_WARNING,
-        &format!(
-            "{name}(): not supported by swoole-rs yet (see the compatibility table in its README)"
-        ),
-    );
-    rv.set_bool(false);
 }
 
 fn with<R>(
@@ -464,7 +457,7 @@ fn serve_blocking(
             return CallOutcome::Ok;
         };
         let outcome = cb.call(&mut [zend::zcopy(pool), zend::zstr(&buf[..n])]);
-        if outcome != CallOutcome::Ok {
+        if outcome != CallOutcome::Ok || STOPPING.load(Ordering::Relaxed) {
             return outcome;
         }
     }
@@ -545,7 +538,7 @@ fn serve_connections(
             let _ = conn.write_all(&out);
         }
         drop(conn);
-        if outcome != CallOutcome::Ok {
+        if outcome != CallOutcome::Ok || STOPPING.load(Ordering::Relaxed) {
             return outcome;
         }
     }
@@ -684,6 +677,22 @@ fn pool_get_process(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     *rv = process;
+}
+
+fn pool_detach(ex: &mut ExecuteData, rv: &mut Zval) {
+    if Args::parse(ex, 0, 0).is_none() {
+        return;
+    }
+    rv.set_bool(false);
+    let Some((id, shared)) = with(ex, |s, _| (s.worker_id, s.shared)) else {
+        return;
+    };
+    let (Ok(id), Some(shared)) = (usize::try_from(id), shared) else {
+        return;
+    };
+    shared.set_worker_status(id, manager::WORKER_DETACHED);
+    STOPPING.store(true, Ordering::Relaxed);
+    rv.set_bool(os::signal(shared.manager_pid(), libc::SIGWINCH));
 }
 
 fn pool_stop(ex: &mut ExecuteData, rv: &mut Zval) {

@@ -21,6 +21,11 @@ use super::ipc::poll_fd;
 use super::signals;
 use crate::runtime::shared::SharedTable;
 
+/// A worker's status once it left the pool (`Process\Pool::detach()`):
+/// the manager starts another in its place (on SIGWINCH) and no longer
+/// stops or replaces the one that left.
+pub const WORKER_DETACHED: u32 = 3;
+
 /// What the pool runs.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolConfig {
@@ -195,6 +200,26 @@ impl<H: PoolHooks> Pool<'_, H> {
         }
     }
 
+    /// Replaces the workers that detached themselves (their processes go
+    /// on by themselves, out of the pool).
+    fn replace_detached(&mut self) {
+        for id in 0..self.total() {
+            if self.shared.worker_status(id) != WORKER_DETACHED {
+                continue;
+            }
+            let pid = self.shared.worker_pid(id);
+            self.children.remove(&pid);
+            self.shared.set_worker_status(id, 0);
+            if let Err(e) = self.spawn(id) {
+                crate::runtime::log::write(
+                    crate::runtime::log::Level::Error,
+                    false,
+                    &format!("Manager::spawn(): fork() failed for worker#{id}: {e}"),
+                );
+            }
+        }
+    }
+
     fn signal_all(&self, sig: libc::c_int) {
         for &pid in self.children.keys() {
             super::process::signal(pid, sig);
@@ -294,6 +319,7 @@ pub fn run<H: PoolHooks>(
         libc::SIGCHLD,
         libc::SIGUSR1,
         libc::SIGUSR2,
+        libc::SIGWINCH,
     ])?;
     shared.set_manager_pid(super::process::pid());
     let mut pool = Pool {
@@ -337,6 +363,9 @@ pub fn run<H: PoolHooks>(
         {
             pool.shutdown(&mut sig_read);
             break;
+        }
+        if sigs.contains(&libc::SIGWINCH) {
+            pool.replace_detached();
         }
         if sigs.contains(&libc::SIGUSR1) {
             pool.reload(Reload::All, &mut sig_read);
