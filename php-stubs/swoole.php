@@ -740,7 +740,7 @@ namespace Swoole\Process {
      * with SWOOLE_IPC_UNIXSOCK and onMessage, serves sendMessage()'s messages until SIGTERM, then
      * onWorkerStop. With SWOOLE_IPC_SOCKET the workers accept on listen()'s port, one message
      * per connection (a 4-byte big-endian length, then the bytes), answered with write().
-     * Not in swoole-rs yet (it warns): SWOOLE_IPC_MSGQUEUE.
+     * With SWOOLE_IPC_MSGQUEUE they take the messages of the System V queue of $msgqueue_key.
      */
     class Pool
     {
@@ -756,7 +756,7 @@ namespace Swoole\Process {
         public $workerRunning = false;
         /** In a worker: whether it runs. */
         public $running = false;
-        /** $ipc_type: SWOOLE_IPC_NONE, SWOOLE_IPC_UNIXSOCK or SWOOLE_IPC_SOCKET. */
+        /** $ipc_type: SWOOLE_IPC_NONE, SWOOLE_IPC_UNIXSOCK, SWOOLE_IPC_MSGQUEUE or SWOOLE_IPC_SOCKET. */
         public function __construct(int $worker_num, int $ipc_type = \SWOOLE_IPC_NONE, int $msgqueue_key = 0, bool $enable_coroutine = false) {}
         /** ['enable_coroutine' => bool]. */
         public function set(array $settings): void {}

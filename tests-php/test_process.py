@@ -71,7 +71,7 @@ def test_signal_callbacks_run_on_the_loop():
     assert r.returncode == 0
 
 
-@pytest.mark.parametrize("name", ["pool", "pool_detach"])
+@pytest.mark.parametrize("name", ["pool", "pool_detach", "pool_msgqueue"])
 def test_process_pool_against_swoole(name):
     """Process\\Pool with SWOOLE_IPC_UNIXSOCK: onStart in the manager,
     onWorkerStart in 4 workers, sendMessage() to each other worker and its

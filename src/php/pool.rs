@@ -21,7 +21,9 @@
 //! in its place, and the detached process stops serving messages and goes
 //! on by itself.
 //!
-//! Not yet (it warns): `SWOOLE_IPC_MSGQUEUE`.
+//! With `SWOOLE_IPC_MSGQUEUE` the workers take the messages of the System
+//! V queue of `$msgqueue_key` (what `Process::push()` or `msg_send()` put
+//! there) for onMessage.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -38,12 +40,14 @@ use super::classes::{m, Class, ClassSlot, Default, PUBLIC};
 use super::zend::{self, zbool, zlong, CallOutcome, Callback};
 use crate::runtime::shared::SharedTable;
 use crate::worker::manager::{self, ExitStatus, PoolConfig, PoolHooks};
+use crate::worker::msg_queue::{MsgQueue, MSG_MAX};
 use crate::worker::{process as os, timers};
 
 pub static POOL: ClassSlot = ClassSlot::new();
 
 const IPC_NONE: i64 = 0;
 const IPC_UNIXSOCK: i64 = 1;
+const IPC_MSGQUEUE: i64 = 2;
 const IPC_SOCKET: i64 = 3;
 /// The largest message of the stream protocol (Swoole's default
 /// `max_package_size`).
@@ -74,6 +78,9 @@ struct PoolState {
     listener: Option<socket2::Socket>,
     /// What onMessage `write()`s, sent back when it returns.
     response: Option<Vec<u8>>,
+    /// `SWOOLE_IPC_MSGQUEUE`: the queue's key, and the queue once started.
+    msgqueue_key: i64,
+    queue: Option<MsgQueue>,
 }
 
 thread_local! {
@@ -126,7 +133,7 @@ fn pool_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 4) else {
         return;
     };
-    let (Some(worker_num), Some(ipc), Some(_key), Some(coroutine)) = (
+    let (Some(worker_num), Some(ipc), Some(msgqueue_key), Some(coroutine)) = (
         args.long(0, "worker_num"),
         args.long_or(1, "ipc_type", IPC_NONE),
         args.long_or(2, "msgqueue_key", 0),
@@ -142,7 +149,7 @@ fn pool_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
         );
         return;
     }
-    if ipc != IPC_NONE && ipc != IPC_UNIXSOCK && ipc != IPC_SOCKET {
+    if ![IPC_NONE, IPC_UNIXSOCK, IPC_MSGQUEUE, IPC_SOCKET].contains(&ipc) {
         zend::warning_docref(&format!(
             "ipc_type {ipc} is not supported by swoole-rs yet (see the compatibility table in its README)"
         ));
@@ -160,6 +167,8 @@ fn pool_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
         worker_id: -1,
         listener: None,
         response: None,
+        msgqueue_key,
+        queue: None,
     };
     POOLS.with(|p| p.borrow_mut().insert(h, state));
 }
@@ -277,6 +286,20 @@ fn pool_start(ex: &mut ExecuteData, rv: &mut Zval) {
             return;
         }
     };
+    let mut queue = None;
+    if ipc == IPC_MSGQUEUE {
+        let key = POOLS.with(|p| p.borrow().get(&h).map_or(0, |s| s.msgqueue_key));
+        match MsgQueue::open(key as libc::key_t, true) {
+            Ok(q) => queue = Some(q),
+            Err(e) => {
+                zend::warning_docref(&format!(
+                    "msgget() failed, Error: {}[{e}]",
+                    crate::php::errors::strerror(i64::from(e))
+                ));
+                return;
+            }
+        }
+    }
     let mut inboxes = Vec::new();
     if ipc == IPC_UNIXSOCK {
         for _ in 0..workers {
@@ -293,6 +316,7 @@ fn pool_start(ex: &mut ExecuteData, rv: &mut Zval) {
         if let Some(s) = p.borrow_mut().get_mut(&h) {
             s.inboxes = inboxes;
             s.shared = Some(shared);
+            s.queue = queue;
         }
     });
     let pid = os::pid();
@@ -324,13 +348,19 @@ fn run_worker(pool: &Zval, h: u32, id: usize) -> i32 {
     let Some(o) = zend::obj_ptr(pool) else {
         return 1;
     };
-    let Some((callbacks, coroutine, inbox, listener)) = POOLS.with(|p| {
+    let Some((callbacks, coroutine, inbox, listener, queue)) = POOLS.with(|p| {
         let mut p = p.borrow_mut();
         let s = p.get_mut(&h)?;
         s.worker_id = id as i64;
         let inbox = s.inboxes.get(id).and_then(|(r, _)| r.try_clone().ok());
         let listener = s.listener.as_ref().and_then(|l| l.try_clone().ok());
-        Some((s.callbacks.clone(), s.enable_coroutine, inbox, listener))
+        Some((
+            s.callbacks.clone(),
+            s.enable_coroutine,
+            inbox,
+            listener,
+            s.queue,
+        ))
     }) else {
         return 1;
     };
@@ -350,7 +380,7 @@ fn run_worker(pool: &Zval, h: u32, id: usize) -> i32 {
     };
     let args = || vec![zend::zcopy(pool), zlong(id as i64)];
     let mut outcome = CallOutcome::Ok;
-    let serves = message.is_some() && (inbox.is_some() || listener.is_some());
+    let serves = message.is_some() && (inbox.is_some() || listener.is_some() || queue.is_some());
     // SIGTERM ends a worker that serves messages or runs coroutines
     // gracefully (onWorkerStop runs); otherwise it is the default (death).
     let _term =
@@ -365,9 +395,11 @@ fn run_worker(pool: &Zval, h: u32, id: usize) -> i32 {
         super::timer::wait_for_timers();
         // The stream protocol answers each connection when onMessage
         // returns: its callbacks run to their end, as without coroutines.
-        if let (Some(cb), Some(l)) = (message, listener) {
-            let term = _term.as_ref().and_then(|t| t.as_ref());
+        let term = _term.as_ref().and_then(|t| t.as_ref());
+        if let (Some(cb), Some(l)) = (message.clone(), listener) {
             outcome = serve_connections(pool, h, &cb, &l, term);
+        } else if let (Some(cb), Some(q)) = (message, queue) {
+            outcome = serve_queue(pool, &cb, q, term);
         }
     } else {
         if let Some(cb) = start {
@@ -376,8 +408,10 @@ fn run_worker(pool: &Zval, h: u32, id: usize) -> i32 {
         let term = _term.as_ref().and_then(|t| t.as_ref());
         if let (Some(cb), Some(inbox), CallOutcome::Ok) = (message.clone(), inbox, outcome) {
             outcome = serve_blocking(pool, &cb, &inbox, term);
-        } else if let (Some(cb), Some(l), CallOutcome::Ok) = (message, listener, outcome) {
+        } else if let (Some(cb), Some(l), CallOutcome::Ok) = (message.clone(), listener, outcome) {
             outcome = serve_connections(pool, h, &cb, &l, term);
+        } else if let (Some(cb), Some(q), CallOutcome::Ok) = (message, queue, outcome) {
+            outcome = serve_queue(pool, &cb, q, term);
         }
     }
     zend::set_prop(o, "running", zbool(false));
@@ -540,6 +574,48 @@ fn serve_connections(
         drop(conn);
         if outcome != CallOutcome::Ok || STOPPING.load(Ordering::Relaxed) {
             return outcome;
+        }
+    }
+    CallOutcome::Ok
+}
+
+/// `SWOOLE_IPC_MSGQUEUE`: any message of the queue, for onMessage, until
+/// SIGTERM. A System V queue cannot be polled: it is tried without
+/// waiting, and while empty the worker waits up to 10 ms for SIGTERM.
+fn serve_queue(
+    pool: &Zval,
+    cb: &Callback,
+    queue: MsgQueue,
+    term: Option<&(
+        crate::worker::signals::SignalGuard,
+        std::os::unix::net::UnixStream,
+    )>,
+) -> CallOutcome {
+    let nowait = queue.without_waiting();
+    while !STOPPING.load(Ordering::Relaxed) {
+        match nowait.pop(0, MSG_MAX) {
+            Ok(data) => {
+                let outcome = cb.call(&mut [zend::zcopy(pool), zend::zstr(&data)]);
+                if outcome != CallOutcome::Ok {
+                    return outcome;
+                }
+            }
+            Err(e) if e == libc::ENOMSG || e == libc::EINTR => {
+                let Some((_, t)) = term else {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    continue;
+                };
+                let mut fd = libc::pollfd {
+                    fd: t.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd.
+                if unsafe { libc::poll(&mut fd, 1, 10) } > 0 {
+                    break;
+                }
+            }
+            Err(_) => break,
         }
     }
     CallOutcome::Ok

@@ -43,6 +43,14 @@ impl MsgQueue {
         self.id
     }
 
+    /// The same queue, its calls not waiting (EAGAIN, ENOMSG).
+    pub fn without_waiting(&self) -> MsgQueue {
+        MsgQueue {
+            id: self.id,
+            nowait: true,
+        }
+    }
+
     fn flags(&self) -> i32 {
         if self.nowait {
             libc::IPC_NOWAIT
