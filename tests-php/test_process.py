@@ -11,7 +11,7 @@ from conftest import php_cmd, require_extension
 DIR = pathlib.Path(__file__).parent / "process"
 
 
-@pytest.mark.parametrize("name", ["basics", "lock", "queue"])
+@pytest.mark.parametrize("name", ["basics", "lock", "queue", "atomic"])
 def test_prints_what_swoole_prints(name):
     require_extension()
     r = subprocess.run(php_cmd() + [str(DIR / f"{name}.php")], capture_output=True, text=True,
