@@ -87,6 +87,12 @@ thread_local! {
     static POOLS: RefCell<HashMap<u32, PoolState>> = RefCell::new(HashMap::new());
 }
 
+/// A worker's SIGTERM installation: its byte arrives on the socket.
+type Term<'a> = Option<&'a (
+    crate::worker::signals::SignalGuard,
+    std::os::unix::net::UnixStream,
+)>;
+
 /// A SIGTERM reached this worker (it stops serving messages).
 static STOPPING: AtomicBool = AtomicBool::new(false);
 
@@ -453,40 +459,9 @@ fn serve_in_loop(pool: &Zval, cb: Callback, inbox: UnixDatagram) {
 
 /// Serves messages on the PHP thread, waiting for each, until SIGTERM
 /// (its byte arrives on `term`'s socket) or an uncaught error.
-fn serve_blocking(
-    pool: &Zval,
-    cb: &Callback,
-    inbox: &UnixDatagram,
-    term: Option<&(
-        crate::worker::signals::SignalGuard,
-        std::os::unix::net::UnixStream,
-    )>,
-) -> CallOutcome {
+fn serve_blocking(pool: &Zval, cb: &Callback, inbox: &UnixDatagram, term: Term<'_>) -> CallOutcome {
     let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let mut fds = vec![libc::pollfd {
-            fd: inbox.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        }];
-        if let Some((_, t)) = term {
-            fds.push(libc::pollfd {
-                fd: t.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            });
-        }
-        // SAFETY: a valid array of pollfds with its length.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
-        if n < 0 {
-            continue;
-        }
-        if fds.get(1).is_some_and(|f| f.revents != 0) {
-            return CallOutcome::Ok;
-        }
-        if fds[0].revents == 0 {
-            continue;
-        }
+    while readable_unless_term(inbox.as_raw_fd(), term) {
         let Ok(n) = inbox.recv(&mut buf) else {
             return CallOutcome::Ok;
         };
@@ -495,17 +470,12 @@ fn serve_blocking(
             return outcome;
         }
     }
+    CallOutcome::Ok
 }
 
 /// Waits until `fd` is readable or SIGTERM arrives (its byte on `term`'s
 /// socket): false for SIGTERM.
-fn readable_unless_term(
-    fd: i32,
-    term: Option<&(
-        crate::worker::signals::SignalGuard,
-        std::os::unix::net::UnixStream,
-    )>,
-) -> bool {
+fn readable_unless_term(fd: i32, term: Term<'_>) -> bool {
     loop {
         let mut fds = vec![libc::pollfd {
             fd,
@@ -539,10 +509,7 @@ fn serve_connections(
     h: u32,
     cb: &Callback,
     listener: &socket2::Socket,
-    term: Option<&(
-        crate::worker::signals::SignalGuard,
-        std::os::unix::net::UnixStream,
-    )>,
+    term: Term<'_>,
 ) -> CallOutcome {
     use std::io::{Read, Write};
     while readable_unless_term(listener.as_raw_fd(), term) {
@@ -582,15 +549,7 @@ fn serve_connections(
 /// `SWOOLE_IPC_MSGQUEUE`: any message of the queue, for onMessage, until
 /// SIGTERM. A System V queue cannot be polled: it is tried without
 /// waiting, and while empty the worker waits up to 10 ms for SIGTERM.
-fn serve_queue(
-    pool: &Zval,
-    cb: &Callback,
-    queue: MsgQueue,
-    term: Option<&(
-        crate::worker::signals::SignalGuard,
-        std::os::unix::net::UnixStream,
-    )>,
-) -> CallOutcome {
+fn serve_queue(pool: &Zval, cb: &Callback, queue: MsgQueue, term: Term<'_>) -> CallOutcome {
     let nowait = queue.without_waiting();
     while !STOPPING.load(Ordering::Relaxed) {
         match nowait.pop(0, MSG_MAX) {
