@@ -395,6 +395,40 @@ fn rss_kib(pid: u32) -> u64 {
     total
 }
 
+/// The measured window: after the warm-up, `a.secs` seconds with
+/// `measuring` set; `snapshot` reads the counters as it closes. Then every
+/// connection gets a moment to hand over its last samples and is stopped.
+/// The window's length and the snapshot.
+async fn measure<T>(
+    a: &Args,
+    measuring: &AtomicBool,
+    stop: &AtomicBool,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    snapshot: impl FnOnce() -> T,
+) -> (f64, T) {
+    tokio::time::sleep(Duration::from_secs_f64(a.warmup)).await;
+    measuring.store(true, Ordering::Relaxed);
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs_f64(a.secs)).await;
+    measuring.store(false, Ordering::Relaxed);
+    let elapsed = t0.elapsed().as_secs_f64();
+    let counted = snapshot();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        t.abort();
+        let _ = t.await;
+    }
+    (elapsed, counted)
+}
+
+/// The latency samples, sorted.
+fn sorted(samples: &Mutex<Vec<u32>>) -> Vec<u32> {
+    let mut lat = samples.lock().map(|l| l.clone()).unwrap_or_default();
+    lat.sort_unstable();
+    lat
+}
+
 async fn run_echo(a: Arc<Args>) {
     let frame = Arc::new(if a.tcp {
         (0..a.size.max(1)).map(|i| b'a' + (i % 26) as u8).collect()
@@ -414,26 +448,11 @@ async fn run_echo(a: Arc<Args>) {
             stop.clone(),
         )));
     }
-    tokio::time::sleep(Duration::from_secs_f64(a.warmup)).await;
-    measuring.store(true, Ordering::Relaxed);
-    let t0 = Instant::now();
-    tokio::time::sleep(Duration::from_secs_f64(a.secs)).await;
-    measuring.store(false, Ordering::Relaxed);
-    let elapsed = t0.elapsed().as_secs_f64();
-    let messages = stats.messages.load(Ordering::Relaxed);
-    // Let every connection see one more echo and hand over its samples.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    stop.store(true, Ordering::Relaxed);
-    for t in tasks {
-        t.abort();
-        let _ = t.await;
-    }
-    let mut lat = stats
-        .latencies
-        .lock()
-        .map(|l| l.clone())
-        .unwrap_or_default();
-    lat.sort_unstable();
+    let (elapsed, messages) = measure(&a, &measuring, &stop, tasks, || {
+        stats.messages.load(Ordering::Relaxed)
+    })
+    .await;
+    let lat = sorted(&stats.latencies);
     println!(
         "{{\"mode\":\"echo\",\"connections\":{},\"inflight\":{},\"size\":{},\"seconds\":{:.3},\
          \"messages\":{},\"msgs_per_sec\":{:.0},\"p50_us\":{},\"p99_us\":{},\"samples\":{}}}",
@@ -951,27 +970,14 @@ async fn run_http(a: Arc<Args>) {
             ))
         })
         .collect();
-    tokio::time::sleep(Duration::from_secs_f64(a.warmup)).await;
-    measuring.store(true, Ordering::Relaxed);
-    let t0 = Instant::now();
-    tokio::time::sleep(Duration::from_secs_f64(a.secs)).await;
-    measuring.store(false, Ordering::Relaxed);
-    let elapsed = t0.elapsed().as_secs_f64();
-    let responses = stats.responses.load(Ordering::Relaxed);
-    let non_2xx = stats.non_2xx.load(Ordering::Relaxed);
-    // Let every connection see one more response and hand over its samples.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    stop.store(true, Ordering::Relaxed);
-    for t in tasks {
-        t.abort();
-        let _ = t.await;
-    }
-    let mut lat = stats
-        .latencies
-        .lock()
-        .map(|l| l.clone())
-        .unwrap_or_default();
-    lat.sort_unstable();
+    let (elapsed, (responses, non_2xx)) = measure(&a, &measuring, &stop, tasks, || {
+        (
+            stats.responses.load(Ordering::Relaxed),
+            stats.non_2xx.load(Ordering::Relaxed),
+        )
+    })
+    .await;
+    let lat = sorted(&stats.latencies);
     println!(
         "{{\"mode\":\"http\",\"connections\":{},\"inflight\":{},\"seconds\":{:.3},\"responses\":{},\
          \"requests_per_sec\":{:.0},\"non_2xx\":{},\"errors\":{},\"p50_us\":{},\"p99_us\":{},\"samples\":{}}}",
