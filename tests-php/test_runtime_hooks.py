@@ -525,3 +525,10 @@ def test_file_io_and_flock_in_coroutines():
     r = run("file.php")
     assert_prints_what_swoole_prints(r, "file")
     assert 0.9 <= r.times["second-lock"] < 3
+
+
+def test_socket_read_timeout_when_php_has_none():
+    """default_socket_timeout -1: Co::set(['socket_read_timeout' => 0.3])
+    bounds a hooked read, as in Swoole."""
+    r = run("timeout.php")
+    assert_prints_what_swoole_prints(r, "timeout")

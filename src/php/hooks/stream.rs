@@ -234,11 +234,43 @@ unsafe extern "C" fn hooked_factory(
     let stream_connects = [&b"tcp"[..], b"unix", b"ssl", b"tls"]
         .iter()
         .any(|p| name.eq_ignore_ascii_case(p));
-    if in_coroutine {
-        // SAFETY: a stream PHP's factory just made (or null).
-        unsafe { wrap(stream, stream_connects) };
+    if in_coroutine && !stream.is_null() {
+        // SAFETY: a stream PHP's factory just made.
+        unsafe {
+            wrap(stream, stream_connects);
+            swoole_timeout_when_php_has_none(stream);
+        }
     }
     stream
+}
+
+extern "C" {
+    fn zend_ini_long(name: *const c_char, name_length: usize, orig: bool) -> libc::c_long;
+}
+
+/// Swoole's rule for a hooked socket's timeout: `default_socket_timeout`
+/// when it is positive, else the coroutine sockets' read timeout
+/// (`Co::set(['socket_read_timeout' => ...])`, 60 s unless set).
+///
+/// # Safety
+/// `stream` is a live socket stream.
+unsafe fn swoole_timeout_when_php_has_none(stream: *mut php_stream) {
+    const NAME: &str = "default_socket_timeout";
+    // SAFETY: looks an ini setting up by name and length.
+    if unsafe { zend_ini_long(NAME.as_ptr().cast(), NAME.len(), false) } > 0 {
+        return;
+    }
+    // SAFETY: a socket stream's abstract is its php_netstream_data_t
+    // (its descriptor is not there yet: `net` would not give it).
+    let sock = unsafe { ((*stream).abstract_ as *mut NetStream).as_mut() };
+    let Some(sock) = sock else { return };
+    let read = crate::runtime::client::socket::Timeouts::default().read;
+    if read > 0.0 {
+        sock.timeout = libc::timeval {
+            tv_sec: read.trunc() as libc::time_t,
+            tv_usec: (read.fract() * 1e6) as libc::suseconds_t,
+        };
+    }
 }
 
 /// `stream_socket_pair()` (`SWOOLE_HOOK_STREAM_FUNCTION`): PHP's pair of
