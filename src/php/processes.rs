@@ -282,27 +282,9 @@ fn run_worker(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 {
     }
     let st = spec.st.clone();
     let task_worker = id >= cluster.event_workers;
-    cluster.worker_id.set(id as i64);
-    cluster.ep.set_me(id as u32);
-    cluster.shared.set_worker_status(id, WORKER_IDLE);
-    log::set_process(if task_worker { b'^' } else { b'*' }, id as i32);
-    let pid = i64::from(process::pid());
-    st.worker_pid.set(pid);
-    st.set_identity(Identity {
-        master_pid: i64::from(cluster.shared.master_pid()),
-        manager_pid: i64::from(cluster.shared.manager_pid()),
-        worker_id: id as i64,
-        worker_pid: pid,
-    });
+    let log_kind = if task_worker { b'^' } else { b'*' };
+    let rt = enter_cluster(spec, cluster, id, log_kind, id as i64);
     zend::set_prop(st.obj, "taskworker", zbool(task_worker));
-    // Timers of the manager's script do not carry into workers.
-    timers::timers().clear_all();
-
-    let table = ConnectionTable::with_shared(cluster.shared, id as u32);
-    let rt = lifecycle::server(spec.settings.clone(), Some(table));
-    *st.runtime.borrow_mut() = Some(rt.clone());
-    st.running.set(true);
-    st.abort.set(None);
     // SWOOLE_PROCESS workers accept nothing: the master relays events.
     let listeners = if task_worker || cluster.process_mode {
         vec![]
@@ -351,6 +333,40 @@ fn end_process(st: &ServerState, cluster: &Cluster, result: std::io::Result<()>)
     code
 }
 
+/// Makes this (forked) process member `id` of the cluster: its inbox, its
+/// status, its log mark, `$server`'s identity (`worker_id` as given) and
+/// a server runtime over the shared connection table (so `send()` and
+/// `push()` reach any connection). Timers of the manager's script do not
+/// carry over. The runtime.
+fn enter_cluster(
+    spec: &WorkerSpec,
+    cluster: &Cluster,
+    id: usize,
+    log_kind: u8,
+    worker_id: i64,
+) -> Rc<runtime::Server> {
+    let st = &spec.st;
+    cluster.worker_id.set(id as i64);
+    cluster.ep.set_me(id as u32);
+    cluster.shared.set_worker_status(id, WORKER_IDLE);
+    log::set_process(log_kind, id as i32);
+    let pid = i64::from(process::pid());
+    st.worker_pid.set(pid);
+    st.set_identity(Identity {
+        master_pid: i64::from(cluster.shared.master_pid()),
+        manager_pid: i64::from(cluster.shared.manager_pid()),
+        worker_id,
+        worker_pid: pid,
+    });
+    timers::timers().clear_all();
+    let table = ConnectionTable::with_shared(cluster.shared, id as u32);
+    let rt = lifecycle::server(spec.settings.clone(), Some(table));
+    *st.runtime.borrow_mut() = Some(rt.clone());
+    st.running.set(true);
+    st.abort.set(None);
+    rt
+}
+
 /// The body of `addProcess()`'s process `id` (numbered after the task
 /// workers) in its forked process; returns the exit code. It is a member
 /// of the cluster like a worker, so `$server->send()`, `push()` and
@@ -365,26 +381,9 @@ fn run_user_process(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 
     let Some(process) = st.user_processes.borrow().get(index).map(zend::zcopy) else {
         return 1;
     };
-    cluster.worker_id.set(id as i64);
-    cluster.ep.set_me(id as u32);
-    cluster.shared.set_worker_status(id, WORKER_IDLE);
-    log::set_process(b'@', id as i32);
-    let pid = i64::from(process::pid());
-    st.worker_pid.set(pid);
     // `$server->worker_id` stays -1 there, as in Swoole (the process's
     // id is `$process->id`).
-    st.set_identity(Identity {
-        master_pid: i64::from(cluster.shared.master_pid()),
-        manager_pid: i64::from(cluster.shared.manager_pid()),
-        worker_id: -1,
-        worker_pid: pid,
-    });
-    timers::timers().clear_all();
-    let table = ConnectionTable::with_shared(cluster.shared, id as u32);
-    let rt = lifecycle::server(spec.settings.clone(), Some(table));
-    *st.runtime.borrow_mut() = Some(rt.clone());
-    st.running.set(true);
-    st.abort.set(None);
+    let rt = enter_cluster(spec, cluster, id, b'@', -1);
     crate::worker::process::drop_privileges_logged(&spec.settings);
     let body = {
         let rt = rt.clone();
