@@ -298,10 +298,7 @@ fn pool_start(ex: &mut ExecuteData, rv: &mut Zval) {
         match MsgQueue::open(key as libc::key_t, true) {
             Ok(q) => queue = Some(q),
             Err(e) => {
-                zend::warning_docref(&format!(
-                    "msgget() failed, Error: {}[{e}]",
-                    crate::php::errors::strerror(i64::from(e))
-                ));
+                super::client::sys_warning("msgget() failed", i64::from(e));
                 return;
             }
         }
@@ -389,34 +386,31 @@ fn run_worker(pool: &Zval, h: u32, id: usize) -> i32 {
     let serves = message.is_some() && (inbox.is_some() || listener.is_some() || queue.is_some());
     // SIGTERM ends a worker that serves messages or runs coroutines
     // gracefully (onWorkerStop runs); otherwise it is the default (death).
-    let _term =
+    let installed =
         (serves || coroutine).then(|| crate::worker::signals::install(&[libc::SIGTERM]).ok());
+    let term = installed.as_ref().and_then(|t| t.as_ref());
+    let mut inbox = inbox;
     if coroutine {
         if let Some(cb) = start {
             super::coroutine::spawn_callback(cb, args(), None);
         }
-        if let (Some(cb), Some(inbox)) = (message.clone(), inbox) {
+        // Unix-socket messages come in the loop, each in a coroutine.
+        if let (Some(cb), Some(inbox)) = (message.clone(), inbox.take()) {
             serve_in_loop(pool, cb, inbox);
         }
         super::timer::wait_for_timers();
-        // The stream protocol answers each connection when onMessage
-        // returns: its callbacks run to their end, as without coroutines.
-        let term = _term.as_ref().and_then(|t| t.as_ref());
-        if let (Some(cb), Some(l)) = (message.clone(), listener) {
-            outcome = serve_connections(pool, h, &cb, &l, term);
-        } else if let (Some(cb), Some(q)) = (message, queue) {
-            outcome = serve_queue(pool, &cb, q, term);
-        }
-    } else {
-        if let Some(cb) = start {
-            outcome = cb.call(&mut args());
-        }
-        let term = _term.as_ref().and_then(|t| t.as_ref());
-        if let (Some(cb), Some(inbox), CallOutcome::Ok) = (message.clone(), inbox, outcome) {
+    } else if let Some(cb) = start {
+        outcome = cb.call(&mut args());
+    }
+    // The other messages are served here; the stream protocol answers each
+    // connection when onMessage returns, so its callbacks run to their end
+    // even with coroutines.
+    if let (Some(cb), CallOutcome::Ok) = (message, outcome) {
+        if let Some(inbox) = inbox {
             outcome = serve_blocking(pool, &cb, &inbox, term);
-        } else if let (Some(cb), Some(l), CallOutcome::Ok) = (message.clone(), listener, outcome) {
+        } else if let Some(l) = listener {
             outcome = serve_connections(pool, h, &cb, &l, term);
-        } else if let (Some(cb), Some(q), CallOutcome::Ok) = (message, queue, outcome) {
+        } else if let Some(q) = queue {
             outcome = serve_queue(pool, &cb, q, term);
         }
     }
@@ -628,11 +622,10 @@ fn pool_listen(ex: &mut ExecuteData, rv: &mut Zval) {
             with(ex, |s, _| s.listener = Some(sock));
             rv.set_bool(true);
         }
-        Err(e) => zend::warning_docref(&format!(
-            "failed to listen server port[{host}:{port}], Error: {}[{}]",
-            crate::php::errors::strerror(i64::from(e.raw_os_error().unwrap_or(0))),
-            e.raw_os_error().unwrap_or(0)
-        )),
+        Err(e) => super::client::sys_warning(
+            &format!("failed to listen server port[{host}:{port}]"),
+            i64::from(e.raw_os_error().unwrap_or(0)),
+        ),
     }
 }
 

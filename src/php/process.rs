@@ -438,22 +438,6 @@ fn p_read(ex: &mut ExecuteData, rv: &mut Zval) {
     }
 }
 
-fn set_nonblocking(fd: RawFd, nonblocking: bool) -> bool {
-    // SAFETY: fcntl on an open descriptor.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags < 0 {
-            return false;
-        }
-        let flags = if nonblocking {
-            flags | libc::O_NONBLOCK
-        } else {
-            flags & !libc::O_NONBLOCK
-        };
-        libc::fcntl(fd, libc::F_SETFL, flags) == 0
-    }
-}
-
 fn p_set_blocking(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
@@ -464,7 +448,8 @@ fn p_set_blocking(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((h, _)) = handle(ex) else { return };
     let ok = with(h, |p| {
         p.blocking = blocking;
-        p.current().is_some_and(|fd| set_nonblocking(fd, !blocking))
+        p.current()
+            .is_some_and(|fd| os::set_nonblocking(fd, !blocking))
     });
     rv.set_bool(ok == Some(true));
 }
@@ -738,11 +723,7 @@ extern "C" {
 
 /// Swoole's warning for a failed queue call: its text, then the error.
 fn queue_warning(what: &str, code: i32) {
-    errors::set_last_error(i64::from(code));
-    zend::warning_docref(&format!(
-        "{what} failed, Error: {}[{code}]",
-        errors::strerror(i64::from(code))
-    ));
+    super::client::sys_warning(&format!("{what} failed"), i64::from(code));
 }
 
 /// `useQueue($key = 0, $mode = SWOOLE_MSGQUEUE_BALANCE, $capacity = -1)`:

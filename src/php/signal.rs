@@ -188,12 +188,8 @@ pub fn p_alarm(ex: &mut ExecuteData, rv: &mut Zval) {
     };
     // SAFETY: setitimer with a valid itimerval and no old value wanted.
     if unsafe { libc::setitimer(which, &timer, std::ptr::null_mut()) } < 0 {
-        let e = std::io::Error::last_os_error();
-        zend::warning_docref(&format!(
-            "setitimer() failed, Error: {} [{}]",
-            super::errors::strerror(i64::from(e.raw_os_error().unwrap_or(0))),
-            e.raw_os_error().unwrap_or(0)
-        ));
+        let code = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+        super::client::sys_warning("setitimer() failed", i64::from(code));
         return;
     }
     rv.set_bool(true);

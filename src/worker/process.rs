@@ -62,6 +62,24 @@ pub fn fork_child(child: impl FnOnce() -> i32) -> io::Result<i32> {
 
 /// Sets the name `ps` and `top` show (`swoole_set_process_name()`): the
 /// kernel keeps the first 15 bytes.
+/// Puts descriptor `fd` in (or out of) non-blocking mode; false when
+/// `fcntl` failed.
+pub fn set_nonblocking(fd: libc::c_int, nonblocking: bool) -> bool {
+    // SAFETY: fcntl on a descriptor the caller holds open.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags < 0 {
+            return false;
+        }
+        let flags = if nonblocking {
+            flags | libc::O_NONBLOCK
+        } else {
+            flags & !libc::O_NONBLOCK
+        };
+        libc::fcntl(fd, libc::F_SETFL, flags) == 0
+    }
+}
+
 pub fn set_name(name: &str) -> bool {
     let Ok(c) = CString::new(name) else {
         return false;

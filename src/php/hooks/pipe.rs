@@ -21,6 +21,7 @@ use super::table::{self, Kind};
 use crate::php::args::Args;
 use crate::php::zend;
 use crate::runtime::client::socket::Event;
+use crate::worker::process::set_nonblocking;
 
 pub(super) fn hooked_proc_open(ex: &mut ExecuteData, rv: &mut Zval) {
     call_php("proc_open", ex, rv);
@@ -83,12 +84,12 @@ fn pipe_entries(ops: &mut php_stream_ops) {
 
 /// The descriptor of a blocking pipe stream, when the call runs in a
 /// coroutine (else None: the call is PHP's as it is).
-fn blocking_pipe(stream: *mut php_stream) -> Option<(i64, i32, i32)> {
+fn blocking_pipe(stream: *mut php_stream) -> Option<(i64, i32)> {
     let cid = coroutine_of_call()?;
     let fd = zend::stream_fd(stream)?;
     // SAFETY: flag read of the stream's descriptor.
     let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    (flags >= 0 && flags & libc::O_NONBLOCK == 0).then_some((cid, fd, flags))
+    (flags >= 0 && flags & libc::O_NONBLOCK == 0).then_some((cid, fd))
 }
 
 unsafe extern "C" fn pipe_read(stream: *mut php_stream, buf: *mut c_char, count: usize) -> isize {
@@ -97,7 +98,7 @@ unsafe extern "C" fn pipe_read(stream: *mut php_stream, buf: *mut c_char, count:
         return -1;
     };
     // A read of a pipe returns what is there: once readable it cannot block.
-    if let Some((cid, fd, _)) = blocking_pipe(stream) {
+    if let Some((cid, fd)) = blocking_pipe(stream) {
         if let Waited::Canceled = wait(cid, fd, Event::Read, -1) {
             return -1;
         }
@@ -117,7 +118,7 @@ unsafe extern "C" fn pipe_write(
     };
     // SAFETY: the engine's arguments.
     let php_write = || unsafe { w.php_write(stream, buf, count) };
-    let Some((cid, fd, flags)) = blocking_pipe(stream) else {
+    let Some((cid, fd)) = blocking_pipe(stream) else {
         return php_write();
     };
     // A blocking write of more than the pipe takes would wait for the
@@ -130,11 +131,9 @@ unsafe extern "C" fn pipe_write(
             Waited::Other => return php_write(),
             Waited::Ready | Waited::TimedOut => {}
         }
-        // SAFETY: flag changes of the stream's descriptor, restored after.
-        unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) };
+        set_nonblocking(fd, true);
         let n = php_write();
-        // SAFETY: as above.
-        unsafe { libc::fcntl(fd, libc::F_SETFL, flags) };
+        set_nonblocking(fd, false);
         if n != 0 || count == 0 {
             return n;
         }

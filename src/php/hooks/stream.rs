@@ -35,13 +35,15 @@ use ext_php_rs::ffi::{
     zend_hash_str_find, zend_string, HashTable,
 };
 
+use super::functions::coroutine_of_call;
 use super::table::{self, Kind};
 use super::tls;
 use crate::php::client::{bound_fatal, Bound};
-use crate::php::coroutine::{self, io};
+use crate::php::coroutine::io;
 use crate::php::guard::or_default;
 use crate::php::zend::zcopy;
 use crate::runtime::client::socket::{name_to_resolve, poll_fd, timeval_ms, Event};
+use crate::worker::process::set_nonblocking;
 use ext_php_rs::types::Zval;
 
 type Factory = unsafe extern "C" fn(
@@ -216,7 +218,7 @@ unsafe extern "C" fn hooked_factory(
     };
     // As Swoole: a stream made outside a coroutine is PHP's own, blocking
     // wherever it is used later.
-    let in_coroutine = coroutine_now().is_some();
+    let in_coroutine = coroutine_of_call().is_some();
     // SAFETY: PHP's factory, called with the arguments the engine gave us.
     let stream = unsafe {
         php(
@@ -364,12 +366,6 @@ fn wait_in_loop(cid: i64, fd: c_int, ev: Event, timeout_ms: i32) -> Waited {
     }
 }
 
-/// The running coroutine.
-fn coroutine_now() -> Option<i64> {
-    let cid = coroutine::current();
-    (cid >= 0).then_some(cid)
-}
-
 /// A blocking socket stream's wait before PHP's read or write, inside a
 /// coroutine: Some(what the call returns) when it ends there (PHP's
 /// result of a timed-out wait: nothing, flagged; -1 when canceled).
@@ -395,7 +391,7 @@ unsafe extern "C" fn hooked_read(stream: *mut php_stream, buf: *mut c_char, coun
     let Some(w) = (unsafe { table::of(stream) }) else {
         return -1;
     };
-    if let Some(cid) = coroutine_now() {
+    if let Some(cid) = coroutine_of_call() {
         // SAFETY: a live socket stream.
         let blocking = unsafe { net(stream) }.is_some_and(|s| s.is_blocked != 0);
         // SAFETY: an openssl stream (Hooked::tls), live.
@@ -425,7 +421,7 @@ unsafe extern "C" fn hooked_write(
     };
     // Writable, PHP's send writes what the buffer takes and returns; the
     // stream layer calls again for the rest.
-    if let Some(cid) = coroutine_now() {
+    if let Some(cid) = coroutine_of_call() {
         // SAFETY: a live socket stream.
         if let Some(r) = unsafe { wait_before_php(stream, cid, Event::Write) } {
             return r;
@@ -455,7 +451,7 @@ unsafe extern "C" fn hooked_set_option(
             })
         }
     };
-    let cid = coroutine_now();
+    let cid = coroutine_of_call();
     if let (Some(cid), true, false) = (
         cid,
         option == tls::OPTION_CRYPTO_API && w.tls(),
@@ -641,7 +637,9 @@ pub(super) unsafe fn connect(
             0
         };
         if error == 0 {
-            set_blocking(fd);
+            // Back to blocking mode, where PHP's synchronous connect
+            // leaves a socket.
+            set_nonblocking(fd, false);
             // SAFETY: as above.
             unsafe {
                 (*xp).outputs.returncode = 0;
@@ -713,17 +711,6 @@ fn socket_error(fd: c_int) -> c_int {
             .unwrap_or(libc::EIO);
     }
     err
-}
-
-/// Back to blocking mode, where PHP's synchronous connect leaves a socket.
-pub(super) fn set_blocking(fd: c_int) {
-    // SAFETY: flag calls on a descriptor we were handed open.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags >= 0 {
-            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
-        }
-    }
 }
 
 /// A request-lifetime zend_string of `s` (the caller of the transport API

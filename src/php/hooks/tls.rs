@@ -22,10 +22,11 @@ use std::time::{Duration, Instant};
 
 use ext_php_rs::ffi::{php_stream, ZEND_MODULE_API_NO};
 
-use super::stream::{connect, net, set_blocking, wait, NetStream, Waited, XportParam};
+use super::stream::{connect, net, wait, NetStream, Waited, XportParam};
 use super::table::Hooked;
 use crate::php::zend;
 use crate::runtime::client::socket::{timeval_ms, Event};
+use crate::worker::process::set_nonblocking;
 
 /// Whether this PHP's openssl stream state has the layout below (PHP 8.0
 /// is 20200930, 8.4 is 20240924).
@@ -94,24 +95,14 @@ unsafe fn nonblocking<T>(stream: *mut php_stream, f: impl FnOnce() -> T) -> T {
     };
     let fd = sock.socket;
     sock.is_blocked = 0;
-    set_nonblocking(fd);
+    set_nonblocking(fd, true);
     let r = f();
     // SAFETY: as above; the socket may have been closed by an error.
     if let Some(sock) = unsafe { net(stream) } {
         sock.is_blocked = 1;
-        set_blocking(sock.socket);
+        set_nonblocking(sock.socket, false);
     }
     r
-}
-
-fn set_nonblocking(fd: c_int) {
-    // SAFETY: flag calls on the stream's descriptor.
-    unsafe {
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags >= 0 {
-            libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
-        }
-    }
 }
 
 /// What is left of a wait with `deadline` as milliseconds (-1: no limit).
