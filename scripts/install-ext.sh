@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Installs a built swoole.so into a PHP: the extension file into
-# `php-config --extension-dir`, and an ini file that loads it into PHP's scan
-# directory. `make install` runs it, and so does docker/Dockerfile's runtime stage.
+# Installs a built swoole.so into a PHP: the extension file into PHP's
+# extension dir (its extension_dir setting), and an ini file that loads it into
+# PHP's scan directory. `make install` runs it, and so does docker/Dockerfile's runtime stage.
 #
 #   scripts/install-ext.sh [path/to/swoole.so]      (default build/swoole.so)
 #
 # Environment:
-#   PHP_CONFIG     the PHP to install into (default: php-config on PATH)
-#   EXTENSION_DIR  where swoole.so goes (default: php-config --extension-dir)
+#   PHP_CONFIG     the PHP to install into (default: php-config on PATH, or without
+#                  one the php on PATH)
+#   EXTENSION_DIR  where swoole.so goes (default: PHP's extension_dir, as
+#                  `php -r 'echo ini_get("extension_dir");'`, else php-config --extension-dir)
 #   INI_DIR        where the ini file goes (default: PHP's scan dir, PHP_CONFIG_FILE_SCAN_DIR)
 #   INI_NAME       the ini file's name (default 20-swoole.ini)
 #   FORCE=1        replace a real Swoole without asking (a backup is kept)
@@ -25,10 +27,25 @@ die() { echo "install-ext: $*" >&2; exit 1; }
 [[ -f $src ]] || die "$src not found (run make build first)"
 grep -q -a "$marker" "$src" || die "$src is not a swoole-rs build"
 
+# The PHP to install into: php-config's when there is one (it names its php
+# binary), else the php on PATH (a PHP without its -dev package, as Debian's
+# php8.2-cli alone: no php-config there).
 php_config=${PHP_CONFIG:-$(command -v php-config || true)}
-[[ -n $php_config && -x $php_config ]] || die "php-config not found (install php-dev, or set PHP_CONFIG)"
-php_bin=$("$php_config" --php-binary 2>/dev/null || command -v php)
-default_ext_dir=$("$php_config" --extension-dir)
+[[ -z ${PHP_CONFIG:-} || -x $PHP_CONFIG ]] || die "PHP_CONFIG=$PHP_CONFIG is not an executable"
+php_bin=
+if [[ -n $php_config ]]; then
+    php_bin=$("$php_config" --php-binary 2>/dev/null || true)
+fi
+[[ -n $php_bin && -x $php_bin ]] || php_bin=$(command -v php || true)
+[[ -n $php_bin ]] || die "no php found (install php-cli, or set PHP_CONFIG)"
+# The directory this PHP loads extension=swoole.so from; php-config's when PHP
+# cannot tell.
+default_ext_dir=$("$php_bin" -d display_errors=stderr -d display_startup_errors=0 \
+    -r 'echo ini_get("extension_dir");' 2>/dev/null || true)
+if [[ -z $default_ext_dir && -n $php_config ]]; then
+    default_ext_dir=$("$php_config" --extension-dir)
+fi
+[[ -n $default_ext_dir ]] || die "cannot tell $php_bin's extension dir; set EXTENSION_DIR"
 ext_dir=${EXTENSION_DIR:-$default_ext_dir}
 ini_dir=${INI_DIR:-$("$php_bin" -n -r 'echo PHP_CONFIG_FILE_SCAN_DIR;')}
 ini_name=${INI_NAME:-20-swoole.ini}

@@ -255,6 +255,37 @@ def test_install_keeps_an_existing_swoole_ini(dirs):
     assert "swoole-rs" in out and "already loaded" not in out, out
 
 
+def test_install_into_a_php_without_php_config(tmp_path):
+    """Debian's php8.2-cli without php8.2-dev (the Docker test's base image) has no
+    php-config: the script takes the php on PATH, and swoole.so goes where that PHP
+    loads extensions from (its extension_dir), the ini into the scan dir."""
+    conftest.require_extension()
+    php = shutil.which(conftest.PHP)
+    assert php, conftest.PHP
+    ext_dir, ini_dir, bin_dir = tmp_path / "ext", tmp_path / "conf.d", tmp_path / "bin"
+    ext_dir.mkdir()
+    bin_dir.mkdir()
+    # A PATH with everything but php-config; its php has this extension_dir.
+    for d in ("/usr/local/bin", "/usr/bin", "/bin"):
+        for tool in pathlib.Path(d).iterdir() if pathlib.Path(d).is_dir() else []:
+            link = bin_dir / tool.name
+            if not tool.name.startswith("php") and not link.exists():
+                link.symlink_to(tool)
+    (bin_dir / "php").write_text(f'#!/bin/sh\nexec {php} -d extension_dir={ext_dir} "$@"\n')
+    (bin_dir / "php").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("PHP_CONFIG", "EXTENSION_DIR")}
+    r = subprocess.run(
+        ["bash", str(INSTALL), str(conftest.swoole_so())], capture_output=True, text=True,
+        timeout=60, stdin=subprocess.DEVNULL,
+        env=dict(env, PATH=str(bin_dir), INI_DIR=str(ini_dir)),
+    )
+    assert r.returncode == 0, r
+    assert (ext_dir / "swoole.so").read_bytes() == conftest.swoole_so().read_bytes()
+    # Its own extension dir: the ini names the file only, as docker-php-ext-enable does.
+    assert "\nextension=swoole.so\n" in (ini_dir / "20-swoole.ini").read_text()
+    assert "loads swoole-rs" in r.stdout, r.stdout
+
+
 # --------------------------------------------------------------------------
 # The image itself, where a Docker engine runs
 # --------------------------------------------------------------------------
