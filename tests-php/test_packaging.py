@@ -12,6 +12,7 @@ the image, starts it and talks WebSocket to it.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import pathlib
 import re
@@ -55,18 +56,36 @@ def dockerignored() -> list[str]:
     return [l.strip() for l in lines if l.strip() and not l.startswith("#")]
 
 
+def stage(name: str) -> list[str]:
+    for st in dockerfile_stages()[1:]:
+        if st[0].endswith(f" AS {name}"):
+            return st
+    raise AssertionError(f"no stage {name} in {DOCKERFILE}")
+
+
 def test_dockerfile_build_stage_runs_the_shared_build_script():
-    preamble, build, runtime = dockerfile_stages()
-    args = {l.split()[1].split("=")[0] for l in preamble if l.startswith("ARG ")}
-    assert {"PHP_VERSION", "BUILD_IMAGE", "RUNTIME_IMAGE"} <= args, preamble
-    assert build[0].startswith("FROM ${BUILD_IMAGE} AS build"), build[0]
-    assert any(re.match(r"RUN bash scripts/build-ext\.sh\b", l) for l in build), build
+    preamble = dockerfile_stages()[0]
+    args = {l.split()[1].split("=")[0]: l for l in preamble if l.startswith("ARG ")}
+    assert {"PHP_VERSION", "BUILD_IMAGE", "RUNTIME_IMAGE", "EXT_SOURCE"} <= set(args), preamble
+    # Built with Rust unless told otherwise: users with the internet need nothing else.
+    assert args["EXT_SOURCE"] == "ARG EXT_SOURCE=rust", args["EXT_SOURCE"]
+    build = stage("ext-rust")
+    assert build[0] == "FROM ${BUILD_IMAGE} AS ext-rust", build[0]
+    assert any(re.match(r"RUN bash scripts/build-ext\.sh --out /out/swoole\.so$", l) for l in build), build
     # What make build runs is what the image runs.
     assert "scripts/build-ext.sh" in (ROOT / "Makefile").read_text()
 
 
+def test_dockerfile_prebuilt_stage_takes_make_builds_swoole_so():
+    prebuilt = stage("ext-prebuilt")
+    assert prebuilt == ["FROM scratch AS ext-prebuilt", "ARG SWOOLE_SO=build/swoole.so",
+                        "COPY ${SWOOLE_SO} /out/swoole.so"], prebuilt
+    # The runtime stage takes swoole.so from the stage EXT_SOURCE names.
+    assert stage("ext") == ["FROM ext-${EXT_SOURCE} AS ext"]
+
+
 def test_dockerfile_runtime_stage():
-    _, _, runtime = dockerfile_stages()
+    runtime = dockerfile_stages()[-1]
     assert runtime[0] == "FROM ${RUNTIME_IMAGE}", runtime[0]
     joined = "\n".join(runtime)
     assert "install-ext.sh" in joined, "the runtime stage installs with make install's script"
@@ -77,30 +96,68 @@ def test_dockerfile_runtime_stage():
     users = [l.split()[1] for l in runtime if l.startswith("USER ")]
     assert users and users[-1] not in ("root", "0"), "the server must not run as root"
     # No build tools in the image users run: nothing is apt-installed there,
-    # and only the built extension comes from the build stage.
+    # and only the built extension comes from the build stages, mounted for the
+    # install step (no layer keeps a copy of it).
     assert "apt-get" not in joined and "cargo" not in joined and "rustup" not in joined
-    from_build = [l for l in runtime if l.startswith("COPY --from=build")]
-    assert from_build == ["COPY --from=build /out/swoole.so /tmp/swoole-rs/swoole.so"], from_build
+    assert not [l for l in runtime if l.startswith("COPY --from=")], runtime
+    install = [l for l in runtime if "install-ext.sh" in l]
+    assert len(install) == 1 and install[0].startswith("RUN --mount=type=tmpfs,target=/tmp "), install
+    assert "--mount=type=bind,from=ext,source=/out,target=/tmp/swoole-rs/out " in install[0]
+    assert "bash /tmp/swoole-rs/install-ext.sh /tmp/swoole-rs/out/swoole.so" in install[0]
+
+
+def dockerignore_excludes(path: str) -> bool:
+    """Whether .dockerignore keeps path out of the build context (Docker's rules:
+    the last matching pattern wins, a pattern also excludes what is under it,
+    "!" re-includes)."""
+    excluded = False
+    for pat in dockerignored():
+        negate = pat.startswith("!")
+        pat = pat.lstrip("!").rstrip("/")
+        parts = path.split("/")
+        prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+        if pat.startswith("**/"):
+            hit = any(fnmatch.fnmatch(p.split("/")[-1], pat[3:]) for p in prefixes)
+        else:
+            hit = any(fnmatch.fnmatch(p, pat) and p.count("/") == pat.count("/") for p in prefixes)
+        if hit:
+            excluded = not negate
+    return excluded
 
 
 def test_dockerfile_copies_only_what_the_context_has():
-    """Every COPY source exists in the repository and is not .dockerignore'd."""
-    ignored = dockerignored()
-    for stage in dockerfile_stages():
-        for line in stage:
-            if not line.startswith("COPY ") or "--from=" in line:
+    """Every COPY source and bind-mounted file of the context exists in the
+    repository (build/swoole.so: once make build ran) and is not .dockerignore'd."""
+    for st in dockerfile_stages():
+        args = {l.split()[1].split("=")[0]: l.split("=", 1)[1] for l in st
+                if l.startswith("ARG ") and "=" in l}
+        for line in st:
+            if line.startswith("RUN "):
+                # Bind mounts of the context: --mount=type=bind,source=...(no from=)
+                sources = [m["source"] for m in (dict(kv.split("=", 1) for kv in opt[8:].split(","))
+                                                 for opt in line.split() if opt.startswith("--mount="))
+                           if m.get("type") == "bind" and "from" not in m]
+            elif line.startswith("COPY ") and "--from=" not in line:
+                sources = [p for p in line.split()[1:] if not p.startswith("--")][:-1]
+            else:
                 continue
-            parts = [p for p in line.split()[1:] if not p.startswith("--")]
-            for src in parts[:-1]:
-                assert (ROOT / src).exists(), f"{line}: {src} is not in the repository"
-                top = src.split("/")[0]
-                assert top not in ignored and src not in ignored, f"{line}: {src} is ignored"
+            for src in sources:
+                src = re.sub(r"\$\{(\w+)\}", lambda m: args[m[1]], src)
+                assert src == "build/swoole.so" or (ROOT / src).exists(), \
+                    f"{line}: {src} is not in the repository"
+                assert not dockerignore_excludes(src), f"{line}: {src} is .dockerignore'd"
 
 
 def test_dockerignore_keeps_build_output_out():
-    ignored = dockerignored()
-    for heavy in ("target", "build", ".venv", ".git"):
-        assert heavy in ignored, heavy
+    for heavy in ("target", "target-base", "build", "build/autobahn", "build/cargo-test.log",
+                  ".venv", ".git", "fuzz/corpus", "fuzz/target", "tests-php/__pycache__"):
+        assert dockerignore_excludes(heavy) or dockerignore_excludes(heavy + "/x"), heavy
+    # ...but for the swoole.so EXT_SOURCE=prebuilt takes (and the copy
+    # scripts/docker-image.sh stages for a SWOOLE_SO from elsewhere).
+    assert not dockerignore_excludes("build/swoole.so")
+    assert not dockerignore_excludes("build/docker/swoole.so")
+    for source in ("src/lib.rs", "Cargo.toml", "scripts/install-ext.sh", "docker/healthcheck.php"):
+        assert not dockerignore_excludes(source), source
 
 
 def test_example_server_in_image_listens_on_all_interfaces():
