@@ -1,13 +1,12 @@
 """The doors users come in by: the Docker image (docker/), `make install` into
 their own PHP (scripts/install-ext.sh) and the image's health check.
 
-No Docker engine runs on CI machines, so the image's parts are proved where
-they can be without one: its build step is scripts/build-ext.sh, which
-`make build` (and so `make test`) runs; its install step is
-scripts/install-ext.sh, tested here against scratch directories; its health
-check is run here against a real server. The Dockerfile is checked for what
-the image must have. When an engine answers `docker info`, test_image builds
-the image, starts it and talks WebSocket to it.
+The image's parts are proved here without an engine: its Rust build step is
+scripts/build-ext.sh, which `make build` (and so `make test`) runs; its install
+step is scripts/install-ext.sh, tested here against scratch directories and a
+PHP without php-config; its health check is run here against a real server. The
+Dockerfile is checked for what the image must have. The image itself is built
+and run by test_docker.py.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 
 import pytest
 
@@ -342,55 +340,3 @@ def test_install_into_a_php_without_php_config(tmp_path):
     assert "\nextension=swoole.so\n" in (ini_dir / "20-swoole.ini").read_text()
     assert "loads swoole-rs" in r.stdout, r.stdout
 
-
-# --------------------------------------------------------------------------
-# The image itself, where a Docker engine runs
-# --------------------------------------------------------------------------
-
-def docker_engine() -> bool:
-    if not shutil.which("docker"):
-        return False
-    r = subprocess.run(["docker", "info"], capture_output=True, timeout=30)
-    return r.returncode == 0
-
-
-@pytest.mark.skipif(not shutil.which("docker") or not docker_engine(),
-                    reason="no Docker engine here (docker info fails); the image's steps are "
-                           "covered by build-ext.sh in make build and the tests above")
-def test_image():
-    tag = "swoole-rs:test"
-    build = subprocess.run(
-        ["docker", "build", "-f", str(DOCKERFILE), "-t", tag, str(ROOT)],
-        capture_output=True, text=True, timeout=3600,
-    )
-    assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
-    port = conftest.free_port()
-    name = f"swoole-rs-test-{os.getpid()}"
-    run = subprocess.run(
-        ["docker", "run", "-d", "--rm", "--name", name, "-p", f"127.0.0.1:{port}:9501", tag],
-        capture_output=True, text=True, timeout=60,
-    )
-    assert run.returncode == 0, run
-    try:
-        def inspect(fmt):
-            return subprocess.run(["docker", "inspect", "-f", fmt, name],
-                                  capture_output=True, text=True).stdout.strip()
-
-        deadline = time.time() + 60
-        while inspect("{{.State.Health.Status}}") != "healthy":
-            assert time.time() < deadline, subprocess.run(
-                ["docker", "logs", name], capture_output=True, text=True).stdout
-            time.sleep(1)
-        with ws_connect(port) as ws:
-            ws.send("hello")
-            assert ws.recv(timeout=5) == "this is server"
-
-        def exec_(*cmd):
-            return subprocess.run(["docker", "exec", name, *cmd], capture_output=True, text=True)
-
-        assert "swoole" in exec_("php", "-m").stdout.split()
-        assert exec_("id", "-u").stdout.strip() != "0"
-        tools = exec_("sh", "-c", "command -v cargo rustc clang gcc || true").stdout.strip()
-        assert tools == "", f"build tools left in the image: {tools}"
-    finally:
-        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
