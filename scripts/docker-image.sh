@@ -73,9 +73,11 @@ apt_install() {
     ((${#missing[@]})) || return 0
     say "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq || skip "apt-get update fails: Debian's archive is not reachable to install ${missing[*]}"
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-        || skip "apt-get install ${missing[*]} failed"
+    local log=/var/tmp/swoole-rs-apt.log
+    apt-get update -qq >"$log" 2>&1 \
+        || skip "apt-get update fails: Debian's archive is not reachable to install ${missing[*]} (log: $log)"
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$log" 2>&1 \
+        || skip "apt-get install ${missing[*]} failed (log: $log)"
 }
 
 engine() {
@@ -203,9 +205,10 @@ build_image() {
     size=$(docker image inspect -f '{{.Size}}' "$image")
     base_size=$(docker image inspect -f '{{.Size}}' "$base_image")
     # BuildKit's plain progress: "#N [stage i/n] STEP", then "#N CACHED" when cached.
-    steps=$(grep -E '^#[0-9]+ \[' build/docker-build.log | grep -vE '^#[0-9]+ \[internal\]|\] FROM ' \
-        | awk '{ print $1 }' | sort -u | wc -l)
-    cached=$(grep -E '^#[0-9]+ CACHED$' build/docker-build.log | sort -u | wc -l)
+    # (awk, not grep: no match is no failure under pipefail.)
+    steps=$(awk '/^#[0-9]+ \[/ && !/^#[0-9]+ \[internal\]/ && !/\] FROM / { print $1 }' \
+        build/docker-build.log | sort -u | wc -l)
+    cached=$(awk '/^#[0-9]+ CACHED$/ { print $1 }' build/docker-build.log | sort -u | wc -l)
     say "built $image in $(since "$started") s ($cached of $steps steps from the cache)"
     mkdir -p build
     echo "$image: $(mb "$size") ($size bytes; the base $base_image: $(mb "$base_size"))" \
