@@ -461,12 +461,8 @@ namespace Swoole {
         /** Timer statistics: initialized, num (pending timers), round. */
         public static function stats(): array {}
 
-        /**
-         * The ids of all pending timers, to iterate over.
-         * swoole-rs returns an array; Swoole declares \Swoole\Timer\Iterator (an \ArrayIterator over the
-         * same ids), so foreach and count() work the same, but ArrayIterator methods do not.
-         */
-        public static function list(): array {}
+        /** The ids of all pending timers, as an \ArrayIterator. */
+        public static function list(): \Swoole\Timer\Iterator {}
 
         /** Cancel a timer. */
         public static function clear(int $timer_id): bool {}
@@ -476,12 +472,31 @@ namespace Swoole {
     }
 
     /**
-     * The process's event loop (alias function: swoole_event_defer()).
-     * swoole-rs implements defer(), wait() and exit(); Swoole's fd watching (add, del, set, isset, write),
-     * dispatch(), cycle() and rshutdown() are not provided.
+     * The process's event loop (alias functions: swoole_event_*()): callbacks on a descriptor's
+     * readiness, a callback per loop iteration, deferred calls, and the loop itself.
      */
     class Event
     {
+        /**
+         * Call $read_callback($fd) when $fd (a number, a stream, or an object with an fd property such
+         * as \Swoole\Coroutine\Socket) is readable and $write_callback($fd) when it is writable, as
+         * $events (SWOOLE_EVENT_READ, SWOOLE_EVENT_WRITE) asks. Level-triggered, as Swoole's reactor.
+         * @return int|false The descriptor, or false (a warning says why; already added: error 1004).
+         */
+        public static function add(mixed $fd, ?callable $read_callback = null, ?callable $write_callback = null, int $events = \SWOOLE_EVENT_READ): int|false {}
+
+        /** Stop watching $fd; false (and a warning) if it is not watched. */
+        public static function del(mixed $fd): bool {}
+
+        /** Change a watch's callbacks (a null one keeps the old) and, unless 0, its events. */
+        public static function set(mixed $fd, ?callable $read_callback = null, ?callable $write_callback = null, int $events = 0): bool {}
+
+        /** Whether $fd is watched for any of $events. */
+        public static function isset(mixed $fd, int $events = \SWOOLE_EVENT_READ | \SWOOLE_EVENT_WRITE): bool {}
+
+        /** Run the event loop for one iteration (outside a server). */
+        public static function dispatch(): bool {}
+
         /**
          * Run $callback at the end of the current event-loop iteration (outside a server, when the
          * script ends, as Swoole's event loop does).
@@ -489,10 +504,25 @@ namespace Swoole {
          */
         public static function defer(callable $callback): bool {}
 
-        /** Run the event loop until no timer or deferred callback is left (outside a server). */
+        /**
+         * Call $callback at the end of every loop iteration (after the timers and watched descriptors
+         * it served); null removes it (false when there was none).
+         */
+        public static function cycle(?callable $callback, bool $before = false): bool {}
+
+        /** Write $data to $fd: now what it takes, the rest when it is writable, in order. */
+        public static function write(mixed $fd, string $data): bool {}
+
+        /** Run the event loop until no timer, watched descriptor or deferred callback is left. */
         public static function wait(): void {}
 
-        /** Stop the event loop: clears every timer, so wait() returns. */
+        /**
+         * Swoole's request-shutdown step: runs the loop a script needed and did not run, with Swoole 6's
+         * "Event::wait() in shutdown function is deprecated" notice.
+         */
+        public static function rshutdown(): void {}
+
+        /** Stop the event loop: clears every timer and watch, so wait() returns. */
         public static function exit(): void {}
     }
 
@@ -884,6 +914,485 @@ namespace Swoole\Client {
     /** Swoole\Client's exception class (declared as in Swoole; swoole-rs does not throw it). */
     class Exception extends \Swoole\Exception
     {
+    }
+}
+
+namespace Swoole\Timer {
+    /** What \Swoole\Timer::list() returns: an \ArrayIterator over the pending timers' ids. */
+    class Iterator extends \ArrayIterator
+    {
+    }
+}
+
+namespace Swoole {
+    /**
+     * The option and event names of Swoole's PHP library, for $server->set([...]) and $server->on():
+     * Constant::OPTION_WORKER_NUM is 'worker_num', Constant::EVENT_REQUEST is 'request'.
+     */
+    class Constant
+    {
+        /** Event name 'start'. */
+        public const EVENT_START = 'start';
+        /** Event name 'beforeShutdown'. */
+        public const EVENT_BEFORE_SHUTDOWN = 'beforeShutdown';
+        /** Event name 'shutdown'. */
+        public const EVENT_SHUTDOWN = 'shutdown';
+        /** Event name 'workerStart'. */
+        public const EVENT_WORKER_START = 'workerStart';
+        /** Event name 'workerStop'. */
+        public const EVENT_WORKER_STOP = 'workerStop';
+        /** Event name 'beforeReload'. */
+        public const EVENT_BEFORE_RELOAD = 'beforeReload';
+        /** Event name 'afterReload'. */
+        public const EVENT_AFTER_RELOAD = 'afterReload';
+        /** Event name 'task'. */
+        public const EVENT_TASK = 'task';
+        /** Event name 'finish'. */
+        public const EVENT_FINISH = 'finish';
+        /** Event name 'workerExit'. */
+        public const EVENT_WORKER_EXIT = 'workerExit';
+        /** Event name 'workerError'. */
+        public const EVENT_WORKER_ERROR = 'workerError';
+        /** Event name 'managerStart'. */
+        public const EVENT_MANAGER_START = 'managerStart';
+        /** Event name 'managerStop'. */
+        public const EVENT_MANAGER_STOP = 'managerStop';
+        /** Event name 'pipeMessage'. */
+        public const EVENT_PIPE_MESSAGE = 'pipeMessage';
+        /** Event name 'connect'. */
+        public const EVENT_CONNECT = 'connect';
+        /** Event name 'receive'. */
+        public const EVENT_RECEIVE = 'receive';
+        /** Event name 'close'. */
+        public const EVENT_CLOSE = 'close';
+        /** Event name 'packet'. */
+        public const EVENT_PACKET = 'packet';
+        /** Event name 'bufferFull'. */
+        public const EVENT_BUFFER_FULL = 'bufferFull';
+        /** Event name 'bufferEmpty'. */
+        public const EVENT_BUFFER_EMPTY = 'bufferEmpty';
+        /** Event name 'request'. */
+        public const EVENT_REQUEST = 'request';
+        /** Event name 'handshake'. */
+        public const EVENT_HANDSHAKE = 'handshake';
+        /** Event name 'beforeHandshakeResponse'. */
+        public const EVENT_BEFORE_HANDSHAKE_RESPONSE = 'beforeHandshakeResponse';
+        /** Event name 'open'. */
+        public const EVENT_OPEN = 'open';
+        /** Event name 'message'. */
+        public const EVENT_MESSAGE = 'message';
+        /** Event name 'disconnect'. */
+        public const EVENT_DISCONNECT = 'disconnect';
+        /** Event name 'error'. */
+        public const EVENT_ERROR = 'error';
+        /** Option name 'debug_mode'. */
+        public const OPTION_DEBUG_MODE = 'debug_mode';
+        /** Option name 'trace_flags'. */
+        public const OPTION_TRACE_FLAGS = 'trace_flags';
+        /** Option name 'log_file'. */
+        public const OPTION_LOG_FILE = 'log_file';
+        /** Option name 'log_level'. */
+        public const OPTION_LOG_LEVEL = 'log_level';
+        /** Option name 'log_date_format'. */
+        public const OPTION_LOG_DATE_FORMAT = 'log_date_format';
+        /** Option name 'log_date_with_microseconds'. */
+        public const OPTION_LOG_DATE_WITH_MICROSECONDS = 'log_date_with_microseconds';
+        /** Option name 'log_rotation'. */
+        public const OPTION_LOG_ROTATION = 'log_rotation';
+        /** Option name 'display_errors'. */
+        public const OPTION_DISPLAY_ERRORS = 'display_errors';
+        /** Option name 'dns_server'. */
+        public const OPTION_DNS_SERVER = 'dns_server';
+        /** Option name 'socket_dns_timeout'. */
+        public const OPTION_SOCKET_DNS_TIMEOUT = 'socket_dns_timeout';
+        /** Option name 'socket_connect_timeout'. */
+        public const OPTION_SOCKET_CONNECT_TIMEOUT = 'socket_connect_timeout';
+        /** Option name 'socket_write_timeout'. */
+        public const OPTION_SOCKET_WRITE_TIMEOUT = 'socket_write_timeout';
+        /** Option name 'socket_send_timeout'. */
+        public const OPTION_SOCKET_SEND_TIMEOUT = 'socket_send_timeout';
+        /** Option name 'socket_read_timeout'. */
+        public const OPTION_SOCKET_READ_TIMEOUT = 'socket_read_timeout';
+        /** Option name 'socket_recv_timeout'. */
+        public const OPTION_SOCKET_RECV_TIMEOUT = 'socket_recv_timeout';
+        /** Option name 'socket_timeout'. */
+        public const OPTION_SOCKET_TIMEOUT = 'socket_timeout';
+        /** Option name 'socket_buffer_size'. */
+        public const OPTION_SOCKET_BUFFER_SIZE = 'socket_buffer_size';
+        /** Option name 'http2_header_table_size'. */
+        public const OPTION_HTTP2_HEADER_TABLE_SIZE = 'http2_header_table_size';
+        /** Option name 'http2_enable_push'. */
+        public const OPTION_HTTP2_ENABLE_PUSH = 'http2_enable_push';
+        /** Option name 'http2_max_concurrent_streams'. */
+        public const OPTION_HTTP2_MAX_CONCURRENT_STREAMS = 'http2_max_concurrent_streams';
+        /** Option name 'http2_init_window_size'. */
+        public const OPTION_HTTP2_INIT_WINDOW_SIZE = 'http2_init_window_size';
+        /** Option name 'http2_max_frame_size'. */
+        public const OPTION_HTTP2_MAX_FRAME_SIZE = 'http2_max_frame_size';
+        /** Option name 'http2_max_header_list_size'. */
+        public const OPTION_HTTP2_MAX_HEADER_LIST_SIZE = 'http2_max_header_list_size';
+        /** Option name 'aio_core_worker_num'. */
+        public const OPTION_AIO_CORE_WORKER_NUM = 'aio_core_worker_num';
+        /** Option name 'aio_worker_num'. */
+        public const OPTION_AIO_WORKER_NUM = 'aio_worker_num';
+        /** Option name 'aio_max_wait_time'. */
+        public const OPTION_AIO_MAX_WAIT_TIME = 'aio_max_wait_time';
+        /** Option name 'aio_max_idle_time'. */
+        public const OPTION_AIO_MAX_IDLE_TIME = 'aio_max_idle_time';
+        /** Option name 'iouring_entries'. */
+        public const OPTION_IOURING_ENTRIES = 'iouring_entries';
+        /** Option name 'iouring_workers'. */
+        public const OPTION_IOURING_WORKERS = 'iouring_workers';
+        /** Option name 'iouring_flag'. */
+        public const OPTION_IOURING_FLAG = 'iouring_flag';
+        /** Option name 'enable_signalfd'. */
+        public const OPTION_ENABLE_SIGNALFD = 'enable_signalfd';
+        /** Option name 'enable_kqueue'. */
+        public const OPTION_ENABLE_KQUEUE = 'enable_kqueue';
+        /** Option name 'wait_signal'. */
+        public const OPTION_WAIT_SIGNAL = 'wait_signal';
+        /** Option name 'dns_cache_refresh_time'. */
+        public const OPTION_DNS_CACHE_REFRESH_TIME = 'dns_cache_refresh_time';
+        /** Option name 'thread_num'. */
+        public const OPTION_THREAD_NUM = 'thread_num';
+        /** Option name 'min_thread_num'. */
+        public const OPTION_MIN_THREAD_NUM = 'min_thread_num';
+        /** Option name 'max_thread_num'. */
+        public const OPTION_MAX_THREAD_NUM = 'max_thread_num';
+        /** Option name 'socket_dontwait'. */
+        public const OPTION_SOCKET_DONTWAIT = 'socket_dontwait';
+        /** Option name 'dns_lookup_random'. */
+        public const OPTION_DNS_LOOKUP_RANDOM = 'dns_lookup_random';
+        /** Option name 'use_async_resolver'. */
+        public const OPTION_USE_ASYNC_RESOLVER = 'use_async_resolver';
+        /** Option name 'enable_coroutine'. */
+        public const OPTION_ENABLE_COROUTINE = 'enable_coroutine';
+        /** Option name 'ssl_protocols'. */
+        public const OPTION_SSL_PROTOCOLS = 'ssl_protocols';
+        /** Option name 'ssl_compress'. */
+        public const OPTION_SSL_COMPRESS = 'ssl_compress';
+        /** Option name 'ssl_cert_file'. */
+        public const OPTION_SSL_CERT_FILE = 'ssl_cert_file';
+        /** Option name 'ssl_key_file'. */
+        public const OPTION_SSL_KEY_FILE = 'ssl_key_file';
+        /** Option name 'ssl_passphrase'. */
+        public const OPTION_SSL_PASSPHRASE = 'ssl_passphrase';
+        /** Option name 'ssl_host_name'. */
+        public const OPTION_SSL_HOST_NAME = 'ssl_host_name';
+        /** Option name 'ssl_verify_peer'. */
+        public const OPTION_SSL_VERIFY_PEER = 'ssl_verify_peer';
+        /** Option name 'ssl_allow_self_signed'. */
+        public const OPTION_SSL_ALLOW_SELF_SIGNED = 'ssl_allow_self_signed';
+        /** Option name 'ssl_cafile'. */
+        public const OPTION_SSL_CAFILE = 'ssl_cafile';
+        /** Option name 'ssl_capath'. */
+        public const OPTION_SSL_CAPATH = 'ssl_capath';
+        /** Option name 'ssl_verify_depth'. */
+        public const OPTION_SSL_VERIFY_DEPTH = 'ssl_verify_depth';
+        /** Option name 'ssl_ciphers'. */
+        public const OPTION_SSL_CIPHERS = 'ssl_ciphers';
+        /** Option name 'open_eof_check'. */
+        public const OPTION_OPEN_EOF_CHECK = 'open_eof_check';
+        /** Option name 'open_eof_split'. */
+        public const OPTION_OPEN_EOF_SPLIT = 'open_eof_split';
+        /** Option name 'package_eof'. */
+        public const OPTION_PACKAGE_EOF = 'package_eof';
+        /** Option name 'open_mqtt_protocol'. */
+        public const OPTION_OPEN_MQTT_PROTOCOL = 'open_mqtt_protocol';
+        /** Option name 'open_length_check'. */
+        public const OPTION_OPEN_LENGTH_CHECK = 'open_length_check';
+        /** Option name 'package_length_type'. */
+        public const OPTION_PACKAGE_LENGTH_TYPE = 'package_length_type';
+        /** Option name 'package_length_offset'. */
+        public const OPTION_PACKAGE_LENGTH_OFFSET = 'package_length_offset';
+        /** Option name 'package_body_offset'. */
+        public const OPTION_PACKAGE_BODY_OFFSET = 'package_body_offset';
+        /** Option name 'package_length_func'. */
+        public const OPTION_PACKAGE_LENGTH_FUNC = 'package_length_func';
+        /** Option name 'package_max_length'. */
+        public const OPTION_PACKAGE_MAX_LENGTH = 'package_max_length';
+        /** Option name 'buffer_high_watermark'. */
+        public const OPTION_BUFFER_HIGH_WATERMARK = 'buffer_high_watermark';
+        /** Option name 'buffer_low_watermark'. */
+        public const OPTION_BUFFER_LOW_WATERMARK = 'buffer_low_watermark';
+        /** Option name 'bind_port'. */
+        public const OPTION_BIND_PORT = 'bind_port';
+        /** Option name 'bind_address'. */
+        public const OPTION_BIND_ADDRESS = 'bind_address';
+        /** Option name 'open_tcp_nodelay'. */
+        public const OPTION_OPEN_TCP_NODELAY = 'open_tcp_nodelay';
+        /** Option name 'socks5_host'. */
+        public const OPTION_SOCKS5_HOST = 'socks5_host';
+        /** Option name 'socks5_port'. */
+        public const OPTION_SOCKS5_PORT = 'socks5_port';
+        /** Option name 'socks5_username'. */
+        public const OPTION_SOCKS5_USERNAME = 'socks5_username';
+        /** Option name 'socks5_password'. */
+        public const OPTION_SOCKS5_PASSWORD = 'socks5_password';
+        /** Option name 'http_proxy_host'. */
+        public const OPTION_HTTP_PROXY_HOST = 'http_proxy_host';
+        /** Option name 'http_proxy_port'. */
+        public const OPTION_HTTP_PROXY_PORT = 'http_proxy_port';
+        /** Option name 'http_proxy_username'. */
+        public const OPTION_HTTP_PROXY_USERNAME = 'http_proxy_username';
+        /** Option name 'http_proxy_user'. */
+        public const OPTION_HTTP_PROXY_USER = 'http_proxy_user';
+        /** Option name 'http_proxy_password'. */
+        public const OPTION_HTTP_PROXY_PASSWORD = 'http_proxy_password';
+        /** Option name 'max_coro_num'. */
+        public const OPTION_MAX_CORO_NUM = 'max_coro_num';
+        /** Option name 'max_coroutine'. */
+        public const OPTION_MAX_COROUTINE = 'max_coroutine';
+        /** Option name 'enable_deadlock_check'. */
+        public const OPTION_ENABLE_DEADLOCK_CHECK = 'enable_deadlock_check';
+        /** Option name 'hook_flags'. */
+        public const OPTION_HOOK_FLAGS = 'hook_flags';
+        /** Option name 'enable_preemptive_scheduler'. */
+        public const OPTION_ENABLE_PREEMPTIVE_SCHEDULER = 'enable_preemptive_scheduler';
+        /** Option name 'c_stack_size'. */
+        public const OPTION_C_STACK_SIZE = 'c_stack_size';
+        /** Option name 'stack_size'. */
+        public const OPTION_STACK_SIZE = 'stack_size';
+        /** Option name 'name_resolver'. */
+        public const OPTION_NAME_RESOLVER = 'name_resolver';
+        /** Option name 'dns_cache_expire'. */
+        public const OPTION_DNS_CACHE_EXPIRE = 'dns_cache_expire';
+        /** Option name 'dns_cache_capacity'. */
+        public const OPTION_DNS_CACHE_CAPACITY = 'dns_cache_capacity';
+        /** Option name 'connect_timeout'. */
+        public const OPTION_CONNECT_TIMEOUT = 'connect_timeout';
+        /** Option name 'timeout'. */
+        public const OPTION_TIMEOUT = 'timeout';
+        /** Option name 'max_retries'. */
+        public const OPTION_MAX_RETRIES = 'max_retries';
+        /** Option name 'defer'. */
+        public const OPTION_DEFER = 'defer';
+        /** Option name 'lowercase_header'. */
+        public const OPTION_LOWERCASE_HEADER = 'lowercase_header';
+        /** Option name 'keep_alive'. */
+        public const OPTION_KEEP_ALIVE = 'keep_alive';
+        /** Option name 'websocket_mask'. */
+        public const OPTION_WEBSOCKET_MASK = 'websocket_mask';
+        /** Option name 'http_compression'. */
+        public const OPTION_HTTP_COMPRESSION = 'http_compression';
+        /** Option name 'body_decompression'. */
+        public const OPTION_BODY_DECOMPRESSION = 'body_decompression';
+        /** Option name 'websocket_compression'. */
+        public const OPTION_WEBSOCKET_COMPRESSION = 'websocket_compression';
+        /** Option name 'write_func'. */
+        public const OPTION_WRITE_FUNC = 'write_func';
+        /** Option name 'http_parse_cookie'. */
+        public const OPTION_HTTP_PARSE_COOKIE = 'http_parse_cookie';
+        /** Option name 'http_parse_post'. */
+        public const OPTION_HTTP_PARSE_POST = 'http_parse_post';
+        /** Option name 'http_parse_files'. */
+        public const OPTION_HTTP_PARSE_FILES = 'http_parse_files';
+        /** Option name 'http_compression_level'. */
+        public const OPTION_HTTP_COMPRESSION_LEVEL = 'http_compression_level';
+        /** Option name 'compression_level'. */
+        public const OPTION_COMPRESSION_LEVEL = 'compression_level';
+        /** Option name 'http_gzip_level'. */
+        public const OPTION_HTTP_GZIP_LEVEL = 'http_gzip_level';
+        /** Option name 'http_compression_min_length'. */
+        public const OPTION_HTTP_COMPRESSION_MIN_LENGTH = 'http_compression_min_length';
+        /** Option name 'compression_min_length'. */
+        public const OPTION_COMPRESSION_MIN_LENGTH = 'compression_min_length';
+        /** Option name 'http_compression_types'. */
+        public const OPTION_HTTP_COMPRESSION_TYPES = 'http_compression_types';
+        /** Option name 'compression_types'. */
+        public const OPTION_COMPRESSION_TYPES = 'compression_types';
+        /** Option name 'upload_tmp_dir'. */
+        public const OPTION_UPLOAD_TMP_DIR = 'upload_tmp_dir';
+        /** Option name 'enable_message_bus'. */
+        public const OPTION_ENABLE_MESSAGE_BUS = 'enable_message_bus';
+        /** Option name 'max_package_size'. */
+        public const OPTION_MAX_PACKAGE_SIZE = 'max_package_size';
+        /** Option name 'ssl'. */
+        public const OPTION_SSL = 'ssl';
+        /** Option name 'chroot'. */
+        public const OPTION_CHROOT = 'chroot';
+        /** Option name 'user'. */
+        public const OPTION_USER = 'user';
+        /** Option name 'group'. */
+        public const OPTION_GROUP = 'group';
+        /** Option name 'daemonize'. */
+        public const OPTION_DAEMONIZE = 'daemonize';
+        /** Option name 'pid_file'. */
+        public const OPTION_PID_FILE = 'pid_file';
+        /** Option name 'reactor_num'. */
+        public const OPTION_REACTOR_NUM = 'reactor_num';
+        /** Option name 'single_thread'. */
+        public const OPTION_SINGLE_THREAD = 'single_thread';
+        /** Option name 'worker_num'. */
+        public const OPTION_WORKER_NUM = 'worker_num';
+        /** Option name 'max_wait_time'. */
+        public const OPTION_MAX_WAIT_TIME = 'max_wait_time';
+        /** Option name 'max_queued_bytes'. */
+        public const OPTION_MAX_QUEUED_BYTES = 'max_queued_bytes';
+        /** Option name 'max_concurrency'. */
+        public const OPTION_MAX_CONCURRENCY = 'max_concurrency';
+        /** Option name 'worker_max_concurrency'. */
+        public const OPTION_WORKER_MAX_CONCURRENCY = 'worker_max_concurrency';
+        /** Option name 'send_timeout'. */
+        public const OPTION_SEND_TIMEOUT = 'send_timeout';
+        /** Option name 'dispatch_mode'. */
+        public const OPTION_DISPATCH_MODE = 'dispatch_mode';
+        /** Option name 'send_yield'. */
+        public const OPTION_SEND_YIELD = 'send_yield';
+        /** Option name 'dispatch_func'. */
+        public const OPTION_DISPATCH_FUNC = 'dispatch_func';
+        /** Option name 'discard_timeout_request'. */
+        public const OPTION_DISCARD_TIMEOUT_REQUEST = 'discard_timeout_request';
+        /** Option name 'enable_unsafe_event'. */
+        public const OPTION_ENABLE_UNSAFE_EVENT = 'enable_unsafe_event';
+        /** Option name 'enable_delay_receive'. */
+        public const OPTION_ENABLE_DELAY_RECEIVE = 'enable_delay_receive';
+        /** Option name 'enable_reuse_port'. */
+        public const OPTION_ENABLE_REUSE_PORT = 'enable_reuse_port';
+        /** Option name 'task_use_object'. */
+        public const OPTION_TASK_USE_OBJECT = 'task_use_object';
+        /** Option name 'task_object'. */
+        public const OPTION_TASK_OBJECT = 'task_object';
+        /** Option name 'event_object'. */
+        public const OPTION_EVENT_OBJECT = 'event_object';
+        /** Option name 'task_enable_coroutine'. */
+        public const OPTION_TASK_ENABLE_COROUTINE = 'task_enable_coroutine';
+        /** Option name 'task_worker_num'. */
+        public const OPTION_TASK_WORKER_NUM = 'task_worker_num';
+        /** Option name 'task_ipc_mode'. */
+        public const OPTION_TASK_IPC_MODE = 'task_ipc_mode';
+        /** Option name 'task_tmpdir'. */
+        public const OPTION_TASK_TMPDIR = 'task_tmpdir';
+        /** Option name 'task_max_request'. */
+        public const OPTION_TASK_MAX_REQUEST = 'task_max_request';
+        /** Option name 'task_max_request_grace'. */
+        public const OPTION_TASK_MAX_REQUEST_GRACE = 'task_max_request_grace';
+        /** Option name 'max_connection'. */
+        public const OPTION_MAX_CONNECTION = 'max_connection';
+        /** Option name 'max_conn'. */
+        public const OPTION_MAX_CONN = 'max_conn';
+        /** Option name 'start_session_id'. */
+        public const OPTION_START_SESSION_ID = 'start_session_id';
+        /** Option name 'heartbeat_check_interval'. */
+        public const OPTION_HEARTBEAT_CHECK_INTERVAL = 'heartbeat_check_interval';
+        /** Option name 'heartbeat_idle_time'. */
+        public const OPTION_HEARTBEAT_IDLE_TIME = 'heartbeat_idle_time';
+        /** Option name 'max_request'. */
+        public const OPTION_MAX_REQUEST = 'max_request';
+        /** Option name 'max_request_grace'. */
+        public const OPTION_MAX_REQUEST_GRACE = 'max_request_grace';
+        /** Option name 'reload_async'. */
+        public const OPTION_RELOAD_ASYNC = 'reload_async';
+        /** Option name 'open_cpu_affinity'. */
+        public const OPTION_OPEN_CPU_AFFINITY = 'open_cpu_affinity';
+        /** Option name 'cpu_affinity_ignore'. */
+        public const OPTION_CPU_AFFINITY_IGNORE = 'cpu_affinity_ignore';
+        /** Option name 'upload_max_filesize'. */
+        public const OPTION_UPLOAD_MAX_FILESIZE = 'upload_max_filesize';
+        /** Option name 'enable_static_handler'. */
+        public const OPTION_ENABLE_STATIC_HANDLER = 'enable_static_handler';
+        /** Option name 'document_root'. */
+        public const OPTION_DOCUMENT_ROOT = 'document_root';
+        /** Option name 'http_autoindex'. */
+        public const OPTION_HTTP_AUTOINDEX = 'http_autoindex';
+        /** Option name 'http_index_files'. */
+        public const OPTION_HTTP_INDEX_FILES = 'http_index_files';
+        /** Option name 'static_handler_locations'. */
+        public const OPTION_STATIC_HANDLER_LOCATIONS = 'static_handler_locations';
+        /** Option name 'url_rewrite_rules'. */
+        public const OPTION_URL_REWRITE_RULES = 'url_rewrite_rules';
+        /** Option name 'input_buffer_size'. */
+        public const OPTION_INPUT_BUFFER_SIZE = 'input_buffer_size';
+        /** Option name 'buffer_input_size'. */
+        public const OPTION_BUFFER_INPUT_SIZE = 'buffer_input_size';
+        /** Option name 'output_buffer_size'. */
+        public const OPTION_OUTPUT_BUFFER_SIZE = 'output_buffer_size';
+        /** Option name 'buffer_output_size'. */
+        public const OPTION_BUFFER_OUTPUT_SIZE = 'buffer_output_size';
+        /** Option name 'message_queue_key'. */
+        public const OPTION_MESSAGE_QUEUE_KEY = 'message_queue_key';
+        /** Option name 'bootstrap'. */
+        public const OPTION_BOOTSTRAP = 'bootstrap';
+        /** Option name 'init_arguments'. */
+        public const OPTION_INIT_ARGUMENTS = 'init_arguments';
+        /** Option name 'backlog'. */
+        public const OPTION_BACKLOG = 'backlog';
+        /** Option name 'kernel_socket_recv_buffer_size'. */
+        public const OPTION_KERNEL_SOCKET_RECV_BUFFER_SIZE = 'kernel_socket_recv_buffer_size';
+        /** Option name 'kernel_socket_send_buffer_size'. */
+        public const OPTION_KERNEL_SOCKET_SEND_BUFFER_SIZE = 'kernel_socket_send_buffer_size';
+        /** Option name 'tcp_defer_accept'. */
+        public const OPTION_TCP_DEFER_ACCEPT = 'tcp_defer_accept';
+        /** Option name 'open_tcp_keepalive'. */
+        public const OPTION_OPEN_TCP_KEEPALIVE = 'open_tcp_keepalive';
+        /** Option name 'open_http_protocol'. */
+        public const OPTION_OPEN_HTTP_PROTOCOL = 'open_http_protocol';
+        /** Option name 'open_websocket_protocol'. */
+        public const OPTION_OPEN_WEBSOCKET_PROTOCOL = 'open_websocket_protocol';
+        /** Option name 'websocket_subprotocol'. */
+        public const OPTION_WEBSOCKET_SUBPROTOCOL = 'websocket_subprotocol';
+        /** Option name 'open_websocket_close_frame'. */
+        public const OPTION_OPEN_WEBSOCKET_CLOSE_FRAME = 'open_websocket_close_frame';
+        /** Option name 'open_websocket_ping_frame'. */
+        public const OPTION_OPEN_WEBSOCKET_PING_FRAME = 'open_websocket_ping_frame';
+        /** Option name 'open_websocket_pong_frame'. */
+        public const OPTION_OPEN_WEBSOCKET_PONG_FRAME = 'open_websocket_pong_frame';
+        /** Option name 'open_http2_protocol'. */
+        public const OPTION_OPEN_HTTP2_PROTOCOL = 'open_http2_protocol';
+        /** Option name 'open_redis_protocol'. */
+        public const OPTION_OPEN_REDIS_PROTOCOL = 'open_redis_protocol';
+        /** Option name 'max_idle_time'. */
+        public const OPTION_MAX_IDLE_TIME = 'max_idle_time';
+        /** Option name 'tcp_keepidle'. */
+        public const OPTION_TCP_KEEPIDLE = 'tcp_keepidle';
+        /** Option name 'tcp_keepinterval'. */
+        public const OPTION_TCP_KEEPINTERVAL = 'tcp_keepinterval';
+        /** Option name 'tcp_keepcount'. */
+        public const OPTION_TCP_KEEPCOUNT = 'tcp_keepcount';
+        /** Option name 'tcp_user_timeout'. */
+        public const OPTION_TCP_USER_TIMEOUT = 'tcp_user_timeout';
+        /** Option name 'tcp_fastopen'. */
+        public const OPTION_TCP_FASTOPEN = 'tcp_fastopen';
+        /** Option name 'package_body_start'. */
+        public const OPTION_PACKAGE_BODY_START = 'package_body_start';
+        /** Option name 'ssl_client_cert_file'. */
+        public const OPTION_SSL_CLIENT_CERT_FILE = 'ssl_client_cert_file';
+        /** Option name 'ssl_prefer_server_ciphers'. */
+        public const OPTION_SSL_PREFER_SERVER_CIPHERS = 'ssl_prefer_server_ciphers';
+        /** Option name 'ssl_ecdh_curve'. */
+        public const OPTION_SSL_ECDH_CURVE = 'ssl_ecdh_curve';
+        /** Option name 'ssl_dhparam'. */
+        public const OPTION_SSL_DHPARAM = 'ssl_dhparam';
+        /** Option name 'ssl_sni_certs'. */
+        public const OPTION_SSL_SNI_CERTS = 'ssl_sni_certs';
+        /** Option name 'open_ssl'. */
+        public const OPTION_OPEN_SSL = 'open_ssl';
+        /** Option name 'open_fastcgi_protocol'. */
+        public const OPTION_OPEN_FASTCGI_PROTOCOL = 'open_fastcgi_protocol';
+        /** Option name 'read_timeout'. */
+        public const OPTION_READ_TIMEOUT = 'read_timeout';
+        /** Option name 'write_timeout'. */
+        public const OPTION_WRITE_TIMEOUT = 'write_timeout';
+        /** Option name 'ssl_disable_compression'. */
+        public const OPTION_SSL_DISABLE_COMPRESSION = 'ssl_disable_compression';
+        /** Option name 'ssl_grease'. */
+        public const OPTION_SSL_GREASE = 'ssl_grease';
+        /** Option name 'exit_condition'. */
+        public const OPTION_EXIT_CONDITION = 'exit_condition';
+        /** Option name 'deadlock_check_disable_trace'. */
+        public const OPTION_DEADLOCK_CHECK_DISABLE_TRACE = 'deadlock_check_disable_trace';
+        /** Option name 'deadlock_check_limit'. */
+        public const OPTION_DEADLOCK_CHECK_LIMIT = 'deadlock_check_limit';
+        /** Option name 'deadlock_check_depth'. */
+        public const OPTION_DEADLOCK_CHECK_DEPTH = 'deadlock_check_depth';
+        /** Option name 'stats_file'. */
+        public const OPTION_STATS_FILE = 'stats_file';
+        /** Option name 'stats_timer_interval'. */
+        public const OPTION_STATS_TIMER_INTERVAL = 'stats_timer_interval';
+        /** Option name 'admin_server'. */
+        public const OPTION_ADMIN_SERVER = 'admin_server';
+        /** Option name 'http_client_driver'. */
+        public const OPTION_HTTP_CLIENT_DRIVER = 'http_client_driver';
     }
 }
 
@@ -2651,8 +3160,50 @@ namespace {
     /** Whether a timer with this id is still pending; alias of \Swoole\Timer::exists(). */
     function swoole_timer_exists(int $timer_id): bool {}
 
-    /** The ids of all pending timers (Swoole returns an iterator; an array iterates the same). */
-    function swoole_timer_list(): array {}
+    /** The ids of all pending timers; alias of \Swoole\Timer::list(). */
+    function swoole_timer_list(): \Swoole\Timer\Iterator {}
+
+    /** Details of a timer, or null; alias of \Swoole\Timer::info(). */
+    function swoole_timer_info(int $timer_id): ?array {}
+
+    /** Timer statistics; alias of \Swoole\Timer::stats(). */
+    function swoole_timer_stats(): array {}
+
+    /**
+     * Process-wide options: 'enable_coroutine' => false runs timer and event callbacks outside a
+     * coroutine (outside a server); hook_flags and the socket timeouts as \Swoole\Coroutine::set().
+     */
+    function swoole_async_set(array $settings): bool {}
+
+    /** Alias of \Swoole\Event::add(). */
+    function swoole_event_add(mixed $fd, ?callable $read_callback = null, ?callable $write_callback = null, int $events = \SWOOLE_EVENT_READ): int|false {}
+
+    /** Alias of \Swoole\Event::set(). */
+    function swoole_event_set(mixed $fd, ?callable $read_callback = null, ?callable $write_callback = null, int $events = 0): bool {}
+
+    /** Alias of \Swoole\Event::del(). */
+    function swoole_event_del(mixed $fd): bool {}
+
+    /** Alias of \Swoole\Event::write(). */
+    function swoole_event_write(mixed $fd, string $data): bool {}
+
+    /** Alias of \Swoole\Event::wait(). */
+    function swoole_event_wait(): void {}
+
+    /** Alias of \Swoole\Event::rshutdown(). */
+    function swoole_event_rshutdown(): void {}
+
+    /** Alias of \Swoole\Event::exit(). */
+    function swoole_event_exit(): void {}
+
+    /** Alias of \Swoole\Event::cycle(). */
+    function swoole_event_cycle(?callable $callback, bool $before = false): bool {}
+
+    /** Alias of \Swoole\Event::dispatch(). */
+    function swoole_event_dispatch(): bool {}
+
+    /** Alias of \Swoole\Event::isset(). */
+    function swoole_event_isset(mixed $fd, int $events = \SWOOLE_EVENT_READ | \SWOOLE_EVENT_WRITE): bool {}
 
     /** Starts $func(...$params) in a new coroutine (Swoole\Coroutine::create()). */
     function go(callable $func, mixed ...$params): int|false {}

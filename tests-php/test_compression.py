@@ -40,6 +40,18 @@ $s->on('message', function ($s, $f) {
         $s->push($f->fd, $c, WEBSOCKET_OPCODE_CLOSE, $all);
         return;
     }
+    // Pushes without the flag: Swoole compresses them too where
+    // permessage-deflate was agreed (a fragment without FIN excepted).
+    if (strncmp($f->data, 'plain ', 6) === 0) {
+        $s->push($f->fd, substr($f->data, 6));
+        $s->push($f->fd, substr($f->data, 6), WEBSOCKET_OPCODE_BINARY);
+        $plain = new Swoole\WebSocket\Frame();
+        $plain->data = substr($f->data, 6);
+        $s->push($f->fd, $plain);
+        $s->push($f->fd, 'part', WEBSOCKET_OPCODE_TEXT, 0);
+        $s->push($f->fd, 'end', WEBSOCKET_OPCODE_CONTINUATION, SWOOLE_WEBSOCKET_FLAG_FIN);
+        return;
+    }
     // Frame objects with the flag are compressed too.
     if (strncmp($f->data, 'frame ', 6) === 0) {
         $out = new Swoole\WebSocket\Frame();
@@ -141,6 +153,31 @@ def raw_compressed_client(port, offer):
 
 def inflate(d, payload):
     return d.decompress(payload + b"\x00\x00\xff\xff")
+
+
+def test_every_whole_data_push_is_compressed_where_agreed(server):
+    """As Swoole: a push with the default flags, a binary push and a plain
+    Frame object all go out compressed (RSV1, 50 bytes of 'x' in 6) when
+    the client agreed to permessage-deflate; a fragment without FIN and its
+    continuation do not; a client that did not agree gets plain frames."""
+    srv = server()
+    msg = "plain " + "x" * 50
+    with raw_compressed_client(srv.port, "permessage-deflate") as c:
+        c.send_text(msg)
+        for opcode in (OP_TEXT, 2, OP_TEXT):
+            f = c.recv_frame()
+            assert f.opcode == opcode and f.rsv == 4 and f.fin, f
+            assert len(f.payload) == 6, f
+            assert inflate(zlib.decompressobj(-15), f.payload) == b"x" * 50
+        part, end = c.recv_frame(), c.recv_frame()
+        assert (part.opcode, part.fin, part.rsv, part.payload) == (OP_TEXT, False, 0, b"part")
+        assert (end.opcode, end.fin, end.rsv, end.payload) == (0, True, 0, b"end")
+    with RawClient(srv.port) as c:
+        assert c.handshake().status == 101
+        c.send_text(msg)
+        for opcode in (OP_TEXT, 2, OP_TEXT):
+            f = c.recv_frame()
+            assert (f.opcode, f.rsv, f.payload) == (opcode, 0, b"x" * 50), f
 
 
 def test_pushes_are_standalone_by_default(server):

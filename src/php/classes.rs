@@ -98,6 +98,7 @@ pub struct Class {
     pub props: Vec<(&'static str, Default, u32)>,
     pub methods: Vec<Method>,
     pub constants: Vec<(&'static str, i64)>,
+    pub string_constants: Vec<(&'static str, &'static str)>,
     pub flags: u32,
 }
 
@@ -110,6 +111,7 @@ impl Class {
             props: vec![],
             methods: vec![],
             constants: vec![],
+            string_constants: vec![],
             flags: 0,
         }
     }
@@ -165,11 +167,19 @@ impl Class {
             }
             std::mem::forget(z);
         }
-        for (name, value) in self.constants {
-            let mut z = zend::zlong(value);
+        let strings = self.string_constants.into_iter().map(|(name, value)| {
+            let mut z = Zval::new();
+            let _ = z.set_interned_string(value, true);
+            (name, z)
+        });
+        let longs = self
+            .constants
+            .into_iter()
+            .map(|(name, value)| (name, zend::zlong(value)));
+        for (name, mut z) in longs.chain(strings) {
             let zname = ext_php_rs::types::ZendStr::new_interned(name, true);
-            // SAFETY: ce is registered; the interned name and long value are
-            // persistent.
+            // SAFETY: ce is registered; the interned name and the value (a
+            // long or an interned string) are persistent.
             unsafe {
                 zend_declare_class_constant_ex(
                     ce,
@@ -179,6 +189,8 @@ impl Class {
                     std::ptr::null_mut(),
                 );
             }
+            // The engine owns the value now.
+            std::mem::forget(z);
             std::mem::forget(zname);
         }
         ce

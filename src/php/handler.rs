@@ -30,11 +30,32 @@ impl PhpHandler {
     }
 }
 
+impl PhpHandler {
+    /// The `$reactorId` a callback gets for an event the peer caused: in
+    /// `SWOOLE_BASE` each worker is its own reactor, so Swoole passes the
+    /// worker id; otherwise `given` (the reactor thread, -1 for a close
+    /// the server made).
+    fn reactor_id(&self, given: i32) -> i64 {
+        const SWOOLE_BASE: i64 = 1;
+        if self.st.mode != SWOOLE_BASE || given < 0 {
+            return i64::from(given);
+        }
+        crate::worker::cluster::cluster()
+            .map(|c| c.worker_id.get())
+            .filter(|id| *id >= 0)
+            .unwrap_or(i64::from(given))
+    }
+}
+
 impl EventHandler for PhpHandler {
     fn on_connect(&self, conn: &Rc<Connection>) {
         let cbs = self.st.callbacks_for(conn.server_fd);
         if let Some(cb) = &cbs.connect {
-            self.call(cb, &mut [self.st.this_zval(), zlong(conn.id), zlong(0)]);
+            let reactor_id = self.reactor_id(0);
+            self.call(
+                cb,
+                &mut [self.st.this_zval(), zlong(conn.id), zlong(reactor_id)],
+            );
         }
     }
 
@@ -126,7 +147,7 @@ impl EventHandler for PhpHandler {
                 &mut [
                     self.st.this_zval(),
                     zlong(conn.id),
-                    zlong(0),
+                    zlong(self.reactor_id(0)),
                     zend::zstr(&data),
                 ],
             );
@@ -190,14 +211,16 @@ impl EventHandler for PhpHandler {
             }
         }
         if let Some(cb) = &cbs.close {
-            self.call(
-                cb,
-                &mut [
-                    self.st.this_zval(),
-                    zlong(conn.id),
-                    zlong(i64::from(reactor_id)),
-                ],
-            );
+            super::server::while_closing(conn.id, || {
+                self.call(
+                    cb,
+                    &mut [
+                        self.st.this_zval(),
+                        zlong(conn.id),
+                        zlong(self.reactor_id(reactor_id)),
+                    ],
+                )
+            });
         }
     }
 }

@@ -7,9 +7,11 @@ mod atomic;
 mod classes;
 mod client;
 mod conn_iterator;
+mod constant_class;
 mod constants;
 mod coroutine;
 mod errors;
+mod event;
 mod frame;
 mod guard;
 mod handler;
@@ -60,6 +62,8 @@ fn register_all(module_number: i32) -> i32 {
     client::register(server::EXCEPTION.get());
     http::register();
     timer::register();
+    event::register();
+    constant_class::register();
     table::register(iterator, countable);
     atomic::register();
     lock::register();
@@ -77,7 +81,7 @@ fn register_all(module_number: i32) -> i32 {
     classes::alias("swoole_http_request", http::REQUEST.get());
     classes::alias("swoole_http_response", http::RESPONSE.get());
     classes::alias("swoole_timer", timer::TIMER.get());
-    classes::alias("swoole_event", timer::EVENT.get());
+    classes::alias("swoole_event", event::EVENT.get());
     classes::alias("swoole_exception", server::EXCEPTION.get());
     classes::alias("swoole_table", table::TABLE.get());
 
@@ -175,6 +179,7 @@ extern "C" fn request_shutdown(_ty: i32, _module_number: i32) -> i32 {
         signal::request_shutdown();
         pool::request_shutdown();
         coroutine::clear();
+        event::clear();
         push_cache::clear();
         table::clear();
         state::set_current(None);
@@ -395,7 +400,28 @@ fn register_functions() {
         ),
         entry("swoole_cpu_num", fn_cpu_num, "", "int", 0),
         entry("swoole_get_local_ip", fn_get_local_ip, "", "array", 0),
-        entry("swoole_timer_list", timer::timer_list, "", "array", 0),
+        entry(
+            "swoole_timer_list",
+            timer::timer_list,
+            "",
+            "Swoole\\Timer\\Iterator",
+            0,
+        ),
+        entry(
+            "swoole_timer_info",
+            timer::timer_info,
+            "int $timer_id",
+            "?array",
+            0,
+        ),
+        entry("swoole_timer_stats", timer::timer_stats, "", "array", 0),
+        entry(
+            "swoole_async_set",
+            coroutine::fn_async_set,
+            "array $settings",
+            "bool",
+            0,
+        ),
         entry(
             "go",
             coroutine::fn_go,
@@ -474,6 +500,7 @@ fn register_functions() {
             0,
         ),
     ];
+    entries.extend(event::functions());
     #[cfg(feature = "test-hooks")]
     entries.push(entry(
         "swoole_rs_test_panic",

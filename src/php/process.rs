@@ -305,6 +305,8 @@ fn p_start(ex: &mut ExecuteData, rv: &mut Zval) {
 /// the pipe, its pid, stdin and stdout on the pipe with `redirect`.
 fn become_child(h: u32, o: *mut ext_php_rs::ffi::zend_object, redirect: bool) {
     super::signal::forget_in_child();
+    // The parent's timers are not the child's (Swoole frees them at fork).
+    crate::worker::timers::timers().forget_in_child();
     let me = os::pid();
     let fd = with(h, |p| {
         p.in_child = true;

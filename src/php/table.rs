@@ -95,6 +95,19 @@ fn with_table<R>(h: u32, f: impl FnOnce(&mut Table) -> R) -> Option<R> {
     TABLES.with(|t| t.borrow_mut().get_mut(&h).map(f))
 }
 
+/// What Swoole checks first in set/get/exists/del/incr/decr/destroy and
+/// the iterator: a table not created (or destroyed) is a fatal error.
+/// Called before anything that needs dropping is held (the error leaves
+/// by a jump).
+fn created_or_fatal(ex: &mut ExecuteData) -> bool {
+    let created = handle(ex).and_then(|(h, _)| with_table(h, |t| t.is_created()));
+    if created == Some(true) {
+        return true;
+    }
+    zend::fatal_docref("table is not created or has been destroyed");
+    false
+}
+
 fn warn(e: &TableError) {
     zend::warning_docref(&e.to_string());
 }
@@ -196,11 +209,17 @@ fn t_create(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 fn t_destroy(ex: &mut ExecuteData, rv: &mut Zval) {
+    if !created_or_fatal(ex) {
+        return;
+    }
     let Some((h, _)) = handle(ex) else { return };
     rv.set_bool(with_table(h, |t| t.destroy()).is_some());
 }
 
 fn t_set(ex: &mut ExecuteData, rv: &mut Zval) {
+    if !created_or_fatal(ex) {
+        return;
+    }
     let Some(args) = Args::parse(ex, 2, 2) else {
         return;
     };
@@ -226,6 +245,9 @@ fn t_set(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 fn t_get(ex: &mut ExecuteData, rv: &mut Zval) {
+    if !created_or_fatal(ex) {
+        return;
+    }
     let Some(args) = Args::parse(ex, 1, 2) else {
         return;
     };
@@ -246,6 +268,8 @@ fn t_get(ex: &mut ExecuteData, rv: &mut Zval) {
     });
     match out {
         Some(Ok(Some(z))) => *rv = z,
+        // Swoole's get($key, $unknown_column) is false, quietly.
+        Some(Err(TableError::NoSuchColumn(_))) => rv.set_bool(false),
         Some(Err(e)) => {
             warn(&e);
             rv.set_bool(false)
@@ -260,6 +284,9 @@ fn t_count(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 fn t_del(ex: &mut ExecuteData, rv: &mut Zval) {
+    if !created_or_fatal(ex) {
+        return;
+    }
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -271,6 +298,9 @@ fn t_del(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 fn t_exists(ex: &mut ExecuteData, rv: &mut Zval) {
+    if !created_or_fatal(ex) {
+        return;
+    }
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -282,6 +312,9 @@ fn t_exists(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 fn incr_impl(ex: &mut ExecuteData, rv: &mut Zval, sign: i64) {
+    if !created_or_fatal(ex) {
+        return;
+    }
     let Some(args) = Args::parse(ex, 2, 3) else {
         return;
     };
@@ -347,6 +380,9 @@ fn t_stats(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 fn t_rewind(ex: &mut ExecuteData, _rv: &mut Zval) {
+    if !created_or_fatal(ex) {
+        return;
+    }
     let Some((h, _)) = handle(ex) else { return };
     let keys = with_table(h, |t| t.keys()).unwrap_or_default();
     CURSORS.with(|c| c.borrow_mut().insert(h, (keys, 0)));
@@ -372,11 +408,17 @@ fn cursor_key(h: u32) -> Option<Vec<u8>> {
 }
 
 fn t_valid(ex: &mut ExecuteData, rv: &mut Zval) {
+    if !created_or_fatal(ex) {
+        return;
+    }
     let Some((h, _)) = handle(ex) else { return };
     rv.set_bool(cursor_key(h).is_some());
 }
 
 fn t_next(ex: &mut ExecuteData, _rv: &mut Zval) {
+    if !created_or_fatal(ex) {
+        return;
+    }
     let Some((h, _)) = handle(ex) else { return };
     CURSORS.with(|c| {
         if let Some((_, pos)) = c.borrow_mut().get_mut(&h) {
@@ -386,6 +428,9 @@ fn t_next(ex: &mut ExecuteData, _rv: &mut Zval) {
 }
 
 fn t_current(ex: &mut ExecuteData, rv: &mut Zval) {
+    if !created_or_fatal(ex) {
+        return;
+    }
     let Some((h, _)) = handle(ex) else { return };
     let row = cursor_key(h).and_then(|k| {
         with_table(h, |t| t.get(&k).map(|row| row_array(t.columns(), &row))).flatten()
@@ -397,6 +442,9 @@ fn t_current(ex: &mut ExecuteData, rv: &mut Zval) {
 }
 
 fn t_key(ex: &mut ExecuteData, rv: &mut Zval) {
+    if !created_or_fatal(ex) {
+        return;
+    }
     let Some((h, _)) = handle(ex) else { return };
     match cursor_key(h) {
         Some(k) => *rv = zstr(k),

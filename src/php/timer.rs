@@ -13,7 +13,11 @@ use super::zend::{self, zarray, zbool, zlong, Callback};
 use crate::worker::{event_loop, timers};
 
 pub static TIMER: ClassSlot = ClassSlot::new();
-pub static EVENT: ClassSlot = ClassSlot::new();
+pub static ITERATOR: ClassSlot = ClassSlot::new();
+
+extern "C" {
+    static spl_ce_ArrayIterator: *mut ext_php_rs::ffi::zend_class_entry;
+}
 
 pub fn register() {
     let mut c = Class::new("Swoole\\Timer");
@@ -34,18 +38,15 @@ pub fn register() {
         sm("clearAll", timer_clear_all, "", "bool"),
         sm("exists", timer_exists, "int $timer_id", "bool"),
         sm("info", timer_info, "int $timer_id", "?array"),
-        sm("list", timer_list, "", "array"),
+        sm("list", timer_list, "", "Swoole\\Timer\\Iterator"),
         sm("stats", timer_stats, "", "array"),
     ];
     TIMER.set(c.register());
 
-    let mut c = Class::new("Swoole\\Event");
-    c.methods = vec![
-        sm("defer", event_defer, "callable $callback", "bool"),
-        sm("wait", event_wait, "", "void"),
-        sm("exit", event_exit, "", "void"),
-    ];
-    EVENT.set(c.register());
+    let mut it = Class::new("Swoole\\Timer\\Iterator");
+    // SAFETY: SPL registers ArrayIterator before any extension's MINIT.
+    it.parent = Some(unsafe { spl_ce_ArrayIterator });
+    ITERATOR.set(it.register());
 }
 
 /// Calls a timer/defer callback and routes `exit()`/fatal errors to the
@@ -57,9 +58,12 @@ pub(super) fn run_callback(cb: &Callback, args: &mut [Zval]) {
         Some(st) => {
             st.invoke(cb, args);
         }
-        None => {
+        None if super::coroutine::callbacks_in_coroutine() => {
             let args: Vec<Zval> = args.iter().map(zend::zcopy).collect();
             super::coroutine::spawn_callback(cb.clone(), args, None);
+        }
+        None => {
+            cb.call(args);
         }
     }
 }
@@ -72,19 +76,21 @@ fn add_impl(ex: &mut ExecuteData, rv: &mut Zval, repeat: bool) {
     let Some(ms) = args.long(0, "ms") else { return };
     let Some(cbz) = args.get(1) else { return };
     let fname = super::args::function_name(ex);
+    let cb = match Callback::resolve(cbz) {
+        Ok(cb) => cb,
+        Err(why) => {
+            zend::throw_type_error(&format!(
+                "{fname}(): Argument #2 ($callback) must be a valid callback, {why}"
+            ));
+            return;
+        }
+    };
     if ms < 1 {
-        zend::throw_value_error(&format!(
-            "{fname}(): Argument #1 ($ms) must be greater than or equal to 1"
-        ));
+        // Swoole's SW_TIMER_MIN_MS: a warning and false, not an exception.
+        zend::warning_docref("Timer must be greater than or equal to 1");
+        rv.set_bool(false);
         return;
     }
-    let Some(cb) = Callback::new(cbz) else {
-        zend::throw_type_error(&format!(
-            "{fname}(): Argument #2 ($callback) must be a valid callback, {}",
-            "no array or string given"
-        ));
-        return;
-    };
     let params: Vec<Zval> = (2..args.len())
         .filter_map(|i| args.get(i).map(zend::zcopy))
         .collect();
@@ -162,7 +168,7 @@ pub fn timer_exists(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(timers::timers().exists(id));
 }
 
-fn timer_info(ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn timer_info(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
     };
@@ -170,66 +176,99 @@ fn timer_info(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     match timers::timers().info(id) {
-        Some((interval, repeat)) => {
+        Some(info) => {
+            let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
             let mut a = ZendHashTable::new();
-            let _ = a.insert("exec_msec", zlong(interval as i64));
-            let _ = a.insert("exec_count", zlong(0));
-            let _ = a.insert("interval", zlong(if repeat { interval as i64 } else { 0 }));
-            let _ = a.insert("round", zlong(0));
-            let _ = a.insert("removed", zbool(false));
+            let _ = a.insert("exec_msec", zlong(clamp(info.exec_msec)));
+            let _ = a.insert("exec_count", zlong(clamp(info.exec_count)));
+            let _ = a.insert("interval", zlong(clamp(info.interval)));
+            let _ = a.insert("round", zlong(clamp(info.round)));
+            let _ = a.insert("removed", zbool(info.removed));
             *rv = zarray(a);
         }
         None => rv.set_null(),
     }
 }
 
-pub fn timer_list(_ex: &mut ExecuteData, rv: &mut Zval) {
+/// `Timer::list()`: a `Swoole\Timer\Iterator` (an `ArrayIterator`) of ids.
+pub fn timer_list(ex: &mut ExecuteData, rv: &mut Zval) {
+    if Args::parse(ex, 0, 0).is_none() {
+        return;
+    }
     let mut a = ZendHashTable::new();
     for id in timers::timers().ids() {
         let _ = a.push(zlong(id));
     }
-    // Swoole returns an iterator object; an array iterates the same way.
-    *rv = zarray(a);
+    let it = zend::new_object(ITERATOR.get());
+    if let Some(construct) = zend::method(&it, "__construct") {
+        construct.call(&mut [zarray(a)]);
+    }
+    *rv = it;
 }
 
-fn timer_stats(_ex: &mut ExecuteData, rv: &mut Zval) {
+pub fn timer_stats(ex: &mut ExecuteData, rv: &mut Zval) {
+    if Args::parse(ex, 0, 0).is_none() {
+        return;
+    }
+    let t = timers::timers();
     let mut a = ZendHashTable::new();
-    let _ = a.insert("initialized", zbool(true));
-    let _ = a.insert("num", zlong(timers::timers().len() as i64));
-    let _ = a.insert("round", zlong(0));
+    let _ = a.insert("initialized", zbool(t.initialized()));
+    let _ = a.insert("num", zlong(t.ids().len() as i64));
+    let _ = a.insert("round", zlong(i64::try_from(t.round()).unwrap_or(i64::MAX)));
     *rv = zarray(a);
 }
 
-pub fn event_defer(ex: &mut ExecuteData, rv: &mut Zval) {
+pub(super) fn event_defer(ex: &mut ExecuteData, rv: &mut Zval) {
     defer_impl(ex, rv);
 }
 
 thread_local! {
     static IN_LOOP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    static WAIT_REGISTERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The request's shutdown runs `swoole_event_rshutdown()`.
+    static SHUTDOWN_HOOKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Something made the loop needed (a timer, a deferred call, a
+    /// coroutine, a watched descriptor) and no loop has run since: Swoole's
+    /// "reactor exists" at shutdown.
+    static LOOP_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 pub fn in_event_loop() -> bool {
     IN_LOOP.with(|c| c.get()) || state::current().is_some_and(|s| s.running.get())
 }
 
-/// Swoole runs the event loop when the script ends if timers or deferred
-/// calls are pending; so do we, through a shutdown function.
+/// Swoole runs the event loop when the script ends if it was needed and
+/// not run (with a deprecation notice); so do we, through a shutdown
+/// function.
 pub(super) fn ensure_wait_at_shutdown() {
-    if WAIT_REGISTERED.with(|c| c.replace(true)) {
+    LOOP_PENDING.with(|c| c.set(true));
+    if SHUTDOWN_HOOKED.with(|c| c.replace(true)) {
         return;
     }
     let mut f = Zval::new();
     let _ = f.set_string("register_shutdown_function", false);
     let mut arg = Zval::new();
-    let _ = arg.set_string("Swoole\\Event::wait", false);
+    let _ = arg.set_string("swoole_event_rshutdown", false);
     if let Some(cb) = Callback::new(&f) {
         cb.call(&mut [arg]);
     }
 }
 
+/// `swoole_event_rshutdown()`: at the request's shutdown, runs the loop
+/// the script needed and did not run, saying (as Swoole 6 does) that
+/// relying on this is deprecated.
+pub(super) fn run_loop_at_shutdown() {
+    if !LOOP_PENDING.with(|c| c.get()) || in_event_loop() || script_ended_by_fatal_error() {
+        return;
+    }
+    zend::error_docref(
+        zend::E_DEPRECATED,
+        "Event::wait() in shutdown function is deprecated",
+    );
+    wait_for_timers();
+}
+
 /// Runs the event loop until no timer is left (`Swoole\Event::wait()`).
-fn event_wait(_ex: &mut ExecuteData, rv: &mut Zval) {
+pub(super) fn event_wait(_ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_null();
     wait_for_timers();
     super::coroutine::bail_if_fatal();
@@ -241,13 +280,31 @@ pub(super) fn wait_for_timers() {
     if in_event_loop() || script_ended_by_fatal_error() {
         return;
     }
-    WAIT_REGISTERED.with(|c| c.set(false));
-    IN_LOOP.with(|c| c.set(true));
-    let _ = event_loop::run(async {
-        // Let deferred calls run, then wait while timers remain.
-        tokio::task::yield_now().await;
-        timers::timers().wait_empty().await;
+    LOOP_PENDING.with(|c| c.set(false));
+    run_loop(async {
+        let t = timers::timers();
+        // Let deferred calls and what starts with the loop run, then wait
+        // while timers, waits or watched descriptors remain; what those
+        // queued last (a cycle callback) runs before the loop ends.
+        loop {
+            tokio::task::yield_now().await;
+            t.wait_empty().await;
+            tokio::task::yield_now().await;
+            if t.is_idle() {
+                break;
+            }
+        }
     });
+    // The loop is over, as Swoole's reactor is freed here: the next one
+    // starts afresh.
+    super::event::reactor_freed();
+}
+
+/// Runs an event loop on this thread until `main` ends (`Event::wait()`,
+/// `Event::dispatch()`).
+pub(super) fn run_loop(main: impl std::future::Future<Output = ()>) {
+    IN_LOOP.with(|c| c.set(true));
+    let _ = event_loop::run(main);
     IN_LOOP.with(|c| c.set(false));
 }
 
@@ -262,9 +319,10 @@ fn script_ended_by_fatal_error() -> bool {
     last & FATAL != 0 || super::coroutine::ended_by_fatal_error()
 }
 
-/// Ends `Swoole\Event::wait()` by dropping every timer.
-fn event_exit(_ex: &mut ExecuteData, rv: &mut Zval) {
+/// Ends `Swoole\Event::wait()` by dropping every timer and watch.
+pub(super) fn event_exit(_ex: &mut ExecuteData, rv: &mut Zval) {
     timers::timers().clear_all();
+    super::event::clear();
     super::coroutine::io::abort_all();
     rv.set_null();
 }

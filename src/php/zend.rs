@@ -132,6 +132,14 @@ pub fn fatal_docref(msg: &str) {
     unsafe { ext_php_rs::ffi::php_error_docref(std::ptr::null(), E_ERROR, c"%s".as_ptr(), m) };
 }
 
+/// `php_error_docref(level, ...)`: a diagnostic naming the running
+/// function (a deprecation, a notice).
+pub fn error_docref(level: c_int, msg: &str) {
+    let m = cstring(msg);
+    // SAFETY: format "%s" with one NUL-terminated string argument.
+    unsafe { ffi::php_error_docref(ptr::null(), level, c"%s".as_ptr(), m.as_ptr()) };
+}
+
 pub fn warning_docref(msg: &str) {
     let fmt = c"%s";
     let m = cstring(msg);
@@ -448,11 +456,20 @@ pub enum CallOutcome {
 impl Callback {
     /// Resolves `value`; None if it is not callable.
     pub fn new(value: &Zval) -> Option<Callback> {
+        Self::resolve(value).ok()
+    }
+
+    /// Resolves `value`, or says why it is not callable in PHP's words
+    /// ("class Test does not have a method \"x\""), for the TypeError
+    /// "...must be a valid callback, <why>".
+    pub fn resolve(value: &Zval) -> Result<Callback, String> {
         // SAFETY: a zeroed fcc is what zend_is_callable_ex expects to fill.
         let mut fcc: zend_fcall_info_cache = unsafe { std::mem::zeroed() };
         let value = zcopy(value);
         let mut probe = zcopy(&value);
-        // SAFETY: probe is a live zval; fcc is filled on success.
+        let mut error: *mut std::os::raw::c_char = ptr::null_mut();
+        // SAFETY: probe is a live zval; fcc is filled on success; error is
+        // an emalloc'd string we free below.
         let ok = unsafe {
             zend_is_callable_ex(
                 &mut probe,
@@ -460,13 +477,29 @@ impl Callback {
                 0,
                 ptr::null_mut(),
                 &mut fcc,
-                ptr::null_mut(),
+                &mut error,
             )
+        };
+        let reason = if error.is_null() {
+            None
+        } else {
+            // SAFETY: a NUL-terminated string from zend_spprintf, freed once.
+            let text = unsafe { std::ffi::CStr::from_ptr(error) }
+                .to_string_lossy()
+                .into_owned();
+            // SAFETY: the engine emalloc'd it for us; freed once, here.
+            unsafe { ext_php_rs::ffi::_efree(error.cast()) };
+            Some(text)
         };
         if !ok || fcc.function_handler.is_null() {
             // SAFETY: fcc came from zend_is_callable_ex and was not called.
             unsafe { release_trampoline(&mut fcc) };
-            return None;
+            return Err(reason.unwrap_or_else(|| match value.get_type() {
+                ext_php_rs::flags::DataType::Array | ext_php_rs::flags::DataType::String => {
+                    "not a callable".to_string()
+                }
+                _ => "no array or string given".to_string(),
+            }));
         }
         // SAFETY: function_handler is a live zend_function.
         let trampoline =
@@ -474,9 +507,9 @@ impl Callback {
         if trampoline {
             // SAFETY: as above; the trampoline is not kept.
             unsafe { release_trampoline(&mut fcc) };
-            return Some(Callback { value, fcc: None });
+            return Ok(Callback { value, fcc: None });
         }
-        Some(Callback {
+        Ok(Callback {
             value,
             fcc: Some(fcc),
         })

@@ -182,9 +182,8 @@ pub fn pack(payload: &[u8], opcode: u8, flags: u8) -> Result<Vec<u8>, PackError>
     )
 }
 
-/// [`pack`] as `$server->push()` uses it: `FLAG_COMPRESS` is honoured with
-/// the target connection's `compressor` and dropped when permessage-deflate
-/// is off there, as Swoole does.
+/// [`pack`] with the target connection's `compressor`: `FLAG_COMPRESS` is
+/// honoured with it and dropped when permessage-deflate is off there.
 pub fn pack_ex(
     payload: &[u8],
     opcode: u8,
@@ -216,6 +215,28 @@ pub fn pack_ex(
     let mut out = Vec::new();
     frame::encode(&mut out, fin, rsv_bits(flags), opcode, mask_of(flags), data);
     Ok(out)
+}
+
+/// A push's frame for a connection (`$server->push()`), with its
+/// `compressor`. As Swoole does: where permessage-deflate was agreed, every
+/// text or binary frame with FIN set is compressed, whatever its flags (a
+/// script that turns `websocket_compression` on gets it without
+/// `SWOOLE_WEBSOCKET_FLAG_COMPRESS`); a fragment without FIN is not (RSV1
+/// belongs to a message's first frame); where it was not agreed, nothing
+/// is.
+pub fn pack_push(
+    payload: &[u8],
+    opcode: u8,
+    flags: u8,
+    compressor: Compressor<'_>,
+) -> Result<Vec<u8>, PackError> {
+    let whole_data = flags & FLAG_FIN != 0 && (opcode == opcode::TEXT || opcode == opcode::BINARY);
+    let flags = if whole_data && !matches!(compressor, Compressor::Off) {
+        flags | FLAG_COMPRESS
+    } else {
+        flags
+    };
+    pack_ex(payload, opcode, flags, compressor)
 }
 
 /// Swoole's close-frame packing (`CloseFrame` objects, `disconnect()`). A
@@ -446,6 +467,30 @@ mod tests {
         assert_eq!(
             pack(b"hello", 1, FLAG_FIN | FLAG_RSV1).unwrap(),
             hex("c10568656c6c6f")
+        );
+    }
+
+    #[test]
+    fn where_deflate_was_agreed_every_whole_data_frame_is_compressed() {
+        let agreed = || Compressor::PerMessage { window_bits: 15 };
+        let x50 = [b'x'; 50];
+        // Default flags (FIN), text and binary: RSV1 and a 6-byte payload,
+        // as Swoole sends 50 bytes of 'x'.
+        for op in [1u8, 2] {
+            let f = pack_push(&x50, op, FLAG_FIN, agreed()).unwrap();
+            assert_eq!(f[0], 0xc0 | op);
+            assert_eq!(f[1], 6);
+        }
+        // A fragment (no FIN), a continuation, a ping and an empty
+        // payload stay plain.
+        assert_eq!(pack_push(&x50, 1, 0, agreed()).unwrap()[0], 0x01);
+        assert_eq!(pack_push(&x50, 0, FLAG_FIN, agreed()).unwrap()[0], 0x80);
+        assert_eq!(pack_push(b"hi", 9, FLAG_FIN, agreed()).unwrap()[0], 0x89);
+        assert_eq!(pack_push(b"", 1, FLAG_FIN, agreed()).unwrap(), hex("8100"));
+        // Not agreed: plain, whatever the flags.
+        assert_eq!(
+            pack_push(&x50, 1, FLAG_FIN | FLAG_COMPRESS, Compressor::Off).unwrap()[0],
+            0x81
         );
     }
 

@@ -77,8 +77,8 @@ impl PushFrame {
     }
 
     /// The frame's bytes for `conn`, whose permessage-deflate agreement
-    /// decides whether `FLAG_COMPRESS` compresses (None: `pack()`'s
-    /// stand-alone compression).
+    /// decides whether it is compressed ([`pack::pack_push`]; None:
+    /// `pack()`'s stand-alone compression by `FLAG_COMPRESS`).
     #[inline]
     pub fn encode(&self, payload: &[u8], conn: Option<&Connection>) -> Result<Vec<u8>, PackError> {
         match &self.close {
@@ -133,7 +133,7 @@ fn encode_checked(
     conn: Option<&Connection>,
 ) -> Result<Vec<u8>, PackError> {
     match conn {
-        Some(conn) => conn.with_compressor(|c| pack::pack_ex(payload, opcode, flags, c)),
+        Some(conn) => conn.with_compressor(|c| pack::pack_push(payload, opcode, flags, c)),
         None => pack::pack(payload, opcode, flags),
     }
 }

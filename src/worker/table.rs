@@ -84,7 +84,6 @@ pub enum TableError {
     NotCreated,
     AlreadyCreated,
     KeyTooLong,
-    EmptyKey,
     Full,
     NoSuchColumn(String),
     NotNumeric(String),
@@ -100,7 +99,6 @@ impl std::fmt::Display for TableError {
             TableError::KeyTooLong => {
                 write!(f, "key is too long, the maximum length is {MAX_KEY_LEN}")
             }
-            TableError::EmptyKey => write!(f, "key cannot be empty"),
             TableError::Full => write!(f, "unable to allocate memory"),
             TableError::NoSuchColumn(c) => write!(f, "column[{c}] does not exist"),
             TableError::NotNumeric(c) => write!(f, "column[{c}] is not a number"),
@@ -405,8 +403,11 @@ impl Table {
         self.rows.as_ref().ok_or(TableError::NotCreated)
     }
 
-    /// What the table would take in Swoole's layout.
+    /// What the table takes in Swoole's layout; 0 until `create()`.
     pub fn memory_size(&self) -> usize {
+        if !self.created {
+            return 0;
+        }
         let row: usize = self.columns.iter().map(|(_, t)| t.width()).sum::<usize>() + 64 + 24;
         row.saturating_mul(self.size)
     }
@@ -415,9 +416,7 @@ impl Table {
         if !self.created {
             return Err(TableError::NotCreated);
         }
-        if key.is_empty() {
-            return Err(TableError::EmptyKey);
-        }
+        // An empty key is a row like any other in Swoole (set() is true).
         if key.len() > MAX_KEY_LEN {
             return Err(TableError::KeyTooLong);
         }
@@ -512,6 +511,8 @@ impl Table {
         let _l = rows.lock();
         let mut keys: Vec<Vec<u8>> = (0..rows.cap)
             .filter_map(|i| rows.slot_key(i).map(<[u8]>::to_vec))
+            // Swoole's iterator does not show a row with an empty key.
+            .filter(|k| !k.is_empty())
             .collect();
         keys.sort();
         keys
@@ -642,9 +643,13 @@ mod tests {
     fn keys_are_checked() {
         let mut t = users();
         assert_eq!(t.set(&[b'k'; 64], vec![]), Err(TableError::KeyTooLong));
-        assert_eq!(t.set(b"", vec![]), Err(TableError::EmptyKey));
+        // Swoole stores an empty key; its iterator skips the row.
+        assert_eq!(t.set(b"", vec![]), Ok(()));
+        assert!(t.exists(b""));
+        assert!(t.keys().iter().all(|k| !k.is_empty()));
         t.set(&[b'k'; 63], vec![]).expect("63 bytes fit");
         let mut fresh = Table::new(8);
+        assert_eq!(fresh.memory_size(), 0);
         assert_eq!(fresh.set(b"a", vec![]), Err(TableError::NotCreated));
         assert_eq!(fresh.add_column("x", ColumnType::Int), Ok(()));
         fresh.create();

@@ -1,14 +1,19 @@
 //! `Swoole\Timer` (tick/after/clear/clearAll) and `Swoole\Event::defer`.
 //!
 //! Timers run on the worker's `LocalSet`, so their callbacks run on the PHP
-//! thread between connection events. A timer created before the event loop
-//! runs (in the script's top level, before `start()`) is armed when the loop
-//! starts, as in Swoole.
+//! thread between connection events. As in Swoole, one queue ordered by
+//! due time (whole milliseconds since the thread's first timer) and then
+//! by id holds them all, and one driver task sleeps until the earliest and
+//! fires every timer due, in that order, as one dispatch "round". So two
+//! timers due in the same millisecond fire in the order they were added,
+//! whatever the clock's jitter. A timer created before the event loop runs
+//! (in the script's top level, before `start()`) fires when the loop
+//! starts if it is due by then, as in Swoole.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::task::AbortHandle;
 
@@ -17,12 +22,34 @@ pub type TimerId = i64;
 /// A timer's callback; gets the timer id (PHP passes it to tick callbacks).
 pub type TimerCallback = Rc<dyn Fn(TimerId)>;
 
+/// A due time: whole milliseconds since the thread's first timer; None
+/// never comes (past what the clock can hold).
+type DueMs = Option<u64>;
+
 struct Entry {
-    interval: Duration,
+    interval_ms: u64,
     repeat: bool,
     callback: TimerCallback,
-    /// None until the event loop has armed it.
-    task: Option<AbortHandle>,
+    due: DueMs,
+    /// How often it has fired.
+    exec_count: u64,
+    /// The dispatch round it was added in (`Timer::info()`'s `round`).
+    round: u64,
+    /// Cleared while its own callback runs: Swoole keeps such a timer
+    /// (`info()` says `removed`) until the callback returns.
+    removed: bool,
+}
+
+/// What `Timer::info()` shows of a timer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimerInfo {
+    /// When it fires next, in ms since the timers of this thread began.
+    pub exec_msec: u64,
+    pub exec_count: u64,
+    /// The interval of a tick timer, 0 for a one-shot one.
+    pub interval: u64,
+    pub round: u64,
+    pub removed: bool,
 }
 
 /// Every live timer of this thread.
@@ -30,11 +57,23 @@ struct Entry {
 pub struct Timers {
     last_id: Cell<TimerId>,
     entries: RefCell<BTreeMap<TimerId, Entry>>,
-    loop_running: Cell<bool>,
+    /// (due, id) of every timer that will fire: the driver's queue.
+    queue: RefCell<BTreeSet<(u64, TimerId)>>,
+    /// The driver task while an event loop runs.
+    driver: RefCell<Option<AbortHandle>>,
+    /// Wakes the driver when a timer due earlier than it sleeps for is
+    /// added.
+    queue_changed: tokio::sync::Notify,
     /// Waits that keep `Event::wait()` running besides timers: a
     /// coroutine waiting for a socket ([`LoopHold`]).
     holds: Cell<usize>,
     emptied: tokio::sync::Notify,
+    /// When the first timer was added (Swoole's timer "initialized").
+    base: Cell<Option<Instant>>,
+    /// Dispatch rounds that fired a timer (`Timer::stats()['round']`).
+    round: Cell<u64>,
+    /// The timer whose callback runs now.
+    firing: Cell<Option<TimerId>>,
 }
 
 /// Keeps the loop of `Event::wait()` / `Co\run()` running while it lives,
@@ -58,30 +97,82 @@ pub fn timers() -> Rc<Timers> {
 }
 
 impl Timers {
+    /// Milliseconds since the first timer (which sets the base).
+    fn now_ms(&self) -> u64 {
+        let now = Instant::now();
+        let base = match self.base.get() {
+            Some(b) => b,
+            None => {
+                self.base.set(Some(now));
+                now
+            }
+        };
+        now.saturating_duration_since(base).as_millis() as u64
+    }
+
+    fn instant_of(&self, due: u64) -> Option<tokio::time::Instant> {
+        let base = self.base.get()?;
+        base.checked_add(Duration::from_millis(due))
+            .map(tokio::time::Instant::from_std)
+    }
+
+    fn enqueue(&self, id: TimerId, due: DueMs) {
+        if let Some(due) = due {
+            let earliest = self.queue.borrow().first().map(|(d, _)| *d);
+            self.queue.borrow_mut().insert((due, id));
+            if earliest.is_none_or(|e| due < e) {
+                self.queue_changed.notify_one();
+            }
+        }
+    }
+
     /// Adds a timer; Swoole's smallest interval is 1 ms.
     pub fn add(self: &Rc<Self>, ms: u64, repeat: bool, callback: TimerCallback) -> TimerId {
         let id = self.last_id.get() + 1;
         self.last_id.set(id);
+        let interval_ms = ms.max(1);
+        let due = self.now_ms().checked_add(interval_ms);
         let entry = Entry {
-            interval: Duration::from_millis(ms.max(1)),
+            interval_ms,
             repeat,
             callback,
-            task: None,
+            due,
+            exec_count: 0,
+            round: self.round.get(),
+            removed: false,
         };
         self.entries.borrow_mut().insert(id, entry);
-        if self.loop_running.get() {
-            self.arm(id);
-        }
+        self.enqueue(id, due);
         id
     }
 
-    /// Removes a timer; false if there is no such timer.
+    /// Skips ids up to `id`: a BASE server's worker gives its first timer
+    /// id 2, as Swoole's does (its own timer took 1).
+    pub fn reserve_ids_to(&self, id: TimerId) {
+        if self.last_id.get() < id {
+            self.last_id.set(id);
+        }
+    }
+
+    /// Removes a timer; false if there is no such timer. A timer cleared
+    /// from its own callback stays (marked removed) until the callback
+    /// returns.
     pub fn clear(&self, id: TimerId) -> bool {
+        if self.firing.get() == Some(id) {
+            let mut entries = self.entries.borrow_mut();
+            return match entries.get_mut(&id) {
+                Some(e) if !e.removed => {
+                    e.removed = true;
+                    true
+                }
+                _ => false,
+            };
+        }
         let removed = self.entries.borrow_mut().remove(&id);
         match removed {
             Some(entry) => {
-                if let Some(task) = entry.task {
-                    task.abort();
+                if let Some(due) = entry.due {
+                    self.queue.borrow_mut().remove(&(due, id));
                 }
                 self.notify_if_empty();
                 true
@@ -97,6 +188,10 @@ impl Timers {
     }
 
     /// No timer and no [`LoopHold`] left.
+    pub fn is_idle(&self) -> bool {
+        self.idle()
+    }
+
     fn idle(&self) -> bool {
         self.entries.borrow().is_empty() && self.holds.get() == 0
     }
@@ -123,28 +218,43 @@ impl Timers {
     /// Removes every timer (and drops their callbacks).
     pub fn clear_all(&self) {
         let entries = std::mem::take(&mut *self.entries.borrow_mut());
-        for (_, entry) in entries {
-            if let Some(task) = entry.task {
-                task.abort();
-            }
-        }
+        self.queue.borrow_mut().clear();
+        drop(entries);
         self.emptied.notify_waiters();
     }
 
     pub fn exists(&self, id: TimerId) -> bool {
-        self.entries.borrow().contains_key(&id)
+        self.entries.borrow().get(&id).is_some_and(|e| !e.removed)
     }
 
-    /// (interval ms, repeat) of a timer, for `Timer::info`.
-    pub fn info(&self, id: TimerId) -> Option<(u64, bool)> {
-        self.entries
-            .borrow()
-            .get(&id)
-            .map(|e| (e.interval.as_millis() as u64, e.repeat))
+    /// `Timer::info()`.
+    pub fn info(&self, id: TimerId) -> Option<TimerInfo> {
+        self.entries.borrow().get(&id).map(|e| TimerInfo {
+            exec_msec: e.due.unwrap_or(u64::MAX),
+            exec_count: e.exec_count,
+            interval: if e.repeat { e.interval_ms } else { 0 },
+            round: e.round,
+            removed: e.removed,
+        })
+    }
+
+    /// Whether a timer was ever added on this thread (`Timer::stats()`).
+    pub fn initialized(&self) -> bool {
+        self.base.get().is_some()
+    }
+
+    /// Dispatch rounds so far (`Timer::stats()`).
+    pub fn round(&self) -> u64 {
+        self.round.get()
     }
 
     pub fn ids(&self) -> Vec<TimerId> {
-        self.entries.borrow().keys().copied().collect()
+        self.entries
+            .borrow()
+            .iter()
+            .filter(|(_, e)| !e.removed)
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     pub fn len(&self) -> usize {
@@ -155,70 +265,120 @@ impl Timers {
         self.entries.borrow().is_empty()
     }
 
-    /// Called inside the `LocalSet` when the loop starts: arms every timer
-    /// created so far.
+    /// Forgets every timer without touching the loop (a forked child: its
+    /// parent's timers are not its own, as in Swoole).
+    pub fn forget_in_child(&self) {
+        self.entries.borrow_mut().clear();
+        self.queue.borrow_mut().clear();
+        self.firing.set(None);
+    }
+
     /// Whether an event loop runs on this thread now.
     pub fn loop_running(&self) -> bool {
-        self.loop_running.get()
+        self.driver.borrow().is_some()
     }
 
+    /// Called inside the `LocalSet` when the loop starts: starts the
+    /// driver, which fires the timers created so far when they are due.
     pub fn loop_started(self: &Rc<Self>) {
-        self.loop_running.set(true);
-        for id in self.ids() {
-            self.arm(id);
+        let timers = self.clone();
+        let handle = tokio::task::spawn_local(async move { timers.drive().await }).abort_handle();
+        if let Some(old) = self.driver.borrow_mut().replace(handle) {
+            old.abort();
         }
     }
 
-    /// Called when the loop ends: timers stop firing (their tasks die with
-    /// the runtime) and will be armed again by a later loop.
+    /// Called when the loop ends: timers stop firing (the driver dies
+    /// with the runtime) and a later loop fires them again.
     pub fn loop_stopped(&self) {
-        self.loop_running.set(false);
-        for entry in self.entries.borrow_mut().values_mut() {
-            if let Some(task) = entry.task.take() {
-                task.abort();
-            }
+        if let Some(driver) = self.driver.borrow_mut().take() {
+            driver.abort();
         }
     }
 
-    fn arm(self: &Rc<Self>, id: TimerId) {
-        let Some(interval) = self.entries.borrow().get(&id).map(|e| e.interval) else {
+    /// The driver: sleeps until the earliest timer is due, then fires
+    /// every timer due by then.
+    async fn drive(self: Rc<Self>) {
+        loop {
+            let changed = self.queue_changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let earliest = self.queue.borrow().first().map(|(d, _)| *d);
+            match earliest.and_then(|d| self.instant_of(d)) {
+                Some(at) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(at) => {}
+                        _ = &mut changed => continue,
+                    }
+                }
+                None => {
+                    changed.await;
+                    continue;
+                }
+            }
+            self.run_round();
+        }
+    }
+
+    /// Fires every timer due now, by due time then id; timers added by
+    /// these callbacks wait for a later round, as in Swoole.
+    fn run_round(self: &Rc<Self>) {
+        let now = self.now_ms();
+        let due: Vec<(u64, TimerId)> = self
+            .queue
+            .borrow()
+            .iter()
+            .take_while(|(d, _)| *d <= now)
+            .copied()
+            .collect();
+        if due.is_empty() {
+            return;
+        }
+        self.round.set(self.round.get() + 1);
+        for (at, id) in due {
+            // Cleared or moved by an earlier callback of this round.
+            if !self.queue.borrow_mut().remove(&(at, id)) {
+                continue;
+            }
+            self.fire(id);
+        }
+        if let Some(hook) = ROUND_END.with(|h| h.borrow().clone()) {
+            hook();
+        }
+    }
+
+    fn fire(self: &Rc<Self>, id: TimerId) {
+        let (callback, repeat) = match self.entries.borrow_mut().get_mut(&id) {
+            Some(e) if !e.removed => (e.callback.clone(), e.repeat),
+            _ => return,
+        };
+        let outer = self.firing.replace(Some(id));
+        callback(id);
+        self.firing.set(outer);
+        let mut entries = self.entries.borrow_mut();
+        let Some(entry) = entries.get_mut(&id) else {
+            drop(entries);
+            self.notify_if_empty();
             return;
         };
-        let timers = self.clone();
-        let handle = tokio::task::spawn_local(async move {
-            // Ticks missed while PHP was busy are skipped, not fired in a
-            // burst; a deadline past what the clock can hold never comes.
-            let mut next = tokio::time::Instant::now().checked_add(interval);
-            loop {
-                match next {
-                    Some(deadline) => tokio::time::sleep_until(deadline).await,
-                    None => std::future::pending::<()>().await,
-                }
-                let (callback, repeat) = match timers.entries.borrow().get(&id) {
-                    Some(e) => (e.callback.clone(), e.repeat),
-                    None => return,
-                };
-                if !repeat {
-                    timers.entries.borrow_mut().remove(&id);
-                }
-                callback(id);
-                if !repeat {
-                    timers.notify_if_empty();
-                    return;
-                }
-                let now = tokio::time::Instant::now();
-                next = next.and_then(|d| d.checked_add(interval));
-                if next.is_some_and(|d| d <= now) {
-                    next = now.checked_add(interval);
-                }
-            }
-        })
-        .abort_handle();
-        if let Some(e) = self.entries.borrow_mut().get_mut(&id) {
-            e.task = Some(handle);
-        } else {
-            handle.abort();
+        // Counted once the callback has returned, as Swoole counts.
+        entry.exec_count += 1;
+        if !repeat || entry.removed {
+            entries.remove(&id);
+            drop(entries);
+            self.notify_if_empty();
+            return;
         }
+        // Ticks missed while PHP was busy are skipped, not fired in a
+        // burst.
+        let now = self.now_ms();
+        let mut next = entry.due.and_then(|d| d.checked_add(entry.interval_ms));
+        if next.is_some_and(|d| d <= now) {
+            next = now.checked_add(entry.interval_ms);
+        }
+        entry.due = next;
+        drop(entries);
+        self.enqueue(id, next);
     }
 }
 
@@ -226,7 +386,7 @@ impl Timers {
 /// (`Swoole\Event::defer`, `$server->defer`).
 pub fn defer(f: Box<dyn FnOnce()>) {
     let timers = timers();
-    if timers.loop_running.get() {
+    if timers.loop_running() {
         tokio::task::spawn_local(async move { f() });
     } else {
         DEFERRED.with(|d| d.borrow_mut().push(f));
@@ -236,7 +396,7 @@ pub fn defer(f: Box<dyn FnOnce()>) {
 /// Runs `f` now if the loop runs, else as soon as it starts (what needs
 /// the loop's reactor, asked for before the loop exists).
 pub fn defer_or_now(f: Box<dyn FnOnce()>) {
-    if timers().loop_running.get() {
+    if timers().loop_running() {
         f();
     } else {
         DEFERRED.with(|d| d.borrow_mut().push(f));
@@ -256,6 +416,16 @@ thread_local! {
 /// reader).
 pub fn on_every_loop(f: Rc<dyn Fn()>) {
     LOOP_HOOKS.with(|h| h.borrow_mut().push(f));
+}
+
+thread_local! {
+    static ROUND_END: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` after every round of timers (inside the loop): where
+/// `Event::cycle()` sees an iteration end.
+pub fn on_round_end(f: Rc<dyn Fn()>) {
+    ROUND_END.with(|h| *h.borrow_mut() = Some(f));
 }
 
 /// Runs what was deferred before the loop started (inside the loop).
@@ -373,5 +543,88 @@ mod tests {
         let id = t.add(1000, true, Rc::new(|_| {}));
         assert!(t.clear(id));
         assert!(!t.clear(id));
+    }
+
+    #[test]
+    fn timers_due_together_fire_in_one_round_in_the_order_added() {
+        let t = Rc::new(Timers::default());
+        let order = Rc::new(RefCell::new(Vec::new()));
+        run_local(async {
+            t.loop_started();
+            for _ in 0..3 {
+                let o = order.clone();
+                let t2 = t.clone();
+                t.add(
+                    5,
+                    false,
+                    Rc::new(move |id| o.borrow_mut().push((id, t2.round()))),
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(40)).await;
+        });
+        assert_eq!(*order.borrow(), [(1, 1), (2, 1), (3, 1)]);
+        assert_eq!(t.round(), 1);
+    }
+
+    #[test]
+    fn a_tick_due_with_an_after_added_later_fires_first() {
+        // Swoole's master_base test: tick(10) then after(30); at 30 ms
+        // the tick's third run comes before the after.
+        let t = Rc::new(Timers::default());
+        let log = Rc::new(RefCell::new(Vec::new()));
+        run_local(async {
+            t.loop_started();
+            let l = log.clone();
+            let tick = t.add(10, true, Rc::new(move |_| l.borrow_mut().push("tick")));
+            let l = log.clone();
+            let t2 = t.clone();
+            t.add(
+                30,
+                false,
+                Rc::new(move |_| {
+                    l.borrow_mut().push("after");
+                    t2.clear(tick);
+                }),
+            );
+            tokio::time::sleep(Duration::from_millis(80)).await;
+        });
+        assert_eq!(*log.borrow(), ["tick", "tick", "tick", "after"]);
+    }
+
+    #[test]
+    fn a_timer_cleared_in_its_own_callback_shows_removed_until_it_returns() {
+        let t = Rc::new(Timers::default());
+        let seen = Rc::new(RefCell::new(None));
+        run_local(async {
+            t.loop_started();
+            let t2 = t.clone();
+            let s = seen.clone();
+            t.add(
+                2,
+                true,
+                Rc::new(move |id| {
+                    assert!(t2.clear(id));
+                    *s.borrow_mut() = Some((t2.exists(id), t2.info(id).map(|i| i.removed)));
+                }),
+            );
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        });
+        assert_eq!(*seen.borrow(), Some((false, Some(true))));
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn info_and_rounds_follow_swoole() {
+        let t = Rc::new(Timers::default());
+        assert!(!t.initialized());
+        let id = t.add(100, false, Rc::new(|_| {}));
+        assert!(t.initialized());
+        let info = t.info(id).expect("info");
+        assert_eq!((info.interval, info.round, info.removed), (0, 0, false));
+        assert!((100..=110).contains(&info.exec_msec), "{info:?}");
+        let tick = t.add(7, true, Rc::new(|_| {}));
+        assert_eq!(t.info(tick).map(|i| i.interval), Some(7));
+        t.reserve_ids_to(10);
+        assert_eq!(t.add(1, false, Rc::new(|_| {})), 11);
     }
 }

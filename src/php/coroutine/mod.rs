@@ -92,6 +92,31 @@ thread_local! {
     static MAX_COROUTINES: Cell<usize> = const { Cell::new(DEFAULT_MAX_COROUTINES) };
     /// What `Coroutine::set()` was given (`Coroutine::getOptions()`).
     static OPTIONS: RefCell<Option<Zval>> = const { RefCell::new(None) };
+    /// `swoole_async_set(['enable_coroutine' => ...])`: whether timer and
+    /// event callbacks outside a server run in a coroutine (Swoole's
+    /// `SwooleG.enable_coroutine`, default on).
+    static ENABLE_COROUTINE: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Whether timer and event callbacks outside a server get a coroutine.
+pub fn callbacks_in_coroutine() -> bool {
+    ENABLE_COROUTINE.with(Cell::get)
+}
+
+/// `swoole_async_set(array $settings)`: the process-wide options;
+/// `enable_coroutine` and those `Coroutine::set()` also takes.
+pub fn fn_async_set(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 1) else {
+        return;
+    };
+    let Some(options) = args.array(0, "settings") else {
+        return;
+    };
+    if let Some(v) = options.get("enable_coroutine") {
+        ENABLE_COROUTINE.with(|c| c.set(v.is_true()));
+    }
+    apply_options(options);
+    rv.set_bool(true);
 }
 
 /// `SW_DEFAULT_MAX_CORO_NUM`.
@@ -587,6 +612,7 @@ pub fn clear() {
     scheduler::clear();
     OPTIONS.with(|o| o.borrow_mut().take());
     MAX_COROUTINES.with(|m| m.set(DEFAULT_MAX_COROUTINES));
+    ENABLE_COROUTINE.with(|c| c.set(true));
     CURRENT.with(|c| c.set(-1));
 }
 
@@ -1019,6 +1045,12 @@ fn co_set(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(options) = args.array(0, "options") else {
         return;
     };
+    apply_options(options);
+    rv.set_null();
+}
+
+/// What `Coroutine::set()` and `swoole_async_set()` share.
+fn apply_options(options: &ZendHashTable) {
     let seconds = |k: &str| {
         options
             .get(k)
@@ -1040,7 +1072,6 @@ fn co_set(ex: &mut ExecuteData, rv: &mut Zval) {
     if let Some(flags) = options.get("hook_flags").and_then(|z| z.long()) {
         crate::php::hooks::set_flags(flags);
     }
-    rv.set_null();
 }
 
 /// Records `key => value` among the options `Coroutine::getOptions()`

@@ -136,13 +136,23 @@ pub(super) fn server_connection_list(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
-    let ids = match cluster::all_sessions() {
+    // Neither closing connections nor the one whose onClose runs are
+    // listed, as in Swoole.
+    let listed = |id: i64| !super::iterator::is_in_on_close(id);
+    let ids: Vec<i64> = match cluster::all_sessions() {
         Some(all) => all
             .into_iter()
-            .filter(|&id| id > start)
+            .filter(|&id| id > start && listed(id))
             .take(count.max(0) as usize)
             .collect(),
-        None => rt.table.ids_after(start, count.max(0) as usize),
+        None => rt
+            .table
+            .snapshot()
+            .iter()
+            .filter(|c| c.id > start && !c.is_closing() && listed(c.id))
+            .take(count.max(0) as usize)
+            .map(|c| c.id)
+            .collect(),
     };
     let mut a = ZendHashTable::new();
     for id in ids {

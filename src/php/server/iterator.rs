@@ -49,8 +49,33 @@ pub(super) fn scope_to_port(handle: u32, server_fd: i32) {
     PORT_ITERATORS.with(|p| p.borrow_mut().push((handle, server_fd)));
 }
 
+thread_local! {
+    /// The connection whose onClose runs now: Swoole no longer lists it
+    /// (iteration, `getClientList()`) though `count()` still counts it.
+    static IN_ON_CLOSE: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` (onClose of `fd`) with `fd` left out of the connection lists.
+pub(in crate::php) fn while_closing<R>(fd: i64, f: impl FnOnce() -> R) -> R {
+    let outer = IN_ON_CLOSE.with(|c| c.replace(Some(fd)));
+    let r = f();
+    IN_ON_CLOSE.with(|c| c.set(outer));
+    r
+}
+
+/// Whether `fd` is the connection whose onClose runs now.
+pub(in crate::php) fn is_in_on_close(fd: i64) -> bool {
+    IN_ON_CLOSE.with(|c| c.get()) == Some(fd)
+}
+
 /// The open connections iterator `handle` walks, in order.
 pub(in crate::php) fn live_ids(handle: u32) -> Vec<i64> {
+    let mut ids = all_ids(handle);
+    ids.retain(|&id| !is_in_on_close(id));
+    ids
+}
+
+fn all_ids(handle: u32) -> Vec<i64> {
     let port = PORT_ITERATORS.with(|p| {
         p.borrow()
             .iter()
@@ -132,7 +157,10 @@ pub(super) fn iter_valid(ex: &mut ExecuteData, rv: &mut Zval) {
 
 pub(super) fn iter_count(ex: &mut ExecuteData, rv: &mut Zval) {
     let h = iter_handle(ex);
-    rv.set_long(live_ids(h).len() as i64);
+    // Swoole counts a connection until its onClose has returned.
+    let ids = all_ids(h);
+    let closing = IN_ON_CLOSE.with(|c| c.get()).filter(|fd| !ids.contains(fd));
+    rv.set_long((ids.len() + usize::from(closing.is_some())) as i64);
 }
 
 pub(super) fn iter_offset_exists(ex: &mut ExecuteData, rv: &mut Zval) {

@@ -40,7 +40,7 @@ use start::*;
 use tasks::*;
 
 pub(super) use connections::{table_get, websocket_target};
-pub(super) use iterator::live_ids;
+pub(super) use iterator::{live_ids, while_closing};
 pub(super) use tasks::task_object;
 
 pub static SERVER: ClassSlot = ClassSlot::new();

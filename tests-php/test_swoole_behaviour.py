@@ -1,0 +1,263 @@
+"""Where scripts can see Swoole's behaviour (issue 18): Swoole\\Event's
+descriptor watching, cycle and dispatch; timers' ids, info, list and the
+shutdown loop's notice; Swoole\\Table's edge cases; Swoole\\Constant; what
+onClose sees of the connection lists; the reactor id of a BASE worker.
+Each expectation here was observed on Swoole 6.2.2 (these tests pass
+against its build too: SWOOLE_SO=<swoole.so>)."""
+
+import socket
+import time
+
+from swtest import ws_connect
+
+DEPRECATED = (
+    "\nDeprecated: swoole_event_rshutdown(): Event::wait() in shutdown function"
+    " is deprecated in Unknown on line 0\n"
+)
+
+
+def test_event_add_serves_a_stream_server_to_a_real_client(php_server, tmp_path):
+    """The classic Event::add() loop: a stream_socket_server watched for
+    accepts, each client watched for reads; echo, then Event::del() and
+    fclose() at EOF. isset() and write() as Swoole."""
+    script = tmp_path / "event_server.php"
+    script.write_text(r"""<?php
+$server = stream_socket_server('tcp://127.0.0.1:' . $argv[1], $errno, $errstr);
+echo "listening\n";
+Swoole\Event::add($server, function ($server) {
+    $client = stream_socket_accept($server, 0);
+    Swoole\Event::add($client, function ($client) {
+        $data = fread($client, 8192);
+        if ($data === '' || $data === false) {
+            var_dump(Swoole\Event::del($client), Swoole\Event::isset($client));
+            fclose($client);
+            return;
+        }
+        if (trim($data) === 'quit') {
+            Swoole\Event::exit();
+            return;
+        }
+        Swoole\Event::write($client, "echo:$data");
+    });
+    var_dump(Swoole\Event::isset($client, SWOOLE_EVENT_READ), Swoole\Event::isset($client, SWOOLE_EVENT_WRITE));
+});
+Swoole\Event::wait();
+echo "loop ended\n";
+""")
+    srv = php_server(str(script), wait=False)
+    srv.expect_exit = True
+    srv.wait_for("listening")
+    deadline = time.time() + 5
+    while True:
+        try:
+            a = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+            break
+        except OSError:
+            assert time.time() < deadline
+            time.sleep(0.05)
+    b = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+    a.sendall(b"one\n")
+    assert a.recv(100) == b"echo:one\n"
+    b.sendall(b"two\n")
+    assert b.recv(100) == b"echo:two\n"
+    a.close()
+    srv.wait_for("bool(true)\nbool(false)\n")
+    b.sendall(b"quit\n")
+    srv.wait_for("loop ended")
+    assert srv.wait_exit(timeout=5) == 0
+    out = srv.stdout()
+    assert out.count("bool(true)\nbool(false)\n") >= 2, out
+
+
+def test_event_cycle_defer_and_dispatch(php):
+    res = php(code=r"""<?php
+$n = 0;
+var_dump(Swoole\Event::cycle(null));
+Swoole\Event::cycle(function () use (&$n) {
+    echo "cycle [$n]\n";
+    if (++$n == 3) {
+        Swoole\Event::cycle(null);
+    }
+});
+Swoole\Timer::after(30, function () {
+    echo "timer [1]\n";
+    Swoole\Timer::after(30, function () { echo "timer [2]\n"; });
+    Swoole\Event::defer(function () { echo "defer [2]\n"; });
+});
+Swoole\Event::wait();
+$id = Swoole\Timer::tick(20, function () { echo "tick\n"; });
+for ($i = 0; $i < 3; $i++) {
+    echo "dispatch\n";
+    Swoole\Event::dispatch();
+}
+Swoole\Timer::clear($id);
+""")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout == (
+        "bool(false)\ncycle [0]\ntimer [1]\ndefer [2]\ncycle [1]\ntimer [2]\ncycle [2]\n"
+        # After wait() the reactor is new again: its first dispatch
+        # returns at once; a tick is left cleared, but the reactor is there
+        # at shutdown, so Swoole 6's notice comes.
+        "dispatch\ndispatch\ntick\ndispatch\ntick\n" + DEPRECATED
+    ), res.stdout
+
+
+def test_event_functions_and_bad_descriptors(php):
+    res = php(code=r"""<?php
+foreach (['add', 'del', 'set', 'isset', 'dispatch', 'defer', 'cycle', 'write', 'wait', 'exit'] as $f) {
+    if (!function_exists("swoole_event_$f")) echo "missing swoole_event_$f\n";
+}
+var_dump(Swoole\Event::add('nope', fn() => 1));
+var_dump(Swoole\Event::del(12345));
+var_dump(Swoole\Event::isset(12345));
+""")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "missing" not in res.stdout, res.stdout
+    assert "Warning: Swoole\\Event::add(): unknown fd type" in res.stdout, res.stdout
+    assert res.stdout.count("bool(false)") == 3, res.stdout
+
+
+def test_timers_as_swoole_keeps_them(php):
+    res = php(code=r"""<?php
+var_dump(Swoole\Timer::stats()['initialized']);
+var_dump(Swoole\Timer::after(0, fn() => 1));
+var_dump(Swoole\Timer::tick(-1, fn() => 1));
+$a = Swoole\Timer::after(200, function () {});
+$b = Swoole\Timer::tick(30, function ($id) {
+    $info = Swoole\Timer::info($id);
+    echo "tick interval={$info['interval']} round={$info['round']} count={$info['exec_count']}\n";
+    Swoole\Timer::clear($id);
+    echo "removed=", json_encode(Swoole\Timer::info($id)['removed']), " exists=", json_encode(Swoole\Timer::exists($id)), "\n";
+    echo "stats round=", Swoole\Timer::stats()['round'], "\n";
+});
+$list = Swoole\Timer::list();
+echo get_class($list), ' ', get_parent_class($list), ' ', count($list), "\n";
+$info = Swoole\Timer::info($a);
+echo "after interval={$info['interval']} round={$info['round']} exec_msec>=200:", json_encode($info['exec_msec'] >= 200), "\n";
+Swoole\Timer::clear($a);
+try {
+    Swoole\Timer::after(1, [new stdClass, 'nope']);
+} catch (TypeError $e) {
+    echo $e->getMessage(), "\n";
+}
+echo "end\n";
+""")
+    assert res.returncode == 0, res.stdout + res.stderr
+    warn = "Warning: Swoole\\Timer::{}(): Timer must be greater than or equal to 1"
+    assert warn.format("after") in res.stdout and warn.format("tick") in res.stdout, res.stdout
+    lines = [l for l in res.stdout.splitlines() if l and not l.startswith("Warning") and "Deprecated" not in l]
+    assert lines == [
+        "bool(false)",
+        "bool(false)",
+        "bool(false)",
+        "Swoole\\Timer\\Iterator ArrayIterator 2",
+        "after interval=0 round=0 exec_msec>=200:true",
+        "Swoole\\Timer::after(): Argument #2 ($callback) must be a valid callback, "
+        "class stdClass does not have a method \"nope\"",
+        "end",
+        "tick interval=30 round=0 count=0",
+        "removed=true exists=false",
+        "stats round=1",
+    ], res.stdout
+    assert DEPRECATED in res.stdout
+
+
+def test_no_deprecation_after_an_explicit_wait(php):
+    res = php(code=r"""<?php
+Swoole\Timer::after(5, function () { echo "t\n"; });
+Swoole\Event::wait();
+echo "end\n";
+""")
+    assert res.stdout == "t\nend\n", res.stdout
+
+
+def test_table_edge_cases(php):
+    res = php(code=r"""<?php
+$t = new Swoole\Table(64);
+$t->column('a', Swoole\Table::TYPE_INT);
+var_dump($t->getMemorySize());
+$t->create();
+var_dump($t->getMemorySize() > 0);
+var_dump($t->set('', ['a' => 7]));
+var_dump($t->get('', 'a'));
+$t->set('x', ['a' => 1]);
+var_dump($t->get('x', 'nope'));
+$u = new Swoole\Table(8);
+$u->column('a', Swoole\Table::TYPE_INT);
+$u->get('1');
+echo "not reached\n";
+""")
+    assert res.returncode == 255, res.stdout + res.stderr
+    assert "Warning" not in res.stdout, res.stdout
+    assert res.stdout.startswith(
+        "int(0)\nbool(true)\nbool(true)\nint(7)\nbool(false)\n"
+    ), res.stdout
+    assert "Fatal error: Swoole\\Table::get(): table is not created or has been destroyed" in res.stdout
+    assert "not reached" not in res.stdout
+
+
+def test_constant_class_configures_a_server(php_server, tmp_path):
+    script = tmp_path / "constant_server.php"
+    script.write_text(r"""<?php
+use Swoole\Constant;
+$s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1]);
+$s->set([Constant::OPTION_WORKER_NUM => 1, Constant::OPTION_HEARTBEAT_IDLE_TIME => 60]);
+$s->on(Constant::EVENT_MESSAGE, function ($s, $f) {
+    $s->push($f->fd, Constant::OPTION_WORKER_NUM . '=' . $s->setting['worker_num'] . ' ' . Constant::EVENT_REQUEST);
+});
+$s->start();
+""")
+    srv = php_server(str(script))
+    with ws_connect(srv.port) as ws:
+        ws.send("?")
+        assert ws.recv(timeout=5) == "worker_num=1 request"
+
+
+def test_on_close_lists_and_base_reactor_id(php_server, tmp_path):
+    """Inside onClose the closing fd is no longer iterated nor listed
+    (count() still counts it), so the usual 'tell everyone who left' loop
+    reaches only the others; with 2 BASE workers the reactor id is the
+    worker's id."""
+    script = tmp_path / "leave.php"
+    script.write_text(r"""<?php
+$s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1], SWOOLE_BASE);
+$s->set(['worker_num' => (int)getenv('WORKERS'), 'dispatch_mode' => 2]);
+$s->on('message', function ($s, $f) {});
+$s->on('close', function ($s, $fd, $reactorId) {
+    $iterated = [];
+    foreach ($s->connections as $c) {
+        $iterated[] = $c;
+        if ($s->isEstablished($c)) {
+            $s->push($c, "left:$fd");
+        }
+    }
+    $listed = $s->getClientList(0, 10) ?: [];
+    echo "close fd=$fd worker=", $s->getWorkerId(), " reactor=$reactorId count=", count($s->connections),
+        " iterated=", implode(',', $iterated), " listed=", implode(',', $listed), "\n";
+});
+$s->start();
+""")
+    srv = php_server(str(script), env={"WORKERS": "1"})
+    a = ws_connect(srv.port)
+    b = ws_connect(srv.port)
+    a.close()
+    assert b.recv(timeout=5) == "left:1"
+    srv.wait_for("close fd=1")
+    assert "close fd=1 worker=0 reactor=0 count=2 iterated=2 listed=2" in srv.stdout(), srv.stdout()
+    b.close()
+
+
+def test_first_timer_id_of_a_base_worker_is_2(php_server, tmp_path):
+    script = tmp_path / "timer_ids.php"
+    script.write_text(r"""<?php
+$s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1], SWOOLE_BASE);
+$s->set(['worker_num' => 1]);
+$s->on('workerStart', function ($s, $id) {
+    echo "timer id ", Swoole\Timer::after(1000, function () {}), "\n";
+});
+$s->on('message', function ($s, $f) {});
+$s->start();
+""")
+    srv = php_server(str(script))
+    srv.wait_for("timer id")
+    assert "timer id 2\n" in srv.stdout(), srv.stdout()
