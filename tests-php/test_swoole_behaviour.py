@@ -261,3 +261,88 @@ $s->start();
     srv = php_server(str(script))
     srv.wait_for("timer id")
     assert "timer id 2\n" in srv.stdout(), srv.stdout()
+
+
+LIFECYCLE_SERVER = r"""<?php
+$s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1], SWOOLE_BASE);
+$s->set(['worker_num' => 1, 'heartbeat_idle_time' => 1, 'heartbeat_check_interval' => 1,
+         'document_root' => '/nonexistent/dir', 'enable_static_handler' => true]);
+echo "after set\n";
+$s->on('open', function ($s, $req) {
+    echo "open {$req->fd}\n";
+    if (($req->get['x'] ?? '') === 'disc') {
+        $s->disconnect($req->fd, 4000, 'bye');
+    }
+});
+$s->on('message', function ($s, $f) {});
+$s->on('request', function ($req, $resp) use ($s) {
+    $resp->end('hi');
+    $r = $s->push($req->fd, 'x');
+    echo "push to http: ", var_export($r, true), " err=", $s->getLastError(), "\n";
+});
+$s->on('disconnect', function ($s, $fd) { echo "disconnect $fd\n"; });
+$s->on('close', function ($s, $fd, $rid) { echo "close $fd rid=$rid\n"; });
+$s->start();
+"""
+
+
+def _upgrade(port, path="/"):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(
+        f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    return s
+
+
+def _read_all(s):
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def test_heartbeat_disconnect_in_on_open_and_push_to_http(php_server, tmp_path):
+    """Swoole 6.2.2 (reference §11): a missing document_root is logged at
+    set(); disconnect() inside onOpen runs onDisconnect, not onClose; a push
+    to a plain HTTP connection warns and leaves getLastError() 503; the
+    heartbeat closes an idle WebSocket without a close frame, and onClose
+    gets reactor id 0."""
+    script = tmp_path / "lifecycle.php"
+    script.write_text(LIFECYCLE_SERVER)
+    srv = php_server(str(script))
+    assert srv.stdout().startswith(
+        "[" ) and "\tWARNING\tServer::set_document_root() (ERRNO 703): document_root[/nonexistent/dir] does not exist\nafter set\n" in srv.stdout(), srv.stdout()
+    idle = _upgrade(srv.port)
+    assert idle.recv(4096).startswith(b"HTTP/1.1 101")
+    refused = _upgrade(srv.port, "/?x=disc")
+    assert _read_all(refused).endswith(b"\x88\x05\x0f\xa0bye")
+    srv.wait_for("disconnect 2\n")
+    http = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+    http.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert http.recv(4096).startswith(b"HTTP/1.1 200 OK")
+    srv.wait_for("push to http: false err=503\n")
+    assert ("Warning: Swoole\\WebSocket\\Server::push(): the connected client of connection[3]"
+            " is not a websocket client or closed") in srv.stdout()
+    # The heartbeat: EOF without a close frame.
+    assert _read_all(idle) == b""
+    srv.wait_for("close 1 rid=0\n", timeout=10)
+    assert "close 2" not in srv.stdout(), srv.stdout()
+
+
+def test_on_handshake_that_only_ends_answers_swoole_bytes(php_server, tmp_path):
+    script = tmp_path / "handshake_end.php"
+    script.write_text(r"""<?php
+$s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1], SWOOLE_BASE);
+$s->set(['worker_num' => 1]);
+$s->on('handshake', function ($req, $resp) { $resp->end(); });
+$s->on('message', function ($s, $f) {});
+$s->start();
+""")
+    srv = php_server(str(script))
+    data = _read_all(_upgrade(srv.port))
+    head, _, date_rest = data.partition(b"Date: ")
+    assert head == b"HTTP/1.1 200 OK\r\nServer: swoole-http-server\r\n", data
+    assert date_rest.endswith(b" GMT\r\n\r\n") and date_rest.count(b"\r\n") == 2, data

@@ -30,6 +30,11 @@ impl PhpHandler {
     }
 }
 
+thread_local! {
+    /// The connection whose onOpen runs now.
+    static IN_ON_OPEN: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
 impl PhpHandler {
     /// The `$reactorId` a callback gets for an event the peer caused: in
     /// `SWOOLE_BASE` each worker is its own reactor, so Swoole passes the
@@ -126,7 +131,9 @@ impl EventHandler for PhpHandler {
         let cbs = self.st.callbacks_for(conn.server_fd);
         if let Some(cb) = &cbs.open {
             let request = http::request_object(&self.st, conn, &req);
+            let outer = IN_ON_OPEN.with(|c| c.replace(Some(conn.id)));
             self.call(cb, &mut [self.st.this_zval(), request]);
+            IN_ON_OPEN.with(|c| c.set(outer));
         }
     }
 
@@ -203,8 +210,12 @@ impl EventHandler for PhpHandler {
         let cbs = self.st.callbacks_for(conn.server_fd);
         // Swoole 4.7+: a connection of a WebSocket port that never became
         // a WebSocket reports onDisconnect instead of onClose when that
-        // callback is set.
-        if !super::server::is_upgraded(conn) && self.st.http_port(conn.server_fd) {
+        // callback is set; so does one closed inside its own onOpen (it
+        // becomes a WebSocket once onOpen has returned, in Swoole).
+        let closed_in_on_open = IN_ON_OPEN.with(|c| c.get()) == Some(conn.id);
+        if (closed_in_on_open || !super::server::is_upgraded(conn))
+            && self.st.http_port(conn.server_fd)
+        {
             if let Some(cb) = &cbs.disconnect {
                 self.call(cb, &mut [self.st.this_zval(), zlong(conn.id)]);
                 return;

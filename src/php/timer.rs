@@ -253,6 +253,12 @@ pub(super) fn ensure_wait_at_shutdown() {
     }
 }
 
+/// A loop that served what was pending ended (a server's): the shutdown
+/// has nothing to run, and says nothing.
+pub(super) fn loop_consumed() {
+    LOOP_PENDING.with(|c| c.set(false));
+}
+
 /// `swoole_event_rshutdown()`: at the request's shutdown, runs the loop
 /// the script needed and did not run, saying (as Swoole 6 does) that
 /// relying on this is deprecated.

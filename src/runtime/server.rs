@@ -1274,7 +1274,9 @@ async fn heartbeat(server: Rc<Server>, interval: Duration, idle: Duration) {
         let deadline = unix_time() - idle.as_secs_f64();
         for conn in server.table.snapshot() {
             if conn.last_recv_time.get() < deadline && !conn.is_closing() {
-                server.close_connection(&conn, None, -1);
+                // No close frame, and onClose gets reactor id 0 (not the -1
+                // of close()/disconnect()), as Swoole's heartbeat does.
+                server.close_connection(&conn, None, session::CLOSED_BY_PEER);
             }
         }
     }

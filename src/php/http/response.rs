@@ -181,7 +181,10 @@ pub(super) fn write_head(
         date: &date,
     };
     let mut out = Vec::with_capacity(256);
-    if handshake && status == 101 {
+    // onHandShake's response, 101 or not, is Swoole's upgrade head: status,
+    // the script's headers, Server and Date (a refusal's body then ends
+    // with the connection).
+    if handshake {
         head.encode_upgrade(&mut out);
     } else if head_request {
         head.encode_head_request(&mut out);

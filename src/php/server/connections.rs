@@ -22,7 +22,9 @@ pub(super) fn warn_not_websocket(fd: i64) {
     zend::warning_docref(&format!(
         "the connected client of connection[{fd}] is not a websocket client or closed"
     ));
-    errors::set_last_error(errors::WEBSOCKET_UNCONNECTED);
+    // Swoole sets 8503, then its warning path sets 503 over it: a script
+    // sees 503 (reference §11).
+    errors::set_last_error(errors::PHP_FATAL_ERROR);
 }
 
 /// Reports a failed push, send or forward as Swoole does; returns the

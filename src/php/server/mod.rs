@@ -632,6 +632,9 @@ fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
     }
     let mut typed = st.settings.borrow().clone();
     if apply_settings(&mut typed, st.obj, arr) {
+        if arr.get("document_root").is_some() {
+            check_document_root(&typed);
+        }
         *st.settings.borrow_mut() = typed;
         // Swoole turns the hooks on for the workers it starts; ours fork
         // from this process and inherit them.
@@ -640,6 +643,24 @@ fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
         }
         rv.set_bool(true);
     }
+}
+
+/// Swoole checks `document_root` when it is set and logs (a log line, not
+/// a PHP warning) when the directory is not there; the log is the one the
+/// same settings name.
+fn check_document_root(settings: &runtime::Settings) {
+    let Some(root) = settings.document_root.as_deref() else {
+        return;
+    };
+    if std::path::Path::new(root).exists() {
+        return;
+    }
+    crate::runtime::log::configure(settings.log_level, settings.log_file.as_deref());
+    crate::runtime::log::write(
+        crate::runtime::log::Level::Warning,
+        false,
+        &format!("Server::set_document_root() (ERRNO 703): document_root[{root}] does not exist"),
+    );
 }
 
 fn port_set(ex: &mut ExecuteData, rv: &mut Zval) {

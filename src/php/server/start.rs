@@ -45,7 +45,10 @@ pub(super) fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
         process::remove_pid_file(path);
     }
     // The server is over: let go of what it held while PHP can free it.
+    // Its loop was the one the script's earlier timers needed (Swoole frees
+    // the reactor here): nothing is left for the shutdown to run.
     timers::timers().clear_all();
+    super::super::timer::loop_consumed();
     super::super::push_cache::clear();
     st.running.set(false);
     let runtime = st.runtime.borrow_mut().take();
