@@ -10,6 +10,7 @@ pub mod bus;
 pub mod client;
 pub mod connection;
 pub mod flush;
+pub mod keepalive;
 pub mod local_notify;
 pub mod lock;
 pub mod log;

@@ -21,6 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
 use super::connection::{unix_time, ws_status, Connection};
+use super::keepalive;
 use super::log;
 use super::port::{DatagramFrom, Joined, Port, Protocol};
 use super::settings::Settings;
@@ -202,6 +203,9 @@ impl Server {
     ) {
         *self.handler.borrow_mut() = Some(handler);
         super::flush::ensure_running();
+        if let Some((interval, timeout)) = self.settings.websocket_pings() {
+            tokio::task::spawn_local(keepalive::run(self.clone(), interval, timeout));
+        }
         if let Some((interval, idle)) = self.settings.heartbeat() {
             tokio::task::spawn_local(heartbeat(self.clone(), interval, idle));
         }

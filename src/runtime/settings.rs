@@ -97,6 +97,11 @@ pub struct Settings {
     pub socket_buffer_size: usize,
     pub heartbeat_check_interval: Option<Duration>,
     pub heartbeat_idle_time: Option<Duration>,
+    /// `websocket_ping_interval` (ours): ping a WebSocket idle this long.
+    pub websocket_ping_interval: Option<Duration>,
+    /// `websocket_ping_timeout` (ours): close (1011) a pinged WebSocket
+    /// that sent nothing for this long; default: the interval.
+    pub websocket_ping_timeout: Option<Duration>,
     /// How long a client may take to send a complete HTTP request head
     /// (swoole-rs: Swoole has no such bound, and a stalled client holds a
     /// connection forever there).
@@ -239,6 +244,8 @@ impl Default for Settings {
             socket_buffer_size: DEFAULT_SOCKET_BUFFER_SIZE,
             heartbeat_check_interval: None,
             heartbeat_idle_time: None,
+            websocket_ping_interval: None,
+            websocket_ping_timeout: None,
             http_request_timeout: Duration::from_secs(60),
             open_websocket_close_frame: false,
             open_websocket_ping_frame: false,
@@ -379,6 +386,8 @@ impl Settings {
             "socket_buffer_size" => self.socket_buffer_size = size(v, DEFAULT_SOCKET_BUFFER_SIZE),
             "heartbeat_check_interval" => self.heartbeat_check_interval = seconds(v),
             "heartbeat_idle_time" => self.heartbeat_idle_time = seconds(v),
+            "websocket_ping_interval" => self.websocket_ping_interval = seconds(v),
+            "websocket_ping_timeout" => self.websocket_ping_timeout = seconds(v),
             "http_request_timeout" => {
                 if let Some(d) = seconds(v) {
                     self.http_request_timeout = d
@@ -508,6 +517,17 @@ impl Settings {
             (None, Some(idle)) => Some(((idle / 2).max(Duration::from_millis(100)), idle)),
             (Some(i), Some(idle)) => Some((i, idle)),
         }
+    }
+
+    /// (interval, timeout) of the keepalive pings, when
+    /// `websocket_ping_interval` is on.
+    pub fn websocket_pings(&self) -> Option<(Duration, Duration)> {
+        let interval = self.websocket_ping_interval.filter(|d| !d.is_zero())?;
+        let timeout = self
+            .websocket_ping_timeout
+            .filter(|d| !d.is_zero())
+            .unwrap_or(interval);
+        Some((interval, timeout))
     }
 
     /// How a plain TCP port of these settings frames its stream: EOF first,
