@@ -32,6 +32,7 @@ pub mod framing;
 pub mod handshake;
 pub mod http;
 pub mod http_client;
+pub mod http_compression;
 pub mod message;
 pub mod mime;
 pub mod multipart;

@@ -36,6 +36,9 @@ pub struct ResponseHead<'a> {
     pub body_len: Option<usize>,
     /// The `Date` value (see [`date::http_date`]).
     pub date: &'a str,
+    /// `Content-Encoding` of a body the server compressed
+    /// (`http_compression`), written just before `Content-Length`.
+    pub content_encoding: Option<&'a str>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -127,6 +130,9 @@ impl ResponseHead<'_> {
                 }
             }
             Some(n) => {
+                if let Some(coding) = self.content_encoding {
+                    push_header(out, "Content-Encoding", coding.as_bytes());
+                }
                 if !seen.content_length && (n > 0 || mode != Mode::HeadRequest) {
                     push_header(out, "Content-Length", n.to_string().as_bytes());
                 }
@@ -455,7 +461,20 @@ mod tests {
             keep_alive: true,
             body_len,
             date: DATE,
+            content_encoding: None,
         }
+    }
+
+    #[test]
+    fn a_compressed_body_says_its_coding_before_its_length() {
+        let h = ResponseHead {
+            content_encoding: Some("gzip"),
+            ..head(200, &[], &[], Some(31))
+        };
+        assert_eq!(
+            s(&h),
+            format!("HTTP/1.1 200 OK\r\nServer: swoole-http-server\r\nDate: {DATE}\r\nConnection: keep-alive\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nContent-Length: 31\r\n\r\n")
+        );
     }
 
     fn s(h: &ResponseHead) -> String {

@@ -117,7 +117,10 @@ pub struct Settings {
     /// swoole-rs: let the client keep its deflate window across messages
     /// (off: Swoole's answer, `client_no_context_takeover`).
     pub websocket_compression_client_context_takeover: bool,
+    /// `http_compression` (Swoole 6: on by default) and its level, minimum
+    /// length and types.
     pub http_compression: bool,
+    pub http_compression_policy: crate::protocol::http_compression::Policy,
     pub open_http_protocol: bool,
     pub open_websocket_protocol: bool,
     pub open_tcp_nodelay: bool,
@@ -254,7 +257,8 @@ impl Default for Settings {
             websocket_compression: false,
             websocket_compression_server_context_takeover: false,
             websocket_compression_client_context_takeover: false,
-            http_compression: false,
+            http_compression: true,
+            http_compression_policy: Default::default(),
             open_http_protocol: true,
             open_websocket_protocol: true,
             open_tcp_nodelay: true,
@@ -410,6 +414,20 @@ impl Settings {
                 self.websocket_compression_client_context_takeover = v.truthy()
             }
             "http_compression" => self.http_compression = v.truthy(),
+            "http_compression_level" | "compression_level" | "http_gzip_level" => {
+                if let Some(l) = v.as_int() {
+                    self.http_compression_policy.level = l.clamp(0, 255) as u8;
+                }
+            }
+            "http_compression_min_length" | "compression_min_length" => {
+                self.http_compression_policy.min_length = size(v, 20);
+            }
+            "http_compression_types" | "compression_types" => {
+                if let SettingValue::List(l) = v {
+                    let types: Vec<String> = l.iter().filter(|t| !t.is_empty()).cloned().collect();
+                    self.http_compression_policy.types = Some(types);
+                }
+            }
             "open_http_protocol" => self.open_http_protocol = v.truthy(),
             "open_websocket_protocol" => self.open_websocket_protocol = v.truthy(),
             "open_tcp_nodelay" => self.open_tcp_nodelay = v.truthy(),

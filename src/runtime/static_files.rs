@@ -68,6 +68,7 @@ pub fn response(file: &Path, req: &Request, now: u64) -> Option<Vec<u8>> {
         keep_alive: req.keep_alive(),
         body_len: Some(body.len()),
         date: &date,
+        content_encoding: None,
     };
     let mut out = Vec::with_capacity(body.len() + 256);
     if req.method.eq_ignore_ascii_case("HEAD") {

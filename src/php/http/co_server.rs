@@ -7,8 +7,8 @@
 //! then `push()` and `recv()` frames itself.
 //!
 //! Routing is Swoole's: a handler whose pattern starts the path (case
-//! insensitive), else the one for "/", else 404. Left out: HTTP/2, SSL,
-//! compression of responses, `http_compression*` settings.
+//! insensitive), else the one for "/", else 404. Responses are compressed
+//! as `Http\Server`'s (`http_compression*`). Left out: HTTP/2, SSL.
 
 use std::cell::RefCell;
 
@@ -218,6 +218,7 @@ struct ServeSettings {
     parse_cookie: bool,
     upload_tmp_dir: String,
     max_body: usize,
+    compression: Option<Rc<crate::protocol::http_compression::Policy>>,
 }
 
 fn serve_settings(o: *mut zend_object) -> ServeSettings {
@@ -234,7 +235,26 @@ fn serve_settings(o: *mut zend_object) -> ServeSettings {
             .and_then(|z| z.long())
             .and_then(|l| usize::try_from(l).ok())
             .unwrap_or(2 * 1024 * 1024),
+        compression: compression_settings(a),
     }
+}
+
+/// `http_compression` and its settings, read as `Http\Server` reads them.
+fn compression_settings(
+    a: Option<&ext_php_rs::types::ZendHashTable>,
+) -> Option<Rc<crate::protocol::http_compression::Policy>> {
+    let mut typed = crate::runtime::Settings::default();
+    if let Some(a) = a {
+        for (k, v) in a.iter() {
+            let k = k.to_string();
+            if k.contains("compression") || k == "http_gzip_level" {
+                typed.apply(&k, &crate::php::server::setting_value(v));
+            }
+        }
+    }
+    typed
+        .http_compression
+        .then(|| Rc::new(typed.http_compression_policy))
 }
 
 /// `start()`: accepts until `shutdown()`; every connection in a coroutine
@@ -324,6 +344,7 @@ fn serve(server: Rc<RefCell<CoServer>>, conn: SharedConn, settings: ServeSetting
         parse_cookie: settings.parse_cookie,
         parse_post: settings.parse_post,
         upload_tmp_dir: settings.upload_tmp_dir.clone(),
+        compression: settings.compression.clone(),
     };
     let limits = Limits {
         max_body: settings.max_body,

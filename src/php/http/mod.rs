@@ -56,6 +56,13 @@ struct ResponseState {
     keep_alive: bool,
     head_request: bool,
     tmp_files: Vec<String>,
+    /// The coding `end()` may compress the body with, and the server's
+    /// compression settings (`http_compression`): None when off or not
+    /// accepted by the request.
+    compression: Option<(
+        crate::protocol::http_compression::Coding,
+        Rc<crate::protocol::http_compression::Policy>,
+    )>,
 }
 
 /// The connection a request or response belongs to.
@@ -237,6 +244,15 @@ pub(crate) fn request_response_at(
         keep_alive,
         head_request: req.method.eq_ignore_ascii_case("HEAD"),
         tmp_files,
+        compression: origin
+            .compression
+            .as_ref()
+            .filter(|_| !handshake)
+            .and_then(|policy| {
+                let coding =
+                    crate::protocol::http_compression::choose(req.header("accept-encoding")?)?;
+                Some((coding, policy.clone()))
+            }),
     };
     CLIENT_GONE.with(|g| g.borrow_mut().remove(&owner));
     RESPONSES.with(|r| r.borrow_mut().insert(origin.key, state));
@@ -251,6 +267,8 @@ pub(crate) struct Origin {
     pub parse_cookie: bool,
     pub parse_post: bool,
     pub upload_tmp_dir: String,
+    /// `http_compression`'s settings when it is on.
+    pub compression: Option<Rc<crate::protocol::http_compression::Policy>>,
 }
 
 impl Origin {
@@ -264,6 +282,9 @@ impl Origin {
             parse_cookie: settings.http_parse_cookie,
             parse_post: settings.http_parse_post,
             upload_tmp_dir: settings.upload_tmp_dir.clone(),
+            compression: settings
+                .http_compression
+                .then(|| Rc::new(settings.http_compression_policy.clone())),
         }
     }
 

@@ -2,6 +2,7 @@
 //! the head and body written to the connection (or to the master).
 
 use super::*;
+use crate::protocol::http_compression::Coding;
 
 pub(super) fn fd_of(o: *mut zend_object) -> i64 {
     zend::get_prop(o, "fd").and_then(|z| z.long()).unwrap_or(0)
@@ -153,6 +154,18 @@ pub(super) fn write_head(
     key: ConnKey,
     body_len: Option<usize>,
 ) -> bool {
+    write_head_encoded(o, dest, key, body_len, None)
+}
+
+/// [`write_head`] for a body the server compressed with `coding`: the
+/// script's own `Content-Length` is dropped (Swoole logs that it is).
+fn write_head_encoded(
+    o: *mut zend_object,
+    dest: &Dest,
+    key: ConnKey,
+    body_len: Option<usize>,
+    coding: Option<Coding>,
+) -> bool {
     let (status, reason, keep_alive, handshake, head_request) = RESPONSES.with(|r| {
         r.borrow()
             .get(&key)
@@ -167,7 +180,18 @@ pub(super) fn write_head(
             })
             .unwrap_or((200, None, true, false, false))
     });
-    let headers = user_headers(o);
+    let mut headers = user_headers(o);
+    if coding.is_some() {
+        let before = headers.len();
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case("content-length"));
+        if headers.len() != before {
+            crate::runtime::log::write(
+                crate::runtime::log::Level::Warning,
+                true,
+                "Context::build_header() (ERRNO 7105): The client has set 'Accept-Encoding', 'Content-Length' will be ignored",
+            );
+        }
+    }
     let cookies = user_cookies(o);
     let date = http_date(unix_time() as u64);
     let head = wire::ResponseHead {
@@ -179,6 +203,7 @@ pub(super) fn write_head(
         keep_alive: keep_alive && !handshake,
         body_len,
         date: &date,
+        content_encoding: coding.map(Coding::name),
     };
     let mut out = Vec::with_capacity(256);
     // onHandShake's response, 101 or not, is Swoole's upgrade head: status,
@@ -197,10 +222,16 @@ pub(super) fn write_head(
 /// Ends the response: head (if not yet sent), body, last chunk; lets the
 /// connection go on to its next request, or upgrades it after a 101.
 pub(super) fn finish(o: *mut zend_object, dest: &Dest, key: ConnKey, body: Option<&[u8]>) -> bool {
-    let Some((chunked, head_request, status, handshake)) = RESPONSES.with(|r| {
+    let Some((chunked, head_request, status, handshake, compression)) = RESPONSES.with(|r| {
         r.borrow_mut().get_mut(&key).map(|s| {
             s.ended = true;
-            (s.chunked, s.head_request, s.status, s.handshake)
+            (
+                s.chunked,
+                s.head_request,
+                s.status,
+                s.handshake,
+                s.compression.clone(),
+            )
         })
     }) else {
         return false;
@@ -216,8 +247,26 @@ pub(super) fn finish(o: *mut zend_object, dest: &Dest, key: ConnKey, body: Optio
     } else if head_request || body.is_empty() {
         write_head(o, dest, key, Some(body.len()))
     } else {
+        let compressed = compression.and_then(|(coding, policy)| {
+            let headers = user_headers(o);
+            let content_type = headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                .map(|(_, v)| v.as_slice());
+            let script_encoded = headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-encoding"));
+            if script_encoded || !policy.applies(body.len(), content_type) {
+                return None;
+            }
+            policy.compress(coding, body).map(|b| (coding, b))
+        });
+        let (coding, body) = match &compressed {
+            Some((coding, b)) => (Some(*coding), &b[..]),
+            None => (None, body),
+        };
         // Head and body in one write.
-        let mut ok = write_head(o, dest, key, Some(body.len()));
+        let mut ok = write_head_encoded(o, dest, key, Some(body.len()), coding);
         if ok {
             ok = dest.send(body.to_vec());
         }
