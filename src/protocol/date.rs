@@ -66,6 +66,64 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// (year, month, day) to days since 1970-01-01 (the inverse of
+/// [`civil_from_days`]).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Reads an HTTP date (`If-Modified-Since`, `If-Range`) in any of the three
+/// forms RFC 9110 §5.6.7 asks a recipient to accept: IMF-fixdate
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850 (`Sunday, 06-Nov-94
+/// 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`). Seconds since
+/// the epoch.
+pub fn parse_http_date(value: &str) -> Option<i64> {
+    let month = |m: &str| {
+        MONTHS
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(m))
+            .map(|i| i as u32 + 1)
+    };
+    let clock = |t: &str| -> Option<i64> {
+        let mut it = t.split(':').map(|p| p.parse::<i64>().ok());
+        let (h, m, s) = (it.next()??, it.next()??, it.next()??);
+        ((0..24).contains(&h) && (0..60).contains(&m) && (0..61).contains(&s))
+            .then_some(h * 3600 + m * 60 + s)
+    };
+    let words: Vec<&str> = value.split_whitespace().collect();
+    let (year, mon, day, time) = match words.as_slice() {
+        // IMF-fixdate
+        [_, d, m, y, t, "GMT"] => (y.parse().ok()?, month(m)?, d.parse().ok()?, clock(t)?),
+        // RFC 850: two-digit year, 1970-2069
+        [_, dmy, t, "GMT"] => {
+            let mut p = dmy.split('-');
+            let (d, m, y) = (p.next()?, p.next()?, p.next()?);
+            let y: i64 = y.parse().ok()?;
+            let y = if y < 70 {
+                2000 + y
+            } else if y < 100 {
+                1900 + y
+            } else {
+                y
+            };
+            (y, month(m)?, d.parse().ok()?, clock(t)?)
+        }
+        // asctime
+        [_, m, d, t, y] => (y.parse().ok()?, month(m)?, d.parse().ok()?, clock(t)?),
+        _ => return None,
+    };
+    if !(1..=31).contains(&day) {
+        return None;
+    }
+    Some(days_from_civil(year, mon, day) * 86_400 + time)
+}
+
 /// The `Date` header value: `Sun, 22 Nov 2026 02:51:39 GMT`.
 pub fn http_date(unix_secs: u64) -> String {
     let c = Civil::from_unix(i64::try_from(unix_secs).unwrap_or(i64::MAX / 2));
@@ -164,5 +222,20 @@ mod tests {
         let _ = http_date(u64::MAX);
         let _ = cookie_date(i64::MAX / 2);
         let _ = cookie_date(i64::MIN / 2);
+    }
+
+    #[test]
+    fn http_dates_in_all_three_forms() {
+        let t = 784_111_777; // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(t));
+        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(t));
+        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(t));
+        assert_eq!(
+            parse_http_date(&http_date(1_796_000_000)),
+            Some(1_796_000_000)
+        );
+        assert_eq!(parse_http_date("yesterday"), None);
+        assert_eq!(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"), None);
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 25:49:37 GMT"), None);
     }
 }

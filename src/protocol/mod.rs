@@ -24,6 +24,7 @@
 //! - [`bus`]: the messages nodes of a cluster exchange over Redis.
 
 pub mod bus;
+pub mod byte_range;
 pub mod close;
 pub mod date;
 pub mod deflate;

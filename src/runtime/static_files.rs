@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use super::settings::Settings;
-use crate::protocol::date::http_date;
+use crate::protocol::date::{self, http_date};
 use crate::protocol::http::{url_decode, Request};
-use crate::protocol::{mime, response};
+use crate::protocol::{byte_range, handshake, mime};
 
 /// The file a request maps to, if the static handler should serve it.
 pub fn resolve(settings: &Settings, req: &Request) -> Option<PathBuf> {
@@ -45,44 +45,151 @@ pub fn resolve(settings: &Settings, req: &Request) -> Option<PathBuf> {
 
 /// The full response for a static file (head only for HEAD requests), or
 /// None if the file cannot be read (the request then goes to onRequest).
+///
+/// As Swoole's static handler answers: the head's fields in its order
+/// (`Connection`, `Content-Length`, `Content-Type`, `Accept-Ranges` or
+/// `Content-Range`, `Date`, `Last-Modified`, `Server`); 304 when
+/// `If-Modified-Since` is not older than the file; `Range` (206, one part or
+/// `multipart/byteranges`, or 416) unless `If-Range` names another date.
+/// A HEAD answer carries the length a GET would have (RFC 9110; Swoole
+/// sends 0).
 pub fn response(file: &Path, req: &Request, now: u64) -> Option<Vec<u8>> {
     let body = std::fs::read(file).ok()?;
-    let modified = std::fs::metadata(file)
+    let mtime = std::fs::metadata(file)
         .and_then(|m| m.modified())
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| http_date(d.as_secs()));
-    let mut headers = vec![(
-        "Content-Type".to_string(),
-        mime::for_path(&file.to_string_lossy()).as_bytes().to_vec(),
-    )];
-    if let Some(m) = modified {
-        headers.push(("Last-Modified".to_string(), m.into_bytes()));
-    }
-    let date = http_date(now);
-    let head = response::ResponseHead {
-        status: 200,
-        reason: None,
-        headers: &headers,
-        cookies: &[],
-        keep_alive: req.keep_alive(),
-        body_len: Some(body.len()),
-        date: &date,
-        content_encoding: None,
+        .map(|d| d.as_secs());
+    let content_type = mime::for_path(&file.to_string_lossy());
+    let date_of = |name: &str| {
+        req.header(name)
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .and_then(date::parse_http_date)
     };
-    let mut out = Vec::with_capacity(body.len() + 256);
-    if req.method.eq_ignore_ascii_case("HEAD") {
-        head.encode_head_request(&mut out);
-        // HEAD answers carry the length they would have.
-        if !body.is_empty() && !out.windows(15).any(|w| w == b"Content-Length:") {
-            out.truncate(out.len() - 2);
-            out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
-        }
+    let connection = if req.keep_alive() {
+        "keep-alive"
     } else {
-        head.encode(&mut out);
-        out.extend_from_slice(&body);
+        "close"
+    };
+    let tail = |out: &mut String| {
+        out.push_str(&format!("Date: {}\r\n", http_date(now)));
+        if let Some(m) = mtime {
+            out.push_str(&format!("Last-Modified: {}\r\n", http_date(m)));
+        }
+        out.push_str(&format!("Server: {}\r\n\r\n", handshake::SERVER_SOFTWARE));
+    };
+    let mtime_secs = mtime.and_then(|m| i64::try_from(m).ok());
+    if let (Some(since), Some(m)) = (date_of("if-modified-since"), mtime_secs) {
+        if since >= m {
+            let mut head = format!("HTTP/1.1 304 Not Modified\r\nConnection: {connection}\r\n");
+            tail(&mut head);
+            return Some(head.into_bytes());
+        }
+    }
+    let size = body.len() as u64;
+    let mut ranges = match req.header("range") {
+        Some(r) => byte_range::parse(r, size),
+        None => byte_range::Ranges::Whole,
+    };
+    if let (Some(if_range), Some(m)) = (date_of("if-range"), mtime_secs) {
+        if if_range != m {
+            ranges = byte_range::Ranges::Whole;
+        }
+    }
+    let head_only = req.method.eq_ignore_ascii_case("HEAD");
+    let slice = |offset: u64, len: u64| {
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(body.len());
+        let end = start
+            .saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
+            .min(body.len());
+        &body[start..end]
+    };
+    let (status, range_field, content_type, payload): (&str, String, String, Vec<u8>) = match ranges
+    {
+        byte_range::Ranges::Whole => (
+            "200 OK",
+            "Accept-Ranges: bytes".to_string(),
+            content_type.to_string(),
+            body.clone(),
+        ),
+        byte_range::Ranges::Unsatisfiable => (
+            "416 Range Not Satisfiable",
+            String::new(),
+            content_type.to_string(),
+            Vec::new(),
+        ),
+        byte_range::Ranges::Parts(parts) if parts.len() == 1 => {
+            let (offset, len) = parts[0];
+            (
+                "206 Partial Content",
+                format!(
+                    "Content-Range: bytes {}-{}/{size}",
+                    offset,
+                    offset + len - 1
+                ),
+                content_type.to_string(),
+                slice(offset, len).to_vec(),
+            )
+        }
+        byte_range::Ranges::Parts(parts) => {
+            let boundary = boundary();
+            let mut multipart = Vec::new();
+            for (i, (offset, len)) in parts.iter().enumerate() {
+                let sep = if i == 0 { "" } else { "\r\n" };
+                multipart.extend_from_slice(
+                        format!(
+                            "{sep}--{boundary}\r\nContent-Type: {content_type}\r\nContent-Range: bytes {}-{}/{size}\r\n\r\n",
+                            offset,
+                            offset + len - 1
+                        )
+                        .as_bytes(),
+                    );
+                multipart.extend_from_slice(slice(*offset, *len));
+            }
+            multipart.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            (
+                "206 Partial Content",
+                String::new(),
+                format!("multipart/byteranges; boundary={boundary}"),
+                multipart,
+            )
+        }
+    };
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nConnection: {connection}\r\nContent-Length: {}\r\nContent-Type: {content_type}\r\n",
+        payload.len()
+    );
+    if !range_field.is_empty() {
+        head.push_str(&range_field);
+        head.push_str("\r\n");
+    }
+    tail(&mut head);
+    let mut out = head.into_bytes();
+    if !head_only {
+        out.extend_from_slice(&payload);
     }
     Some(out)
+}
+
+/// A multipart boundary as Swoole makes them: `SwooleBoundary` and 24
+/// random letters and digits.
+fn boundary() -> String {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+        ^ u64::from(std::process::id()).rotate_left(32);
+    let mut s = String::from("SwooleBoundary");
+    for _ in 0..24 {
+        // xorshift: a boundary needs no cryptographic randomness.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        s.push(char::from(ALNUM[(seed % ALNUM.len() as u64) as usize]));
+    }
+    s
 }
 
 #[cfg(test)]
