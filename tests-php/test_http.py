@@ -308,3 +308,29 @@ def test_uploads_work_with_move_uploaded_file_and_array_fields(http_server, tmp_
         [True, True, "first file"],
         [True, True, "second file"],
     ]
+
+
+def test_upload_max_filesize_takes_uploads_over_package_max_length(php_server, tmp_path):
+    """As Swoole: with upload_max_filesize a multipart upload may be larger
+    than package_max_length (up to upload_max_filesize); other bodies keep
+    package_max_length's limit (413)."""
+    script = tmp_path / "upload.php"
+    script.write_text(r"""<?php
+$s = new Swoole\Http\Server('127.0.0.1', (int)$argv[1], SWOOLE_BASE);
+$s->set(['worker_num' => 1, 'package_max_length' => 64 * 1024, 'upload_max_filesize' => 1024 * 1024]);
+$s->on('request', function ($req, $resp) {
+    $f = $req->files['f'] ?? null;
+    $resp->end($f ? "size={$f['size']} ok=" . json_encode(filesize($f['tmp_name']) === $f['size']) : 'no file');
+});
+$s->start();
+""")
+    srv = php_server(str(script))
+    data = b"x" * (300 * 1024)
+    body = (b"--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\n"
+            b"Content-Type: application/octet-stream\r\n\r\n" + data + b"\r\n--B--\r\n")
+    with RawClient(srv.port) as c:
+        r = c.request("POST", "/", headers=[("Content-Type", "multipart/form-data; boundary=B")], body=body)
+        assert (r.status, r.body) == (200, b"size=307200 ok=true"), r.raw[:300]
+    with RawClient(srv.port) as c:
+        r = c.request("POST", "/", headers=[("Content-Type", "text/plain")], body=data)
+        assert r.status == 413, r.raw[:300]

@@ -94,6 +94,23 @@ pub struct Limits {
     pub max_headers: usize,
     /// Largest body (Swoole's `package_max_length`).
     pub max_body: usize,
+    /// Largest `multipart/form-data` body when larger than `max_body`
+    /// (Swoole's `upload_max_filesize`; 0: off).
+    pub max_upload: usize,
+}
+
+impl Limits {
+    /// The body limit for `req`: uploads may reach `max_upload`.
+    fn body_limit(&self, req: &Request) -> u64 {
+        let multipart = req.header("content-type").is_some_and(|ct| {
+            ct.len() >= 19 && ct[..19].eq_ignore_ascii_case(b"multipart/form-data")
+        });
+        if multipart && self.max_upload > self.max_body {
+            self.max_upload as u64
+        } else {
+            self.max_body as u64
+        }
+    }
 }
 
 impl Default for Limits {
@@ -104,6 +121,7 @@ impl Default for Limits {
             max_header_bytes: 64 * 1024,
             max_headers: 128,
             max_body: 2 * 1024 * 1024,
+            max_upload: 0,
         }
     }
 }
@@ -292,7 +310,11 @@ impl RequestParser {
                 phase,
                 body,
             } => {
-                let Some(end) = decode_chunks(buf, *start, pos, phase, body, &self.limits)? else {
+                let max_body = self.limits.body_limit(req);
+                let max_trailers = self.limits.max_header_bytes;
+                let Some(end) =
+                    decode_chunks(buf, *start, pos, phase, body, max_body, max_trailers)?
+                else {
                     return Ok(None);
                 };
                 let mut req = std::mem::replace(req, empty_request());
@@ -490,7 +512,7 @@ fn body_state(mut req: Request, head_len: usize, limits: &Limits) -> Result<Stat
         }
     }
     let len = len.unwrap_or(0);
-    if len > limits.max_body as u64 {
+    if len > limits.body_limit(&req) {
         return Err(HttpError::BodyTooLarge { len });
     }
     Ok(State::Length {
@@ -509,13 +531,12 @@ fn decode_chunks(
     pos: &mut usize,
     phase: &mut Phase,
     body: &mut Vec<u8>,
-    limits: &Limits,
+    max_body: u64,
+    max_trailers: usize,
 ) -> Result<Option<usize>, HttpError> {
     // Framing overhead is bounded too, so tiny chunks with long extensions
     // cannot make us buffer far more than `max_body`.
-    let max_raw = (limits.max_body as u64)
-        .saturating_mul(2)
-        .saturating_add(64 * 1024);
+    let max_raw = max_body.saturating_mul(2).saturating_add(64 * 1024);
     loop {
         let raw = pos.saturating_sub(start) as u64;
         if raw > max_raw {
@@ -539,7 +560,7 @@ fn decode_chunks(
                     *phase = Phase::Trailers { start: *pos };
                 } else {
                     let total = (body.len() as u64).saturating_add(size);
-                    if total > limits.max_body as u64 {
+                    if total > max_body {
                         return Err(HttpError::BodyTooLarge { len: total });
                     }
                     // `total <= max_body`, so `size` fits in usize.
@@ -561,7 +582,7 @@ fn decode_chunks(
             Phase::Trailers { start: tstart } => {
                 let rest = buf.get(*pos..).unwrap_or_default();
                 let Some(nl) = memchr::memchr(b'\n', rest) else {
-                    if buf.len() - tstart > limits.max_header_bytes {
+                    if buf.len() - tstart > max_trailers {
                         return Err(HttpError::HeadersTooLarge);
                     }
                     return Ok(None);
@@ -571,7 +592,7 @@ fn decode_chunks(
                     return Err(HttpError::BadChunk);
                 };
                 *pos += nl + 1;
-                if *pos - tstart > limits.max_header_bytes {
+                if *pos - tstart > max_trailers {
                     return Err(HttpError::HeadersTooLarge);
                 }
                 if line.is_empty() {
@@ -710,6 +731,7 @@ mod tests {
             max_header_bytes: 1024,
             max_headers: 16,
             max_body: 100,
+            max_upload: 0,
         }
     }
 
@@ -901,6 +923,7 @@ A \r\n0123456789\r\n\
             max_header_bytes: 1024,
             max_headers: 16,
             max_body: 10_000,
+            max_upload: 0,
         };
         let mut b = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
         let ext = format!("1;{}\r\nx\r\n", "e".repeat(4000));
@@ -1118,5 +1141,42 @@ A \r\n0123456789\r\n\
         assert!(!super::expects_continue(http10));
         let plain = b"POST /u HTTP/1.1\r\nContent-Length: 5\r\n\r\n";
         assert!(!super::expects_continue(plain));
+    }
+
+    #[test]
+    fn uploads_may_reach_upload_max_filesize() {
+        let lim = Limits {
+            max_upload: 1000,
+            ..limits()
+        };
+        let upload = |len: usize, chunked: bool| {
+            let head = if chunked {
+                "POST / HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=x\r\nTransfer-Encoding: chunked\r\n\r\n".to_string()
+            } else {
+                format!("POST / HTTP/1.1\r\nContent-Type: Multipart/Form-Data; boundary=x\r\nContent-Length: {len}\r\n\r\n")
+            };
+            let mut b = head.into_bytes();
+            if chunked {
+                b.extend_from_slice(format!("{len:x}\r\n").as_bytes());
+                b.extend(std::iter::repeat_n(b'a', len));
+                b.extend_from_slice(b"\r\n0\r\n\r\n");
+            } else {
+                b.extend(std::iter::repeat_n(b'a', len));
+            }
+            parse_request(&b, &lim)
+        };
+        for chunked in [false, true] {
+            assert!(matches!(upload(900, chunked), Ok(Some(_))), "{chunked}");
+            assert!(matches!(
+                upload(1001, chunked),
+                Err(HttpError::BodyTooLarge { .. })
+            ));
+        }
+        // Other bodies keep package_max_length's limit.
+        let b = b"POST / HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 200\r\n\r\n";
+        assert!(matches!(
+            parse_request(b, &lim),
+            Err(HttpError::BodyTooLarge { len: 200 })
+        ));
     }
 }

@@ -75,6 +75,9 @@ pub struct Config {
     /// `open_websocket_close_frame`: the client's close frame goes to the
     /// script (before the echo).
     pub close_frame: bool,
+    /// `upload_max_filesize` (0: off): a `multipart/form-data` body may be
+    /// this large even over `max_length`, as Swoole takes such uploads.
+    pub max_upload: usize,
 }
 
 impl Default for Config {
@@ -86,6 +89,7 @@ impl Default for Config {
             ping_frame: false,
             pong_frame: false,
             close_frame: false,
+            max_upload: 0,
         }
     }
 }
@@ -263,6 +267,9 @@ struct Flags {
     ping_frame: bool,
     pong_frame: bool,
     close_frame: bool,
+    /// `upload_max_filesize` in bytes (at most 4 GiB; it fits in the
+    /// room the flags leave, so a connection stays as small).
+    max_upload: u32,
 }
 
 impl Session<FreshInflaters> {
@@ -285,6 +292,7 @@ impl<P: InflaterPool> Session<P> {
                 ping_frame: cfg.ping_frame,
                 pong_frame: cfg.pong_frame,
                 close_frame: cfg.close_frame,
+                max_upload: u32::try_from(cfg.max_upload).unwrap_or(u32::MAX),
             },
             pool,
         }
@@ -333,6 +341,7 @@ impl<P: InflaterPool> Session<P> {
                     max_header_bytes: MAX_HEADER_BYTES,
                     max_headers: MAX_HEADERS,
                     max_body: *max_length,
+                    max_upload: self.flags.max_upload as usize,
                 };
                 let parsed = if buf.is_empty() {
                     Ok(None)

@@ -698,6 +698,7 @@ async fn serve_http_port<R: ConnRead>(
             ping_frame: settings.open_websocket_ping_frame,
             pong_frame: settings.open_websocket_pong_frame,
             close_frame: settings.open_websocket_close_frame,
+            max_upload: settings.upload_max_filesize,
         },
         spare_inflaters::Spare,
     );

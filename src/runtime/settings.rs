@@ -137,6 +137,9 @@ pub struct Settings {
     pub log_file: Option<String>,
     pub log_level: Option<i64>,
     pub upload_tmp_dir: String,
+    /// `upload_max_filesize` (0: off): how large a multipart upload may be
+    /// beyond `package_max_length`.
+    pub upload_max_filesize: usize,
     pub http_parse_post: bool,
     pub http_parse_cookie: bool,
     /// `enable_static_handler` + `document_root`: files under the root are
@@ -272,6 +275,7 @@ impl Default for Settings {
             log_file: None,
             log_level: None,
             upload_tmp_dir: "/tmp".to_string(),
+            upload_max_filesize: 0,
             http_parse_post: true,
             http_parse_cookie: true,
             enable_static_handler: false,
@@ -460,6 +464,7 @@ impl Settings {
                 }
             }
             "http_parse_post" => self.http_parse_post = v.truthy(),
+            "upload_max_filesize" => self.upload_max_filesize = size(v, 0),
             "enable_static_handler" => self.enable_static_handler = v.truthy(),
             "document_root" => {
                 self.document_root = match v {
