@@ -78,6 +78,10 @@ def test_php_ri_names_swoole_rs():
     assert re.match(r"permessage-deflate .*zlib-rs \d+\.\d+", rows.get("compression", "")), r.stdout
     assert re.match(r"rustls \d+\.\d+\.\d+ ", rows.get("TLS", "")), r.stdout
     assert "SWOOLE_PROCESS" in rows.get("Server modes", ""), r.stdout
+    # Swoole's own skip checks read this row (PHP's OpenSSL is linked in
+    # Debian's php8.2-cli).
+    assert re.match(r"OpenSSL \d+\.\d+\.\d+ .*rustls \d", rows.get("openssl", "")), r.stdout
+    assert rows.get("coroutine", "").startswith("enabled"), r.stdout
 
 
 # --------------------------------------------------------------------------

@@ -226,10 +226,19 @@ fn print_info() {
             " (TLS 1.2 and 1.3; wss:// and https:// with SWOOLE_SSL)"
         ),
     );
-    row(
-        "coroutine",
-        "not supported (callbacks run on each worker's PHP thread)",
-    );
+    // Swoole's own test suite reads this row ("openssl => OpenSSL x.y.z")
+    // to decide what TLS it may test: the OpenSSL PHP runs with serves the
+    // hooked ssl:// and tls:// streams; our servers and clients use rustls.
+    if let Some(openssl) = openssl_version() {
+        row(
+            "openssl",
+            &format!(
+                "{openssl} (PHP's, for hooked ssl:// and tls:// streams; servers and clients use rustls {})",
+                env!("SWOOLE_RS_DEP_RUSTLS")
+            ),
+        );
+    }
+    row("coroutine", "enabled with PHP's fibers");
     row("http2", "not supported");
     row(
         "Runtime",
@@ -254,6 +263,29 @@ fn print_info() {
     );
     // SAFETY: phpinfo() table framing.
     unsafe { ffi::php_info_print_table_end() };
+}
+
+/// The OpenSSL this process runs with (PHP's ext/openssl links it), as
+/// `OpenSSL_version(OPENSSL_VERSION)` words it; None when none is loaded.
+fn openssl_version() -> Option<String> {
+    // SAFETY: looks a symbol up in what the process has loaded.
+    let sym = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"OpenSSL_version".as_ptr()) };
+    if sym.is_null() {
+        return None;
+    }
+    // SAFETY: OpenSSL_version is `const char *OpenSSL_version(int t)`.
+    let f: extern "C" fn(libc::c_int) -> *const std::os::raw::c_char =
+        unsafe { std::mem::transmute(sym) };
+    let text = f(0);
+    if text.is_null() {
+        return None;
+    }
+    // SAFETY: a static NUL-terminated string of OpenSSL's.
+    Some(
+        unsafe { std::ffi::CStr::from_ptr(text) }
+            .to_string_lossy()
+            .into_owned(),
+    )
 }
 
 fn fn_swoole_version(_ex: &mut ExecuteData, rv: &mut Zval) {
