@@ -10,6 +10,7 @@
 #   make test-php  only the PHP tests, against $(SWOOLE_SO), without building
 #   make lint      cargo fmt --check and cargo clippy -D warnings
 #   make autobahn  build, install the Autobahn testsuite (cached), run it: plain, compression, takeover
+#   make diff-swoole SWOOLE_REF=...  the PHP tests on our build and on Swoole's, differences listed
 #
 # Variables: SWOOLE_SO (extension the PHP tests load; default build/swoole.so),
 # PYTEST_ARGS (extra pytest arguments, e.g. PYTEST_ARGS='-k disconnect -x'), PHP, CARGO.
@@ -64,6 +65,15 @@ lint: deps
 clean:
 	rm -rf build
 	$(CARGO) clean
+
+# The differential check against Swoole itself (scripts/differential.py):
+# every PHP end-to-end test on our build and on Swoole's, the differences
+# listed (deliberate ones in tests-php/known-differences.txt).
+#   make diff-swoole SWOOLE_REF=/path/to/swoole.so   (../shared/tools/build-swoole-ref.sh)
+.PHONY: diff-swoole
+diff-swoole: build venv
+	@test -n "$(SWOOLE_REF)" || { echo "make diff-swoole SWOOLE_REF=/path/to/swoole.so"; exit 2; }
+	@$(VENV)/bin/python scripts/differential.py --swoole "$(SWOOLE_REF)" --ours build/swoole.so
 
 # The Autobahn WebSocket testsuite (scripts/autobahn.sh): report in build/autobahn/<config>/.
 .PHONY: autobahn

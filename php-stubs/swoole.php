@@ -1969,6 +1969,77 @@ namespace Swoole\Connection {
 }
 
 namespace Swoole\Server {
+    /** What onConnect, onReceive and onClose get with `event_object => true`. */
+    class Event
+    {
+        /** The reactor (a BASE worker's id) that saw the event; -1 for a close the server made. */
+        public $reactor_id = 0;
+        /** The connection. */
+        public $fd = 0;
+        /** When the data was dispatched (0 for a connect or close). */
+        public $dispatch_time = 0.0;
+        /** onReceive's data (null for a connect or close). */
+        public $data = null;
+    }
+
+    /** What onPacket gets with `event_object => true`. */
+    class Packet
+    {
+        /** The UDP socket's descriptor (sendto()'s $server_socket). */
+        public $server_socket = 0;
+        /** The port it listens on. */
+        public $server_port = 0;
+        /** When the datagram was dispatched. */
+        public $dispatch_time = 0.0;
+        /** The sender's address (a path for unix datagrams). */
+        public $address = null;
+        /** The sender's port. */
+        public $port = 0;
+        /** The datagram (declared here; Swoole sets it undeclared). */
+        public $data = null;
+    }
+
+    /** What onPipeMessage gets with `event_object => true`. */
+    class PipeMessage
+    {
+        /** The worker that sent it. */
+        public $source_worker_id = 0;
+        /** The worker receiving it. */
+        public $worker_id = 0;
+        /** When it was dispatched. */
+        public $dispatch_time = 0.0;
+        /** The message. */
+        public $data = null;
+    }
+
+    /** What onFinish gets with `event_object => true`. */
+    class TaskResult
+    {
+        /** The task's id. */
+        public $task_id = 0;
+        /** The task worker that ran it. */
+        public $task_worker_id = 0;
+        /** When the result was dispatched. */
+        public $dispatch_time = 0.0;
+        /** The result. */
+        public $data = null;
+    }
+
+    /** What onWorkerError gets with `event_object => true`. */
+    class StatusInfo
+    {
+        /** The worker that ended. */
+        public $worker_id = 0;
+        /** Its process id. */
+        public $worker_pid = 0;
+        /** The wait status (exit code << 8 | signal). */
+        public $status = 0;
+        /** Its exit code. */
+        public $exit_code = 0;
+        /** The signal that ended it, or 0. */
+        public $signal = 0;
+    }
+
 
     /**
      * What onTask($server, $task) gets with task_enable_coroutine (run in a coroutine) or

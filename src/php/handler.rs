@@ -36,6 +36,11 @@ thread_local! {
 }
 
 impl PhpHandler {
+    /// `event_object`: callbacks get one object.
+    fn event_objects(&self) -> bool {
+        self.st.settings.borrow().event_object
+    }
+
     /// The `$reactorId` a callback gets for an event the peer caused: in
     /// `SWOOLE_BASE` each worker is its own reactor, so Swoole passes the
     /// worker id; otherwise `given` (the reactor thread, -1 for a close
@@ -57,6 +62,11 @@ impl EventHandler for PhpHandler {
         let cbs = self.st.callbacks_for(conn.server_fd);
         if let Some(cb) = &cbs.connect {
             let reactor_id = self.reactor_id(0);
+            if self.event_objects() {
+                let e = super::server::event_object(reactor_id, conn.id, None);
+                self.call(cb, &mut [self.st.this_zval(), e]);
+                return;
+            }
             self.call(
                 cb,
                 &mut [self.st.this_zval(), zlong(conn.id), zlong(reactor_id)],
@@ -149,6 +159,16 @@ impl EventHandler for PhpHandler {
     fn on_receive(&self, conn: &Rc<Connection>, data: bytes::Bytes) {
         let cbs = self.st.callbacks_for(conn.server_fd);
         if let Some(cb) = &cbs.receive {
+            if self.event_objects() {
+                let e = super::server::event_object(
+                    self.reactor_id(0),
+                    conn.id,
+                    Some((&data, unix_time())),
+                );
+                self.call(cb, &mut [self.st.this_zval(), e]);
+                super::workers::count_request(&self.st);
+                return;
+            }
             self.call(
                 cb,
                 &mut [
@@ -165,6 +185,25 @@ impl EventHandler for PhpHandler {
     fn on_packet(&self, server_fd: i32, data: bytes::Bytes, from: DatagramFrom) {
         let cbs = self.st.callbacks_for(server_fd);
         let Some(cb) = &cbs.packet else { return };
+        if self.event_objects() {
+            let (address, port) = match from {
+                DatagramFrom::Inet(addr) => {
+                    (zend::zstr(addr.ip().to_string()), i64::from(addr.port()))
+                }
+                DatagramFrom::Unix(path) => (zend::zstr(path), 0),
+            };
+            let p = super::server::packet_object(
+                i64::from(server_fd),
+                i64::from(self.st.port_number(server_fd)),
+                unix_time(),
+                address,
+                port,
+                &data,
+            );
+            self.call(cb, &mut [self.st.this_zval(), p]);
+            super::workers::count_request(&self.st);
+            return;
+        }
         // Swoole's client info array, its keys in its order.
         let mut info = ZendHashTable::new();
         let _ = info.insert("server_socket", zlong(i64::from(server_fd)));
@@ -222,6 +261,13 @@ impl EventHandler for PhpHandler {
             }
         }
         if let Some(cb) = &cbs.close {
+            if self.event_objects() {
+                let e = super::server::event_object(self.reactor_id(reactor_id), conn.id, None);
+                super::server::while_closing(conn.id, || {
+                    self.call(cb, &mut [self.st.this_zval(), e])
+                });
+                return;
+            }
             super::server::while_closing(conn.id, || {
                 self.call(
                     cb,

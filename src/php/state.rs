@@ -533,6 +533,20 @@ impl Script for ServerState {
                 pid,
                 code,
                 signal,
+            } if self.settings.borrow().event_object => (
+                &cbs.worker_error,
+                vec![super::server::status_info_object(
+                    w as i64,
+                    i64::from(pid),
+                    i64::from(code),
+                    i64::from(signal),
+                )],
+            ),
+            Event::WorkerError {
+                id: w,
+                pid,
+                code,
+                signal,
             } => (
                 &cbs.worker_error,
                 vec![

@@ -129,7 +129,17 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
         Message::Pipe { data, serialized } => {
             if let Some(cb) = &st.callbacks().pipe_message {
                 let value = decode_value(&data, serialized);
-                st.invoke(cb, &mut [st.this_zval(), zlong(i64::from(from)), value]);
+                if st.settings.borrow().event_object {
+                    let m = super::server::pipe_message_object(
+                        i64::from(from),
+                        cluster.worker_id.get(),
+                        crate::runtime::connection::unix_time(),
+                        value,
+                    );
+                    st.invoke(cb, &mut [st.this_zval(), m]);
+                } else {
+                    st.invoke(cb, &mut [st.this_zval(), zlong(i64::from(from)), value]);
+                }
             }
         }
         Message::Task {
@@ -181,6 +191,15 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
             let cbs = st.callbacks();
             let cb = own.as_ref().or(cbs.finish.as_ref());
             match cb {
+                Some(cb) if st.settings.borrow().event_object => {
+                    let r = super::server::task_result_object(
+                        task_id,
+                        i64::from(from),
+                        crate::runtime::connection::unix_time(),
+                        value,
+                    );
+                    st.invoke(cb, &mut [st.this_zval(), r]);
+                }
                 Some(cb) => {
                     st.invoke(cb, &mut [st.this_zval(), zlong(task_id), value]);
                 }
@@ -257,7 +276,7 @@ fn run_task(
         let s = st.settings.borrow();
         (
             s.task_enable_coroutine,
-            s.task_enable_coroutine || s.task_object,
+            s.task_enable_coroutine || s.task_object || s.event_object,
         )
     };
     if in_coroutine {

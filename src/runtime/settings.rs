@@ -157,6 +157,8 @@ pub struct Settings {
     pub task_enable_coroutine: bool,
     /// onTask gets a `Swoole\Server\Task` (without a coroutine).
     pub task_object: bool,
+    /// `event_object`: callbacks get one event object (and onTask a Task).
+    pub event_object: bool,
     /// How a plain TCP port cuts its stream into `onReceive` packets
     /// (`open_length_check`, `open_eof_check`, ...): see [`Settings::framing`].
     pub stream: StreamFraming,
@@ -286,6 +288,7 @@ impl Default for Settings {
             enable_coroutine: true,
             task_enable_coroutine: false,
             task_object: false,
+            event_object: false,
         }
     }
 }
@@ -486,6 +489,7 @@ impl Settings {
             "enable_coroutine" => self.enable_coroutine = v.truthy(),
             "task_enable_coroutine" => self.task_enable_coroutine = v.truthy(),
             "task_object" | "task_use_object" => self.task_object = v.truthy(),
+            "event_object" => self.event_object = v.truthy(),
             "open_length_check" => self.stream.open_length_check = v.truthy(),
             "package_length_type" => {
                 if let Some(ty) = match v {

@@ -28,6 +28,7 @@ use crate::worker::push::{self, PushError, Target};
 use crate::worker::{lifecycle, process, timers};
 
 mod connections;
+mod events;
 mod info;
 mod iterator;
 mod start;
@@ -40,6 +41,10 @@ use start::*;
 use tasks::*;
 
 pub(super) use connections::{table_get, websocket_target};
+pub(in crate::php) use events::{
+    event as event_object, packet as packet_object, pipe_message as pipe_message_object,
+    status_info as status_info_object, task_result as task_result_object,
+};
 pub(super) use iterator::{live_ids, while_closing};
 pub(super) use tasks::task_object;
 
@@ -69,6 +74,7 @@ pub fn register(
     ex.parent = Some(base_exception);
     EXCEPTION.set(ex.register());
     register_task_class();
+    events::register();
 
     let mut c = Class::new("Swoole\\Server");
     let mut props: Vec<(&'static str, Default, u32)> = state::EVENTS
