@@ -641,7 +641,10 @@ async fn watch(fd: RawFd, generation: u64) {
         let (readable, writable) = ready_now(fd, want_read, want_write);
         if !readable && !writable {
             let Some(afd) = registered.as_ref() else {
-                tokio::task::yield_now().await;
+                // Not registrable (a regular file is always ready; a
+                // descriptor the reactor already watches for a coroutine
+                // is not ours to register): ask again in a millisecond.
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
                 continue;
             };
             wait_edge(afd, want_read, want_write).await;

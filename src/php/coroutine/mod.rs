@@ -329,6 +329,12 @@ pub fn spawn_native(f: Box<dyn FnOnce()>) -> Option<i64> {
 }
 
 fn spawn_work(work: Work, on_end: Option<Box<dyn FnOnce()>>) -> Option<i64> {
+    // A coroutine outside any loop needs one, as Swoole's go() creates its
+    // reactor: the script's end runs it (with Swoole 6's notice) unless a
+    // loop runs first.
+    if !super::timer::in_event_loop() {
+        super::timer::ensure_wait_at_shutdown();
+    }
     let idle = IDLE.with(|i| i.borrow_mut().pop());
     let (fiber, fresh) = match idle {
         Some(f) => (f, false),
