@@ -5,7 +5,14 @@
 use std::process::Command;
 
 /// Crates whose locked version is exported as `SWOOLE_RS_DEP_<NAME>`.
-const REPORTED: &[&str] = &["rustls", "zlib-rs", "tokio", "tungstenite", "ext-php-rs"];
+const REPORTED: &[&str] = &[
+    "rustls",
+    "zlib-rs",
+    "tokio",
+    "tungstenite",
+    "ext-php-rs",
+    "h2",
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=Cargo.lock");

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from swtest import free_port as swtest_free_port
-from swtest import ws_connect
+from swtest import RawClient, ws_connect
 
 DEPRECATED = (
     "\nDeprecated: swoole_event_rshutdown(): Event::wait() in shutdown function"
@@ -408,3 +408,55 @@ def test_event_object_callbacks_get_swooles_objects(php_server, tmp_path, mode):
     # Swoole 6.2.2 adds Packet::$data undeclared: PHP 8.2 then says
     # "Creation of dynamic property" per datagram; ours declares it.
     assert "Deprecated" not in out
+
+
+def test_cookies_as_swoole_6_2_writes_them(php_server, tmp_path):
+    """Swoole 6.2.2's Set-Cookie: no path unless given, HttpOnly / SameSite /
+    Priority / Partitioned capitalised, an empty value deletes, and its
+    warnings (and false) for names, raw values, paths, domains and years it
+    refuses."""
+    script = tmp_path / "cookies.php"
+    script.write_text(r"""<?php
+$s = new Swoole\Http\Server('127.0.0.1', (int)$argv[1], SWOOLE_BASE);
+$s->set(['worker_num' => 1]);
+$s->on('request', function ($req, $resp) {
+    $r = [
+        $resp->cookie('a', 'v w'),
+        $resp->cookie('b', 'v', 0, '/'),
+        $resp->cookie('c', 'v', 0, '/x', 'example.com', true, true, 'Lax', 'High', true),
+        $resp->cookie('e', ''),
+        $resp->cookie('', 'x'),
+        $resp->cookie('a=b', 'x'),
+        $resp->cookie('p', 'x', 0, '/a b'),
+        $resp->cookie('q', 'x', 0, '', 'd;x'),
+        $resp->cookie('r', 'x', 253402300800),
+        $resp->rawcookie('t', 'v w'),
+        $resp->rawcookie('u', 'v%20w'),
+    ];
+    echo json_encode($r), "\n";
+    $resp->end('ok');
+});
+$s->start();
+""")
+    srv = php_server(str(script))
+    with RawClient(srv.port) as c:
+        r = c.request("GET", "/")
+    assert r.header_all("Set-Cookie") == [
+        "a=v+w",
+        "b=v; path=/",
+        "c=v; path=/x; domain=example.com; secure; HttpOnly; SameSite=Lax; Priority=High; Partitioned",
+        "e=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT; Max-Age=0",
+        "u=v%20w",
+    ], r.raw
+    srv.wait_for("[true,true,true,true,false,false,false,false,false,false,true]")
+    out = srv.stdout()
+    illegal = '",", ";", " ", "\\t", "\\r", "\\n", "\\013", or "\\014"'
+    for warning in [
+        "cookie(): The name cannot be empty",
+        'cookie(): The name cannot contain "=", ' + illegal,
+        "cookie(): The path option cannot contain " + illegal,
+        "cookie(): The domain option cannot contain " + illegal,
+        "cookie(): The expires cannot have a year greater than 9999",
+        "rawcookie(): The value cannot contain " + illegal,
+    ]:
+        assert warning in out, (warning, out)

@@ -96,6 +96,27 @@ impl EventHandler for PhpHandler {
         self.st.invoke_then(cb, args, Some(then));
     }
 
+    fn on_h2_request(
+        &self,
+        conn: &Rc<Connection>,
+        req: Request,
+        stream: Rc<crate::runtime::http2::H2Stream>,
+    ) {
+        let cbs = self.st.callbacks_for(conn.server_fd);
+        let Some(cb) = &cbs.request else {
+            stream.send_head(404, &[], true);
+            return;
+        };
+        let (request, response) = http::h2_request_response(&self.st, conn, &req, stream);
+        let args = vec![request, zend::zcopy(&response)];
+        let st = self.st.clone();
+        let then: Box<dyn FnOnce()> = Box::new(move || {
+            http::h2_after_callback(&response);
+            super::workers::count_request(&st);
+        });
+        self.st.invoke_then(cb, args, Some(then));
+    }
+
     fn has_handshake_handler(&self, conn: &Connection) -> bool {
         self.st.callbacks_for(conn.server_fd).handshake.is_some()
     }

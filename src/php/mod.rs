@@ -239,7 +239,14 @@ fn print_info() {
         );
     }
     row("coroutine", "enabled with PHP's fibers");
-    row("http2", "not supported");
+    row(
+        "http2",
+        concat!(
+            "enabled (h2 ",
+            env!("SWOOLE_RS_DEP_H2"),
+            "; h2c and h2 by ALPN with open_http2_protocol, SWOOLE_BASE)"
+        ),
+    );
     row(
         "Runtime",
         concat!(

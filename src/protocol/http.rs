@@ -36,6 +36,8 @@ pub struct Request {
     pub body: Bytes,
     /// The body arrived with `Transfer-Encoding: chunked`.
     pub chunked: bool,
+    /// The HTTP/2 stream it came on (`$request->streamId`); 0 for HTTP/1.
+    pub stream_id: u32,
 }
 
 impl Request {
@@ -335,6 +337,7 @@ fn empty_request() -> Request {
         headers: Vec::new(),
         body: Bytes::new(),
         chunked: false,
+        stream_id: 0,
     }
 }
 
@@ -422,6 +425,7 @@ fn httparse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Request, usize)>
             headers,
             body: Bytes::new(),
             chunked: false,
+            stream_id: 0,
         },
         head_len,
     )))

@@ -287,26 +287,34 @@ pub fn encode_chunk(data: &[u8], out: &mut Vec<u8>) {
 pub enum CookieError {
     /// The name is empty.
     EmptyName,
-    /// The name contains one of `=,; \t\r\n\013\014`.
+    /// The name contains `=` or one of [`ILLEGAL_COOKIE_CHARS`].
     InvalidName,
-    /// A raw (not url-encoded) value contains CR, LF or NUL.
-    ValueHasNewline,
+    /// A raw (not url-encoded) value contains one of them.
+    InvalidValue,
+    /// The path contains one of them.
+    InvalidPath,
+    /// The domain contains one of them.
+    InvalidDomain,
     /// `expires` is after year 9999.
     ExpiresTooLarge,
 }
 
+/// What a cookie's name, raw value, path and domain may not contain.
+pub const ILLEGAL_COOKIE_CHARS: &[u8] = b",; \t\r\n\x0b\x0c";
+
 impl fmt::Display for CookieError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CookieError::EmptyName => "Cookie name cannot be empty",
-            CookieError::InvalidName => {
-                "Cookie names can't contain any of the following '=,; \\t\\r\\n\\013\\014'"
+        const LIST: &str = r#"",", ";", " ", "\t", "\r", "\n", "\013", or "\014""#;
+        match self {
+            CookieError::EmptyName => f.write_str("The name cannot be empty"),
+            CookieError::InvalidName => write!(f, "The name cannot contain \"=\", {LIST}"),
+            CookieError::InvalidValue => write!(f, "The value cannot contain {LIST}"),
+            CookieError::InvalidPath => write!(f, "The path option cannot contain {LIST}"),
+            CookieError::InvalidDomain => write!(f, "The domain option cannot contain {LIST}"),
+            CookieError::ExpiresTooLarge => {
+                f.write_str("The expires cannot have a year greater than 9999")
             }
-            CookieError::ValueHasNewline => {
-                "Header may not contain more than a single header, new line detected"
-            }
-            CookieError::ExpiresTooLarge => "Expiry date can't be a year greater than 9999",
-        })
+        }
     }
 }
 
@@ -345,9 +353,10 @@ pub fn cookie_header_value(
     )
 }
 
-/// The `Set-Cookie` value, Swoole 6 format:
+/// The `Set-Cookie` value, Swoole 6.2 format:
 /// `name=value[; expires=Sat, 01-Jan-2000 00:00:00 GMT; Max-Age=N][; path=P]
-/// [; domain=D][; secure][; httponly][; samesite=S][; priority=P][; partitioned]`.
+/// [; domain=D][; secure][; HttpOnly][; SameSite=S][; Priority=P][; Partitioned]`
+/// (no path unless one was given).
 /// An empty value deletes the cookie:
 /// `name=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT; Max-Age=0`.
 /// `Max-Age` is `expires - now`, never negative. With `url_encode` the value
@@ -367,36 +376,32 @@ pub fn cookie_header_value_at(
     url_encode: bool,
     now: i64,
 ) -> Result<String, CookieError> {
+    let illegal = |v: &str| v.bytes().any(|b| ILLEGAL_COOKIE_CHARS.contains(&b));
     if name.is_empty() {
         return Err(CookieError::EmptyName);
     }
-    if name.bytes().any(|b| {
-        matches!(
-            b,
-            b'=' | b',' | b';' | b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c
-        )
-    }) {
+    if name.contains('=') || illegal(name) {
         return Err(CookieError::InvalidName);
-    }
-    if !url_encode && value.bytes().any(|b| matches!(b, b'\r' | b'\n' | b'\0')) {
-        return Err(CookieError::ValueHasNewline);
     }
     let mut s = String::with_capacity(name.len() + value.len() + 64);
     s.push_str(name);
-    s.push('=');
     if value.is_empty() {
-        s.push_str("deleted; expires=");
+        s.push_str("=deleted; expires=");
         s.push_str(&date::cookie_date(1));
         s.push_str("; Max-Age=0");
     } else {
+        if !url_encode && illegal(value) {
+            return Err(CookieError::InvalidValue);
+        }
+        s.push('=');
         if url_encode {
             s.push_str(&php_urlencode(value.as_bytes()));
         } else {
             s.push_str(value);
         }
         if expires > 0 {
-            // 253402300799 is 9999-12-31 23:59:59 UTC.
-            if expires > 253_402_300_799 {
+            // 253402300800 is 10000-01-01 00:00:00 UTC.
+            if expires >= 253_402_300_800 {
                 return Err(CookieError::ExpiresTooLarge);
             }
             s.push_str("; expires=");
@@ -405,14 +410,26 @@ pub fn cookie_header_value_at(
             s.push_str(&expires.saturating_sub(now).max(0).to_string());
         }
     }
+    if !path.is_empty() {
+        if illegal(path) {
+            return Err(CookieError::InvalidPath);
+        }
+        s.push_str("; path=");
+        s.push_str(path);
+    }
+    if !domain.is_empty() {
+        if illegal(domain) {
+            return Err(CookieError::InvalidDomain);
+        }
+        s.push_str("; domain=");
+        s.push_str(domain);
+    }
     for (present, text, val) in [
-        (!path.is_empty(), "; path=", path),
-        (!domain.is_empty(), "; domain=", domain),
         (secure, "; secure", ""),
-        (httponly, "; httponly", ""),
-        (!samesite.is_empty(), "; samesite=", samesite),
-        (!priority.is_empty(), "; priority=", priority),
-        (partitioned, "; partitioned", ""),
+        (httponly, "; HttpOnly", ""),
+        (!samesite.is_empty(), "; SameSite=", samesite),
+        (!priority.is_empty(), "; Priority=", priority),
+        (partitioned, "; Partitioned", ""),
     ] {
         if present {
             s.push_str(text);
@@ -631,7 +648,12 @@ mod tests {
             c("hello world/ä~", 0, true).unwrap(),
             "n=hello+world%2F%C3%A4%7E"
         );
-        assert_eq!(c("hello world", 0, false).unwrap(), "n=hello world");
+        // A raw value with a space, comma or semicolon is refused (Swoole 6.2).
+        assert_eq!(
+            c("hello world", 0, false).unwrap_err(),
+            CookieError::InvalidValue
+        );
+        assert_eq!(c("hello%20world", 0, false).unwrap(), "n=hello%20world");
         assert_eq!(
             c("v", 946_684_800, true).unwrap(),
             "n=v; expires=Sat, 01-Jan-2000 00:00:00 GMT; Max-Age=3600"
@@ -651,14 +673,14 @@ mod tests {
                 true, true, now
             )
             .unwrap(),
-            "test=123456789; expires=Sat, 01-Jan-2000 00:00:00 GMT; Max-Age=3600; path=/; domain=example.com; secure; httponly; samesite=None; priority=High; partitioned"
+            "test=123456789; expires=Sat, 01-Jan-2000 00:00:00 GMT; Max-Age=3600; path=/; domain=example.com; secure; HttpOnly; SameSite=None; Priority=High; Partitioned"
         );
         assert_eq!(
             cookie_header_value_at(
                 "a", "123", 0, "", "", false, false, "Lax", "", false, true, now
             )
             .unwrap(),
-            "a=123; samesite=Lax"
+            "a=123; SameSite=Lax"
         );
         assert_eq!(
             c("v", 253_402_300_800, true).unwrap_err(),
@@ -667,8 +689,15 @@ mod tests {
         assert!(c("v", 253_402_300_799, true).is_ok());
         assert_eq!(
             c("a\r\nb", 0, false).unwrap_err(),
-            CookieError::ValueHasNewline
+            CookieError::InvalidValue
         );
+        let with = |path: &str, domain: &str| {
+            cookie_header_value_at(
+                "n", "v", 0, path, domain, false, false, "", "", false, true, now,
+            )
+        };
+        assert_eq!(with("/a b", "").unwrap_err(), CookieError::InvalidPath);
+        assert_eq!(with("", "d;x").unwrap_err(), CookieError::InvalidDomain);
         assert_eq!(c("a\r\nb", 0, true).unwrap(), "n=a%0D%0Ab");
         for bad in ["a=b", "a b", "a;b", "a,b", "a\tb", "a\x0bb"] {
             assert_eq!(
@@ -682,9 +711,10 @@ mod tests {
                 .unwrap_err(),
             CookieError::EmptyName
         );
-        assert!(CookieError::InvalidName
-            .to_string()
-            .starts_with("Cookie names can't"));
+        assert_eq!(
+            CookieError::InvalidValue.to_string(),
+            r#"The value cannot contain ",", ";", " ", "\t", "\r", "\n", "\013", or "\014""#
+        );
         // the wall-clock variant works too
         assert!(
             cookie_header_value("n", "v", 0, "", "", false, false, "", "", false, true).is_ok()

@@ -10,6 +10,7 @@ pub mod bus;
 pub mod client;
 pub mod connection;
 pub mod flush;
+pub mod http2;
 pub mod keepalive;
 pub mod local_notify;
 pub mod lock;
@@ -107,6 +108,10 @@ pub trait EventHandler {
     /// A plain HTTP request. The handler must eventually call
     /// [`Connection::finish_response`] (the PHP `Response::end()` does).
     fn on_request(&self, conn: &Rc<Connection>, req: Request);
+    /// An HTTP/2 request (`open_http2_protocol`): answered on `stream`.
+    fn on_h2_request(&self, _conn: &Rc<Connection>, _req: Request, stream: Rc<http2::H2Stream>) {
+        stream.send_head(404, &[], true);
+    }
     /// Whether an `onHandshake` callback replaces the built-in handshake.
     fn has_handshake_handler(&self, _conn: &Connection) -> bool;
     /// A WebSocket upgrade request to answer by hand: the handler writes the

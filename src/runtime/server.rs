@@ -93,7 +93,7 @@ impl Server {
         }
     }
 
-    fn handler(&self) -> Option<Rc<dyn EventHandler>> {
+    pub(crate) fn handler(&self) -> Option<Rc<dyn EventHandler>> {
         self.handler.borrow().clone()
     }
 
@@ -391,7 +391,22 @@ impl Server {
         let Some(conn) = self.register(peer, local, stream.as_raw_fd(), port) else {
             return;
         };
+        let h2 = port.settings.open_http2_protocol && matches!(port.protocol, Protocol::Http);
         let Some(acceptor) = port.tls.clone() else {
+            if h2 {
+                // h2c with prior knowledge: the first bytes say which.
+                let (server, port) = (self.clone(), port.clone());
+                tokio::task::spawn_local(async move {
+                    if sniff_http2_preface(&stream, &conn).await {
+                        server.serve_http2(conn, port, stream).await;
+                    } else {
+                        let direct_fd = Some(stream.as_raw_fd());
+                        let (rd, wr) = stream.into_split();
+                        server.spawn_tasks(conn, port, rd, wr, direct_fd);
+                    }
+                });
+                return;
+            }
             let direct_fd = Some(stream.as_raw_fd());
             let (rd, wr) = stream.into_split();
             self.spawn_tasks(conn, port.clone(), rd, wr, direct_fd);
@@ -401,6 +416,9 @@ impl Server {
         let port = port.clone();
         tokio::task::spawn_local(async move {
             match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) if h2 && tls.get_ref().1.alpn_protocol() == Some(b"h2") => {
+                    server.serve_http2(conn, port, tls).await;
+                }
                 Ok(Ok(tls)) => {
                     let (rd, wr) = tokio::io::split(tls);
                     // No direct writes: the TLS stream must encrypt.
@@ -414,6 +432,21 @@ impl Server {
                 }
             }
         });
+    }
+
+    /// An HTTP/2 connection: one task, the `h2` connection owning the
+    /// socket; onConnect and onClose as for any other.
+    async fn serve_http2<T>(self: Rc<Self>, conn: Rc<Connection>, port: Arc<Port>, io: T)
+    where
+        T: AsyncRead + AsyncWrite + Unpin + 'static,
+    {
+        let end = ReaderEnd { server: self, conn };
+        if let Some(h) = end.server.handler() {
+            h.on_connect(&end.conn);
+        }
+        let reactor_id = super::http2::serve(&end.server, &end.conn, port, io).await;
+        end.conn.close_with_frame(None);
+        end.server.report_close(&end.conn, reactor_id);
     }
 
     /// `direct_fd`: the plain socket under `wr`, which the end-of-turn
@@ -433,6 +466,30 @@ impl Server {
         tokio::task::spawn_local(writer(self.clone(), conn.clone(), wr, direct_fd));
         tokio::task::spawn_local(reader(self.clone(), conn, port, rd));
     }
+}
+
+/// Whether a new connection of an `open_http2_protocol` port starts with
+/// the HTTP/2 preface, by peeking at what it sent (nothing is consumed).
+/// A client that stalls halfway through a prefix of it is taken for
+/// HTTP/1 after a while; so is one the server closes meanwhile.
+async fn sniff_http2_preface(stream: &TcpStream, conn: &Connection) -> bool {
+    let mut first = [0u8; 24];
+    for _ in 0..200 {
+        let peeked = tokio::select! {
+            biased;
+            _ = conn.reader_stop.notified() => return false,
+            r = stream.peek(&mut first) => r,
+        };
+        match peeked {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => match super::http2::preface_state(&first[..n]) {
+                Some(is_h2) => return is_h2,
+                // Part of the preface so far: look again shortly.
+                None => tokio::time::sleep(Duration::from_millis(5)).await,
+            },
+        }
+    }
+    false
 }
 
 /// Drains the connection's queue into the socket; shuts it down after a

@@ -122,6 +122,9 @@ pub struct Settings {
     pub http_compression: bool,
     pub http_compression_policy: crate::protocol::http_compression::Policy,
     pub open_http_protocol: bool,
+    /// `open_http2_protocol`: HTTP/2 (h2c with prior knowledge, h2 by
+    /// ALPN) on this HTTP port.
+    pub open_http2_protocol: bool,
     pub open_websocket_protocol: bool,
     pub open_tcp_nodelay: bool,
     pub backlog: i32,
@@ -265,6 +268,7 @@ impl Default for Settings {
             http_compression: true,
             http_compression_policy: Default::default(),
             open_http_protocol: true,
+            open_http2_protocol: false,
             open_websocket_protocol: true,
             open_tcp_nodelay: true,
             backlog: 512,
@@ -436,6 +440,7 @@ impl Settings {
                 }
             }
             "open_http_protocol" => self.open_http_protocol = v.truthy(),
+            "open_http2_protocol" => self.open_http2_protocol = v.truthy(),
             "open_websocket_protocol" => self.open_websocket_protocol = v.truthy(),
             "open_tcp_nodelay" => self.open_tcp_nodelay = v.truthy(),
             "backlog" => self.backlog = v.as_int().unwrap_or(512).clamp(1, 65535) as i32,

@@ -9,10 +9,12 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 /// Builds the server configuration; the error says what is wrong with
-/// which file, for the `Swoole\Exception` that `start()` throws.
+/// which file, for the `Swoole\Exception` that `start()` throws. `h2`:
+/// offer HTTP/2 by ALPN first (`open_http2_protocol`).
 pub fn server_config(
     cert_file: Option<&str>,
     key_file: Option<&str>,
+    h2: bool,
 ) -> Result<Arc<ServerConfig>, String> {
     let cert_file = cert_file.ok_or("ssl_cert_file is required for SWOOLE_SSL")?;
     let key_file = key_file.ok_or("ssl_key_file is required for SWOOLE_SSL")?;
@@ -32,7 +34,11 @@ pub fn server_config(
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .map_err(|e| format!("ssl_cert_file and ssl_key_file do not make a usable pair: {e}"))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = if h2 {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
     Ok(Arc::new(config))
 }
 
@@ -42,10 +48,14 @@ mod tests {
 
     #[test]
     fn missing_or_bad_files_are_clear_errors() {
-        let e = server_config(None, Some("k")).expect_err("no cert");
+        let e = server_config(None, Some("k"), false).expect_err("no cert");
         assert!(e.contains("ssl_cert_file is required"), "{e}");
-        let e = server_config(Some("/nonexistent/cert.pem"), Some("/nonexistent/key.pem"))
-            .expect_err("missing");
+        let e = server_config(
+            Some("/nonexistent/cert.pem"),
+            Some("/nonexistent/key.pem"),
+            false,
+        )
+        .expect_err("missing");
         assert!(
             e.contains("cannot read ssl_cert_file [/nonexistent/cert.pem]"),
             "{e}"
@@ -55,7 +65,7 @@ mod tests {
         let junk = dir.join("junk.pem");
         std::fs::write(&junk, b"not a pem file").expect("write");
         let j = junk.to_str().expect("utf-8");
-        let e = server_config(Some(j), Some(j)).expect_err("junk");
+        let e = server_config(Some(j), Some(j), false).expect_err("junk");
         assert!(
             e.contains("no certificate") || e.contains("bad certificate"),
             "{e}"

@@ -72,6 +72,8 @@ pub enum ConnKey {
     Server(i64),
     /// A coroutine server's socket, by descriptor.
     Socket(i64),
+    /// An HTTP/2 stream of a session: (session, stream id).
+    Stream(i64, u32),
 }
 
 thread_local! {
@@ -83,6 +85,9 @@ thread_local! {
     static CLIENT_GONE: RefCell<std::collections::HashSet<u32>> = RefCell::new(std::collections::HashSet::new());
     /// Per connection: the latest request object's handle and its raw body.
     static BODIES: RefCell<HashMap<ConnKey, (u32, Bytes)>> = RefCell::new(HashMap::new());
+    /// Response objects of HTTP/2 streams, by handle: the stream and its
+    /// key.
+    static H2_OBJECTS: RefCell<HashMap<u32, (ConnKey, Rc<crate::runtime::http2::H2Stream>)>> = RefCell::new(HashMap::new());
     /// Request and response objects of a coroutine server, by handle:
     /// their socket.
     static SOCKET_OBJECTS: RefCell<HashMap<u32, crate::php::client::SharedConn>> = RefCell::new(HashMap::new());
@@ -93,6 +98,9 @@ fn key_of(o: *mut zend_object) -> ConnKey {
     let fd = zend::get_prop(o, "fd").and_then(|z| z.long()).unwrap_or(0);
     // SAFETY: o is a live object (a method's $this).
     let handle = unsafe { (*o).handle };
+    if let Some(key) = H2_OBJECTS.with(|h| h.borrow().get(&handle).map(|(k, _)| *k)) {
+        return key;
+    }
     if SOCKET_OBJECTS.with(|s| s.borrow().contains_key(&handle)) {
         ConnKey::Socket(fd)
     } else {
@@ -148,7 +156,7 @@ pub fn register() {
         m("setStatusCode", resp_status, "int $http_code, string $reason = ''", "bool"),
         m("header", resp_header, "string $key, array|string $value, bool $format = true", "bool"),
         m("setHeader", resp_header, "string $key, array|string $value, bool $format = true", "bool"),
-        m("trailer", resp_unsupported, "string $key, string $value", "bool"),
+        m("trailer", resp_trailer, "string $key, string $value", "bool"),
         m("ping", resp_unsupported, "string $data = ''", "bool"),
         m("goaway", resp_unsupported, "int $error_code = SWOOLE_HTTP2_ERROR_NO_ERROR, string $debug_data = ''", "bool"),
         m("write", resp_write, "string $content", "bool"),
@@ -172,9 +180,45 @@ pub(crate) fn client_gone(handle: u32) -> bool {
     CLIENT_GONE.with(|g| g.borrow().contains(&handle))
 }
 
-/// Drops what was kept for a connection that closed.
+/// Drops what was kept for a connection that closed (its HTTP/2 streams'
+/// responses too).
 pub fn forget_connection(fd: i64) {
     forget(ConnKey::Server(fd));
+    let of_fd = |k: &ConnKey| matches!(k, ConnKey::Stream(f, _) if *f == fd);
+    let mut streams: Vec<ConnKey> =
+        RESPONSES.with(|r| r.borrow().keys().copied().filter(of_fd).collect());
+    streams.extend(BODIES.with(|b| b.borrow().keys().copied().filter(of_fd).collect::<Vec<_>>()));
+    H2_OBJECTS.with(|h| h.borrow_mut().retain(|_, (k, _)| !of_fd(k)));
+    for key in streams {
+        forget(key);
+    }
+}
+
+/// An HTTP/2 response ended: the response object no longer answers on
+/// the stream (its request keeps its body until the connection's next
+/// stream starts, see [`h2_request_response`]).
+pub(super) fn h2_ended(key: ConnKey) {
+    let response = RESPONSES.with(|r| r.borrow().get(&key).map(|s| s.owner));
+    if let Some(owner) = response {
+        H2_OBJECTS.with(|h| h.borrow_mut().remove(&owner));
+    }
+}
+
+/// Forgets the ended streams of session `fd` (their requests' bodies and
+/// objects): a long-lived HTTP/2 connection keeps only its open streams.
+fn prune_ended_streams(fd: i64) {
+    let ended: Vec<ConnKey> = BODIES.with(|b| {
+        b.borrow()
+            .keys()
+            .filter(|k| matches!(k, ConnKey::Stream(f, _) if *f == fd))
+            .filter(|k| RESPONSES.with(|r| !r.borrow().contains_key(k)))
+            .copied()
+            .collect()
+    });
+    for key in ended {
+        BODIES.with(|b| b.borrow_mut().remove(&key));
+        H2_OBJECTS.with(|h| h.borrow_mut().retain(|_, (k, _)| *k != key));
+    }
 }
 
 fn forget(key: ConnKey) {
@@ -204,6 +248,56 @@ pub fn request_response(
 ) -> (Zval, Zval) {
     let origin = Origin::of(st, conn);
     request_response_at(&origin, req, handshake, conn.keep_alive(), None)
+}
+
+/// `$request` and `$response` for a request on HTTP/2 stream `stream` of
+/// `conn`: the response answers on the stream.
+pub fn h2_request_response(
+    st: &ServerState,
+    conn: &Connection,
+    req: &Request,
+    stream: Rc<crate::runtime::http2::H2Stream>,
+) -> (Zval, Zval) {
+    prune_ended_streams(conn.id);
+    let mut origin = Origin::of(st, conn);
+    origin.key = ConnKey::Stream(conn.id, stream.stream_id);
+    let (request, response) = request_response_at(&origin, req, false, true, None);
+    for object in [&request, &response] {
+        if let Some(o) = zend::obj_ptr(object) {
+            // SAFETY: o is an object just made.
+            let handle = unsafe { (*o).handle };
+            H2_OBJECTS.with(|h| h.borrow_mut().insert(handle, (origin.key, stream.clone())));
+        }
+    }
+    (request, response)
+}
+
+/// After onRequest of an HTTP/2 stream returned: a response nobody can end
+/// any more is ended as Swoole ends one it destroys (500 unless a status
+/// was set).
+pub fn h2_after_callback(response: &Zval) {
+    let Some(o) = zend::obj_ptr(response) else {
+        return;
+    };
+    // SAFETY: o is alive: `response` holds a reference.
+    let (refcount, handle) = unsafe { ((*o).gc.refcount, (*o).handle) };
+    let Some((key, stream)) = H2_OBJECTS.with(|h| h.borrow().get(&handle).cloned()) else {
+        return;
+    };
+    if refcount > 1 {
+        return;
+    }
+    let open = RESPONSES.with(|r| r.borrow().get(&key).map(|s| (s.ended, s.status_set)));
+    if let Some((false, status_set)) = open {
+        if !status_set {
+            RESPONSES.with(|r| {
+                if let Some(s) = r.borrow_mut().get_mut(&key) {
+                    s.status = 500;
+                }
+            });
+        }
+        finish(o, &Dest::H2(stream), key, None);
+    }
 }
 
 /// `$request` and `$response` for a request from `origin`; `socket` is the
@@ -290,7 +384,7 @@ impl Origin {
 
     fn fd(&self) -> i64 {
         match self.key {
-            ConnKey::Server(fd) | ConnKey::Socket(fd) => fd,
+            ConnKey::Server(fd) | ConnKey::Socket(fd) | ConnKey::Stream(fd, _) => fd,
         }
     }
 }

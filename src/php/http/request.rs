@@ -15,6 +15,9 @@ pub(super) fn request_object_with_files(origin: &Origin, req: &Request) -> (Zval
         return (z, tmp_files);
     };
     zend::set_prop(o, "fd", zlong(origin.fd()));
+    if req.stream_id > 0 {
+        zend::set_prop(o, "streamId", zlong(i64::from(req.stream_id)));
+    }
 
     // header: lower-cased names in request order, duplicates as arrays,
     // Cookie moved to ->cookie.
@@ -55,7 +58,9 @@ pub(super) fn request_object_with_files(origin: &Origin, req: &Request) -> (Zval
     let _ = server.insert("request_time_float", zdouble(now));
     let _ = server.insert(
         "server_protocol",
-        zstr(if req.minor_version == 0 {
+        zstr(if req.stream_id > 0 {
+            "HTTP/2"
+        } else if req.minor_version == 0 {
             "HTTP/1.0"
         } else {
             "HTTP/1.1"

@@ -13,6 +13,9 @@ pub(super) fn fd_of(o: *mut zend_object) -> i64 {
 pub(crate) enum Dest {
     Server(Rc<Connection>),
     Socket(crate::php::client::SharedConn),
+    /// An HTTP/2 stream: heads and bodies go out as its frames (see
+    /// [`finish_h2`]), never as HTTP/1 bytes.
+    H2(Rc<crate::runtime::http2::H2Stream>),
 }
 
 impl Dest {
@@ -20,6 +23,7 @@ impl Dest {
         match self {
             Dest::Server(c) => c.send(Bytes::from(bytes)).is_ok(),
             Dest::Socket(s) => s.send_all(&bytes, 0.0).is_ok(),
+            Dest::H2(s) => s.send_data(Bytes::from(bytes), false),
         }
     }
 }
@@ -44,6 +48,11 @@ pub(super) fn writable(o: *mut zend_object) -> Option<(ConnKey, Dest)> {
         }
         ConnKey::Socket(_) => {
             Dest::Socket(SOCKET_OBJECTS.with(|s| s.borrow().get(&handle).cloned())?)
+        }
+        ConnKey::Stream(fd, _) => {
+            let rt = state::current().and_then(|s| s.runtime())?;
+            rt.table.get(fd).filter(|c| !c.is_closing())?;
+            Dest::H2(H2_OBJECTS.with(|h| h.borrow().get(&handle).map(|(_, s)| s.clone()))?)
         }
     };
     Some((key, dest))
@@ -147,6 +156,153 @@ pub(super) fn user_cookies(o: *mut zend_object) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// `Response::trailer()`'s fields, in the order set.
+fn user_trailers(o: *mut zend_object) -> Vec<(String, Vec<u8>)> {
+    zend::get_prop(o, "trailer")
+        .and_then(|z| z.array())
+        .map(|a| {
+            a.iter()
+                .map(|(k, v)| (k.to_string(), value_bytes(v)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An HTTP/2 response head: the status, and the fields an HTTP/1 head
+/// would carry (the script's headers and cookies, `server`, `date`,
+/// `content-type`, the length when known, the coding of a compressed
+/// body), minus what HTTP/2 forbids (dropped by the stream).
+fn h2_head(
+    o: *mut zend_object,
+    key: ConnKey,
+    body_len: Option<usize>,
+    coding: Option<Coding>,
+) -> (u16, Vec<(String, Vec<u8>)>) {
+    let status = RESPONSES.with(|r| r.borrow().get(&key).map_or(200, |s| s.status));
+    let mut fields = user_headers(o);
+    if coding.is_some() {
+        fields.retain(|(n, _)| !n.eq_ignore_ascii_case("content-length"));
+    }
+    let has = |fields: &[(String, Vec<u8>)], name: &str| {
+        fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    for cookie in user_cookies(o) {
+        fields.push(("set-cookie".to_string(), cookie.into_bytes()));
+    }
+    if !has(&fields, "server") {
+        fields.push(("server".to_string(), b"swoole-http-server".to_vec()));
+    }
+    if !has(&fields, "date") {
+        fields.push((
+            "date".to_string(),
+            http_date(unix_time() as u64).into_bytes(),
+        ));
+    }
+    if !has(&fields, "content-type") {
+        fields.push(("content-type".to_string(), b"text/html".to_vec()));
+    }
+    if let Some(coding) = coding {
+        fields.push((
+            "content-encoding".to_string(),
+            coding.name().as_bytes().to_vec(),
+        ));
+    }
+    if let Some(len) = body_len {
+        if !has(&fields, "content-length") {
+            fields.push(("content-length".to_string(), len.to_string().into_bytes()));
+        }
+    }
+    (status, fields)
+}
+
+/// [`finish`] on an HTTP/2 stream: the head (unless `write()` sent it),
+/// the body, the trailers (`trailer()`), ending the stream.
+fn finish_h2(
+    o: *mut zend_object,
+    stream: &crate::runtime::http2::H2Stream,
+    key: ConnKey,
+    body: &[u8],
+) -> bool {
+    let Some((chunked, head_request, compression)) = RESPONSES.with(|r| {
+        r.borrow_mut().get_mut(&key).map(|s| {
+            s.ended = true;
+            (s.chunked, s.head_request, s.compression.clone())
+        })
+    }) else {
+        return false;
+    };
+    let trailers = user_trailers(o);
+    let ok = if chunked {
+        let mut ok = true;
+        if !body.is_empty() {
+            ok = stream.send_data(Bytes::copy_from_slice(body), trailers.is_empty());
+        } else if trailers.is_empty() {
+            ok = stream.send_data(Bytes::new(), true);
+        }
+        if !trailers.is_empty() {
+            ok &= stream.send_trailers(&trailers);
+        }
+        ok
+    } else {
+        let compressed = compression.and_then(|(coding, policy)| {
+            let headers = user_headers(o);
+            let content_type = headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                .map(|(_, v)| v.as_slice());
+            let script_encoded = headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-encoding"));
+            if script_encoded || !policy.applies(body.len(), content_type) {
+                return None;
+            }
+            policy.compress(coding, body).map(|b| (coding, b))
+        });
+        let (coding, body) = match &compressed {
+            Some((coding, b)) => (Some(*coding), &b[..]),
+            None => (None, body),
+        };
+        let (status, fields) = h2_head(o, key, Some(body.len()), coding);
+        let no_body = head_request || body.is_empty();
+        let mut ok = stream.send_head(status, &fields, no_body && trailers.is_empty());
+        if ok && !no_body {
+            ok = stream.send_data(Bytes::copy_from_slice(body), trailers.is_empty());
+        }
+        if ok && !trailers.is_empty() {
+            ok = stream.send_trailers(&trailers);
+        }
+        ok
+    };
+    super::h2_ended(key);
+    let tmp = RESPONSES.with(|r| {
+        r.borrow_mut()
+            .remove(&key)
+            .map(|s| s.tmp_files)
+            .unwrap_or_default()
+    });
+    remove_tmp_files(&tmp);
+    ok
+}
+
+/// `trailer($key, $value)`: a trailer field, sent after the body of an
+/// HTTP/2 response or a chunked HTTP/1.1 one (`write()`).
+pub(super) fn resp_trailer(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 2, 2) else {
+        return;
+    };
+    let (Some(name), Some(value)) = (args.string(0, "key"), args.bytes(1, "value")) else {
+        return;
+    };
+    let Some(o) = this(ex) else { return };
+    if !is_open(o) {
+        return unavailable(rv);
+    }
+    let mut t = array_prop(o, "trailer");
+    zend::ht_set(&mut t, &name, zstr(value));
+    zend::set_prop(o, "trailer", zarray(t));
+    rv.set_bool(true);
+}
+
 /// Writes the head (once). `body_len` None means chunked.
 pub(super) fn write_head(
     o: *mut zend_object,
@@ -222,6 +378,9 @@ fn write_head_encoded(
 /// Ends the response: head (if not yet sent), body, last chunk; lets the
 /// connection go on to its next request, or upgrades it after a 101.
 pub(super) fn finish(o: *mut zend_object, dest: &Dest, key: ConnKey, body: Option<&[u8]>) -> bool {
+    if let Dest::H2(stream) = dest {
+        return finish_h2(o, stream, key, body.unwrap_or(b""));
+    }
     let Some((chunked, head_request, status, handshake, compression)) = RESPONSES.with(|r| {
         r.borrow_mut().get_mut(&key).map(|s| {
             s.ended = true;
@@ -242,7 +401,20 @@ pub(super) fn finish(o: *mut zend_object, dest: &Dest, key: ConnKey, body: Optio
         if !body.is_empty() {
             wire::encode_chunk(body, &mut out);
         }
-        out.extend_from_slice(wire::LAST_CHUNK);
+        let trailers = user_trailers(o);
+        if trailers.is_empty() {
+            out.extend_from_slice(wire::LAST_CHUNK);
+        } else {
+            // The last chunk with the script's trailer fields (RFC 9112 §7.1.2).
+            out.extend_from_slice(b"0\r\n");
+            for (name, value) in &trailers {
+                out.extend_from_slice(name.as_bytes());
+                out.extend_from_slice(b": ");
+                out.extend_from_slice(value);
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(b"\r\n");
+        }
         dest.send(out)
     } else if head_request || body.is_empty() {
         write_head(o, dest, key, Some(body.len()))
@@ -474,7 +646,9 @@ pub(super) fn cookie_impl(ex: &mut ExecuteData, rv: &mut Zval, url_encode: bool)
     let Some(expires) = args.long_or(2, "expires", 0) else {
         return;
     };
-    let Some(path) = args.bytes_or(3, "path", b"/") else {
+    // Swoole writes no path unless one is given (its stub's '/' default
+    // is not applied).
+    let Some(path) = args.bytes_or(3, "path", b"") else {
         return;
     };
     let Some(domain) = args.bytes_or(4, "domain", b"") else {
@@ -547,6 +721,23 @@ pub(super) fn resp_write(ex: &mut ExecuteData, rv: &mut Zval) {
         return unavailable_for(o, rv);
     };
     let started = RESPONSES.with(|r| r.borrow().get(&key).is_some_and(|s| s.chunked));
+    if let Dest::H2(stream) = &dest {
+        // HTTP/2 frames the body itself: the head (no length), then DATA.
+        if !started {
+            let (status, fields) = h2_head(o, key, None, None);
+            if !stream.send_head(status, &fields, false) {
+                rv.set_bool(false);
+                return;
+            }
+            RESPONSES.with(|r| {
+                if let Some(s) = r.borrow_mut().get_mut(&key) {
+                    s.chunked = true;
+                }
+            });
+        }
+        rv.set_bool(data.is_empty() || stream.send_data(Bytes::from(data), false));
+        return;
+    }
     if !started {
         if !write_head(o, &dest, key, None) {
             rv.set_bool(false);

@@ -400,8 +400,8 @@ mod tests {
     where
         F: FnOnce(ServerStream) + Send + 'static,
     {
-        let cfg =
-            crate::runtime::tls::server_config(cert.to_str(), key.to_str()).expect("server config");
+        let cfg = crate::runtime::tls::server_config(cert.to_str(), key.to_str(), false)
+            .expect("server config");
         tcp_server(move |t| {
             let conn = ServerConnection::new(cfg).expect("server connection");
             handler(StreamOwned::new(conn, t));

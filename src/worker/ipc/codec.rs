@@ -326,6 +326,9 @@ impl<'a> Reader<'a> {
             headers,
             body: Bytes::from(self.bytes()?),
             chunked: self.bool()?,
+            // HTTP/2 is served in the process that owns the connection:
+            // no stream crosses the IPC.
+            stream_id: 0,
         })
     }
     fn addr(&mut self) -> Result<std::net::SocketAddr, DecodeError> {
@@ -823,6 +826,7 @@ mod tests {
             headers: vec![("host".into(), b"h".to_vec()), ("x".into(), vec![0xff])],
             body: Bytes::from_static(b"body"),
             chunked: true,
+            stream_id: 0,
         };
         let events = vec![
             RelayEvent::Connect,

@@ -1,0 +1,118 @@
+"""HTTP/2 (open_http2_protocol) with a real HTTP/2 client (Debian's curl,
+nghttp2): h2c with prior knowledge and h2 over TLS by ALPN, on the same
+port as HTTP/1.1 and WebSocket; onRequest unchanged, $request->streamId,
+server_protocol "HTTP/2", write() as DATA frames, trailer(), compression,
+POST bodies, many streams on one connection. SWOOLE_BASE (PROCESS mode
+logs that it speaks HTTP/1.1 only, which the last test checks)."""
+
+import shutil
+import subprocess
+
+import pytest
+
+from swtest import ws_connect
+
+SERVER = r"""<?php
+$ssl = getenv('SSL') === '1';
+$mode = getenv('MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
+$s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1], $mode, $ssl ? SWOOLE_SOCK_TCP | SWOOLE_SSL : SWOOLE_SOCK_TCP);
+$cfg = ['worker_num' => 1, 'open_http2_protocol' => true];
+if ($ssl) {
+    $cfg['ssl_cert_file'] = getenv('CERT');
+    $cfg['ssl_key_file'] = getenv('KEY');
+}
+$s->set($cfg);
+$s->on('message', fn ($s, $f) => $s->push($f->fd, $f->data));
+$s->on('request', function ($req, $resp) {
+    $p = $req->server['request_uri'];
+    if ($p === '/stream') {
+        $resp->write("part1,");
+        $resp->write("part2,");
+        $resp->trailer('x-checksum', 'abc');
+        $resp->end("end");
+        return;
+    }
+    if ($p === '/post') {
+        $resp->end("got " . strlen($req->rawContent()) . " " . json_encode($req->post));
+        return;
+    }
+    if ($p === '/big') {
+        $resp->end(str_repeat("0123456789", 100000));
+        return;
+    }
+    $resp->header('X-Stream', (string)$req->streamId);
+    $resp->header('Connection', 'keep-alive'); // HTTP/2 forbids it: dropped
+    $resp->status(201);
+    $resp->end("proto={$req->server['server_protocol']} stream={$req->streamId} host={$req->header['host']} path=$p q={$req->get['q']}");
+});
+$s->start();
+"""
+
+
+def curl(*args, timeout=10):
+    r = subprocess.run(["curl", "-s", "-S", *args], capture_output=True, timeout=timeout)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+@pytest.fixture
+def h2_server(php_server, tmp_path):
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed (scripts/deps.sh installs it)")
+    script = tmp_path / "h2.php"
+    script.write_text(SERVER)
+
+    def start(ssl=False, mode="base"):
+        env = {"MODE": mode}
+        if ssl:
+            key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+            subprocess.run(
+                ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                 "-out", str(cert), "-days", "1", "-subj", "/CN=localhost"],
+                check=True, capture_output=True,
+            )
+            env.update(SSL="1", CERT=str(cert), KEY=str(key))
+        return php_server(str(script), env=env)
+
+    return start
+
+
+@pytest.mark.parametrize("ssl", [False, True], ids=["h2c", "h2-alpn"])
+def test_http2_requests_reach_on_request(h2_server, ssl):
+    srv = h2_server(ssl=ssl)
+    scheme, mode = ("https", ["--http2", "-k"]) if ssl else ("http", ["--http2-prior-knowledge"])
+    url = f"{scheme}://127.0.0.1:{srv.port}"
+    out = curl(*mode, "-i", f"{url}/hello?q=1").decode().replace("\r", "")
+    head, _, body = out.partition("\n\n")
+    assert head.startswith("HTTP/2 201"), out
+    assert "x-stream: 1" in head and "connection:" not in head.lower(), head
+    assert "server: swoole-http-server" in head and "content-type: text/html" in head
+    assert body == f"proto=HTTP/2 stream=1 host=127.0.0.1:{srv.port} path=/hello q=1"
+    # write() streams DATA frames; trailer() ends the stream with trailers.
+    out = curl(*mode, "-i", f"{url}/stream").decode().replace("\r", "")
+    assert "part1,part2,end" in out and "x-checksum: abc" in out, out
+    assert curl(*mode, "-d", "a=1&b=2", f"{url}/post") == b'got 7 {"a":"1","b":"2"}'
+    # A body larger than the initial flow-control window, and gzip.
+    assert len(curl(*mode, f"{url}/big")) == 1_000_000
+    out = curl(*mode, "-i", "-H", "Accept-Encoding: gzip", f"{url}/big")
+    assert b"content-encoding: gzip" in out and len(out) < 100_000
+    # Several requests on one connection: odd stream ids 1, 3, 5. (Debian's
+    # curl 7.88 does not reuse a prior-knowledge h2c connection: against
+    # Swoole too it fails the second request; over TLS it does.)
+    if ssl:
+        out = curl(*mode, f"{url}/a", f"{url}/b", f"{url}/c").decode()
+        assert "stream=1" in out and "stream=3" in out and "stream=5" in out, out
+    # HTTP/1.1 and WebSocket still on the same port.
+    out = curl(*(["-k"] if ssl else []), "--http1.1", "-i", f"{url}/one").decode()
+    assert out.startswith("HTTP/1.1 201") and "proto=HTTP/1.1 stream=0" in out, out
+    if not ssl:
+        with ws_connect(srv.port) as ws:
+            ws.send("hi")
+            assert ws.recv(timeout=5) == "hi"
+
+
+def test_process_mode_speaks_http1_and_says_so(h2_server):
+    srv = h2_server(ssl=True, mode="process")
+    out = curl("--http2", "-k", "-i", f"https://127.0.0.1:{srv.port}/x").decode()
+    assert out.startswith("HTTP/1.1 201"), out
+    assert "swoole-rs serves HTTP/2 in SWOOLE_BASE mode only" in srv.output()
