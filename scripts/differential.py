@@ -41,6 +41,11 @@ def run_suite(so: pathlib.Path, junit: pathlib.Path, keyword: str | None) -> dic
            "no:cacheprovider", "tests-php", "-k", expr, f"--junitxml={junit}"]
     print(f"== {so}", flush=True)
     subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return read_junit(junit)
+
+
+def read_junit(junit: pathlib.Path) -> dict[str, str]:
+    """Outcome per test id of a pytest junit file."""
     outcomes = {}
     for case in ET.parse(junit).getroot().iter("testcase"):
         name = f"{case.get('classname')}::{case.get('name')}"
@@ -70,17 +75,25 @@ def main() -> int:
     ap.add_argument("--swoole", required=True, type=pathlib.Path, help="Swoole's swoole.so")
     ap.add_argument("--ours", type=pathlib.Path, default=ROOT / "build" / "swoole.so")
     ap.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
+    ap.add_argument("--report-only", action="store_true",
+                    help="report from the last run's junit files (build/differential/)")
     args = ap.parse_args()
     out_dir = ROOT / "build" / "differential"
     out_dir.mkdir(parents=True, exist_ok=True)
-    ours = run_suite(args.ours.resolve(), out_dir / "ours.xml", args.keyword)
-    theirs = run_suite(args.swoole.resolve(), out_dir / "swoole.xml", args.keyword)
+    if args.report_only:
+        ours, theirs = read_junit(out_dir / "ours.xml"), read_junit(out_dir / "swoole.xml")
+    else:
+        ours = run_suite(args.ours.resolve(), out_dir / "ours.xml", args.keyword)
+        theirs = run_suite(args.swoole.resolve(), out_dir / "swoole.xml", args.keyword)
     known = known_differences()
 
     def reason(test: str) -> str | None:
-        short = test.replace("tests-php.", "")
+        # junit names a test `module::name` ("test_http::test_x",
+        # "phpt.aliases.phpt::aliases.phpt"); the list says
+        # "test_http.py::test_x" and "phpt/aliases.phpt::*".
         for pattern, why in known:
-            if fnmatch.fnmatch(short, pattern) or fnmatch.fnmatch(test, pattern):
+            pattern = pattern.removeprefix("tests-php/").replace(".py::", "::").replace("/", ".")
+            if fnmatch.fnmatch(test, pattern):
                 return why
         return None
 
