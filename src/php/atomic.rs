@@ -62,16 +62,32 @@ fn handle(ex: &mut ExecuteData) -> Option<u32> {
 /// `$this`'s counter, or Swoole's error for an object whose constructor
 /// never ran.
 fn counter(ex: &mut ExecuteData) -> Option<Counter> {
-    let found = handle(ex).and_then(|h| COUNTERS.with(|c| c.borrow().get(&h).copied()));
-    if found.is_none() {
-        // SAFETY: zend_ce_error is registered by the engine.
-        zend::throw(
-            unsafe { ext_php_rs::ffi::zend_ce_error },
-            "you must call Atomic constructor first",
-            0,
-        );
+    let h = handle(ex)?;
+    if let Some(found) = COUNTERS.with(|c| c.borrow().get(&h).copied()) {
+        return Some(found);
     }
-    found
+    // Made without its constructor (Reflection's newInstanceWithoutConstructor):
+    // Swoole allocates the value with the object, so it holds 0.
+    let (_, o) = zend::this_object(ex)?;
+    let made = if zend::instance_of(o, ATOMIC_LONG.get()) {
+        Atomic64::new(0).map(Counter::I64)
+    } else {
+        Atomic32::new(0).map(Counter::U32)
+    };
+    match made {
+        Ok(counter) => {
+            COUNTERS.with(|c| c.borrow_mut().insert(h, counter));
+            Some(counter)
+        }
+        Err(e) => {
+            zend::throw(
+                super::server::EXCEPTION.get(),
+                &format!("unable to allocate shared memory for the atomic: {e}"),
+                i64::from(e.raw_os_error().unwrap_or(0)),
+            );
+            None
+        }
+    }
 }
 
 fn construct(ex: &mut ExecuteData, make: impl FnOnce(i64) -> std::io::Result<Counter>) {
@@ -185,7 +201,10 @@ fn a_wait(ex: &mut ExecuteData, rv: &mut Zval) {
         (timeout >= 0.0).then(|| std::time::Duration::from_secs_f64(timeout.min(315_360_000.0)));
     let woken = a.wait(timeout);
     if !woken {
-        super::errors::set_last_error(i64::from(libc::ETIMEDOUT));
+        // As Swoole's futex wait leaves it: errno ETIMEDOUT (swoole_errno()),
+        // swoole_last_error() untouched.
+        // SAFETY: this thread's errno.
+        unsafe { *libc::__errno_location() = libc::ETIMEDOUT };
     }
     rv.set_bool(woken);
 }

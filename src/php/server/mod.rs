@@ -460,7 +460,11 @@ fn server_listen(ex: &mut ExecuteData, rv: &mut Zval) {
     match bind_port(&host, port, sock_type) {
         Ok(listener) => *rv = add_port(&st, &host, sock_type, listener),
         Err((msg, errno)) => {
-            zend::warning_docref(&msg);
+            // Swoole's listen() says nothing when the OS refuses the
+            // address (false, and the errno in swoole_last_error()).
+            if !msg.starts_with("failed to listen") {
+                zend::warning_docref(&msg);
+            }
             errors::set_last_error(errno);
             rv.set_bool(false);
         }
