@@ -244,6 +244,7 @@ fn with_client<R>(
 fn recv_result(o: *mut zend_object, r: Recv) -> Zval {
     match r {
         Recv::Data(v) => zstr(v),
+        Recv::TooLarge(_) => zstr(""),
         Recv::Failed(code) => {
             set_error(o, code);
             zbool(false)

@@ -328,6 +328,7 @@ fn cc_recv(ex: &mut ExecuteData, rv: &mut Zval) {
         let r = c.with_timeout(timeout, true, |c| c.recv(RECV_MAX, 0));
         out = Some(match r {
             Recv::Data(v) => zstr(v),
+            Recv::TooLarge(_) => zstr(""),
             Recv::Failed(code) => {
                 set_error(o, code);
                 zbool(false)

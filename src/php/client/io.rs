@@ -42,6 +42,16 @@ pub(super) fn c_recv(ex: &mut ExecuteData, rv: &mut Zval) {
             set_err_code(o, code);
         }
         Recv::NoEof => notice_warning("no package eof"),
+        Recv::TooLarge(length) => {
+            crate::runtime::log::write(
+                crate::runtime::log::Level::Warning,
+                super::super::state::current().is_some(),
+                &format!(
+                    "zim_swoole_client_recv() (ERRNO 1201): Package is too big. package_length={length}"
+                ),
+            );
+            *rv = zstr("");
+        }
     }
 }
 
@@ -95,19 +105,11 @@ pub(super) fn c_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
         fatal_warning("file to send is empty");
         return;
     }
-    if offset < 0 {
-        notice_warning(&format!(
-            "parameter $offset[{offset}] must be greater than or equal to 0"
-        ));
-        return;
-    }
-    if length < 0 {
-        notice_warning(&format!(
-            "parameter $length[{length}] must be greater than or equal to 0"
-        ));
-        return;
-    }
     let Some((h, o)) = this(ex) else { return };
+    if offset < 0 || length < 0 {
+        sendfile_failed(o, &file, offset, length, codes::INVALID_PARAMS);
+        return;
+    }
     let Some(mut c) = connected(h, o) else {
         return;
     };
@@ -121,19 +123,44 @@ pub(super) fn c_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
     put(h, c);
     match r {
         Ok(()) => rv.set_bool(true),
-        Err(code) => {
-            // Swoole sets the error, then its warning macro overwrites it
-            // with SWOOLE_ERROR_PHP_FATAL_ERROR before the text reads it:
-            // what the script sees is 503, in the warning and in errCode.
-            errors::set_last_error(code);
-            let code = codes::PHP_FATAL_ERROR;
-            fatal_warning(&format!(
-                "sendfile() failed. Error: {} [{code}]",
-                strerror(code)
-            ));
-            set_err_code(o, code);
-        }
+        Err(code) => sendfile_failed(o, &file, offset, length, code),
     }
+}
+
+/// A refused `sendfile()`, as Swoole reports it: its log line for what
+/// `check_sendfile_parameters()` refuses (a range the file does not have, a
+/// file it cannot open), then the warning.
+fn sendfile_failed(
+    o: *mut ext_php_rs::ffi::zend_object,
+    file: &str,
+    offset: i64,
+    length: i64,
+    code: i64,
+) {
+    let in_server = super::super::state::current().is_some();
+    let log = |msg: String| {
+        crate::runtime::log::write(crate::runtime::log::Level::Warning, in_server, &msg)
+    };
+    if code == codes::INVALID_PARAMS {
+        log(format!(
+            "network::check_sendfile_parameters() (ERRNO {code}): length[{length}] or offset[{offset}] is invalid"
+        ));
+    } else if (1..1000).contains(&code) {
+        log(format!(
+            "network::check_sendfile_parameters(): open('{file}') failed, Error: {}[{code}]",
+            super::super::errors::os_error_text(code as i32)
+        ));
+    }
+    // Swoole sets the error, then its warning macro overwrites it with
+    // SWOOLE_ERROR_PHP_FATAL_ERROR before the text reads it: what the
+    // script sees is 503, in the warning and in errCode.
+    errors::set_last_error(code);
+    let code = codes::PHP_FATAL_ERROR;
+    fatal_warning(&format!(
+        "sendfile() failed. Error: {} [{code}]",
+        strerror(code)
+    ));
+    set_err_code(o, code);
 }
 
 pub(super) fn c_sendto(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -189,6 +216,13 @@ pub(super) fn c_sendto(ex: &mut ExecuteData, rv: &mut Zval) {
     match r {
         Ok(()) => rv.set_bool(true),
         Err(code) => {
+            if code == codes::OPERATION_NOT_SUPPORT {
+                crate::runtime::log::write(
+                    crate::runtime::log::Level::Warning,
+                    super::super::state::current().is_some(),
+                    "Client::sendto(): only supports SWOOLE_SOCK_(UDP/UDP6/UNIX_DGRAM)",
+                );
+            }
             errors::set_last_error(code);
             set_err_code(o, code);
         }

@@ -107,6 +107,7 @@ impl HttpConn {
     fn fill(&mut self) -> Result<bool, Failure> {
         match self.client.recv(RECV_MAX, 0) {
             Recv::Data(v) if v.is_empty() => Ok(false),
+            Recv::TooLarge(_) => Ok(false),
             Recv::Data(v) => {
                 self.buf.extend_from_slice(&v);
                 Ok(true)

@@ -24,6 +24,9 @@ pub enum Recv {
     Failed(i64),
     /// EOF framing filled `package_max_length` without a delimiter.
     NoEof,
+    /// A length-framed packet of this length, over `package_max_length`:
+    /// '' to the script, after Swoole's log line.
+    TooLarge(u64),
 }
 
 /// How `connect()` ended.
@@ -200,6 +203,10 @@ impl Client {
                 Err(FramingError::TooLarge { .. }) if eof => {
                     self.buf.clear();
                     return Recv::NoEof;
+                }
+                Err(FramingError::TooLarge { length }) => {
+                    self.buf.clear();
+                    return Recv::TooLarge(length);
                 }
                 Err(_) => {
                     self.buf.clear();
