@@ -124,8 +124,11 @@ impl Policy {
                 e.finish().ok()
             }
             Coding::Brotli => {
+                // As C brotli's one-shot BrotliEncoderCompress() (Swoole's):
+                // default window and mode, the input's size as the hint.
                 let params = brotli::enc::BrotliEncoderParams {
                     quality: i32::from(self.level.min(11)),
+                    size_hint: body.len(),
                     ..Default::default()
                 };
                 let mut out = Vec::with_capacity(body.len() / 2 + 16);
