@@ -209,60 +209,55 @@ fn optional_callback(
     }
 }
 
-/// `Event::add($fd, $read, $write, $events = SWOOLE_EVENT_READ)`: the
-/// descriptor number, or false (a warning says why).
-fn event_add(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 4) else {
-        return;
-    };
+/// `add()`'s and `set()`'s arguments: what the script passed as `$fd`, its
+/// descriptor, the callbacks and the events.
+struct WatchArgs {
+    handle: Zval,
+    fd: RawFd,
+    read: Option<Callback>,
+    write: Option<Callback>,
+    events: i64,
+}
+
+/// Reads `add()`'s / `set()`'s arguments; None after the error (thrown or
+/// warned, `$rv` false).
+fn watch_args(ex: &mut ExecuteData, rv: &mut Zval, default_events: i64) -> Option<WatchArgs> {
+    let args = Args::parse(ex, 1, 4)?;
     let fname = super::args::function_name(ex);
-    let Some(handle) = args.get(0) else { return };
-    let Ok(read) = optional_callback(&args, 1, "read_callback", &fname) else {
-        return;
-    };
-    let Ok(write) = optional_callback(&args, 2, "write_callback", &fname) else {
-        return;
-    };
-    let Some(events) = args.long_or(3, "events", EVENT_READ) else {
-        return;
-    };
+    let handle = args.get(0)?;
+    let read = optional_callback(&args, 1, "read_callback", &fname).ok()?;
+    let write = optional_callback(&args, 2, "write_callback", &fname).ok()?;
+    let events = args.long_or(3, "events", default_events)?;
     rv.set_bool(false);
     let Some(fd) = descriptor(handle) else {
         zend::warning_docref("unknown fd type");
-        return;
+        return None;
     };
-    if events & (EVENT_READ | EVENT_WRITE) == 0 {
-        zend::warning_docref(&format!("invalid events type[{events}]"));
-        return;
-    }
-    if events & EVENT_READ != 0 && read.is_none() {
-        zend::warning_docref(&format!("{fname}(): read callback is empty"));
-        return;
-    }
-    if events & EVENT_WRITE != 0 && write.is_none() && read.is_none() {
-        zend::warning_docref("write callback is empty");
-        return;
-    }
-    if WATCHES.with(|w| w.borrow().contains_key(&fd)) {
-        zend::warning_docref(&format!(
-            "socket#{fd} has already been added to the reactor"
-        ));
-        super::errors::set_last_error(1004);
-        return;
-    }
+    Some(WatchArgs {
+        handle: zend::zcopy(handle),
+        fd,
+        read,
+        write,
+        events,
+    })
+}
+
+/// Watches `fd` (from now, or from when the loop starts).
+fn insert_watch(a: WatchArgs, pending: Vec<u8>) {
     let generation = GENERATION.with(|g| {
         g.set(g.get() + 1);
         g.get()
     });
+    let fd = a.fd;
     WATCHES.with(|w| {
         w.borrow_mut().insert(
             fd,
             Watch {
-                handle: zend::zcopy(handle),
-                read,
-                write,
-                events,
-                pending: Vec::new(),
+                handle: a.handle,
+                read: a.read,
+                write: a.write,
+                events: a.events,
+                pending,
                 generation,
                 task: None,
             },
@@ -274,29 +269,49 @@ fn event_add(ex: &mut ExecuteData, rv: &mut Zval) {
     } else {
         timer::ensure_wait_at_shutdown();
     }
+}
+
+/// `Event::add($fd, $read, $write, $events = SWOOLE_EVENT_READ)`: the
+/// descriptor number, or false (a warning says why).
+fn event_add(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(a) = watch_args(ex, rv, EVENT_READ) else {
+        return;
+    };
+    let (fd, events) = (a.fd, a.events);
+    if events & (EVENT_READ | EVENT_WRITE) == 0 {
+        zend::warning_docref(&format!("invalid events type[{events}]"));
+        return;
+    }
+    if events & EVENT_READ != 0 && a.read.is_none() {
+        zend::warning_docref("read callback is empty");
+        return;
+    }
+    if events & EVENT_WRITE != 0 && a.write.is_none() && a.read.is_none() {
+        zend::warning_docref("write callback is empty");
+        return;
+    }
+    if WATCHES.with(|w| w.borrow().contains_key(&fd)) {
+        zend::warning_docref(&format!(
+            "socket#{fd} has already been added to the reactor"
+        ));
+        super::errors::set_last_error(1004);
+        return;
+    }
+    insert_watch(a, Vec::new());
     rv.set_long(i64::from(fd));
 }
 
 /// `Event::set($fd, $read, $write, $events = 0)`: changes the callbacks
 /// (a null one keeps the old) and, unless 0, the events of a watch.
 fn event_set(ex: &mut ExecuteData, rv: &mut Zval) {
-    let Some(args) = Args::parse(ex, 1, 4) else {
-        return;
-    };
-    let fname = super::args::function_name(ex);
-    let Some(handle) = args.get(0) else { return };
-    let Ok(read) = optional_callback(&args, 1, "read_callback", &fname) else {
-        return;
-    };
-    let Ok(write) = optional_callback(&args, 2, "write_callback", &fname) else {
-        return;
-    };
-    let Some(events) = args.long_or(3, "events", 0) else {
-        return;
-    };
-    rv.set_bool(false);
-    let Some(fd) = descriptor(handle) else {
-        zend::warning_docref("unknown fd type");
+    let Some(WatchArgs {
+        fd,
+        read,
+        write,
+        events,
+        ..
+    }) = watch_args(ex, rv, 0)
+    else {
         return;
     };
     let found = WATCHES.with(|w| {
@@ -407,29 +422,16 @@ fn event_write(ex: &mut ExecuteData, rv: &mut Zval) {
         if added.is_none() {
             // Not watched: Swoole adds it for writing; so do we, with no
             // callbacks.
-            let generation = GENERATION.with(|g| {
-                g.set(g.get() + 1);
-                g.get()
-            });
-            WATCHES.with(|w| {
-                w.borrow_mut().insert(
-                    fd,
-                    Watch {
-                        handle: zend::zcopy(args.get(0).unwrap_or(&Zval::new())),
-                        read: None,
-                        write: None,
-                        events: 0,
-                        pending: rest.to_vec(),
-                        generation,
-                        task: None,
-                    },
-                )
-            });
-            hook_loops();
-        }
-        restart_watch(fd);
-        if !timers::timers().loop_running() {
-            timer::ensure_wait_at_shutdown();
+            let a = WatchArgs {
+                handle: zend::zcopy(args.get(0).unwrap_or(&Zval::new())),
+                fd,
+                read: None,
+                write: None,
+                events: 0,
+            };
+            insert_watch(a, rest.to_vec());
+        } else {
+            restart_watch(fd);
         }
     }
     rv.set_bool(true);

@@ -156,6 +156,29 @@ pub(super) fn user_cookies(o: *mut zend_object) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// `end()`'s body compressed as `http_compression` says (the request's
+/// coding, the settings, the script's own `Content-Type` and
+/// `Content-Encoding`); None to send it as it is.
+fn compressed_body(
+    o: *mut zend_object,
+    compression: Option<(Coding, Rc<crate::protocol::http_compression::Policy>)>,
+    body: &[u8],
+) -> Option<(Coding, Vec<u8>)> {
+    let (coding, policy) = compression?;
+    let headers = user_headers(o);
+    let content_type = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.as_slice());
+    let script_encoded = headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("content-encoding"));
+    if script_encoded || !policy.applies(body.len(), content_type) {
+        return None;
+    }
+    policy.compress(coding, body).map(|b| (coding, b))
+}
+
 /// `Response::trailer()`'s fields, in the order set.
 fn user_trailers(o: *mut zend_object) -> Vec<(String, Vec<u8>)> {
     zend::get_prop(o, "trailer")
@@ -244,20 +267,7 @@ fn finish_h2(
         }
         ok
     } else {
-        let compressed = compression.and_then(|(coding, policy)| {
-            let headers = user_headers(o);
-            let content_type = headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-                .map(|(_, v)| v.as_slice());
-            let script_encoded = headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("content-encoding"));
-            if script_encoded || !policy.applies(body.len(), content_type) {
-                return None;
-            }
-            policy.compress(coding, body).map(|b| (coding, b))
-        });
+        let compressed = compressed_body(o, compression, body);
         let (coding, body) = match &compressed {
             Some((coding, b)) => (Some(*coding), &b[..]),
             None => (None, body),
@@ -419,20 +429,7 @@ pub(super) fn finish(o: *mut zend_object, dest: &Dest, key: ConnKey, body: Optio
     } else if head_request || body.is_empty() {
         write_head(o, dest, key, Some(body.len()))
     } else {
-        let compressed = compression.and_then(|(coding, policy)| {
-            let headers = user_headers(o);
-            let content_type = headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-                .map(|(_, v)| v.as_slice());
-            let script_encoded = headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("content-encoding"));
-            if script_encoded || !policy.applies(body.len(), content_type) {
-                return None;
-            }
-            policy.compress(coding, body).map(|b| (coding, b))
-        });
+        let compressed = compressed_body(o, compression, body);
         let (coding, body) = match &compressed {
             Some((coding, b)) => (Some(*coding), &b[..]),
             None => (None, body),
