@@ -156,6 +156,17 @@ pub(super) fn user_cookies(o: *mut zend_object) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The response of `key` ended: its state goes, and its uploads' files.
+fn forget_ended(key: ConnKey) {
+    let tmp = RESPONSES.with(|r| {
+        r.borrow_mut()
+            .remove(&key)
+            .map(|s| s.tmp_files)
+            .unwrap_or_default()
+    });
+    remove_tmp_files(&tmp);
+}
+
 /// `end()`'s body compressed as `http_compression` says (the request's
 /// coding, the settings, the script's own `Content-Type` and
 /// `Content-Encoding`); None to send it as it is.
@@ -284,13 +295,7 @@ fn finish_h2(
         ok
     };
     super::h2_ended(key);
-    let tmp = RESPONSES.with(|r| {
-        r.borrow_mut()
-            .remove(&key)
-            .map(|s| s.tmp_files)
-            .unwrap_or_default()
-    });
-    remove_tmp_files(&tmp);
+    forget_ended(key);
     ok
 }
 
@@ -441,13 +446,7 @@ pub(super) fn finish(o: *mut zend_object, dest: &Dest, key: ConnKey, body: Optio
         }
         ok
     };
-    let tmp = RESPONSES.with(|r| {
-        r.borrow_mut()
-            .remove(&key)
-            .map(|s| s.tmp_files)
-            .unwrap_or_default()
-    });
-    remove_tmp_files(&tmp);
+    forget_ended(key);
     if let Dest::Server(conn) = dest {
         if handshake && status == 101 {
             conn.set_ws_status(ws_status::ACTIVE);
