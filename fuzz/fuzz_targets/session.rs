@@ -45,6 +45,7 @@ fn run(data: &[u8]) {
         ping_frame: control_frames,
         pong_frame: control_frames,
         close_frame: control_frames,
+        max_upload: 0,
     };
     let mut s = Session::new(cfg);
     let mut buf = BytesMut::new();

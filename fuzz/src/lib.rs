@@ -534,6 +534,9 @@ pub fn http_cfg(b: u8) -> (Limits, usize) {
             max_header_bytes: HTTP_MAX_HEADER_BYTES[sel(0)],
             max_headers: HTTP_MAX_HEADERS[sel(2)],
             max_body: HTTP_MAX_BODY[sel(4)],
+            // Uploads past max_body are the same parser with a larger
+            // limit: the body limits above cover it.
+            max_upload: 0,
         },
         HTTP_CHUNK[sel(6)],
     )
@@ -708,6 +711,7 @@ fn reserialize(req: &Request) {
         max_header_bytes: 1 << 20,
         max_headers: 1024,
         max_body: 1 << 20,
+        max_upload: 0,
     };
     match http::parse_request(&out, &big) {
         Ok(Some((again, n))) => {
@@ -918,6 +922,7 @@ pub fn run_handshake(data: &[u8]) {
         max_header_bytes: 8192,
         max_headers: 64,
         max_body: 4096,
+        max_upload: 0,
     };
     if mode & 1 == 0 {
         if let Ok(Some((req, _))) = http::parse_request(rest, &limits) {
