@@ -266,9 +266,8 @@ fn insert_watch(a: WatchArgs, pending: Vec<u8>) {
     hook_loops();
     if timers::timers().loop_running() {
         start_watch(fd);
-    } else {
-        timer::ensure_wait_at_shutdown();
     }
+    timer::need_loop();
 }
 
 /// `Event::add($fd, $read, $write, $events = SWOOLE_EVENT_READ)`: the
@@ -473,9 +472,7 @@ fn event_cycle(ex: &mut ExecuteData, rv: &mut Zval) {
         Some(cb) => {
             let old = CYCLE.with(|c| c.borrow_mut().replace(cb));
             drop(old);
-            if !timers::timers().loop_running() {
-                timer::ensure_wait_at_shutdown();
-            }
+            timer::need_loop();
             rv.set_bool(true);
         }
     }

@@ -102,12 +102,8 @@ fn add_impl(ex: &mut ExecuteData, rv: &mut Zval, repeat: bool) {
         argv.extend(params.iter().map(zend::zcopy));
         run_callback(&cb, &mut argv);
     });
-    let t = timers::timers();
-    let outside_loop = !in_event_loop();
-    let id = t.add(ms as u64, repeat, callback);
-    if outside_loop {
-        ensure_wait_at_shutdown();
-    }
+    let id = timers::timers().add(ms as u64, repeat, callback);
+    need_loop();
     rv.set_long(id);
 }
 
@@ -133,11 +129,8 @@ fn defer_impl(ex: &mut ExecuteData, rv: &mut Zval) {
         ));
         return;
     };
-    let outside_loop = !in_event_loop();
     timers::defer(Box::new(move || run_callback(&cb, &mut [])));
-    if outside_loop {
-        ensure_wait_at_shutdown();
-    }
+    need_loop();
     rv.set_bool(true);
 }
 
@@ -236,10 +229,14 @@ pub fn in_event_loop() -> bool {
     IN_LOOP.with(|c| c.get()) || state::current().is_some_and(|s| s.running.get())
 }
 
-/// Swoole runs the event loop when the script ends if it was needed and
-/// not run (with a deprecation notice); so do we, through a shutdown
-/// function.
-pub(super) fn ensure_wait_at_shutdown() {
+/// Something needs the event loop (a timer, a deferred call, a coroutine,
+/// a watched descriptor): unless a loop runs now, the script's end runs
+/// one, as Swoole runs its reactor when the script ends (with a
+/// deprecation notice), through a shutdown function.
+pub(super) fn need_loop() {
+    if in_event_loop() {
+        return;
+    }
     LOOP_PENDING.with(|c| c.set(true));
     if SHUTDOWN_HOOKED.with(|c| c.replace(true)) {
         return;

@@ -135,11 +135,8 @@ pub fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Op
 /// Runs `f` inside the loop: now if it runs, else when it starts (a
 /// coroutine started before `Co\run()` / at the script's top level).
 fn on_loop(f: Box<dyn FnOnce()>) {
-    let outside_loop = !crate::php::timer::in_event_loop();
     timers::defer_or_now(f);
-    if outside_loop {
-        crate::php::timer::ensure_wait_at_shutdown();
-    }
+    crate::php::timer::need_loop();
 }
 
 /// Waits until `fd` is ready for `ev`; 0, or the errno of the failure.

@@ -329,12 +329,8 @@ pub fn spawn_native(f: Box<dyn FnOnce()>) -> Option<i64> {
 }
 
 fn spawn_work(work: Work, on_end: Option<Box<dyn FnOnce()>>) -> Option<i64> {
-    // A coroutine outside any loop needs one, as Swoole's go() creates its
-    // reactor: the script's end runs it (with Swoole 6's notice) unless a
-    // loop runs first.
-    if !super::timer::in_event_loop() {
-        super::timer::ensure_wait_at_shutdown();
-    }
+    // A coroutine needs a loop, as Swoole's go() creates its reactor.
+    super::timer::need_loop();
     let idle = IDLE.with(|i| i.borrow_mut().pop());
     let (fiber, fresh) = match idle {
         Some(f) => (f, false),
@@ -386,12 +382,9 @@ fn spawn_work(work: Work, on_end: Option<Box<dyn FnOnce()>>) -> Option<i64> {
     // SAFETY: reads the engine's flag; no arguments.
     if unsafe { zend_fiber_switch_blocked() } {
         // PHP allows no fiber switch here (a destructor, the GC): the
-        // coroutine starts from the loop instead of at once.
-        let outside_loop = !super::timer::in_event_loop();
+        // coroutine starts from the loop (spawn_work made it needed)
+        // instead of at once.
         timers::defer(Box::new(start));
-        if outside_loop {
-            super::timer::ensure_wait_at_shutdown();
-        }
     } else {
         start();
     }
@@ -644,11 +637,8 @@ pub fn wake_soon(cid: i64, value: Zval) {
 /// Resumes `cid` from the loop once `ms` milliseconds have passed; the
 /// timer's id (to cancel it when something else wakes the coroutine).
 pub fn wake_after(cid: i64, ms: u64, value: impl Fn() -> Zval + 'static) -> timers::TimerId {
-    let outside_loop = !super::timer::in_event_loop();
     let id = timers::timers().add(ms.max(1), false, Rc::new(move |_| wake(cid, value())));
-    if outside_loop {
-        super::timer::ensure_wait_at_shutdown();
-    }
+    super::timer::need_loop();
     id
 }
 
