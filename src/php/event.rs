@@ -144,8 +144,6 @@ thread_local! {
     static CYCLE: RefCell<Option<Callback>> = const { RefCell::new(None) };
     /// An end-of-iteration run is queued ([`iteration_done`]).
     static CYCLE_QUEUED: Cell<bool> = const { Cell::new(false) };
-    /// Loop iterations ended while `Event::dispatch()` runs.
-    static ITERATIONS: Cell<u64> = const { Cell::new(0) };
     static ITERATION_ENDED: Rc<tokio::sync::Notify> = Rc::new(tokio::sync::Notify::new());
     static ITERATIONS_TRACKED: Cell<bool> = const { Cell::new(false) };
     static FIRST_LOOP_SEEN: Cell<bool> = const { Cell::new(false) };
@@ -492,7 +490,6 @@ fn iteration_done() {
         if let Some(cb) = cb {
             cb.call(&mut []);
         }
-        ITERATIONS.with(|i| i.set(i.get() + 1));
         ITERATION_ENDED.with(|n| n.notify_waiters());
     });
 }

@@ -46,8 +46,7 @@ impl PhpHandler {
     /// worker id; otherwise `given` (the reactor thread, -1 for a close
     /// the server made).
     fn reactor_id(&self, given: i32) -> i64 {
-        const SWOOLE_BASE: i64 = 1;
-        if self.st.mode != SWOOLE_BASE || given < 0 {
+        if self.st.mode != super::server::SWOOLE_BASE || given < 0 {
             return i64::from(given);
         }
         crate::worker::cluster::cluster()

@@ -197,9 +197,6 @@ pub fn set_current(s: Option<Rc<ServerState>>) {
     drop(old);
 }
 
-/// `SWOOLE_BASE`.
-const SWOOLE_BASE_MODE: i64 = 1;
-
 impl ServerState {
     pub fn new(obj: *mut zend_object, kind: Kind, mode: i64) -> Self {
         // SAFETY: obj is the live object under construction; keep it alive.
@@ -561,7 +558,7 @@ impl Script for ServerState {
             // A BASE worker's reactor holds timer id 1 in Swoole, so the
             // script's first timer there is 2; task workers start at 1.
             let event_worker = (w as i64) < self.settings.borrow().worker_num;
-            if self.mode == SWOOLE_BASE_MODE && event_worker {
+            if self.mode == super::server::SWOOLE_BASE && event_worker {
                 crate::worker::timers::timers().reserve_ids_to(1);
             }
         }
