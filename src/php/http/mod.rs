@@ -272,9 +272,7 @@ pub fn h2_request_response(
     (request, response)
 }
 
-/// After onRequest of an HTTP/2 stream returned: a response nobody can end
-/// any more is ended as Swoole ends one it destroys (500 unless a status
-/// was set).
+/// After onRequest of an HTTP/2 stream returned: see [`end_abandoned`].
 pub fn h2_after_callback(response: &Zval) {
     let Some(o) = zend::obj_ptr(response) else {
         return;
@@ -284,19 +282,8 @@ pub fn h2_after_callback(response: &Zval) {
     let Some((key, stream)) = H2_OBJECTS.with(|h| h.borrow().get(&handle).cloned()) else {
         return;
     };
-    if refcount > 1 {
-        return;
-    }
-    let open = RESPONSES.with(|r| r.borrow().get(&key).map(|s| (s.ended, s.status_set)));
-    if let Some((false, status_set)) = open {
-        if !status_set {
-            RESPONSES.with(|r| {
-                if let Some(s) = r.borrow_mut().get_mut(&key) {
-                    s.status = 500;
-                }
-            });
-        }
-        finish(o, &Dest::H2(stream), key, None);
+    if refcount <= 1 {
+        end_abandoned(o, &Dest::H2(stream), key);
     }
 }
 
@@ -401,20 +388,29 @@ pub fn after_callback(conn: &Rc<Connection>, response: &Zval) {
     if refcount > 1 || !conn.response_pending() {
         return;
     }
-    let key = ConnKey::Server(conn.id);
-    let unset = RESPONSES.with(|r| {
+    end_abandoned(o, &Dest::Server(conn.clone()), ConnKey::Server(conn.id));
+}
+
+/// Ends response `o`, which nobody can end any more (its callback
+/// returned without keeping it), as Swoole ends one it destroys: with
+/// status 500 unless the script set a status or began the body.
+fn end_abandoned(o: *mut zend_object, dest: &Dest, key: ConnKey) {
+    let open = RESPONSES.with(|r| {
         r.borrow()
             .get(&key)
-            .is_some_and(|s| !s.ended && !s.chunked && !s.status_set)
+            .map(|s| (s.ended, s.chunked || s.status_set))
     });
-    if unset {
+    let Some((false, keeps_status)) = open else {
+        return;
+    };
+    if !keeps_status {
         RESPONSES.with(|r| {
             if let Some(s) = r.borrow_mut().get_mut(&key) {
                 s.status = 500;
             }
         });
     }
-    finish(o, &Dest::Server(conn.clone()), key, None);
+    finish(o, dest, key, None);
 }
 
 /// After onBeforeHandshakeResponse: the headers and cookies the script set
