@@ -22,6 +22,16 @@ thread_local! {
     static LAST_ERROR: Cell<i64> = const { Cell::new(0) };
 }
 
+/// Swoole's log line (its logger's `WARNING`, not a PHP warning), marked
+/// as a worker's while a server runs in this process.
+pub fn log_warning(msg: &str) {
+    crate::runtime::log::write(
+        crate::runtime::log::Level::Warning,
+        super::state::current().is_some(),
+        msg,
+    );
+}
+
 pub fn set_last_error(code: i64) {
     LAST_ERROR.with(|c| c.set(code));
 }

@@ -996,14 +996,10 @@ fn apply_response(o: *mut zend_object, r: &Response) -> bool {
         }
         Err(e) => {
             let code = e.raw_os_error().unwrap_or(libc::EIO);
-            crate::runtime::log::write(
-                crate::runtime::log::Level::Warning,
-                super::super::state::current().is_some(),
-                &format!(
-                    "http_parser_on_body(): open({path}, O_CREAT | O_WRONLY) failed, Error: {}[{code}]",
-                    super::super::errors::os_error_text(code)
-                ),
-            );
+            super::super::errors::log_warning(&format!(
+                "http_parser_on_body(): open({path}, O_CREAT | O_WRONLY) failed, Error: {}[{code}]",
+                super::super::errors::os_error_text(code)
+            ));
             zend::set_prop(o, "statusCode", zlong(-3));
             set_error(o, crate::runtime::client::http::HTTP_INVALID_PROTOCOL);
             false
@@ -1293,9 +1289,7 @@ fn hc_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     }
     let ok = if reason.len() > 125 {
-        crate::runtime::log::write(
-            crate::runtime::log::Level::Warning,
-            super::super::state::current().is_some(),
+        super::super::errors::log_warning(
             "websocket::pack_close_frame(): the max length of close reason is 125",
         );
         zend::set_prop(o, "errCode", zlong(WEBSOCKET_PACK_FAILED));

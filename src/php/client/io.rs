@@ -43,13 +43,9 @@ pub(super) fn c_recv(ex: &mut ExecuteData, rv: &mut Zval) {
         }
         Recv::NoEof => notice_warning("no package eof"),
         Recv::TooLarge(length) => {
-            crate::runtime::log::write(
-                crate::runtime::log::Level::Warning,
-                super::super::state::current().is_some(),
-                &format!(
-                    "zim_swoole_client_recv() (ERRNO 1201): Package is too big. package_length={length}"
-                ),
-            );
+            errors::log_warning(&format!(
+                "zim_swoole_client_recv() (ERRNO 1201): Package is too big. package_length={length}"
+            ));
             *rv = zstr("");
         }
     }
@@ -137,16 +133,12 @@ fn sendfile_failed(
     length: i64,
     code: i64,
 ) {
-    let in_server = super::super::state::current().is_some();
-    let log = |msg: String| {
-        crate::runtime::log::write(crate::runtime::log::Level::Warning, in_server, &msg)
-    };
     if code == codes::INVALID_PARAMS {
-        log(format!(
+        errors::log_warning(&format!(
             "network::check_sendfile_parameters() (ERRNO {code}): length[{length}] or offset[{offset}] is invalid"
         ));
     } else if (1..1000).contains(&code) {
-        log(format!(
+        errors::log_warning(&format!(
             "network::check_sendfile_parameters(): open('{file}') failed, Error: {}[{code}]",
             super::super::errors::os_error_text(code as i32)
         ));
@@ -217,9 +209,7 @@ pub(super) fn c_sendto(ex: &mut ExecuteData, rv: &mut Zval) {
         Ok(()) => rv.set_bool(true),
         Err(code) => {
             if code == codes::OPERATION_NOT_SUPPORT {
-                crate::runtime::log::write(
-                    crate::runtime::log::Level::Warning,
-                    super::super::state::current().is_some(),
+                errors::log_warning(
                     "Client::sendto(): only supports SWOOLE_SOCK_(UDP/UDP6/UNIX_DGRAM)",
                 );
             }

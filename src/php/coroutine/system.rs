@@ -19,7 +19,6 @@ use super::super::errors;
 use super::super::zend::{self, zarray, zlong, zstr};
 use super::{current, io, throw_out_of_coroutine};
 use crate::runtime::client::socket::Event;
-use crate::runtime::log;
 
 pub static SYSTEM: ClassSlot = ClassSlot::new();
 
@@ -108,14 +107,10 @@ fn in_coroutine() -> bool {
 /// rather than warning).
 fn log_failure(call: &str, e: &std::io::Error) {
     let code = e.raw_os_error().unwrap_or(libc::EIO);
-    log::write(
-        log::Level::Warning,
-        super::super::state::current().is_some(),
-        &format!(
-            "{call} failed, Error: {}[{code}]",
-            errors::os_error_text(code)
-        ),
-    );
+    errors::log_warning(&format!(
+        "{call} failed, Error: {}[{code}]",
+        errors::os_error_text(code)
+    ));
 }
 
 /// Whether `family` is AF_INET or AF_INET6 (Swoole's warning otherwise).
