@@ -146,13 +146,20 @@ impl ConnectionTable {
         self.conns.borrow().is_empty()
     }
 
-    /// Session ids in ascending order, `from` exclusive, at most `limit`:
-    /// `connection_list($start_fd, $find_count)`.
-    pub fn ids_after(&self, from: SessionId, limit: usize) -> Vec<SessionId> {
+    /// Session ids in ascending order, `from` exclusive, at most `limit`,
+    /// of the connections `listed` keeps: `connection_list($start_fd,
+    /// $find_count)`. A page reads only as far as it needs.
+    pub fn ids_after(
+        &self,
+        from: SessionId,
+        limit: usize,
+        listed: impl Fn(&Connection) -> bool,
+    ) -> Vec<SessionId> {
         use std::ops::Bound::{Excluded, Unbounded};
         self.conns
             .borrow()
             .range((Excluded(from), Unbounded))
+            .filter(|(_, c)| listed(c))
             .take(limit)
             .map(|(id, _)| *id)
             .collect()
@@ -222,8 +229,9 @@ mod tests {
             t.insert(conn(id));
         }
         t.remove(3);
-        assert_eq!(t.ids_after(0, 10), vec![1, 2, 4, 5]);
-        assert_eq!(t.ids_after(2, 1), vec![4]);
+        assert_eq!(t.ids_after(0, 10, |_| true), vec![1, 2, 4, 5]);
+        assert_eq!(t.ids_after(0, 10, |c| c.id != 2), vec![1, 4, 5]);
+        assert_eq!(t.ids_after(2, 1, |_| true), vec![4]);
         assert_eq!(t.len(), 4);
         assert_eq!(t.closed_total(), 1);
     }

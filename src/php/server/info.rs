@@ -145,14 +145,9 @@ pub(super) fn server_connection_list(ex: &mut ExecuteData, rv: &mut Zval) {
             .filter(|&id| id > start && listed(id))
             .take(count.max(0) as usize)
             .collect(),
-        None => rt
-            .table
-            .snapshot()
-            .iter()
-            .filter(|c| c.id > start && !c.is_closing() && listed(c.id))
-            .take(count.max(0) as usize)
-            .map(|c| c.id)
-            .collect(),
+        None => rt.table.ids_after(start, count.max(0) as usize, |c| {
+            !c.is_closing() && listed(c.id)
+        }),
     };
     let mut a = ZendHashTable::new();
     for id in ids {
