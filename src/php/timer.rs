@@ -192,11 +192,7 @@ pub fn timer_list(ex: &mut ExecuteData, rv: &mut Zval) {
     for id in timers::timers().ids() {
         let _ = a.push(zlong(id));
     }
-    let it = zend::new_object(ITERATOR.get());
-    if let Some(construct) = zend::method(&it, "__construct") {
-        construct.call(&mut [zarray(a)]);
-    }
-    *rv = it;
+    *rv = zend::array_iterator(ITERATOR.get(), a);
 }
 
 pub fn timer_stats(ex: &mut ExecuteData, rv: &mut Zval) {

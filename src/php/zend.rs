@@ -147,6 +147,16 @@ pub fn warning_docref(msg: &str) {
     unsafe { ffi::php_error_docref(ptr::null(), E_WARNING, fmt.as_ptr(), m.as_ptr()) };
 }
 
+/// A new object of `ce` (an `ArrayIterator` subclass) over `items`:
+/// `Timer::list()`, `Coroutine::list()`.
+pub fn array_iterator(ce: *mut zend_class_entry, items: ZBox<ZendHashTable>) -> Zval {
+    let it = new_object(ce);
+    if let Some(construct) = method(&it, "__construct") {
+        construct.call(&mut [zarray(items)]);
+    }
+    it
+}
+
 /// Throws an exception of class `ce` with `msg` and `code`.
 pub fn throw(ce: *mut zend_class_entry, msg: &str, code: i64) {
     let m = cstring(msg);

@@ -996,11 +996,7 @@ fn co_list(ex: &mut ExecuteData, rv: &mut Zval) {
     for cid in COROS.with(|c| c.borrow().keys().copied().collect::<Vec<_>>()) {
         let _ = ids.push(zlong(cid));
     }
-    let it = zend::new_object(ITERATOR.get());
-    if let Some(construct) = zend::method(&it, "__construct") {
-        construct.call(&mut [zarray(ids)]);
-    }
-    *rv = it;
+    *rv = zend::array_iterator(ITERATOR.get(), ids);
 }
 
 fn co_stats(ex: &mut ExecuteData, rv: &mut Zval) {
