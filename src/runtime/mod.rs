@@ -94,6 +94,22 @@ pub fn file_range(path: &str, offset: i64, length: i64) -> std::io::Result<Vec<u
     Ok(content)
 }
 
+/// Fills `buf` with random bytes (the kernel's; the clock's when it has
+/// none): WebSocket masking keys, multipart boundaries. Not for secrets.
+pub fn random_bytes(buf: &mut [u8]) {
+    // SAFETY: getrandom fills at most buf.len() bytes of a valid buffer.
+    let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
+    if n < buf.len() as isize {
+        // Not a secret: any varying bytes do.
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = (seed >> ((i % 16) * 8)) as u8 ^ (i as u8).wrapping_mul(31);
+        }
+    }
+}
+
 /// Receives connection events on the worker's thread. In BASE mode the
 /// connection tasks call it directly: no channel, no copy.
 ///

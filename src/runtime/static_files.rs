@@ -177,18 +177,14 @@ pub fn response(file: &Path, req: &Request, now: u64) -> Option<Vec<u8>> {
 /// random letters and digits.
 fn boundary() -> String {
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64)
-        ^ u64::from(std::process::id()).rotate_left(32);
+    let mut random = [0u8; 24];
+    super::random_bytes(&mut random);
     let mut s = String::from("SwooleBoundary");
-    for _ in 0..24 {
-        // xorshift: a boundary needs no cryptographic randomness.
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        s.push(char::from(ALNUM[(seed % ALNUM.len() as u64) as usize]));
-    }
+    s.extend(
+        random
+            .iter()
+            .map(|b| char::from(ALNUM[usize::from(*b) % ALNUM.len()])),
+    );
     s
 }
 

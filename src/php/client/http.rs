@@ -683,7 +683,7 @@ fn request_body(o: *mut zend_object) -> RequestBody {
 /// A multipart body: the array body's fields, then the files.
 fn multipart(files: &ZendHashTable, fields: Option<&ZendHashTable>) -> RequestBody {
     let mut rnd = [0u8; 21];
-    random_bytes(&mut rnd);
+    crate::runtime::random_bytes(&mut rnd);
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let tail: String = rnd
         .iter()
@@ -742,20 +742,6 @@ fn read_range(path: &str, offset: i64, size: i64) -> Vec<u8> {
         }
     }
     out
-}
-
-fn random_bytes(buf: &mut [u8]) {
-    // SAFETY: getrandom fills at most buf.len() bytes of a valid buffer.
-    let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
-    if n < buf.len() as isize {
-        // Not a secret: any varying bytes do.
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = (seed >> ((i % 16) * 8)) as u8 ^ (i as u8).wrapping_mul(31);
-        }
-    }
 }
 
 /// The script's headers: string keys with non-null values, as strings.
