@@ -107,7 +107,9 @@ pub async fn run(server: Rc<Server>, interval: Duration, timeout: Duration) {
                 }
             }
         }
-        pings.retain(|id| conns.iter().any(|c| c.id == id && !c.is_closing()));
+        // One table look-up per outstanding ping (not a scan of every
+        // connection for each).
+        pings.retain(|id| server.table.get(id).is_some_and(|c| !c.is_closing()));
     }
 }
 
