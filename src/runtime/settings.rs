@@ -120,7 +120,8 @@ pub struct Settings {
     /// `http_compression` (Swoole 6: on by default) and its level, minimum
     /// length and types.
     pub http_compression: bool,
-    pub http_compression_policy: crate::protocol::http_compression::Policy,
+    /// Shared, so each request takes a reference, not a copy.
+    pub http_compression_policy: std::sync::Arc<crate::protocol::http_compression::Policy>,
     pub open_http_protocol: bool,
     /// `open_http2_protocol`: HTTP/2 (h2c with prior knowledge, h2 by
     /// ALPN) on this HTTP port.
@@ -427,16 +428,18 @@ impl Settings {
             "http_compression" => self.http_compression = v.truthy(),
             "http_compression_level" | "compression_level" | "http_gzip_level" => {
                 if let Some(l) = v.as_int() {
-                    self.http_compression_policy.level = l.clamp(0, 255) as u8;
+                    std::sync::Arc::make_mut(&mut self.http_compression_policy).level =
+                        l.clamp(0, 255) as u8;
                 }
             }
             "http_compression_min_length" | "compression_min_length" => {
-                self.http_compression_policy.min_length = size(v, 20);
+                std::sync::Arc::make_mut(&mut self.http_compression_policy).min_length =
+                    size(v, 20);
             }
             "http_compression_types" | "compression_types" => {
                 if let SettingValue::List(l) = v {
                     let types: Vec<String> = l.iter().filter(|t| !t.is_empty()).cloned().collect();
-                    self.http_compression_policy.types = Some(types);
+                    std::sync::Arc::make_mut(&mut self.http_compression_policy).types = Some(types);
                 }
             }
             "open_http_protocol" => self.open_http_protocol = v.truthy(),

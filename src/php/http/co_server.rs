@@ -218,7 +218,7 @@ struct ServeSettings {
     parse_cookie: bool,
     upload_tmp_dir: String,
     max_body: usize,
-    compression: Option<Rc<crate::protocol::http_compression::Policy>>,
+    compression: Option<std::sync::Arc<crate::protocol::http_compression::Policy>>,
 }
 
 fn serve_settings(o: *mut zend_object) -> ServeSettings {
@@ -242,7 +242,7 @@ fn serve_settings(o: *mut zend_object) -> ServeSettings {
 /// `http_compression` and its settings, read as `Http\Server` reads them.
 fn compression_settings(
     a: Option<&ext_php_rs::types::ZendHashTable>,
-) -> Option<Rc<crate::protocol::http_compression::Policy>> {
+) -> Option<std::sync::Arc<crate::protocol::http_compression::Policy>> {
     let mut typed = crate::runtime::Settings::default();
     if let Some(a) = a {
         for (k, v) in a.iter() {
@@ -254,7 +254,7 @@ fn compression_settings(
     }
     typed
         .http_compression
-        .then(|| Rc::new(typed.http_compression_policy))
+        .then_some(typed.http_compression_policy)
 }
 
 /// `start()`: accepts until `shutdown()`; every connection in a coroutine

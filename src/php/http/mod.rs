@@ -61,7 +61,7 @@ struct ResponseState {
     /// accepted by the request.
     compression: Option<(
         crate::protocol::http_compression::Coding,
-        Rc<crate::protocol::http_compression::Policy>,
+        std::sync::Arc<crate::protocol::http_compression::Policy>,
     )>,
 }
 
@@ -349,7 +349,7 @@ pub(crate) struct Origin {
     pub parse_post: bool,
     pub upload_tmp_dir: String,
     /// `http_compression`'s settings when it is on.
-    pub compression: Option<Rc<crate::protocol::http_compression::Policy>>,
+    pub compression: Option<std::sync::Arc<crate::protocol::http_compression::Policy>>,
 }
 
 impl Origin {
@@ -365,7 +365,7 @@ impl Origin {
             upload_tmp_dir: settings.upload_tmp_dir.clone(),
             compression: settings
                 .http_compression
-                .then(|| Rc::new(settings.http_compression_policy.clone())),
+                .then(|| settings.http_compression_policy.clone()),
         }
     }
 

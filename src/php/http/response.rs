@@ -172,7 +172,10 @@ fn forget_ended(key: ConnKey) {
 /// `Content-Encoding`); None to send it as it is.
 fn compressed_body(
     o: *mut zend_object,
-    compression: Option<(Coding, Rc<crate::protocol::http_compression::Policy>)>,
+    compression: Option<(
+        Coding,
+        std::sync::Arc<crate::protocol::http_compression::Policy>,
+    )>,
     body: &[u8],
 ) -> Option<(Coding, Vec<u8>)> {
     let (coding, policy) = compression?;
