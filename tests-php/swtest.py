@@ -295,6 +295,16 @@ class PeerClosed(Exception):
     pass
 
 
+def recv_until_closed(s) -> bytes:
+    """Everything a plain socket receives until the peer closes it."""
+    out = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            return out
+        out += chunk
+
+
 class RawClient:
     """A blocking TCP client with a receive buffer, for byte-exact checks."""
 

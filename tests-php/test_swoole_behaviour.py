@@ -12,7 +12,7 @@ import time
 import pytest
 
 from swtest import free_port as swtest_free_port
-from swtest import RawClient, ws_connect
+from swtest import RawClient, handshake_request, recv_until_closed, ws_connect
 
 DEPRECATED = (
     "\nDeprecated: swoole_event_rshutdown(): Event::wait() in shutdown function"
@@ -292,20 +292,8 @@ $s->start();
 
 def _upgrade(port, path="/"):
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    s.sendall(
-        f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
-    )
+    s.sendall(handshake_request(path))
     return s
-
-
-def _read_all(s):
-    data = b""
-    while True:
-        chunk = s.recv(4096)
-        if not chunk:
-            return data
-        data += chunk
 
 
 def test_heartbeat_disconnect_in_on_open_and_push_to_http(php_server, tmp_path):
@@ -322,7 +310,7 @@ def test_heartbeat_disconnect_in_on_open_and_push_to_http(php_server, tmp_path):
     idle = _upgrade(srv.port)
     assert idle.recv(4096).startswith(b"HTTP/1.1 101")
     refused = _upgrade(srv.port, "/?x=disc")
-    assert _read_all(refused).endswith(b"\x88\x05\x0f\xa0bye")
+    assert recv_until_closed(refused).endswith(b"\x88\x05\x0f\xa0bye")
     srv.wait_for("disconnect 2\n")
     http = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
     http.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -331,7 +319,7 @@ def test_heartbeat_disconnect_in_on_open_and_push_to_http(php_server, tmp_path):
     assert ("Warning: Swoole\\WebSocket\\Server::push(): the connected client of connection[3]"
             " is not a websocket client or closed") in srv.stdout()
     # The heartbeat: EOF without a close frame.
-    assert _read_all(idle) == b""
+    assert recv_until_closed(idle) == b""
     srv.wait_for("close 1 rid=0\n", timeout=10)
     assert "close 2" not in srv.stdout(), srv.stdout()
 
@@ -346,7 +334,7 @@ $s->on('message', function ($s, $f) {});
 $s->start();
 """)
     srv = php_server(str(script))
-    data = _read_all(_upgrade(srv.port))
+    data = recv_until_closed(_upgrade(srv.port))
     head, _, date_rest = data.partition(b"Date: ")
     assert head == b"HTTP/1.1 200 OK\r\nServer: swoole-http-server\r\n", data
     assert date_rest.endswith(b" GMT\r\n\r\n") and date_rest.count(b"\r\n") == 2, data

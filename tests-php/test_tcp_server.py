@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from swtest import ws_connect
+from swtest import recv_until_closed, ws_connect
 from conftest import free_port
 
 # pack() codes: (struct format, a negative-capable signed type?)
@@ -36,14 +36,6 @@ def recv_exactly(s, n):
         out += chunk
     return out
 
-
-def recv_until_closed(s):
-    out = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            return out
-        out += chunk
 
 
 def ask(s, cmd: bytes, expect_prefix=b""):
