@@ -1,5 +1,7 @@
 """Data frames into onMessage: the Frame object, fragmentation, sizes (reference section 3)."""
 
+import time
+
 import pytest
 
 from swtest import OP_BINARY, OP_CONT, OP_TEXT, RawClient, ws_connect
@@ -124,3 +126,40 @@ def test_utf8_text_roundtrip(ws_server):
     with ws_connect(ws_server.port) as ws:
         ws.send(text)
         assert ws.recv(timeout=5) == text
+
+
+def test_large_and_small_pushes_keep_their_order_for_a_slow_reader(php_server, tmp_path):
+    """Large pushes may go to the socket straight from the script's string;
+    mixed with small ones (which wait for the end of the callback) and with a
+    client that reads slowly (the socket fills, the rest is queued), every
+    frame still arrives whole and in push order."""
+    script = tmp_path / "mixed.php"
+    script.write_text("""<?php
+$s = new Swoole\\WebSocket\\Server('127.0.0.1', (int)$argv[1], SWOOLE_BASE);
+$s->set(['worker_num' => 1, 'log_level' => SWOOLE_LOG_WARNING]);
+$s->on('message', function ($s, $f) {
+    for ($i = 0; $i < 60; $i++) {
+        $size = [10, 200 * 1024, 17, 64 * 1024, 1][$i % 5];
+        $body = substr(str_pad("$i:", $size, chr(65 + $i % 26)), 0, $size);
+        $ok = $s->push($f->fd, $body, $i % 2 ? WEBSOCKET_OPCODE_BINARY : WEBSOCKET_OPCODE_TEXT);
+        if (!$ok) { echo "push $i failed\\n"; }
+    }
+});
+$s->start();
+""")
+    srv = php_server(str(script))
+    with RawClient(srv.port, timeout=20) as c:
+        c.handshake()
+        c.send_frame(OP_TEXT, b"go")
+        time.sleep(0.5)  # the server has pushed everything: the socket is full
+        for i in range(60):
+            if i % 10 == 0:
+                time.sleep(0.05)
+            frame = c.recv_frame(20)
+            size = [10, 200 * 1024, 17, 64 * 1024, 1][i % 5]
+            expected = f"{i}:".encode()[:size].ljust(size, bytes([65 + i % 26]))
+            assert frame.opcode == (OP_BINARY if i % 2 else OP_TEXT), i
+            assert frame.fin
+            assert len(frame.payload) == size, i
+            assert frame.payload == expected, i
+    assert "failed" not in srv.stdout()

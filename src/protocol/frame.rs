@@ -217,22 +217,35 @@ impl Frame {
 }
 
 /// XORs `data` with the 4-byte masking key (RFC 6455 §5.3), starting at key
-/// offset 0. Works 8 bytes at a time: masking is on the path of every byte a
-/// client sends, and a byte loop is several times slower.
+/// offset 0. Masking is on the path of every byte a client sends, so the
+/// aligned middle of `data` is done 16 bytes at a time (which the compiler
+/// turns into vector instructions); a byte loop is many times slower.
 pub fn apply_mask(data: &mut [u8], mask: [u8; 4]) {
-    let word = u64::from_ne_bytes([
-        mask[0], mask[1], mask[2], mask[3], mask[0], mask[1], mask[2], mask[3],
-    ]);
-    let mut chunks = data.chunks_exact_mut(8);
-    for chunk in &mut chunks {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(chunk);
-        let v = u64::from_ne_bytes(bytes) ^ word;
-        chunk.copy_from_slice(&v.to_ne_bytes());
-    }
-    // 8 is a multiple of 4, so the remainder starts at key offset 0 again.
-    for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
+    // SAFETY: every bit pattern is a valid u128, and `align_to_mut` only
+    // splits `data` at the alignment boundaries.
+    let (head, words, tail) = unsafe { data.align_to_mut::<u128>() };
+    for (i, b) in head.iter_mut().enumerate() {
         *b ^= mask[i & 3];
+    }
+    // The key offset where the aligned words start; 16 is a multiple of 4,
+    // so the tail starts at the same offset.
+    let at = head.len() & 3;
+    let key = [
+        mask[at],
+        mask[(at + 1) & 3],
+        mask[(at + 2) & 3],
+        mask[(at + 3) & 3],
+    ];
+    let mut repeated = [0u8; 16];
+    for (i, b) in repeated.iter_mut().enumerate() {
+        *b = key[i & 3];
+    }
+    let word = u128::from_ne_bytes(repeated);
+    for w in words.iter_mut() {
+        *w ^= word;
+    }
+    for (i, b) in tail.iter_mut().enumerate() {
+        *b ^= key[i & 3];
     }
 }
 
@@ -493,18 +506,24 @@ mod tests {
     #[test]
     fn apply_mask_matches_bytewise_and_is_involution() {
         let key = [0xde, 0xad, 0xbe, 0xef];
-        for len in 0..64 {
-            let orig: Vec<u8> = (0..len).map(|i| i as u8).collect();
-            let mut fast = orig.clone();
-            apply_mask(&mut fast, key);
-            let slow: Vec<u8> = orig
-                .iter()
-                .enumerate()
-                .map(|(i, b)| b ^ key[i % 4])
-                .collect();
-            assert_eq!(fast, slow);
-            apply_mask(&mut fast, key);
-            assert_eq!(fast, orig);
+        // Every start alignment (a payload sits after a 2- to 14-byte
+        // header) and lengths around the 16-byte words.
+        let mut backing = [0u8; 200];
+        for start in 0..17 {
+            for len in 0..150 {
+                let orig: Vec<u8> = (0..len).map(|i| (i * 7 + start) as u8).collect();
+                let fast = &mut backing[start..start + len];
+                fast.copy_from_slice(&orig);
+                apply_mask(fast, key);
+                let slow: Vec<u8> = orig
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| b ^ key[i % 4])
+                    .collect();
+                assert_eq!(fast, &slow[..], "start {start} len {len}");
+                apply_mask(fast, key);
+                assert_eq!(fast, &orig[..]);
+            }
         }
     }
 

@@ -83,6 +83,14 @@ const fn violation(code: u16, reason: &'static str) -> Violation {
 const TOO_BIG: Violation = violation(close::TOO_BIG, "message too big");
 const BAD_UTF8: Violation = violation(close::INVALID_PAYLOAD, "invalid UTF-8 in text message");
 
+/// Whether `data` is all UTF-8. Every text message's bytes pass through
+/// here, so with SIMD (simdutf8 picks AVX2 or SSE4.2 at run time): several
+/// times faster than `std::str::from_utf8` on large messages.
+#[inline]
+pub fn is_utf8(data: &[u8]) -> bool {
+    simdutf8::basic::from_utf8(data).is_ok()
+}
+
 /// Incremental UTF-8 validation across fragment boundaries.
 ///
 /// Each chunk is checked as it arrives, so an invalid sequence fails before
@@ -113,6 +121,9 @@ impl Utf8Validator {
                 Err(e) if e.error_len().is_none() => return Ok(()),
                 Err(_) => return Err(()),
             }
+        }
+        if is_utf8(data) {
+            return Ok(());
         }
         match std::str::from_utf8(data) {
             Ok(_) => Ok(()),
@@ -279,7 +290,7 @@ impl MessageAssembler {
             if frame.payload.len() > self.cfg.max_message {
                 return Err(TOO_BIG);
             }
-            if op == opcode::TEXT && std::str::from_utf8(&frame.payload).is_err() {
+            if op == opcode::TEXT && !is_utf8(&frame.payload) {
                 return Err(BAD_UTF8);
             }
             return Ok(Some(Event::Message {

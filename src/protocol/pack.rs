@@ -190,31 +190,87 @@ pub fn pack_ex(
     flags: u8,
     mut compressor: Compressor<'_>,
 ) -> Result<Vec<u8>, PackError> {
-    if opcode > OPCODE_MAX {
-        return Err(PackError::OpcodeTooLarge);
-    }
-    let mut flags = flags & FLAGS_ALL;
-    if matches!(compressor, Compressor::Off) {
-        flags &= !FLAG_COMPRESS;
-    }
     if opcode == opcode::CLOSE {
         return pack_close(0, payload, flags);
     }
-    if opcode::is_control(opcode) {
-        flags &= !(FLAG_COMPRESS | FLAG_RSV1);
-    }
+    let plan = FramePlan::new(opcode, flags, !matches!(compressor, Compressor::Off))?;
     let compressed;
-    let data = if flags & FLAG_COMPRESS != 0 && !payload.is_empty() {
+    let data = if plan.compress && !payload.is_empty() {
         compressed = compressor.compress(payload);
-        flags |= FLAG_RSV1;
         &compressed[..]
     } else {
         payload
     };
-    let fin = flags & FLAG_FIN != 0 || opcode::is_control(opcode);
+    let rsv = plan.rsv_bits(!payload.is_empty());
     let mut out = Vec::new();
-    frame::encode(&mut out, fin, rsv_bits(flags), opcode, mask_of(flags), data);
+    frame::encode(&mut out, plan.fin, rsv, opcode, plan.mask, data);
     Ok(out)
+}
+
+/// How [`pack_ex`] frames a non-close payload: its flags, normalised once
+/// for every caller.
+struct FramePlan {
+    fin: bool,
+    /// The RSV bits asked for, before compression adds RSV1.
+    rsv: u8,
+    compress: bool,
+    mask: Option<[u8; 4]>,
+}
+
+impl FramePlan {
+    /// `compressing`: the target has a compressor (`FLAG_COMPRESS` is
+    /// dropped where it has none). Control frames are FIN and never
+    /// compressed nor RSV1.
+    fn new(opcode: u8, flags: u8, compressing: bool) -> Result<FramePlan, PackError> {
+        if opcode > OPCODE_MAX {
+            return Err(PackError::OpcodeTooLarge);
+        }
+        let mut flags = flags & FLAGS_ALL;
+        if !compressing {
+            flags &= !FLAG_COMPRESS;
+        }
+        if opcode::is_control(opcode) {
+            flags &= !(FLAG_COMPRESS | FLAG_RSV1);
+        }
+        Ok(FramePlan {
+            fin: flags & FLAG_FIN != 0 || opcode::is_control(opcode),
+            rsv: rsv_bits(flags),
+            compress: flags & FLAG_COMPRESS != 0,
+            mask: mask_of(flags),
+        })
+    }
+
+    /// The header's RSV bits: a compressed (non-empty) payload sets RSV1.
+    fn rsv_bits(&self, non_empty: bool) -> u8 {
+        if self.compress && non_empty {
+            self.rsv | frame::RSV1
+        } else {
+            self.rsv
+        }
+    }
+}
+
+/// The frame header [`pack_push`] puts before a `payload_len`-byte payload
+/// when the connection has no compressor and the payload goes out as it is
+/// (not masked): what lets a large push be written straight from the
+/// script's string, header and payload side by side, instead of being
+/// copied into a frame first. None when the payload would be changed or
+/// the frame is a close frame (their payload is built).
+pub fn plain_push_header(
+    opcode: u8,
+    flags: u8,
+    payload_len: usize,
+) -> Result<Option<Vec<u8>>, PackError> {
+    if opcode == opcode::CLOSE {
+        return Ok(None);
+    }
+    let plan = FramePlan::new(opcode, flags, false)?;
+    if plan.mask.is_some() {
+        return Ok(None);
+    }
+    let mut header = Vec::with_capacity(frame::MAX_HEADER_LEN);
+    frame::encode_header(&mut header, plan.fin, plan.rsv, opcode, None, payload_len);
+    Ok(Some(header))
 }
 
 /// A push's frame for a connection (`$server->push()`), with its
@@ -351,6 +407,38 @@ mod tests {
             .step_by(2)
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn a_plain_push_header_is_what_pack_push_puts_before_the_payload() {
+        for opcode in 0..=OPCODE_MAX {
+            if opcode == opcode::CLOSE {
+                // Its payload is built (code and reason).
+                assert!(plain_push_header(opcode, FLAG_FIN, 2).unwrap().is_none());
+                continue;
+            }
+            for flags in 0..=u8::MAX {
+                for len in [0usize, 5, 125, 126, 200, 65_535, 65_536, 70_000] {
+                    let payload = vec![b'x'; len];
+                    let packed = pack_push(&payload, opcode, flags, Compressor::Off).unwrap();
+                    match plain_push_header(opcode, flags, len).unwrap() {
+                        Some(header) => {
+                            assert_eq!(
+                                [&header[..], &payload[..]].concat(),
+                                packed,
+                                "opcode {opcode} flags {flags} len {len}"
+                            );
+                        }
+                        // Only a masked frame is built.
+                        None => assert!(flags & FLAG_MASK != 0, "opcode {opcode} flags {flags}"),
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            plain_push_header(OPCODE_MAX + 1, FLAG_FIN, 1).unwrap_err(),
+            PackError::OpcodeTooLarge
+        );
     }
 
     #[test]

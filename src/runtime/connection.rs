@@ -113,20 +113,28 @@ pub(crate) fn drop_written(queue: &mut VecDeque<Bytes>, n: usize) {
 /// One non-blocking send of the front of `queue` (up to 64 buffers);
 /// returns the call's result and how many bytes it was given.
 fn send_some(fd: i32, queue: &VecDeque<Bytes>) -> (isize, usize) {
+    send_slices(fd, queue.iter().map(|b| &b[..]))
+}
+
+/// One non-blocking send of `bufs` (up to 64 of them) in one call;
+/// returns the call's result and how many bytes it was given.
+fn send_slices<'a>(fd: i32, mut bufs: impl ExactSizeIterator<Item = &'a [u8]>) -> (isize, usize) {
     const MAX_IOV: usize = 64;
     // MSG_NOSIGNAL: a peer that is gone is an EPIPE for the writer to
     // report, never a SIGPIPE.
     const FLAGS: i32 = libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT;
-    if let (Some(only), 1) = (queue.front(), queue.len()) {
-        // SAFETY: `only` is alive and `len` bytes long for the call.
-        let sent = unsafe { libc::send(fd, only.as_ptr().cast(), only.len(), FLAGS) };
-        return (sent, only.len());
+    if bufs.len() == 1 {
+        if let Some(only) = bufs.next() {
+            // SAFETY: `only` is alive and `len` bytes long for the call.
+            let sent = unsafe { libc::send(fd, only.as_ptr().cast(), only.len(), FLAGS) };
+            return (sent, only.len());
+        }
     }
     // Filled only as far as used: no 1 KiB of zeroes per call.
     let mut iov = [const { std::mem::MaybeUninit::<libc::iovec>::uninit() }; MAX_IOV];
     let mut count = 0;
     let mut wanted = 0;
-    for (slot, b) in iov.iter_mut().zip(queue.iter()) {
+    for (slot, b) in iov.iter_mut().zip(bufs) {
         slot.write(libc::iovec {
             iov_base: b.as_ptr() as *mut libc::c_void,
             iov_len: b.len(),
@@ -135,7 +143,7 @@ fn send_some(fd: i32, queue: &VecDeque<Bytes>) -> (isize, usize) {
         wanted += b.len();
     }
     // SAFETY: a zeroed msghdr is valid; it points at the first `count`
-    // iovecs, all written above, which point into buffers `queue` keeps
+    // iovecs, all written above, which point into buffers the caller keeps
     // alive for the call.
     let sent = unsafe {
         let mut msg: libc::msghdr = std::mem::zeroed();
@@ -162,6 +170,11 @@ pub fn unix_time() -> f64 {
     }
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
+
+/// How many bytes a connection's reader takes before it lets other tasks
+/// run ([`Connection::take_read_turn`]): a 64 KiB message each turn, or
+/// thousands of small ones.
+pub const FAIR_READ_SHARE: u32 = 64 * 1024;
 
 /// Shared state of one connection.
 pub struct Connection {
@@ -211,6 +224,9 @@ pub struct Connection {
     flush_queued: Cell<bool>,
     /// `pause()`: nothing is read until `resume()`.
     paused: Cell<bool>,
+    /// Bytes read since the reader last let other tasks run
+    /// ([`Connection::take_read_turn`]).
+    read_streak: Cell<u32>,
     /// `bind()`'s uid when there is no shared table (one process).
     uid: Cell<u32>,
     /// `close($fd, true)`: the socket ends with a RST, not a FIN.
@@ -259,6 +275,7 @@ impl Connection {
             direct_fd: Cell::new(-1),
             flush_queued: Cell::new(false),
             paused: Cell::new(false),
+            read_streak: Cell::new(0),
             uid: Cell::new(0),
             reset: Cell::new(false),
         }
@@ -413,6 +430,53 @@ impl Connection {
         }
         out.bytes += data.len();
         out.queue.push_back(data);
+        drop(out);
+        self.schedule_write();
+        Ok(())
+    }
+
+    /// Sends `head` then `body` (a frame's header and a large payload the
+    /// caller owns) without copying them into a buffer first when it can:
+    /// when nothing is queued and the writer idles on a plain socket, they
+    /// are written now, in one call, and only what the socket did not take
+    /// is copied and queued. Otherwise both are copied into one buffer and
+    /// queued as [`Connection::send`] does. Worth it for a payload of tens
+    /// of KiB, where the copy (and the fresh memory it needs) costs more
+    /// than the end-of-turn flush's batching of writes saves.
+    pub fn send_parts(self: &Rc<Self>, head: &[u8], body: &[u8]) -> Result<(), SendError> {
+        if self.closing.get() {
+            return Err(SendError::Closed);
+        }
+        let total = head.len() + body.len();
+        let fd = self.direct_fd.get();
+        let mut written = 0;
+        {
+            let out = self.out.borrow();
+            if out.bytes > 0 && out.bytes + total > self.queue_limit {
+                return Err(SendError::QueueFull);
+            }
+            if fd >= 0 && out.queue.is_empty() {
+                let (sent, _) = send_slices(fd, [head, body].into_iter());
+                // An error is left for the writer to meet, as write_now does.
+                written = usize::try_from(sent).unwrap_or(0);
+            }
+        }
+        if written > 0 {
+            self.touch_send();
+        }
+        if written >= total {
+            return Ok(());
+        }
+        let mut rest = Vec::with_capacity(total - written);
+        if written < head.len() {
+            rest.extend_from_slice(&head[written..]);
+            rest.extend_from_slice(body);
+        } else {
+            rest.extend_from_slice(&body[written - head.len()..]);
+        }
+        let mut out = self.out.borrow_mut();
+        out.bytes += rest.len();
+        out.queue.push_back(Bytes::from(rest));
         drop(out);
         self.schedule_write();
         Ok(())
@@ -625,6 +689,22 @@ impl Connection {
     pub fn set_paused(&self, paused: bool) {
         self.paused.set(paused);
         self.reader_stop.notify_one();
+    }
+
+    /// Counts `n` bytes read; true once the reader has read its fair share
+    /// ([`FAIR_READ_SHARE`]) since it last let the other connections' tasks
+    /// run, and should do so now. A client that keeps its socket full
+    /// would otherwise be read again and again (up to tokio's budget of
+    /// 128 reads, megabytes of large messages) while the others wait:
+    /// their latency, not the throughput, pays for it.
+    pub(crate) fn take_read_turn(&self, n: usize) -> bool {
+        let streak = self.read_streak.get().saturating_add(n as u32);
+        if streak >= FAIR_READ_SHARE {
+            self.read_streak.set(0);
+            return true;
+        }
+        self.read_streak.set(streak);
+        false
     }
 
     pub fn is_paused(&self) -> bool {

@@ -707,7 +707,14 @@ async fn read_once<R: ConnRead>(rd: &mut R, buf: &mut BytesMut, conn: &Connectio
             }
             r = rd.read_buf(buf) => match r {
                 Ok(0) | Err(_) => ReadOutcome::Eof,
-                Ok(_) => ReadOutcome::Data,
+                Ok(n) => {
+                    if conn.take_read_turn(n) {
+                        // Its share read: the other connections' turn
+                        // first (what was read is handled after).
+                        tokio::task::yield_now().await;
+                    }
+                    ReadOutcome::Data
+                }
             },
         };
         if matches!(outcome, ReadOutcome::Data) {

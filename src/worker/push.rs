@@ -125,6 +125,29 @@ pub fn encode_data(
     encode_checked(checked_opcode(opcode)?, (flags & 0xff) as u8, payload, conn)
 }
 
+/// Payloads at least this long are pushed by [`push_large`].
+pub const WRITE_THROUGH_MIN: usize = 16 * 1024;
+
+/// `push()` of a large payload to a connection without permessage-deflate:
+/// only the header is framed, and header and payload go to the socket side
+/// by side ([`Connection::send_parts`]), so the payload is not copied into
+/// a frame first. None where that does not apply (a small payload,
+/// compression agreed, a masked or close frame, an invalid opcode): the
+/// caller frames it as usual, and reports what is wrong.
+pub fn push_large(
+    conn: &Rc<Connection>,
+    opcode: i64,
+    flags: i64,
+    payload: &[u8],
+) -> Option<Result<(), PushError>> {
+    if payload.len() < WRITE_THROUGH_MIN || conn.deflate().is_some() {
+        return None;
+    }
+    let opcode = checked_opcode(opcode).ok()?;
+    let header = pack::plain_push_header(opcode, (flags & 0xff) as u8, payload.len()).ok()??;
+    Some(conn.send_parts(&header, payload).map_err(PushError::Send))
+}
+
 #[inline]
 fn encode_checked(
     opcode: u8,

@@ -157,6 +157,10 @@ pub(super) fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
         } => {
             let compress = agreement.is_some() && flags & i64::from(FLAG_COMPRESS) != 0;
             let payload = zend::str_bytes(data).unwrap_or_default();
+            if let Some(sent) = push::push_large(&conn, opcode, flags, payload) {
+                rv.set_bool(push_result(fd, sent));
+                return;
+            }
             let encode = || frame::encode_data(opcode, flags, payload, Some(&conn));
             match agreement {
                 // The connection's own compressor keeps a window: its frames
