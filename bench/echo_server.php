@@ -5,7 +5,8 @@
  * on('message') pushes $frame->data back with $frame->opcode; a text message
  * starting with "BCAST" is pushed to every established connection with the
  * usual foreach over $server->connections; one starting with "NBCAST" goes
- * through swoole-rs's $server->broadcast().
+ * through swoole-rs's $server->broadcast() (on Swoole, which has none, the
+ * foreach loop: its broadcast is that loop).
  *
  * Environment: BENCH_MODE=process for SWOOLE_PROCESS (default SWOOLE_BASE),
  * BENCH_WORKERS=N for worker_num (default 1), BENCH_CLUSTER=redis://HOST:PORT to
@@ -27,12 +28,14 @@ if (getenv('BENCH_COROUTINE') === '0') {
 }
 $server->set($settings);
 $server->on('message', function (Swoole\WebSocket\Server $server, Swoole\WebSocket\Frame $frame) {
-    if ($frame->opcode === WEBSOCKET_OPCODE_TEXT && strncmp($frame->data, 'NBCAST', 6) === 0) {
+    if ($frame->opcode === WEBSOCKET_OPCODE_TEXT && strncmp($frame->data, 'NBCAST', 6) === 0
+        && method_exists($server, 'broadcast')) {
         // swoole-rs's native broadcast (framed once, queued to every connection)
         $server->broadcast($frame->data);
         return;
     }
-    if ($frame->opcode === WEBSOCKET_OPCODE_TEXT && strncmp($frame->data, 'BCAST', 5) === 0) {
+    if ($frame->opcode === WEBSOCKET_OPCODE_TEXT
+        && (strncmp($frame->data, 'BCAST', 5) === 0 || strncmp($frame->data, 'NBCAST', 6) === 0)) {
         foreach ($server->connections as $fd) {
             if ($server->isEstablished($fd)) {
                 $server->push($fd, $frame->data);

@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
 """The swoole-rs benchmark suite.
 
-    python3 bench/run.py [--runs 3] [--secs 3] [--soak 60] [--quick]
+    python3 bench/run.py [--runs 3] [--secs 3] [--soak 60] [--quick] [--swoole SWOOLE_SO]
     python3 bench/run.py --soak-only --soak 600     # the 10-minute memory check alone
 
 Starts the server under test fresh for each run: our build/swoole.so with
-bench/echo_server.php (one SWOOLE_BASE worker), and the pure-Rust ceiling
-(bench/loadgen/src/bin/ceiling.rs), pinned to CPU 0 with the load generator
-(bench/loadgen, Rust) pinned to CPU 1. Prints a table of medians, their
-spread (max-min as % of the median), our figure as a ratio to the ceiling
-and to the previous run of this script (build/bench/last.json), and writes
-build/bench/results.json plus a chart, build/bench/scaling.png (throughput
-against connections and message size), when matplotlib can be installed
+bench/echo_server.php (one SWOOLE_BASE worker; the TCP rows use
+bench/tcp_echo_server.php), the pure-Rust ceiling
+(bench/loadgen/src/bin/ceiling.rs) and, with --swoole, the same scripts on
+Swoole's own extension (the reference build from
+../shared/tools/build-swoole-ref.sh), each pinned to CPU 0 with the load
+generator (bench/loadgen, Rust) pinned to CPU 1. The servers of a scenario
+take turns run by run (this VM's speed drifts between minutes). Prints a
+table of medians, their spread (max-min as % of the median), our figure as
+a ratio to Swoole's, to the ceiling and to the previous run of this script
+(build/bench/last.json), and writes build/bench/results.json plus a chart,
+build/bench/scaling.png (throughput against connections and message size,
+Swoole's line included with --swoole), when matplotlib can be installed
 into build/bench-venv.
 
 Figures are from this machine and this run: compare ratios, not machines.
@@ -80,18 +85,23 @@ def wait_port(port, timeout=15):
 
 
 class Server:
-    def __init__(self, kind, so):
-        self.kind, self.so = kind, so
+    """One server under test: `kind` is "swoole-rs" (our extension, `so`),
+    "swoole" (Swoole's extension, `so`) or "ceiling" (the pure-Rust echo).
+    PHP servers run bench/`script` with `env` added to the environment."""
+
+    def __init__(self, kind, so, script="echo_server.php", env=None):
+        self.kind, self.so, self.script, self.env = kind, so, script, env or {}
 
     def __enter__(self):
         self.port = free_port()
-        if self.kind == "swoole-rs":
-            cmd = ["php", "-n", "-d", f"extension={self.so}", "-d", "memory_limit=2G",
-                   str(ROOT / "bench/echo_server.php"), str(self.port)]
-        else:
+        if self.kind == "ceiling":
             cmd = [str(CEILING), str(self.port)]
+        else:
+            cmd = ["php", "-n", "-d", f"extension={self.so}", "-d", "memory_limit=-1",
+                   str(ROOT / "bench" / self.script), str(self.port)]
         self.proc = subprocess.Popen(pinned(0, cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True, preexec_fn=raise_nofile)
+                                     start_new_session=True, preexec_fn=raise_nofile,
+                                     env=dict(os.environ, **self.env))
         wait_port(self.port)
         time.sleep(0.2)
         return self
@@ -118,8 +128,9 @@ def serve_php(so, script, port, env=None):
     return proc
 
 
-def loadgen(port, mode, *args, timeout=300):
-    cmd = pinned(1, [str(LOADGEN), mode, "--url", f"ws://127.0.0.1:{port}/", *map(str, args)])
+def loadgen(port, mode, *args, timeout=300, scheme="ws"):
+    url = f"ws://127.0.0.1:{port}/" if scheme == "ws" else f"tcp://127.0.0.1:{port}"
+    cmd = pinned(1, [str(LOADGEN), mode, "--url", url, *map(str, args)])
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, preexec_fn=raise_nofile)
     if out.returncode != 0:
         raise RuntimeError(f"loadgen {mode} failed: {out.stderr[-2000:]}")
@@ -162,13 +173,15 @@ def median_spread(values):
 
 
 SCENARIOS = [
-    # name, metric, unit, higher_is_better, servers, fn(server, args) -> value
+    # name, metric, unit, higher_is_better, servers, fn(server, args) -> value, script, env
 ]
 
 
-def scenario(name, metric, unit, higher=True, servers=("swoole-rs", "ceiling")):
+def scenario(name, metric, unit, higher=True, servers=("swoole-rs", "swoole", "ceiling"),
+             script="echo_server.php", env=None):
+    """`servers` may name "swoole": it runs only when --swoole is given."""
     def deco(fn):
-        SCENARIOS.append((name, metric, unit, higher, servers, fn))
+        SCENARIOS.append((name, metric, unit, higher, servers, fn, script, env))
         return fn
     return deco
 
@@ -191,6 +204,40 @@ def echo_64k(srv, a):
     return r["msgs_per_sec"] * 65536 / 1e6, {}
 
 
+@scenario("echo 4 conns x 2 in flight, 1 MiB", "MB/s", "MB/s")
+def echo_1m(srv, a):
+    r = loadgen(srv.port, "echo", "--conns", 4, "--inflight", 2, "--size", 1 << 20, "--secs", a.secs)
+    return r["msgs_per_sec"] * (1 << 20) / 1e6, {}
+
+
+@scenario("echo 100 x 16, enable_coroutine off", "msg/s", "msg/s", servers=("swoole-rs", "swoole"),
+          env={"BENCH_COROUTINE": "0"})
+def echo_100x16_no_coroutine(srv, a):
+    return echo_100x16(srv, a)
+
+
+@scenario("echo 100 x 16, SWOOLE_PROCESS", "msg/s", "msg/s", servers=("swoole-rs", "swoole"),
+          env={"BENCH_MODE": "process"})
+def echo_100x16_process(srv, a):
+    return echo_100x16(srv, a)
+
+
+@scenario("TCP echo 10 conns x 1 in flight, 32 B", "msg/s", "msg/s", servers=("swoole-rs", "swoole"),
+          script="tcp_echo_server.php")
+def tcp_echo_10x1(srv, a):
+    r = loadgen(srv.port, "echo", "--conns", 10, "--inflight", 1, "--size", 32, "--secs", a.secs,
+                "--warmup", 1, scheme="tcp")
+    return r["msgs_per_sec"], {"p99_us": r["p99_us"]}
+
+
+@scenario("TCP echo 100 conns x 16 in flight, 32 B", "msg/s", "msg/s", servers=("swoole-rs", "swoole"),
+          script="tcp_echo_server.php")
+def tcp_echo_100x16(srv, a):
+    r = loadgen(srv.port, "echo", "--conns", 100, "--inflight", 16, "--size", 32, "--secs", a.secs,
+                "--warmup", 1, scheme="tcp")
+    return r["msgs_per_sec"], {"p99_us": r["p99_us"]}
+
+
 @scenario("rate 10 conns, 20k msg/s, 32 B: p99 from schedule", "p99 us", "us", higher=False)
 def rate_p99(srv, a):
     r = loadgen(srv.port, "rate", "--conns", 10, "--rate", 20000, "--size", 32, "--secs", a.secs)
@@ -199,7 +246,7 @@ def rate_p99(srv, a):
 
 def idle_scenario(n):
     @scenario(f"idle {n} connections: RSS per connection", "bytes/conn", "B", higher=False,
-              servers=("swoole-rs",))
+              servers=("swoole-rs", "swoole"))
     def idle(srv, a):
         r = loadgen(srv.port, "idle", "--conns", n, "--pid", srv.pid, "--secs", 3, timeout=600)
         return r["bytes_per_conn"], {"connections": r["connections"]}
@@ -210,15 +257,17 @@ idle_scenario(10000)
 idle_scenario(19000)
 
 
-@scenario("broadcast to 10000, PHP foreach push()", "ms to last", "ms", higher=False)
+@scenario("broadcast to 10000, PHP foreach push()", "ms to last", "ms", higher=False,
+          servers=("swoole-rs", "swoole"))
 def bcast_foreach(srv, a):
     r = loadgen(srv.port, "broadcast", "--conns", 10000, "--count", 5, "--prefix", "BCAST", "--size", 32,
                 timeout=600)
     return r["fanout_ms_median"], {"missing": r["missing"], "max_ms": r["fanout_ms_max"]}
 
 
+# Swoole has no broadcast(): its column is the foreach loop (bench/echo_server.php).
 @scenario("broadcast to 10000, $server->broadcast()", "ms to last", "ms", higher=False,
-          servers=("swoole-rs",))
+          servers=("swoole-rs", "swoole"))
 def bcast_native(srv, a):
     r = loadgen(srv.port, "broadcast", "--conns", 10000, "--count", 5, "--prefix", "NBCAST", "--size", 32,
                 timeout=600)
@@ -256,11 +305,12 @@ def soak(so, secs):
     return start, end
 
 
-def sweep(so, a):
+def sweep(a):
     """Throughput against connections (1 in flight, 32 B) and message size
     (10 connections x 4 in flight), for the chart."""
     data = {"connections": {}, "size": {}}
-    for kind in ("swoole-rs", "ceiling"):
+    for kind in kinds(a, ("swoole-rs", "swoole", "ceiling")):
+        so = so_for(kind, a)
         for conns in (1, 10, 100, 1000):
             with Server(kind, so) as srv:
                 r = loadgen(srv.port, "echo", "--conns", conns, "--inflight", 1, "--size", 32, "--secs", a.secs)
@@ -303,6 +353,22 @@ fig.tight_layout(); fig.savefig({json.dumps(str(path))}, dpi=110)
     return subprocess.run([str(py), "-c", script]).returncode == 0
 
 
+def kinds(a, servers):
+    """The servers of a scenario that this run measures."""
+    return [k for k in servers if k != "swoole" or a.swoole]
+
+
+def so_for(kind, a):
+    return a.swoole if kind == "swoole" else a.so
+
+
+def ratio_of(ours, other, higher):
+    """How many times as good as `other` we are (>1 = better for us)."""
+    if not ours or not other:
+        return None
+    return ours / other if higher else other / ours
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--runs", type=int, default=3)
@@ -311,9 +377,14 @@ def main():
     p.add_argument("--quick", action="store_true", help="one run, no sweep, no soak")
     p.add_argument("--soak-only", action="store_true", help="only the memory soak (--soak seconds)")
     p.add_argument("--so", default=str(ROOT / "build/swoole.so"))
+    p.add_argument("--only", metavar="TEXT", help="only the scenarios whose name contains TEXT")
+    p.add_argument("--swoole", metavar="SWOOLE_SO",
+                   help="Swoole's swoole.so (../shared/tools/build-swoole-ref.sh): adds its column")
     a = p.parse_args()
     if a.quick:
         a.runs, a.soak = 1, 0
+    if a.only:
+        a.soak = 0
     raise_nofile()
     build_loadgen()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -329,41 +400,47 @@ def main():
     if last.exists():
         previous = json.loads(last.read_text()).get("scenarios", {})
     results = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "cpus": os.cpu_count(), "runs": a.runs,
-               "scenarios": {}}
+               "swoole": a.swoole, "scenarios": {}}
     print(f"swoole-rs benchmark: {a.runs} runs of {a.secs:g} s, server on CPU 0, load generator on CPU 1")
-    header = f"{'scenario':<52} {'ours':>12} {'spread':>7} {'ceiling':>12} {'vs ceil':>8} {'vs prev':>8}"
+    header = (f"{'scenario':<52} {'ours':>12} {'spread':>7} {'Swoole':>12} {'vs Swoole':>9} "
+              f"{'ceiling':>12} {'vs ceil':>8} {'vs prev':>8}")
     print(header)
     print("-" * len(header))
-    for name, metric, unit, higher, servers, fn in SCENARIOS:
+    fmt = lambda v: "-" if v is None else (f"{v:,.0f}" if v >= 100 else f"{v:,.2f}")
+    fmt_ratio = lambda r: f"{r:.2f}x" if r else "-"
+    for name, metric, unit, higher, servers, fn, script, env in SCENARIOS:
+        if a.only and a.only not in name:
+            continue
         row = {"metric": metric, "higher_is_better": higher}
-        for kind in servers:
-            values, extras = [], []
-            for _ in range(a.runs):
-                with Server(kind, a.so) as srv:
+        measured = kinds(a, servers)
+        samples = {k: ([], []) for k in measured}
+        # Run by run, each server in turn: the figures compared sit close in time.
+        for _ in range(a.runs):
+            for kind in measured:
+                with Server(kind, so_for(kind, a), script, env) as srv:
                     v, extra = fn(srv, a)
-                values.append(v)
-                extras.append(extra)
+                samples[kind][0].append(v)
+                samples[kind][1].append(extra)
+        for kind, (values, extras) in samples.items():
             med, spread = median_spread(values)
             row[kind] = {"median": med, "spread_pct": spread, "values": values, "extra": extras}
         ours = row["swoole-rs"]["median"]
         ceil = row.get("ceiling", {}).get("median")
-        ratio = (ours / ceil if higher else ceil / ours) if ceil and ours else None
+        swoole = row.get("swoole", {}).get("median")
         prev = previous.get(name, {}).get("swoole-rs", {}).get("median")
-        vs_prev = (ours / prev if higher else prev / ours) if prev and ours else None
+        row["vs_swoole"] = ratio_of(ours, swoole, higher)
         results["scenarios"][name] = row
-        fmt = lambda v: "-" if v is None else (f"{v:,.0f}" if v >= 100 else f"{v:,.2f}")
-        print(f"{name:<52} {fmt(ours):>12} {row['swoole-rs']['spread_pct']:>6.1f}% {fmt(ceil):>12} "
-              f"{('%.2fx' % ratio) if ratio else '-':>8} {('%.2fx' % vs_prev) if vs_prev else '-':>8}",
-              flush=True)
-    print("(ratios are 'how many times as good as': >1 is better for us; metric per row:",
-          ", ".join(f"{n.split(':')[0]} = {m}" for n, m, *_ in SCENARIOS[:1]), "...)")
+        print(f"{name:<52} {fmt(ours):>12} {row['swoole-rs']['spread_pct']:>6.1f}% {fmt(swoole):>12} "
+              f"{fmt_ratio(row['vs_swoole']):>9} {fmt(ceil):>12} {fmt_ratio(ratio_of(ours, ceil, higher)):>8} "
+              f"{fmt_ratio(ratio_of(ours, prev, higher)):>8}", flush=True)
+    print("(ratios are 'how many times as good as': >1 is better for us, whether the metric is a rate or a time)")
     if a.soak:
         start, end = soak(a.so, a.soak)
         growth = (end - start) / start * 100 if start else 0
         results["soak"] = {"seconds": a.soak, "rss_start_kib": start, "rss_end_kib": end, "growth_pct": growth}
         print(f"soak: {a.soak:g} s of echo at full speed: RSS {start} KiB -> {end} KiB ({growth:+.1f}%)")
-    if not a.quick:
-        data = sweep(a.so, a)
+    if not a.quick and not a.only:
+        data = sweep(a)
         results["sweep"] = data
         png = OUT / "scaling.png"
         if chart(data, png):
