@@ -311,3 +311,70 @@ def test_go_inside_a_destructor_starts_from_the_loop():
         " is deprecated in Unknown on line 0\n"
         "__destruct\npop ret:false error:-1\n"
     )
+
+
+BATCH_SERVER = r"""<?php
+use Swoole\Coroutine;
+$s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1], SWOOLE_BASE);
+$s->set(['worker_num' => 1, 'log_level' => SWOOLE_LOG_WARNING]);
+$s->on('message', function ($s, $f) {
+    $cid = Coroutine::getCid();
+    Coroutine::getContext()['data'] = $f->data;
+    Coroutine::defer(function () use ($s, $f, $cid) {
+        echo "defer {$f->data} in ", Coroutine::getCid() === $cid ? 'own' : 'other', " coroutine\n";
+    });
+    if ($f->data === 'sleep') {
+        Coroutine::sleep(0.3);
+        $s->push($f->fd, "slept " . Coroutine::getContext()['data']);
+        return;
+    }
+    if ($f->data === 'close') {
+        $s->close($f->fd);
+        return;
+    }
+    $s->push($f->fd, "{$f->data} cid>0=" . (int)($cid > 0) . " parent=" . Coroutine::getPcid());
+    echo "cid {$f->data} $cid\n";
+});
+$s->on('close', function ($s, $fd) { echo "closed $fd\n"; });
+$s->start();
+"""
+
+
+def test_messages_read_together_each_run_in_a_coroutine_of_their_own(php_server, tmp_path):
+    """Messages that arrive in one read (a pipelining client) each get a
+    coroutine of their own, started in order: one that waits lets the next
+    ones run, and its context and defers stay its own."""
+    from swtest import OP_TEXT, RawClient, build_frame
+
+    script = tmp_path / "batch.php"
+    script.write_text(BATCH_SERVER)
+    srv = php_server(str(script))
+    with RawClient(srv.port, timeout=10) as c:
+        c.handshake()
+        c.send(b"".join(build_frame(OP_TEXT, m.encode()) for m in ["a", "sleep", "b", "c"]))
+        got = [c.recv_frame(5).payload.decode() for _ in range(4)]
+    assert got == ["a cid>0=1 parent=-1", "b cid>0=1 parent=-1", "c cid>0=1 parent=-1", "slept sleep"]
+    srv.wait_for("defer sleep")
+    out = srv.stdout()
+    cids = [int(line.split()[2]) for line in out.splitlines() if line.startswith("cid ")]
+    assert len(cids) == 3 and len(set(cids)) == 3 and cids == sorted(cids), out
+    for m in ["a", "sleep", "b", "c"]:
+        assert f"defer {m} in own coroutine" in out
+
+
+def test_a_callback_that_closes_the_connection_ends_the_messages_read_with_it(php_server, tmp_path):
+    from swtest import OP_TEXT, RawClient, build_frame
+
+    script = tmp_path / "batch.php"
+    script.write_text(BATCH_SERVER)
+    srv = php_server(str(script))
+    with RawClient(srv.port, timeout=10) as c:
+        c.handshake()
+        c.send(b"".join(build_frame(OP_TEXT, m.encode()) for m in ["a", "close", "b"]))
+        assert c.recv_frame(5).payload == b"a cid>0=1 parent=-1"
+        rest = c.expect_eof()
+    srv.wait_for("closed 1")
+    out = srv.stdout()
+    assert "cid a" in out and "defer close in own coroutine" in out
+    assert "cid b" not in out and "defer b" not in out
+    assert b"cid>0" not in rest

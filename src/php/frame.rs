@@ -101,21 +101,26 @@ fn data_frame(fd: i64, op: u8, payload: &[u8], flags: u8) -> Zval {
     let Some(o) = zend::obj_ptr(&z) else {
         return z;
     };
-    let values = [
-        zlong(fd),
-        zstr(payload),
-        zlong(i64::from(op)),
-        zlong(i64::from(flags)),
-        zbool(flags & FLAG_FIN != 0),
-    ];
     match frame_slots() {
-        Some(slots) => {
-            for (slot, v) in slots.into_iter().zip(values) {
-                // SAFETY: slots of Frame's untyped properties; o is a fresh Frame.
-                unsafe { zend::write_prop_at(o, slot, v) };
-            }
-        }
+        // Each value made where it is written: moving an array of zvals
+        // through an iterator cost store-forwarding stalls that made this
+        // a tenth of a small message's time.
+        // SAFETY: slots of Frame's untyped properties; o is a fresh Frame.
+        Some([fd_at, data_at, opcode_at, flags_at, finish_at]) => unsafe {
+            zend::write_prop_at(o, fd_at, zlong(fd));
+            zend::write_prop_at(o, data_at, zstr(payload));
+            zend::write_prop_at(o, opcode_at, zlong(i64::from(op)));
+            zend::write_prop_at(o, flags_at, zlong(i64::from(flags)));
+            zend::write_prop_at(o, finish_at, zbool(flags & FLAG_FIN != 0));
+        },
         None => {
+            let values = [
+                zlong(fd),
+                zstr(payload),
+                zlong(i64::from(op)),
+                zlong(i64::from(flags)),
+                zbool(flags & FLAG_FIN != 0),
+            ];
             for (name, v) in ["fd", "data", "opcode", "flags", "finish"]
                 .into_iter()
                 .zip(values)

@@ -169,11 +169,29 @@ impl EventHandler for PhpHandler {
 
     fn on_message(&self, conn: &Rc<Connection>, event: Event) {
         let cbs = self.st.callbacks_for(conn.server_fd);
-        if let Some(cb) = &cbs.message {
-            let f = frame::frame_object(conn.id, &event);
-            self.call(cb, &mut [self.st.this_zval(), f]);
-        }
-        super::workers::count_request(&self.st);
+        let Some(cb) = &cbs.message else {
+            super::workers::count_request(&self.st);
+            return;
+        };
+        let f = frame::frame_object(conn.id, &event);
+        // A message read with others may wait for their batch; by then a
+        // callback before it may have closed the connection, and a closing
+        // connection's messages are not delivered. It counts towards
+        // `max_request` once its callback has ended.
+        self.st.invoke_queued(
+            cb,
+            vec![self.st.this_zval(), f],
+            conn,
+            super::workers::request_counter(&self.st),
+        );
+    }
+
+    fn begin_batch(&self) {
+        super::coroutine::open_batch();
+    }
+
+    fn end_batch(&self, run: bool) {
+        super::coroutine::close_batch(run);
     }
 
     fn on_receive(&self, conn: &Rc<Connection>, data: bytes::Bytes) {

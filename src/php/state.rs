@@ -464,6 +464,30 @@ impl ServerState {
         outcome
     }
 
+    /// [`ServerState::invoke_then`] for an event read together with others:
+    /// in a coroutine, its start may wait for the end of the batch
+    /// (`coroutine::spawn_queued`), and it is dropped if `conn` is closing
+    /// by then.
+    pub fn invoke_queued(
+        &self,
+        cb: &Callback,
+        mut args: Vec<Zval>,
+        conn: &Rc<crate::runtime::Connection>,
+        then: Option<Box<dyn FnOnce()>>,
+    ) {
+        if !self.coroutines() {
+            self.invoke_sync(cb, &mut args);
+            drop(args);
+            if let Some(then) = then {
+                then();
+            }
+            return;
+        }
+        if super::coroutine::spawn_queued(cb.clone(), args, then, conn).is_none() {
+            self.after_call(CallOutcome::Reported);
+        }
+    }
+
     /// Runs a callback to its end, never in a coroutine of its own (those
     /// whose result the caller needs at once).
     pub fn invoke_sync(&self, cb: &Callback, args: &mut [Zval]) -> CallOutcome {

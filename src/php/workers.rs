@@ -326,6 +326,16 @@ fn run_task(
 
 /// Counts one handled event toward `max_request`; past it, the worker
 /// stops serving and exits, and the manager starts a fresh one.
+/// [`count_request`] as a callback's follow-up, for when it ends; None
+/// where nothing is counted (no `max_request`): no closure per event then.
+pub fn request_counter(st: &Rc<ServerState>) -> Option<Box<dyn FnOnce()>> {
+    if st.settings.borrow().max_request <= 0 {
+        return None;
+    }
+    let st = Rc::clone(st);
+    Some(Box::new(move || count_request(&st)))
+}
+
 pub fn count_request(st: &ServerState) {
     let Some(c) = cluster() else { return };
     let max = st.settings.borrow().max_request;

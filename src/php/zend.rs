@@ -181,16 +181,35 @@ pub fn throw_value_error(msg: &str) {
 
 // ---- values ----------------------------------------------------------------
 
-pub fn zlong(v: i64) -> Zval {
-    let mut z = Zval::new();
-    z.set_long(v);
-    z
+/// A zval made from its fields: ext-php-rs's setters are calls (they
+/// release the old value first), and a Frame or an event object makes
+/// several of these per message.
+#[inline]
+fn scalar(value: ext_php_rs::ffi::zend_value, type_info: u32) -> Zval {
+    use ext_php_rs::ffi::{_zval_struct__bindgen_ty_1, _zval_struct__bindgen_ty_2};
+    Zval {
+        value,
+        u1: _zval_struct__bindgen_ty_1 { type_info },
+        u2: _zval_struct__bindgen_ty_2 { next: 0 },
+    }
 }
 
+#[inline]
+pub fn zlong(v: i64) -> Zval {
+    scalar(
+        ext_php_rs::ffi::zend_value { lval: v },
+        ext_php_rs::ffi::IS_LONG,
+    )
+}
+
+#[inline]
 pub fn zbool(v: bool) -> Zval {
-    let mut z = Zval::new();
-    z.set_bool(v);
-    z
+    let type_info = if v {
+        ext_php_rs::ffi::IS_TRUE
+    } else {
+        ext_php_rs::ffi::IS_FALSE
+    };
+    scalar(ext_php_rs::ffi::zend_value { lval: 0 }, type_info)
 }
 
 pub fn zdouble(v: f64) -> Zval {
@@ -207,9 +226,20 @@ pub fn znull() -> Zval {
 
 /// A PHP string holding exactly these bytes (binary-safe).
 pub fn zstr(v: impl AsRef<[u8]>) -> Zval {
-    let mut z = Zval::new();
-    z.set_zend_string(ZendStr::new(v.as_ref(), false));
-    z
+    let s = ZendStr::new(v.as_ref(), false);
+    // What `Zval::set_zend_string` does, without its call to release the
+    // null it replaces (see `scalar`).
+    // SAFETY: `s` is a live zend_string; its GC header is readable.
+    let interned = unsafe { s.gc.u.type_info } & ext_php_rs::ffi::GC_IMMUTABLE != 0;
+    let type_info = if interned {
+        ext_php_rs::flags::ZvalTypeFlags::InternedStringEx.bits()
+    } else {
+        ext_php_rs::flags::ZvalTypeFlags::StringEx.bits()
+    };
+    scalar(
+        ext_php_rs::ffi::zend_value { str_: s.into_raw() },
+        type_info,
+    )
 }
 
 pub fn zarray(ht: ZBox<ZendHashTable>) -> Zval {
@@ -605,6 +635,19 @@ impl Callback {
         drop(retval);
         report_pending_exception()
     }
+}
+
+/// The engine's executor globals, read and written without ext-php-rs's
+/// globals lock (an atomic read-modify-write and an `Arc` per access): for
+/// what runs on every callback or coroutine switch. Null only if the engine
+/// is not there.
+///
+/// This build is not thread-safe PHP (the globals are static) and only the
+/// PHP thread calls this; the caller must not keep a reference across a
+/// call into PHP.
+pub fn executor_globals_ptr() -> *mut ext_php_rs::ffi::zend_executor_globals {
+    // SAFETY: returns the address of the static globals; no access here.
+    unsafe { ext_php_rs::ffi::ext_php_rs_executor_globals() }
 }
 
 /// Reports an exception left by PHP code the way PHP reports an uncaught one

@@ -147,6 +147,14 @@ pub trait EventHandler {
     fn on_open(&self, conn: &Rc<Connection>, req: Request);
     /// A complete message, or a control frame the settings pass to PHP.
     fn on_message(&self, conn: &Rc<Connection>, event: Event);
+    /// Events handed over between `begin_batch` and `end_batch` were read
+    /// together: the handler may hold their callbacks back until
+    /// `end_batch`, to run them one after the other at less cost, in the
+    /// order given. The runtime ends a batch before it acts on anything
+    /// else (a close, a pong, the next read). `run` is false only when the
+    /// task unwinds from a panic: what is held back is dropped.
+    fn begin_batch(&self) {}
+    fn end_batch(&self, _run: bool) {}
     /// A packet of a plain TCP port, as its framing cut it (`onReceive`).
     fn on_receive(&self, _conn: &Rc<Connection>, _data: bytes::Bytes) {}
     /// A datagram on a UDP or unix datagram port (`onPacket`).

@@ -1160,6 +1160,9 @@ async fn serve_websocket<R: ConnRead>(
     conn: &Rc<Connection>,
     side: &mut ReadSide<R>,
 ) -> i32 {
+    // Messages decoded from the bytes at hand are handed over as one batch,
+    // ended before anything else is acted on (and before each read).
+    let mut batch = DispatchBatch(None);
     loop {
         if conn.is_closing() {
             return stopped_reactor_id(conn);
@@ -1168,6 +1171,9 @@ async fn serve_websocket<R: ConnRead>(
         // not kept in the task while it waits for bytes.
         {
             let out = side.session.poll(&mut side.buf);
+            if !matches!(out, Output::Dispatch(_)) {
+                batch.end();
+            }
             match out {
                 Output::NeedMore => {}
                 Output::Fail { code, too_large } => {
@@ -1182,11 +1188,22 @@ async fn serve_websocket<R: ConnRead>(
                 // moved out of `out` only after that, so it is not held
                 // across this bookkeeping.
                 _ => {
-                    let Some(handler) = dispatching(server, conn) else {
+                    let Some(handler) = server.handler() else {
                         return session::CLOSED_BY_SERVER;
                     };
+                    // The messages of one batch are handed over at one
+                    // instant: one clock read for them all.
+                    let same_batch = matches!(out, Output::Dispatch(_)) && batch.is_open();
+                    if same_batch {
+                        dispatch_hook(conn);
+                    } else {
+                        dispatch_started(conn);
+                    }
                     match out {
-                        Output::Dispatch(event) => handler.on_message(conn, event),
+                        Output::Dispatch(event) => {
+                            batch.join(&handler);
+                            handler.on_message(conn, event)
+                        }
                         Output::SendPong(payload) => {
                             let _ = conn.send_frame(frame::opcode::PONG, true, 0, &payload);
                         }
@@ -1217,21 +1234,53 @@ async fn serve_websocket<R: ConnRead>(
     }
 }
 
-/// Before a frame's event is handled: the handler (None once the server
-/// has let it go: the connection ends), and the dispatch time recorded.
-#[inline]
-fn dispatching(server: &Server, conn: &Connection) -> Option<Rc<dyn EventHandler>> {
-    let handler = server.handler()?;
-    dispatch_started(conn);
-    Some(handler)
+/// Events read together, handed to the handler as one batch
+/// ([`EventHandler::begin_batch`]); ended by `end` or when dropped.
+struct DispatchBatch(Option<Rc<dyn EventHandler>>);
+
+impl DispatchBatch {
+    fn is_open(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Opens the batch with `handler` unless it is open.
+    fn join(&mut self, handler: &Rc<dyn EventHandler>) {
+        if self.0.is_none() {
+            handler.begin_batch();
+            self.0 = Some(Rc::clone(handler));
+        }
+    }
+
+    /// Ends the batch, if open: the handler runs what it held back.
+    fn end(&mut self) {
+        if let Some(handler) = self.0.take() {
+            handler.end_batch(true);
+        }
+    }
 }
 
-/// An event of `conn` is about to be handed to the script.
+impl Drop for DispatchBatch {
+    fn drop(&mut self) {
+        if let Some(handler) = self.0.take() {
+            // Unwinding from a panic (a bug): no script code runs now.
+            handler.end_batch(!std::thread::panicking());
+        }
+    }
+}
+
+/// An event of `conn` is about to be handed to the script: its dispatch
+/// time is recorded.
 #[inline]
 fn dispatch_started(conn: &Connection) {
     conn.touch_dispatch();
+    dispatch_hook(conn);
+}
+
+/// What the tests may do before an event is handed to the script.
+#[inline]
+fn dispatch_hook(_conn: &Connection) {
     #[cfg(feature = "test-hooks")]
-    super::test_hooks::before_dispatch(conn.id);
+    super::test_hooks::before_dispatch(_conn.id);
 }
 
 /// Read buffers between reads: one thread serves one read at a time, so a
@@ -1397,6 +1446,112 @@ mod tests {
         fn on_close(&self, _: &Rc<Connection>, reactor_id: i32) {
             self.closed.borrow_mut().push(reactor_id);
         }
+    }
+
+    /// Records the batches a WebSocket connection's messages come in.
+    #[derive(Default)]
+    struct Batches {
+        log: RefCell<Vec<String>>,
+    }
+
+    impl EventHandler for Batches {
+        fn on_connect(&self, _: &Rc<Connection>) {}
+        fn has_request_handler(&self, _: &Connection) -> bool {
+            false
+        }
+        fn on_request(&self, _: &Rc<Connection>, _: Request) {}
+        fn has_handshake_handler(&self, _: &Connection) -> bool {
+            false
+        }
+        fn on_handshake(&self, _: &Rc<Connection>, _: Request) {}
+        fn on_open(&self, _: &Rc<Connection>, _: Request) {}
+        fn on_message(&self, _: &Rc<Connection>, event: crate::protocol::message::Event) {
+            if let crate::protocol::message::Event::Message { payload, .. } = event {
+                let text = String::from_utf8_lossy(&payload).into_owned();
+                self.log.borrow_mut().push(text);
+            }
+        }
+        fn begin_batch(&self) {
+            self.log.borrow_mut().push("begin".into());
+        }
+        fn end_batch(&self, run: bool) {
+            self.log.borrow_mut().push(format!("end {run}"));
+        }
+        fn on_close(&self, _: &Rc<Connection>, _: i32) {
+            self.log.borrow_mut().push("close".into());
+        }
+    }
+
+    fn masked_text(text: &str) -> Vec<u8> {
+        let key = [1, 2, 3, 4];
+        let mut out = Vec::new();
+        frame::encode(
+            &mut out,
+            true,
+            0,
+            frame::opcode::TEXT,
+            Some(key),
+            text.as_bytes(),
+        );
+        out
+    }
+
+    /// Messages read together are one batch, ended before the next read
+    /// and before a close frame read with them is acted on: the handler
+    /// may run their callbacks at the batch's end, in order, before the
+    /// close.
+    #[test]
+    fn messages_read_together_come_as_one_batch_ended_before_a_close() {
+        super::super::run_local(async {
+            let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = l.local_addr().expect("addr");
+            let server = Rc::new(Server::new(Settings::default()));
+            let handler = Rc::new(Batches::default());
+            *server.handler.borrow_mut() = Some(handler.clone());
+            tokio::task::spawn_local({
+                let server = server.clone();
+                async move {
+                    let (s, peer) = l.accept().await.expect("accept");
+                    server.accept(s, peer, &http_port());
+                }
+            });
+            let mut client = TcpStream::connect(addr).await.expect("connect");
+            client
+                .write_all(
+                    b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                      Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                )
+                .await
+                .expect("write");
+            let mut head = Vec::new();
+            while !head.ends_with(b"\r\n\r\n") {
+                let mut byte = [0u8; 1];
+                client.read_exact(&mut byte).await.expect("read");
+                head.push(byte[0]);
+            }
+            assert!(head.starts_with(b"HTTP/1.1 101"));
+            let two: Vec<u8> = [masked_text("a"), masked_text("b")].concat();
+            client.write_all(&two).await.expect("write");
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            let mut close = Vec::new();
+            frame::encode(
+                &mut close,
+                true,
+                0,
+                frame::opcode::CLOSE,
+                Some([9, 9, 9, 9]),
+                b"\x03\xe8",
+            );
+            let last: Vec<u8> = [masked_text("c"), close].concat();
+            client.write_all(&last).await.expect("write");
+            let mut rest = Vec::new();
+            let _ = client.read_to_end(&mut rest).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            assert_eq!(
+                *handler.log.borrow(),
+                ["begin", "a", "b", "end true", "begin", "c", "end true", "close"]
+            );
+        });
     }
 
     /// A server with one length-framed stream port (and `extra` settings),

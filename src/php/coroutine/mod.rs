@@ -286,6 +286,23 @@ thread_local! {
     static IDLE: RefCell<Vec<Fiber>> = const { RefCell::new(Vec::new()) };
     /// `Fiber::suspend`, resolved once.
     static SUSPEND: RefCell<Option<Rc<Callback>>> = const { RefCell::new(None) };
+    /// Server callbacks queued while a batch is open ([`open_batch`]).
+    static QUEUED: RefCell<std::collections::VecDeque<Queued>> =
+        const { RefCell::new(std::collections::VecDeque::new()) };
+    /// Open batches: callbacks spawned from the loop are queued meanwhile.
+    static BATCHES: Cell<u32> = const { Cell::new(0) };
+    /// How many fibers run one inside the other now (0: the loop's stack).
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A server callback waiting for its batch to run ([`spawn_queued`]).
+struct Queued {
+    work: Work,
+    on_end: Option<Box<dyn FnOnce()>>,
+    /// The connection whose event it handles: dropped if that is closing
+    /// by the time it would start (a callback before it in the batch may
+    /// have closed it).
+    conn: Rc<crate::runtime::Connection>,
 }
 
 /// Suspends the running fiber; what it is resumed with (None: it is being
@@ -345,33 +362,17 @@ fn spawn_work(work: Work, on_end: Option<Box<dyn FnOnce()>>) -> Option<i64> {
             (Fiber { obj, resume }, true)
         }
     };
-    let cid = NEXT_CID.with(|n| n.replace(n.get() + 1));
-    let coro = Box::new(Coro {
-        fiber: fiber.clone(),
-        pcid: current(),
-        defers: Vec::new(),
-        context: None,
-        started: Instant::now(),
-        yielded: false,
-        on_end,
-        cancel: None,
-        canceled: false,
-        throw_canceled: false,
-    });
-    let live = COROS.with(|c| {
-        let mut c = c.borrow_mut();
-        c.insert(cid, coro);
-        c.len()
-    });
-    PEAK.with(|p| p.set(p.get().max(live)));
+    let cid = register_coro(fiber.clone(), current(), on_end);
     let job = Job { cid, work };
     let start = move || {
         NEXT_JOB.with(|j| *j.borrow_mut() = Some(job));
         if fresh {
             let prev = CURRENT.with(|c| c.replace(cid));
             let outer = ErrorHandling::set_aside();
+            DEPTH.with(|d| d.set(d.get() + 1));
             let outcome =
                 zend::method(&fiber.obj, "start").map_or(CallOutcome::Ok, |m| m.call(&mut []));
+            DEPTH.with(|d| d.set(d.get() - 1));
             outer.restore();
             CURRENT.with(|c| c.set(prev));
             uncaught(outcome);
@@ -391,6 +392,106 @@ fn spawn_work(work: Work, on_end: Option<Box<dyn FnOnce()>>) -> Option<i64> {
     Some(cid)
 }
 
+/// Makes coroutine `pcid`'s child that runs on `fiber` known: its id.
+fn register_coro(fiber: Fiber, pcid: i64, on_end: Option<Box<dyn FnOnce()>>) -> i64 {
+    let cid = NEXT_CID.with(|n| n.replace(n.get() + 1));
+    let coro = Box::new(Coro {
+        fiber,
+        pcid,
+        defers: Vec::new(),
+        context: None,
+        started: Instant::now(),
+        yielded: false,
+        on_end,
+        cancel: None,
+        canceled: false,
+        throw_canceled: false,
+    });
+    let live = COROS.with(|c| {
+        let mut c = c.borrow_mut();
+        c.insert(cid, coro);
+        c.len()
+    });
+    PEAK.with(|p| p.set(p.get().max(live)));
+    cid
+}
+
+/// [`spawn_callback`] for a server callback of an event the loop read
+/// together with others: while a batch is open ([`open_batch`]) it is
+/// queued, and the batch's callbacks run when it closes, one after the
+/// other on one fiber for as long as none waits. Each is still a
+/// coroutine of its own (its id, context, defers), started in order, each
+/// once the one before it ended or waits, as if spawned one by one; only
+/// the two fiber switches per callback are saved. It is dropped if `conn`
+/// is closing by the time it would start. Outside a batch, or inside a
+/// coroutine, it starts now.
+pub fn spawn_queued(
+    func: Callback,
+    args: Vec<Zval>,
+    on_end: Option<Box<dyn FnOnce()>>,
+    conn: &Rc<crate::runtime::Connection>,
+) -> Option<i64> {
+    if BATCHES.with(Cell::get) == 0 || current() >= 0 {
+        return spawn_callback(func, args, on_end);
+    }
+    QUEUED.with(|q| {
+        q.borrow_mut().push_back(Queued {
+            work: Work::Php(func, args),
+            on_end,
+            conn: Rc::clone(conn),
+        })
+    });
+    // Queued: its id is given when it starts.
+    Some(0)
+}
+
+/// Opens a batch: server callbacks spawned from the loop
+/// ([`spawn_queued`]) wait for [`close_batch`].
+pub fn open_batch() {
+    BATCHES.with(|b| b.set(b.get() + 1));
+}
+
+/// Closes a batch; the last one to close runs the queued callbacks (or
+/// drops them: `run` false).
+pub fn close_batch(run: bool) {
+    let open = BATCHES.with(|b| {
+        let n = b.get().saturating_sub(1);
+        b.set(n);
+        n
+    });
+    if open > 0 {
+        return;
+    }
+    if run {
+        run_queued();
+    } else {
+        let dropped = QUEUED.with(|q| std::mem::take(&mut *q.borrow_mut()));
+        drop(dropped);
+    }
+}
+
+/// The next queued callback still wanted.
+fn next_queued() -> Option<Queued> {
+    loop {
+        let q = QUEUED.with(|q| q.borrow_mut().pop_front())?;
+        if !q.conn.is_closing() {
+            return Some(q);
+        }
+    }
+}
+
+/// Runs the queued callbacks, from the loop: the first on a fiber, which
+/// goes on with the next ones itself ([`fiber_main`]); when one waits,
+/// the rest go on another fiber.
+fn run_queued() {
+    while let Some(q) = next_queued() {
+        if spawn_work(q.work, q.on_end).is_none() {
+            // No fiber could be made: PHP said why; the others still run.
+            continue;
+        }
+    }
+}
+
 /// Starts a coroutine running `func(...args)`.
 pub fn spawn(func: &Zval, args: Vec<Zval>) -> Option<i64> {
     spawn_with(func, args, None)
@@ -401,7 +502,9 @@ pub fn spawn(func: &Zval, args: Vec<Zval>) -> Option<i64> {
 fn run_fiber(cid: i64, fiber: &Fiber, value: Zval) {
     let prev = CURRENT.with(|c| c.replace(cid));
     let outer = ErrorHandling::set_aside();
+    DEPTH.with(|d| d.set(d.get() + 1));
     let outcome = fiber.resume.call(&mut [value]);
+    DEPTH.with(|d| d.set(d.get() - 1));
     outer.restore();
     CURRENT.with(|c| c.set(prev));
     uncaught(outcome);
@@ -421,20 +524,32 @@ struct ErrorHandling {
 impl ErrorHandling {
     /// Takes the current mode, leaving PHP's normal one.
     fn set_aside() -> ErrorHandling {
-        let mut eg = ext_php_rs::zend::ExecutorGlobals::get_mut();
-        let saved = ErrorHandling {
-            mode: eg.error_handling,
-            class: eg.exception_class,
-        };
-        eg.error_handling = 0; // EH_NORMAL
-        eg.exception_class = std::ptr::null_mut();
-        saved
+        let eg = zend::executor_globals_ptr();
+        // SAFETY: the static executor globals, on the PHP thread, with no
+        // reference kept (see `executor_globals_ptr`).
+        unsafe {
+            let Some(eg) = eg.as_mut() else {
+                return ErrorHandling {
+                    mode: 0,
+                    class: std::ptr::null_mut(),
+                };
+            };
+            let saved = ErrorHandling {
+                mode: eg.error_handling,
+                class: eg.exception_class,
+            };
+            eg.error_handling = 0; // EH_NORMAL
+            eg.exception_class = std::ptr::null_mut();
+            saved
+        }
     }
 
     fn restore(self) {
-        let mut eg = ext_php_rs::zend::ExecutorGlobals::get_mut();
-        eg.error_handling = self.mode;
-        eg.exception_class = self.class;
+        // SAFETY: as in `set_aside`.
+        if let Some(eg) = unsafe { zend::executor_globals_ptr().as_mut() } {
+            eg.error_handling = self.mode;
+            eg.exception_class = self.class;
+        }
     }
 }
 
@@ -443,11 +558,11 @@ impl ErrorHandling {
 /// waits idle for the next job.
 fn fiber_main(_ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_null();
+    let mut job = NEXT_JOB.with(|j| j.borrow_mut().take());
     loop {
-        let Some(job) = NEXT_JOB.with(|j| j.borrow_mut().take()) else {
+        let Some(Job { cid, work }) = job.take() else {
             return;
         };
-        let Job { cid, work } = job;
         let outcome = match work {
             Work::Php(func, mut args) => {
                 let outcome = func.call(&mut args);
@@ -466,22 +581,35 @@ fn fiber_main(_ex: &mut ExecuteData, rv: &mut Zval) {
             // exit() or a fatal error: this fiber ends with it.
             return;
         }
+        let Some(fiber) = fiber else {
+            return;
+        };
+        // Straight on with the batch's next callback, on this fiber,
+        // when resumed from the loop (a fiber resumed by another
+        // coroutine goes back to it instead).
+        if DEPTH.with(Cell::get) == 1 {
+            if let Some(q) = next_queued() {
+                let cid = register_coro(fiber, -1, q.on_end);
+                CURRENT.with(|c| c.set(cid));
+                job = Some(Job { cid, work: q.work });
+                continue;
+            }
+        }
         // Back to the pool, then wait for the next job.
-        let pooled = fiber.is_some_and(|fiber| {
-            IDLE.with(|i| {
-                let mut i = i.borrow_mut();
-                if i.len() < MAX_IDLE {
-                    i.push(fiber);
-                    true
-                } else {
-                    false
-                }
-            })
+        let pooled = IDLE.with(|i| {
+            let mut i = i.borrow_mut();
+            if i.len() < MAX_IDLE {
+                i.push(fiber);
+                true
+            } else {
+                false
+            }
         });
         if !pooled || suspend_fiber().is_none() {
             // Too many idle, or destroyed while idle (the script ends).
             return;
         }
+        job = NEXT_JOB.with(|j| j.borrow_mut().take());
     }
 }
 
@@ -530,22 +658,30 @@ pub(super) fn bail_if_fatal() {
 /// A coroutine ended: its defers run (last first, still as that
 /// coroutine), then it is forgotten; its fiber, to go back to the pool.
 fn finish(cid: i64) -> Option<Fiber> {
-    let defers = COROS.with(|c| {
-        c.borrow_mut()
-            .get_mut(&cid)
-            .map(|c| std::mem::take(&mut c.defers))
-    });
-    if let Some(defers) = defers.filter(|d| !d.is_empty()) {
+    // One map operation for the usual coroutine, which has no defers.
+    let Some(mut coro) = COROS.with(|c| c.borrow_mut().remove(&cid)) else {
+        joined(cid);
+        return None;
+    };
+    if !coro.defers.is_empty() {
+        let defers = std::mem::take(&mut coro.defers);
+        // Still known while its defers run: they may ask for its id or
+        // context.
+        COROS.with(|c| c.borrow_mut().insert(cid, coro));
         let prev = CURRENT.with(|c| c.replace(cid));
         for d in defers.iter().rev() {
             uncaught(d.call(&mut []));
         }
         CURRENT.with(|c| c.set(prev));
+        let gone = COROS.with(|c| c.borrow_mut().remove(&cid));
+        let Some(again) = gone else {
+            joined(cid);
+            return None;
+        };
+        coro = again;
     }
-    let gone = COROS.with(|c| c.borrow_mut().remove(&cid));
     joined(cid);
     // Dropped outside the borrow: a fiber's destructor runs PHP code.
-    let mut coro = gone?;
     if let Some(end) = coro.on_end.take() {
         let prev = CURRENT.with(|c| c.replace(cid));
         end();
@@ -605,6 +741,8 @@ pub fn clear() {
     let idle = IDLE.with(|i| std::mem::take(&mut *i.borrow_mut()));
     drop(idle);
     NEXT_JOB.with(|j| j.borrow_mut().take());
+    QUEUED.with(|q| q.borrow_mut().clear());
+    BATCHES.with(|b| b.set(0));
     SUSPEND.with(|s| s.borrow_mut().take());
     channel::clear();
     sync::clear();
@@ -1263,6 +1401,10 @@ thread_local! {
 /// Coroutine `cid` ended: a join waiting for nothing else resumes, from
 /// the loop (as Swoole defers it).
 fn joined(cid: i64) {
+    // Every coroutine ends through here; hardly any is joined.
+    if JOINS.with(|j| j.borrow().is_empty()) {
+        return;
+    }
     let done: Vec<i64> = JOINS.with(|j| {
         let mut j = j.borrow_mut();
         for (_, waits) in j.iter_mut() {
