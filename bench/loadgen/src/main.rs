@@ -271,6 +271,65 @@ fn count_frames(buf: &mut Vec<u8>) -> usize {
     n
 }
 
+/// Counts the server frames in a byte stream without keeping their
+/// payloads: a large echo costs the load generator no copy of each message
+/// (it would otherwise bound what a fast server can be measured at).
+#[derive(Default)]
+struct FrameCounter {
+    /// The current frame's header bytes so far (at most 10: unmasked).
+    head: Vec<u8>,
+    /// Payload bytes of the current frame still to come.
+    left: usize,
+    /// Whether a header has been read and its payload is being skipped.
+    in_payload: bool,
+}
+
+impl FrameCounter {
+    /// Takes `data`; returns how many frames it completed.
+    fn feed(&mut self, mut data: &[u8]) -> usize {
+        let mut done = 0;
+        while !data.is_empty() || (self.in_payload && self.left == 0) {
+            if self.in_payload {
+                let take = self.left.min(data.len());
+                self.left -= take;
+                data = &data[take..];
+                if self.left == 0 {
+                    self.in_payload = false;
+                    done += 1;
+                }
+                continue;
+            }
+            self.head.push(data[0]);
+            data = &data[1..];
+            if let Some((head, len)) = frame_span_header(&self.head) {
+                debug_assert_eq!(head, self.head.len());
+                self.head.clear();
+                self.left = len;
+                self.in_payload = true;
+            }
+        }
+        done
+    }
+}
+
+/// The (header length, payload length) of an unmasked server frame whose
+/// header is complete in `b` (only the header is needed).
+fn frame_span_header(b: &[u8]) -> Option<(usize, usize)> {
+    if b.len() < 2 {
+        return None;
+    }
+    match b[1] & 0x7f {
+        126 if b.len() >= 4 => Some((4, u16::from_be_bytes([b[2], b[3]]) as usize)),
+        127 if b.len() >= 10 => {
+            let mut l = [0u8; 8];
+            l.copy_from_slice(&b[2..10]);
+            Some((10, u64::from_be_bytes(l) as usize))
+        }
+        126 | 127 => None,
+        l => Some((2, l as usize)),
+    }
+}
+
 #[derive(Default)]
 struct Stats {
     messages: AtomicU64,
@@ -299,19 +358,30 @@ async fn echo_conn(
         return;
     }
     let mut lat = Vec::new();
-    let mut tmp = vec![0u8; 64 * 1024];
+    let mut tmp = vec![0u8; 256 * 1024];
+    // Bytes of a TCP echo not yet counted as a whole message.
+    let mut tcp_partial = 0usize;
+    let mut frames = FrameCounter::default();
+    // Whatever arrived with the handshake's response.
+    let early = frames.feed(&buf);
+    buf.clear();
+    let mut carried = early;
     while !stop.load(Ordering::Relaxed) {
-        let n = match rd.read(&mut tmp).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        buf.extend_from_slice(&tmp[..n]);
-        let got = if a.tcp {
-            let whole = buf.len() / frame.len().max(1);
-            buf.drain(..whole * frame.len());
-            whole
+        let got = if carried > 0 {
+            std::mem::take(&mut carried)
         } else {
-            count_frames(&mut buf)
+            let n = match rd.read(&mut tmp).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if a.tcp {
+                tcp_partial += n;
+                let whole = tcp_partial / frame.len().max(1);
+                tcp_partial -= whole * frame.len();
+                whole
+            } else {
+                frames.feed(&tmp[..n])
+            }
         };
         if got == 0 {
             continue;
@@ -335,13 +405,29 @@ async fn echo_conn(
         if on {
             stats.messages.fetch_add(got as u64, Ordering::Relaxed);
         }
-        out.clear();
         for _ in 0..got {
-            out.extend_from_slice(&frame);
             sent.push_back(now);
         }
-        if wr.write_all(&out).await.is_err() {
-            break;
+        if frame.len() >= 4096 {
+            // Large: the one frame written again, not copied.
+            let mut failed = false;
+            for _ in 0..got {
+                if wr.write_all(&frame).await.is_err() {
+                    failed = true;
+                    break;
+                }
+            }
+            if failed {
+                break;
+            }
+        } else {
+            out.clear();
+            for _ in 0..got {
+                out.extend_from_slice(&frame);
+            }
+            if wr.write_all(&out).await.is_err() {
+                break;
+            }
         }
     }
     stats.latencies.lock().map(|mut l| l.extend(lat)).ok();
@@ -1019,4 +1105,41 @@ fn main() {
             _ => usage(),
         }
     });
+}
+
+#[cfg(test)]
+mod frame_counter_tests {
+    use super::FrameCounter;
+
+    fn server_frame(len: usize) -> Vec<u8> {
+        let mut f = vec![0x81];
+        if len < 126 {
+            f.push(len as u8);
+        } else if len <= 65535 {
+            f.push(126);
+            f.extend_from_slice(&(len as u16).to_be_bytes());
+        } else {
+            f.push(127);
+            f.extend_from_slice(&(len as u64).to_be_bytes());
+        }
+        f.extend(std::iter::repeat(b'x').take(len));
+        f
+    }
+
+    /// Frames of every length class, fed whole, split at every byte, or
+    /// several at once, are each counted once.
+    #[test]
+    fn counts_frames_however_the_bytes_arrive() {
+        let stream: Vec<u8> = [0usize, 5, 125, 126, 65535, 65536, 70000, 0]
+            .iter()
+            .flat_map(|&n| server_frame(n))
+            .collect();
+        let mut whole = FrameCounter::default();
+        assert_eq!(whole.feed(&stream), 8);
+        for chunk in [1usize, 3, 7, 1000, 65536] {
+            let mut c = FrameCounter::default();
+            let n: usize = stream.chunks(chunk).map(|p| c.feed(p)).sum();
+            assert_eq!(n, 8, "chunks of {chunk}");
+        }
+    }
 }
