@@ -116,3 +116,105 @@ def test_process_mode_speaks_http1_and_says_so(h2_server):
     out = curl("--http2", "-k", "-i", f"https://127.0.0.1:{srv.port}/x").decode()
     assert out.startswith("HTTP/1.1 201"), out
     assert "swoole-rs serves HTTP/2 in SWOOLE_BASE mode only" in srv.output()
+
+
+PING_SERVER = r"""<?php
+$s = new Swoole\Http\Server('127.0.0.1', (int)$argv[1], SWOOLE_BASE);
+$s->set(['worker_num' => 1, 'open_http2_protocol' => true, 'log_level' => SWOOLE_LOG_WARNING]);
+$s->on('request', function ($req, $resp) {
+    switch ($req->server['request_uri']) {
+        case '/ping':
+            $ok = $resp->ping();
+            $resp->end('pinged ' . var_export($ok, true));
+            break;
+        case '/goaway':
+            $ok = $resp->goaway();
+            $resp->end('bye ' . var_export($ok, true));
+            break;
+        case '/goaway11':
+            $resp->goaway(11);
+            break;
+        default:
+            $resp->end('hello');
+    }
+});
+$s->start();
+"""
+
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def h2_frame(kind: int, flags: int, stream: int, payload: bytes = b"") -> bytes:
+    return len(payload).to_bytes(3, "big") + bytes([kind, flags]) + stream.to_bytes(4, "big") + payload
+
+
+def h2_get(port: int, path: str, wait: float = 1.5) -> list:
+    """A GET on stream 1 by a minimal HTTP/2 client (HPACK literals): the
+    frames the server sends within `wait` seconds or until it closes, as
+    (type, flags, stream, payload). SETTINGS and PINGs are acknowledged."""
+    import socket
+    import time
+
+    block = b"\x82\x86" + b"\x04" + bytes([len(path)]) + path.encode() + b"\x01\x09localhost"
+    s = socket.create_connection(("127.0.0.1", port), timeout=wait)
+    s.sendall(H2_PREFACE + h2_frame(4, 0, 0) + h2_frame(1, 0x5, 1, block))
+    buf, frames = b"", []
+    deadline = time.monotonic() + wait
+    try:
+        while time.monotonic() < deadline:
+            try:
+                chunk = s.recv(65536)
+            except (socket.timeout, ConnectionResetError):
+                break
+            if not chunk:
+                break
+            buf += chunk
+            while len(buf) >= 9 and len(buf) >= 9 + int.from_bytes(buf[:3], "big"):
+                n = int.from_bytes(buf[:3], "big")
+                kind, flags, stream = buf[3], buf[4], int.from_bytes(buf[5:9], "big") & 0x7FFFFFFF
+                payload, buf = buf[9:9 + n], buf[9 + n:]
+                frames.append((kind, flags, stream, payload))
+                if kind == 4 and not flags & 1:
+                    s.sendall(h2_frame(4, 1, 0))
+                if kind == 6 and not flags & 1:
+                    s.sendall(h2_frame(6, 1, 0, payload))
+    finally:
+        s.close()
+    return frames
+
+
+def data_of(frames, stream=1) -> bytes:
+    return b"".join(p for k, _, st, p in frames if k == 0 and st == stream)
+
+
+def test_response_ping_and_goaway_reach_an_http2_client(php_server, tmp_path):
+    """Response::ping() sends a PING frame; goaway() a GOAWAY with the
+    error code asked (NO_ERROR by default, the stream already open still
+    answered); over HTTP/1.1 ping() warns and is false."""
+    script = tmp_path / "h2ping.php"
+    script.write_text(PING_SERVER)
+    srv = php_server(str(script))
+
+    frames = h2_get(srv.port, "/ping")
+    assert any(k == 6 and not f & 1 and st == 0 for k, f, st, _ in frames), frames
+    assert data_of(frames) == b"pinged true"
+
+    frames = h2_get(srv.port, "/goaway")
+    goaways = [p for k, _, st, p in frames if k == 7 and st == 0]
+    assert goaways, frames
+    assert all(int.from_bytes(p[4:8], "big") == 0 for p in goaways)
+    assert data_of(frames) == b"bye true"
+
+    frames = h2_get(srv.port, "/goaway11")
+    codes = [int.from_bytes(p[4:8], "big") for k, _, st, p in frames if k == 7]
+    assert 11 in codes, frames
+
+    import socket
+
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as c:
+        c.sendall(b"GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        reply = b""
+        while chunk := c.recv(65536):
+            reply += chunk
+    assert reply.endswith(b"pinged false"), reply
+    srv.wait_for("only supports websocket or http2 client", stream="all")

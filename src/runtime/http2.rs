@@ -45,6 +45,36 @@ pub struct H2Stream {
     pub stream_id: u32,
     respond: RefCell<Option<h2::server::SendResponse<Bytes>>>,
     body: RefCell<Option<h2::SendStream<Bytes>>>,
+    /// What the script asks of the whole connection.
+    control: Rc<Control>,
+}
+
+/// What a script may ask of an HTTP/2 connection (`Response::ping()`,
+/// `Response::goaway()`): the connection's task carries it out, since the
+/// `h2` connection is its own.
+#[derive(Default)]
+struct Control {
+    asked: RefCell<Vec<Ask>>,
+    wake: super::local_notify::LocalNotify,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ask {
+    Ping,
+    /// GOAWAY with this error code: 0 (NO_ERROR) lets the open streams
+    /// finish; another code closes the connection once it is sent.
+    GoAway(u32),
+}
+
+impl Control {
+    fn ask(&self, what: Ask) {
+        self.asked.borrow_mut().push(what);
+        self.wake.notify_one();
+    }
+
+    fn take(&self) -> Vec<Ask> {
+        std::mem::take(&mut *self.asked.borrow_mut())
+    }
 }
 
 /// Header fields HTTP/2 forbids (RFC 9113 §8.2.2): connection-specific
@@ -81,12 +111,29 @@ fn header_map(fields: &[(String, Vec<u8>)]) -> http::HeaderMap {
 }
 
 impl H2Stream {
-    fn new(stream_id: u32, respond: h2::server::SendResponse<Bytes>) -> H2Stream {
+    fn new(
+        stream_id: u32,
+        respond: h2::server::SendResponse<Bytes>,
+        control: Rc<Control>,
+    ) -> H2Stream {
         H2Stream {
             stream_id,
             respond: RefCell::new(Some(respond)),
             body: RefCell::new(None),
+            control,
         }
+    }
+
+    /// `Response::ping()`: a PING frame to the client (its answer is
+    /// awaited by the connection; one at a time, as `h2` allows).
+    pub fn ping(&self) {
+        self.control.ask(Ask::Ping);
+    }
+
+    /// `Response::goaway($error_code)`: a GOAWAY frame to the client. Its
+    /// debug data is not sent (`h2` sends none).
+    pub fn goaway(&self, error_code: u32) {
+        self.control.ask(Ask::GoAway(error_code));
     }
 
     /// Whether the head has gone out.
@@ -194,6 +241,9 @@ where
         },
         _ = conn.reader_stop.notified() => return session::CLOSED_BY_SERVER,
     };
+    let control = Rc::new(Control::default());
+    let mut pings = h2.ping_pong();
+    let mut ping_out = false;
     loop {
         let next = tokio::select! {
             biased;
@@ -203,13 +253,37 @@ where
                 }
                 continue;
             }
+            _ = control.wake.notified() => {
+                for ask in control.take() {
+                    match ask {
+                        Ask::Ping => {
+                            // A ping while one is out is dropped: `h2`
+                            // keeps one at a time.
+                            if let Some(p) = pings.as_mut() {
+                                ping_out |= p.send_ping(h2::Ping::opaque()).is_ok();
+                            }
+                        }
+                        Ask::GoAway(0) => h2.graceful_shutdown(),
+                        Ask::GoAway(code) => h2.abrupt_shutdown(h2::Reason::from(code)),
+                    }
+                }
+                continue;
+            }
+            _ = std::future::poll_fn(|cx| match pings.as_mut() {
+                Some(p) => p.poll_pong(cx),
+                None => std::task::Poll::Pending,
+            }), if ping_out => {
+                ping_out = false;
+                continue;
+            }
             next = h2.accept() => next,
         };
         match next {
             Some(Ok((request, respond))) => {
                 let (server, conn, port) = (server.clone(), conn.clone(), port.clone());
+                let control = control.clone();
                 tokio::task::spawn_local(async move {
-                    stream(&server, &conn, &port, request, respond).await;
+                    stream(&server, &conn, &port, request, respond, control).await;
                 });
             }
             Some(Err(_)) | None => return session::CLOSED_BY_PEER,
@@ -225,6 +299,7 @@ async fn stream(
     port: &Port,
     request: http::Request<h2::RecvStream>,
     mut respond: h2::server::SendResponse<Bytes>,
+    control: Rc<Control>,
 ) {
     let stream_id = u32::from(respond.stream_id());
     let (head, mut recv) = request.into_parts();
@@ -242,7 +317,7 @@ async fn stream(
         body.extend_from_slice(&chunk);
     }
     let req = request_of(&head, body.freeze(), stream_id);
-    let stream = Rc::new(H2Stream::new(stream_id, respond));
+    let stream = Rc::new(H2Stream::new(stream_id, respond, control));
     match server.handler() {
         Some(h) if h.has_request_handler(conn) => h.on_h2_request(conn, req, stream),
         _ => {
@@ -300,6 +375,19 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Touching<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the script asks of the connection is kept in order and wakes
+    /// the connection's task once.
+    #[test]
+    fn asks_are_kept_in_order_and_wake_the_connection() {
+        let control = Control::default();
+        assert!(!control.wake.has_permit());
+        control.ask(Ask::Ping);
+        control.ask(Ask::GoAway(11));
+        assert!(control.wake.has_permit());
+        assert_eq!(control.take(), [Ask::Ping, Ask::GoAway(11)]);
+        assert!(control.take().is_empty());
+    }
 
     #[test]
     fn the_preface_is_told_from_http1_early() {

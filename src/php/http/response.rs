@@ -476,6 +476,62 @@ pub(super) fn resp_unsupported(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(false);
 }
 
+/// `ping($data = '')`: a PING frame to an HTTP/2 client, or a ping frame
+/// with `$data` to a WebSocket the coroutine server upgraded.
+pub(super) fn resp_ping(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 0, 1) else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(data) = args.bytes_or(0, "data", b"") else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(o) = this(ex) else { return };
+    if let Some(ok) = co_server::push(o, crate::protocol::frame::opcode::PING, true, &data) {
+        rv.set_bool(ok);
+        return;
+    }
+    match writable(o) {
+        Some((_, Dest::H2(stream))) => {
+            stream.ping();
+            rv.set_bool(true);
+        }
+        _ => {
+            zend::warning_docref("only supports websocket or http2 client");
+            rv.set_bool(false);
+        }
+    }
+}
+
+/// `goaway($error_code = SWOOLE_HTTP2_ERROR_NO_ERROR, $debug_data = '')`:
+/// a GOAWAY frame to an HTTP/2 client. NO_ERROR lets the streams already
+/// open finish; another code ends the connection once it is sent. The
+/// debug data is not sent (a known difference: the `h2` crate sends none).
+pub(super) fn resp_goaway(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(o) = this(ex) else { return };
+    let Some((_, dest)) = writable(o) else {
+        unavailable(rv);
+        return;
+    };
+    let Dest::H2(stream) = dest else {
+        zend::warning_docref(&format!("fd[{}] is not a HTTP2 conncetion", fd_of(o)));
+        rv.set_bool(false);
+        return;
+    };
+    let Some(args) = Args::parse(ex, 0, 2) else {
+        rv.set_bool(false);
+        return;
+    };
+    let Some(code) = args.long_or(0, "error_code", 0) else {
+        rv.set_bool(false);
+        return;
+    };
+    // The frame's error code is 32 bits on the wire.
+    stream.goaway(code as u32);
+    rv.set_bool(true);
+}
+
 /// `upgrade()`: the coroutine HTTP server hands the request's connection
 /// over to WebSocket; Http\Server answers as Swoole's does (it cannot).
 pub(super) fn resp_upgrade(ex: &mut ExecuteData, rv: &mut Zval) {
