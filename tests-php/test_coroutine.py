@@ -315,7 +315,8 @@ def test_go_inside_a_destructor_starts_from_the_loop():
 
 BATCH_SERVER = r"""<?php
 use Swoole\Coroutine;
-$s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1], SWOOLE_BASE);
+$mode = getenv('MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
+$s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1], $mode);
 $s->set(['worker_num' => 1, 'log_level' => SWOOLE_LOG_WARNING]);
 $s->on('message', function ($s, $f) {
     $cid = Coroutine::getCid();
@@ -340,7 +341,8 @@ $s->start();
 """
 
 
-def test_messages_read_together_each_run_in_a_coroutine_of_their_own(php_server, tmp_path):
+@pytest.mark.parametrize("mode", ["base", "process"])
+def test_messages_read_together_each_run_in_a_coroutine_of_their_own(php_server, tmp_path, mode):
     """Messages that arrive in one read (a pipelining client) each get a
     coroutine of their own, started in order: one that waits lets the next
     ones run, and its context and defers stay its own."""
@@ -348,7 +350,7 @@ def test_messages_read_together_each_run_in_a_coroutine_of_their_own(php_server,
 
     script = tmp_path / "batch.php"
     script.write_text(BATCH_SERVER)
-    srv = php_server(str(script))
+    srv = php_server(str(script), env={"MODE": mode})
     with RawClient(srv.port, timeout=10) as c:
         c.handshake()
         c.send(b"".join(build_frame(OP_TEXT, m.encode()) for m in ["a", "sleep", "b", "c"]))

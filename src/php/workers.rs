@@ -62,12 +62,42 @@ thread_local! {
 /// message to the script's callbacks.
 pub(super) async fn inbox_loop(cluster: Rc<Cluster>, st: Rc<ServerState>) {
     let reader = cluster.clone();
+    // Consecutive WebSocket messages of one read are one coroutine batch
+    // (as a BASE reader hands them over): ended before any other message
+    // is handled and before the inbox waits for more.
+    let batch = std::cell::Cell::new(false);
+    let me = cluster.my_id() as usize;
+    let end_batch = || {
+        if batch.replace(false) {
+            // The worker is busy while their callbacks run.
+            cluster.shared.set_worker_status(me, WORKER_BUSY);
+            contain("running a batch of messages", || {
+                super::coroutine::close_batch(true)
+            });
+            cluster.shared.set_worker_status(me, WORKER_IDLE);
+        }
+    };
     reader
-        .serve_inbox(|from, msg| {
-            contain("handling an inbox message", || {
-                handle(&cluster, &st, from, msg)
-            })
-        })
+        .serve_inbox(
+            |from, msg| {
+                let message = matches!(
+                    msg,
+                    Message::Relay {
+                        event: ipc::RelayEvent::Message(_),
+                        ..
+                    }
+                );
+                if !message {
+                    end_batch();
+                } else if !batch.replace(true) {
+                    super::coroutine::open_batch();
+                }
+                contain("handling an inbox message", || {
+                    handle(&cluster, &st, from, msg)
+                })
+            },
+            end_batch,
+        )
         .await;
 }
 

@@ -140,7 +140,11 @@ impl Cluster {
     /// Reads this process's inbox for as long as the event loop runs,
     /// handing each message to `handle` (messages put aside by a
     /// `taskwait()` first).
-    pub async fn serve_inbox(&self, mut handle: impl FnMut(u32, Message)) {
+    ///
+    /// `idle` runs whenever the messages at hand are handled, before it
+    /// waits for more (the handler may hold back what a batch of messages
+    /// asked for until then).
+    pub async fn serve_inbox(&self, mut handle: impl FnMut(u32, Message), mut idle: impl FnMut()) {
         let Some(afd) = self.ep.readable_inbox() else {
             return;
         };
@@ -150,6 +154,7 @@ impl Cluster {
                 let Some((from, msg)) = next else { break };
                 handle(from, msg);
             }
+            idle();
             tokio::select! {
                 ready = afd.readable() => {
                     let Ok(mut guard) = ready else { return };
@@ -160,6 +165,7 @@ impl Cluster {
                     for (from, msg) in messages {
                         handle(from, msg);
                     }
+                    idle();
                 }
                 _ = self.backlog_wake.notified() => {}
             }
