@@ -293,6 +293,10 @@ thread_local! {
     static BATCHES: Cell<u32> = const { Cell::new(0) };
     /// How many fibers run one inside the other now (0: the loop's stack).
     static DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// When the batch being run began: the creation time of its
+    /// coroutines (one clock read a batch, not one a message; they were
+    /// all read at once).
+    static BATCH_STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
 /// A server callback waiting for its batch to run ([`spawn_queued`]).
@@ -362,7 +366,7 @@ fn spawn_work(work: Work, on_end: Option<Box<dyn FnOnce()>>) -> Option<i64> {
             (Fiber { obj, resume }, true)
         }
     };
-    let cid = register_coro(fiber.clone(), current(), on_end);
+    let cid = register_coro(fiber.clone(), current(), on_end, None);
     let job = Job { cid, work };
     let start = move || {
         NEXT_JOB.with(|j| *j.borrow_mut() = Some(job));
@@ -393,20 +397,38 @@ fn spawn_work(work: Work, on_end: Option<Box<dyn FnOnce()>>) -> Option<i64> {
 }
 
 /// Makes coroutine `pcid`'s child that runs on `fiber` known: its id.
-fn register_coro(fiber: Fiber, pcid: i64, on_end: Option<Box<dyn FnOnce()>>) -> i64 {
+/// `reuse`: the box of a coroutine that just ended, filled anew (a batch
+/// goes from one to the next without giving memory back and forth).
+fn register_coro(
+    fiber: Fiber,
+    pcid: i64,
+    on_end: Option<Box<dyn FnOnce()>>,
+    reuse: Option<Box<Coro>>,
+) -> i64 {
     let cid = NEXT_CID.with(|n| n.replace(n.get() + 1));
-    let coro = Box::new(Coro {
+    let started = match BATCH_STARTED.with(Cell::get) {
+        Some(t) if pcid < 0 => t,
+        _ => Instant::now(),
+    };
+    let fresh = Coro {
         fiber,
         pcid,
         defers: Vec::new(),
         context: None,
-        started: Instant::now(),
+        started,
         yielded: false,
         on_end,
         cancel: None,
         canceled: false,
         throw_canceled: false,
-    });
+    };
+    let coro = match reuse {
+        Some(mut boxed) => {
+            *boxed = fresh;
+            boxed
+        }
+        None => Box::new(fresh),
+    };
     let live = COROS.with(|c| {
         let mut c = c.borrow_mut();
         c.insert(cid, coro);
@@ -484,6 +506,18 @@ fn next_queued() -> Option<Queued> {
 /// goes on with the next ones itself ([`fiber_main`]); when one waits,
 /// the rest go on another fiber.
 fn run_queued() {
+    if QUEUED.with(|q| q.borrow().is_empty()) {
+        return;
+    }
+    BATCH_STARTED.with(|b| b.set(Some(Instant::now())));
+    // Cleared however this ends (an exit() unwinds through here).
+    struct Started;
+    impl Drop for Started {
+        fn drop(&mut self) {
+            BATCH_STARTED.with(|b| b.set(None));
+        }
+    }
+    let _started = Started;
     while let Some(q) = next_queued() {
         if spawn_work(q.work, q.on_end).is_none() {
             // No fiber could be made: PHP said why; the others still run.
@@ -575,13 +609,13 @@ fn fiber_main(_ex: &mut ExecuteData, rv: &mut Zval) {
                 CallOutcome::Ok
             }
         };
-        let fiber = finish(cid);
+        let ended = finish(cid);
         uncaught(outcome);
         if outcome == CallOutcome::Exit || FATAL.with(Cell::get) {
             // exit() or a fatal error: this fiber ends with it.
             return;
         }
-        let Some(fiber) = fiber else {
+        let Some((fiber, spare)) = ended else {
             return;
         };
         // Straight on with the batch's next callback, on this fiber,
@@ -589,12 +623,13 @@ fn fiber_main(_ex: &mut ExecuteData, rv: &mut Zval) {
         // coroutine goes back to it instead).
         if DEPTH.with(Cell::get) == 1 {
             if let Some(q) = next_queued() {
-                let cid = register_coro(fiber, -1, q.on_end);
+                let cid = register_coro(fiber, -1, q.on_end, Some(spare));
                 CURRENT.with(|c| c.set(cid));
                 job = Some(Job { cid, work: q.work });
                 continue;
             }
         }
+        drop(spare);
         // Back to the pool, then wait for the next job.
         let pooled = IDLE.with(|i| {
             let mut i = i.borrow_mut();
@@ -657,7 +692,7 @@ pub(super) fn bail_if_fatal() {
 
 /// A coroutine ended: its defers run (last first, still as that
 /// coroutine), then it is forgotten; its fiber, to go back to the pool.
-fn finish(cid: i64) -> Option<Fiber> {
+fn finish(cid: i64) -> Option<(Fiber, Box<Coro>)> {
     // One map operation for the usual coroutine, which has no defers.
     let Some(mut coro) = COROS.with(|c| c.borrow_mut().remove(&cid)) else {
         joined(cid);
@@ -687,8 +722,12 @@ fn finish(cid: i64) -> Option<Fiber> {
         end();
         CURRENT.with(|c| c.set(prev));
     }
-    let Coro { fiber, .. } = *coro;
-    Some(fiber)
+    // The box is kept for the next coroutine of a batch: its fiber moved
+    // out, what else it holds (a context) released here, as before.
+    let fiber = coro.fiber.clone();
+    coro.context = None;
+    coro.defers = Vec::new();
+    Some((fiber, coro))
 }
 
 /// Suspends the running coroutine until [`wake`]; returns what the waker
