@@ -14,7 +14,8 @@
  *   !list            -> the fds of $server->connections, comma-separated
  *   !ports           -> each port's connections (foreach), JSON: [[fd, ...], ...]
  *   !pause           -> $server->pause($fd), answers "paused=<bool>"
- *   !resume <fd>     -> $server->resume(<fd>), answers "resumed=<bool>"
+ *   !resume <fd>     -> $server->resume(<fd>), answers "resumed=<bool>" (and prints
+ *                       "resume error=<getLastError()>")
  *   !bind <uid>      -> $server->bind($fd, <uid>), answers "bound=<bool>"
  *
  * Environment switches (all optional):
@@ -135,6 +136,7 @@ $server->on('receive', function (Swoole\Server $server, int $fd, int $reactorId,
         }
         if (strncmp($cmd, '!resume ', 8) === 0) {
             $ok = $server->resume((int)substr($cmd, 8));
+            echo 'resume error=', $server->getLastError(), "\n";
             $server->send($fd, 'resumed=' . json_encode($ok));
             return;
         }

@@ -570,7 +570,10 @@ fn pause_or_resume(ex: &mut ExecuteData, rv: &mut Zval, paused: bool) {
         rv.set_bool(false);
         return;
     };
-    let Some(target) = conn_target(&rt, fd) else {
+    // No warning for a connection that is not open: Swoole only sets the
+    // last error.
+    let Ok(target) = push::locate(&rt, fd) else {
+        errors::set_last_error(errors::SESSION_NOT_EXIST);
         rv.set_bool(false);
         return;
     };
