@@ -10,7 +10,8 @@
  *   "taskcb X"  task(X, -1, callback): the callback pushes the result back
  *   "wait X"    taskwait(X) and push the result back
  *   "finish X"  task(X) whose onTask calls finish() itself
- *   "pipe N"    sendMessage() to worker N; onPipeMessage pushes to the origin fd
+ *   "pipe N"    sendMessage() to worker N; onPipeMessage prints it (and in
+ *               SWOOLE_PROCESS pushes to the origin fd)
  *   "info FD"   push json of exist/isEstablished/connection_info(FD)
  *   "fds"       push json of every fd in $server->connections
  *   "whoami"    push "worker=<id> pid=<pid> fd=<fd>"
@@ -100,9 +101,13 @@ $server->on('finish', function ($s, int $taskId, $data) {
         $s->push($data['done']['fd'], 'finished:' . json_encode($data));
     }
 });
-$server->on('pipeMessage', function ($s, int $src, $msg) {
+$server->on('pipeMessage', function ($s, int $src, $msg) use ($mode) {
     echo "pipe src={$src} worker={$s->worker_id} msg=" . json_encode($msg) . "\n";
-    $s->push($msg['fd'], "pipe from {$src} at {$s->worker_id}");
+    // Any worker pushes to any connection in SWOOLE_PROCESS (in SWOOLE_BASE
+    // only swoole-rs lets a worker push to another worker's connection).
+    if ($mode === SWOOLE_PROCESS) {
+        $s->push($msg['fd'], "pipe from {$src} at {$s->worker_id}");
+    }
 });
 
 $server->on('message', function ($s, $f) {
