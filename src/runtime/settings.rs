@@ -75,6 +75,9 @@ pub struct Settings {
     /// SWOOLE_PROCESS: how events are spread over workers (1 round robin,
     /// 2 fd modulo, 3 idle first).
     pub dispatch_mode: i64,
+    /// SWOOLE_PROCESS with a `dispatch_mode` that does not hash: keep
+    /// onConnect/onClose (Swoole drops them otherwise).
+    pub enable_unsafe_event: bool,
     /// A worker retires after this many requests/messages (0: never).
     pub max_request: i64,
     /// How long a stopping worker may take before it is killed.
@@ -243,6 +246,7 @@ impl Default for Settings {
             worker_num: 1,
             task_worker_num: 0,
             dispatch_mode: 2,
+            enable_unsafe_event: false,
             max_request: 0,
             max_wait_time: Duration::from_secs(3),
             reload_async: false,
@@ -386,6 +390,7 @@ impl Settings {
             "max_request" => self.max_request = v.as_int().unwrap_or(0).max(0),
             "reload_async" => self.reload_async = v.truthy(),
             "dispatch_mode" => self.dispatch_mode = v.as_int().unwrap_or(2),
+            "enable_unsafe_event" => self.enable_unsafe_event = v.truthy(),
             "max_wait_time" => {
                 if let Some(d) = seconds(v) {
                     self.max_wait_time = d

@@ -127,8 +127,16 @@ pub fn close_runs_in(
     uid: u32,
     workers: usize,
 ) -> Option<usize> {
-    matches!(dispatch_mode, 2 | 4 | 8)
+    hashes_connections(dispatch_mode)
         .then(|| hashed_worker(dispatch_mode, session, peer, uid, workers))
+}
+
+/// Whether `dispatch_mode` sends every event of a connection to one
+/// worker (Swoole's hash modes: 2 FDMOD, 4 IPMOD, 8 CO_CONN_LB). With the
+/// others SWOOLE_PROCESS cannot keep a connection's events in order, so
+/// Swoole drops onConnect and onClose unless `enable_unsafe_event`.
+pub fn hashes_connections(dispatch_mode: i64) -> bool {
+    matches!(dispatch_mode, 2 | 4 | 8)
 }
 
 /// `dispatch_func($server, $fd, $type, $data)`: the script picks the

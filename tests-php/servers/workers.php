@@ -44,7 +44,7 @@ function idle_mark($s)
     static $on = null;
     $on ??= (bool)getenv('SWTEST_IDLE_MARKS');
     if ($on) {
-        $s->after(1, function () use ($s) {
+        Swoole\Timer::after(1, function () use ($s) {
             echo "idle w{$s->worker_id}\n";
         });
     }

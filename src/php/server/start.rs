@@ -101,6 +101,9 @@ fn startable(ex: &mut ExecuteData, rv: &mut Zval) -> Option<Rc<ServerState>> {
             &format!("eventLoop has already been created, unable to start {class}"),
         );
     }
+    if st.drops_unsafe_events() {
+        warn_unsafe_events(&st);
+    }
     st.resolve_callbacks();
     let cbs = st.callbacks();
     match st.kind {
@@ -113,6 +116,33 @@ fn startable(ex: &mut ExecuteData, rv: &mut Zval) -> Option<Rc<ServerState>> {
             None
         }
         _ => Some(st),
+    }
+}
+
+/// Swoole's warning for each connection callback that
+/// [`ServerState::drops_unsafe_events`] drops, when some port set it.
+fn warn_unsafe_events(st: &ServerState) {
+    let mode = st.settings.borrow().dispatch_mode;
+    let ports: Vec<Option<*mut zend_object>> = st
+        .ports
+        .borrow()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i > 0).then_some(p.obj))
+        .collect();
+    for prop in ["onConnect", "onClose", "onBufferFull", "onBufferEmpty"] {
+        let set = ports
+            .iter()
+            .any(|&port| st.callback_value(prop, Owner::Port, port).is_some());
+        if set {
+            log::write(
+                log::Level::Warning,
+                false,
+                &format!(
+                    "Server::start_check() (ERRNO 9015): cannot set '{prop}' event when using dispatch_mode={mode}"
+                ),
+            );
+        }
     }
 }
 
