@@ -607,6 +607,20 @@ impl Callback {
     }
 }
 
+/// Whether the pending exception is PHP's unwind of `exit()` or of a
+/// fiber being destroyed (its stack unwinds; nothing the script threw).
+pub fn unwinding() -> bool {
+    // SAFETY: as in `report_pending_exception`: one pointer read of the
+    // executor globals on the PHP thread of a non-ZTS engine.
+    let ex = unsafe {
+        ext_php_rs::ffi::ext_php_rs_executor_globals()
+            .as_ref()
+            .map_or(ptr::null_mut(), |eg| eg.exception)
+    };
+    // SAFETY: ex is the engine's live pending exception.
+    !ex.is_null() && unsafe { zend_is_unwind_exit(ex) || zend_is_graceful_exit(ex) }
+}
+
 /// Reports an exception left by PHP code the way PHP reports an uncaught one
 /// ("PHP Fatal error:  Uncaught ..."), without bailing out, and clears it.
 /// `exit()` is left pending.

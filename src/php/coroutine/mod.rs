@@ -600,6 +600,7 @@ pub fn is_canceled() -> bool {
 /// Forgets every coroutine (request shutdown): the fibers go while PHP
 /// can still destroy them.
 pub fn clear() {
+    channel::report_discarded();
     let all = COROS.with(|c| std::mem::take(&mut *c.borrow_mut()));
     drop(all);
     let idle = IDLE.with(|i| std::mem::take(&mut *i.borrow_mut()));
