@@ -654,11 +654,13 @@ def test_a_stuck_worker_does_not_stop_the_others(php_server, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("how, code", [("exit 3", 3), ("fatal", 255), ("exit 0", 0)])
-def test_worker_exit_and_fatal_error_are_respawned(php_server, mode, how, code):
-    """exit() or a fatal error in a worker's callback ends that worker only;
-    the manager starts another with the same id. A non-zero status is an
-    abnormal exit (log line + onWorkerError), exit(0) is not."""
+@pytest.mark.parametrize("how", ["exit 3", "fatal", "exit 0"])
+def test_worker_exit_and_fatal_error_are_respawned(php_server, mode, how):
+    """exit() in a worker's callback throws Swoole\\ExitException (as in
+    Swoole: exit() in a coroutine or a started server); uncaught, like any
+    fatal error, it ends that worker only, with status 255 (whatever exit
+    was given): an abnormal exit (log line + onWorkerError), and the
+    manager starts another worker with the same id."""
     srv = start(php_server, mode, worker_num=2, task_worker_num=0)
     before = wait_workers(srv, 2)
     with ws_connect(srv.port) as ws:
@@ -666,18 +668,30 @@ def test_worker_exit_and_fatal_error_are_respawned(php_server, mode, how, code):
         ws.send(how)
         wait_replaced(srv, {w: pid})
     out = srv.stdout()
-    if code:
-        assert f"worker error id={w} pid={pid} code={code} signal=0\n" in out, out
-        assert f"abnormal exit, status={code}, signal=0" in out
-    else:
-        assert "worker error" not in out and "abnormal exit" not in out, out
+    assert f"worker error id={w} pid={pid} code=255 signal=0\n" in out, out
+    assert "abnormal exit, status=255, signal=0" in out
     if how == "fatal":
         assert "Call to undefined function no_such_function_here()" in out
+    else:
+        assert "Fatal error: Uncaught Swoole\\ExitException: swoole exit in " in out, out
     other = 1 - w
     assert worker_pids(srv)[other] == before[other]
     with ws_connect(srv.port) as ws:
         ws.send("hello")
         assert ws.recv(timeout=5).endswith(":hello")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_exit_in_a_callback_is_an_exception_the_script_may_catch(php_server, mode):
+    srv = start(php_server, mode, worker_num=2, task_worker_num=0)
+    wait_workers(srv, 2)
+    with ws_connect(srv.port) as ws:
+        ws.send("catchexit 7")
+        # 6: SWOOLE_EXIT_IN_COROUTINE | SWOOLE_EXIT_IN_SERVER
+        assert ws.recv(timeout=5) == "caught swoole exit status=7 flags=6"
+        ws.send("hello")
+        assert ws.recv(timeout=5).endswith(":hello")
+    assert "worker error" not in srv.stdout()
 
 
 @pytest.mark.parametrize(

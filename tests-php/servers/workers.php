@@ -21,6 +21,7 @@
  *   "hold PATH" block this worker until PATH is removed (hold.inc.php), then
  *               push "released" ("hold timed out" if it never was)
  *   "exit N"    exit(N) in the worker; "fatal": call an undefined function
+ *   "catchexit N" exit(N) in a try: push what the Swoole\ExitException says
  *   anything else: echoed back as "w<worker>:<data>"
  * SWTEST_IDLE_MARKS=1: every onOpen/onMessage/onClose starts a 1 ms timer that
  * prints "idle w<worker>": it runs once the callback has returned and the
@@ -188,6 +189,13 @@ $server->on('message', function ($s, $f) {
             break;
         case 'exit':
             exit((int)$arg);
+        case 'catchexit':
+            try {
+                exit((int)$arg);
+            } catch (Swoole\ExitException $e) {
+                $s->push($f->fd, "caught {$e->getMessage()} status={$e->getStatus()} flags={$e->getFlags()}");
+            }
+            break;
         case 'fatal':
             no_such_function_here();
             break;

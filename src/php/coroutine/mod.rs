@@ -15,6 +15,7 @@
 //! `Event::wait()` at shutdown).
 
 mod channel;
+pub mod exit;
 pub mod io;
 mod scheduler;
 mod sync;
