@@ -589,13 +589,25 @@ def test_process_mode_reactor_threads(php_server, reactors):
 
 @pytest.mark.parametrize("mode", MODES)
 def test_reload_async_calls_worker_exit_before_stop(php_server, mode):
+    """reload_async: a stopping worker whose loop still has work (here a
+    timer) gets onWorkerExit, runs until the work is done, then
+    onWorkerStop; an idle one stops at once, without onWorkerExit (as in
+    Swoole)."""
     srv = start(php_server, mode, worker_num=2, task_worker_num=0, reload_async=True)
     before = wait_workers(srv, 2)
+    with ws_connect(srv.port) as ws:
+        w, _, _ = whoami(ws)
+        ws.send("later 1500")
+        assert ws.recv(timeout=5) == "later set"
     srv.signal(signal.SIGUSR1)
     wait_replaced(srv, before)
+    # (Swoole's PROCESS mode starts the new worker before the old one is
+    # done; swoole-rs' once it is.)
+    srv.wait_for(f"later ran w{w}\nworker stop id={w}\n")
     out = srv.stdout()
-    for i in range(2):
-        assert out.index(f"worker exit id={i}\n") < out.index(f"worker stop id={i}\n"), out
+    assert out.index(f"worker exit id={w}\n") < out.index(f"later ran w{w}\n"), out
+    assert f"worker exit id={1 - w}\n" not in out, out
+    assert f"worker stop id={1 - w}\n" in out
     # without reload_async there is no onWorkerExit
     srv2 = start(php_server, mode, worker_num=2, task_worker_num=0)
     before = wait_workers(srv2, 2)

@@ -599,6 +599,14 @@ impl Script for ServerState {
     fn reload_async(&self) -> bool {
         self.settings.borrow().reload_async
     }
+
+    fn busy(&self) -> bool {
+        !crate::worker::timers::timers().is_idle() || super::coroutine::count() > 0
+    }
+
+    fn max_wait(&self) -> std::time::Duration {
+        self.settings.borrow().max_wait_time
+    }
 }
 
 impl ServerState {

@@ -22,6 +22,7 @@
  *               push "released" ("hold timed out" if it never was)
  *   "exit N"    exit(N) in the worker; "fatal": call an undefined function
  *   "catchexit N" exit(N) in a try: push what the Swoole\ExitException says
+ *   "later MS"  a timer in this worker that prints "later ran w<worker>" after MS ms
  *   anything else: echoed back as "w<worker>:<data>"
  * SWTEST_IDLE_MARKS=1: every onOpen/onMessage/onClose starts a 1 ms timer that
  * prints "idle w<worker>": it runs once the callback has returned and the
@@ -189,6 +190,12 @@ $server->on('message', function ($s, $f) {
             break;
         case 'exit':
             exit((int)$arg);
+        case 'later':
+            Swoole\Timer::after((int)$arg, function () use ($w) {
+                echo "later ran w{$w}\n";
+            });
+            $s->push($f->fd, 'later set');
+            break;
         case 'catchexit':
             try {
                 exit((int)$arg);
