@@ -569,7 +569,11 @@ def test_process_mode_reactor_threads(php_server, reactors):
     for tid in os.listdir(f"/proc/{srv.pid}/task"):
         with open(f"/proc/{srv.pid}/task/{tid}/comm") as f:
             names.append(f.read().strip())
-    assert sorted(n for n in names if n.startswith("reactor-")) == [f"reactor-{r}" for r in range(1, reactors)]
+    # At least one thread per reactor; swoole-rs names its extra ones
+    # reactor-1..N-1 (Swoole leaves its threads unnamed).
+    assert len(names) >= reactors, names
+    named = sorted(n for n in names if n.startswith("reactor-"))
+    assert named in ([], [f"reactor-{r}" for r in range(1, reactors)]), names
     clients = [ws_connect(srv.port) for _ in range(12)]
     try:
         everyone_broadcasts(clients, "b")
