@@ -52,7 +52,18 @@ thread_local! {
     static CLIENTS: RefCell<HashMap<u32, Client>> = RefCell::new(HashMap::new());
 }
 
+/// A refused peer certificate's line, in Swoole's log (a notice from
+/// `Socket::ssl_verify()`, a warning from `ssl_check_host()`).
+fn log_refusal(notice: bool, line: &str) {
+    if notice {
+        errors::log_notice(line);
+    } else {
+        errors::log_warning(line);
+    }
+}
+
 pub fn register(exception: *mut ext_php_rs::ffi::zend_class_entry) {
+    tls::set_refusal_log(log_refusal);
     let mut c = Class::new("Swoole\\Client");
     c.constants = vec![
         ("MSG_OOB", i64::from(libc::MSG_OOB)),
