@@ -120,6 +120,16 @@ pub fn error(level: c_int, msg: &str) {
     unsafe { zend_error(level, fmt.as_ptr(), m.as_ptr()) };
 }
 
+/// `zend_error(E_ERROR, msg)`: a fatal error worded in full by the caller
+/// (no function name added); the engine leaves by a jump, so the caller
+/// must hold nothing that needs dropping.
+pub fn fatal_error_raw(msg: &str) {
+    let m = cstring(msg).into_raw();
+    // SAFETY: format "%s" with one NUL-terminated string (leaked: the
+    // request is ending); E_ERROR bails out to the engine.
+    unsafe { zend_error(E_ERROR, c"%s".as_ptr(), m) };
+}
+
 /// Emits a warning prefixed with the running method, as `php_error_docref`
 /// does: "Swoole\Server::exist(): server is not running".
 /// `php_error_docref(E_ERROR, ...)`: a fatal error naming the running
