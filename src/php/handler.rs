@@ -153,8 +153,11 @@ impl EventHandler for PhpHandler {
         };
         let (request, response) = http::request_response(&self.st, conn, req, true);
         // Its headers are needed now: never in a coroutine of its own.
-        self.st
-            .invoke_sync(cb, &mut [request, zend::zcopy(&response)]);
+        // ($server, $request, $response), as Swoole calls it.
+        self.st.invoke_sync(
+            cb,
+            &mut [self.st.this_zval(), request, zend::zcopy(&response)],
+        );
         http::take_extra_headers(conn, &response)
     }
 
