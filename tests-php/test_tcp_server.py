@@ -110,15 +110,33 @@ def test_default_length_settings_are_a_4_byte_big_endian_header(php_server):
 
 
 def test_an_oversized_length_closes_only_that_connection(php_server):
-    srv = php_server("tcp.php", settings={"open_length_check": True, "package_max_length": 1024})
+    # (A package_max_length under 64 KiB runs as 64 KiB, as in Swoole.)
+    srv = php_server("tcp.php", settings={"open_length_check": True, "package_max_length": 100_000})
     good = connect(srv.port)
     bad = connect(srv.port)
-    bad.sendall(struct.pack(">I", 5000) + b"abc")
-    assert recv_until_closed(bad) == b""
-    srv.wait_for("close fd=2", timeout=5)
-    srv.wait_for("the received packet length 5004 is too large")
+    bad.sendall(struct.pack(">I", 200_000) + b"abc")
+    # Closed with the 3 bytes after the header unread: a reset, as Swoole's
+    # reactor, which reads the header alone.
+    with pytest.raises(ConnectionResetError):
+        recv_until_closed(bad)
+    srv.wait_for("close fd=2 reactor=0", timeout=5)
+    srv.wait_for("the received packet length 200004 is too large")
     good.sendall(struct.pack(">I", 2) + b"ok")
     assert recv_exactly(good, 6) == struct.pack(">I", 2) + b"ok"
+
+
+def test_a_package_max_length_under_64k_runs_as_64k(php_server):
+    """Swoole raises package_max_length to 64 KiB at start: a 5000-byte
+    packet passes a limit of 1024, a 70 000-byte one does not."""
+    srv = php_server("tcp.php", settings={"open_length_check": True, "package_max_length": 1024})
+    c = connect(srv.port)
+    p = struct.pack(">I", 5000) + b"y" * 5000
+    c.sendall(p)
+    assert recv_exactly(c, len(p)) == p
+    c.sendall(struct.pack(">I", 70_000) + b"abc")
+    with pytest.raises(ConnectionResetError):
+        recv_until_closed(c)
+    srv.wait_for("the received packet length 70004 is too large")
 
 
 def test_a_negative_length_is_malformed_data(php_server):
@@ -126,9 +144,17 @@ def test_a_negative_length_is_malformed_data(php_server):
         "open_length_check": True, "package_length_type": "c", "package_body_offset": 1})
     c = connect(srv.port)
     c.sendall(b"\xffxyz")
-    assert recv_until_closed(c) == b""
-    srv.wait_for("bytes of malformed data")
+    with pytest.raises(ConnectionResetError):
+        recv_until_closed(c)
+    # Swoole counts the header it read (1 byte), then closes from the
+    # reactor (its id, not -1).
+    srv.wait_for("received 1 bytes of malformed data")
+    srv.wait_for("close fd=1 reactor=0\n")
     assert "receive fd" not in srv.stdout()
+    # A bad header and nothing after it: a plain close.
+    c = connect(srv.port)
+    c.sendall(b"\xff")
+    assert recv_until_closed(c) == b""
 
 
 @pytest.mark.parametrize("mode", ["base", "process"])

@@ -821,8 +821,15 @@ async fn serve_stream<R: ConnRead>(
                 Ok(None) => break,
                 Err(e) => {
                     log_framing_error(conn, e, framer.is_eof());
-                    conn.close_with_frame(None);
-                    return session::CLOSED_BY_SERVER;
+                    // Swoole's reactor closes it (onClose gets the reactor
+                    // id); with bytes it had not read yet, the kernel
+                    // answers with a reset, so this does too.
+                    if framer.read_at_error().is_some_and(|n| buf.len() > n) {
+                        conn.reset();
+                    } else {
+                        conn.close_with_frame(None);
+                    }
+                    return session::CLOSED_BY_PEER;
                 }
             }
         }

@@ -62,6 +62,9 @@ impl SettingValue {
 
 /// Swoole's default for `package_max_length`: 2 MiB.
 pub const DEFAULT_PACKAGE_MAX_LENGTH: usize = 2 * 1024 * 1024;
+/// The least `package_max_length` a server port runs with: Swoole raises
+/// smaller values to this at start (`SW_BUFFER_MIN_SIZE`).
+pub const MIN_PACKAGE_MAX_LENGTH: usize = 64 * 1024;
 /// Swoole's default for `socket_buffer_size`: the most a connection may queue.
 pub const DEFAULT_SOCKET_BUFFER_SIZE: usize = 8 * 1024 * 1024;
 /// Swoole's default for `buffer_output_size`.
@@ -379,6 +382,12 @@ impl Settings {
             server_context_takeover: self.websocket_compression_server_context_takeover,
             client_context_takeover: self.websocket_compression_client_context_takeover,
         }
+    }
+
+    /// What a server port runs with once started (Swoole's
+    /// `start_check()`): `package_max_length` at least 64 KiB.
+    pub fn start(&mut self) {
+        self.package_max_length = self.package_max_length.max(MIN_PACKAGE_MAX_LENGTH);
     }
 
     /// Applies one `set()` key. Unknown keys are kept by the caller in
@@ -708,6 +717,13 @@ mod tests {
         assert!(!s.open_websocket_close_frame);
         s.apply("package_max_length", &SettingValue::Str("1024".into()));
         assert_eq!(s.package_max_length, 1024);
+        let mut started = s.clone();
+        started.start();
+        assert_eq!(
+            started.package_max_length,
+            64 * 1024,
+            "Swoole's least at start"
+        );
         s.apply("package_max_length", &SettingValue::Int(-5));
         assert_eq!(s.package_max_length, DEFAULT_PACKAGE_MAX_LENGTH);
         s.apply("websocket_subprotocol", &SettingValue::Str("chat".into()));

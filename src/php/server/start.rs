@@ -171,6 +171,7 @@ fn prepare(
     rv: &mut Zval,
 ) -> Option<(Vec<runtime::port::Listener>, runtime::Settings)> {
     let mut settings = st.settings.borrow().clone();
+    settings.start();
     match st.kind {
         // A plain HTTP server hands upgrade requests to onRequest.
         Kind::Http => {
@@ -184,6 +185,9 @@ fn prepare(
         Kind::Tcp => {}
     }
     let mut per_port = port_settings(st, &settings);
+    for s in &mut per_port {
+        s.start();
+    }
     if st.mode == SWOOLE_PROCESS && per_port.iter().any(|s| s.open_http2_protocol) {
         // The PROCESS master relays HTTP/1 requests to the workers; HTTP/2
         // streams are served where the connection lives (SWOOLE_BASE). So
