@@ -58,7 +58,8 @@ pub enum Dispatch {
     Worker(usize),
     /// Swoole's -1 (and a bad answer): the event is dropped.
     Discard,
-    /// -2: the connection is closed.
+    /// -2: meant to close the connection; Swoole 6.2.2 drops the event
+    /// and leaves the connection open, and so does this.
     Close,
     /// -3: `dispatch_mode` decides.
     Fallback,
@@ -190,7 +191,7 @@ impl<L: WorkerLink> RelayHandler<L> {
     }
 
     /// The worker for an event, the script's `dispatch_func` first: None
-    /// when it discards the event (or closed the connection).
+    /// when it discards the event.
     fn choose(&self, conn: &Connection, event_type: i64, data: &[u8]) -> Option<usize> {
         let Some(f) = &self.dispatch_func else {
             return Some(self.pick_for(conn));
@@ -199,10 +200,9 @@ impl<L: WorkerLink> RelayHandler<L> {
             Dispatch::Worker(w) => Some(w),
             Dispatch::Fallback => Some(self.pick_for(conn)),
             Dispatch::Discard => None,
-            Dispatch::Close => {
-                conn.close_with_frame(None);
-                None
-            }
+            // Swoole 6.2.2 drops the event and leaves the connection
+            // open (its close is a TODO there).
+            Dispatch::Close => None,
         }
     }
 

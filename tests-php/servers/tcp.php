@@ -25,7 +25,7 @@
  *   SWTEST_PORT_RECEIVE   the side port gets its own onReceive ("side <data>")
  *   SWTEST_LENGTH_FUNC    package_length_func: a 2-byte big-endian length header
  *   SWTEST_DISPATCH_FUNC  dispatch_func: data starting "w<N>" goes to worker N,
- *                         "drop" is discarded, "kill" closes, the rest falls back
+ *                         "drop" is discarded, "kill" answers -2 (Swoole 6.2.2 drops it too), the rest falls back
  */
 
 $port = (int)($argv[1] ?? 9501);
