@@ -521,6 +521,13 @@ fn server_on(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let st = state_for(ex);
+    if st.as_ref().is_some_and(|s| s.running.get()) {
+        // As Swoole: the callbacks are fixed once the server started.
+        errors::set_last_error(errors::PHP_FATAL_ERROR);
+        zend::warning_docref("server is running, unable to register event callback function");
+        rv.set_bool(false);
+        return;
+    }
     register_callback(st, None, &args, rv);
 }
 
