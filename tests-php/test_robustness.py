@@ -28,13 +28,13 @@ def test_start_inside_a_running_event_loop_warns(php):
     res = php(code=r"""<?php
 $s = new Swoole\WebSocket\Server('127.0.0.1', 0);
 $s->on('message', function () {});
-Swoole\Timer::after(10, function () use ($s) {
+Co\run(function () use ($s) {
     var_dump($s->start());
 });
 """)
     assert res.returncode == 0, res.stdout + res.stderr
     assert (
-        "Warning: Swoole\\Server::start(): eventLoop has already been created, "
+        "Warning: Swoole\\Server::start(): The event-loop has already been created, "
         "unable to start Swoole\\WebSocket\\Server" in res.stdout
     ), res.stdout
     assert "bool(false)" in res.stdout

@@ -690,7 +690,11 @@ fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     if st.running.get() {
-        zend::warning_docref("server is running, unable to execute Swoole\\Server->set()");
+        // SAFETY: obj is $this.
+        let class = unsafe { &*st.obj }.get_class_name().unwrap_or_default();
+        zend::warning_docref(&format!(
+            "server is running, unable to execute {class}->set"
+        ));
         rv.set_bool(false);
         return;
     }

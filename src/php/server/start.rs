@@ -87,18 +87,23 @@ fn startable(ex: &mut ExecuteData, rv: &mut Zval) -> Option<Rc<ServerState>> {
     let Some(st) = state_for(ex) else {
         return refuse(rv, "server is not created");
     };
+    // SAFETY: obj is $this.
+    let class = unsafe { &*st.obj }.get_class_name().unwrap_or_default();
     if st.running.get() {
         return refuse(
             rv,
-            "server is running, unable to execute Swoole\\Server->start()",
+            &format!("The server is running, unable to execute {class}->start()"),
         );
     }
-    if super::super::timer::in_event_loop() || tokio::runtime::Handle::try_current().is_ok() {
-        // SAFETY: obj is $this.
-        let class = unsafe { &*st.obj }.get_class_name().unwrap_or_default();
+    // A loop runs (a timer's or Event::wait()'s, a coroutine's: Co\run()
+    // made one before its function runs).
+    if super::super::timer::in_event_loop()
+        || tokio::runtime::Handle::try_current().is_ok()
+        || super::super::coroutine::current() > 0
+    {
         return refuse(
             rv,
-            &format!("eventLoop has already been created, unable to start {class}"),
+            &format!("The event-loop has already been created, unable to start {class}"),
         );
     }
     if st.drops_unsafe_events() {
