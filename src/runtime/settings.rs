@@ -151,6 +151,10 @@ pub struct Settings {
     /// beyond `package_max_length`.
     pub upload_max_filesize: usize,
     pub http_parse_post: bool,
+    /// `http_parse_files`: `f[]` / `f[a]` uploads in PHP's `$_FILES`
+    /// layout (one array per attribute); off (Swoole's default), each
+    /// file's array is stored under the field's name.
+    pub http_parse_files: bool,
     pub http_parse_cookie: bool,
     /// `enable_static_handler` + `document_root`: files under the root are
     /// served without calling onRequest.
@@ -291,6 +295,7 @@ impl Default for Settings {
             upload_tmp_dir: "/tmp".to_string(),
             upload_max_filesize: 0,
             http_parse_post: true,
+            http_parse_files: false,
             http_parse_cookie: true,
             enable_static_handler: false,
             document_root: None,
@@ -489,6 +494,7 @@ impl Settings {
                 }
             }
             "http_parse_post" => self.http_parse_post = v.truthy(),
+            "http_parse_files" => self.http_parse_files = v.truthy(),
             "upload_max_filesize" => self.upload_max_filesize = size(v, 0),
             "enable_static_handler" => self.enable_static_handler = v.truthy(),
             "document_root" => {
