@@ -134,13 +134,13 @@ $server->on('request', function (Swoole\Http\Request $request, Swoole\Http\Respo
             $n = 0;
             Swoole\Timer::tick(100, function ($id) use ($response, $server, $fd, &$n) {
                 $n++;
-                if (!$response->isWritable()) {
+                if (!$response->write("chunk $n\n")) {
                     $e = $server->exist($fd) ? 'y' : 'n';
-                    echo "stream stopped after $n writable=n exist=$e\n";
+                    $w = $response->isWritable() ? 'y' : 'n';
+                    $err = swoole_last_error();
+                    echo "stream stopped after $n writable=$w exist=$e error=$err\n";
                     Swoole\Timer::clear($id);
-                    return;
                 }
-                $response->write("chunk $n\n");
             });
             break;
         case '/keep':
