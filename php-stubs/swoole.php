@@ -760,6 +760,23 @@ namespace Swoole {
     class Exception extends \Exception
     {
     }
+
+    /**
+     * What exit() throws inside a coroutine or a started server (PHP before 8.4), instead of
+     * ending the process: a script may catch it; uncaught it is a fatal error (a server worker
+     * then exits with 255 and is replaced).
+     */
+    class ExitException extends \Swoole\Exception
+    {
+        /** getFlags(). */
+        private $flags = 0;
+        /** getStatus(). */
+        private $status = 0;
+        /** Where exit() was called: SWOOLE_EXIT_IN_COROUTINE | SWOOLE_EXIT_IN_SERVER. */
+        public function getFlags(): int {}
+        /** The value exit() was given (null for a bare exit). */
+        public function getStatus(): mixed {}
+    }
 }
 
 namespace Swoole\Process {

@@ -40,6 +40,19 @@ BAD_REQUEST_PAGE = (
 )
 
 
+#: The reference build's log line "hook_func(): The function named `curl_init`
+#: is not found" (built with SWOOLE_HOOK_NATIVE_CURL, run by `php -n`
+#: without ext-curl), printed whenever every runtime hook is turned on.
+HOOK_FUNC_WARNING = re.compile(
+    r"^\[[^\]\n]*\]\tWARNING\thook_func\(\): The function named `\w+` is not found\n", re.M)
+
+
+def without_hook_func_warnings(out: str) -> str:
+    """A script's output without the reference build's hook_func lines
+    (noise of how that build was made, not behaviour)."""
+    return HOOK_FUNC_WARNING.sub("", out)
+
+
 _used_ports: set = set()
 
 

@@ -288,7 +288,7 @@ def test_before_handshake_response_adds_headers_and_cookies(php_server, tmp_path
     script = tmp_path / "before.php"
     script.write_text(r"""<?php
 $s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1]);
-$s->on('beforeHandshakeResponse', function (Swoole\Http\Request $req, Swoole\Http\Response $resp) {
+$s->on('beforeHandshakeResponse', function (Swoole\WebSocket\Server $s, Swoole\Http\Request $req, Swoole\Http\Response $resp) {
     $resp->header('X-Extra', 'yes');
     $resp->cookie('abc', 'def');
     echo "before fd={$req->fd}\n";

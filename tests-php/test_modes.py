@@ -2,6 +2,8 @@
 (DESIGN.md: with several workers $server->connections, exist/isEstablished and
 push to a connection owned by another worker all work)."""
 
+import time
+
 import pytest
 
 from swtest import RawClient, clients_on_every_worker, held_ws, ws_connect, ws_wait_closed
@@ -23,12 +25,18 @@ def mode_server(request, php_server):
 
 
 def close_order(srv, what):
-    """BASE: the worker owns the socket, so onClose runs inside close() /
-    disconnect(). PROCESS: the master closes it and onClose arrives as the
-    next event, after the call returned (as in Swoole)."""
-    if srv.mode.startswith("base"):
-        return f"{what} begin\nclose fd=1 reactor=-1\n{what} returned bool(true)\n"
-    return f"{what} begin\n{what} returned bool(true)\nclose fd=1 reactor=-1\n"
+    """onClose runs inside close() / disconnect(), with reactor id -1, in
+    both modes: in BASE the worker owns the socket; in PROCESS the worker
+    the connection's events go to runs it before the close reaches the
+    master (as Swoole's ProcessFactory::end does)."""
+    return f"{what} begin\nclose fd=1 reactor=-1\n{what} returned bool(true)\n"
+
+
+def assert_one_close(srv):
+    srv.wait_for("close fd=1 reactor=-1\n")
+    # the master's close that follows does not run it again
+    time.sleep(0.3)
+    assert srv.stdout().count("close fd=1 ") == 1, srv.stdout()
 
 
 def test_echo_many_clients(mode_server):
@@ -79,6 +87,7 @@ def test_disconnect_bytes(mode_server):
         c.send_text("!disconnect 4000 bye")
         assert c.expect_eof(5) == b"\x88\x05\x0f\xa0bye"
     mode_server.wait_for(close_order(mode_server, "disconnect"))
+    assert_one_close(mode_server)
 
 
 def test_client_close_and_onclose(mode_server):
@@ -96,6 +105,7 @@ def test_server_close(mode_server):
         ws_wait_closed(ws)
         assert ws.close_code == 1006
     mode_server.wait_for(close_order(mode_server, "close"))
+    assert_one_close(mode_server)
 
 
 def test_large_push(mode_server):

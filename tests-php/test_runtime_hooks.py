@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import pytest
 
 from conftest import free_port, php_cmd, require_extension
-from swtest import diff, ws_connect
+from swtest import diff, without_hook_func_warnings, ws_connect
 
 HOOKS = pathlib.Path(__file__).parent / "hooks"
 PHP = os.environ.get("SWTEST_PHP", "php")
@@ -52,8 +52,6 @@ REDIS_SERVER = shutil.which("redis-server")
 MARIADBD = shutil.which("mariadbd") or shutil.which("mariadbd", path="/usr/sbin:/usr/local/sbin")
 MARIADB_INSTALL_DB = shutil.which("mariadb-install-db")
 
-HOOK_FUNC_WARNING = re.compile(
-    r"^\[[^\]\n]*\]\tWARNING\thook_func\(\): The function named `\w+` is not found\n", re.M)
 TIME_LINE = re.compile(r"^TIME (\S+) ([0-9.]+)\n", re.M)
 HOOK_ALL = 2143285247
 
@@ -75,7 +73,7 @@ def run(name, *args, php_args=(), timeout=45) -> Result:
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout
         pytest.fail(f"{name} still running after {timeout} s; its output:\n{out}", pytrace=False)
-    out = HOOK_FUNC_WARNING.sub("", r.stdout)
+    out = without_hook_func_warnings(r.stdout)
     times = {m.group(1): float(m.group(2)) for m in TIME_LINE.finditer(out)}
     return Result(r.returncode, TIME_LINE.sub("", out), r.stderr, times)
 

@@ -1,5 +1,6 @@
 """Swoole\\Table in a running server: the chat-room pattern."""
 
+import pytest
 from swtest import ws_connect
 
 
@@ -16,11 +17,14 @@ def test_chat_room_kept_in_a_table(php_server):
     srv.wait_for("left ann, 0 online\n")
 
 
-def test_table_is_shared_by_every_worker(php_server):
+@pytest.mark.parametrize("mode", ["process", "base"])
+def test_table_is_shared_by_every_worker(php_server, mode):
     """worker_num 4: users join on whichever worker accepts them; the table
     created before start() is one table for all, so every message reaches
-    every user with the sender's name, whichever worker handles it."""
-    srv = php_server("table_chat.php", settings={"worker_num": 4})
+    every user with the sender's name, whichever worker handles it. (In
+    SWOOLE_BASE the pushes to another worker's users are swoole-rs'.)"""
+    srv = php_server("table_chat.php", settings={"worker_num": 4},
+                     env={"SWTEST_MODE": mode})
     names = [f"u{i}" for i in range(8)]
     clients = [ws_connect(srv.port, f"/?name={n}") for n in names]
     try:

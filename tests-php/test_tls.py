@@ -69,24 +69,45 @@ def test_plain_client_on_tls_port_is_dropped_without_harm(php_server, cert):
         assert ws.recv(timeout=5) == "tls:still fine"
 
 
-@pytest.mark.parametrize("cert_file, message", [
-    ("/nonexistent/cert.pem", "cannot read ssl_cert_file [/nonexistent/cert.pem]"),
-    (None, "ssl_cert_file is required for SWOOLE_SSL"),
-])
-def test_bad_certificate_fails_start_with_an_exception(php, cert_file, message):
-    setting = f"'ssl_cert_file' => '{cert_file}', " if cert_file else ""
+@pytest.mark.parametrize("settings, log, message", [
+    ("'ssl_cert_file' => '/nonexistent/cert.pem', 'ssl_key_file' => '/nonexistent/key.pem'",
+     "WARNING\tSSLContext::set_cert_file(): ssl cert file[/nonexistent/cert.pem] not found",
+     "ssl cert file[/nonexistent/cert.pem] not found"),
+    ("'ssl_key_file' => '/nonexistent/key.pem'",
+     "WARNING\tSSLContext::set_key_file(): ssl key file[/nonexistent/key.pem] not found",
+     "ssl key file[/nonexistent/key.pem] not found"),
+    ("'worker_num' => 1",
+     "ERROR\tListenPort::ssl_context_create() (ERRNO 509): require `ssl_cert_file` and `ssl_key_file` options",
+     "ssl_init() failed"),
+], ids=["missing-cert", "missing-key", "none"])
+def test_a_bad_certificate_setting_is_a_fatal_error_in_set(php, settings, log, message):
+    """As Swoole: set() on an SSL port checks the files (its log line, then
+    a fatal error) and that both are named."""
     res = php(code=f"""<?php
 $s = new Swoole\\WebSocket\\Server('127.0.0.1', 0, SWOOLE_BASE, SWOOLE_SOCK_TCP | SWOOLE_SSL);
-$s->set([{setting}'ssl_key_file' => '/nonexistent/key.pem']);
-$s->on('message', function () {{}});
-try {{
-    $s->start();
-}} catch (Swoole\\Exception $e) {{
-    echo get_class($e), ': ', $e->getMessage(), "\\n";
-}}
+$s->set([{settings}]);
+echo "not reached\\n";
 """)
+    assert res.returncode == 255, res.stdout + res.stderr
+    assert log in res.stdout, res.stdout
+    assert f"Fatal error: Swoole\\Server\\Port::set(): {message} in " in res.stdout, res.stdout
+    assert "not reached" not in res.stdout
+
+
+def test_an_ssl_port_never_set_fails_start_with_an_exception(php):
+    """swoole-rs: without set() there is no certificate, and start() says so
+    (Swoole 6.2.2 starts the port without one)."""
+    res = php(code="""<?php
+$s = new Swoole\\WebSocket\\Server('127.0.0.1', 0, SWOOLE_BASE, SWOOLE_SOCK_TCP | SWOOLE_SSL);
+$s->on('message', function () {});
+try {
+    $s->start();
+} catch (Swoole\\Exception $e) {
+    echo get_class($e), ': ', $e->getMessage(), "\\n";
+}
+""", timeout=10)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert f"Swoole\\Exception: {message}" in res.stdout, res.stdout
+    assert "Swoole\\Exception: ssl_cert_file is required for SWOOLE_SSL" in res.stdout, res.stdout
 
 
 def test_a_tls_tcp_port_and_an_http_side_port_on_a_plain_server(php_server, cert, tmp_path):

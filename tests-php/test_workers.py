@@ -203,13 +203,28 @@ def test_killed_worker_is_respawned(php_server):
         with ws_connect(srv.port) as fresh:
             fresh.send("hello")
             assert fresh.recv(timeout=5).endswith(":hello")
-        # the dead worker's connection is gone from the shared table
-        other.send("fds")
-        assert len(json.loads(other.recv(timeout=5))["fds"]) == 1
     finally:
         victim.close()
         other.close()
     assert pv not in process_tree(srv.pid)
+
+
+def test_a_killed_workers_connections_leave_every_workers_list(php_server):
+    """swoole-rs: $server->connections in a BASE worker lists every
+    worker's connections (the shared table); a dead worker's go with it."""
+    srv = start(php_server, "base", worker_num=4, task_worker_num=0)
+    wait_workers(srv, 4)
+    (victim, wv, pv, _), (other, wo, _, fdo) = clients_on_distinct_workers(srv.port, "base")
+    try:
+        other.send("fds")
+        assert len(json.loads(other.recv(timeout=5))["fds"]) == 2
+        os.kill(pv, signal.SIGKILL)
+        wait_replaced(srv, {wv: pv})
+        other.send("fds")
+        assert json.loads(other.recv(timeout=5))["fds"] == [fdo]
+    finally:
+        victim.close()
+        other.close()
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -301,7 +316,9 @@ def test_send_message_between_workers(php_server, mode):
         me, _, fd = whoami(ws)
         for dest in {0, 1, 2, 3} - {me}:
             ws.send(f"pipe {dest}")
-            assert ws.recv(timeout=5) == f"pipe from {me} at {dest}"
+            srv.wait_for(f'pipe src={me} worker={dest} msg={{"fd":{fd}}}\n')
+            if mode == "process":
+                assert ws.recv(timeout=5) == f"pipe from {me} at {dest}"
         srv.wait_for("sendMessage returned true\n")
         # to itself, and to a worker that does not exist
         ws.send(f"pipe {me}")
@@ -327,10 +344,12 @@ def test_max_request_retires_the_worker(php_server):
     srv = start(php_server, "base", worker_num=1, task_worker_num=0, max_request=3)
     pids = wait_workers(srv, 1)
     with ws_connect(srv.port) as ws:
-        for i in range(3):
+        # the upgrade request counts, as in Swoole: it and two messages
+        for i in range(2):
             ws.send(f"m{i}")
             assert ws.recv(timeout=5) == f"w0:m{i}"
-        # the third message retired the worker: BASE mode closes its clients
+        # the second message retired the worker: BASE mode closes its
+        # clients (with 1001; Swoole drops them, a known difference)
         with pytest.raises(ConnectionClosed) as e:
             ws.recv(timeout=5)
         assert e.value.rcvd.code == 1001
@@ -377,9 +396,14 @@ $s->on('workerStart', function ($s, $id) {{ echo "worker $id up\\n"; }});
 $s->on('message', function ($s, $f) {{ $s->push($f->fd, "daemon:" . $f->data); }});
 $s->start();
 """)
-    r = subprocess.run(php_cmd() + [str(script)], capture_output=True, timeout=20)
-    assert r.returncode == 0, r
-    assert r.stdout == b"", r.stdout
+    # To files, not pipes: Swoole's daemon keeps PHP's own duplicates of
+    # the launcher's stdout and stderr open, so a pipe never ends while it
+    # runs (swoole-rs closes them).
+    out_file = tmp_path / "launcher.out"
+    with open(out_file, "wb") as out:
+        r = subprocess.run(php_cmd() + [str(script)], stdout=out, stderr=subprocess.STDOUT, timeout=20)
+    assert r.returncode == 0, out_file.read_bytes()
+    assert out_file.read_bytes() == b""
     deadline = time.monotonic() + 10
     while not pid_file.exists() or not pid_file.read_text().strip():
         assert time.monotonic() < deadline, "no pid file"
@@ -478,11 +502,16 @@ def test_process_mode_max_request_keeps_the_connection(php_server):
     assert "worker error" not in srv.stdout()
 
 
-@pytest.mark.parametrize("dispatch_mode", [1, 2, 3])
-def test_process_mode_dispatch_modes(php_server, dispatch_mode):
+@pytest.mark.parametrize("dispatch_mode,unsafe", [(1, False), (2, False), (3, False), (1, True), (3, True)])
+def test_process_mode_dispatch_modes(php_server, dispatch_mode, unsafe):
     """Every message is answered whatever worker runs it; with fd-modulo
-    (2) a connection always meets the same worker; onClose runs once."""
-    srv = start(php_server, "process", worker_num=3, task_worker_num=0, dispatch_mode=dispatch_mode)
+    (2) a connection always meets the same worker (which one depends on
+    how the master numbers its sockets). onClose runs once; with 1 and 3 it
+    runs only with enable_unsafe_event (Swoole's start_check() drops it,
+    with a warning, otherwise)."""
+    settings = {"enable_unsafe_event": True} if unsafe else {}
+    srv = start(php_server, "process", worker_num=3, task_worker_num=0, dispatch_mode=dispatch_mode,
+                **settings)
     wait_workers(srv, 3)
     with ws_connect(srv.port) as ws:
         seen = set()
@@ -490,12 +519,23 @@ def test_process_mode_dispatch_modes(php_server, dispatch_mode):
             w, _, fd = whoami(ws)
             seen.add(w)
         if dispatch_mode == 2:
-            assert seen == {fd % 3}
+            assert len(seen) == 1
         elif dispatch_mode == 1:
             assert seen == {0, 1, 2}
-    srv.wait_for(f"close fd={fd} ")
-    time.sleep(0.3)
-    assert srv.stdout().count(f"close fd={fd} ") == 1
+    warning = f"WARNING\tServer::start_check() (ERRNO 9015): cannot set 'onClose' event when using dispatch_mode={dispatch_mode}\n"
+    if dispatch_mode == 2 or unsafe:
+        srv.wait_for(f"close fd={fd} ")
+        time.sleep(0.3)
+        assert srv.stdout().count(f"close fd={fd} ") == 1
+        assert "start_check()" not in srv.stdout()
+    else:
+        srv.wait_for(warning)
+        ws = ws_connect(srv.port)
+        ws.send("ping")
+        assert ws.recv(timeout=5).endswith(":ping")
+        ws.close()
+        time.sleep(0.3)
+        assert "close fd=" not in srv.stdout()
 
 
 def test_process_mode_http_requests(php_server):
@@ -529,7 +569,11 @@ def test_process_mode_reactor_threads(php_server, reactors):
     for tid in os.listdir(f"/proc/{srv.pid}/task"):
         with open(f"/proc/{srv.pid}/task/{tid}/comm") as f:
             names.append(f.read().strip())
-    assert sorted(n for n in names if n.startswith("reactor-")) == [f"reactor-{r}" for r in range(1, reactors)]
+    # At least one thread per reactor; swoole-rs names its extra ones
+    # reactor-1..N-1 (Swoole leaves its threads unnamed).
+    assert len(names) >= reactors, names
+    named = sorted(n for n in names if n.startswith("reactor-"))
+    assert named in ([], [f"reactor-{r}" for r in range(1, reactors)]), names
     clients = [ws_connect(srv.port) for _ in range(12)]
     try:
         everyone_broadcasts(clients, "b")
@@ -549,13 +593,25 @@ def test_process_mode_reactor_threads(php_server, reactors):
 
 @pytest.mark.parametrize("mode", MODES)
 def test_reload_async_calls_worker_exit_before_stop(php_server, mode):
+    """reload_async: a stopping worker whose loop still has work (here a
+    timer) gets onWorkerExit, runs until the work is done, then
+    onWorkerStop; an idle one stops at once, without onWorkerExit (as in
+    Swoole)."""
     srv = start(php_server, mode, worker_num=2, task_worker_num=0, reload_async=True)
     before = wait_workers(srv, 2)
+    with ws_connect(srv.port) as ws:
+        w, _, _ = whoami(ws)
+        ws.send("later 1500")
+        assert ws.recv(timeout=5) == "later set"
     srv.signal(signal.SIGUSR1)
     wait_replaced(srv, before)
+    # (Swoole's PROCESS mode starts the new worker before the old one is
+    # done; swoole-rs' once it is.)
+    srv.wait_for(f"later ran w{w}\nworker stop id={w}\n")
     out = srv.stdout()
-    for i in range(2):
-        assert out.index(f"worker exit id={i}\n") < out.index(f"worker stop id={i}\n"), out
+    assert out.index(f"worker exit id={w}\n") < out.index(f"later ran w{w}\n"), out
+    assert f"worker exit id={1 - w}\n" not in out, out
+    assert f"worker stop id={1 - w}\n" in out
     # without reload_async there is no onWorkerExit
     srv2 = start(php_server, mode, worker_num=2, task_worker_num=0)
     before = wait_workers(srv2, 2)
@@ -609,7 +665,7 @@ def test_a_stuck_worker_does_not_stop_the_others(php_server, mode):
                 fresh.send("ping")
                 assert fresh.recv(timeout=5) == f"w{1 - spinning}:ping"
                 settle()
-            settle()  # onClose
+            # no onClose with dispatch_mode 3 (Swoole's start_check())
     finally:
         stuck.close()
         ok.close()
@@ -619,11 +675,13 @@ def test_a_stuck_worker_does_not_stop_the_others(php_server, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("how, code", [("exit 3", 3), ("fatal", 255), ("exit 0", 0)])
-def test_worker_exit_and_fatal_error_are_respawned(php_server, mode, how, code):
-    """exit() or a fatal error in a worker's callback ends that worker only;
-    the manager starts another with the same id. A non-zero status is an
-    abnormal exit (log line + onWorkerError), exit(0) is not."""
+@pytest.mark.parametrize("how", ["exit 3", "fatal", "exit 0"])
+def test_worker_exit_and_fatal_error_are_respawned(php_server, mode, how):
+    """exit() in a worker's callback throws Swoole\\ExitException (as in
+    Swoole: exit() in a coroutine or a started server); uncaught, like any
+    fatal error, it ends that worker only, with status 255 (whatever exit
+    was given): an abnormal exit (log line + onWorkerError), and the
+    manager starts another worker with the same id."""
     srv = start(php_server, mode, worker_num=2, task_worker_num=0)
     before = wait_workers(srv, 2)
     with ws_connect(srv.port) as ws:
@@ -631,18 +689,30 @@ def test_worker_exit_and_fatal_error_are_respawned(php_server, mode, how, code):
         ws.send(how)
         wait_replaced(srv, {w: pid})
     out = srv.stdout()
-    if code:
-        assert f"worker error id={w} pid={pid} code={code} signal=0\n" in out, out
-        assert f"abnormal exit, status={code}, signal=0" in out
-    else:
-        assert "worker error" not in out and "abnormal exit" not in out, out
+    assert f"worker error id={w} pid={pid} code=255 signal=0\n" in out, out
+    assert "abnormal exit, status=255, signal=0" in out
     if how == "fatal":
         assert "Call to undefined function no_such_function_here()" in out
+    else:
+        assert "Fatal error: Uncaught Swoole\\ExitException: swoole exit in " in out, out
     other = 1 - w
     assert worker_pids(srv)[other] == before[other]
     with ws_connect(srv.port) as ws:
         ws.send("hello")
         assert ws.recv(timeout=5).endswith(":hello")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_exit_in_a_callback_is_an_exception_the_script_may_catch(php_server, mode):
+    srv = start(php_server, mode, worker_num=2, task_worker_num=0)
+    wait_workers(srv, 2)
+    with ws_connect(srv.port) as ws:
+        ws.send("catchexit 7")
+        # 6: SWOOLE_EXIT_IN_COROUTINE | SWOOLE_EXIT_IN_SERVER
+        assert ws.recv(timeout=5) == "caught swoole exit status=7 flags=6"
+        ws.send("hello")
+        assert ws.recv(timeout=5).endswith(":hello")
+    assert "worker error" not in srv.stdout()
 
 
 @pytest.mark.parametrize(

@@ -150,7 +150,8 @@ unsafe extern "C" fn current_key(iter: *mut zend_object_iterator, key: *mut zval
     // SAFETY: a live iterator of ours; `key` is the engine's out zval.
     unsafe {
         let s = state(iter);
-        set_long(&mut *key, s.pos as i64);
+        // 1 for the first connection, as Swoole's key() counts them.
+        set_long(&mut *key, s.pos as i64 + 1);
     }
 }
 

@@ -32,6 +32,15 @@ pub fn log_warning(msg: &str) {
     );
 }
 
+/// As [`log_warning`], at the notice level.
+pub fn log_notice(msg: &str) {
+    crate::runtime::log::write(
+        crate::runtime::log::Level::Notice,
+        super::state::current().is_some(),
+        msg,
+    );
+}
+
 pub fn set_last_error(code: i64) {
     LAST_ERROR.with(|c| c.set(code));
 }

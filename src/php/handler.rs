@@ -139,6 +139,7 @@ impl EventHandler for PhpHandler {
             conn.finish_response();
         }
         http::after_callback(conn, &response);
+        super::workers::count_request(&self.st);
     }
 
     fn before_handshake_response(
@@ -152,8 +153,11 @@ impl EventHandler for PhpHandler {
         };
         let (request, response) = http::request_response(&self.st, conn, req, true);
         // Its headers are needed now: never in a coroutine of its own.
-        self.st
-            .invoke_sync(cb, &mut [request, zend::zcopy(&response)]);
+        // ($server, $request, $response), as Swoole calls it.
+        self.st.invoke_sync(
+            cb,
+            &mut [self.st.this_zval(), request, zend::zcopy(&response)],
+        );
         http::take_extra_headers(conn, &response)
     }
 
@@ -165,6 +169,9 @@ impl EventHandler for PhpHandler {
             self.call(cb, &mut [self.st.this_zval(), request]);
             IN_ON_OPEN.with(|c| c.set(outer));
         }
+        // The upgrade request counts toward max_request, as in Swoole
+        // (one received request, whatever callbacks it ran).
+        super::workers::count_request(&self.st);
     }
 
     fn on_message(&self, conn: &Rc<Connection>, event: Event) {

@@ -71,6 +71,8 @@ fn register_all(module_number: i32) -> i32 {
     process::register();
     hooks::register();
     coroutine::register();
+    coroutine::exit::register(server::EXCEPTION.get());
+    coroutine::exit::install();
 
     // The Swoole 4 names that old scripts and tutorials use.
     classes::alias("swoole_server", server::SERVER.get());

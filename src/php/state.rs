@@ -324,6 +324,7 @@ impl ServerState {
             .enumerate()
             .map(|(i, p)| (p.server_fd, p.obj, i > 0))
             .collect();
+        let drop_unsafe = self.drops_unsafe_events();
         let mut all = Vec::with_capacity(ports.len().max(1));
         for (server_fd, obj, side) in ports {
             let port = side.then_some(obj);
@@ -333,6 +334,7 @@ impl ServerState {
                 .and_then(|z| z.array())
                 .and_then(|a| a.get("package_length_func"))
                 .and_then(Callback::new);
+            let unsafe_event = |prop| get(prop, Owner::Port, port).filter(|_| !drop_unsafe);
             let cbs = Callbacks {
                 start: get("onStart", Owner::Server, None),
                 shutdown: get("onShutdown", Owner::Server, None),
@@ -346,14 +348,15 @@ impl ServerState {
                 task: get("onTask", Owner::Server, None),
                 finish: get("onFinish", Owner::Server, None),
                 pipe_message: get("onPipeMessage", Owner::Server, None),
-                connect: get("onConnect", Owner::Port, port),
-                close: get("onClose", Owner::Port, port),
+                connect: unsafe_event("onConnect"),
+                close: unsafe_event("onClose"),
                 request: get("onRequest", Owner::Port, port),
                 handshake: get("onHandshake", Owner::Port, port),
                 before_handshake_response: get("onBeforeHandshakeResponse", Owner::Port, port),
                 open: get("onOpen", Owner::Port, port),
                 message: get("onMessage", Owner::Port, port),
-                disconnect: get("onDisconnect", Owner::Port, port),
+                // Swoole runs it from onClose.
+                disconnect: unsafe_event("onDisconnect"),
                 receive: get("onReceive", Owner::Port, port),
                 packet: get("onPacket", Owner::Port, port),
                 length_func,
@@ -361,6 +364,17 @@ impl ServerState {
             all.push((server_fd, Rc::new(cbs)));
         }
         self.set_callbacks(all);
+    }
+
+    /// Swoole's `start_check()`: SWOOLE_PROCESS with a `dispatch_mode`
+    /// that does not send a connection's events to one worker cannot keep
+    /// them in order, so onConnect and onClose (with the onDisconnect it
+    /// runs) are not called, unless `enable_unsafe_event` is set.
+    pub fn drops_unsafe_events(&self) -> bool {
+        let s = self.settings.borrow();
+        self.mode == super::server::SWOOLE_PROCESS
+            && !s.enable_unsafe_event
+            && !crate::worker::relay::hashes_connections(s.dispatch_mode)
     }
 
     /// Replaces the callback cache. The old one is dropped after the borrow
@@ -608,6 +622,14 @@ impl Script for ServerState {
 
     fn reload_async(&self) -> bool {
         self.settings.borrow().reload_async
+    }
+
+    fn busy(&self) -> bool {
+        !crate::worker::timers::timers().is_idle() || super::coroutine::count() > 0
+    }
+
+    fn max_wait(&self) -> std::time::Duration {
+        self.settings.borrow().max_wait_time
     }
 }
 

@@ -9,6 +9,7 @@ use ext_php_rs::zend::ExecuteData;
 
 use super::args::Args;
 use super::classes::{m, Class, ClassSlot, Default, PUBLIC};
+use super::errors;
 use super::zend::{self, zarray, zdouble, zlong, zstr};
 use crate::worker::table::{ColumnType, Table, TableError, Value};
 
@@ -151,8 +152,9 @@ fn t_construct(ex: &mut ExecuteData, _rv: &mut Zval) {
     let Some(size) = args.long(0, "table_size") else {
         return;
     };
+    let conflict = args.float_or(1, 0.2);
     let Some((h, o)) = handle(ex) else { return };
-    let table = Table::new(usize::try_from(size.max(1)).unwrap_or(1));
+    let table = Table::new(usize::try_from(size.max(1)).unwrap_or(1), conflict);
     zend::set_prop(o, "size", zlong(table.size() as i64));
     let old = TABLES.with(|t| t.borrow_mut().insert(h, table));
     drop(old);
@@ -234,8 +236,37 @@ fn t_set(ex: &mut ExecuteData, rv: &mut Zval) {
         .map(|(k, v)| (k.to_string(), php_value(v)))
         .collect();
     let Some((h, _)) = handle(ex) else { return };
+    if key.len() > crate::worker::table::MAX_KEY_LEN {
+        // Swoole warns, then stores it under its first 63 bytes.
+        errors::set_last_error(errors::PHP_FATAL_ERROR);
+        zend::warning_docref(&format!(
+            "key[{}] is too long",
+            String::from_utf8_lossy(&key)
+        ));
+    }
     match with_table(h, |t| t.set(&key, values)) {
-        Some(Ok(())) => rv.set_bool(true),
+        Some(Ok(cut)) => {
+            // Swoole's TableRow::set_value() line for each string cut.
+            for field in cut {
+                crate::runtime::log::write(
+                    crate::runtime::log::Level::Warning,
+                    super::server::in_worker(),
+                    &format!(
+                        "TableRow::set_value(): [key={},field={field}]string value is too long",
+                        String::from_utf8_lossy(&key)
+                    ),
+                );
+            }
+            rv.set_bool(true)
+        }
+        Some(Err(TableError::Full)) => {
+            // Swoole's wording, with the key as given.
+            zend::warning_docref(&format!(
+                "failed to set('{}'), unable to allocate memory",
+                String::from_utf8_lossy(&key)
+            ));
+            rv.set_bool(false)
+        }
         Some(Err(e)) => {
             warn(&e);
             rv.set_bool(false)

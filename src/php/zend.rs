@@ -120,6 +120,16 @@ pub fn error(level: c_int, msg: &str) {
     unsafe { zend_error(level, fmt.as_ptr(), m.as_ptr()) };
 }
 
+/// `zend_error(E_ERROR, msg)`: a fatal error worded in full by the caller
+/// (no function name added); the engine leaves by a jump, so the caller
+/// must hold nothing that needs dropping.
+pub fn fatal_error_raw(msg: &str) {
+    let m = cstring(msg).into_raw();
+    // SAFETY: format "%s" with one NUL-terminated string (leaked: the
+    // request is ending); E_ERROR bails out to the engine.
+    unsafe { zend_error(E_ERROR, c"%s".as_ptr(), m) };
+}
+
 /// Emits a warning prefixed with the running method, as `php_error_docref`
 /// does: "Swoole\Server::exist(): server is not running".
 /// `php_error_docref(E_ERROR, ...)`: a fatal error naming the running
@@ -648,6 +658,20 @@ impl Callback {
 pub fn executor_globals_ptr() -> *mut ext_php_rs::ffi::zend_executor_globals {
     // SAFETY: returns the address of the static globals; no access here.
     unsafe { ext_php_rs::ffi::ext_php_rs_executor_globals() }
+}
+
+/// Whether the pending exception is PHP's unwind of `exit()` or of a
+/// fiber being destroyed (its stack unwinds; nothing the script threw).
+pub fn unwinding() -> bool {
+    // SAFETY: as in `report_pending_exception`: one pointer read of the
+    // executor globals on the PHP thread of a non-ZTS engine.
+    let ex = unsafe {
+        ext_php_rs::ffi::ext_php_rs_executor_globals()
+            .as_ref()
+            .map_or(ptr::null_mut(), |eg| eg.exception)
+    };
+    // SAFETY: ex is the engine's live pending exception.
+    !ex.is_null() && unsafe { zend_is_unwind_exit(ex) || zend_is_graceful_exit(ex) }
 }
 
 /// Reports an exception left by PHP code the way PHP reports an uncaught one

@@ -166,6 +166,22 @@ impl Framer {
         matches!(self.framing, Framing::Eof { .. })
     }
 
+    /// How much of the stream Swoole has read from the socket when it
+    /// reports a framing error at the front of the buffer: a length
+    /// header alone, or an EOF buffer up to `package_max_length`. None
+    /// when it may have read anything (a length function, no framing).
+    /// What lies beyond is unread data in Swoole's socket, so its close
+    /// is a reset.
+    pub fn read_at_error(&self) -> Option<usize> {
+        match &self.framing {
+            Framing::Length {
+                ty, length_offset, ..
+            } => Some(length_offset.saturating_add(ty.size())),
+            Framing::Eof { .. } => Some(self.max_length),
+            Framing::Raw | Framing::LengthFunc => None,
+        }
+    }
+
     /// The next complete packet at the front of `buf`, taken out of it;
     /// None when more bytes are needed. `length_func` serves
     /// [`Framing::LengthFunc`] only. Call again until None: one read may
@@ -191,9 +207,8 @@ impl Framer {
                 }
                 let length = ty.read(&buf[*length_offset..end]).unwrap_or(-1);
                 if length < 0 {
-                    return Err(FramingError::Malformed {
-                        buffered: buf.len(),
-                    });
+                    // Swoole reads a packet's header alone, then judges it.
+                    return Err(FramingError::Malformed { buffered: end });
                 }
                 let total = (*body_offset as u64).saturating_add(length as u64);
                 self.take_length(buf, total)
@@ -349,6 +364,14 @@ mod tests {
             frame(&mut f, &[&(-5i32).to_ne_bytes()]),
             Err(FramingError::Malformed { buffered: 4 })
         );
+        // What follows the header is not counted: Swoole reads the header
+        // alone.
+        let mut f = length(b'c', 0, 1, 1024);
+        assert_eq!(
+            frame(&mut f, &[b"\xffxyz"]),
+            Err(FramingError::Malformed { buffered: 1 })
+        );
+        assert_eq!(f.read_at_error(), Some(1));
         let mut f = length(b'N', 0, 4, 100);
         assert_eq!(
             frame(&mut f, &[b"\x00\x00\x00\x61"]),

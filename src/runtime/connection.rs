@@ -231,6 +231,8 @@ pub struct Connection {
     uid: Cell<u32>,
     /// `close($fd, true)`: the socket ends with a RST, not a FIN.
     reset: Cell<bool>,
+    /// The close is a RST (`SO_LINGER` 0).
+    rst: Cell<bool>,
 }
 
 /// How long a closing connection may take to flush what was queued before
@@ -278,6 +280,7 @@ impl Connection {
             read_streak: Cell::new(0),
             uid: Cell::new(0),
             reset: Cell::new(false),
+            rst: Cell::new(false),
         }
     }
 
@@ -563,27 +566,51 @@ impl Connection {
         true
     }
 
-    /// `close($fd, true)`: drops what is queued and starts closing with
-    /// `SO_LINGER` 0, so that dropping the socket sends a RST; false when
-    /// the connection is closing already.
+    /// Drops what is queued and starts closing with `SO_LINGER` 0, so that
+    /// dropping the socket sends a RST (what Swoole's kernel sends when it
+    /// closes with bytes left unread); false when the connection is
+    /// closing already.
     pub fn reset(&self) -> bool {
+        self.discard(true)
+    }
+
+    /// `close($fd, true)`: what the socket takes now is written (Swoole's
+    /// send() writes at once), the rest of the queue is dropped, and the
+    /// close is a FIN, as Swoole 6.2.2's (its build sets no `SO_LINGER`);
+    /// false when the connection is closing already.
+    pub fn drop_queue_and_close(&self) -> bool {
+        self.discard(false)
+    }
+
+    fn discard(&self, rst: bool) -> bool {
         if self.closing.get() {
             return false;
         }
-        let linger = libc::linger {
-            l_onoff: 1,
-            l_linger: 0,
-        };
-        // SAFETY: `socket_fd` is this connection's open socket (its tasks
-        // hold it until they end); the option value is a live `linger`.
-        unsafe {
-            libc::setsockopt(
-                self.socket_fd,
-                libc::SOL_SOCKET,
-                libc::SO_LINGER,
-                (&linger as *const libc::linger).cast(),
-                std::mem::size_of::<libc::linger>() as libc::socklen_t,
-            );
+        if rst {
+            let linger = libc::linger {
+                l_onoff: 1,
+                l_linger: 0,
+            };
+            // SAFETY: `socket_fd` is this connection's open socket (its
+            // tasks hold it until they end); the option value is a live
+            // `linger`.
+            unsafe {
+                libc::setsockopt(
+                    self.socket_fd,
+                    libc::SOL_SOCKET,
+                    libc::SO_LINGER,
+                    (&linger as *const libc::linger).cast(),
+                    std::mem::size_of::<libc::linger>() as libc::socklen_t,
+                );
+            }
+            self.rst.set(true);
+        } else {
+            // What Swoole's send() had written to the socket at once is the
+            // kernel's already: write what it takes now, as it would have.
+            let fd = self.direct_fd.get();
+            if fd >= 0 && write_now(fd, &mut self.out.borrow_mut()) > 0 {
+                self.touch_send();
+            }
         }
         {
             let mut out = self.out.borrow_mut();
@@ -595,9 +622,15 @@ impl Connection {
         true
     }
 
-    /// Whether `close($fd, true)` reset the connection.
+    /// Whether what is queued was dropped ([`reset`](Self::reset),
+    /// [`drop_queue_and_close`](Self::drop_queue_and_close)).
     pub fn is_reset(&self) -> bool {
         self.reset.get()
+    }
+
+    /// Whether the close is a RST ([`reset`](Self::reset)).
+    pub fn sends_rst(&self) -> bool {
+        self.rst.get()
     }
 
     /// Queues an already-encoded close frame payload echo (the reply to a

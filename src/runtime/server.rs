@@ -117,11 +117,11 @@ impl Server {
         true
     }
 
-    /// `close($fd, true)`: what is queued is dropped and the peer gets a
-    /// RST instead of a FIN (Swoole's reset). onClose runs before this
-    /// returns.
+    /// `close($fd, true)`: what is queued is dropped, then the close (a
+    /// FIN, as Swoole 6.2.2's: its build sets no `SO_LINGER`). onClose
+    /// runs before this returns.
     pub fn reset_connection(&self, conn: &Rc<Connection>, reactor_id: i32) -> bool {
-        if !conn.reset() {
+        if !conn.drop_queue_and_close() {
             return false;
         }
         self.report_close(conn, reactor_id);
@@ -516,7 +516,7 @@ async fn writer<W: ConnWrite>(
     loop {
         close_after |= end.conn.take_outbound_into(&mut pending);
         if end.conn.is_reset() {
-            // close($fd, true): nothing more goes out.
+            // close($fd, true) or a reset: nothing more goes out.
             pending.clear();
         }
         if pending.is_empty() {
@@ -570,7 +570,7 @@ async fn writer<W: ConnWrite>(
     if failed {
         // The peer is gone: stop the reader, which reports onClose.
         end.conn.peer_gone();
-    } else if close_after && !end.conn.is_reset() {
+    } else if close_after && !end.conn.sends_rst() {
         let deadline = end
             .conn
             .close_deadline()
@@ -579,7 +579,7 @@ async fn writer<W: ConnWrite>(
         let _ = tokio::time::timeout_at(deadline, wr.shutdown()).await;
     }
     // The socket first, then the count shutdown waits for (`end`).
-    if end.conn.is_reset() {
+    if end.conn.sends_rst() {
         wr.abort();
     } else {
         drop(wr);
@@ -588,7 +588,7 @@ async fn writer<W: ConnWrite>(
 
 /// A connection's write side. Dropping a plain socket's write half shuts
 /// its sending direction down (a FIN); `abort` drops it without that, so
-/// that `close($fd, true)` ends with nothing but the RST its `SO_LINGER`
+/// that a reset ends with nothing but the RST its `SO_LINGER`
 /// asks for.
 pub trait ConnWrite: AsyncWrite + Unpin {
     fn abort(self);
@@ -828,8 +828,15 @@ async fn serve_stream<R: ConnRead>(
                 Ok(None) => break,
                 Err(e) => {
                     log_framing_error(conn, e, framer.is_eof());
-                    conn.close_with_frame(None);
-                    return session::CLOSED_BY_SERVER;
+                    // Swoole's reactor closes it (onClose gets the reactor
+                    // id); with bytes it had not read yet, the kernel
+                    // answers with a reset, so this does too.
+                    if framer.read_at_error().is_some_and(|n| buf.len() > n) {
+                        conn.reset();
+                    } else {
+                        conn.close_with_frame(None);
+                    }
+                    return session::CLOSED_BY_PEER;
                 }
             }
         }
@@ -1437,6 +1444,12 @@ mod tests {
                 assert!(conn.reset());
                 assert!(!conn.reset(), "reset twice");
             }
+            if &data[..] == b"\x00\x00\x00\x04drop" {
+                // More than the kernel's buffers take.
+                let _ = conn.send(Bytes::from(vec![b'x'; 64 << 20]));
+                assert!(conn.drop_queue_and_close());
+                assert!(!conn.drop_queue_and_close(), "twice");
+            }
             if &data[..] == b"\x00\x00\x00\x04quit" {
                 let _ = conn.send(Bytes::from_static(b"bye"));
                 conn.close_with_frame(None);
@@ -1639,8 +1652,8 @@ mod tests {
         });
     }
 
-    /// `close($fd, true)`: what was queued never goes out, and the client
-    /// sees a RST, not a FIN.
+    /// A reset (a framing error with bytes left unread): what was queued
+    /// never goes out, and the client sees a RST, not a FIN.
     #[test]
     fn a_reset_drops_the_queue_and_ends_with_a_rst() {
         super::super::run_local(async {
@@ -1659,6 +1672,25 @@ mod tests {
         });
     }
 
+    /// `close($fd, true)`: what the socket takes at once goes out, the
+    /// rest of the queue never does, and the close is a FIN (Swoole 6.2.2
+    /// sets no `SO_LINGER`).
+    #[test]
+    fn close_with_reset_drops_the_queue_and_ends_with_a_fin() {
+        super::super::run_local(async {
+            let (_server, _handler, mut client) = stream_port(&[]).await;
+            client
+                .write_all(b"\x00\x00\x00\x04drop")
+                .await
+                .expect("write");
+            let mut got = Vec::new();
+            let end = client.read_to_end(&mut got).await;
+            assert!(end.is_ok(), "a FIN, not a RST: {end:?}");
+            assert!(!got.is_empty(), "what the socket took went out");
+            assert!(got.len() < 64 << 20, "the rest was dropped");
+        });
+    }
+
     /// A length over package_max_length closes the connection (Swoole
     /// logs it); nothing of it reaches the script.
     #[test]
@@ -1671,11 +1703,17 @@ mod tests {
                 .await
                 .expect("write");
             let mut answer = Vec::new();
-            let _ = client.read_to_end(&mut answer).await;
+            // "hello" after the header is left unread: a RST.
+            let end = client.read_to_end(&mut answer).await;
+            assert_eq!(
+                end.map_err(|e| e.kind()),
+                Err(io::ErrorKind::ConnectionReset)
+            );
             assert!(answer.is_empty());
             assert!(handler.received.borrow().is_empty());
             tokio::time::sleep(Duration::from_millis(20)).await;
-            assert_eq!(*handler.closed.borrow(), [session::CLOSED_BY_SERVER]);
+            // Closed by the reactor, as Swoole's: its id, not -1.
+            assert_eq!(*handler.closed.borrow(), [session::CLOSED_BY_PEER]);
         });
     }
 

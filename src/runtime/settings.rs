@@ -62,6 +62,9 @@ impl SettingValue {
 
 /// Swoole's default for `package_max_length`: 2 MiB.
 pub const DEFAULT_PACKAGE_MAX_LENGTH: usize = 2 * 1024 * 1024;
+/// The least `package_max_length` a server port runs with: Swoole raises
+/// smaller values to this at start (`SW_BUFFER_MIN_SIZE`).
+pub const MIN_PACKAGE_MAX_LENGTH: usize = 64 * 1024;
 /// Swoole's default for `socket_buffer_size`: the most a connection may queue.
 pub const DEFAULT_SOCKET_BUFFER_SIZE: usize = 8 * 1024 * 1024;
 /// Swoole's default for `buffer_output_size`.
@@ -75,6 +78,9 @@ pub struct Settings {
     /// SWOOLE_PROCESS: how events are spread over workers (1 round robin,
     /// 2 fd modulo, 3 idle first).
     pub dispatch_mode: i64,
+    /// SWOOLE_PROCESS with a `dispatch_mode` that does not hash: keep
+    /// onConnect/onClose (Swoole drops them otherwise).
+    pub enable_unsafe_event: bool,
     /// A worker retires after this many requests/messages (0: never).
     pub max_request: i64,
     /// How long a stopping worker may take before it is killed.
@@ -145,6 +151,10 @@ pub struct Settings {
     /// beyond `package_max_length`.
     pub upload_max_filesize: usize,
     pub http_parse_post: bool,
+    /// `http_parse_files`: `f[]` / `f[a]` uploads in PHP's `$_FILES`
+    /// layout (one array per attribute); off (Swoole's default), each
+    /// file's array is stored under the field's name.
+    pub http_parse_files: bool,
     pub http_parse_cookie: bool,
     /// `enable_static_handler` + `document_root`: files under the root are
     /// served without calling onRequest.
@@ -243,6 +253,7 @@ impl Default for Settings {
             worker_num: 1,
             task_worker_num: 0,
             dispatch_mode: 2,
+            enable_unsafe_event: false,
             max_request: 0,
             max_wait_time: Duration::from_secs(3),
             reload_async: false,
@@ -284,6 +295,7 @@ impl Default for Settings {
             upload_tmp_dir: "/tmp".to_string(),
             upload_max_filesize: 0,
             http_parse_post: true,
+            http_parse_files: false,
             http_parse_cookie: true,
             enable_static_handler: false,
             document_root: None,
@@ -377,6 +389,12 @@ impl Settings {
         }
     }
 
+    /// What a server port runs with once started (Swoole's
+    /// `start_check()`): `package_max_length` at least 64 KiB.
+    pub fn start(&mut self) {
+        self.package_max_length = self.package_max_length.max(MIN_PACKAGE_MAX_LENGTH);
+    }
+
     /// Applies one `set()` key. Unknown keys are kept by the caller in
     /// `$server->setting` and ignored here, as Swoole ignores them.
     pub fn apply(&mut self, key: &str, v: &SettingValue) {
@@ -386,6 +404,7 @@ impl Settings {
             "max_request" => self.max_request = v.as_int().unwrap_or(0).max(0),
             "reload_async" => self.reload_async = v.truthy(),
             "dispatch_mode" => self.dispatch_mode = v.as_int().unwrap_or(2),
+            "enable_unsafe_event" => self.enable_unsafe_event = v.truthy(),
             "max_wait_time" => {
                 if let Some(d) = seconds(v) {
                     self.max_wait_time = d
@@ -475,6 +494,7 @@ impl Settings {
                 }
             }
             "http_parse_post" => self.http_parse_post = v.truthy(),
+            "http_parse_files" => self.http_parse_files = v.truthy(),
             "upload_max_filesize" => self.upload_max_filesize = size(v, 0),
             "enable_static_handler" => self.enable_static_handler = v.truthy(),
             "document_root" => {
@@ -703,6 +723,13 @@ mod tests {
         assert!(!s.open_websocket_close_frame);
         s.apply("package_max_length", &SettingValue::Str("1024".into()));
         assert_eq!(s.package_max_length, 1024);
+        let mut started = s.clone();
+        started.start();
+        assert_eq!(
+            started.package_max_length,
+            64 * 1024,
+            "Swoole's least at start"
+        );
         s.apply("package_max_length", &SettingValue::Int(-5));
         assert_eq!(s.package_max_length, DEFAULT_PACKAGE_MAX_LENGTH);
         s.apply("websocket_subprotocol", &SettingValue::Str("chat".into()));

@@ -68,6 +68,8 @@ struct Slot {
     last_send_time: AtomicU64,
     last_dispatch_time: AtomicU64,
     uid: AtomicU32,
+    /// 1 once some process ran (or is running) the connection's onClose.
+    close_claimed: AtomicU32,
 }
 
 /// Per worker process: its pid (0 when not running) and status.
@@ -266,6 +268,7 @@ impl SharedTable {
             slot.last_dispatch_time
                 .store(f64_bits(info.last_dispatch_time), Ordering::Relaxed);
             slot.uid.store(info.uid, Ordering::Relaxed);
+            slot.close_claimed.store(0, Ordering::Relaxed);
             slot.session.store(info.session, Ordering::Release);
             return Some(idx);
         }
@@ -331,6 +334,26 @@ impl SharedTable {
             .compare_exchange(0, uid, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
             && s.session.load(Ordering::Acquire) == session
+    }
+
+    /// Takes the right to run `session`'s onClose, from any process
+    /// (Swoole's `closed` flag): true for the first caller only, false
+    /// when it was taken already or the connection is not open.
+    pub fn claim_close(&self, session: SessionId) -> bool {
+        self.find(session)
+            .is_some_and(|idx| self.claim_close_at(idx, session))
+    }
+
+    /// [`claim_close`](Self::claim_close) by slot index (from
+    /// [`insert`](Self::insert)).
+    pub fn claim_close_at(&self, idx: usize, session: SessionId) -> bool {
+        let Some(s) = self.slots.get(idx) else {
+            return false;
+        };
+        s.session.load(Ordering::Acquire) == session
+            && s.close_claimed
+                .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
     }
 
     /// The uid bound to the connection in slot `idx` (0: none).
@@ -500,6 +523,24 @@ mod tests {
         let idx2 = t.insert(&info(s2, 1)).unwrap();
         assert_eq!(t.get(s2).unwrap().uid, 0);
         let _ = idx2;
+    }
+
+    #[test]
+    fn one_process_claims_a_close_and_a_reused_slot_starts_unclaimed() {
+        let t = SharedTable::create(1).unwrap();
+        let s = t.next_session_id();
+        let idx = t.insert(&info(s, 1)).unwrap();
+        assert!(t.claim_close(s));
+        assert!(!t.claim_close(s), "once");
+        assert!(!t.claim_close_at(idx, s), "once, by index too");
+        assert!(!t.claim_close(s + 1), "no such session");
+        t.remove(idx, s);
+        assert!(!t.claim_close_at(idx, s), "not open any more");
+        let s2 = t.next_session_id();
+        let idx2 = t.insert(&info(s2, 1)).unwrap();
+        assert_eq!(idx2, idx);
+        assert!(!t.claim_close_at(idx2, s), "an older session of the slot");
+        assert!(t.claim_close_at(idx2, s2));
     }
 
     #[test]

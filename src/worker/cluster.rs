@@ -401,6 +401,49 @@ pub fn mirror(
     conn
 }
 
+/// SWOOLE_PROCESS: `close()`/`disconnect()` of `session` in this event
+/// worker runs onClose right here, inside the call and before the close
+/// goes to the master, when this is the worker Swoole runs it in
+/// ([`super::relay::close_runs_in`]); the master then relays the close
+/// without a callback. Returns the connection to report the close of
+/// (its mirror, else one made from the shared table) once this process
+/// claimed the callback; None when it runs elsewhere or ran already.
+pub fn claim_close_here(
+    rt: &runtime::Server,
+    session: i64,
+    dispatch_mode: i64,
+) -> Option<Rc<runtime::Connection>> {
+    let c = cluster()?;
+    let me = c.worker_id.get();
+    if !c.process_mode || me < 0 || me as usize >= c.event_workers {
+        return None;
+    }
+    let info = c.shared.get(session)?;
+    let runs_in = super::relay::close_runs_in(
+        dispatch_mode,
+        session,
+        info.peer.ip(),
+        info.uid,
+        c.event_workers,
+    );
+    if runs_in.is_some_and(|w| w != me as usize) || !c.shared.claim_close(session) {
+        return None;
+    }
+    if let Some(conn) = rt.table.get(session) {
+        return Some(conn);
+    }
+    let conn = runtime::Connection::new(
+        session,
+        info.peer,
+        info.local,
+        info.socket_fd,
+        info.server_fd,
+        rt.settings.output_queue_limit(),
+    );
+    conn.set_ws_status(info.ws_status);
+    Some(Rc::new(conn))
+}
+
 /// Ships what the script queued on a mirror to the master, in order: the
 /// bytes, then "response ended" or "close" as they happen.
 async fn forward_mirror(

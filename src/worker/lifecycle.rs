@@ -13,6 +13,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::time::Duration;
 
 use crate::runtime::{self, EventHandler};
 
@@ -130,7 +131,21 @@ pub trait Script {
     fn reload_async(&self) -> bool {
         false
     }
+    /// Whether the stopping loop still has work: timers, or waits that
+    /// hold the loop (a `reload_async` worker runs until it has none).
+    fn busy(&self) -> bool {
+        !super::timers::timers().is_idle()
+    }
+    /// How long a stopping `reload_async` worker may run on
+    /// (`max_wait_time`).
+    fn max_wait(&self) -> Duration {
+        Duration::from_secs(3)
+    }
 }
+
+/// How often a stopping `reload_async` worker looks whether its loop has
+/// run out of work.
+const EXIT_POLL: Duration = Duration::from_millis(10);
 
 /// A task that runs beside serving for as long as the loop does (an
 /// inbox reader, a stop watcher).
@@ -200,16 +215,34 @@ async fn serve_loop(s: Serve, script: &dyn Script) -> io::Result<()> {
     if script.aborted() {
         return Ok(());
     }
-    // reload_async: the stopping worker gets onWorkerExit while its loop
-    // still runs (timers can be cleared there), then onWorkerStop.
-    if matches!(role, Role::Worker { .. })
-        && script.reload_async()
-        && script.call(Event::WorkerExit(id))
-    {
-        tokio::task::yield_now().await;
-        // exit() or a fatal error in onWorkerExit: no onWorkerStop.
-        if script.aborted() {
-            return Ok(());
+    // reload_async: a stopping worker whose loop still has work (timers,
+    // coroutines) gets onWorkerExit (timers can be cleared there) and runs
+    // on until the work is done, at most max_wait_time; then onWorkerStop.
+    // An idle one stops at once, without onWorkerExit (as Swoole's).
+    if matches!(role, Role::Worker { .. }) && script.reload_async() {
+        let deadline = tokio::time::Instant::now() + script.max_wait();
+        let mut told = false;
+        while script.busy() {
+            if !told {
+                told = true;
+                if script.call(Event::WorkerExit(id)) {
+                    tokio::task::yield_now().await;
+                    // exit() or a fatal error in onWorkerExit: no onWorkerStop.
+                    if script.aborted() {
+                        return Ok(());
+                    }
+                    continue;
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                runtime::log::write(
+                    runtime::log::Level::Warning,
+                    true,
+                    "Worker_reactor_try_to_exit() (ERRNO 9101): worker exit timeout, forced termination",
+                );
+                break;
+            }
+            tokio::time::sleep(EXIT_POLL).await;
         }
     }
     for event in role.stop_events() {
@@ -243,6 +276,8 @@ mod tests {
         /// The callback that "calls exit()".
         exits_in: Option<Event>,
         exited: std::cell::Cell<bool>,
+        /// How many more times the stopping loop reports work left.
+        busy_turns: std::cell::Cell<u32>,
     }
 
     impl Script for Recorder {
@@ -263,6 +298,14 @@ mod tests {
         }
         fn reload_async(&self) -> bool {
             self.reload_async
+        }
+        fn busy(&self) -> bool {
+            let left = self.busy_turns.get();
+            self.busy_turns.set(left.saturating_sub(1));
+            left > 0
+        }
+        fn max_wait(&self) -> Duration {
+            Duration::from_secs(5)
         }
     }
 
@@ -288,15 +331,32 @@ mod tests {
         lifecycle_exiting(role, listener, reload_async, None)
     }
 
+    /// As [`lifecycle`], with a loop that still has work for a few turns
+    /// once it stops.
+    fn lifecycle_busy(role: Role, reload_async: bool, exits_in: Option<Event>) -> Recorder {
+        run_recorder(role, false, reload_async, exits_in, 3)
+    }
+
     fn lifecycle_exiting(
         role: Role,
         listener: bool,
         reload_async: bool,
         exits_in: Option<Event>,
     ) -> Recorder {
+        run_recorder(role, listener, reload_async, exits_in, 0)
+    }
+
+    fn run_recorder(
+        role: Role,
+        listener: bool,
+        reload_async: bool,
+        exits_in: Option<Event>,
+        busy_turns: u32,
+    ) -> Recorder {
         let script = Recorder {
             reload_async,
             exits_in,
+            busy_turns: std::cell::Cell::new(busy_turns),
             ..Recorder::default()
         };
         let server = server(runtime::Settings::default(), None);
@@ -347,7 +407,9 @@ mod tests {
         // Only worker 0 speaks for the node.
         assert_eq!(*worker.attached.borrow(), [(true, false)]);
 
-        let task = lifecycle(Role::Worker { id: 0, task: true }, false, true);
+        // reload_async: onWorkerExit once while the loop has work left,
+        // none for an idle loop, none without reload_async.
+        let task = lifecycle_busy(Role::Worker { id: 0, task: true }, true, None);
         assert_eq!(
             *task.calls.borrow(),
             [
@@ -357,6 +419,17 @@ mod tests {
             ]
         );
         assert_eq!(*task.attached.borrow(), [(false, false)]);
+        assert_eq!(task.busy_turns.get(), 0, "ran until the work was done");
+        let idle = lifecycle(Role::Worker { id: 0, task: true }, false, true);
+        assert_eq!(
+            *idle.calls.borrow(),
+            [Event::WorkerStart(0), Event::WorkerStop(0)]
+        );
+        let not_async = lifecycle_busy(Role::Worker { id: 2, task: false }, false, None);
+        assert_eq!(
+            *not_async.calls.borrow(),
+            [Event::WorkerStart(2), Event::WorkerStop(2)]
+        );
 
         let master = lifecycle(Role::Master, true, false);
         assert_eq!(*master.calls.borrow(), [Event::Start]);
@@ -368,7 +441,7 @@ mod tests {
     #[test]
     fn an_exit_in_a_callback_ends_the_callbacks_there() {
         let worker = Role::Worker { id: 1, task: false };
-        let r = lifecycle_exiting(worker, false, true, Some(Event::WorkerExit(1)));
+        let r = lifecycle_busy(worker, true, Some(Event::WorkerExit(1)));
         assert_eq!(
             *r.calls.borrow(),
             [Event::WorkerStart(1), Event::WorkerExit(1)]

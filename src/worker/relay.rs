@@ -58,7 +58,8 @@ pub enum Dispatch {
     Worker(usize),
     /// Swoole's -1 (and a bad answer): the event is dropped.
     Discard,
-    /// -2: the connection is closed.
+    /// -2: meant to close the connection; Swoole 6.2.2 drops the event
+    /// and leaves the connection open, and so does this.
     Close,
     /// -3: `dispatch_mode` decides.
     Fallback,
@@ -83,6 +84,60 @@ pub mod event_type {
     pub const RECV_DATA: i64 = 0;
     pub const CLOSE: i64 = 4;
     pub const CONNECT: i64 = 5;
+}
+
+/// The worker that every event of connection `session` goes to, for the
+/// dispatch modes that hash: 4 (IPMOD) by the client's address (an IPv4
+/// address as a number, modulo the workers, as Swoole computes it), so
+/// every connection from one address meets the same worker; 5 (UIDMOD) by
+/// the uid `bind()` set, by session until then; any other by session
+/// (2, FDMOD).
+pub fn hashed_worker(
+    dispatch_mode: i64,
+    session: i64,
+    peer: std::net::IpAddr,
+    uid: u32,
+    workers: usize,
+) -> usize {
+    let n = workers.max(1) as u64;
+    let key = match dispatch_mode {
+        4 => match peer {
+            std::net::IpAddr::V4(v4) => u64::from(u32::from(v4)),
+            // Swoole hashes the whole IPv6 socket address; any stable hash
+            // of the address keeps the rule (one address, one worker).
+            std::net::IpAddr::V6(v6) => v6
+                .octets()
+                .iter()
+                .fold(5381u64, |h, &b| h.wrapping_mul(33) ^ u64::from(b)),
+        },
+        5 if uid != 0 => u64::from(uid),
+        _ => session.unsigned_abs(),
+    };
+    (key % n) as usize
+}
+
+/// Where `close()`/`disconnect()` of a SWOOLE_PROCESS worker runs onClose
+/// (Swoole's `ProcessFactory::end`): with a dispatch mode that hashes a
+/// connection to one worker (2, 4, 8) in that worker, so `Some` of it;
+/// with the others (1, 3, 5, 6, 7) in whichever event worker closes
+/// (None). It runs inside the call, before the close reaches the master.
+pub fn close_runs_in(
+    dispatch_mode: i64,
+    session: i64,
+    peer: std::net::IpAddr,
+    uid: u32,
+    workers: usize,
+) -> Option<usize> {
+    hashes_connections(dispatch_mode)
+        .then(|| hashed_worker(dispatch_mode, session, peer, uid, workers))
+}
+
+/// Whether `dispatch_mode` sends every event of a connection to one
+/// worker (Swoole's hash modes: 2 FDMOD, 4 IPMOD, 8 CO_CONN_LB). With the
+/// others SWOOLE_PROCESS cannot keep a connection's events in order, so
+/// Swoole drops onConnect and onClose unless `enable_unsafe_event`.
+pub fn hashes_connections(dispatch_mode: i64) -> bool {
+    matches!(dispatch_mode, 2 | 4 | 8)
 }
 
 /// `dispatch_func($server, $fd, $type, $data)`: the script picks the
@@ -136,7 +191,7 @@ impl<L: WorkerLink> RelayHandler<L> {
     }
 
     /// The worker for an event, the script's `dispatch_func` first: None
-    /// when it discards the event (or closed the connection).
+    /// when it discards the event.
     fn choose(&self, conn: &Connection, event_type: i64, data: &[u8]) -> Option<usize> {
         let Some(f) = &self.dispatch_func else {
             return Some(self.pick_for(conn));
@@ -145,10 +200,9 @@ impl<L: WorkerLink> RelayHandler<L> {
             Dispatch::Worker(w) => Some(w),
             Dispatch::Fallback => Some(self.pick_for(conn)),
             Dispatch::Discard => None,
-            Dispatch::Close => {
-                conn.close_with_frame(None);
-                None
-            }
+            // Swoole 6.2.2 drops the event and leaves the connection
+            // open (its close is a TODO there).
+            Dispatch::Close => None,
         }
     }
 
@@ -187,31 +241,19 @@ impl<L: WorkerLink> RelayHandler<L> {
     }
 
     /// The worker for an event of `conn`: with `dispatch_mode` 4 (IPMOD)
-    /// the client's address decides (an IPv4 address as a number, modulo
-    /// the workers, as Swoole computes it), so every connection from one
-    /// address meets the same worker; otherwise [`RelayHandler::pick`].
+    /// or 5 (UIDMOD) see [`hashed_worker`]; otherwise
+    /// [`RelayHandler::pick`].
     pub fn pick_for(&self, conn: &Connection) -> usize {
-        // UIDMOD: by the uid `bind()` set, by fd until then.
-        if self.dispatch_mode == 5 {
-            return match conn.uid() {
-                0 => self.pick(conn.id),
-                uid => (u64::from(uid) % self.link.workers().max(1) as u64) as usize,
-            };
+        if matches!(self.dispatch_mode, 4 | 5) {
+            return hashed_worker(
+                self.dispatch_mode,
+                conn.id,
+                conn.peer.ip(),
+                conn.uid(),
+                self.link.workers(),
+            );
         }
-        if self.dispatch_mode != 4 {
-            return self.pick(conn.id);
-        }
-        let n = self.link.workers().max(1) as u64;
-        let key = match conn.peer.ip() {
-            std::net::IpAddr::V4(v4) => u64::from(u32::from(v4)),
-            // Swoole hashes the whole IPv6 socket address; any stable hash
-            // of the address keeps the rule (one address, one worker).
-            std::net::IpAddr::V6(v6) => v6
-                .octets()
-                .iter()
-                .fold(5381u64, |h, &b| h.wrapping_mul(33) ^ u64::from(b)),
-        };
-        (key % n) as usize
+        self.pick(conn.id)
     }
 
     fn relay(&self, conn: &Connection, event: RelayEvent) {
@@ -296,6 +338,12 @@ impl<L: WorkerLink> EventHandler for RelayHandler<L> {
     }
 
     fn on_close(&self, conn: &Rc<Connection>, reactor_id: i32) {
+        // A worker that closed the connection itself ran onClose already
+        // (it claimed it in the shared table); else the callback is
+        // claimed here for the worker this goes to.
+        let claimed = conn
+            .shared_slot()
+            .is_none_or(|(t, idx)| t.claim_close_at(idx, conn.id));
         // A discarded close still forgets the connection everywhere.
         let worker = self.choose(conn, event_type::CLOSE, b"");
         let info = conn_info(conn);
@@ -313,7 +361,7 @@ impl<L: WorkerLink> EventHandler for RelayHandler<L> {
                     info: info.clone(),
                     event: RelayEvent::Close {
                         reactor_id,
-                        callback: Some(w) == worker,
+                        callback: claimed && Some(w) == worker,
                     },
                 },
             );
@@ -592,5 +640,57 @@ mod tests {
             })
             .collect();
         assert_eq!(callbacks, [(0, true), (1, false), (2, false)]);
+    }
+
+    fn close_events(h: &RelayHandler<Recorder>) -> Vec<(usize, bool)> {
+        h.link
+            .sent
+            .borrow()
+            .iter()
+            .map(|(w, m)| match m {
+                Message::Relay {
+                    event: RelayEvent::Close { callback, .. },
+                    ..
+                } => (*w, *callback),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_close_a_worker_claimed_is_relayed_without_its_callback() {
+        let shared = crate::runtime::shared::SharedTable::create(8).unwrap();
+        let table = crate::runtime::ConnectionTable::with_shared(shared, 2);
+        let a: std::net::SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let open = |table: &crate::runtime::ConnectionTable| {
+            let conn = Rc::new(Connection::new(table.next_id(), a, a, 9, 3, 1024));
+            assert!(table.insert(conn.clone()));
+            conn
+        };
+        let h = handler(2, vec![true; 2]);
+        let conn = open(&table);
+        h.on_close(&conn, 0);
+        assert_eq!(close_events(&h), [(1, true)], "session 1: worker 1");
+        assert!(!shared.claim_close(conn.id), "the master claimed it");
+        let h = handler(2, vec![true; 2]);
+        let conn = open(&table);
+        assert!(shared.claim_close(conn.id), "a worker's close()");
+        h.on_close(&conn, -1);
+        assert_eq!(close_events(&h), [(0, false)], "the mirror still goes");
+    }
+
+    #[test]
+    fn close_runs_in_the_hashed_worker_or_in_the_caller() {
+        let v4: std::net::IpAddr = "10.0.0.3".parse().unwrap();
+        assert_eq!(close_runs_in(2, 5, v4, 0, 2), Some(1));
+        assert_eq!(close_runs_in(8, 6, v4, 0, 4), Some(2));
+        assert_eq!(close_runs_in(4, 5, v4, 0, 2), Some(1), "by address");
+        assert_eq!(hashed_worker(4, 6, v4, 0, 4), 3);
+        for mode in [1, 3, 5, 6, 7] {
+            assert_eq!(close_runs_in(mode, 5, v4, 0, 2), None, "{mode}");
+        }
+        assert_eq!(hashed_worker(5, 5, v4, 8, 3), 2, "by uid");
+        assert_eq!(hashed_worker(5, 5, v4, 0, 3), 2, "by session until bound");
+        assert_eq!(hashed_worker(2, 5, v4, 0, 0), 0, "no workers: no panic");
     }
 }

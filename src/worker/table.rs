@@ -13,6 +13,19 @@ use crate::runtime::shared::{RobustGuard, RobustMutex};
 /// Swoole's longest key (its 64-byte key slot holds a NUL).
 pub const MAX_KEY_LEN: usize = 63;
 
+/// The key a row is stored and found under: its first [`MAX_KEY_LEN`]
+/// bytes, as Swoole cuts a longer one (set() warns about it).
+fn stored_key(key: &[u8]) -> &[u8] {
+    &key[..key.len().min(MAX_KEY_LEN)]
+}
+
+/// Swoole's least table size (`Table::make`: a power of two from 64).
+const MIN_SIZE: usize = 64;
+/// Swoole's largest table size (`SW_TABLE_MAX_ROW_SIZE`).
+const MAX_SIZE: usize = 0x8000_0000;
+/// Swoole's least (and default) `conflict_proportion`.
+pub const DEFAULT_CONFLICT_PROPORTION: f64 = 0.2;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnType {
     Int,
@@ -29,29 +42,24 @@ pub enum Value {
 }
 
 impl ColumnType {
-    /// Stores `v` as this column stores it: numbers converted, strings cut.
-    fn coerce(self, v: Value) -> Value {
+    /// Stores `v` as this column stores it: numbers converted, strings cut
+    /// (true when a string was cut to the column's size).
+    fn coerce(self, v: Value) -> (Value, bool) {
+        let cut = |mut s: Vec<u8>, max: usize| {
+            let long = s.len() > max;
+            s.truncate(max);
+            (Value::Str(s), long)
+        };
         match (self, v) {
-            (ColumnType::Int, Value::Int(i)) => Value::Int(i),
-            (ColumnType::Int, Value::Float(f)) => Value::Int(f as i64),
-            (ColumnType::Int, Value::Str(s)) => Value::Int(parse_number(&s) as i64),
-            (ColumnType::Float, Value::Int(i)) => Value::Float(i as f64),
-            (ColumnType::Float, Value::Float(f)) => Value::Float(f),
-            (ColumnType::Float, Value::Str(s)) => Value::Float(parse_number(&s)),
-            (ColumnType::Str(max), Value::Str(mut s)) => {
-                s.truncate(max);
-                Value::Str(s)
-            }
-            (ColumnType::Str(max), Value::Int(i)) => {
-                let mut s = i.to_string().into_bytes();
-                s.truncate(max);
-                Value::Str(s)
-            }
-            (ColumnType::Str(max), Value::Float(f)) => {
-                let mut s = f.to_string().into_bytes();
-                s.truncate(max);
-                Value::Str(s)
-            }
+            (ColumnType::Int, Value::Int(i)) => (Value::Int(i), false),
+            (ColumnType::Int, Value::Float(f)) => (Value::Int(f as i64), false),
+            (ColumnType::Int, Value::Str(s)) => (Value::Int(parse_number(&s) as i64), false),
+            (ColumnType::Float, Value::Int(i)) => (Value::Float(i as f64), false),
+            (ColumnType::Float, Value::Float(f)) => (Value::Float(f), false),
+            (ColumnType::Float, Value::Str(s)) => (Value::Float(parse_number(&s)), false),
+            (ColumnType::Str(max), Value::Str(s)) => cut(s, max),
+            (ColumnType::Str(max), Value::Int(i)) => cut(i.to_string().into_bytes(), max),
+            (ColumnType::Str(max), Value::Float(f)) => cut(f.to_string().into_bytes(), max),
         }
     }
 
@@ -83,7 +91,6 @@ fn parse_number(s: &[u8]) -> f64 {
 pub enum TableError {
     NotCreated,
     AlreadyCreated,
-    KeyTooLong,
     Full,
     NoSuchColumn(String),
     NotNumeric(String),
@@ -96,9 +103,6 @@ impl std::fmt::Display for TableError {
             TableError::AlreadyCreated => {
                 write!(f, "unable to add column after table has been created")
             }
-            TableError::KeyTooLong => {
-                write!(f, "key is too long, the maximum length is {MAX_KEY_LEN}")
-            }
             TableError::Full => write!(f, "unable to allocate memory"),
             TableError::NoSuchColumn(c) => write!(f, "column[{c}] does not exist"),
             TableError::NotNumeric(c) => write!(f, "column[{c}] is not a number"),
@@ -109,6 +113,9 @@ impl std::fmt::Display for TableError {
 #[derive(Debug, Default)]
 pub struct Table {
     size: usize,
+    /// The most rows it holds: `size` plus Swoole's pool for colliding
+    /// rows (`conflict_proportion` of it).
+    max_rows: usize,
     columns: Vec<(String, ColumnType)>,
     rows: Option<SharedRows>,
     created: bool,
@@ -163,7 +170,8 @@ impl SharedRows {
             };
         }
         let slot_size = off;
-        let cap = rows.saturating_mul(2).max(2);
+        // A power of two: probing steps with a mask.
+        let cap = rows.saturating_mul(2).max(2).next_power_of_two();
         let header = std::mem::size_of::<Header>().next_multiple_of(64);
         let len = cap
             .checked_mul(slot_size)
@@ -237,6 +245,7 @@ impl SharedRows {
 
     /// The slot holding `key`, or the empty slot where it would go.
     fn probe(&self, key: &[u8]) -> Result<usize, usize> {
+        let key = stored_key(key);
         let mut i = self.home(key);
         loop {
             match self.slot_key(i) {
@@ -289,6 +298,7 @@ impl SharedRows {
 
     /// The slot of `key`, inserting a zeroed row if it is new.
     fn row_slot(&self, l: &mut Locked, key: &[u8], size: usize) -> Result<usize, TableError> {
+        let key = stored_key(key);
         match self.probe(key) {
             Ok(i) => Ok(i),
             Err(i) => {
@@ -342,13 +352,22 @@ impl Drop for SharedRows {
 }
 
 impl Table {
-    /// A table for `size` rows (rounded up to a power of two, as Swoole).
-    pub fn new(size: usize) -> Table {
+    /// A table for `size` rows, as Swoole sizes it: a power of two, at
+    /// least 64; it holds up to `conflict_proportion` (0.2 to 1) more rows,
+    /// Swoole's pool for rows whose slot is taken.
+    pub fn new(size: usize, conflict_proportion: f64) -> Table {
+        let size = size
+            .clamp(MIN_SIZE, MAX_SIZE)
+            .checked_next_power_of_two()
+            .unwrap_or(MAX_SIZE);
+        let cp = if conflict_proportion.is_nan() {
+            DEFAULT_CONFLICT_PROPORTION
+        } else {
+            conflict_proportion.clamp(DEFAULT_CONFLICT_PROPORTION, 1.0)
+        };
         Table {
-            size: size
-                .max(1)
-                .checked_next_power_of_two()
-                .unwrap_or(usize::MAX),
+            size,
+            max_rows: size + (size as f64 * cp) as usize,
             ..Table::default()
         }
     }
@@ -383,7 +402,7 @@ impl Table {
         if self.created {
             return true;
         }
-        match SharedRows::new(self.size, &self.columns) {
+        match SharedRows::new(self.max_rows, &self.columns) {
             Ok(rows) => {
                 self.rows = Some(rows);
                 self.created = true;
@@ -416,10 +435,10 @@ impl Table {
         if !self.created {
             return Err(TableError::NotCreated);
         }
-        // An empty key is a row like any other in Swoole (set() is true).
-        if key.len() > MAX_KEY_LEN {
-            return Err(TableError::KeyTooLong);
-        }
+        // An empty key is a row like any other in Swoole (set() is true);
+        // a longer key than MAX_KEY_LEN is its first MAX_KEY_LEN bytes
+        // (`stored_key`).
+        let _ = key;
         Ok(())
     }
 
@@ -431,17 +450,28 @@ impl Table {
             .ok_or_else(|| TableError::NoSuchColumn(name.to_string()))
     }
 
-    pub fn set(&mut self, key: &[u8], values: Vec<(String, Value)>) -> Result<(), TableError> {
+    /// Sets `key`'s row from `values`; the names of the string columns
+    /// whose value was cut to the column's size (Swoole warns for each).
+    pub fn set(
+        &mut self,
+        key: &[u8],
+        values: Vec<(String, Value)>,
+    ) -> Result<Vec<String>, TableError> {
         self.check_key(key)?;
         let rows = self.rows()?;
         let mut l = rows.lock();
-        let i = rows.row_slot(&mut l, key, self.size)?;
+        let i = rows.row_slot(&mut l, key, self.max_rows)?;
+        let mut cut = Vec::new();
         for (name, value) in values {
             if let Some(c) = self.columns.iter().position(|(n, _)| *n == name) {
-                rows.write_value(&mut l, i, c, &self.columns[c].1.coerce(value));
+                let (value, was_cut) = self.columns[c].1.coerce(value);
+                rows.write_value(&mut l, i, c, &value);
+                if was_cut {
+                    cut.push(name);
+                }
             }
         }
-        Ok(())
+        Ok(cut)
     }
 
     pub fn get(&self, key: &[u8]) -> Option<Vec<Value>> {
@@ -493,8 +523,8 @@ impl Table {
         self.check_key(key)?;
         let rows = self.rows()?;
         let mut l = rows.lock();
-        let i = rows.row_slot(&mut l, key, self.size)?;
-        let new = match (rows.read_value(i, c), ty.coerce(by)) {
+        let i = rows.row_slot(&mut l, key, self.max_rows)?;
+        let new = match (rows.read_value(i, c), ty.coerce(by).0) {
             (Value::Int(a), Value::Int(b)) => Value::Int(a.wrapping_add(b)),
             (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
             _ => return Err(TableError::NotNumeric(column.to_string())),
@@ -524,7 +554,7 @@ mod tests {
     use super::*;
 
     fn users() -> Table {
-        let mut t = Table::new(3);
+        let mut t = Table::new(3, DEFAULT_CONFLICT_PROPORTION);
         t.add_column("fd", ColumnType::Int).expect("column");
         t.add_column("score", ColumnType::Float).expect("column");
         t.add_column("name", ColumnType::Str(4)).expect("column");
@@ -533,29 +563,52 @@ mod tests {
     }
 
     #[test]
-    fn size_is_a_power_of_two_and_bounds_the_rows() {
+    fn size_is_a_power_of_two_from_64_and_bounds_the_rows() {
         let mut t = users();
-        assert_eq!(t.size(), 4);
-        for k in ["a", "b", "c", "d"] {
+        assert_eq!(t.size(), 64, "Swoole's least size");
+        assert_eq!(Table::new(100, 0.2).size(), 128);
+        assert_eq!(
+            Table::new(1 << 40, 0.2).size(),
+            0x8000_0000,
+            "Swoole's largest"
+        );
+        // 64 rows and Swoole's pool for colliding ones: 0.2 of it.
+        let keys: Vec<String> = (0..76).map(|i| format!("k{i}")).collect();
+        for k in &keys {
             t.set(k.as_bytes(), vec![]).expect("room");
         }
         assert_eq!(t.set(b"e", vec![]), Err(TableError::Full));
-        assert!(t.del(b"a"));
+        assert!(t.del(b"k0"));
         t.set(b"e", vec![]).expect("room again");
+        // A larger conflict_proportion (at most 1) holds more.
+        let mut big = Table::new(64, 5.0);
+        big.add_column("v", ColumnType::Int).expect("column");
+        assert!(big.create());
+        for i in 0..128 {
+            big.set(format!("k{i}").as_bytes(), vec![]).expect("room");
+        }
+        assert_eq!(big.set(b"one-too-many", vec![]), Err(TableError::Full));
     }
 
     #[test]
     fn set_coerces_and_cuts_and_ignores_unknown_columns() {
         let mut t = users();
-        t.set(
-            b"u1",
-            vec![
-                ("fd".into(), Value::Str(b"12abc".to_vec())),
-                ("name".into(), Value::Str(b"alexander".to_vec())),
-                ("nope".into(), Value::Int(1)),
-            ],
-        )
-        .expect("set");
+        let cut = t
+            .set(
+                b"u1",
+                vec![
+                    ("fd".into(), Value::Str(b"12abc".to_vec())),
+                    ("name".into(), Value::Str(b"alexander".to_vec())),
+                    ("nope".into(), Value::Int(1)),
+                ],
+            )
+            .expect("set");
+        assert_eq!(cut, ["name"], "the string cut to its column's size");
+        assert_eq!(
+            t.set(b"u2", vec![("name".into(), Value::Str(b"alex".to_vec()))]),
+            Ok(vec![]),
+            "exactly the size is not cut"
+        );
         assert_eq!(
             t.get(b"u1").expect("row"),
             vec![
@@ -614,10 +667,10 @@ mod tests {
     fn deletes_keep_every_other_key_reachable() {
         // Many keys in a small table: long probe runs, deleted in an order
         // that exercises the backward shift.
-        let mut t = Table::new(64);
+        let mut t = Table::new(64, DEFAULT_CONFLICT_PROPORTION);
         t.add_column("v", ColumnType::Int).unwrap();
         assert!(t.create());
-        let keys: Vec<String> = (0..64).map(|i| format!("key-{i}")).collect();
+        let keys: Vec<String> = (0..76).map(|i| format!("key-{i}")).collect();
         for (i, k) in keys.iter().enumerate() {
             t.set(k.as_bytes(), vec![("v".into(), Value::Int(i as i64))])
                 .unwrap();
@@ -634,21 +687,29 @@ mod tests {
                 assert_eq!(got, Some(Value::Int(i as i64)), "{k}");
             }
         }
-        assert_eq!(t.count(), 64 - 22);
-        assert_eq!(t.keys().len(), 42);
+        assert_eq!(t.count(), 76 - 26);
+        assert_eq!(t.keys().len(), 50);
         assert!(!t.del(b"key-0"));
     }
 
     #[test]
     fn keys_are_checked() {
         let mut t = users();
-        assert_eq!(t.set(&[b'k'; 64], vec![]), Err(TableError::KeyTooLong));
+        // A key over 63 bytes is its first 63, as Swoole cuts it.
+        assert_eq!(
+            t.set(&[b'k'; 64], vec![("fd".into(), Value::Int(7))]),
+            Ok(vec![])
+        );
+        assert_eq!(t.get_field(&[b'k'; 63], "fd"), Ok(Some(Value::Int(7))));
+        assert!(t.exists(&[b'k'; 70]));
+        assert!(t.del(&[b'k'; 65]));
+        assert!(!t.exists(&[b'k'; 63]));
         // Swoole stores an empty key; its iterator skips the row.
-        assert_eq!(t.set(b"", vec![]), Ok(()));
+        assert_eq!(t.set(b"", vec![]), Ok(vec![]));
         assert!(t.exists(b""));
         assert!(t.keys().iter().all(|k| !k.is_empty()));
         t.set(&[b'k'; 63], vec![]).expect("63 bytes fit");
-        let mut fresh = Table::new(8);
+        let mut fresh = Table::new(8, DEFAULT_CONFLICT_PROPORTION);
         assert_eq!(fresh.memory_size(), 0);
         assert_eq!(fresh.set(b"a", vec![]), Err(TableError::NotCreated));
         assert_eq!(fresh.add_column("x", ColumnType::Int), Ok(()));

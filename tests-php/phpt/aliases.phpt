@@ -9,6 +9,8 @@ $aliases = [
     'swoole_http_response' => 'Swoole\Http\Response',
     'swoole_server' => 'Swoole\Server',
     'swoole_http_server' => 'Swoole\Http\Server',
+    'swoole_client' => 'Swoole\Client',
+    'swoole_table' => 'Swoole\Table',
 ];
 foreach ($aliases as $alias => $class) {
     echo $alias, ' ', var_export(class_exists($alias), true), ' ', (new ReflectionClass($alias))->getName(),
@@ -29,6 +31,8 @@ swoole_http_request true Swoole\Http\Request true
 swoole_http_response true Swoole\Http\Response true
 swoole_server true Swoole\Server true
 swoole_http_server true Swoole\Http\Server true
+swoole_client true Swoole\Client true
+swoole_table true Swoole\Table true
 swoole_timer_tick true
 swoole_timer_after true
 swoole_timer_clear true

@@ -16,7 +16,7 @@ $p->start();
 foreach (['a', 'b', 'c'] as $m) {
     var_dump($p->push($m));
 }
-usleep(100000);
+for ($i = 0; $i < 500 && $p->statQueue()['queue_num'] > 0; $i++) { usleep(10000); } usleep(100000); // the child drains, then prints
 var_dump($p->statQueue());
 $p->push('end');
 Process::wait();

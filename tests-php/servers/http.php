@@ -18,6 +18,7 @@
  *   /keep               end("kept"), keeping the Response object
  *   /use-old            tries the kept Response (must fail), end("current")
  *   /upload             checks and moves every uploaded file, answers JSON
+ * SWTEST_SETTINGS (JSON) is merged into $server->set() (worker_num 1).
  *   /later              ends the response 50 ms later, from a timer
  *   /broadcast?message= push message to every established websocket connection, end("sent=<n>")
  *   anything else       404 "not found"
@@ -25,7 +26,12 @@
 
 $port = (int)($argv[1] ?? 9501);
 $server = new Swoole\WebSocket\Server('127.0.0.1', $port);
-$server->set(['worker_num' => 1]);
+$settings = ['worker_num' => 1];
+$json = getenv('SWTEST_SETTINGS');
+if ($json !== false && $json !== '') {
+    $settings = array_merge($settings, json_decode($json, true, 512, JSON_THROW_ON_ERROR));
+}
+$server->set($settings);
 
 $server->on('open', function (Swoole\WebSocket\Server $server, Swoole\Http\Request $request) {
     echo "open fd={$request->fd}\n";
@@ -128,13 +134,13 @@ $server->on('request', function (Swoole\Http\Request $request, Swoole\Http\Respo
             $n = 0;
             Swoole\Timer::tick(100, function ($id) use ($response, $server, $fd, &$n) {
                 $n++;
-                if (!$response->isWritable()) {
+                if (!$response->write("chunk $n\n")) {
                     $e = $server->exist($fd) ? 'y' : 'n';
-                    echo "stream stopped after $n writable=n exist=$e\n";
+                    $w = $response->isWritable() ? 'y' : 'n';
+                    $err = swoole_last_error();
+                    echo "stream stopped after $n writable=$w exist=$e error=$err\n";
                     Swoole\Timer::clear($id);
-                    return;
                 }
-                $response->write("chunk $n\n");
             });
             break;
         case '/keep':
@@ -151,12 +157,20 @@ $server->on('request', function (Swoole\Http\Request $request, Swoole\Http\Respo
         case '/upload':
             // is_uploaded_file() / move_uploaded_file() on every upload
             $out = [];
+            // A field's file, or (f[] without http_parse_files) its list of
+            // files, or (with it) PHP's arrays per attribute.
+            $tmps = [];
             foreach ($request->files as $field) {
-                foreach ((array)$field['tmp_name'] as $tmp) {
-                    $dest = $tmp . '.moved';
-                    $out[] = [is_uploaded_file($tmp), move_uploaded_file($tmp, $dest), file_get_contents($dest)];
-                    unlink($dest);
+                if (isset($field['tmp_name'])) {
+                    array_push($tmps, ...(array)$field['tmp_name']);
+                } else {
+                    array_push($tmps, ...array_column($field, 'tmp_name'));
                 }
+            }
+            foreach ($tmps as $tmp) {
+                $dest = $tmp . '.moved';
+                $out[] = [is_uploaded_file($tmp), move_uploaded_file($tmp, $dest), file_get_contents($dest)];
+                unlink($dest);
             }
             $response->end(json_encode(['files' => $request->files, 'checks' => $out]));
             break;

@@ -1,8 +1,8 @@
 <?php
 /*
- * Callbacks given as [$object, 'name'] served by __call, and a callback
- * replaced from a timer while its closure holds an object whose destructor
- * calls $server->on(): php magic_call.php PORT
+ * Callbacks given as [$object, 'name'] served by __call, and on() once the
+ * server runs (refused, as Swoole refuses it) with a closure holding an
+ * object whose destructor calls $server->on(): php magic_call.php PORT
  */
 class Handlers
 {

@@ -3,14 +3,16 @@
  * The chat-room pattern of many tutorials: users kept in a Swoole\Table,
  * messages relayed to every row: php table_chat.php PORT
  * SWTEST_SETTINGS (JSON) goes to $server->set(): with worker_num > 1 the
- * table, created before start(), is shared by every worker.
+ * table, created before start(), is shared by every worker. SWTEST_MODE=process
+ * for SWOOLE_PROCESS.
  */
 $users = new Swoole\Table(1024);
 $users->column('fd', Swoole\Table::TYPE_INT);
 $users->column('name', Swoole\Table::TYPE_STRING, 32);
 $users->create();
 
-$server = new Swoole\WebSocket\Server('127.0.0.1', (int)($argv[1] ?? 9501));
+$mode = getenv('SWTEST_MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
+$server = new Swoole\WebSocket\Server('127.0.0.1', (int)($argv[1] ?? 9501), $mode);
 $server->users = $users;
 $json = getenv('SWTEST_SETTINGS');
 if ($json !== false && $json !== '') {

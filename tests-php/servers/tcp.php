@@ -14,7 +14,8 @@
  *   !list            -> the fds of $server->connections, comma-separated
  *   !ports           -> each port's connections (foreach), JSON: [[fd, ...], ...]
  *   !pause           -> $server->pause($fd), answers "paused=<bool>"
- *   !resume <fd>     -> $server->resume(<fd>), answers "resumed=<bool>"
+ *   !resume <fd>     -> $server->resume(<fd>), answers "resumed=<bool>" (and prints
+ *                       "resume error=<getLastError()>")
  *   !bind <uid>      -> $server->bind($fd, <uid>), answers "bound=<bool>"
  *
  * Environment switches (all optional):
@@ -24,7 +25,7 @@
  *   SWTEST_PORT_RECEIVE   the side port gets its own onReceive ("side <data>")
  *   SWTEST_LENGTH_FUNC    package_length_func: a 2-byte big-endian length header
  *   SWTEST_DISPATCH_FUNC  dispatch_func: data starting "w<N>" goes to worker N,
- *                         "drop" is discarded, "kill" closes, the rest falls back
+ *                         "drop" is discarded, "kill" answers -2 (Swoole 6.2.2 drops it too), the rest falls back
  */
 
 $port = (int)($argv[1] ?? 9501);
@@ -135,6 +136,7 @@ $server->on('receive', function (Swoole\Server $server, int $fd, int $reactorId,
         }
         if (strncmp($cmd, '!resume ', 8) === 0) {
             $ok = $server->resume((int)substr($cmd, 8));
+            echo 'resume error=', $server->getLastError(), "\n";
             $server->send($fd, 'resumed=' . json_encode($ok));
             return;
         }

@@ -10,7 +10,8 @@
  *   "taskcb X"  task(X, -1, callback): the callback pushes the result back
  *   "wait X"    taskwait(X) and push the result back
  *   "finish X"  task(X) whose onTask calls finish() itself
- *   "pipe N"    sendMessage() to worker N; onPipeMessage pushes to the origin fd
+ *   "pipe N"    sendMessage() to worker N; onPipeMessage prints it (and in
+ *               SWOOLE_PROCESS pushes to the origin fd)
  *   "info FD"   push json of exist/isEstablished/connection_info(FD)
  *   "fds"       push json of every fd in $server->connections
  *   "whoami"    push "worker=<id> pid=<pid> fd=<fd>"
@@ -20,6 +21,8 @@
  *   "hold PATH" block this worker until PATH is removed (hold.inc.php), then
  *               push "released" ("hold timed out" if it never was)
  *   "exit N"    exit(N) in the worker; "fatal": call an undefined function
+ *   "catchexit N" exit(N) in a try: push what the Swoole\ExitException says
+ *   "later MS"  a timer in this worker that prints "later ran w<worker>" after MS ms
  *   anything else: echoed back as "w<worker>:<data>"
  * SWTEST_IDLE_MARKS=1: every onOpen/onMessage/onClose starts a 1 ms timer that
  * prints "idle w<worker>": it runs once the callback has returned and the
@@ -43,7 +46,7 @@ function idle_mark($s)
     static $on = null;
     $on ??= (bool)getenv('SWTEST_IDLE_MARKS');
     if ($on) {
-        $s->after(1, function () use ($s) {
+        Swoole\Timer::after(1, function () use ($s) {
             echo "idle w{$s->worker_id}\n";
         });
     }
@@ -100,9 +103,13 @@ $server->on('finish', function ($s, int $taskId, $data) {
         $s->push($data['done']['fd'], 'finished:' . json_encode($data));
     }
 });
-$server->on('pipeMessage', function ($s, int $src, $msg) {
+$server->on('pipeMessage', function ($s, int $src, $msg) use ($mode) {
     echo "pipe src={$src} worker={$s->worker_id} msg=" . json_encode($msg) . "\n";
-    $s->push($msg['fd'], "pipe from {$src} at {$s->worker_id}");
+    // Any worker pushes to any connection in SWOOLE_PROCESS (in SWOOLE_BASE
+    // only swoole-rs lets a worker push to another worker's connection).
+    if ($mode === SWOOLE_PROCESS) {
+        $s->push($msg['fd'], "pipe from {$src} at {$s->worker_id}");
+    }
 });
 
 $server->on('message', function ($s, $f) {
@@ -183,6 +190,19 @@ $server->on('message', function ($s, $f) {
             break;
         case 'exit':
             exit((int)$arg);
+        case 'later':
+            Swoole\Timer::after((int)$arg, function () use ($w) {
+                echo "later ran w{$w}\n";
+            });
+            $s->push($f->fd, 'later set');
+            break;
+        case 'catchexit':
+            try {
+                exit((int)$arg);
+            } catch (Swoole\ExitException $e) {
+                $s->push($f->fd, "caught {$e->getMessage()} status={$e->getStatus()} flags={$e->getFlags()}");
+            }
+            break;
         case 'fatal':
             no_such_function_here();
             break;

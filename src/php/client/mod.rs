@@ -40,6 +40,7 @@ use super::args::{self, Args};
 use super::classes::{m, Class, ClassSlot, Default, PUBLIC};
 use super::errors;
 use super::zend::{self, zarray, zlong, zstr};
+use crate::protocol::framing::Framing;
 use crate::runtime::client::{codes, options, socket, state, tls};
 use socket::{Kind, Sock, FLAG_KEEP, FLAG_SSL};
 use state::{Client, Connected};
@@ -52,7 +53,18 @@ thread_local! {
     static CLIENTS: RefCell<HashMap<u32, Client>> = RefCell::new(HashMap::new());
 }
 
+/// A refused peer certificate's line, in Swoole's log (a notice from
+/// `Socket::ssl_verify()`, a warning from `ssl_check_host()`).
+fn log_refusal(notice: bool, line: &str) {
+    if notice {
+        errors::log_notice(line);
+    } else {
+        errors::log_warning(line);
+    }
+}
+
 pub fn register(exception: *mut ext_php_rs::ffi::zend_class_entry) {
+    tls::set_refusal_log(log_refusal);
     let mut c = Class::new("Swoole\\Client");
     c.constants = vec![
         ("MSG_OOB", i64::from(libc::MSG_OOB)),
@@ -304,6 +316,45 @@ pub(super) fn settings_of(
     )
 }
 
+/// The blocking client's settings: as [`settings_of`], with
+/// `package_length_func` as whether it is callable (the blocking client
+/// calls it; see [`length_func`]).
+fn blocking_settings_of(
+    o: *mut zend_object,
+) -> Option<Vec<(String, crate::runtime::settings::SettingValue)>> {
+    let mut items = settings_of(o)?;
+    for (k, v) in &mut items {
+        if k == "package_length_func" {
+            let callable = zend::get_prop(o, "setting")
+                .and_then(|z| z.array())
+                .and_then(|a| a.get("package_length_func"))
+                .and_then(zend::Callback::new)
+                .is_some();
+            *v = crate::runtime::settings::SettingValue::Bool(callable);
+        }
+    }
+    Some(items)
+}
+
+/// `package_length_func` as the client's framing asks it: the script's
+/// function with the buffered bytes; what it returns, as a length.
+fn length_func(o: *mut zend_object) -> Option<state::LengthFunc> {
+    let cb = zend::get_prop(o, "setting")?
+        .array()?
+        .get("package_length_func")
+        .and_then(zend::Callback::new)?;
+    Some(Box::new(move |data: &[u8]| {
+        let mut length = -1;
+        let _ = cb.call_with(&mut [zstr(data)], |ret| {
+            length = ret
+                .long()
+                .or_else(|| ret.double().map(|d| d as i64))
+                .unwrap_or(-1);
+        });
+        length
+    }))
+}
+
 fn name_array(port: i64, host: &str) -> Zval {
     let mut a = ZendHashTable::new();
     zend::ht_set(&mut a, "port", zlong(port));
@@ -444,6 +495,9 @@ fn connect(ex: &mut ExecuteData, rv: &mut Zval) -> Result<(), String> {
     };
     if keep {
         if let Some(mut c) = state::pool_take(&key) {
+            if let Some(f) = length_func(o) {
+                c.set_length_func(f);
+            }
             c.reuse_count += 1;
             zend::set_prop(o, "reuseCount", zlong(c.reuse_count));
             zend::set_prop(o, "sock", zlong(c.sock.fd()));
@@ -454,7 +508,7 @@ fn connect(ex: &mut ExecuteData, rv: &mut Zval) -> Result<(), String> {
         }
     }
     let ssl = ty & FLAG_SSL != 0;
-    let opts = match settings_of(o) {
+    let opts = match blocking_settings_of(o) {
         Some(items) => Some(options::parse(&items, ssl)?),
         None => None,
     };
@@ -475,6 +529,9 @@ fn connect(ex: &mut ExecuteData, rv: &mut Zval) -> Result<(), String> {
             ));
         }
         errors::set_last_error(0);
+        if let Some(f) = length_func(o).filter(|_| opts.framing == Framing::LengthFunc) {
+            c.set_length_func(f);
+        }
         if let Err(code) = c.apply(opts) {
             errors::set_last_error(code);
             set_err_code(o, code);

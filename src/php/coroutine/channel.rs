@@ -59,10 +59,46 @@ pub fn register() {
     super::super::classes::alias("chan", CHANNEL.get());
 }
 
+/// Swoole's warning for each channel that coroutines still wait on (a
+/// deadlock's, or a stopping worker's) as its destructor logs it, one per
+/// kind of waiter.
+pub fn report_discarded() {
+    let lines: Vec<String> = CHANNELS.with(|c| {
+        let all = c.borrow();
+        let mut handles: Vec<&u32> = all.keys().collect();
+        handles.sort_unstable();
+        let mut lines = Vec::new();
+        for h in handles {
+            let Some(c) = all.get(h) else { continue };
+            for (n, who) in [
+                (c.producers.len(), "producers"),
+                (c.consumers.len(), "consumers"),
+            ] {
+                if n > 0 {
+                    lines.push(discarded_warning(n, who));
+                }
+            }
+        }
+        lines
+    });
+    for line in lines {
+        crate::runtime::log::write(
+            crate::runtime::log::Level::Warning,
+            super::super::server::in_worker(),
+            &line,
+        );
+    }
+}
+
 /// Forgets every channel and the values in them (request shutdown).
 pub fn clear() {
     let all = CHANNELS.with(|c| std::mem::take(&mut *c.borrow_mut()));
     drop(all);
+}
+
+/// Swoole's `Channel::~Channel()` line for `n` waiting coroutines.
+fn discarded_warning(n: usize, who: &str) -> String {
+    format!("Channel::~Channel() (ERRNO 10003): channel is destroyed, {n} {who} will be discarded")
 }
 
 fn this(ex: &mut ExecuteData) -> Option<(u32, *mut zend_object)> {
@@ -109,7 +145,9 @@ fn wait_on(h: u32, consumer: bool, timeout: Option<u64>) -> bool {
         }
     });
     let woken = wait_woken(cid, timeout);
-    if !woken {
+    // A coroutine destroyed while it waits (at shutdown) stays counted:
+    // Swoole's channel reports it discarded when it goes.
+    if !woken && !zend::unwinding() {
         // Timed out: no longer waiting.
         with(h, |c| {
             c.consumers.retain(|&w| w != cid);

@@ -15,6 +15,7 @@
 //! `Event::wait()` at shutdown).
 
 mod channel;
+pub mod exit;
 pub mod io;
 mod scheduler;
 mod sync;
@@ -775,6 +776,7 @@ pub fn is_canceled() -> bool {
 /// Forgets every coroutine (request shutdown): the fibers go while PHP
 /// can still destroy them.
 pub fn clear() {
+    channel::report_discarded();
     let all = COROS.with(|c| std::mem::take(&mut *c.borrow_mut()));
     drop(all);
     let idle = IDLE.with(|i| std::mem::take(&mut *i.borrow_mut()));

@@ -343,6 +343,8 @@ fn serve(server: Rc<RefCell<CoServer>>, conn: SharedConn, settings: ServeSetting
         peer: peer.unwrap_or(unspecified),
         parse_cookie: settings.parse_cookie,
         parse_post: settings.parse_post,
+        // Swoole's coroutine server stores each file's array too.
+        parse_files: false,
         upload_tmp_dir: settings.upload_tmp_dir.clone(),
         compression: settings.compression.clone(),
     };

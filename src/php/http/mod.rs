@@ -347,6 +347,8 @@ pub(crate) struct Origin {
     pub peer: std::net::SocketAddr,
     pub parse_cookie: bool,
     pub parse_post: bool,
+    /// `http_parse_files` (see `runtime::Settings`).
+    pub parse_files: bool,
     pub upload_tmp_dir: String,
     /// `http_compression`'s settings when it is on.
     pub compression: Option<std::sync::Arc<crate::protocol::http_compression::Policy>>,
@@ -362,6 +364,7 @@ impl Origin {
             peer: conn.peer,
             parse_cookie: settings.http_parse_cookie,
             parse_post: settings.http_parse_post,
+            parse_files: settings.http_parse_files,
             upload_tmp_dir: settings.upload_tmp_dir.clone(),
             compression: settings
                 .http_compression

@@ -93,7 +93,8 @@ pub(super) fn request_object_with_files(origin: &Origin, req: &Request) -> (Zval
         } else if ctype.starts_with("multipart/form-data") {
             if let Some(boundary) = req.header("content-type").and_then(multipart::boundary) {
                 if let Ok(parts) = multipart::parse(&req.body, &boundary) {
-                    let (post, files, tmp) = multipart_arrays(&parts, &origin.upload_tmp_dir);
+                    let (post, files, tmp) =
+                        multipart_arrays(&parts, &origin.upload_tmp_dir, origin.parse_files);
                     if let Some(post) = post {
                         zend::set_prop(o, "post", post);
                     }
@@ -143,7 +144,11 @@ pub(super) fn register_variable(name: &str, value: &[u8], arr: &mut Zval) {
 
 type MultipartArrays = (Option<Zval>, Option<Zval>, Vec<String>);
 
-pub(super) fn multipart_arrays(parts: &[multipart::Part], tmp_dir: &str) -> MultipartArrays {
+pub(super) fn multipart_arrays(
+    parts: &[multipart::Part],
+    tmp_dir: &str,
+    parse_files: bool,
+) -> MultipartArrays {
     let mut post = zarray(ZendHashTable::new());
     let mut files = zarray(ZendHashTable::new());
     let mut tmp = Vec::new();
@@ -160,14 +165,15 @@ pub(super) fn multipart_arrays(parts: &[multipart::Part], tmp_dir: &str) -> Mult
                 if let Some(p) = &path {
                     mark_uploaded(p);
                 }
+                // Swoole's order of the keys.
                 let attrs = [
-                    ("name", zstr(filename)),
                     ("type", zstr(part.content_type.as_deref().unwrap_or(""))),
                     ("tmp_name", zstr(path.as_deref().unwrap_or(""))),
-                    ("error", zlong(if path.is_some() { 0 } else { 7 })),
                     ("size", zlong(part.data.len() as i64)),
+                    ("name", zstr(filename)),
+                    ("error", zlong(if path.is_some() { 0 } else { 7 })),
                 ];
-                register_file(&part.name, attrs, &mut files);
+                register_file(&part.name, attrs, &mut files, parse_files);
                 has_files = true;
                 if let Some(p) = path {
                     tmp.push(p);
@@ -178,12 +184,30 @@ pub(super) fn multipart_arrays(parts: &[multipart::Part], tmp_dir: &str) -> Mult
     (has_post.then_some(post), has_files.then_some(files), tmp)
 }
 
-/// Adds one uploaded file to `files` as PHP builds `$_FILES`: `f` gives
-/// `files['f']['name']`, while `f[]` or `f[a][b]` give
+/// Adds one uploaded file to `files`: `f` gives `files['f']['name']`;
+/// `f[]` or `f[a][b]` give, as Swoole stores them, `files['f'][0]['name']`
+/// / `files['f']['a']['b']['name']` (the file's array under the field's
+/// name), or with `http_parse_files` as PHP builds `$_FILES`,
 /// `files['f']['name'][]` / `files['f']['name']['a']['b']` (one array per
 /// attribute, indexed like the field).
-pub(super) fn register_file(field: &str, attrs: [(&str, Zval); 5], files: &mut Zval) {
+pub(super) fn register_file(
+    field: &str,
+    attrs: [(&str, Zval); 5],
+    files: &mut Zval,
+    parse_files: bool,
+) {
     match field.find('[').filter(|i| *i > 0) {
+        Some(_) if !parse_files => {
+            let mut f = ZendHashTable::new();
+            for (k, v) in attrs {
+                let _ = f.insert(k, v);
+            }
+            let var = CString::new(field.replace('\0', "")).unwrap_or_default();
+            let mut v = std::mem::ManuallyDrop::new(zarray(f));
+            // SAFETY: php_register_variable_ex takes ownership of the
+            // value (stored or released), so it is not dropped here.
+            unsafe { zend::php_register_variable_ex(var.as_ptr(), &mut *v, files) };
+        }
         None => {
             let mut f = ZendHashTable::new();
             for (k, v) in attrs {

@@ -617,9 +617,11 @@ pub(super) fn resp_init_header(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(true);
 }
 
+/// As Swoole's: false once the response is ended or detached; a client
+/// that left does not change it (write() then fails, error 1005).
 pub(super) fn resp_is_writable(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(o) = this(ex) else { return };
-    rv.set_bool(writable(o).is_some());
+    rv.set_bool(is_open(o));
 }
 
 pub(super) fn resp_status(ex: &mut ExecuteData, rv: &mut Zval) {

@@ -263,7 +263,7 @@ pub(super) fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(reason) = args.bytes_or(2, "reason", b"") else {
         return;
     };
-    let Some((_st, rt)) = running_runtime() else {
+    let Some((st, rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
     };
@@ -288,9 +288,35 @@ pub(super) fn ws_disconnect(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
+    close_here_first(&st, &rt, &target, fd);
     let out = push::Outbound::Disconnect(code as u16, &reason);
     let sent = push::deliver(&rt, &target, fd, out, cluster::forward);
     rv.set_bool(sent.is_ok());
+}
+
+/// SWOOLE_PROCESS: a worker's `close()`/`disconnect()` runs onClose (with
+/// reactor id -1) inside the call, before the close goes to the master, as
+/// Swoole does in the worker its events go to (any worker with the
+/// dispatch modes that do not hash). With a `dispatch_func` the master
+/// runs it and onClose arrives as the next event.
+fn close_here_first(st: &Rc<ServerState>, rt: &runtime::Server, target: &Target, fd: i64) {
+    if !matches!(target, Target::Remote(_)) || !cluster::is_process_worker() {
+        return;
+    }
+    let has_dispatch_func = zend::get_prop(st.obj, "setting")
+        .and_then(|z| z.array())
+        .is_some_and(|a| a.get("dispatch_func").is_some());
+    if has_dispatch_func {
+        return;
+    }
+    let dispatch_mode = st.settings.borrow().dispatch_mode;
+    if let Some(conn) = cluster::claim_close_here(rt, fd, dispatch_mode) {
+        runtime::EventHandler::on_close(
+            &crate::php::handler::PhpHandler::new(st.clone()),
+            &conn,
+            -1,
+        );
+    }
 }
 
 pub(super) fn ws_is_established(ex: &mut ExecuteData, rv: &mut Zval) {
@@ -413,7 +439,7 @@ pub(super) fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(reset) = args.bool_or(1, "reset", false) else {
         return;
     };
-    let Some((_st, rt)) = running_runtime() else {
+    let Some((st, rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
     };
@@ -428,6 +454,7 @@ pub(super) fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
             }
         },
     };
+    close_here_first(&st, &rt, &target, fd);
     let out = if reset {
         push::Outbound::Reset
     } else {
@@ -547,7 +574,10 @@ fn pause_or_resume(ex: &mut ExecuteData, rv: &mut Zval, paused: bool) {
         rv.set_bool(false);
         return;
     };
-    let Some(target) = conn_target(&rt, fd) else {
+    // No warning for a connection that is not open: Swoole only sets the
+    // last error.
+    let Ok(target) = push::locate(&rt, fd) else {
+        errors::set_last_error(errors::SESSION_NOT_EXIST);
         rv.set_bool(false);
         return;
     };

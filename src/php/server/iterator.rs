@@ -141,7 +141,8 @@ pub(super) fn iter_current(ex: &mut ExecuteData, rv: &mut Zval) {
 pub(super) fn iter_key(ex: &mut ExecuteData, rv: &mut Zval) {
     let h = iter_handle(ex);
     match iter_at(h) {
-        Some((_, pos)) => rv.set_long(pos as i64),
+        // 1 for the first connection, as Swoole counts them.
+        Some((_, pos)) => rv.set_long(pos as i64 + 1),
         None => rv.set_null(),
     }
 }

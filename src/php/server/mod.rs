@@ -521,6 +521,13 @@ fn server_on(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let st = state_for(ex);
+    if st.as_ref().is_some_and(|s| s.running.get()) {
+        // As Swoole: the callbacks are fixed once the server started.
+        errors::set_last_error(errors::PHP_FATAL_ERROR);
+        zend::warning_docref("server is running, unable to register event callback function");
+        rv.set_bool(false);
+        return;
+    }
     register_callback(st, None, &args, rv);
 }
 
@@ -624,6 +631,53 @@ fn apply_settings(
     true
 }
 
+/// Swoole's checks when an SSL port is set (`Swoole\Server\Port::set()`,
+/// which `$server->set()` runs for the main port): an `ssl_cert_file` or
+/// `ssl_key_file` given must be readable (its log line, then a fatal
+/// error), and the port's settings, with these, must name both (else the
+/// log line of its failed TLS context and "ssl_init() failed").
+fn check_ssl_files(settings: &ZendHashTable, before: Option<&ZendHashTable>) {
+    let given = |key: &str| {
+        settings
+            .get(key)
+            .or_else(|| before.and_then(|b| b.get(key)))
+            .and_then(|z| z.coerce_to_string())
+    };
+    for (key, what, func) in [
+        ("ssl_cert_file", "cert", "set_cert_file"),
+        ("ssl_key_file", "key", "set_key_file"),
+    ] {
+        let Some(path) = settings.get(key).and_then(|z| z.coerce_to_string()) else {
+            continue;
+        };
+        if std::fs::File::open(&path).is_err() {
+            let msg = format!("ssl {what} file[{path}] not found");
+            crate::runtime::log::write(
+                crate::runtime::log::Level::Warning,
+                false,
+                &format!("SSLContext::{func}(): {msg}"),
+            );
+            port_set_fatal(&msg);
+            return;
+        }
+    }
+    if given("ssl_cert_file").is_none() || given("ssl_key_file").is_none() {
+        crate::runtime::log::write(
+            crate::runtime::log::Level::Error,
+            false,
+            "ListenPort::ssl_context_create() (ERRNO 509): require `ssl_cert_file` and `ssl_key_file` options",
+        );
+        port_set_fatal("ssl_init() failed");
+    }
+}
+
+/// A fatal error worded as Swoole's `Swoole\Server\Port::set()` words it
+/// (whichever `set()` the script called); the engine jumps out of this call.
+fn port_set_fatal(msg: &str) {
+    errors::set_last_error(errors::PHP_FATAL_ERROR);
+    zend::fatal_error_raw(&format!("Swoole\\Server\\Port::set(): {msg}"));
+}
+
 fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
@@ -636,9 +690,17 @@ fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     if st.running.get() {
-        zend::warning_docref("server is running, unable to execute Swoole\\Server->set()");
+        // SAFETY: obj is $this.
+        let class = unsafe { &*st.obj }.get_class_name().unwrap_or_default();
+        zend::warning_docref(&format!(
+            "server is running, unable to execute {class}->set"
+        ));
         rv.set_bool(false);
         return;
+    }
+    if st.ports.borrow().first().is_some_and(|p| p.ssl()) {
+        let before = zend::get_prop(st.obj, "setting").and_then(|z| z.array());
+        check_ssl_files(arr, before);
     }
     let mut typed = st.settings.borrow().clone();
     if apply_settings(&mut typed, st.obj, arr) {
@@ -692,6 +754,17 @@ fn port_set(ex: &mut ExecuteData, rv: &mut Zval) {
         .borrow()
         .first()
         .is_some_and(|p| std::ptr::eq(p.obj, obj));
+    let ssl = st
+        .ports
+        .borrow()
+        .iter()
+        .any(|p| std::ptr::eq(p.obj, obj) && p.ssl());
+    if ssl {
+        // The main port's settings are the server's `setting`.
+        let owner = if main { st.obj } else { obj };
+        let before = zend::get_prop(owner, "setting").and_then(|z| z.array());
+        check_ssl_files(arr, before);
+    }
     let mut typed = if main {
         st.settings.borrow().clone()
     } else {

@@ -87,19 +87,27 @@ fn startable(ex: &mut ExecuteData, rv: &mut Zval) -> Option<Rc<ServerState>> {
     let Some(st) = state_for(ex) else {
         return refuse(rv, "server is not created");
     };
+    // SAFETY: obj is $this.
+    let class = unsafe { &*st.obj }.get_class_name().unwrap_or_default();
     if st.running.get() {
         return refuse(
             rv,
-            "server is running, unable to execute Swoole\\Server->start()",
+            &format!("The server is running, unable to execute {class}->start()"),
         );
     }
-    if super::super::timer::in_event_loop() || tokio::runtime::Handle::try_current().is_ok() {
-        // SAFETY: obj is $this.
-        let class = unsafe { &*st.obj }.get_class_name().unwrap_or_default();
+    // A loop runs (a timer's or Event::wait()'s, a coroutine's: Co\run()
+    // made one before its function runs).
+    if super::super::timer::in_event_loop()
+        || tokio::runtime::Handle::try_current().is_ok()
+        || super::super::coroutine::current() > 0
+    {
         return refuse(
             rv,
-            &format!("eventLoop has already been created, unable to start {class}"),
+            &format!("The event-loop has already been created, unable to start {class}"),
         );
+    }
+    if st.drops_unsafe_events() {
+        warn_unsafe_events(&st);
     }
     st.resolve_callbacks();
     let cbs = st.callbacks();
@@ -113,6 +121,33 @@ fn startable(ex: &mut ExecuteData, rv: &mut Zval) -> Option<Rc<ServerState>> {
             None
         }
         _ => Some(st),
+    }
+}
+
+/// Swoole's warning for each connection callback that
+/// [`ServerState::drops_unsafe_events`] drops, when some port set it.
+fn warn_unsafe_events(st: &ServerState) {
+    let mode = st.settings.borrow().dispatch_mode;
+    let ports: Vec<Option<*mut zend_object>> = st
+        .ports
+        .borrow()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i > 0).then_some(p.obj))
+        .collect();
+    for prop in ["onConnect", "onClose", "onBufferFull", "onBufferEmpty"] {
+        let set = ports
+            .iter()
+            .any(|&port| st.callback_value(prop, Owner::Port, port).is_some());
+        if set {
+            log::write(
+                log::Level::Warning,
+                false,
+                &format!(
+                    "Server::start_check() (ERRNO 9015): cannot set '{prop}' event when using dispatch_mode={mode}"
+                ),
+            );
+        }
     }
 }
 
@@ -141,6 +176,7 @@ fn prepare(
     rv: &mut Zval,
 ) -> Option<(Vec<runtime::port::Listener>, runtime::Settings)> {
     let mut settings = st.settings.borrow().clone();
+    settings.start();
     match st.kind {
         // A plain HTTP server hands upgrade requests to onRequest.
         Kind::Http => {
@@ -154,6 +190,9 @@ fn prepare(
         Kind::Tcp => {}
     }
     let mut per_port = port_settings(st, &settings);
+    for s in &mut per_port {
+        s.start();
+    }
     if st.mode == SWOOLE_PROCESS && per_port.iter().any(|s| s.open_http2_protocol) {
         // The PROCESS master relays HTTP/1 requests to the workers; HTTP/2
         // streams are served where the connection lives (SWOOLE_BASE). So

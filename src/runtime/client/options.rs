@@ -57,12 +57,7 @@ pub struct Options {
 }
 
 /// The keys of [`Options::unsupported`].
-const UNSUPPORTED: &[&str] = &[
-    "package_length_func",
-    "open_mqtt_protocol",
-    "socks5_host",
-    "http_proxy_host",
-];
+const UNSUPPORTED: &[&str] = &["open_mqtt_protocol", "socks5_host", "http_proxy_host"];
 
 fn text(v: &SettingValue) -> String {
     match v {
@@ -146,6 +141,11 @@ pub fn parse(items: &[(String, SettingValue)], ssl: bool) -> Result<Options, Str
             }
             "bind_port" => bind_port = v.as_int().unwrap_or(0).clamp(0, 65535),
             "bind_address" => bind_address = text(v),
+            // Length framing by the script's function: the PHP layer says
+            // `true` when it can call it (the blocking client); elsewhere
+            // it is not supported.
+            "package_length_func" if matches!(v, SettingValue::Bool(true)) => s.apply(k, v),
+            "package_length_func" => o.unsupported.push(k.clone()),
             "open_tcp_nodelay" => o.nodelay = v.truthy(),
             "timeout" => o.timeouts.all = v.as_float(),
             "connect_timeout" => o.timeouts.connect = v.as_float(),

@@ -42,6 +42,11 @@ pub const RECV_MAX: i64 = 65535;
 /// What a framed `recv()` reads at a time (`SW_BUFFER_SIZE_BIG`).
 const CHUNK: usize = 65536;
 
+/// `package_length_func` as the framing asks it: the length of the
+/// packet at the front of the buffer (0: more bytes needed, negative: an
+/// error).
+pub type LengthFunc = Box<dyn FnMut(&[u8]) -> i64>;
+
 pub struct Client {
     pub sock: Sock,
     pub tls: Option<Box<ClientConnection>>,
@@ -55,6 +60,9 @@ pub struct Client {
     pub key: String,
     pub reuse_count: i64,
     framer: Option<Framer>,
+    /// `package_length_func`: the length of the packet at the front of
+    /// the buffer (0: more bytes needed, negative: an error).
+    length_func: Option<LengthFunc>,
     /// The framer cuts at a delimiter (else at a length).
     eof: bool,
     /// `package_max_length`.
@@ -78,6 +86,7 @@ impl Client {
             key,
             reuse_count: 0,
             framer: None,
+            length_func: None,
             eof: false,
             max_length: 0,
             buf: BytesMut::new(),
@@ -85,6 +94,11 @@ impl Client {
             shut_wr: false,
             shut_rdwr: false,
         }
+    }
+
+    /// Sets the function `package_length_func` framing asks.
+    pub fn set_length_func(&mut self, f: LengthFunc) {
+        self.length_func = Some(f);
     }
 
     /// Applies the settings before connecting; `Err` is the errno of a
@@ -196,8 +210,13 @@ impl Client {
     fn recv_framed(&mut self, framer: &mut Framer) -> Recv {
         let eof = self.eof;
         let mut chunk = vec![0u8; CHUNK];
+        let mut no_func = |_: &[u8]| -1;
         loop {
-            match framer.next(&mut self.buf, &mut |_| 0) {
+            let length_func: &mut dyn FnMut(&[u8]) -> i64 = match self.length_func.as_mut() {
+                Some(f) => f.as_mut(),
+                None => &mut no_func,
+            };
+            match framer.next(&mut self.buf, length_func) {
                 Ok(Some(p)) => return Recv::Data(p.to_vec()),
                 Ok(None) => {}
                 Err(FramingError::TooLarge { .. }) if eof => {
@@ -425,7 +444,10 @@ pub fn pool_take(key: &str) -> Option<Client> {
     }
 }
 
-pub fn pool_put(c: Client) {
+pub fn pool_put(mut c: Client) {
+    // The script's function does not outlive its request; whoever takes
+    // the connection sets its own.
+    c.length_func = None;
     POOL.with(|p| {
         p.borrow_mut()
             .entry(c.key.clone())
@@ -606,6 +628,28 @@ mod tests {
         assert_eq!(c.recv(65536, 0), Recv::Data(packet(b"second")));
         server.join().expect("server");
         assert_eq!(c.recv(65536, 0), data(b""));
+    }
+
+    #[test]
+    fn a_length_func_cuts_packets_and_keeps_what_follows() {
+        let first = b"\x00\x03one\x00\x05three\x00".to_vec();
+        let tail = b"\x04four".to_vec();
+        let (port, server) = tcp_server(move |mut t| write_apart(&mut t, &[&first, &tail]));
+        let mut c = tcp_client(port, &[("package_length_func", SettingValue::Bool(true))]);
+        c.set_length_func(Box::new(|d: &[u8]| match d {
+            [hi, lo, ..] => 2 + i64::from(u16::from_be_bytes([*hi, *lo])),
+            _ => 0,
+        }));
+        assert_eq!(c.recv(65536, 0), data(b"\x00\x03one"));
+        assert_eq!(c.recv(65536, 0), data(b"\x00\x05three"));
+        assert_eq!(c.recv(65536, 0), data(b"\x00\x04four"));
+        server.join().expect("server");
+        // A length the function refuses: the empty string.
+        let (port, server) = tcp_server(move |mut t| t.write_all(b"xx").expect("write"));
+        let mut c = tcp_client(port, &[("package_length_func", SettingValue::Bool(true))]);
+        c.set_length_func(Box::new(|_: &[u8]| -1));
+        assert_eq!(c.recv(65536, 0), data(b""));
+        server.join().expect("server");
     }
 
     #[test]

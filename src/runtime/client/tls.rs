@@ -37,6 +37,134 @@ struct Verifier {
     check_name: bool,
     allow_self_signed: bool,
     provider: Arc<CryptoProvider>,
+    /// Why the last check refused the peer (for Swoole's log line).
+    refusal: std::sync::Mutex<Option<Refusal>>,
+}
+
+/// Why a peer certificate was refused, as Swoole's client logs it
+/// (`Socket::ssl_verify()`, `Socket::ssl_check_host()`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A lone self-issued certificate (OpenSSL's depth-zero self-signed).
+    SelfSigned,
+    /// Another chain error: OpenSSL's `X509_V_ERR_*` number and text.
+    Chain(i64, &'static str),
+    /// The chain is good but not for `ssl_host_name`.
+    HostName,
+}
+
+impl Refusal {
+    /// The error as OpenSSL would have reported it for this certificate.
+    fn of(err: &rustls::Error, end_entity: &[u8], intermediates: usize) -> Refusal {
+        let rustls::Error::InvalidCertificate(e) = err else {
+            return Refusal::Chain(1, "unspecified certificate verification error");
+        };
+        match e {
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                Refusal::HostName
+            }
+            CertificateError::UnknownIssuer if intermediates == 0 && is_self_issued(end_entity) => {
+                Refusal::SelfSigned
+            }
+            CertificateError::UnknownIssuer => {
+                Refusal::Chain(20, "unable to get local issuer certificate")
+            }
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                Refusal::Chain(10, "certificate has expired")
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                Refusal::Chain(9, "certificate is not yet valid")
+            }
+            CertificateError::BadSignature => Refusal::Chain(7, "certificate signature failure"),
+            CertificateError::Revoked => Refusal::Chain(23, "certificate revoked"),
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                Refusal::Chain(26, "unsupported certificate purpose")
+            }
+            _ => Refusal::Chain(1, "unspecified certificate verification error"),
+        }
+    }
+
+    /// Swoole's log line for socket `fd`, and whether it is a notice
+    /// (else a warning).
+    pub fn log_line(&self, fd: i64) -> (bool, String) {
+        match self {
+            Refusal::SelfSigned => (
+                true,
+                format!(
+                    "Socket::ssl_verify() (ERRNO 1014): self signed certificate from fd#{fd} is not allowed"
+                ),
+            ),
+            Refusal::Chain(n, text) => (
+                true,
+                format!(
+                    "Socket::ssl_verify() (ERRNO 1014): can not verify peer from fd#{fd} with error#{n}: {text}"
+                ),
+            ),
+            Refusal::HostName => (
+                false,
+                "Socket::ssl_check_host(): X509_check_host(): no match".to_string(),
+            ),
+        }
+    }
+}
+
+/// Where a refused certificate's log line goes: set by the PHP layer
+/// (Swoole's logger, marked for the process it runs in); unset, nowhere.
+static REFUSAL_LOG: std::sync::OnceLock<fn(notice: bool, line: &str)> = std::sync::OnceLock::new();
+
+/// Sets where refused certificates are reported (once, at startup).
+pub fn set_refusal_log(f: fn(notice: bool, line: &str)) {
+    let _ = REFUSAL_LOG.set(f);
+}
+
+fn report_refusal(v: &Verifier, sock: &Sock) {
+    let refusal = v.refusal.lock().ok().and_then(|mut r| r.take());
+    if let (Some(r), Some(log)) = (refusal, REFUSAL_LOG.get()) {
+        let (notice, line) = r.log_line(sock.fd());
+        log(notice, &line);
+    }
+}
+
+/// One DER element at the start of `buf`: (tag, content, whole length).
+fn der_element(buf: &[u8]) -> Option<(u8, &[u8], usize)> {
+    let tag = *buf.first()?;
+    let first = *buf.get(1)?;
+    let (len, header) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let bytes = buf.get(2..2 + n)?;
+        let len = bytes
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        (len, 2 + n)
+    };
+    let content = buf.get(header..header.checked_add(len)?)?;
+    Some((tag, content, header + len))
+}
+
+/// Whether a DER certificate names itself as its issuer.
+fn is_self_issued(cert: &[u8]) -> bool {
+    let fields = || -> Option<bool> {
+        let (_, cert, _) = der_element(cert)?;
+        let (_, mut tbs, _) = der_element(cert)?;
+        // [0] version (optional), serialNumber, signature, issuer,
+        // validity, subject.
+        let mut seen = Vec::with_capacity(6);
+        while seen.len() < 6 {
+            let (tag, _, len) = der_element(tbs)?;
+            seen.push((tag, tbs.get(..len)?));
+            tbs = tbs.get(len..)?;
+        }
+        let skip = usize::from(seen.first()?.0 == 0xa0);
+        let issuer = seen.get(skip + 2)?.1;
+        let subject = seen.get(skip + 4)?.1;
+        Some(issuer == subject)
+    };
+    fields().unwrap_or(false)
 }
 
 impl ServerCertVerifier for Verifier {
@@ -61,7 +189,13 @@ impl ServerCertVerifier for Verifier {
             {
                 Ok(ServerCertVerified::assertion())
             }
-            Err(e) => Err(e),
+            Err(e) => {
+                let why = Refusal::of(&e, end_entity.as_ref(), intermediates.len());
+                if let Ok(mut r) = self.refusal.lock() {
+                    *r = Some(why);
+                }
+                Err(e)
+            }
         }
     }
 
@@ -141,6 +275,10 @@ fn roots(o: &TlsOptions) -> rustls::RootCertStore {
 /// The client configuration for these settings; `Err` is
 /// SWOOLE_ERROR_SSL_CREATE_CONTEXT_FAILED.
 pub fn config(o: &TlsOptions) -> Result<Arc<ClientConfig>, i64> {
+    config_and_verifier(o).map(|(c, _)| c)
+}
+
+fn config_and_verifier(o: &TlsOptions) -> Result<(Arc<ClientConfig>, Arc<Verifier>), i64> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let webpki = if o.verify_peer {
         let v = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(o)), provider.clone())
@@ -150,17 +288,18 @@ pub fn config(o: &TlsOptions) -> Result<Arc<ClientConfig>, i64> {
     } else {
         None
     };
-    let verifier = Verifier {
+    let verifier = Arc::new(Verifier {
         webpki,
         check_name: o.host_name.is_some(),
         allow_self_signed: o.allow_self_signed,
         provider: provider.clone(),
-    };
+        refusal: std::sync::Mutex::new(None),
+    });
     let builder = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|_| codes::SSL_CREATE_CONTEXT_FAILED)?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier));
+        .with_custom_certificate_verifier(verifier.clone());
     let config = match (&o.cert_file, &o.key_file) {
         (Some(c), Some(k)) => {
             let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(c)
@@ -175,7 +314,7 @@ pub fn config(o: &TlsOptions) -> Result<Arc<ClientConfig>, i64> {
         }
         _ => builder.with_no_client_auth(),
     };
-    Ok(Arc::new(config))
+    Ok((Arc::new(config), verifier))
 }
 
 /// The name the handshake is for: `ssl_host_name` (sent as SNI), else the
@@ -241,7 +380,7 @@ pub fn error_code(e: &io::Error, fallback: i64) -> i64 {
 
 /// Runs the handshake on a connected socket.
 pub fn handshake(o: &TlsOptions, sock: &Sock) -> Result<Box<ClientConnection>, i64> {
-    let cfg = config(o)?;
+    let (cfg, verifier) = config_and_verifier(o)?;
     let mut conn = ClientConnection::new(cfg, server_name(o, sock))
         .map_err(|_| codes::SSL_CREATE_SESSION_FAILED)?;
     let mut io = Io(sock);
@@ -249,7 +388,10 @@ pub fn handshake(o: &TlsOptions, sock: &Sock) -> Result<Box<ClientConnection>, i
         match conn.complete_io(&mut io) {
             Ok((0, 0)) if conn.is_handshaking() => return Err(codes::SSL_HANDSHAKE_FAILED),
             Ok(_) => {}
-            Err(e) => return Err(error_code(&e, codes::SSL_HANDSHAKE_FAILED)),
+            Err(e) => {
+                report_refusal(&verifier, sock);
+                return Err(error_code(&e, codes::SSL_HANDSHAKE_FAILED));
+            }
         }
     }
     Ok(Box::new(conn))
@@ -372,9 +514,15 @@ pub fn verify_peer(
         check_name: opts.host_name.is_some(),
         allow_self_signed,
         provider,
+        refusal: std::sync::Mutex::new(None),
     };
-    v.verify_server_cert(end, rest, &server_name(&opts, sock), &[], UnixTime::now())
-        .is_ok()
+    let ok = v
+        .verify_server_cert(end, rest, &server_name(&opts, sock), &[], UnixTime::now())
+        .is_ok();
+    if !ok {
+        report_refusal(&v, sock);
+    }
+    ok
 }
 
 #[cfg(test)]
@@ -508,6 +656,57 @@ mod tests {
             "the server got close_notify"
         );
         server.join().expect("server");
+    }
+
+    #[test]
+    fn a_refusal_is_what_openssl_would_report() {
+        let dir = TempDir::new("tls-refusal");
+        let Some((cert, _)) = self_signed(&dir.0, "server") else {
+            return;
+        };
+        let der: Vec<u8> = CertificateDer::pem_file_iter(&cert)
+            .expect("pem")
+            .next()
+            .expect("one certificate")
+            .expect("parsed")
+            .as_ref()
+            .to_vec();
+        assert!(is_self_issued(&der));
+        assert!(!is_self_issued(&der[..der.len() / 2]), "cut short");
+        assert!(
+            !is_self_issued(b"\x30\x85\x01\x02\x03\x04\x05"),
+            "length too long"
+        );
+        let cert_err = |e| rustls::Error::InvalidCertificate(e);
+        assert_eq!(
+            Refusal::of(&cert_err(CertificateError::UnknownIssuer), &der, 0),
+            Refusal::SelfSigned
+        );
+        assert_eq!(
+            Refusal::of(&cert_err(CertificateError::UnknownIssuer), &der, 1),
+            Refusal::Chain(20, "unable to get local issuer certificate")
+        );
+        assert_eq!(
+            Refusal::of(&cert_err(CertificateError::NotValidForName), &der, 0),
+            Refusal::HostName
+        );
+        assert_eq!(
+            Refusal::of(&cert_err(CertificateError::Expired), &der, 0),
+            Refusal::Chain(10, "certificate has expired")
+        );
+        assert_eq!(
+            Refusal::SelfSigned.log_line(4),
+            (
+                true,
+                "Socket::ssl_verify() (ERRNO 1014): self signed certificate from fd#4 is not allowed"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            Refusal::Chain(20, "unable to get local issuer certificate").log_line(7).1,
+            "Socket::ssl_verify() (ERRNO 1014): can not verify peer from fd#7 with error#20: unable to get local issuer certificate"
+        );
+        assert!(!Refusal::HostName.log_line(4).0, "a warning");
     }
 
     #[test]
