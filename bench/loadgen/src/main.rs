@@ -852,7 +852,19 @@ async fn run_connect(a: Arc<Args>) {
         tasks.push(tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
                 match connect(&a).await {
-                    Ok(_) => done.fetch_add(1, Ordering::Relaxed),
+                    Ok((stream, _)) => {
+                        // Closed with a RST: a FIN would leave each of
+                        // these connections in TIME_WAIT on this side for
+                        // a minute, and tens of thousands a second use up
+                        // the ephemeral ports (the rate then collapses, for
+                        // whichever server runs next). (Deprecated because a
+                        // linger can block the dropping thread; a zero one
+                        // never does.)
+                        #[allow(deprecated)]
+                        let _ = stream.set_linger(Some(Duration::ZERO));
+                        drop(stream);
+                        done.fetch_add(1, Ordering::Relaxed)
+                    }
                     Err(_) => failed.fetch_add(1, Ordering::Relaxed),
                 };
             }
