@@ -222,20 +222,18 @@ def echo_100x16_process(srv, a):
     return echo_100x16(srv, a)
 
 
-@scenario("TCP echo 10 conns x 1 in flight, 32 B", "msg/s", "msg/s", servers=("swoole-rs", "swoole"),
-          script="tcp_echo_server.php")
-def tcp_echo_10x1(srv, a):
-    r = loadgen(srv.port, "echo", "--conns", 10, "--inflight", 1, "--size", 32, "--secs", a.secs,
-                "--warmup", 1, scheme="tcp")
-    return r["msgs_per_sec"], {"p99_us": r["p99_us"]}
+def tcp_echo_scenario(conns, inflight):
+    @scenario(f"TCP echo {conns} conns x {inflight} in flight, 32 B", "msg/s", "msg/s",
+              servers=("swoole-rs", "swoole"), script="tcp_echo_server.php")
+    def tcp_echo(srv, a):
+        r = loadgen(srv.port, "echo", "--conns", conns, "--inflight", inflight, "--size", 32,
+                    "--secs", a.secs, "--warmup", 1, scheme="tcp")
+        return r["msgs_per_sec"], {"p99_us": r["p99_us"]}
+    return tcp_echo
 
 
-@scenario("TCP echo 100 conns x 16 in flight, 32 B", "msg/s", "msg/s", servers=("swoole-rs", "swoole"),
-          script="tcp_echo_server.php")
-def tcp_echo_100x16(srv, a):
-    r = loadgen(srv.port, "echo", "--conns", 100, "--inflight", 16, "--size", 32, "--secs", a.secs,
-                "--warmup", 1, scheme="tcp")
-    return r["msgs_per_sec"], {"p99_us": r["p99_us"]}
+tcp_echo_scenario(10, 1)
+tcp_echo_scenario(100, 16)
 
 
 @scenario("rate 10 conns, 20k msg/s, 32 B: p99 from schedule", "p99 us", "us", higher=False)

@@ -378,15 +378,13 @@ pub fn mirror(
         }
         return conn;
     }
-    let conn = Rc::new(runtime::Connection::new(
+    let conn = Rc::new(stand_in(
+        rt,
         session,
-        info.peer,
-        info.local,
-        info.socket_fd,
-        info.server_fd,
-        rt.settings.output_queue_limit(),
+        (info.peer, info.local),
+        (info.socket_fd, info.server_fd),
+        info.ws_status,
     ));
-    conn.set_ws_status(info.ws_status);
     conn.set_deflate(
         info.deflate
             .map(|(c, s, sb, cb)| crate::protocol::deflate::Agreement::from_parts(c, s, sb, cb)),
@@ -432,16 +430,35 @@ pub fn claim_close_here(
     if let Some(conn) = rt.table.get(session) {
         return Some(conn);
     }
+    Some(Rc::new(stand_in(
+        rt,
+        session,
+        (info.peer, info.local),
+        (info.socket_fd, info.server_fd),
+        info.ws_status,
+    )))
+}
+
+/// A connection object standing in, in this worker, for the master's (or
+/// another worker's) connection `session`: its addresses (peer, local),
+/// descriptors (socket, listener) and WebSocket status as they are there.
+fn stand_in(
+    rt: &runtime::Server,
+    session: i64,
+    (peer, local): (std::net::SocketAddr, std::net::SocketAddr),
+    (socket_fd, server_fd): (i32, i32),
+    ws_status: u8,
+) -> runtime::Connection {
     let conn = runtime::Connection::new(
         session,
-        info.peer,
-        info.local,
-        info.socket_fd,
-        info.server_fd,
+        peer,
+        local,
+        socket_fd,
+        server_fd,
         rt.settings.output_queue_limit(),
     );
-    conn.set_ws_status(info.ws_status);
-    Some(Rc::new(conn))
+    conn.set_ws_status(ws_status);
+    conn
 }
 
 /// Ships what the script queued on a mirror to the master, in order: the

@@ -628,18 +628,7 @@ mod tests {
         assert_eq!(sent[0].0, 2);
         let h = handler(1, vec![true; 3]);
         h.on_close(&conn, -1);
-        let sent = h.link.sent.borrow();
-        let callbacks: Vec<(usize, bool)> = sent
-            .iter()
-            .map(|(w, m)| match m {
-                Message::Relay {
-                    event: RelayEvent::Close { callback, .. },
-                    ..
-                } => (*w, *callback),
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        assert_eq!(callbacks, [(0, true), (1, false), (2, false)]);
+        assert_eq!(close_events(&h), [(0, true), (1, false), (2, false)]);
     }
 
     fn close_events(h: &RelayHandler<Recorder>) -> Vec<(usize, bool)> {
