@@ -155,6 +155,7 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
         connect: all.iter().any(|c| c.connect.is_some()),
         request: all.iter().any(|c| c.request.is_some()),
         handshake: all.iter().any(|c| c.handshake.is_some()),
+        close_event: !st.drops_unsafe_events(),
     };
     let mut relay_handler = relay::RelayHandler::new(
         Rc::new(relay::EndpointLink {

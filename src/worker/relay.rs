@@ -44,6 +44,11 @@ pub struct Callbacks {
     pub connect: bool,
     pub request: bool,
     pub handshake: bool,
+    /// Whether a close is dispatched to a worker as an event. Not where
+    /// Swoole's `disable_notify` holds (SWOOLE_PROCESS with dispatch_mode
+    /// 1/3/5 without `enable_unsafe_event`): a close then takes no turn of
+    /// the round robin, and only forgets the connection in every worker.
+    pub close_event: bool,
 }
 
 /// `package_length_func` for the master's connections: the script's
@@ -345,7 +350,11 @@ impl<L: WorkerLink> EventHandler for RelayHandler<L> {
             .shared_slot()
             .is_none_or(|(t, idx)| t.claim_close_at(idx, conn.id));
         // A discarded close still forgets the connection everywhere.
-        let worker = self.choose(conn, event_type::CLOSE, b"");
+        let worker = if self.callbacks.close_event {
+            self.choose(conn, event_type::CLOSE, b"")
+        } else {
+            None
+        };
         let info = conn_info(conn);
         // With fd or address hashing only that worker ever saw the
         // connection; otherwise every worker may hold a mirror of it.
@@ -545,12 +554,37 @@ mod tests {
     }
 
     fn handler(mode: i64, idle: Vec<bool>) -> RelayHandler<Recorder> {
+        handler_with(
+            mode,
+            idle,
+            Callbacks {
+                close_event: true,
+                ..Callbacks::default()
+            },
+        )
+    }
+
+    fn handler_with(mode: i64, idle: Vec<bool>, callbacks: Callbacks) -> RelayHandler<Recorder> {
         let link = Rc::new(Recorder {
             n: idle.len(),
             idle,
             sent: RefCell::new(Vec::new()),
         });
-        RelayHandler::new(link, mode, Callbacks::default())
+        RelayHandler::new(link, mode, callbacks)
+    }
+
+    /// Where Swoole's `disable_notify` holds, a close takes no turn of the
+    /// round robin (data keeps going to the workers in turn) and only
+    /// forgets the connection in every worker, with no callback.
+    #[test]
+    fn a_close_without_an_event_takes_no_round_robin_turn() {
+        let h = handler_with(1, vec![true; 3], Callbacks::default());
+        assert_eq!(h.pick(1), 0);
+        let a: std::net::SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let conn = Rc::new(Connection::new(1, a, a, 9, 3, 1024));
+        h.on_close(&conn, -1);
+        assert_eq!(close_events(&h), [(0, false), (1, false), (2, false)]);
+        assert_eq!(h.pick(2), 1, "the close took no turn");
     }
 
     #[test]
