@@ -347,12 +347,14 @@ $s->set(['worker_num' => 2, 'event_object' => true, 'task_worker_num' => 1]);
 $show = function ($what, $o) {
     $v = get_object_vars($o);
     unset($v['dispatch_time']);
-    echo $what, ' ', get_class($o), ' ', json_encode($v), "\n";
+    // One write a line: workers share stdout, and echo with commas
+    // writes piece by piece (lines of two processes interleaved).
+    echo $what . ' ' . get_class($o) . ' ' . json_encode($v) . "\n";
 };
 $s->on('connect', fn ($s, $e) => $show('connect', $e));
 $s->on('receive', function ($s, $e) use ($show) {
     $show('receive', $e);
-    echo "dispatch_time>0 ", json_encode($e->dispatch_time > 0), "\n";
+    echo "dispatch_time>0 " . json_encode($e->dispatch_time > 0) . "\n";
     $s->task('t');
     $s->sendMessage('hello', 1 - $s->worker_id);
 });
@@ -361,7 +363,7 @@ $s->on('packet', function ($s, $p) use ($show) {
     $show('packet', $p);
     $s->sendto($p->address, $p->port, "echo:{$p->data}", $p->server_socket);
 });
-$s->on('task', function ($s, $t) { echo "task ", get_class($t), " ", $t->data, "\n"; $t->finish('r'); });
+$s->on('task', function ($s, $t) { echo "task " . get_class($t) . " " . $t->data . "\n"; $t->finish('r'); });
 $s->on('finish', fn ($s, $r) => $show('finish', $r));
 $s->on('pipeMessage', fn ($s, $m) => $show('pipe', $m));
 $s->start();
