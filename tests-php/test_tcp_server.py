@@ -37,6 +37,13 @@ def recv_exactly(s, n):
     return out
 
 
+def assert_no_answer(s):
+    """Nothing arrives on `s` for 0.3 s; its timeout is 5 s again after."""
+    s.settimeout(0.3)
+    with pytest.raises(socket.timeout):
+        s.recv(100)
+    s.settimeout(5)
+
 
 def ask(s, cmd: bytes, expect_prefix=b""):
     s.sendall(cmd)
@@ -359,10 +366,7 @@ def test_pause_stops_reading_until_resume(php_server, mode, framing):
     a.sendall(b"!pause\n" + first)
     assert recv_exactly(a, 11) == b"paused=true"
     a.sendall(b"second\n")
-    a.settimeout(0.3)
-    with pytest.raises(socket.timeout):
-        a.recv(100)
-    a.settimeout(5)
+    assert_no_answer(a)
     assert ask(b, f"!resume {fd_a}\n".encode()) == b"resumed=true"
     assert recv_exactly(a, len(first) + 7) == first + b"second\n"
     # A closed fd: false and Swoole's error code (1005, session does not
@@ -402,10 +406,7 @@ def test_dispatch_func_picks_the_worker(php_server):
     assert c.recv(100) == b"worker=0"
     # Discarded: no answer; the connection still works.
     c.sendall(b"drop")
-    c.settimeout(0.3)
-    with pytest.raises(socket.timeout):
-        c.recv(100)
-    c.settimeout(5)
+    assert_no_answer(c)
     c.sendall(b"w1 !worker")
     assert c.recv(100) == b"worker=1"
     # An id past the workers: Swoole's warning, the event dropped.
@@ -414,10 +415,7 @@ def test_dispatch_func_picks_the_worker(php_server):
     # -2 ("close the connection"): Swoole 6.2.2 drops the event and leaves
     # the connection open.
     c.sendall(b"kill")
-    c.settimeout(0.3)
-    with pytest.raises(socket.timeout):
-        c.recv(100)
-    c.settimeout(5)
+    assert_no_answer(c)
     c.sendall(b"w0 !worker")
     assert c.recv(100) == b"worker=0"
 
