@@ -343,7 +343,7 @@ async fn echo_conn(
     measuring: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
 ) {
-    let Ok((stream, mut buf)) = connect(&a).await else {
+    let Ok((stream, buf)) = connect(&a).await else {
         eprintln!("loadgen: connect failed");
         return;
     };
@@ -363,9 +363,7 @@ async fn echo_conn(
     let mut tcp_partial = 0usize;
     let mut frames = FrameCounter::default();
     // Whatever arrived with the handshake's response.
-    let early = frames.feed(&buf);
-    buf.clear();
-    let mut carried = early;
+    let mut carried = frames.feed(&buf);
     while !stop.load(Ordering::Relaxed) {
         let got = if carried > 0 {
             std::mem::take(&mut carried)
