@@ -95,7 +95,8 @@ class Server:
     def __enter__(self):
         self.port = free_port()
         if self.kind == "ceiling":
-            cmd = [str(CEILING), str(self.port)]
+            # a TCP scenario's ceiling is the raw TCP echo
+            cmd = [str(CEILING), str(self.port)] + (["tcp"] if self.script.startswith("tcp") else [])
         else:
             cmd = ["php", "-n", "-d", f"extension={self.so}", "-d", "memory_limit=-1",
                    str(ROOT / "bench" / self.script), str(self.port)]
@@ -224,7 +225,7 @@ def echo_100x16_process(srv, a):
 
 def tcp_echo_scenario(conns, inflight):
     @scenario(f"TCP echo {conns} conns x {inflight} in flight, 32 B", "msg/s", "msg/s",
-              servers=("swoole-rs", "swoole"), script="tcp_echo_server.php")
+              script="tcp_echo_server.php")
     def tcp_echo(srv, a):
         r = loadgen(srv.port, "echo", "--conns", conns, "--inflight", inflight, "--size", 32,
                     "--secs", a.secs, "--warmup", 1, scheme="tcp")

@@ -2,8 +2,9 @@
 nghttp2): h2c with prior knowledge and h2 over TLS by ALPN, on the same
 port as HTTP/1.1 and WebSocket; onRequest unchanged, $request->streamId,
 server_protocol "HTTP/2", write() as DATA frames, trailer(), compression,
-POST bodies, many streams on one connection. SWOOLE_BASE (PROCESS mode
-logs that it speaks HTTP/1.1 only, which the last test checks)."""
+POST bodies, many streams on one connection; in SWOOLE_BASE and in
+SWOOLE_PROCESS with two workers (the master keeps the HTTP/2 connection,
+a worker answers each stream)."""
 
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ SERVER = r"""<?php
 $ssl = getenv('SSL') === '1';
 $mode = getenv('MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
 $s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1], $mode, $ssl ? SWOOLE_SOCK_TCP | SWOOLE_SSL : SWOOLE_SOCK_TCP);
-$cfg = ['worker_num' => 1, 'open_http2_protocol' => true];
+$cfg = ['worker_num' => $mode === SWOOLE_PROCESS ? 2 : 1, 'open_http2_protocol' => true];
 if ($ssl) {
     $cfg['ssl_cert_file'] = getenv('CERT');
     $cfg['ssl_key_file'] = getenv('KEY');
@@ -77,9 +78,10 @@ def h2_server(php_server, tmp_path):
     return start
 
 
+@pytest.mark.parametrize("mode", ["base", "process"])
 @pytest.mark.parametrize("ssl", [False, True], ids=["h2c", "h2-alpn"])
-def test_http2_requests_reach_on_request(h2_server, ssl):
-    srv = h2_server(ssl=ssl)
+def test_http2_requests_reach_on_request(h2_server, ssl, mode):
+    srv = h2_server(ssl=ssl, mode=mode)
     scheme, mode = ("https", ["--http2", "-k"]) if ssl else ("http", ["--http2-prior-knowledge"])
     url = f"{scheme}://127.0.0.1:{srv.port}"
     out = curl(*mode, "-i", f"{url}/hello?q=1").decode().replace("\r", "")
@@ -111,16 +113,10 @@ def test_http2_requests_reach_on_request(h2_server, ssl):
             assert ws.recv(timeout=5) == "hi"
 
 
-def test_process_mode_speaks_http1_and_says_so(h2_server):
-    srv = h2_server(ssl=True, mode="process")
-    out = curl("--http2", "-k", "-i", f"https://127.0.0.1:{srv.port}/x").decode()
-    assert out.startswith("HTTP/1.1 201"), out
-    assert "swoole-rs serves HTTP/2 in SWOOLE_BASE mode only" in srv.output()
-
-
 PING_SERVER = r"""<?php
-$s = new Swoole\Http\Server('127.0.0.1', (int)$argv[1], SWOOLE_BASE);
-$s->set(['worker_num' => 1, 'open_http2_protocol' => true, 'log_level' => SWOOLE_LOG_WARNING]);
+$process = getenv('MODE') === 'process';
+$s = new Swoole\Http\Server('127.0.0.1', (int)$argv[1], $process ? SWOOLE_PROCESS : SWOOLE_BASE);
+$s->set(['worker_num' => $process ? 2 : 1, 'open_http2_protocol' => true, 'log_level' => SWOOLE_LOG_WARNING]);
 $s->on('request', function ($req, $resp) {
     switch ($req->server['request_uri']) {
         case '/ping':
@@ -187,13 +183,14 @@ def data_of(frames, stream=1) -> bytes:
     return b"".join(p for k, _, st, p in frames if k == 0 and st == stream)
 
 
-def test_response_ping_and_goaway_reach_an_http2_client(php_server, tmp_path):
+@pytest.mark.parametrize("mode", ["base", "process"])
+def test_response_ping_and_goaway_reach_an_http2_client(php_server, tmp_path, mode):
     """Response::ping() sends a PING frame; goaway() a GOAWAY with the
     error code asked (NO_ERROR by default, the stream already open still
     answered); over HTTP/1.1 ping() warns and is false."""
     script = tmp_path / "h2ping.php"
     script.write_text(PING_SERVER)
-    srv = php_server(str(script))
+    srv = php_server(str(script), env={"MODE": mode})
 
     frames = h2_get(srv.port, "/ping")
     assert any(k == 6 and not f & 1 and st == 0 for k, f, st, _ in frames), frames

@@ -99,7 +99,7 @@ impl EventHandler for PhpHandler {
         &self,
         conn: &Rc<Connection>,
         req: Request,
-        stream: Rc<crate::runtime::http2::H2Stream>,
+        stream: Rc<dyn crate::runtime::http2::H2Answer>,
     ) {
         let cbs = self.st.callbacks_for(conn.server_fd);
         let Some(cb) = &cbs.request else {

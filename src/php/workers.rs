@@ -141,7 +141,8 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
         | Message::Multicast { .. }
         | Message::Pause { .. }
         | Message::Reset { .. }
-        | Message::ResponseDone { .. } => {
+        | Message::ResponseDone { .. }
+        | Message::H2 { .. } => {
             if let Some(rt) = &rt {
                 if !is_process_worker() {
                     relay::apply(rt, msg);
@@ -260,6 +261,16 @@ fn on_relay(
         .set_worker_status(cluster.my_id() as usize, WORKER_BUSY);
     match event {
         RelayEvent::Connect => handler.on_connect(&conn),
+        RelayEvent::Request(req) if req.stream_id != 0 => {
+            // HTTP/2: the answer goes back to the master step by step.
+            let c = cluster.clone();
+            let stream = crate::worker::h2_relay::RelayedStream::new(
+                session,
+                req.stream_id,
+                Box::new(move |m: &ipc::Message| c.send(reactor, m)),
+            );
+            handler.on_h2_request(&conn, req, Rc::new(stream));
+        }
         RelayEvent::Request(req) => {
             cluster.responses.borrow_mut().insert(session);
             conn.begin_response(req.keep_alive());

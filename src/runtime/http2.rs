@@ -4,7 +4,9 @@
 //! WebSocket. The `h2` crate speaks the protocol; this module takes each
 //! request stream's head and body, hands it to the script as an ordinary
 //! request (`onRequest`, with its stream id), and gives the script an
-//! [`H2Stream`] to answer on.
+//! [`H2Stream`] to answer on, through the [`H2Answer`] steps (which a
+//! SWOOLE_PROCESS worker sends to the master instead, see
+//! `worker/h2_relay.rs`).
 //!
 //! One connection is one task here: the `h2` connection owns the socket
 //! (no separate writer task), and each request stream gets a task of its
@@ -38,6 +40,32 @@ pub fn preface_state(first: &[u8]) -> Option<bool> {
     } else {
         None
     }
+}
+
+/// The steps of a script's answer on one HTTP/2 stream. [`H2Stream`]
+/// takes them on the stream itself; in SWOOLE_PROCESS a worker's stand-in
+/// sends each to the master, which takes it on the [`H2Stream`] there, so
+/// `Swoole\Http\Response` has one HTTP/2 path for both modes.
+pub trait H2Answer {
+    /// The request's stream id (`$request->streamId`).
+    fn stream_id(&self) -> u32;
+    /// Whether the head has gone out.
+    fn head_sent(&self) -> bool;
+    /// Sends the head: `status` and `fields` (names any case; those
+    /// HTTP/2 forbids are dropped). `end`: there is no body.
+    fn send_head(&self, status: u16, fields: &[(String, Vec<u8>)], end: bool) -> bool;
+    /// Sends body bytes; `end` ends the stream.
+    fn send_data(&self, data: Bytes, end: bool) -> bool;
+    /// Ends the stream with trailer fields (`Response::trailer()`).
+    fn send_trailers(&self, fields: &[(String, Vec<u8>)]) -> bool;
+    /// Ends the stream abruptly (the script dropped its response).
+    fn reset(&self);
+    /// `Response::ping()`: a PING frame to the client (its answer is
+    /// awaited by the connection; one at a time, as `h2` allows).
+    fn ping(&self);
+    /// `Response::goaway($error_code)`: a GOAWAY frame to the client. Its
+    /// debug data is not sent (`h2` sends none).
+    fn goaway(&self, error_code: u32);
 }
 
 /// The answer side of one request stream, for the script's response.
@@ -123,27 +151,26 @@ impl H2Stream {
             control,
         }
     }
+}
 
-    /// `Response::ping()`: a PING frame to the client (its answer is
-    /// awaited by the connection; one at a time, as `h2` allows).
-    pub fn ping(&self) {
+impl H2Answer for H2Stream {
+    fn stream_id(&self) -> u32 {
+        self.stream_id
+    }
+
+    fn ping(&self) {
         self.control.ask(Ask::Ping);
     }
 
-    /// `Response::goaway($error_code)`: a GOAWAY frame to the client. Its
-    /// debug data is not sent (`h2` sends none).
-    pub fn goaway(&self, error_code: u32) {
+    fn goaway(&self, error_code: u32) {
         self.control.ask(Ask::GoAway(error_code));
     }
 
-    /// Whether the head has gone out.
-    pub fn head_sent(&self) -> bool {
+    fn head_sent(&self) -> bool {
         self.respond.borrow().is_none()
     }
 
-    /// Sends the head: `status` and `fields` (names any case; those
-    /// HTTP/2 forbids are dropped). `end`: there is no body.
-    pub fn send_head(&self, status: u16, fields: &[(String, Vec<u8>)], end: bool) -> bool {
+    fn send_head(&self, status: u16, fields: &[(String, Vec<u8>)], end: bool) -> bool {
         let Some(mut respond) = self.respond.borrow_mut().take() else {
             return false;
         };
@@ -161,8 +188,7 @@ impl H2Stream {
         }
     }
 
-    /// Sends body bytes; `end` ends the stream.
-    pub fn send_data(&self, data: Bytes, end: bool) -> bool {
+    fn send_data(&self, data: Bytes, end: bool) -> bool {
         let mut body = self.body.borrow_mut();
         let Some(stream) = body.as_mut() else {
             return false;
@@ -174,16 +200,14 @@ impl H2Stream {
         ok
     }
 
-    /// Ends the stream with trailer fields (`Response::trailer()`).
-    pub fn send_trailers(&self, fields: &[(String, Vec<u8>)]) -> bool {
+    fn send_trailers(&self, fields: &[(String, Vec<u8>)]) -> bool {
         let Some(mut stream) = self.body.borrow_mut().take() else {
             return false;
         };
         stream.send_trailers(header_map(fields)).is_ok()
     }
 
-    /// Ends the stream abruptly (the script dropped its response).
-    pub fn reset(&self) {
+    fn reset(&self) {
         if let Some(mut respond) = self.respond.borrow_mut().take() {
             respond.send_reset(h2::Reason::INTERNAL_ERROR);
         }
@@ -317,7 +341,7 @@ async fn stream(
         body.extend_from_slice(&chunk);
     }
     let req = request_of(&head, body.freeze(), stream_id);
-    let stream = Rc::new(H2Stream::new(stream_id, respond, control));
+    let stream: Rc<dyn H2Answer> = Rc::new(H2Stream::new(stream_id, respond, control));
     match server.handler() {
         Some(h) if h.has_request_handler(conn) => h.on_h2_request(conn, req, stream),
         _ => {

@@ -125,7 +125,12 @@ pub trait EventHandler {
     /// [`Connection::finish_response`] (the PHP `Response::end()` does).
     fn on_request(&self, conn: &Rc<Connection>, req: Request);
     /// An HTTP/2 request (`open_http2_protocol`): answered on `stream`.
-    fn on_h2_request(&self, _conn: &Rc<Connection>, _req: Request, stream: Rc<http2::H2Stream>) {
+    fn on_h2_request(
+        &self,
+        _conn: &Rc<Connection>,
+        _req: Request,
+        stream: Rc<dyn http2::H2Answer>,
+    ) {
         stream.send_head(404, &[], true);
     }
     /// Whether an `onHandshake` callback replaces the built-in handshake.

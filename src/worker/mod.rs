@@ -4,6 +4,7 @@
 
 pub mod cluster;
 pub mod event_loop;
+pub mod h2_relay;
 pub mod ipc;
 pub mod lifecycle;
 pub mod manager;

@@ -24,6 +24,7 @@ use bytes::Bytes;
 use super::ipc::{ConnInfo, Endpoint, Message, RelayEvent};
 use crate::protocol::http::Request;
 use crate::protocol::message::Event;
+use crate::runtime::http2::H2Answer;
 use crate::runtime::port::DatagramFrom;
 use crate::runtime::shared::SharedTable;
 use crate::runtime::{self, Connection, ConnectionTable, EventHandler};
@@ -261,7 +262,9 @@ impl<L: WorkerLink> RelayHandler<L> {
         self.pick(conn.id)
     }
 
-    fn relay(&self, conn: &Connection, event: RelayEvent) {
+    /// Sends `event` to the worker chosen for it; false when the script's
+    /// `dispatch_func` discarded it.
+    fn relay(&self, conn: &Connection, event: RelayEvent) -> bool {
         let (event_type, data): (i64, &[u8]) = match &event {
             RelayEvent::Connect => (event_type::CONNECT, b""),
             RelayEvent::Receive(data) => (event_type::RECV_DATA, data),
@@ -273,7 +276,7 @@ impl<L: WorkerLink> RelayHandler<L> {
             RelayEvent::Close { .. } => (event_type::CLOSE, b""),
         };
         let Some(worker) = self.choose(conn, event_type, data) else {
-            return;
+            return false;
         };
         self.link.send_to(
             worker,
@@ -282,7 +285,7 @@ impl<L: WorkerLink> RelayHandler<L> {
                 info: conn_info(conn),
                 event,
             },
-        );
+        )
     }
 }
 
@@ -290,6 +293,18 @@ impl<L: WorkerLink> EventHandler for RelayHandler<L> {
     fn on_connect(&self, conn: &Rc<Connection>) {
         if self.callbacks.connect {
             self.relay(conn, RelayEvent::Connect);
+        }
+    }
+
+    /// The stream stays here, in the reactor whose `h2` connection it
+    /// belongs to; the worker's answer comes back as steps
+    /// ([`super::h2_relay`]).
+    fn on_h2_request(&self, conn: &Rc<Connection>, req: Request, stream: Rc<dyn H2Answer>) {
+        super::h2_relay::hold(conn.id, stream.clone());
+        if !self.relay(conn, RelayEvent::Request(req)) {
+            // Discarded by dispatch_func: nobody will answer it.
+            super::h2_relay::forget_session_stream(conn.id, stream.stream_id());
+            stream.reset();
         }
     }
 
@@ -343,6 +358,7 @@ impl<L: WorkerLink> EventHandler for RelayHandler<L> {
     }
 
     fn on_close(&self, conn: &Rc<Connection>, reactor_id: i32) {
+        super::h2_relay::forget_session(conn.id);
         // A worker that closed the connection itself ran onClose already
         // (it claimed it in the shared table); else the callback is
         // claimed here for the worker this goes to.
@@ -419,6 +435,11 @@ pub fn apply(rt: &runtime::Server, msg: Message) {
         Message::Multicast { frame, sessions } => {
             rt.multicast(&Bytes::from(frame), &sessions);
         }
+        Message::H2 {
+            session,
+            stream_id,
+            step,
+        } => super::h2_relay::apply(session, stream_id, step),
         // Worker-to-worker messages never reach a reactor.
         _ => {}
     }

@@ -1132,7 +1132,7 @@ mod frame_counter_tests {
             f.push(127);
             f.extend_from_slice(&(len as u64).to_be_bytes());
         }
-        f.extend(std::iter::repeat(b'x').take(len));
+        f.extend(std::iter::repeat_n(b'x', len));
         f
     }
 

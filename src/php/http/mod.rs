@@ -25,6 +25,7 @@ use super::zend::{self, zarray, zdouble, zlong, zstr};
 use crate::protocol::response as wire;
 use crate::protocol::{date::http_date, http::Request, mime, multipart};
 use crate::runtime::connection::{unix_time, ws_status};
+use crate::runtime::http2::H2Answer;
 use crate::runtime::Connection;
 
 pub mod co_server;
@@ -76,6 +77,10 @@ pub enum ConnKey {
     Stream(i64, u32),
 }
 
+/// An HTTP/2 stream a response answers on (its own, or in SWOOLE_PROCESS
+/// the worker's stand-in for the master's).
+type SharedStream = Rc<dyn H2Answer>;
+
 thread_local! {
     static RESPONSES: RefCell<HashMap<ConnKey, ResponseState>> = RefCell::new(HashMap::new());
     /// Response objects (by handle) whose client went away before they
@@ -87,7 +92,7 @@ thread_local! {
     static BODIES: RefCell<HashMap<ConnKey, (u32, Bytes)>> = RefCell::new(HashMap::new());
     /// Response objects of HTTP/2 streams, by handle: the stream and its
     /// key.
-    static H2_OBJECTS: RefCell<HashMap<u32, (ConnKey, Rc<crate::runtime::http2::H2Stream>)>> = RefCell::new(HashMap::new());
+    static H2_OBJECTS: RefCell<HashMap<u32, (ConnKey, SharedStream)>> = RefCell::new(HashMap::new());
     /// Request and response objects of a coroutine server, by handle:
     /// their socket.
     static SOCKET_OBJECTS: RefCell<HashMap<u32, crate::php::client::SharedConn>> = RefCell::new(HashMap::new());
@@ -256,11 +261,11 @@ pub fn h2_request_response(
     st: &ServerState,
     conn: &Connection,
     req: &Request,
-    stream: Rc<crate::runtime::http2::H2Stream>,
+    stream: Rc<dyn H2Answer>,
 ) -> (Zval, Zval) {
     prune_ended_streams(conn.id);
     let mut origin = Origin::of(st, conn);
-    origin.key = ConnKey::Stream(conn.id, stream.stream_id);
+    origin.key = ConnKey::Stream(conn.id, stream.stream_id());
     let (request, response) = request_response_at(&origin, req, false, true, None);
     for object in [&request, &response] {
         if let Some(o) = zend::obj_ptr(object) {

@@ -15,7 +15,7 @@ pub(crate) enum Dest {
     Socket(crate::php::client::SharedConn),
     /// An HTTP/2 stream: heads and bodies go out as its frames (see
     /// [`finish_h2`]), never as HTTP/1 bytes.
-    H2(Rc<crate::runtime::http2::H2Stream>),
+    H2(Rc<dyn crate::runtime::http2::H2Answer>),
 }
 
 impl Dest {
@@ -256,7 +256,7 @@ fn h2_head(
 /// the body, the trailers (`trailer()`), ending the stream.
 fn finish_h2(
     o: *mut zend_object,
-    stream: &crate::runtime::http2::H2Stream,
+    stream: &dyn crate::runtime::http2::H2Answer,
     key: ConnKey,
     body: &[u8],
 ) -> bool {
@@ -397,7 +397,7 @@ fn write_head_encoded(
 /// connection go on to its next request, or upgrades it after a 101.
 pub(super) fn finish(o: *mut zend_object, dest: &Dest, key: ConnKey, body: Option<&[u8]>) -> bool {
     if let Dest::H2(stream) = dest {
-        return finish_h2(o, stream, key, body.unwrap_or(b""));
+        return finish_h2(o, stream.as_ref(), key, body.unwrap_or(b""));
     }
     let Some((chunked, head_request, status, handshake, compression)) = RESPONSES.with(|r| {
         r.borrow_mut().get_mut(&key).map(|s| {

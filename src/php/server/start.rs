@@ -193,19 +193,6 @@ fn prepare(
     for s in &mut per_port {
         s.start();
     }
-    if st.mode == SWOOLE_PROCESS && per_port.iter().any(|s| s.open_http2_protocol) {
-        // The PROCESS master relays HTTP/1 requests to the workers; HTTP/2
-        // streams are served where the connection lives (SWOOLE_BASE). So
-        // the ports speak HTTP/1.1 (a TLS client then picks it by ALPN).
-        log::write(
-            log::Level::Warning,
-            false,
-            "open_http2_protocol: swoole-rs serves HTTP/2 in SWOOLE_BASE mode only (not yet in SWOOLE_PROCESS); the ports speak HTTP/1.1",
-        );
-        for s in &mut per_port {
-            s.open_http2_protocol = false;
-        }
-    }
     // Each datagram port needs onPacket, each plain stream port
     // onReceive (its own or the main port's).
     for (i, s) in per_port.iter().enumerate() {

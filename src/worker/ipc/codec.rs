@@ -112,6 +112,34 @@ pub enum Message {
         from: DatagramFrom,
         data: Vec<u8>,
     },
+    /// SWOOLE_PROCESS, worker to master: a step of the script's answer on
+    /// HTTP/2 stream `stream_id` of connection `session` (the master's
+    /// `h2` connection takes it, see `worker/h2_relay.rs`).
+    H2 {
+        session: i64,
+        stream_id: u32,
+        step: H2Step,
+    },
+}
+
+/// One step of a script's answer on an HTTP/2 stream, as
+/// `runtime::http2::H2Answer` takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum H2Step {
+    Head {
+        status: u16,
+        fields: Vec<(String, Vec<u8>)>,
+        /// No body follows.
+        end: bool,
+    },
+    Data {
+        data: Vec<u8>,
+        end: bool,
+    },
+    Trailers(Vec<(String, Vec<u8>)>),
+    Reset,
+    Ping,
+    GoAway(u32),
 }
 
 /// What a worker needs to know about a connection it did not accept.
@@ -191,7 +219,17 @@ impl Writer {
         for (n, v) in &r.headers {
             self.bytes(n.as_bytes()).bytes(v);
         }
-        self.bytes(&r.body).u8(u8::from(r.chunked))
+        self.bytes(&r.body)
+            .u8(u8::from(r.chunked))
+            .i64(i64::from(r.stream_id))
+    }
+    /// Header fields: a count, then each name and value.
+    fn fields(&mut self, fields: &[(String, Vec<u8>)]) -> &mut Self {
+        self.i64(fields.len() as i64);
+        for (n, v) in fields {
+            self.bytes(n.as_bytes()).bytes(v);
+        }
+        self
     }
     /// A socket address in binary: family, address bytes (and the IPv6
     /// scope), port. Every relayed event carries two: no text formatting
@@ -311,12 +349,7 @@ impl<'a> Reader<'a> {
             None
         };
         let minor_version = self.u8()?;
-        // A header is two byte strings: at least two 8-byte lengths.
-        let n = self.count(16)?;
-        let mut headers = Vec::with_capacity(n);
-        for _ in 0..n {
-            headers.push((self.string()?, self.bytes()?));
-        }
+        let headers = self.fields()?;
         Ok(Request {
             method,
             target,
@@ -326,10 +359,21 @@ impl<'a> Reader<'a> {
             headers,
             body: Bytes::from(self.bytes()?),
             chunked: self.bool()?,
-            // HTTP/2 is served in the process that owns the connection:
-            // no stream crosses the IPC.
-            stream_id: 0,
+            stream_id: self.u32()?,
         })
+    }
+    fn fields(&mut self) -> Result<Vec<(String, Vec<u8>)>, DecodeError> {
+        // A field is two byte strings: at least two 8-byte lengths.
+        let n = self.count(16)?;
+        let mut fields = Vec::with_capacity(n);
+        for _ in 0..n {
+            fields.push((self.string()?, self.bytes()?));
+        }
+        Ok(fields)
+    }
+    /// A `u32` written as an `i64`.
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        u32::try_from(self.i64()?).map_err(|_| DecodeError("bad u32"))
     }
     fn addr(&mut self) -> Result<std::net::SocketAddr, DecodeError> {
         use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
@@ -497,6 +541,29 @@ impl Message {
                 };
                 w.bytes(data);
             }
+            Message::H2 {
+                session,
+                stream_id,
+                step,
+            } => {
+                w.u8(15).i64(*session).i64(i64::from(*stream_id));
+                match step {
+                    H2Step::Head {
+                        status,
+                        fields,
+                        end,
+                    } => w
+                        .u8(1)
+                        .i64(i64::from(*status))
+                        .fields(fields)
+                        .u8(u8::from(*end)),
+                    H2Step::Data { data, end } => w.u8(2).bytes(data).u8(u8::from(*end)),
+                    H2Step::Trailers(fields) => w.u8(3).fields(fields),
+                    H2Step::Reset => w.u8(4),
+                    H2Step::Ping => w.u8(5),
+                    H2Step::GoAway(code) => w.u8(6).i64(i64::from(*code)),
+                };
+            }
         }
         w.0
     }
@@ -608,6 +675,26 @@ impl Message {
                     _ => return Err(DecodeError("bad datagram sender")),
                 },
                 data: r.bytes()?,
+            },
+            15 => Message::H2 {
+                session: r.i64()?,
+                stream_id: r.u32()?,
+                step: match r.u8()? {
+                    1 => H2Step::Head {
+                        status: u16::try_from(r.i64()?).map_err(|_| DecodeError("bad status"))?,
+                        fields: r.fields()?,
+                        end: r.bool()?,
+                    },
+                    2 => H2Step::Data {
+                        data: r.bytes()?,
+                        end: r.bool()?,
+                    },
+                    3 => H2Step::Trailers(r.fields()?),
+                    4 => H2Step::Reset,
+                    5 => H2Step::Ping,
+                    6 => H2Step::GoAway(r.u32()?),
+                    _ => return Err(DecodeError("bad HTTP/2 step")),
+                },
             },
             _ => return Err(DecodeError("unknown kind")),
         };
@@ -804,7 +891,48 @@ mod tests {
             },
         ]
         .into_iter()
+        .chain(h2_steps())
         .chain(relay_kinds())
+        .collect()
+    }
+
+    /// Every HTTP/2 step, on stream ids up to the largest HTTP/2 allows.
+    fn h2_steps() -> Vec<Message> {
+        let fields = vec![
+            ("content-type".to_string(), b"text/plain".to_vec()),
+            ("x".to_string(), vec![0xff]),
+        ];
+        [
+            H2Step::Head {
+                status: 200,
+                fields: fields.clone(),
+                end: false,
+            },
+            H2Step::Head {
+                status: 404,
+                fields: vec![],
+                end: true,
+            },
+            H2Step::Data {
+                data: b"body".to_vec(),
+                end: true,
+            },
+            H2Step::Trailers(fields),
+            H2Step::Reset,
+            H2Step::Ping,
+            H2Step::GoAway(11),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, step)| Message::H2 {
+            session: 4,
+            stream_id: if i == 0 {
+                (1 << 31) - 1
+            } else {
+                2 * i as u32 + 1
+            },
+            step,
+        })
         .collect()
     }
 
@@ -831,6 +959,10 @@ mod tests {
         let events = vec![
             RelayEvent::Connect,
             RelayEvent::Request(req.clone()),
+            RelayEvent::Request(Request {
+                stream_id: 5,
+                ..req.clone()
+            }),
             RelayEvent::Handshake(req.clone()),
             RelayEvent::Open(Request { query: None, ..req }),
             RelayEvent::Message(Event::Message {
@@ -905,7 +1037,7 @@ mod tests {
     fn every_kind_and_relay_event_is_covered() {
         let all = all_kinds();
         let kinds: std::collections::BTreeSet<u8> = all.iter().map(|m| m.encode()[0]).collect();
-        assert_eq!(kinds, (1..=14).collect());
+        assert_eq!(kinds, (1..=15).collect());
         let events: std::collections::BTreeSet<u8> = all
             .iter()
             .filter_map(|m| match m {
@@ -996,7 +1128,7 @@ mod tests {
             .u8(0)
             .u8(1)
             .i64(count);
-        w.bytes(b"host").bytes(b"h").bytes(b"").u8(0);
+        w.bytes(b"host").bytes(b"h").bytes(b"").u8(0).i64(0);
         w.0
     }
 
@@ -1010,8 +1142,8 @@ mod tests {
             })
         ));
         // Used to reserve room for min(count, 1024) headers before reading
-        // any; now the count is checked against the input first (the 30
-        // bytes left have room for one header of 16 bytes at least).
+        // any; now the count is checked against the input first (the 38
+        // bytes left have room for two headers of 16 bytes at least).
         for count in [3, 1 << 40, i64::MAX] {
             assert_eq!(
                 Message::decode(&request_with_headers(count)),

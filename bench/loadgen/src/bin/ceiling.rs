@@ -3,9 +3,12 @@
 //! worker), a reader that decodes every frame a read brings, unmasks it and
 //! writes all the echoes of that read in one write.
 //!
-//!   ceiling PORT
+//!   ceiling PORT [tcp]
 //!
 //! A text message starting with "BCAST" goes to every open connection.
+//! With `tcp` it is a raw TCP echo instead (what `onReceive` -> `send()`
+//! does): every read is written straight back, the least work a TCP echo
+//! server on one thread can do.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -220,11 +223,27 @@ async fn serve(mut s: TcpStream, id: u64, peers: Peers) {
     writer.abort();
 }
 
+async fn serve_tcp(mut s: TcpStream) {
+    let _ = s.set_nodelay(true);
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match s.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                if s.write_all(&buf[..n]).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 fn main() {
     let port: u16 = std::env::args()
         .nth(1)
         .and_then(|p| p.parse().ok())
         .unwrap_or(9502);
+    let tcp = std::env::args().nth(2).as_deref() == Some("tcp");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -239,7 +258,11 @@ fn main() {
                 continue;
             };
             next += 1;
-            tokio::task::spawn_local(serve(s, next, peers.clone()));
+            if tcp {
+                tokio::task::spawn_local(serve_tcp(s));
+            } else {
+                tokio::task::spawn_local(serve(s, next, peers.clone()));
+            }
         }
     });
 }
