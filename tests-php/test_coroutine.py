@@ -36,6 +36,17 @@ def test_prints_what_swoole_prints(name):
     assert code == 0
 
 
+def test_co_run_inside_a_coroutine_is_a_fatal_error():
+    """As Swoole 6.2.2: the inner function runs, then "Unable to call
+    Event::wait() in coroutine" ends the script with 255 (Swoole names its
+    library's file and line; ours names the script's call)."""
+    code, out = run("nested_run.php")
+    assert code == 255
+    assert out.startswith("outer\ninner\n\nFatal error: Swoole\\Coroutine\\Scheduler::start(): "
+                          "Unable to call Event::wait() in coroutine in "), out
+    assert "never" not in out
+
+
 class ScriptedPeer:
     """A TCP peer for the client scripts: echoes what it gets, except
     "silent" (no answer), "close" (closes), "delay:S ..." (echoes after S

@@ -910,7 +910,18 @@ fn co_create(ex: &mut ExecuteData, rv: &mut Zval) {
 /// `Co\run(callable $fn, mixed ...$args): bool`: the function in a
 /// coroutine, and the loop until every coroutine and timer is done.
 pub fn fn_run(ex: &mut ExecuteData, rv: &mut Zval) {
-    if current() >= 0 || super::timer::in_event_loop() {
+    if current() >= 0 {
+        // Swoole's Co\run() inside a coroutine starts the function's
+        // coroutine, then cannot wait for it there: a fatal error.
+        let mut started = znull();
+        spawn_from_args(ex, &mut started);
+        drop(started);
+        zend::fatal_error_raw(
+            "Swoole\\Coroutine\\Scheduler::start(): Unable to call Event::wait() in coroutine",
+        );
+        return;
+    }
+    if super::timer::in_event_loop() {
         zend::warning_docref(
             "eventLoop has already been created. unable to create Swoole\\Coroutine\\Scheduler",
         );
