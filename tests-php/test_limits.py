@@ -140,10 +140,12 @@ def test_half_request_gets_408_after_http_request_timeout(php_server):
 
 
 def test_push_to_a_client_that_does_not_read_is_refused_not_queued_forever(php_server):
-    """A connection's outbound queue is bounded (socket_buffer_size): pushes to a
-    client that stopped reading fail with false once it is full, nothing
-    accepted is lost or reordered, and other clients are served meanwhile."""
-    srv = php_server("ws.php", settings={"socket_buffer_size": 1024 * 1024})
+    """A connection's outbound queue is bounded (socket_buffer_size): with
+    send_yield off, pushes to a client that stopped reading fail with false
+    once it is full, nothing accepted is lost or reordered, and other
+    clients are served meanwhile. (With send_yield, the default, the push
+    waits instead: test_send_yield.py.)"""
+    srv = php_server("ws.php", settings={"socket_buffer_size": 1024 * 1024, "send_yield": False})
     size, count = 64 * 1024, 400  # 25 MiB: more than the kernel buffers hold
     with RawClient(srv.port, timeout=20) as sleeper:
         sleeper.handshake()

@@ -10,6 +10,7 @@ pub const NO_PAYLOAD: i64 = 550;
 pub const SESSION_CLOSED: i64 = 1004;
 pub const SESSION_NOT_EXIST: i64 = 1005;
 pub const OUTPUT_BUFFER_OVERFLOW: i64 = 1009;
+pub const OUTPUT_SEND_YIELD: i64 = 1010;
 pub const PACKAGE_LENGTH_TOO_LARGE: i64 = 1201;
 pub const SERVER_NOT_RUNNING: i64 = 9005;
 /// SWOOLE_ERROR_SSL_CREATE_CONTEXT_FAILED: the certificate or key is unusable.

@@ -8,9 +8,11 @@
 //! and never blocks or re-enters the socket.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::task::{Poll, Waker};
 
 use bytes::{Buf, Bytes};
 use tokio::sync::Notify;
@@ -41,7 +43,7 @@ pub mod ws_status {
 pub enum SendError {
     /// The connection is closed or closing: nothing more may be queued.
     Closed,
-    /// The outbound queue holds `socket_buffer_size` bytes already.
+    /// The outbound queue holds its limit (`buffer_output_size`) or more.
     QueueFull,
 }
 
@@ -52,6 +54,16 @@ struct Outbound {
     bytes: usize,
     /// Shut the socket down once everything queued before this is written.
     close_after: bool,
+    /// Someone waits in [`Connection::drained`] (see [`DRAIN_WAITERS`]).
+    drain_wanted: bool,
+}
+
+thread_local! {
+    /// Who waits for a connection's output to drain (`send_yield`), by
+    /// session. Here rather than in each connection: only one whose client
+    /// stopped reading ever has a waiter, and an idle connection should
+    /// not carry the room.
+    static DRAIN_WAITERS: RefCell<HashMap<SessionId, Vec<Waker>>> = RefCell::new(HashMap::new());
 }
 
 /// See [`Connection::allow_direct_writes`].
@@ -422,13 +434,20 @@ impl Connection {
         self.out.borrow().bytes
     }
 
+    /// Whether the output buffer is full: what is queued has reached the
+    /// limit, so the next send is refused ([`SendError::QueueFull`]). As
+    /// Swoole's, the send that crosses the limit is still taken whole.
+    pub fn output_full(&self) -> bool {
+        self.out.borrow().bytes >= self.queue_limit
+    }
+
     /// Queues raw bytes for the writer.
     pub fn send(self: &Rc<Self>, data: Bytes) -> Result<(), SendError> {
         if self.closing.get() {
             return Err(SendError::Closed);
         }
         let mut out = self.out.borrow_mut();
-        if out.bytes > 0 && out.bytes + data.len() > self.queue_limit {
+        if out.bytes >= self.queue_limit {
             return Err(SendError::QueueFull);
         }
         out.bytes += data.len();
@@ -455,7 +474,7 @@ impl Connection {
         let mut written = 0;
         {
             let out = self.out.borrow();
-            if out.bytes > 0 && out.bytes + total > self.queue_limit {
+            if out.bytes >= self.queue_limit {
                 return Err(SendError::QueueFull);
             }
             if fd >= 0 && out.queue.is_empty() {
@@ -501,6 +520,44 @@ impl Connection {
         self.writer_wake.notify_one();
     }
 
+    /// Resolves once everything queued has been written (true), or once
+    /// the connection is closing (false): Swoole's `send_yield` waits for
+    /// this (its onBufferEmpty) before it tries a refused send again.
+    pub fn drained(self: &Rc<Self>) -> impl Future<Output = bool> {
+        let conn = self.clone();
+        std::future::poll_fn(move |cx| {
+            if conn.closing.get() {
+                return Poll::Ready(false);
+            }
+            let mut out = conn.out.borrow_mut();
+            if out.bytes == 0 {
+                return Poll::Ready(true);
+            }
+            out.drain_wanted = true;
+            DRAIN_WAITERS.with(|w| {
+                let mut w = w.borrow_mut();
+                let wakers = w.entry(conn.id).or_default();
+                if !wakers.iter().any(|k| k.will_wake(cx.waker())) {
+                    wakers.push(cx.waker().clone());
+                }
+            });
+            Poll::Pending
+        })
+    }
+
+    /// Wakes whoever waits in [`Connection::drained`]: the queue is empty,
+    /// or the connection is going away.
+    pub(crate) fn wake_drain_waiters(&self) {
+        let wanted = std::mem::take(&mut self.out.borrow_mut().drain_wanted);
+        if !wanted {
+            return;
+        }
+        let wakers = DRAIN_WAITERS.with(|w| w.borrow_mut().remove(&self.id));
+        for w in wakers.into_iter().flatten() {
+            w.wake();
+        }
+    }
+
     /// The end-of-turn flush: writes what the socket takes now if `write`
     /// and the writer is still idle; whatever is left (a full socket, an
     /// error, a closing connection) is the writer task's.
@@ -513,6 +570,7 @@ impl Connection {
                 self.touch_send();
             }
             if self.out.borrow().queue.is_empty() {
+                self.wake_drain_waiters();
                 return;
             }
         }
@@ -661,6 +719,7 @@ impl Connection {
         self.reader_stop.notify_one();
         // A reader waiting for an HTTP response must not wait forever.
         self.response_done.notify_one();
+        self.wake_drain_waiters();
     }
 
     /// Marks onClose as reported; returns false if it already was, so that
@@ -715,6 +774,7 @@ impl Connection {
         }
         self.reader_stop.notify_one();
         self.response_done.notify_one();
+        self.wake_drain_waiters();
     }
 
     /// `pause()` / `resume()`: stops or restarts reading (and the
@@ -779,6 +839,53 @@ mod tests {
     fn conn(limit: usize) -> Rc<Connection> {
         let a: SocketAddr = "127.0.0.1:1".parse().expect("addr");
         Rc::new(Connection::new(1, a, a, 3, 4, limit))
+    }
+
+    /// `send_yield`'s wait: pending while bytes are queued or being
+    /// written, woken when the writer has written them all, and ended
+    /// (false) by a close.
+    #[test]
+    fn drained_waits_for_the_queue_to_empty_or_the_connection_to_close() {
+        use std::task::{Context, Wake};
+        /// A waker that counts its wakes.
+        struct Flag(std::sync::atomic::AtomicUsize);
+        impl Wake for Flag {
+            fn wake(self: std::sync::Arc<Self>) {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        let flag = std::sync::Arc::new(Flag(std::sync::atomic::AtomicUsize::new(0)));
+        let waker = Waker::from(flag.clone());
+        let mut cx = Context::from_waker(&waker);
+        let woken = || flag.0.load(std::sync::atomic::Ordering::Relaxed);
+
+        let c = conn(10);
+        assert_eq!(
+            std::pin::pin!(c.drained()).as_mut().poll(&mut cx),
+            Poll::Ready(true)
+        );
+        c.send(Bytes::from(vec![0u8; 100])).unwrap();
+        let (_taken, _) = c.take_outbound();
+        let mut wait = Box::pin(c.drained());
+        assert_eq!(wait.as_mut().poll(&mut cx), Poll::Pending);
+        assert_eq!(wait.as_mut().poll(&mut cx), Poll::Pending);
+        c.written(60);
+        c.wake_drain_waiters();
+        assert_eq!(woken(), 1);
+        assert_eq!(wait.as_mut().poll(&mut cx), Poll::Pending);
+        c.written(40);
+        c.wake_drain_waiters();
+        // one wake per wait, however often it was polled
+        assert_eq!(woken(), 2);
+        assert_eq!(wait.as_mut().poll(&mut cx), Poll::Ready(true));
+        assert!(DRAIN_WAITERS.with(|w| !w.borrow().contains_key(&c.id)));
+
+        c.send(Bytes::from(vec![0u8; 5])).unwrap();
+        let mut wait = Box::pin(c.drained());
+        assert_eq!(wait.as_mut().poll(&mut cx), Poll::Pending);
+        c.close_with_frame(None);
+        assert_eq!(woken(), 3);
+        assert_eq!(wait.as_mut().poll(&mut cx), Poll::Ready(false));
     }
 
     #[test]

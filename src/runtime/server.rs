@@ -523,6 +523,7 @@ async fn writer<W: ConnWrite>(
             if close_after {
                 break;
             }
+            end.conn.wake_drain_waiters();
             let _direct = end.conn.allow_direct_writes(direct_fd);
             end.conn.writer_wake.notified().await;
             continue;
@@ -911,6 +912,7 @@ impl Drop for WriterEnd {
         if std::thread::panicking() {
             self.conn.peer_gone();
         }
+        self.conn.wake_drain_waiters();
         let live = &self.server.live_writers;
         live.set(live.get().saturating_sub(1));
         self.server.writers_done.notify_waiters();

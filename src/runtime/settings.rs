@@ -167,6 +167,13 @@ pub struct Settings {
     pub http_index_files: Vec<String>,
     /// Server callbacks run in coroutines (Swoole's default).
     pub enable_coroutine: bool,
+    /// `send_yield`: a send or push the output buffer refuses makes the
+    /// coroutine wait for the buffer to drain and try again. None: not
+    /// set, which means `enable_coroutine` ([`Settings::send_yields`]).
+    pub send_yield: Option<bool>,
+    /// `send_timeout`: how long such a wait may take, in seconds (0: no
+    /// limit).
+    pub send_timeout: f64,
     /// onTask runs in a coroutine and gets a `Swoole\Server\Task`.
     pub task_enable_coroutine: bool,
     /// onTask gets a `Swoole\Server\Task` (without a coroutine).
@@ -303,6 +310,8 @@ impl Default for Settings {
             http_index_files: Vec::new(),
             stream: StreamFraming::default(),
             enable_coroutine: true,
+            send_yield: None,
+            send_timeout: 0.0,
             task_enable_coroutine: false,
             task_object: false,
             event_object: false,
@@ -515,6 +524,8 @@ impl Settings {
             }
             "http_parse_cookie" => self.http_parse_cookie = v.truthy(),
             "enable_coroutine" => self.enable_coroutine = v.truthy(),
+            "send_yield" => self.send_yield = Some(v.truthy()),
+            "send_timeout" => self.send_timeout = v.as_float().unwrap_or(0.0).max(0.0),
             "task_enable_coroutine" => self.task_enable_coroutine = v.truthy(),
             "task_object" | "task_use_object" => self.task_object = v.truthy(),
             "event_object" => self.event_object = v.truthy(),
@@ -614,6 +625,15 @@ impl Settings {
             .filter(|_| self.enable_static_handler)
     }
 
+    /// Whether a refused send waits in its coroutine (`send_yield`): as
+    /// set, else with coroutines; in SWOOLE_PROCESS only with a dispatch
+    /// mode that keeps a connection on one worker (2, 4, 8), as Swoole
+    /// decides at start.
+    pub fn send_yields(&self, process_mode: bool) -> bool {
+        self.send_yield.unwrap_or(self.enable_coroutine)
+            && (!process_mode || matches!(self.dispatch_mode, 2 | 4 | 8))
+    }
+
     /// The most bytes a connection may queue: a push is refused once this
     /// much is waiting, but a single large push into an empty queue goes
     /// through (Swoole writes 9 MiB pushes with default settings).
@@ -632,6 +652,26 @@ mod tests {
         assert_eq!(s.package_max_length, 2 * 1024 * 1024);
         assert!(s.heartbeat().is_none());
         assert!(!s.open_websocket_close_frame);
+    }
+
+    /// `send_yield` follows `enable_coroutine` unless set, and SWOOLE_PROCESS
+    /// keeps it only with a dispatch mode that hashes connections.
+    #[test]
+    fn send_yield_follows_coroutines_and_the_dispatch_mode() {
+        let mut s = Settings::default();
+        assert!(s.send_yields(false) && s.send_yields(true));
+        s.apply("enable_coroutine", &SettingValue::Bool(false));
+        assert!(!s.send_yields(false));
+        s.apply("send_yield", &SettingValue::Bool(true));
+        assert!(s.send_yields(false));
+        s.apply("dispatch_mode", &SettingValue::Int(1));
+        assert!(s.send_yields(false) && !s.send_yields(true));
+        s.apply("dispatch_mode", &SettingValue::Int(4));
+        assert!(s.send_yields(true));
+        s.apply("send_timeout", &SettingValue::Float(-1.0));
+        assert_eq!(s.send_timeout, 0.0);
+        s.apply("send_timeout", &SettingValue::Float(0.25));
+        assert_eq!(s.send_timeout, 0.25);
     }
 
     #[test]

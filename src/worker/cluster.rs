@@ -478,6 +478,7 @@ async fn forward_mirror(
                 data.extend_from_slice(b);
             }
             conn.written(data.len());
+            conn.wake_drain_waiters();
             cluster.send(master, &Message::Send { session, data });
         }
         if !conn.response_pending() && cluster.responses.borrow_mut().remove(&session) {

@@ -37,7 +37,14 @@ pub(super) fn push_result(fd: i64, r: Result<(), PushError>) -> bool {
             false
         }
         Err(PushError::Send(SendError::QueueFull)) => {
-            zend::warning_docref(&format!("connection#{fd} output buffer overflow"));
+            // Swoole's log line (not a PHP warning), naming the socket.
+            let socket = state::current()
+                .and_then(|s| s.runtime())
+                .and_then(|rt| rt.table.get(fd))
+                .map_or(fd, |c| i64::from(c.socket_fd));
+            errors::log_warning(&format!(
+                "Server::send_to_connection() (ERRNO 1009): socket#{socket} output buffer overflow"
+            ));
             errors::set_last_error(errors::OUTPUT_BUFFER_OVERFLOW);
             false
         }
@@ -45,6 +52,63 @@ pub(super) fn push_result(fd: i64, r: Result<(), PushError>) -> bool {
         // The owner's inbox is gone (it is being respawned), or the
         // connection is already closing: nothing was queued.
         Err(PushError::Forward | PushError::Closing) => false,
+    }
+}
+
+/// A send or push to local connection `conn` under Swoole's `send_yield`
+/// (on by default with coroutines): while `attempt` finds the output
+/// buffer full, the running coroutine waits for the client to take what
+/// is queued (the worker serves everyone else meanwhile) and tries again,
+/// so a slow reader loses nothing. Outside a coroutine, or with
+/// `send_yield` off, the refusal is reported as Swoole reports it.
+pub(super) fn sent_yielding(
+    st: &ServerState,
+    conn: &Rc<runtime::Connection>,
+    fd: i64,
+    mut attempt: impl FnMut() -> Result<(), PushError>,
+) -> bool {
+    let yields = || {
+        let s = st.settings.borrow();
+        let cid = crate::php::coroutine::current();
+        (cid >= 0 && s.send_yields(st.mode == SWOOLE_PROCESS)).then_some((cid, s.send_timeout))
+    };
+    loop {
+        let r = attempt();
+        if r.is_ok() && conn.output_full() && yields().is_none() {
+            // Taken, but the next one will be refused: Swoole says so once.
+            errors::log_warning(&format!(
+                "Server::send_to_connection() (ERRNO 1009): connection#{} output buffer overflow",
+                conn.socket_fd
+            ));
+        }
+        if r != Err(PushError::Send(SendError::QueueFull)) {
+            return push_result(fd, r);
+        }
+        let Some((cid, timeout)) = yields() else {
+            return push_result(fd, r);
+        };
+        // Swoole's code for "the send waits", left as the last error.
+        errors::set_last_error(errors::OUTPUT_SEND_YIELD);
+        let drained = conn.drained();
+        let waited = crate::php::coroutine::io::await_as(cid, async move {
+            if timeout > 0.0 {
+                let limit = std::time::Duration::from_secs_f64(timeout.min(1e9));
+                tokio::time::timeout(limit, drained)
+                    .await
+                    .map_err(|_| libc::ETIMEDOUT)
+            } else {
+                Ok(drained.await)
+            }
+        });
+        match waited {
+            Some(Ok(true)) => continue,
+            // The connection closed while the coroutine waited.
+            Some(Ok(false)) => errors::set_last_error(errors::SESSION_NOT_EXIST),
+            Some(Err(code)) => errors::set_last_error(i64::from(code)),
+            // Canceled (Coroutine::cancel()).
+            None => errors::set_last_error(i64::from(libc::ECANCELED)),
+        }
+        return false;
     }
 }
 
@@ -109,7 +173,7 @@ pub(super) fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
             None => return,
         },
     };
-    let Some((_st, rt)) = running_runtime() else {
+    let Some((st, rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
     };
@@ -158,7 +222,15 @@ pub(super) fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
             let compress = agreement.is_some() && flags & i64::from(FLAG_COMPRESS) != 0;
             let payload = zend::str_bytes(data).unwrap_or_default();
             if let Some(sent) = push::push_large(&conn, opcode, flags, payload) {
-                rv.set_bool(push_result(fd, sent));
+                let mut first = Some(sent);
+                let attempt = || match first.take() {
+                    Some(r) => r,
+                    // The same payload and agreement: it writes through
+                    // again.
+                    None => push::push_large(&conn, opcode, flags, payload)
+                        .unwrap_or(Err(PushError::Send(SendError::Closed))),
+                };
+                rv.set_bool(sent_yielding(&st, &conn, fd, attempt));
                 return;
             }
             let encode = || frame::encode_data(opcode, flags, payload, Some(&conn));
@@ -180,7 +252,9 @@ pub(super) fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
         PushData::Spec(spec) => frame::encode_spec(&spec, Some(&conn)).map(Bytes::from),
     };
     match bytes {
-        Some(bytes) => rv.set_bool(push_result(fd, push::send_bytes(&conn, bytes))),
+        Some(bytes) => rv.set_bool(sent_yielding(&st, &conn, fd, || {
+            push::send_bytes(&conn, bytes.clone())
+        })),
         None => rv.set_bool(false),
     }
 }
@@ -374,7 +448,7 @@ pub(super) fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(data) = args.bytes(1, "send_data") else {
         return;
     };
-    let Some((_st, rt)) = running_runtime() else {
+    let Some((st, rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
     };
@@ -387,9 +461,18 @@ pub(super) fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
-    let out = push::Outbound::Bytes(data);
-    let sent = push::deliver(&rt, &target, fd, out, cluster::forward);
-    rv.set_bool(push_result(fd, sent));
+    match &target {
+        Target::Local(conn) => {
+            let data = Bytes::from(data);
+            let attempt = || push::send_bytes(conn, data.clone());
+            rv.set_bool(sent_yielding(&st, conn, fd, attempt));
+        }
+        Target::Remote(_) => {
+            let out = push::Outbound::Bytes(data);
+            let sent = push::deliver(&rt, &target, fd, out, cluster::forward);
+            rv.set_bool(push_result(fd, sent));
+        }
+    }
 }
 
 pub(super) fn server_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {

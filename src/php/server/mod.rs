@@ -707,6 +707,7 @@ fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
         if arr.get("document_root").is_some() {
             check_document_root(&typed);
         }
+        check_send_yield(&mut typed, arr.get("send_yield").is_some());
         *st.settings.borrow_mut() = typed;
         // Swoole turns the hooks on for the workers it starts; ours fork
         // from this process and inherit them.
@@ -714,6 +715,19 @@ fn server_set(ex: &mut ExecuteData, rv: &mut Zval) {
             crate::php::hooks::set_flags(flags);
         }
         rv.set_bool(true);
+    }
+}
+
+/// `send_yield` as Swoole's `set()` takes it: each `set()` without it
+/// makes it follow `enable_coroutine` again; set on, it needs a dispatch
+/// mode that keeps a connection on one worker (2 or 4), else Swoole's
+/// warning turns it off.
+fn check_send_yield(settings: &mut runtime::Settings, given: bool) {
+    if !given {
+        settings.send_yield = None;
+    } else if settings.send_yield == Some(true) && !matches!(settings.dispatch_mode, 2 | 4) {
+        zend::warning_docref("'send_yield' option can only be set when using dispatch_mode=2/4");
+        settings.send_yield = Some(false);
     }
 }
 
