@@ -360,6 +360,31 @@ def test_max_request_retires_the_worker(php_server):
         assert ws.recv(timeout=5) == "w0:fresh"
 
 
+def test_task_workers_retire_by_task_max_request(php_server):
+    """Task workers count toward task_max_request (Swoole's, none by
+    default), not max_request; a max_request over 10 gets Swoole's grace
+    (the event worker is not replaced after exactly max_request)."""
+    srv = start(php_server, "base", worker_num=1, task_worker_num=1, max_request=12,
+                task_max_request=2)
+    pids = wait_workers(srv, 2)
+    with ws_connect(srv.port) as ws:
+        for i in range(2):
+            ws.send(f"wait t{i}")
+            assert "t" + str(i) in ws.recv(timeout=5)
+    # two tasks retired the task worker (id 1)
+    wait_replaced(srv, {1: pids[1]})
+    assert worker_pids(srv)[0] == pids[0]
+    # the event worker: 12 requests + a grace of 1..6. The upgrades and
+    # messages here make 12 events, which would retire it without one.
+    with ws_connect(srv.port) as ws:
+        for i in range(8):
+            ws.send(f"m{i}")
+            assert ws.recv(timeout=5) == f"w0:m{i}"
+        time.sleep(0.5)
+    assert worker_pids(srv)[0] == pids[0], "retired without Swoole's grace"
+    assert "worker error" not in srv.stdout()
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_shutdown_from_a_worker(php_server, mode):
     srv = start(php_server, mode, worker_num=2, task_worker_num=0)

@@ -12,7 +12,7 @@
 //! This module is the glue between those layers and PHP: it decides which
 //! callback a message calls and with what arguments.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -370,20 +370,46 @@ fn run_task(
 /// [`count_request`] as a callback's follow-up, for when it ends; None
 /// where nothing is counted (no `max_request`): no closure per event then.
 pub fn request_counter(st: &Rc<ServerState>) -> Option<Box<dyn FnOnce()>> {
-    if st.settings.borrow().max_request <= 0 {
+    if request_limit(st) == 0 {
         return None;
     }
     let st = Rc::clone(st);
     Some(Box::new(move || count_request(&st)))
 }
 
+thread_local! {
+    /// This worker's request limit, drawn once per process (its grace is
+    /// random): see [`runtime::Settings::worker_request_limit`].
+    static REQUEST_LIMIT: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// How many events this worker handles before it is replaced (0: no
+/// limit); task workers by `task_max_request`.
+fn request_limit(st: &ServerState) -> u64 {
+    if let Some(limit) = REQUEST_LIMIT.with(Cell::get) {
+        return limit;
+    }
+    let Some(c) = cluster() else { return 0 };
+    if c.worker_id.get() < 0 {
+        return 0;
+    }
+    let mut random = [0u8; 4];
+    crate::runtime::random_bytes(&mut random);
+    let limit = st
+        .settings
+        .borrow()
+        .worker_request_limit(c.is_task_worker(), u32::from_le_bytes(random));
+    REQUEST_LIMIT.with(|l| l.set(Some(limit)));
+    limit
+}
+
 pub fn count_request(st: &ServerState) {
-    let Some(c) = cluster() else { return };
-    let max = st.settings.borrow().max_request;
-    if max <= 0 || c.worker_id.get() < 0 {
+    let max = request_limit(st);
+    if max == 0 {
         return;
     }
-    if c.shared.count_request(c.my_id() as usize) >= max as u64 {
+    let Some(c) = cluster() else { return };
+    if c.shared.count_request(c.my_id() as usize) >= max {
         if let Some(rt) = st.runtime() {
             stop_worker(&rt);
         }

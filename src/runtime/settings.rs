@@ -83,6 +83,14 @@ pub struct Settings {
     pub enable_unsafe_event: bool,
     /// A worker retires after this many requests/messages (0: never).
     pub max_request: i64,
+    /// `max_request_grace`: a worker serves `max_request` plus a random
+    /// 1..=grace more before it is replaced, so that workers started
+    /// together do not all restart together. None: Swoole's default
+    /// ([`Settings::worker_request_limit`]).
+    pub max_request_grace: Option<i64>,
+    /// `task_max_request` (and its grace): the same for task workers.
+    pub task_max_request: i64,
+    pub task_max_request_grace: Option<i64>,
     /// How long a stopping worker may take before it is killed.
     pub max_wait_time: Duration,
     /// Stopping workers get onWorkerExit while their loop still runs.
@@ -262,6 +270,9 @@ impl Default for Settings {
             dispatch_mode: 2,
             enable_unsafe_event: false,
             max_request: 0,
+            max_request_grace: None,
+            task_max_request: 0,
+            task_max_request_grace: None,
             max_wait_time: Duration::from_secs(3),
             reload_async: false,
             // Swoole's default: one reactor thread per CPU (PROCESS mode).
@@ -411,6 +422,11 @@ impl Settings {
             "worker_num" => self.worker_num = v.as_int().unwrap_or(1).clamp(1, 128),
             "task_worker_num" => self.task_worker_num = v.as_int().unwrap_or(0).clamp(0, 128),
             "max_request" => self.max_request = v.as_int().unwrap_or(0).max(0),
+            "max_request_grace" => self.max_request_grace = Some(v.as_int().unwrap_or(0).max(0)),
+            "task_max_request" => self.task_max_request = v.as_int().unwrap_or(0).max(0),
+            "task_max_request_grace" => {
+                self.task_max_request_grace = Some(v.as_int().unwrap_or(0).max(0))
+            }
             "reload_async" => self.reload_async = v.truthy(),
             "dispatch_mode" => self.dispatch_mode = v.as_int().unwrap_or(2),
             "enable_unsafe_event" => self.enable_unsafe_event = v.truthy(),
@@ -625,6 +641,25 @@ impl Settings {
             .filter(|_| self.enable_static_handler)
     }
 
+    /// How many events a worker (`task`: a task worker) handles before it
+    /// is replaced, as Swoole's `Worker::set_max_request` decides it once
+    /// per process: `max_request` plus `1 + random % grace`, the grace
+    /// being `max_request_grace`, by default half of a `max_request` over
+    /// 10 (Swoole's SW_WORKER_MIN_REQUEST), else none. 0: never.
+    pub fn worker_request_limit(&self, task: bool, random: u32) -> u64 {
+        let (max, grace) = if task {
+            (self.task_max_request, self.task_max_request_grace)
+        } else {
+            (self.max_request, self.max_request_grace)
+        };
+        let max = max.max(0) as u64;
+        let grace = grace.map_or(if max > 10 { max / 2 } else { 0 }, |g| g.max(0) as u64);
+        if max == 0 || grace == 0 {
+            return max;
+        }
+        max + 1 + u64::from(random) % grace
+    }
+
     /// Whether a refused send waits in its coroutine (`send_yield`): as
     /// set, else with coroutines; in SWOOLE_PROCESS only with a dispatch
     /// mode that keeps a connection on one worker (2, 4, 8), as Swoole
@@ -652,6 +687,31 @@ mod tests {
         assert_eq!(s.package_max_length, 2 * 1024 * 1024);
         assert!(s.heartbeat().is_none());
         assert!(!s.open_websocket_close_frame);
+    }
+
+    /// A worker's request limit: max_request plus a grace in 1..=grace
+    /// (half of max_request by default, none at 10 or less); task workers
+    /// have their own (none by default).
+    #[test]
+    fn the_request_limit_adds_swooles_grace() {
+        let mut s = Settings::default();
+        assert_eq!(s.worker_request_limit(false, 7), 0);
+        s.apply("max_request", &SettingValue::Int(10));
+        assert_eq!(s.worker_request_limit(false, 7), 10);
+        s.apply("max_request", &SettingValue::Int(100));
+        let limits: Vec<u64> = (0..200).map(|r| s.worker_request_limit(false, r)).collect();
+        assert_eq!(limits.iter().min(), Some(&101));
+        assert_eq!(limits.iter().max(), Some(&150));
+        s.apply("max_request_grace", &SettingValue::Int(0));
+        assert_eq!(s.worker_request_limit(false, 7), 100);
+        s.apply("max_request_grace", &SettingValue::Int(3));
+        assert_eq!(s.worker_request_limit(false, 5), 103);
+        // task workers: task_max_request only
+        assert_eq!(s.worker_request_limit(true, 5), 0);
+        s.apply("task_max_request", &SettingValue::Int(4));
+        assert_eq!(s.worker_request_limit(true, 5), 4);
+        s.apply("task_max_request_grace", &SettingValue::Int(2));
+        assert_eq!(s.worker_request_limit(true, 5), 6);
     }
 
     /// `send_yield` follows `enable_coroutine` unless set, and SWOOLE_PROCESS
