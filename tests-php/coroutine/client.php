@@ -48,6 +48,16 @@ Co\run(function () use ($port) {
     $c->send("two");
     var_dump(substr($c->recv(), 4), substr($c->recv(), 4));
 
+    // package_length_func: the script's function frames the stream (0:
+    // more bytes needed).
+    $c = new Co\Client(SWOOLE_SOCK_TCP);
+    $c->set(['open_length_check' => true, 'package_length_func' => function ($data) {
+        return strlen($data) < 4 ? 0 : 4 + unpack('N', $data)[1];
+    }]);
+    $c->connect('127.0.0.1', $port);
+    $c->send("two");
+    var_dump(substr($c->recv(), 4), substr($c->recv(), 4));
+
     // The peer closes: recv() returns ''.
     $c = new Co\Client(SWOOLE_SOCK_TCP);
     $c->connect('127.0.0.1', $port);

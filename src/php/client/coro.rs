@@ -31,7 +31,9 @@ use super::super::classes::{m, Class, ClassSlot, Default, PUBLIC};
 use super::super::coroutine::{self, io};
 use super::super::zend::{self, zarray, zbool, zlong, zstr};
 use super::conn::{bound_fatal, Bound, Conn, SharedConn};
-use super::{fatal_error, fatal_warning, settings_of, strerror, this};
+use super::{
+    fatal_error, fatal_warning, framing_settings_of, length_func, settings_of, strerror, this,
+};
 use crate::runtime::client::options;
 use crate::runtime::client::socket::{Kind, Sock, Step, FLAG_SSL};
 use crate::runtime::client::state::{Client, Recv, RECV_MAX};
@@ -208,9 +210,12 @@ fn cc_set(ex: &mut ExecuteData, rv: &mut Zval) {
     zend::set_prop(o, "setting", zarray(merged));
     // A connected client takes the new settings at once.
     if let Some(shared) = conn(h) {
-        let items = settings_of(o).unwrap_or_default();
+        let items = framing_settings_of(o).unwrap_or_default();
         if let (Ok(opts), Ok(mut c)) = (options::parse(&items, false), shared.client()) {
             let _ = c.apply(&opts);
+            if let Some(f) = length_func(o) {
+                c.set_length_func(f);
+            }
             opts.timeouts.apply(&mut c.sock.timeouts);
         }
         shared.refresh_writer();
@@ -267,7 +272,7 @@ fn connect(ex: &mut ExecuteData, rv: &mut Zval) -> Result<(), String> {
         return Ok(());
     }
     let ssl = ty & FLAG_SSL != 0;
-    let items = settings_of(o).unwrap_or_default();
+    let items = framing_settings_of(o).unwrap_or_default();
     let opts = options::parse(&items, ssl)?;
     let sock = match Sock::new(kind).and_then(|s| s.with_wait_hook(io::wait_fd)) {
         Ok(s) => s,
@@ -281,6 +286,9 @@ fn connect(ex: &mut ExecuteData, rv: &mut Zval) -> Result<(), String> {
     if let Err(code) = c.apply(&opts) {
         set_error(o, code);
         return Ok(());
+    }
+    if let Some(f) = length_func(o) {
+        c.set_length_func(f);
     }
     opts.timeouts.apply(&mut c.sock.timeouts);
     if timeout != 0.0 && !timeout.is_nan() {

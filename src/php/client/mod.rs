@@ -17,7 +17,7 @@
 //! client ignores them.
 //!
 //! Left out: `getSocket()` (needs ext-sockets), `swoole_client_select()`,
-//! the socks5/HTTP proxy settings, `package_length_func`, DTLS.
+//! the socks5/HTTP proxy settings, DTLS.
 
 pub mod co_socket;
 pub mod co_tcp_server;
@@ -316,10 +316,10 @@ pub(super) fn settings_of(
     )
 }
 
-/// The blocking client's settings: as [`settings_of`], with
-/// `package_length_func` as whether it is callable (the blocking client
-/// calls it; see [`length_func`]).
-fn blocking_settings_of(
+/// A client's settings as its framing takes them: as [`settings_of`],
+/// with `package_length_func` as whether it is callable (the client calls
+/// it; see [`length_func`]).
+pub(super) fn framing_settings_of(
     o: *mut zend_object,
 ) -> Option<Vec<(String, crate::runtime::settings::SettingValue)>> {
     let mut items = settings_of(o)?;
@@ -338,7 +338,7 @@ fn blocking_settings_of(
 
 /// `package_length_func` as the client's framing asks it: the script's
 /// function with the buffered bytes; what it returns, as a length.
-fn length_func(o: *mut zend_object) -> Option<state::LengthFunc> {
+pub(super) fn length_func(o: *mut zend_object) -> Option<state::LengthFunc> {
     let cb = zend::get_prop(o, "setting")?
         .array()?
         .get("package_length_func")
@@ -508,7 +508,7 @@ fn connect(ex: &mut ExecuteData, rv: &mut Zval) -> Result<(), String> {
         }
     }
     let ssl = ty & FLAG_SSL != 0;
-    let opts = match blocking_settings_of(o) {
+    let opts = match framing_settings_of(o) {
         Some(items) => Some(options::parse(&items, ssl)?),
         None => None,
     };
