@@ -47,6 +47,38 @@ def test_co_run_inside_a_coroutine_is_a_fatal_error():
     assert "never" not in out
 
 
+@pytest.mark.parametrize("parse_files", [False, True])
+def test_coroutine_http_server_takes_http_parse_files(tmp_path, parse_files):
+    """As Http\\Server: f[] uploads keep each file's array under the field
+    (Swoole's default), or with http_parse_files PHP's $_FILES layout."""
+    import json
+
+    require_extension()
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_bytes(b"first")
+    b.write_bytes(b"second!")
+    proc = subprocess.Popen(php_cmd() + [str(DIR / "upload_server.php"), "on" if parse_files else "off"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        # (Swoole's log lines about hooks it cannot apply may come first)
+        line = proc.stdout.readline()
+        while line and not line.strip().isdigit():
+            line = proc.stdout.readline()
+        port = int(line)
+        out = subprocess.run(["curl", "-sS", "-m", "10", "-F", f"many[]=@{a}", "-F", f"many[]=@{b}",
+                              f"http://127.0.0.1:{port}/"], capture_output=True, timeout=15)
+        assert out.returncode == 0, out.stderr
+        many = json.loads(out.stdout)["many"]
+        if parse_files:
+            assert many["name"] == ["a.txt", "b.txt"] and many["size"] == [5, 7]
+        else:
+            assert [f["name"] for f in many] == ["a.txt", "b.txt"]
+            assert [f["size"] for f in many] == [5, 7]
+        assert proc.wait(timeout=10) == 0
+    finally:
+        proc.kill()
+
+
 class ScriptedPeer:
     """A TCP peer for the client scripts: echoes what it gets, except
     "silent" (no answer), "close" (closes), "delay:S ..." (echoes after S

@@ -216,6 +216,8 @@ fn cs_handle(ex: &mut ExecuteData, rv: &mut Zval) {
 struct ServeSettings {
     parse_post: bool,
     parse_cookie: bool,
+    /// `http_parse_files` (off by default, as Swoole's).
+    parse_files: bool,
     upload_tmp_dir: String,
     max_body: usize,
     compression: Option<std::sync::Arc<crate::protocol::http_compression::Policy>>,
@@ -224,10 +226,12 @@ struct ServeSettings {
 fn serve_settings(o: *mut zend_object) -> ServeSettings {
     let a = zend::get_prop(o, "settings").and_then(|z| z.array());
     let get = |k: &str| a.and_then(|a| a.get(k));
-    let flag = |k: &str| get(k).is_none_or(|z| z.bool().unwrap_or_else(|| z.long() != Some(0)));
+    let truthy = |z: &Zval| z.bool().unwrap_or_else(|| z.long() != Some(0));
+    let flag = |k: &str| get(k).is_none_or(truthy);
     ServeSettings {
         parse_post: flag("http_parse_post"),
         parse_cookie: flag("http_parse_cookie"),
+        parse_files: get("http_parse_files").is_some_and(truthy),
         upload_tmp_dir: get("upload_tmp_dir")
             .and_then(|z| z.string())
             .unwrap_or_else(|| "/tmp".to_string()),
@@ -343,8 +347,7 @@ fn serve(server: Rc<RefCell<CoServer>>, conn: SharedConn, settings: ServeSetting
         peer: peer.unwrap_or(unspecified),
         parse_cookie: settings.parse_cookie,
         parse_post: settings.parse_post,
-        // Swoole's coroutine server stores each file's array too.
-        parse_files: false,
+        parse_files: settings.parse_files,
         upload_tmp_dir: settings.upload_tmp_dir.clone(),
         compression: settings.compression.clone(),
     };
