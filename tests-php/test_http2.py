@@ -215,3 +215,24 @@ def test_response_ping_and_goaway_reach_an_http2_client(php_server, tmp_path, mo
             reply += chunk
     assert reply.endswith(b"pinged false"), reply
     srv.wait_for("only supports websocket or http2 client", stream="all")
+
+
+def test_http2_settings_are_announced(php_server, tmp_path):
+    """http2_max_concurrent_streams, http2_init_window_size and
+    http2_max_frame_size go into the server's SETTINGS frame."""
+    script = tmp_path / "h2settings.php"
+    script.write_text(r"""<?php
+$s = new Swoole\Http\Server('127.0.0.1', (int)$argv[1], SWOOLE_BASE);
+$s->set(['worker_num' => 1, 'open_http2_protocol' => true, 'http2_max_concurrent_streams' => 7,
+         'http2_init_window_size' => 1048576, 'http2_max_frame_size' => 32768]);
+$s->on('request', fn ($req, $resp) => $resp->end('ok'));
+$s->start();
+""")
+    srv = php_server(str(script))
+    frames = h2_get(srv.port, "/", wait=1.0)
+    settings = [p for k, f, st, p in frames if k == 4 and not f & 1]
+    assert settings, frames
+    values = {int.from_bytes(p[i:i + 2], "big"): int.from_bytes(p[i + 2:i + 6], "big")
+              for p in settings for i in range(0, len(p), 6)}
+    assert values[3] == 7 and values[4] == 1048576 and values[5] == 32768, values
+    assert data_of(frames) == b"ok"

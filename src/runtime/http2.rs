@@ -252,8 +252,13 @@ pub async fn serve<T>(server: &Rc<Server>, conn: &Rc<Connection>, port: Arc<Port
 where
     T: AsyncRead + AsyncWrite + Unpin + 'static,
 {
+    let h = server.settings.http2.clamped();
     let handshake = h2::server::Builder::new()
-        .max_concurrent_streams(128)
+        .header_table_size(h.header_table_size)
+        .max_concurrent_streams(h.max_concurrent_streams)
+        .initial_window_size(h.init_window_size)
+        .max_frame_size(h.max_frame_size)
+        .max_header_list_size(h.max_header_list_size)
         .handshake::<_, Bytes>(Touching {
             io,
             conn: conn.clone(),

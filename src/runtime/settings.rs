@@ -173,6 +173,8 @@ pub struct Settings {
     pub static_handler_locations: Vec<String>,
     /// `http_index_files`: tried in a directory.
     pub http_index_files: Vec<String>,
+    /// The HTTP/2 settings a server announces (`http2_*`).
+    pub http2: Http2Settings,
     /// Server callbacks run in coroutines (Swoole's default).
     pub enable_coroutine: bool,
     /// `send_yield`: a send or push the output buffer refuses makes the
@@ -320,6 +322,7 @@ impl Default for Settings {
             static_handler_locations: Vec::new(),
             http_index_files: Vec::new(),
             stream: StreamFraming::default(),
+            http2: Http2Settings::default(),
             enable_coroutine: true,
             send_yield: None,
             send_timeout: 0.0,
@@ -343,6 +346,46 @@ fn seconds(v: &SettingValue) -> Option<Duration> {
     v.as_float()
         .filter(|s| s.is_finite() && *s > 0.0)
         .map(|s| Duration::from_secs_f64(s.clamp(0.001, 315_360_000.0)))
+}
+
+/// A size setting as a `u32` (larger ones are cut to `u32::MAX`).
+fn size_u32(v: &SettingValue, fallback: u32) -> u32 {
+    u32::try_from(size(v, fallback as usize)).unwrap_or(u32::MAX)
+}
+
+/// What an HTTP/2 server announces in its SETTINGS frame (`http2_*`
+/// settings), with Swoole 6.2's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Http2Settings {
+    pub header_table_size: u32,
+    pub max_concurrent_streams: u32,
+    pub init_window_size: u32,
+    pub max_frame_size: u32,
+    pub max_header_list_size: u32,
+}
+
+impl Default for Http2Settings {
+    fn default() -> Self {
+        Http2Settings {
+            header_table_size: 4096,
+            max_concurrent_streams: u32::MAX,
+            init_window_size: 65535,
+            max_frame_size: 16384,
+            max_header_list_size: u32::MAX,
+        }
+    }
+}
+
+impl Http2Settings {
+    /// The window size and frame size within what HTTP/2 allows (RFC 9113
+    /// §6.5.2): a value out of range would be a protocol error.
+    pub fn clamped(self) -> Self {
+        Http2Settings {
+            init_window_size: self.init_window_size.min((1 << 31) - 1),
+            max_frame_size: self.max_frame_size.clamp(1 << 14, (1 << 24) - 1),
+            ..self
+        }
+    }
 }
 
 fn size(v: &SettingValue, fallback: usize) -> usize {
@@ -540,6 +583,21 @@ impl Settings {
             }
             "http_parse_cookie" => self.http_parse_cookie = v.truthy(),
             "enable_coroutine" => self.enable_coroutine = v.truthy(),
+            "http2_header_table_size" => {
+                self.http2.header_table_size = size_u32(v, self.http2.header_table_size)
+            }
+            "http2_max_concurrent_streams" => {
+                self.http2.max_concurrent_streams = size_u32(v, self.http2.max_concurrent_streams)
+            }
+            "http2_init_window_size" => {
+                self.http2.init_window_size = size_u32(v, self.http2.init_window_size)
+            }
+            "http2_max_frame_size" => {
+                self.http2.max_frame_size = size_u32(v, self.http2.max_frame_size)
+            }
+            "http2_max_header_list_size" => {
+                self.http2.max_header_list_size = size_u32(v, self.http2.max_header_list_size)
+            }
             "send_yield" => self.send_yield = Some(v.truthy()),
             "send_timeout" => self.send_timeout = v.as_float().unwrap_or(0.0).max(0.0),
             "task_enable_coroutine" => self.task_enable_coroutine = v.truthy(),
@@ -687,6 +745,29 @@ mod tests {
         assert_eq!(s.package_max_length, 2 * 1024 * 1024);
         assert!(s.heartbeat().is_none());
         assert!(!s.open_websocket_close_frame);
+    }
+
+    /// `http2_*` sizes, and values HTTP/2 cannot carry brought into range.
+    #[test]
+    fn http2_settings_default_to_swooles_and_are_kept_in_range() {
+        let mut s = Settings::default();
+        assert_eq!(s.http2.max_concurrent_streams, u32::MAX);
+        assert_eq!(
+            (s.http2.init_window_size, s.http2.max_frame_size),
+            (65535, 16384)
+        );
+        s.apply("http2_max_concurrent_streams", &SettingValue::Int(8));
+        s.apply("http2_init_window_size", &SettingValue::Int(1 << 40));
+        s.apply("http2_max_frame_size", &SettingValue::Int(100));
+        s.apply("http2_header_table_size", &SettingValue::Int(0));
+        let h = s.http2.clamped();
+        assert_eq!(h.max_concurrent_streams, 8);
+        assert_eq!(h.init_window_size, (1 << 31) - 1);
+        assert_eq!(h.max_frame_size, 1 << 14);
+        assert_eq!(
+            h.header_table_size, 4096,
+            "0 is not a size: the default stays"
+        );
     }
 
     /// A worker's request limit: max_request plus a grace in 1..=grace
