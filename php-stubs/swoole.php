@@ -669,6 +669,8 @@ namespace Swoole {
         public static function wait(float $timeout = -1): array|false {}
         /** Waits up to $timeout seconds (negative: no limit) for child $pid to end: ['pid' => int, 'code' => int, 'signal' => int]; false on timeout or if it is not a child. */
         public static function waitPid(int $pid, float $timeout = -1): array|false {}
+        /** Waits up to $timeout seconds (negative: no limit) for one of $signals (a number or an array of them): its number, or false (SWOOLE_ERROR_CO_TIMEDOUT; a warning while Process::signal() callbacks are set, or for SIGCHLD and invalid numbers). Only in a coroutine. */
+        public static function waitSignal(array|int $signals, float $timeout = -1): int|false {}
         /** Waits up to $timeout seconds (negative: no limit) until a stream, socket or fd is readable (SWOOLE_EVENT_READ) or writable (SWOOLE_EVENT_WRITE); which one it is, or false. */
         public static function waitEvent(mixed $socket, int $events = \SWOOLE_EVENT_READ, float $timeout = -1): int|false {}
         /** @internal swoole-rs: the body of its pooled coroutine fibers; returns at once when called otherwise. */
@@ -1665,6 +1667,8 @@ namespace Swoole\Coroutine {
         public static function wait(float $timeout = -1): array|false {}
         /** Waits up to $timeout seconds (negative: no limit) for child $pid to end: ['pid' => int, 'code' => int, 'signal' => int]; false on timeout or if it is not a child. */
         public static function waitPid(int $pid, float $timeout = -1): array|false {}
+        /** Waits up to $timeout seconds (negative: no limit) for one of $signals (a number or an array of them): its number, or false (SWOOLE_ERROR_CO_TIMEDOUT; a warning while Process::signal() callbacks are set, or for SIGCHLD and invalid numbers). Only in a coroutine. */
+        public static function waitSignal(array|int $signals, float $timeout = -1): int|false {}
         /** Waits up to $timeout seconds (negative: no limit) until a stream, socket or fd is readable (SWOOLE_EVENT_READ) or writable (SWOOLE_EVENT_WRITE); which one it is, or false. */
         public static function waitEvent(mixed $socket, int $events = \SWOOLE_EVENT_READ, float $timeout = -1): int|false {}
     }

@@ -26,7 +26,7 @@ def run(name, timeout=30):
 
 @pytest.mark.parametrize("name", ["basics", "channel", "waitgroup", "deadlock", "system", "barrier", "scheduler",
                                   "http_server", "tcp_server", "udp_client",
-                                  "socket"])
+                                  "socket", "wait_signal"])
 def test_prints_what_swoole_prints(name):
     code, out = run(f"{name}.php")
     want = (DIR / f"{name}.expect").read_text().replace("%DIR%", str(DIR))

@@ -25,7 +25,7 @@ use crate::worker::{event_loop, signals, timers};
 
 /// Swoole's `SW_SIGNO_MAX`: numbers it accepts (Linux has signals 1-64;
 /// the others are accepted and never caught, as there).
-const SIGNO_MAX: i64 = 128;
+pub(crate) const SIGNO_MAX: i64 = 128;
 
 thread_local! {
     /// The callback of each signal the script handles.
@@ -130,6 +130,12 @@ fn start_reader() {
         }
     });
     READER.with(|r| *r.borrow_mut() = Some(task.abort_handle()));
+}
+
+/// Whether the script has `Process::signal()` callbacks (Swoole's
+/// `waitSignal()` refuses to wait then).
+pub fn has_callbacks() -> bool {
+    CALLBACKS.with(|c| !c.borrow().is_empty())
 }
 
 /// The script ends: its handlers go (the dispositions come back).

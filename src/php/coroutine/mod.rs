@@ -1388,7 +1388,7 @@ fn suspended_frames(cid: i64, options: i64) -> Option<Vec<Zval>> {
 /// `SW_ERROR_CO_TIMEDOUT`, `SW_ERROR_INVALID_PARAMS`, `SW_ERROR_WRONG_OPERATION`.
 const CO_CANNOT_CANCEL: i64 = 10015;
 const CO_NOT_EXISTS: i64 = 10016;
-const CO_TIMEDOUT: i64 = 10018;
+pub(crate) const CO_TIMEDOUT: i64 = 10018;
 const INVALID_PARAMS: i64 = 505;
 const WRONG_OPERATION: i64 = 509;
 

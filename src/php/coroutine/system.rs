@@ -1,10 +1,8 @@
 //! `Swoole\Coroutine\System` (`Co\System`): the blocking calls of a script
 //! (DNS, files, child processes) made without blocking the worker. Each
 //! runs on the runtime's blocking threads ([`io::blocking`]) while the
-//! calling coroutine waits; `waitEvent()` waits on the loop's reactor.
-//!
-//! Left out: `waitSignal()` (signal listeners are the server's; a
-//! coroutine cannot take a signal yet).
+//! calling coroutine waits; `waitEvent()` waits on the loop's reactor,
+//! `waitSignal()` for a signal caught as `Process::signal()` catches one.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -84,6 +82,12 @@ pub fn methods() -> Vec<super::super::classes::Method> {
             sys_wait_pid,
             "int $pid, float $timeout = -1",
             "array|false",
+        ),
+        sm(
+            "waitSignal",
+            sys_wait_signal,
+            "array|int $signals, float $timeout = -1",
+            "int|false",
         ),
         sm(
             "waitEvent",
@@ -531,4 +535,77 @@ fn sys_wait_event(ex: &mut ExecuteData, rv: &mut Zval) {
         }),
         Err(code) => errors::set_last_error(code),
     }
+}
+
+/// `waitSignal($signals, $timeout = -1)`: the calling coroutine waits until
+/// one of `$signals` (a number or an array of them) arrives, at most
+/// `$timeout` seconds; the signal's number, or false (last error
+/// SWOOLE_ERROR_CO_TIMEDOUT). As Swoole: refused while `Process::signal()` callbacks are
+/// registered, SIGCHLD and numbers out of range are invalid, and the
+/// signals' former dispositions come back once the wait ends.
+fn sys_wait_signal(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    let timeout = args.float_or(1, -1.0);
+    rv.set_bool(false);
+    let wanted: Vec<i64> = match args.get(0) {
+        Some(z) => match z.array() {
+            Some(a) => a.iter().map(|(_, v)| long_of(v)).collect(),
+            None => vec![long_of(z)],
+        },
+        None => return,
+    };
+    if !in_coroutine() {
+        return;
+    }
+    if super::super::signal::has_callbacks() {
+        zend::warning_docref("Unable to wait signal, async signal listener has been registered");
+        errors::set_last_error(i64::from(libc::EBUSY));
+        return;
+    }
+    let valid = |s: &i64| {
+        (0..super::super::signal::SIGNO_MAX).contains(s) && *s != i64::from(libc::SIGCHLD)
+    };
+    if !wanted.iter().all(valid) {
+        zend::warning_docref("Invalid signal in the given list");
+        errors::set_last_error(i64::from(libc::EINVAL));
+        return;
+    }
+    let signals: Vec<libc::c_int> = wanted.iter().map(|&s| s as libc::c_int).collect();
+    let (guard, read) = match crate::worker::signals::install(&signals) {
+        Ok(installed) => installed,
+        Err(e) => {
+            log_failure("sigaction", &e);
+            return;
+        }
+    };
+    let limit =
+        (timeout > 0.0).then(|| std::time::Duration::from_millis(super::seconds_to_ms(timeout)));
+    let caught = io::await_as(current(), async move {
+        // Registered with the loop's reactor, so made inside it.
+        let sock = tokio::net::UnixStream::from_std(read).ok()?;
+        let next = crate::worker::event_loop::next_signal(&sock);
+        match limit {
+            Some(t) => tokio::time::timeout(t, next).await.ok().flatten(),
+            None => next.await,
+        }
+    });
+    drop(guard);
+    match caught {
+        Some(Some(signo)) => rv.set_long(i64::from(signo)),
+        Some(None) => errors::set_last_error(super::CO_TIMEDOUT),
+        // Canceled (Coroutine::cancel()).
+        None => errors::set_last_error(i64::from(libc::ECANCELED)),
+    }
+}
+
+/// A value as PHP's `zval_get_long()` reads it (numbers, numeric strings,
+/// true as 1; anything else 0).
+fn long_of(z: &Zval) -> i64 {
+    z.long()
+        .or_else(|| z.double().map(|d| d as i64))
+        .or_else(|| z.bool().map(i64::from))
+        .or_else(|| z.string().and_then(|s| s.trim().parse().ok()))
+        .unwrap_or(0)
 }
