@@ -2,11 +2,15 @@
 client that stopped reading waits in its coroutine until the client has
 taken what is queued, instead of failing once the output buffer
 (buffer_output_size, 2 MiB) is full. The worker serves other clients
-meanwhile, and the slow client gets every message. With send_yield off
-the sends past the buffer fail with Swoole's log line."""
+meanwhile, and the slow client gets every message; in SWOOLE_PROCESS the
+worker waits for the master's buffer (marked full in the shared
+connection table). With send_yield off the sends past the buffer fail
+with Swoole's log line."""
 
 import socket
 import time
+
+import pytest
 
 from swtest import RawClient
 from conftest import free_port
@@ -43,8 +47,9 @@ def start(php_server, env=None):
     return srv, tcp_port
 
 
-def test_a_client_that_stops_reading_gets_every_message(php_server):
-    srv, tcp_port = start(php_server)
+@pytest.mark.parametrize("mode", ["base", "process"])
+def test_a_client_that_stops_reading_gets_every_message(php_server, mode):
+    srv, tcp_port = start(php_server, env={"MODE": mode})
     slow, other = ws_client(srv.port), ws_client(srv.port)
     slow.send_text(f"flood {PUSHES}")
     time.sleep(0.5)

@@ -56,6 +56,8 @@ struct Outbound {
     close_after: bool,
     /// Someone waits in [`Connection::drained`] (see [`DRAIN_WAITERS`]).
     drain_wanted: bool,
+    /// The shared table says this connection's output is full.
+    marked_full: bool,
 }
 
 thread_local! {
@@ -446,15 +448,39 @@ impl Connection {
         if self.closing.get() {
             return Err(SendError::Closed);
         }
-        let mut out = self.out.borrow_mut();
-        if out.bytes >= self.queue_limit {
+        if self.out.borrow().bytes >= self.queue_limit {
             return Err(SendError::QueueFull);
         }
+        self.enqueue(data);
+        Ok(())
+    }
+
+    /// Queues bytes another process sent to this connection (a SWOOLE_PROCESS
+    /// worker's writes): never refused, since the sender already counted
+    /// them as sent; it reads the shared table's mark instead, which this
+    /// sets once the queue is full, and waits or refuses before sending
+    /// more ([`Connection::drained`] clears it).
+    pub fn send_forwarded(self: &Rc<Self>, data: Bytes) -> Result<(), SendError> {
+        if self.closing.get() {
+            return Err(SendError::Closed);
+        }
+        self.enqueue(data);
+        Ok(())
+    }
+
+    fn enqueue(self: &Rc<Self>, data: Bytes) {
+        let mut out = self.out.borrow_mut();
         out.bytes += data.len();
         out.queue.push_back(data);
+        let newly_full = out.bytes >= self.queue_limit && !out.marked_full;
+        if newly_full {
+            if let Some((t, idx)) = self.shared_slot.get() {
+                out.marked_full = true;
+                t.set_output_full(idx, true);
+            }
+        }
         drop(out);
         self.schedule_write();
-        Ok(())
     }
 
     /// Sends `head` then `body` (a frame's header and a large payload the
@@ -545,10 +571,22 @@ impl Connection {
         })
     }
 
-    /// Wakes whoever waits in [`Connection::drained`]: the queue is empty,
-    /// or the connection is going away.
+    /// Wakes whoever waits in [`Connection::drained`] and clears the shared
+    /// table's "output full" mark: the queue is empty, or the connection is
+    /// going away.
     pub(crate) fn wake_drain_waiters(&self) {
-        let wanted = std::mem::take(&mut self.out.borrow_mut().drain_wanted);
+        let (wanted, marked) = {
+            let mut out = self.out.borrow_mut();
+            (
+                std::mem::take(&mut out.drain_wanted),
+                std::mem::take(&mut out.marked_full),
+            )
+        };
+        if marked {
+            if let Some((t, idx)) = self.shared_slot.get() {
+                t.set_output_full(idx, false);
+            }
+        }
         if !wanted {
             return;
         }
@@ -839,6 +877,39 @@ mod tests {
     fn conn(limit: usize) -> Rc<Connection> {
         let a: SocketAddr = "127.0.0.1:1".parse().expect("addr");
         Rc::new(Connection::new(1, a, a, 3, 4, limit))
+    }
+
+    /// Bytes another process sent are queued whatever the limit; the
+    /// shared table marks the connection full once the queue reaches it,
+    /// until it drains (what that process reads to hold back), and a slot
+    /// reused for a new connection starts unmarked.
+    #[test]
+    fn forwarded_sends_are_kept_and_mark_the_shared_table_full() {
+        let t = SharedTable::create(8).unwrap();
+        let c = conn(10);
+        let idx = t.insert(&c.slot_info(0)).unwrap();
+        c.set_shared_slot(t, idx);
+        assert_eq!(t.output_full(c.id), Some(false));
+        c.send_forwarded(Bytes::from(vec![0u8; 6])).unwrap();
+        assert_eq!(t.output_full(c.id), Some(false));
+        c.send_forwarded(Bytes::from(vec![0u8; 6])).unwrap();
+        c.send_forwarded(Bytes::from(vec![0u8; 6])).unwrap();
+        assert_eq!(c.queued_bytes(), 18, "nothing refused");
+        assert_eq!(t.output_full(c.id), Some(true));
+        assert_eq!(c.send(Bytes::from_static(b"x")), Err(SendError::QueueFull));
+        let _ = c.take_outbound();
+        c.written(18);
+        c.wake_drain_waiters();
+        assert_eq!(t.output_full(c.id), Some(false));
+        // full again, then the slot goes and a new connection takes it
+        c.send_forwarded(Bytes::from(vec![0u8; 20])).unwrap();
+        assert_eq!(t.output_full(c.id), Some(true));
+        t.remove(idx, c.id);
+        assert_eq!(t.output_full(c.id), None);
+        let d = Rc::new(Connection::new(c.id + 8, c.peer, c.local, 5, 4, 10));
+        let idx2 = t.insert(&d.slot_info(0)).unwrap();
+        assert_eq!(idx2, idx);
+        assert_eq!(t.output_full(d.id), Some(false));
     }
 
     /// `send_yield`'s wait: pending while bytes are queued or being

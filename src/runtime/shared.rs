@@ -62,6 +62,11 @@ struct Slot {
     peer_port: AtomicU32,
     /// 4 or 6.
     peer_family: AtomicU32,
+    /// 1 while the owner's output buffer for the connection is full (its
+    /// writer has not caught up): other processes sending to it wait or
+    /// refuse, as Swoole's workers read its `overflow` flag. (Fills the
+    /// padding before `peer_ip`.)
+    output_full: AtomicU32,
     peer_ip: [AtomicU64; 2],
     connect_time: AtomicU64,
     last_recv_time: AtomicU64,
@@ -257,6 +262,7 @@ impl SharedTable {
                 IpAddr::V6(v6) => (6, v6.to_bits()),
             };
             slot.peer_family.store(family, Ordering::Relaxed);
+            slot.output_full.store(0, Ordering::Relaxed);
             slot.peer_ip[0].store((ip >> 64) as u64, Ordering::Relaxed);
             slot.peer_ip[1].store(ip as u64, Ordering::Relaxed);
             slot.connect_time
@@ -406,6 +412,21 @@ impl SharedTable {
         self.slots[idx]
             .ws_status
             .store(u32::from(status), Ordering::Relaxed);
+    }
+
+    /// The owner marks the connection's output buffer full, or caught up.
+    pub fn set_output_full(&self, idx: usize, full: bool) {
+        self.slots[idx]
+            .output_full
+            .store(u32::from(full), Ordering::Release);
+    }
+
+    /// Whether `session`'s output buffer is full in its owner; None when
+    /// it is not open.
+    pub fn output_full(&self, session: SessionId) -> Option<bool> {
+        let idx = self.find(session)?;
+        let full = self.slots[idx].output_full.load(Ordering::Acquire) != 0;
+        (self.slots[idx].session.load(Ordering::Acquire) == session).then_some(full)
     }
 
     pub fn set_last_recv_time(&self, idx: usize, t: f64) {

@@ -291,6 +291,12 @@ pub fn remote_session(session: i64) -> Option<crate::runtime::shared::SlotInfo> 
     (i64::from(info.owner) != c.worker_id.get()).then_some(info)
 }
 
+/// Whether the owner of `session` marked its output buffer full (None:
+/// not open, or one process serves everything).
+pub fn output_full(session: i64) -> Option<bool> {
+    cluster()?.shared.output_full(session)
+}
+
 /// `bind()` of a connection another process owns, in the shared table;
 /// false when there is none, it is not open, or it is bound already.
 pub fn bind_remote(session: i64, uid: u32) -> bool {

@@ -347,15 +347,19 @@ pub fn apply_forwarded(rt: &runtime::Server, msg: Message) -> Option<Message> {
             data,
             close,
         } => {
+            // Another process's push: like its sends, never refused (the
+            // sender reads the shared table's mark to hold back).
             let conn = rt.table.get(session).filter(|c| c.is_websocket())?;
             let frame = PushFrame::new(opcode, flags).and_then(|f| f.unmasked().with_close(close));
-            if let Ok(frame) = frame {
-                let _ = deliver_local(rt, &conn, Outbound::Frame(&frame, &data));
+            if let Ok(bytes) = frame.and_then(|f| f.encode(&data, Some(&conn))) {
+                let _ = conn.send_forwarded(Bytes::from(bytes));
             }
         }
         Message::Send { session, data } => {
+            // What a SWOOLE_PROCESS worker wrote: it reads the shared
+            // table's mark to hold back, so nothing it sent is refused.
             let conn = rt.table.get(session).filter(|c| !c.is_closing())?;
-            let _ = deliver_local(rt, &conn, Outbound::Bytes(data));
+            let _ = conn.send_forwarded(Bytes::from(data));
         }
         Message::Close { session } => {
             let conn = rt.table.get(session)?;

@@ -4,7 +4,8 @@
 // take what is queued; without it the pushes past the output buffer fail.
 // "flood N": N pushes (or sends, on the TCP port) of 256 KiB, then a
 // report of how many succeeded.
-$s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1]);
+$mode = getenv('MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
+$s = new Swoole\WebSocket\Server('127.0.0.1', (int)$argv[1], $mode);
 $cfg = ['worker_num' => 1];
 if (getenv('SEND_YIELD') === '0') {
     $cfg['send_yield'] = false;

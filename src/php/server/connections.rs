@@ -55,15 +55,22 @@ pub(super) fn push_result(fd: i64, r: Result<(), PushError>) -> bool {
     }
 }
 
-/// A send or push to local connection `conn` under Swoole's `send_yield`
-/// (on by default with coroutines): while `attempt` finds the output
-/// buffer full, the running coroutine waits for the client to take what
-/// is queued (the worker serves everyone else meanwhile) and tries again,
-/// so a slow reader loses nothing. Outside a coroutine, or with
-/// `send_yield` off, the refusal is reported as Swoole reports it.
+/// A send or push to connection `fd` under Swoole's `send_yield` (on by
+/// default with coroutines): while the connection's output buffer is
+/// full, the running coroutine waits for the client to take what is
+/// queued (the worker serves everyone else meanwhile) and tries again, so
+/// a slow reader loses nothing. Outside a coroutine, or with `send_yield`
+/// off, the refusal is reported as Swoole reports it.
+///
+/// `local` is the connection when this process holds it: its own queue
+/// refuses (`QueueFull`) and [`runtime::Connection::drained`] says when to
+/// try again. A connection another process writes (a SWOOLE_PROCESS
+/// worker's mirror of the master's, another BASE worker's) is full while
+/// the shared table marks it so; the wait then looks again every few
+/// milliseconds (no process can wake another's coroutine).
 pub(super) fn sent_yielding(
     st: &ServerState,
-    conn: &Rc<runtime::Connection>,
+    local: Option<&Rc<runtime::Connection>>,
     fd: i64,
     mut attempt: impl FnMut() -> Result<(), PushError>,
 ) -> bool {
@@ -72,14 +79,23 @@ pub(super) fn sent_yielding(
         let cid = crate::php::coroutine::current();
         (cid >= 0 && s.send_yields(st.mode == SWOOLE_PROCESS)).then_some((cid, s.send_timeout))
     };
+    // Written by another process: its owner's buffer is what fills.
+    let remote = local.is_none() || cluster::is_process_worker();
+    let full_elsewhere = || remote && cluster::output_full(fd) == Some(true);
     loop {
-        let r = attempt();
-        if r.is_ok() && conn.output_full() && yields().is_none() {
-            // Taken, but the next one will be refused: Swoole says so once.
-            errors::log_warning(&format!(
-                "Server::send_to_connection() (ERRNO 1009): connection#{} output buffer overflow",
-                conn.socket_fd
-            ));
+        let r = if full_elsewhere() {
+            Err(PushError::Send(SendError::QueueFull))
+        } else {
+            attempt()
+        };
+        if let Some(conn) = local.filter(|c| r.is_ok() && !remote && c.output_full()) {
+            if yields().is_none() {
+                // Taken, but the next one will be refused: Swoole says so once.
+                errors::log_warning(&format!(
+                    "Server::send_to_connection() (ERRNO 1009): connection#{} output buffer overflow",
+                    conn.socket_fd
+                ));
+            }
         }
         if r != Err(PushError::Send(SendError::QueueFull)) {
             return push_result(fd, r);
@@ -89,15 +105,27 @@ pub(super) fn sent_yielding(
         };
         // Swoole's code for "the send waits", left as the last error.
         errors::set_last_error(errors::OUTPUT_SEND_YIELD);
-        let drained = conn.drained();
+        let caught_up: std::pin::Pin<Box<dyn std::future::Future<Output = bool>>> =
+            match local.filter(|_| !full_elsewhere()) {
+                Some(conn) => Box::pin(conn.drained()),
+                None => Box::pin(async move {
+                    loop {
+                        match cluster::output_full(fd) {
+                            Some(true) => tokio::time::sleep(REMOTE_FULL_POLL).await,
+                            Some(false) => return true,
+                            None => return false,
+                        }
+                    }
+                }),
+            };
         let waited = crate::php::coroutine::io::await_as(cid, async move {
             if timeout > 0.0 {
                 let limit = std::time::Duration::from_secs_f64(timeout.min(1e9));
-                tokio::time::timeout(limit, drained)
+                tokio::time::timeout(limit, caught_up)
                     .await
                     .map_err(|_| libc::ETIMEDOUT)
             } else {
-                Ok(drained.await)
+                Ok(caught_up.await)
             }
         });
         match waited {
@@ -111,6 +139,10 @@ pub(super) fn sent_yielding(
         return false;
     }
 }
+
+/// How often a coroutine waiting for another process's connection to
+/// catch up looks at the shared table again.
+const REMOTE_FULL_POLL: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Where the open connection `fd` lives, or Swoole's warning and None.
 pub(super) fn conn_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
@@ -204,9 +236,11 @@ pub(super) fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
                 rv.set_bool(false);
                 return;
             };
-            let out = push::Outbound::Frame(&frame, payload);
-            let sent = push::deliver(&rt, &target, fd, out, cluster::forward);
-            rv.set_bool(push_result(fd, sent));
+            let attempt = || {
+                let out = push::Outbound::Frame(&frame, payload);
+                push::deliver(&rt, &target, fd, out, cluster::forward)
+            };
+            rv.set_bool(sent_yielding(&st, None, fd, attempt));
             return;
         }
     };
@@ -230,7 +264,7 @@ pub(super) fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
                     None => push::push_large(&conn, opcode, flags, payload)
                         .unwrap_or(Err(PushError::Send(SendError::Closed))),
                 };
-                rv.set_bool(sent_yielding(&st, &conn, fd, attempt));
+                rv.set_bool(sent_yielding(&st, Some(&conn), fd, attempt));
                 return;
             }
             let encode = || frame::encode_data(opcode, flags, payload, Some(&conn));
@@ -252,7 +286,7 @@ pub(super) fn ws_push(ex: &mut ExecuteData, rv: &mut Zval) {
         PushData::Spec(spec) => frame::encode_spec(&spec, Some(&conn)).map(Bytes::from),
     };
     match bytes {
-        Some(bytes) => rv.set_bool(sent_yielding(&st, &conn, fd, || {
+        Some(bytes) => rv.set_bool(sent_yielding(&st, Some(&conn), fd, || {
             push::send_bytes(&conn, bytes.clone())
         })),
         None => rv.set_bool(false),
@@ -465,12 +499,15 @@ pub(super) fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
         Target::Local(conn) => {
             let data = Bytes::from(data);
             let attempt = || push::send_bytes(conn, data.clone());
-            rv.set_bool(sent_yielding(&st, conn, fd, attempt));
+            rv.set_bool(sent_yielding(&st, Some(conn), fd, attempt));
         }
         Target::Remote(_) => {
-            let out = push::Outbound::Bytes(data);
-            let sent = push::deliver(&rt, &target, fd, out, cluster::forward);
-            rv.set_bool(push_result(fd, sent));
+            let mut data = Some(data);
+            let attempt = || {
+                let out = push::Outbound::Bytes(data.take().unwrap_or_default());
+                push::deliver(&rt, &target, fd, out, cluster::forward)
+            };
+            rv.set_bool(sent_yielding(&st, None, fd, attempt));
         }
     }
 }
