@@ -52,6 +52,39 @@ def test_wss_echo_and_https_on_one_port(php_server, cert):
     assert data.endswith(b"https /page"), data
 
 
+def test_an_x509_v1_certificate_as_tutorials_make_it(php_server, php, tmp_path):
+    """`openssl x509 -req -signkey` without extensions makes an X.509 v1
+    certificate (many tutorials, and Swoole's own test certificates): it
+    is served as OpenSSL serves it. A key that does not belong to the
+    certificate is still refused."""
+    key, csr, crt = tmp_path / "v1.key", tmp_path / "v1.csr", tmp_path / "v1.crt"
+    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True, timeout=60)
+    run("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr),
+        "-subj", "/CN=localhost")
+    run("x509", "-req", "-days", "2", "-in", str(csr), "-signkey", str(key), "-out", str(crt))
+    text = subprocess.run(["openssl", "x509", "-noout", "-text", "-in", str(crt)],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Version: 1 (0x0)" in text, text[:300]
+    srv = php_server("wss.php", env={"SWTEST_CERT": str(crt), "SWTEST_KEY": str(key)})
+    from websockets.sync.client import connect
+
+    with connect(f"wss://127.0.0.1:{srv.port}/", ssl=client_context(), open_timeout=5) as ws:
+        ws.send("v1")
+        assert ws.recv(timeout=5) == "tls:v1"
+    # the v1 certificate with another key: refused
+    other = tmp_path / "other.key"
+    run("genrsa", "-out", str(other), "2048")
+    res = php(code=f"""<?php
+$s = new Swoole\\WebSocket\\Server('127.0.0.1', 0, SWOOLE_BASE, SWOOLE_SOCK_TCP | SWOOLE_SSL);
+$s->set(['ssl_cert_file' => '{crt}', 'ssl_key_file' => '{other}']);
+$s->on('message', function () {{}});
+$s->start();
+echo "not reached\\n";
+""")
+    assert res.returncode == 255 and "do not make a usable pair" in res.stdout, res.stdout
+    assert "not reached" not in res.stdout
+
+
 def test_plain_client_on_tls_port_is_dropped_without_harm(php_server, cert):
     crt, key = cert
     srv = php_server("wss.php", env={"SWTEST_CERT": str(crt), "SWTEST_KEY": str(key)})

@@ -28,12 +28,40 @@ pub fn server_config(
     let key = PrivateKeyDer::from_pem_file(key_file)
         .map_err(|e| format!("cannot read a private key from ssl_key_file [{key_file}]: {e}"))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let unusable =
+        |e: rustls::Error| format!("ssl_cert_file and ssl_key_file do not make a usable pair: {e}");
+    let signing_key = provider
+        .key_provider
+        .load_private_key(key)
+        .map_err(unusable)?;
+    let certified = rustls::sign::CertifiedKey::new(certs, signing_key);
+    match certified.keys_match() {
+        Ok(()) => {}
+        Err(e @ rustls::Error::InconsistentKeys(_)) => return Err(unusable(e)),
+        // A certificate webpki cannot read (an X.509 v1 one, which
+        // `openssl x509 -req` makes without extensions, as many tutorials
+        // do): OpenSSL serves those, and so does this, once the key's
+        // public half is found in it; the client decides whether it
+        // trusts it.
+        Err(e) => {
+            let spki = certified.key.public_key();
+            let holds = |der: &[u8], part: &[u8]| der.windows(part.len()).any(|w| w == part);
+            match (spki, certified.end_entity_cert()) {
+                (Some(spki), Ok(cert)) if !holds(cert.as_ref(), spki.as_ref()) => {
+                    return Err(unusable(rustls::Error::InconsistentKeys(
+                        rustls::InconsistentKeys::KeyMismatch,
+                    )))
+                }
+                (_, Err(_)) => return Err(unusable(e)),
+                _ => {}
+            }
+        }
+    }
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS setup failed: {e}"))?
         .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| format!("ssl_cert_file and ssl_key_file do not make a usable pair: {e}"))?;
+        .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(certified)));
     config.alpn_protocols = if h2 {
         vec![b"h2".to_vec(), b"http/1.1".to_vec()]
     } else {
