@@ -3311,6 +3311,21 @@ namespace {
     /** Run $callback after the current event; alias of \Swoole\Event::defer(). */
     function swoole_event_defer(callable $callback): bool {}
 
+    /** Registers $mime_type for files ending in .$suffix (the static handler and Response::sendfile() use it); false if the suffix has a type already. */
+    function swoole_mime_type_add(string $suffix, string $mime_type): bool {}
+    /** Registers $mime_type for .$suffix, replacing any. */
+    function swoole_mime_type_set(string $suffix, string $mime_type): void {}
+    /** Forgets .$suffix's type; false if it had none. */
+    function swoole_mime_type_delete(string $suffix): bool {}
+    /** The type of $filename by its extension; "application/octet-stream" if unknown. */
+    function swoole_mime_type_get(string $filename): string {}
+    /** swoole_mime_type_get()'s other name. */
+    function swoole_get_mime_type(string $filename): string {}
+    /** Whether $filename's extension has a type. */
+    function swoole_mime_type_exists(string $filename): bool {}
+    /** Every registered type. */
+    function swoole_mime_type_list(): array {}
+
     /** The number of CPU cores (e.g. for 'worker_num' => swoole_cpu_num()). */
     function swoole_cpu_num(): int {}
 

@@ -20,7 +20,11 @@ def test_static_files_bypass_on_request(php_server):
         r = c.request("GET", "/send")
         assert r.header("Content-Type") == "text/css"
         assert r.body == b"body{}"
+        # swoole_mime_type_add() before start(): the workers serve with it
+        r = c.request("GET", "/test.moc")
+        assert (r.header("Content-Type"), r.body) == ("application/x-mocha", b"mocha")
     out = srv.stdout()
+    assert out.startswith("bool(true)\nbool(false)\n"), out
     assert "onRequest /js/app.js" not in out
     assert "onRequest /nope\n" in out
     # the WebSocket side of the same port is unaffected
@@ -75,3 +79,24 @@ def test_ranges_and_conditional_requests_as_swoole(php_server):
     assert r.status == 206
     r = c.request("GET", "/js/app.js", headers=[("Range", "bytes=0-6"), ("If-Range", "Sat, 01 Jan 2000 00:00:00 GMT")])
     assert (r.status, r.body) == (200, b"console.log(1);")
+
+
+def test_mime_type_functions(php):
+    """swoole_mime_type_get/exists/set/delete/list as Swoole's: by the
+    file name's extension, any case; an unknown one is
+    application/octet-stream."""
+    res = php(code="""<?php
+var_dump(swoole_mime_type_get('/a/b/Index.HTML'), swoole_get_mime_type('x.css'));
+var_dump(swoole_mime_type_get('noext.zzz'), swoole_mime_type_exists('a.zzz'), swoole_mime_type_exists('a.png'));
+swoole_mime_type_set('zzz', 'application/x-zzz');
+var_dump(swoole_mime_type_get('f.zzz'), in_array('application/x-zzz', swoole_mime_type_list()));
+var_dump(swoole_mime_type_delete('zzz'), swoole_mime_type_delete('zzz'), swoole_mime_type_exists('f.zzz'));
+var_dump(swoole_mime_type_delete('png'), swoole_mime_type_get('a.png'));
+""")
+    assert res.stdout == (
+        'string(9) "text/html"\nstring(8) "text/css"\n'
+        'string(24) "application/octet-stream"\nbool(false)\nbool(true)\n'
+        'string(17) "application/x-zzz"\nbool(true)\n'
+        'bool(true)\nbool(false)\nbool(false)\n'
+        'bool(true)\nstring(24) "application/octet-stream"\n'
+    ), res.stdout

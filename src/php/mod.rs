@@ -18,6 +18,7 @@ mod handler;
 mod hooks;
 mod http;
 mod lock;
+mod mime;
 mod pool;
 mod process;
 mod processes;
@@ -542,6 +543,7 @@ fn register_functions() {
         ),
     ];
     entries.extend(event::functions());
+    entries.extend(mime::functions());
     #[cfg(feature = "test-hooks")]
     entries.push(entry(
         "swoole_rs_test_panic",

@@ -8,6 +8,9 @@ $root = sys_get_temp_dir() . '/swoole-rs-static-' . getmypid();
 file_put_contents("$root/index.html", "<h1>static index</h1>");
 file_put_contents("$root/js/app.js", "console.log(1);");
 file_put_contents("$root/style.css", "body{}");
+file_put_contents("$root/test.moc", "mocha");
+// A script's own type, registered before start() (Swoole's own tests do).
+var_dump(swoole_mime_type_add('moc', 'application/x-mocha'), swoole_mime_type_add('moc', 'x/y'));
 
 $port = (int)($argv[1] ?? 9501);
 $server = new Swoole\WebSocket\Server('127.0.0.1', $port);

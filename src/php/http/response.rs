@@ -859,7 +859,11 @@ pub(super) fn resp_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
                 .iter()
                 .any(|(k, _)| k.to_string().eq_ignore_ascii_case("content-type"));
             if !typed {
-                zend::ht_set(&mut h, "Content-Type", zstr(mime::for_path(&path)));
+                zend::ht_set(
+                    &mut h,
+                    "Content-Type",
+                    zstr(mime::for_path(&path).as_bytes()),
+                );
                 zend::set_prop(o, "header", zarray(h));
             }
             rv.set_bool(finish(o, &dest, key, Some(&content)))
