@@ -2229,6 +2229,44 @@ namespace Swoole\Http {
     }
 
     /**
+     * A cookie built field by field (Swoole 6.1+): give it to Response::cookie() / setCookie(),
+     * or turn it into its Set-Cookie value with toString(). Each with*() changes this object and returns it.
+     */
+    class Cookie
+    {
+        /** $encode: URL-encode the value (false: it must hold no separators, as rawcookie()). */
+        public function __construct(bool $encode = true) {}
+        /** The cookie's name (it must not be empty, nor hold "=" or separators). */
+        public function withName(string $name): \Swoole\Http\Cookie {}
+        /** An empty value makes the cookie a deletion ("name=deleted; expires=...1970...; Max-Age=0"). */
+        public function withValue(string $value = ''): \Swoole\Http\Cookie {}
+        /** A Unix time; 0: a session cookie. */
+        public function withExpires(int $expires = 0): \Swoole\Http\Cookie {}
+        /** The path attribute (none while empty). */
+        public function withPath(string $path = '/'): \Swoole\Http\Cookie {}
+        /** The domain attribute (none while empty). */
+        public function withDomain(string $domain = ''): \Swoole\Http\Cookie {}
+        /** The Secure attribute. */
+        public function withSecure(bool $secure = false): \Swoole\Http\Cookie {}
+        /** The HttpOnly attribute. */
+        public function withHttpOnly(bool $httpOnly = false): \Swoole\Http\Cookie {}
+        /** The SameSite attribute (Lax, Strict, None; none while empty). */
+        public function withSameSite(string $sameSite = ''): \Swoole\Http\Cookie {}
+        /** The Priority attribute (Low, Medium, High; none while empty). */
+        public function withPriority(string $priority = ''): \Swoole\Http\Cookie {}
+        /** The Partitioned attribute. */
+        public function withPartitioned(bool $partitioned = false): \Swoole\Http\Cookie {}
+        /** name, value, path, domain, sameSite, priority, encode, expires, secure, httpOnly, partitioned. */
+        public function toArray(): array {}
+        /** The Set-Cookie value; false (a warning, and the cookie reset) for a name, value, path, domain or date Swoole refuses. */
+        public function toString(): string|false {}
+        /** Every field back to its default (encode: true). */
+        public function reset(): void {}
+        /** @internal swoole-rs: forgets the object's fields. */
+        public function __destruct() {}
+    }
+
+    /**
      * The response to an HTTP request (or to a WebSocket handshake in on('handshake')).
      */
     class Response

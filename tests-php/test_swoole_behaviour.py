@@ -423,6 +423,14 @@ $s->on('request', function ($req, $resp) {
         $resp->rawcookie('t', 'v w'),
         $resp->rawcookie('u', 'v%20w'),
     ];
+    // A Swoole\Http\Cookie object; a second cookie of one name is a
+    // second header.
+    $ck = (new Swoole\Http\Cookie())->withName('o')->withValue('1 2')->withPath('/p');
+    $r[] = $resp->setCookie($ck);
+    $r[] = $resp->setCookie($ck->withValue(''));
+    $r[] = $resp->cookie('a', 'second');
+    $r[] = $resp->cookie((new Swoole\Http\Cookie(false))->withValue('x'));
+    $r[] = (new Swoole\Http\Cookie(false))->withName('n')->withValue('a b')->toString();
     echo json_encode($r), "\n";
     $resp->end('ok');
 });
@@ -437,8 +445,11 @@ $s->start();
         "c=v; path=/x; domain=example.com; secure; HttpOnly; SameSite=Lax; Priority=High; Partitioned",
         "e=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT; Max-Age=0",
         "u=v%20w",
+        "o=1+2; path=/p",
+        "o=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT; Max-Age=0; path=/p",
+        "a=second",
     ], r.raw
-    srv.wait_for("[true,true,true,true,false,false,false,false,false,false,true]")
+    srv.wait_for("[true,true,true,true,false,false,false,false,false,false,true,true,true,true,false,false]")
     out = srv.stdout()
     illegal = '",", ";", " ", "\\t", "\\r", "\\n", "\\013", or "\\014"'
     for warning in [

@@ -29,6 +29,7 @@ use crate::runtime::http2::H2Answer;
 use crate::runtime::Connection;
 
 pub mod co_server;
+pub mod cookie;
 mod request;
 mod response;
 
@@ -114,6 +115,7 @@ fn key_of(o: *mut zend_object) -> ConnKey {
 }
 
 pub fn register() {
+    cookie::register();
     let mut c = Class::new("Swoole\\Http\\Request");
     c.props = vec![
         ("fd", Default::Long(0), PUBLIC),

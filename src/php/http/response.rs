@@ -694,6 +694,30 @@ pub(super) fn cookie_impl(ex: &mut ExecuteData, rv: &mut Zval, url_encode: bool)
     let Some(args) = Args::parse(ex, 1, 10) else {
         return;
     };
+    // A Swoole\Http\Cookie object: its own fields (and encoding).
+    if let Some(cookie) = args.get(0).and_then(zend::obj_ptr) {
+        let Some(o) = this(ex) else { return };
+        let Some(fields) = super::cookie::fields_of(cookie) else {
+            zend::warning_docref("The first argument must be a string or an cookie object");
+            rv.set_bool(false);
+            return;
+        };
+        if !is_open(o) {
+            return unavailable(rv);
+        }
+        match fields.header_value() {
+            Ok(line) => {
+                add_cookie(o, line);
+                rv.set_bool(true);
+            }
+            Err(warning) => {
+                zend::warning_docref(&warning);
+                super::cookie::reset(cookie);
+                rv.set_bool(false);
+            }
+        }
+        return;
+    }
     let Some(name) = args.string(0, "name") else {
         return;
     };
@@ -752,10 +776,16 @@ pub(super) fn cookie_impl(ex: &mut ExecuteData, rv: &mut Zval, url_encode: bool)
             return;
         }
     };
-    let mut c = array_prop(o, "cookie");
-    zend::ht_set(&mut c, &name, zstr(line));
-    zend::set_prop(o, "cookie", zarray(c));
+    add_cookie(o, line);
     rv.set_bool(true);
+}
+
+/// Adds a `Set-Cookie` value to the response's `cookie` list: one header
+/// each, in order, two of one name included (as Swoole keeps them).
+fn add_cookie(o: *mut zend_object, line: String) {
+    let mut c = array_prop(o, "cookie");
+    let _ = c.push(zstr(line));
+    zend::set_prop(o, "cookie", zarray(c));
 }
 
 pub(super) fn resp_cookie(ex: &mut ExecuteData, rv: &mut Zval) {
