@@ -136,3 +136,21 @@ def test_process_pool_ipc_socket():
             proc.kill()
     assert out == "bool(true)\n" + "bool(true)\nbool(true)\n" * 4 + "pool ended\n", out
     assert proc.returncode == 0
+
+
+def test_process_names_are_what_ps_shows(php):
+    """swoole_set_process_name() and Process::name() set the title `ps`
+    shows (PHP's cli_set_process_title(), as Swoole calls it): scripts and
+    Swoole's own tests find their workers by it."""
+    res = php(code="""<?php
+var_dump(swoole_set_process_name('swoole_rs_title_parent'));
+echo trim(shell_exec('ps -o args= -p ' . getmypid())), "\\n";
+$p = new Swoole\\Process(function (Swoole\\Process $p) {
+    $p->name('swoole_rs_title_child');
+    $p->write(trim(shell_exec('ps -o args= -p ' . getmypid())));
+});
+$p->start();
+echo $p->read(), "\\n";
+Swoole\\Process::wait();
+""")
+    assert res.stdout == "bool(true)\nswoole_rs_title_parent\nswoole_rs_title_child\n", res.stdout + res.stderr

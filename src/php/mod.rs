@@ -334,9 +334,22 @@ fn fn_set_process_name(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(name) = args.string(0, "process_name") else {
         return;
     };
-    // Swoole returns true whatever the kernel made of the name.
-    crate::worker::process::set_name(&name);
-    rv.set_bool(true);
+    rv.set_bool(set_process_title(&name));
+}
+
+/// `swoole_set_process_name()` / `Process::name()`: PHP's own
+/// `cli_set_process_title()` (the title `ps aux` shows), as Swoole calls
+/// it; false with Swoole's warning outside the CLI. The thread's name
+/// (what `top` shows) is set too.
+pub(crate) fn set_process_title(name: &str) -> bool {
+    let Some(set_title) = zend::Callback::new(&zend::zstr("cli_set_process_title")) else {
+        zend::warning_docref("swoole_set_process_name only support in CLI mode");
+        return false;
+    };
+    crate::worker::process::set_name(name);
+    let mut ok = false;
+    let _ = set_title.call_with(&mut [zend::zstr(name)], |r| ok = r.bool() == Some(true));
+    ok
 }
 
 fn fn_cpu_num(_ex: &mut ExecuteData, rv: &mut Zval) {

@@ -584,7 +584,7 @@ fn p_name(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(name) = args.string(0, "process_name") else {
         return;
     };
-    rv.set_bool(os::set_name(&name));
+    rv.set_bool(super::set_process_title(&name));
 }
 
 fn p_set(ex: &mut ExecuteData, rv: &mut Zval) {
