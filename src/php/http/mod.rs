@@ -170,8 +170,8 @@ pub fn register() {
         m("end", resp_end, "?string $content = NULL", "bool"),
         m("sendfile", resp_sendfile, "string $filename, int $offset = 0, int $length = 0", "bool"),
         m("redirect", resp_redirect, "string $location, int $http_code = 302", "bool"),
-        m("detach", resp_unsupported, "", "bool"),
-        sm("create", resp_unsupported, "object|array|int $server = -1, int $fd = -1", "Swoole\\Http\\Response|false"),
+        m("detach", resp_detach, "", "bool"),
+        sm("create", resp_create, "object|array|int $server = -1, int $fd = -1", "Swoole\\Http\\Response|false"),
         m("upgrade", resp_upgrade, "", "bool"),
         m("push", resp_push, "Swoole\\WebSocket\\Frame|string $data, int $opcode = SWOOLE_WEBSOCKET_OPCODE_TEXT, int $flags = SWOOLE_WEBSOCKET_FLAG_FIN", "bool"),
         m("recv", resp_recv, "float $timeout = 0", "Swoole\\WebSocket\\Frame|string|false"),
@@ -345,6 +345,35 @@ pub(crate) fn request_response_at(
     CLIENT_GONE.with(|g| g.borrow_mut().remove(&owner));
     RESPONSES.with(|r| r.borrow_mut().insert(origin.key, state));
     (request, response)
+}
+
+/// A response object for session `fd` made by `Response::create()`: it
+/// answers whatever request the connection waits on, with keep-alive (as
+/// Swoole's created responses do) and no compression.
+fn created_response(fd: i64) -> Zval {
+    let response = zend::new_object(RESPONSE.get());
+    let Some(o) = zend::obj_ptr(&response) else {
+        return response;
+    };
+    zend::set_prop(o, "fd", zlong(fd));
+    // SAFETY: o is the response object just created.
+    let owner = unsafe { (*o).handle };
+    let state = ResponseState {
+        owner,
+        status: 200,
+        status_set: false,
+        reason: None,
+        chunked: false,
+        ended: false,
+        handshake: false,
+        keep_alive: true,
+        head_request: false,
+        tmp_files: Vec::new(),
+        compression: None,
+    };
+    CLIENT_GONE.with(|g| g.borrow_mut().remove(&owner));
+    RESPONSES.with(|r| r.borrow_mut().insert(ConnKey::Server(fd), state));
+    response
 }
 
 /// Where a request came from, for its object.

@@ -16,6 +16,14 @@ pub(crate) enum Dest {
     /// An HTTP/2 stream: heads and bodies go out as its frames (see
     /// [`finish_h2`]), never as HTTP/1 bytes.
     H2(Rc<dyn crate::runtime::http2::H2Answer>),
+    /// A session another process serves (a response `Response::create()`
+    /// made in a task worker, say): its bytes and its end are sent to the
+    /// owner, which writes them as its own.
+    Remote {
+        owner: u32,
+        session: i64,
+        ws_status: u8,
+    },
 }
 
 impl Dest {
@@ -24,6 +32,13 @@ impl Dest {
             Dest::Server(c) => c.send(Bytes::from(bytes)).is_ok(),
             Dest::Socket(s) => s.send_all(&bytes, 0.0).is_ok(),
             Dest::H2(s) => s.send_data(Bytes::from(bytes), false),
+            Dest::Remote { owner, session, .. } => crate::worker::cluster::forward(
+                *owner,
+                &crate::worker::ipc::Message::Send {
+                    session: *session,
+                    data: bytes,
+                },
+            ),
         }
     }
 }
@@ -44,7 +59,17 @@ pub(super) fn writable(o: *mut zend_object) -> Option<(ConnKey, Dest)> {
     let dest = match key {
         ConnKey::Server(fd) => {
             let rt = state::current().and_then(|s| s.runtime())?;
-            Dest::Server(rt.table.get(fd).filter(|c| !c.is_closing())?)
+            match rt.table.get(fd) {
+                Some(conn) => Dest::Server(Some(conn).filter(|c| !c.is_closing())?),
+                None => {
+                    let info = crate::worker::cluster::remote_session(fd)?;
+                    Dest::Remote {
+                        owner: info.owner,
+                        session: fd,
+                        ws_status: info.ws_status,
+                    }
+                }
+            }
         }
         ConnKey::Socket(_) => {
             Dest::Socket(SOCKET_OBJECTS.with(|s| s.borrow().get(&handle).cloned())?)
@@ -58,10 +83,15 @@ pub(super) fn writable(o: *mut zend_object) -> Option<(ConnKey, Dest)> {
     Some((key, dest))
 }
 
+/// A response that was ended or detached: false and Swoole 6.2's
+/// `SWOOLE_ERROR_HTTP_CONTEXT_UNAVAILABLE`, without a warning (as Swoole).
 pub(super) fn unavailable(rv: &mut Zval) {
-    zend::warning_docref("http response is unavailable (maybe it has been ended or detached)");
+    crate::php::errors::set_last_error(HTTP_CONTEXT_UNAVAILABLE);
     rv.set_bool(false);
 }
+
+/// `SWOOLE_ERROR_HTTP_CONTEXT_UNAVAILABLE`.
+const HTTP_CONTEXT_UNAVAILABLE: i64 = 7106;
 
 /// Whether the response is neither ended nor detached (its client may be
 /// gone: setting headers still works then, as in Swoole).
@@ -450,13 +480,93 @@ pub(super) fn finish(o: *mut zend_object, dest: &Dest, key: ConnKey, body: Optio
         ok
     };
     forget_ended(key);
-    if let Dest::Server(conn) = dest {
-        if handshake && status == 101 {
-            conn.set_ws_status(ws_status::ACTIVE);
+    match dest {
+        Dest::Server(conn) => {
+            if handshake && status == 101 {
+                conn.set_ws_status(ws_status::ACTIVE);
+            }
+            conn.finish_response();
         }
-        conn.finish_response();
+        // The owner reads the connection's next request once this is done.
+        Dest::Remote {
+            owner,
+            session,
+            ws_status,
+        } => {
+            crate::worker::cluster::forward(
+                *owner,
+                &crate::worker::ipc::Message::ResponseDone {
+                    session: *session,
+                    ws_status: *ws_status,
+                },
+            );
+        }
+        Dest::Socket(_) | Dest::H2(_) => {}
     }
     ok
+}
+
+/// `detach()`: the response is no longer this object's to end (nor ended
+/// for it when its callback returns); `Response::create($server, $fd)`
+/// answers the request instead, here or in another process (a task
+/// worker). The connection reads its next request once that one ends.
+pub(super) fn resp_detach(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(o) = this(ex) else { return };
+    if !is_open(o) {
+        return unavailable(rv);
+    }
+    let key = key_of(o);
+    RESPONSES.with(|r| {
+        if let Some(s) = r.borrow_mut().get_mut(&key) {
+            s.ended = true;
+        }
+    });
+    rv.set_bool(true);
+}
+
+/// `Response::create($server, $fd)` / `Response::create($fd)`: a response
+/// to session `$fd` of the running server, made outside its onRequest (in
+/// a task worker, a timer, after `detach()`), kept alive as Swoole's is.
+pub(super) fn resp_create(ex: &mut ExecuteData, rv: &mut Zval) {
+    let Some(args) = Args::parse(ex, 1, 2) else {
+        return;
+    };
+    rv.set_bool(false);
+    let Some(first) = args.get(0) else { return };
+    let fd = if let Some(o) = zend::obj_ptr(first) {
+        if !zend::instance_of(o, crate::php::server::SERVER.get()) {
+            zend::warning_docref("parameter $1 must be instanceof Server or Coroutine\\Socket");
+            return;
+        }
+        let Some(fd) = args.long_or(1, "fd", -1) else {
+            return;
+        };
+        fd
+    } else if first.is_array() {
+        zend::warning_docref("parameter $1 must be instanceof Server or Coroutine\\Socket");
+        return;
+    } else {
+        first
+            .long()
+            .or_else(|| first.double().map(|d| d as i64))
+            .or_else(|| first.string().and_then(|s| s.trim().parse().ok()))
+            .unwrap_or(0)
+    };
+    let Some(st) = state::current().filter(|s| s.running.get()) else {
+        zend::warning_docref("server is not running");
+        return;
+    };
+    let open = st.runtime().is_some_and(|rt| {
+        rt.table.get(fd).is_some_and(|c| !c.is_closing())
+            || crate::worker::cluster::remote_session(fd).is_some()
+    });
+    if !open {
+        zend::warning_docref(&format!(
+            "parameter $2 ({fd}) must be valid connection session_id"
+        ));
+        return;
+    }
+    *rv = super::created_response(fd);
 }
 
 pub(super) fn this(ex: &mut ExecuteData) -> Option<*mut zend_object> {
