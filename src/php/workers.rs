@@ -389,7 +389,11 @@ fn request_limit(st: &ServerState) -> u64 {
     if let Some(limit) = REQUEST_LIMIT.with(Cell::get) {
         return limit;
     }
-    let Some(c) = cluster() else { return 0 };
+    let Some(c) = cluster() else {
+        // One process serves everything: nothing retires it, ever.
+        REQUEST_LIMIT.with(|l| l.set(Some(0)));
+        return 0;
+    };
     if c.worker_id.get() < 0 {
         return 0;
     }
