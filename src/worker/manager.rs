@@ -182,12 +182,25 @@ impl<H: PoolHooks> Pool<'_, H> {
             );
             self.hooks.worker_error(id, pid, status);
         }
-        // A worker that dies at once (a fatal error in onWorkerStart) must
-        // not make the manager spin.
-        if self
-            .started
-            .get(&id)
-            .is_some_and(|t| t.elapsed() < Duration::from_millis(100))
+        // A worker that dies at once of its own (a fatal error or a crash
+        // in onWorkerStart) must not make the manager spin. One that
+        // stopped cleanly (a SIGTERM it handled) or was killed from outside
+        // is replaced at once, however young, as Swoole's manager does
+        // (scripts and tests kill workers in a row).
+        let killed = [
+            libc::SIGKILL,
+            libc::SIGTERM,
+            libc::SIGINT,
+            libc::SIGQUIT,
+            libc::SIGHUP,
+        ]
+        .contains(&status.signal);
+        if status.is_abnormal()
+            && !killed
+            && self
+                .started
+                .get(&id)
+                .is_some_and(|t| t.elapsed() < Duration::from_millis(100))
         {
             std::thread::sleep(Duration::from_millis(100));
         }
