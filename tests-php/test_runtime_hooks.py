@@ -445,6 +445,18 @@ def test_mysqli_in_coroutines(mysql_port):
     assert 0.29 <= t < 3, f"20 SLEEP(0.3) took {t:.2f} s (serial: 6 s)"
 
 
+def test_swooles_library_pools_in_coroutines(mysql_port, redis_port):
+    """Swoole's library pools (PDOPool, MysqliPool, RedisPool with their
+    Config classes) and Coroutine\\map()/parallel()/batch(): 20 queries
+    share 5 connections, in about 4 x 0.2 s."""
+    require_php_ext(MYSQL_EXT, "pdo_mysql", "mysqli")
+    require_php_ext(REDIS_EXT, "redis")
+    r = run("pools.php", mysql_port, redis_port, php_args=MYSQL_EXT + REDIS_EXT)
+    assert_prints_what_swoole_prints(r, "pools")
+    t = r.times["pdo"]
+    assert 0.75 <= t < 3, f"20 SLEEP(0.2) over 5 connections took {t:.2f} s"
+
+
 # --------------------------------------------------------------------------
 # TLS, stream_select() and proc_open()
 # --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ mod guard;
 mod handler;
 mod hooks;
 mod http;
+mod library;
 mod lock;
 mod mime;
 mod pool;
@@ -168,6 +169,7 @@ fn module_registered(name: &str) -> bool {
 extern "C" fn request_startup(_ty: i32, _module_number: i32) -> i32 {
     guard::or_default("swoole-rs request startup", 0, || {
         coroutine::request_startup();
+        library::load();
         0
     })
 }
