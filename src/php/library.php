@@ -7,9 +7,10 @@
  * Swoole\Coroutine\batch(), parallel() and map(), and the one-call HTTP
  * client functions Swoole\Coroutine\Http\request(), get() and post().
  *
- * Evaluated once per request (src/php/library.rs); every declaration is
- * guarded, so a script (or a Composer package) that brings its own
- * wins.
+ * Evaluated at every request start (src/php/library.rs), before the
+ * script runs; `swoole.enable_library=Off` skips it, as it skips Swoole's
+ * own library (for projects that load swoole/library through Composer).
+ * Each declaration is guarded, so the code is safe to evaluate twice.
  */
 
 namespace Swoole {

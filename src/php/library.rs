@@ -2,8 +2,7 @@
 //! connection pools, `Swoole\Coroutine\batch()` / `parallel()` / `map()`,
 //! `Swoole\Coroutine\Http\get()` / `post()` / `request()`), written in PHP
 //! for swoole-rs (`library.php`) and evaluated at every request start, as
-//! Swoole loads its own library. Its declarations are guarded: a script
-//! or package that defines one of these names first keeps its own.
+//! Swoole loads its own library, unless `swoole.enable_library` is off.
 
 use std::ffi::{c_char, CString};
 
