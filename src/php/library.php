@@ -106,13 +106,13 @@ namespace Swoole {
 namespace Swoole\Database {
     use Swoole\ConnectionPool;
 
-    if (!class_exists(PDOConfig::class, false)) {
-        /** How PDOPool connects: a DSN's parts, the credentials and PDO's options. */
-        class PDOConfig
+    if (!trait_exists(DatabaseEndpoint::class, false)) {
+        /**
+         * @internal swoole-rs: where a database is and who connects, the part
+         * PDOConfig and MysqliConfig share (their defaults are Swoole's).
+         */
+        trait DatabaseEndpoint
         {
-            public const DRIVER_MYSQL = 'mysql';
-
-            protected string $driver = self::DRIVER_MYSQL;
             protected string $host = '127.0.0.1';
             protected int $port = 3306;
             protected ?string $unixSocket = null;
@@ -120,15 +120,11 @@ namespace Swoole\Database {
             protected string $charset = 'utf8mb4';
             protected string $username = 'root';
             protected string $password = 'root';
-            protected array $options = [];
 
-            public function getDriver(): string { return $this->driver; }
-            public function withDriver(string $driver): self { $this->driver = $driver; return $this; }
             public function getHost(): string { return $this->host; }
             public function withHost(string $host): self { $this->host = $host; return $this; }
             public function getPort(): int { return $this->port; }
             public function withPort(int $port): self { $this->port = $port; return $this; }
-            public function hasUnixSocket(): bool { return !empty($this->unixSocket); }
             public function getUnixSocket(): ?string { return $this->unixSocket; }
             public function withUnixSocket(?string $unixSocket): self { $this->unixSocket = $unixSocket; return $this; }
             public function getDbname(): string { return $this->dbname; }
@@ -139,6 +135,23 @@ namespace Swoole\Database {
             public function withUsername(string $username): self { $this->username = $username; return $this; }
             public function getPassword(): string { return $this->password; }
             public function withPassword(string $password): self { $this->password = $password; return $this; }
+        }
+    }
+
+    if (!class_exists(PDOConfig::class, false)) {
+        /** How PDOPool connects: a DSN's parts, the credentials and PDO's options. */
+        class PDOConfig
+        {
+            use DatabaseEndpoint;
+
+            public const DRIVER_MYSQL = 'mysql';
+
+            protected string $driver = self::DRIVER_MYSQL;
+            protected array $options = [];
+
+            public function getDriver(): string { return $this->driver; }
+            public function withDriver(string $driver): self { $this->driver = $driver; return $this; }
+            public function hasUnixSocket(): bool { return !empty($this->unixSocket); }
             public function getOptions(): array { return $this->options; }
             public function withOptions(array $options): self { $this->options = $options; return $this; }
         }
@@ -237,28 +250,7 @@ namespace Swoole\Database {
         /** How MysqliPool connects. */
         class MysqliConfig
         {
-            protected string $host = '127.0.0.1';
-            protected int $port = 3306;
-            protected ?string $unixSocket = null;
-            protected string $dbname = 'test';
-            protected string $charset = 'utf8mb4';
-            protected string $username = 'root';
-            protected string $password = 'root';
-
-            public function getHost(): string { return $this->host; }
-            public function withHost(string $host): self { $this->host = $host; return $this; }
-            public function getPort(): int { return $this->port; }
-            public function withPort(int $port): self { $this->port = $port; return $this; }
-            public function getUnixSocket(): ?string { return $this->unixSocket; }
-            public function withUnixSocket(?string $unixSocket): self { $this->unixSocket = $unixSocket; return $this; }
-            public function getDbname(): string { return $this->dbname; }
-            public function withDbname(string $dbname): self { $this->dbname = $dbname; return $this; }
-            public function getCharset(): string { return $this->charset; }
-            public function withCharset(string $charset): self { $this->charset = $charset; return $this; }
-            public function getUsername(): string { return $this->username; }
-            public function withUsername(string $username): self { $this->username = $username; return $this; }
-            public function getPassword(): string { return $this->password; }
-            public function withPassword(string $password): self { $this->password = $password; return $this; }
+            use DatabaseEndpoint;
         }
     }
 

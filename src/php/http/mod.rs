@@ -67,6 +67,26 @@ struct ResponseState {
     )>,
 }
 
+impl ResponseState {
+    /// A response object `owner` that has sent nothing yet: 200, no
+    /// compression, not a handshake.
+    fn new(owner: u32, keep_alive: bool) -> ResponseState {
+        ResponseState {
+            owner,
+            status: 200,
+            status_set: false,
+            reason: None,
+            chunked: false,
+            ended: false,
+            handshake: false,
+            keep_alive,
+            head_request: false,
+            tmp_files: Vec::new(),
+            compression: None,
+        }
+    }
+}
+
 /// The connection a request or response belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConnKey {
@@ -321,30 +341,26 @@ pub(crate) fn request_response_at(
             }
         });
     }
-    let state = ResponseState {
-        owner,
-        status: 200,
-        status_set: false,
-        reason: None,
-        chunked: false,
-        ended: false,
-        handshake,
-        keep_alive,
-        head_request: req.method.eq_ignore_ascii_case("HEAD"),
-        tmp_files,
-        compression: origin
-            .compression
-            .as_ref()
-            .filter(|_| !handshake)
-            .and_then(|policy| {
-                let coding =
-                    crate::protocol::http_compression::choose(req.header("accept-encoding")?)?;
-                Some((coding, policy.clone()))
-            }),
-    };
-    CLIENT_GONE.with(|g| g.borrow_mut().remove(&owner));
-    RESPONSES.with(|r| r.borrow_mut().insert(origin.key, state));
+    let mut state = ResponseState::new(owner, keep_alive);
+    state.handshake = handshake;
+    state.head_request = req.method.eq_ignore_ascii_case("HEAD");
+    state.tmp_files = tmp_files;
+    state.compression = origin
+        .compression
+        .as_ref()
+        .filter(|_| !handshake)
+        .and_then(|policy| {
+            let coding = crate::protocol::http_compression::choose(req.header("accept-encoding")?)?;
+            Some((coding, policy.clone()))
+        });
+    start_response(origin.key, state);
     (request, response)
+}
+
+/// `state` becomes the response of `key` (a new one on the connection).
+fn start_response(key: ConnKey, state: ResponseState) {
+    CLIENT_GONE.with(|g| g.borrow_mut().remove(&state.owner));
+    RESPONSES.with(|r| r.borrow_mut().insert(key, state));
 }
 
 /// A response object for session `fd` made by `Response::create()`: it
@@ -358,21 +374,7 @@ fn created_response(fd: i64) -> Zval {
     zend::set_prop(o, "fd", zlong(fd));
     // SAFETY: o is the response object just created.
     let owner = unsafe { (*o).handle };
-    let state = ResponseState {
-        owner,
-        status: 200,
-        status_set: false,
-        reason: None,
-        chunked: false,
-        ended: false,
-        handshake: false,
-        keep_alive: true,
-        head_request: false,
-        tmp_files: Vec::new(),
-        compression: None,
-    };
-    CLIENT_GONE.with(|g| g.borrow_mut().remove(&owner));
-    RESPONSES.with(|r| r.borrow_mut().insert(ConnKey::Server(fd), state));
+    start_response(ConnKey::Server(fd), ResponseState::new(owner, true));
     response
 }
 
