@@ -78,8 +78,12 @@ def test_a_client_that_stops_reading_gets_every_message(php_server, mode):
     assert other.recv_message(timeout=2).payload == b"echo again"
     buf = read_tcp_until_done(s)
     assert buf == b"x" * (PUSHES * 256 * 1024) + f"\ndone {PUSHES}\n".encode()
-    # Swoole leaves its "the send waited" code (1010) as the last error.
-    srv.wait_for(f"tcp flood sent {PUSHES} of {PUSHES}, last error 1010")
+    if mode == "base":
+        # Swoole leaves its "the send waited" code (1010) as the last error.
+        srv.wait_for(f"tcp flood sent {PUSHES} of {PUSHES}, last error 1010")
+    else:
+        # (whether a PROCESS worker had to wait depends on the race above)
+        srv.wait_for(f"tcp flood sent {PUSHES} of {PUSHES}, last error ", regex=False)
     assert "output buffer overflow" not in srv.output()
 
 
