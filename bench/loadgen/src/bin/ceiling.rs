@@ -1,16 +1,21 @@
 //! The ceiling of this stack: a pure-Rust tokio WebSocket echo server with
 //! no PHP, to compare swoole-rs against. One thread (like one SWOOLE_BASE
 //! worker), a reader that decodes every frame a read brings, unmasks it and
-//! writes all the echoes of that read in one write.
+//! writes all the echoes of that read in one write, straight from the reader
+//! (a writer task takes over only while the socket is full).
 //!
 //!   ceiling PORT [tcp]
 //!
-//! A text message starting with "BCAST" goes to every open connection.
+//! A text message starting with "BCAST" (or "NBCAST", the bench's name for
+//! swoole-rs's `broadcast()`) goes to every open connection, in
+//! the least work a server can do for it: the frame is built once and
+//! written straight into each receiver's socket, one `send` per receiver
+//! (queued to the receiver's writer only if that one is busy or full).
 //! With `tcp` it is a raw TCP echo instead (what `onReceive` -> `send()`
 //! does): every read is written straight back, the least work a TCP echo
 //! server on one thread can do.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -18,7 +23,36 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-type Peers = Rc<RefCell<HashMap<u64, mpsc::UnboundedSender<Rc<Vec<u8>>>>>>;
+/// A connection as a broadcast sees it: its socket, for the direct write,
+/// and its writer's queue with how many buffers wait there (a direct write
+/// while some wait would reorder the stream).
+struct Peer {
+    socket: Rc<TcpStream>,
+    queue: mpsc::UnboundedSender<Rc<Vec<u8>>>,
+    queued: Rc<Cell<usize>>,
+}
+
+impl Peer {
+    fn send(&self, bytes: Rc<Vec<u8>>) {
+        self.queued.set(self.queued.get() + 1);
+        let _ = self.queue.send(bytes);
+    }
+
+    /// Writes `bytes` straight into the socket when nothing waits in the
+    /// queue (the usual case: one `send`, no task hop), else queues them.
+    fn write(&self, bytes: &Rc<Vec<u8>>) {
+        if self.queued.get() == 0 {
+            match self.socket.try_write(bytes) {
+                Ok(n) if n == bytes.len() => return,
+                Ok(n) => return self.send(Rc::new(bytes[n..].to_vec())),
+                Err(_) => {}
+            }
+        }
+        self.send(bytes.clone());
+    }
+}
+
+type Peers = Rc<RefCell<HashMap<u64, Peer>>>;
 
 fn sha1(data: &[u8]) -> [u8; 20] {
     let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
@@ -142,17 +176,29 @@ async fn serve(mut s: TcpStream, id: u64, peers: Peers) {
         return;
     };
     let (tx, mut rx) = mpsc::unbounded_channel::<Rc<Vec<u8>>>();
-    peers.borrow_mut().insert(id, tx);
-    let (mut rd, mut wr) = s.into_split();
+    let socket = Rc::new(s);
+    let queued = Rc::new(Cell::new(0usize));
+    peers.borrow_mut().insert(
+        id,
+        Peer {
+            socket: socket.clone(),
+            queue: tx,
+            queued: queued.clone(),
+        },
+    );
+    let wr = socket.clone();
     let writer = tokio::task::spawn_local(async move {
         while let Some(first) = rx.recv().await {
+            let mut taken = 1;
             let mut out = first.to_vec();
             while let Ok(more) = rx.try_recv() {
                 out.extend_from_slice(&more);
+                taken += 1;
             }
-            if wr.write_all(&out).await.is_err() {
+            if write_all(&wr, &out).await.is_err() {
                 break;
             }
+            queued.set(queued.get() - taken);
         }
     });
     let mut tmp = vec![0u8; 64 * 1024];
@@ -197,12 +243,12 @@ async fn serve(mut s: TcpStream, id: u64, peers: Peers) {
             match op {
                 8 => break 'conn,
                 9 => encode(&mut out, 10, &payload),
-                1 if payload.starts_with(b"BCAST") => {
+                1 if payload.starts_with(b"BCAST") || payload.starts_with(b"NBCAST") => {
                     let mut frame = Vec::new();
                     encode(&mut frame, 1, &payload);
                     let frame = Rc::new(frame);
                     for p in peers.borrow().values() {
-                        let _ = p.send(frame.clone());
+                        p.write(&frame);
                     }
                 }
                 1 | 2 => encode(&mut out, op, &payload),
@@ -210,17 +256,41 @@ async fn serve(mut s: TcpStream, id: u64, peers: Peers) {
             }
         }
         if !out.is_empty() {
-            if let Some(tx) = peers.borrow().get(&id) {
-                let _ = tx.send(Rc::new(out));
+            if let Some(p) = peers.borrow().get(&id) {
+                p.write(&Rc::new(out));
             }
         }
-        match rd.read(&mut tmp).await {
+        match read(&socket, &mut tmp).await {
             Ok(0) | Err(_) => break,
             Ok(n) => buf.extend_from_slice(&tmp[..n]),
         }
     }
     peers.borrow_mut().remove(&id);
     writer.abort();
+}
+
+/// `read` on a shared socket (the broadcast writes into it meanwhile).
+async fn read(s: &TcpStream, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        s.readable().await?;
+        match s.try_read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            done => return done,
+        }
+    }
+}
+
+/// `write_all` on a shared socket.
+async fn write_all(s: &TcpStream, mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        s.writable().await?;
+        match s.try_write(bytes) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 async fn serve_tcp(mut s: TcpStream) {
