@@ -768,3 +768,31 @@ def test_native_broadcast_reaches_every_connection_but_the_excluded(php_server, 
         http.close()
         for ws in clients:
             ws.close()
+
+
+@pytest.mark.parametrize("task_co", ["0", "1"])
+@pytest.mark.parametrize("mode", MODES)
+def test_tasks_from_the_manager_and_a_side_process_take_no_result(php_server, mode, task_co):
+    """task() works from onManagerStart and from an addProcess() process (one
+    blocked in sleep(), so the task must leave at once); their tasks take no
+    result: the task worker's finish() (and onTask's return value) is false
+    with Swoole's log line, and no onFinish runs anywhere. taskwait() there
+    is false. A worker's task gets both finish()'s result and the value
+    onTask returns, as in Swoole."""
+    srv = php_server("task_sources.php", env={"SWTEST_MODE": mode, "SWTEST_TASK_CO": task_co})
+    want = {"manager sent: 0", "side sent: 0", "side taskwait: false", "worker sent: 0",
+            "finish answer to worker"}
+    if task_co == "1":
+        want |= {"task manager noreply finish=false", "task side noreply finish=false",
+                 "task worker reply finish=true"}
+    else:
+        want |= {"task manager finish=false", "task side finish=false", "task worker finish=true",
+                 "finish returned for worker"}
+    deadline = time.monotonic() + 10
+    while not want <= set(srv.stdout().splitlines()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # nothing more may come
+    lines = [line for line in srv.stdout().splitlines() if not line.startswith("[")]
+    assert sorted(lines) == sorted(want), srv.output()
+    warned = srv.output().count("WARNING\tServer::finish(): Server::finish() can only be used in the worker process")
+    assert warned == (2 if task_co == "1" else 4), srv.output()

@@ -333,32 +333,32 @@ fn become_child(h: u32, o: *mut ext_php_rs::ffi::zend_object, redirect: bool) {
 /// server's manager forked for it: `$process` becomes the child (as after
 /// `start()`), `$process->id` its worker id, and its callable runs (in a
 /// coroutine with `$enable_coroutine`). What it leaves running (timers,
-/// coroutines) goes on in the caller's loop. Whether it ran in a
-/// coroutine, and how the call ended.
-pub fn start_added(process: &Zval, worker_id: i64) -> (bool, CallOutcome) {
+/// coroutines) goes on in the caller's loop. How the call ended.
+///
+/// `before_blocking` runs just before a callable that is not in a
+/// coroutine: it will hold the loop until it returns.
+pub fn start_added(process: &Zval, worker_id: i64, before_blocking: impl FnOnce()) -> CallOutcome {
     let Some(o) = zend::obj_ptr(process) else {
-        return (false, CallOutcome::Ok);
+        return CallOutcome::Ok;
     };
     // SAFETY: a live object's handle.
     let h = unsafe { (*o).handle };
     let Some((redirect, coroutine)) = with(h, |p| (p.redirect, p.enable_coroutine)) else {
-        return (false, CallOutcome::Ok);
+        return CallOutcome::Ok;
     };
     let Some(callback) = zend::get_prop_scoped(PROCESS.get(), o, "callback").map(zend::zcopy)
     else {
-        return (coroutine, CallOutcome::Ok);
+        return CallOutcome::Ok;
     };
     become_child(h, o, redirect);
     zend::set_prop(o, "id", zlong(worker_id));
     let this = zend::new_ref_to(o);
     if coroutine {
         super::coroutine::spawn(&callback, vec![this]);
-        return (true, CallOutcome::Ok);
+        return CallOutcome::Ok;
     }
-    (
-        false,
-        Callback::new(&callback).map_or(CallOutcome::Ok, |cb| cb.call(&mut [this])),
-    )
+    before_blocking();
+    Callback::new(&callback).map_or(CallOutcome::Ok, |cb| cb.call(&mut [this]))
 }
 
 /// Ends this (child) process: PHP's output flushed, then `_exit`.

@@ -392,11 +392,9 @@ fn run_user_process(spec: &WorkerSpec, cluster: &Rc<Cluster>, id: usize) -> i32 
         let cluster = cluster.clone();
         Box::pin(async move {
             // A callable that never gives the loop a turn (no coroutines)
-            // must still get its messages out.
-            let (in_coroutine, outcome) = super::process::start_added(&process, id as i64);
-            if !in_coroutine {
-                cluster.ep.send_at_once();
-            }
+            // must still get its messages out, from its first one on.
+            let outcome =
+                super::process::start_added(&process, id as i64, || cluster.ep.send_at_once());
             st.after_call(outcome);
             timers::timers().wait_empty().await;
             stop_worker(&rt);

@@ -25,7 +25,7 @@ use super::zend::{self, zbool, zlong, zstr, Callback};
 use crate::runtime::log;
 use crate::runtime::panic::contain;
 use crate::worker::cluster::{
-    cluster, is_process_worker, mirror, stop_worker, Cluster, WORKER_BUSY, WORKER_IDLE,
+    cluster, is_process_worker, mirror, stop_worker, Cluster, TaskOrigin, WORKER_BUSY, WORKER_IDLE,
 };
 use crate::worker::ipc::{self, Message};
 use crate::worker::relay;
@@ -175,10 +175,18 @@ fn handle(cluster: &Rc<Cluster>, st: &Rc<ServerState>, from: u32, msg: Message) 
         }
         Message::Task {
             task_id,
+            wait,
+            reply,
             data,
             serialized,
-            ..
-        } => run_task(cluster, st, from, task_id, &data, serialized),
+        } => {
+            let origin = TaskOrigin {
+                task_id,
+                from,
+                reply,
+            };
+            run_task(cluster, st, origin, wait, &data, serialized)
+        }
         Message::Relay {
             session,
             info,
@@ -303,8 +311,8 @@ fn on_relay(
 fn run_task(
     cluster: &Rc<Cluster>,
     st: &Rc<ServerState>,
-    from: u32,
-    task_id: i64,
+    origin: TaskOrigin,
+    wait: bool,
     data: &[u8],
     serialized: bool,
 ) {
@@ -323,7 +331,7 @@ fn run_task(
     if in_coroutine {
         // onTask($server, Task) in a coroutine: it answers with
         // $task->finish(); what it returns is not used.
-        let task = super::server::task_object(task_id, from, value);
+        let task = super::server::task_object(origin, wait, serialized, value);
         let c = cluster.clone();
         let st2 = st.clone();
         let done = Box::new(move || {
@@ -333,18 +341,18 @@ fn run_task(
         st.invoke_then(cb, vec![st.this_zval(), task], Some(done));
         return;
     }
-    cluster.current_task.set(Some((task_id, from)));
+    cluster.current_task.set(Some(origin));
     cluster.finished.set(false);
     let mut args = if as_object {
         vec![
             st.this_zval(),
-            super::server::task_object(task_id, from, value),
+            super::server::task_object(origin, wait, serialized, value),
         ]
     } else {
         vec![
             st.this_zval(),
-            zlong(task_id),
-            zlong(i64::from(from)),
+            zlong(origin.task_id),
+            zlong(i64::from(origin.from)),
             value,
         ]
     };
@@ -355,9 +363,11 @@ fn run_task(
         }
     });
     st.after_call(outcome);
+    // A value returned is a result even after finish(): Swoole sends both
+    // to onFinish. A waiting sender takes only the first.
     if let Some((data, serialized)) = result {
-        if !cluster.finished.get() {
-            send_result(cluster, from, task_id, data, serialized);
+        if !(wait && cluster.finished.get()) {
+            send_result(cluster, origin, data, serialized);
         }
     }
     cluster.current_task.set(None);
@@ -423,19 +433,25 @@ pub fn count_request(st: &ServerState) {
 // ---- the PHP API's cross-process parts ------------------------------------
 
 /// The cluster, when this process may send task `index` (Swoole's checks
-/// and warnings); `not_here` is the warning outside an event worker.
-fn task_sender(index: i64, not_here: &str) -> Option<Rc<Cluster>> {
-    let c = match cluster() {
+/// and warnings, in its order). `wait_here` is the warning for a process
+/// that is not an event worker, for the calls that wait for the result;
+/// `task()` is for any process but a task worker.
+fn task_sender(index: i64, wait_here: Option<&str>) -> Option<Rc<Cluster>> {
+    let c = cluster();
+    if let Some(not_here) = wait_here {
+        // No cluster: one BASE process, an event worker.
+        if c.as_ref().is_some_and(|c| !c.is_event_worker()) {
+            zend::warning_docref(not_here);
+            return None;
+        }
+    }
+    let c = match c {
         Some(c) if c.task_workers > 0 => c,
         _ => {
             zend::warning_docref("task method can't be executed without task worker");
             return None;
         }
     };
-    if c.is_task_worker() || c.worker_id.get() < 0 {
-        zend::warning_docref(not_here);
-        return None;
-    }
     if index >= c.task_workers as i64 {
         zend::warning_docref(&format!(
             "worker_id must be less than task_worker_num[{}]",
@@ -443,16 +459,22 @@ fn task_sender(index: i64, not_here: &str) -> Option<Rc<Cluster>> {
         ));
         return None;
     }
+    if c.is_task_worker() {
+        zend::warning_docref("Server->task() cannot use in the task-worker");
+        return None;
+    }
     Some(c)
 }
 
 /// `task($data, $dstWorkerId, $finishCallback)`: the task id, or None after
-/// a warning.
+/// a warning. From the manager, the master or an `addProcess()` process the
+/// task goes without a way back (the finish callback is not kept).
 pub fn task(data: &Zval, index: i64, finish: Option<Callback>) -> Option<i64> {
-    let c = task_sender(index, "Server->task() cannot use in the task-worker")?;
+    let c = task_sender(index, None)?;
     let (bytes, serialized) = encode_value(data)?;
     let task_id = c.next_task_id();
-    if let Some(cb) = finish {
+    let reply = c.is_event_worker();
+    if let Some(cb) = finish.filter(|_| reply) {
         FINISH_CALLBACKS.with(|f| f.borrow_mut().insert(task_id, cb));
     }
     let dest = c.pick_task_worker(index);
@@ -461,6 +483,7 @@ pub fn task(data: &Zval, index: i64, finish: Option<Callback>) -> Option<i64> {
         &Message::Task {
             task_id,
             wait: false,
+            reply,
             data: bytes,
             serialized,
         },
@@ -480,7 +503,7 @@ pub fn task_co(
     index: i64,
     not_here: &str,
 ) -> Option<Vec<(usize, Option<Zval>)>> {
-    let c = task_sender(index, not_here)?;
+    let c = task_sender(index, Some(not_here))?;
     let cid = super::coroutine::current();
     let waiter = Rc::new(RefCell::new(CoTasks {
         cid,
@@ -497,7 +520,8 @@ pub fn task_co(
         let dest = c.pick_task_worker(index);
         let message = Message::Task {
             task_id,
-            wait: false,
+            wait: true,
+            reply: true,
             data: bytes,
             serialized,
         };
@@ -544,7 +568,7 @@ pub fn taskwait(data: &Zval, timeout: f64, index: i64) -> Option<Zval> {
             .pop()
             .and_then(|(_, r)| r);
     }
-    let c = task_sender(index, NOT_HERE)?;
+    let c = task_sender(index, Some(NOT_HERE))?;
     let (bytes, serialized) = encode_value(data)?;
     let task_id = c.next_task_id();
     let dest = c.pick_task_worker(index);
@@ -553,6 +577,7 @@ pub fn taskwait(data: &Zval, timeout: f64, index: i64) -> Option<Zval> {
         &Message::Task {
             task_id,
             wait: true,
+            reply: true,
             data: bytes,
             serialized,
         },
@@ -568,31 +593,38 @@ pub fn taskwait(data: &Zval, timeout: f64, index: i64) -> Option<Zval> {
 
 /// `Swoole\Server\Task::finish($data)`: the result of task `task_id`
 /// to worker `from`.
-pub fn finish_task(task_id: i64, from: u32, data: &Zval) -> bool {
+pub fn finish_task(origin: TaskOrigin, data: &Zval) -> bool {
     let Some(c) = cluster().filter(|c| c.task_workers > 0) else {
         return false;
     };
     let Some((bytes, serialized)) = encode_value(data) else {
         return false;
     };
-    if c.current_task.get() == Some((task_id, from)) {
-        c.finished.set(true);
-    }
-    send_result(&c, from, task_id, bytes, serialized)
+    send_result(&c, origin, bytes, serialized)
 }
 
 /// Sends a task's result to the worker waiting for it, at once: the task
-/// worker's next task may keep its loop busy for long.
-fn send_result(c: &Rc<Cluster>, from: u32, task_id: i64, data: Vec<u8>, serialized: bool) -> bool {
+/// worker's next task may keep its loop busy for long. A task sent with no
+/// way back gets Swoole's log line and false.
+fn send_result(c: &Rc<Cluster>, origin: TaskOrigin, data: Vec<u8>, serialized: bool) -> bool {
+    if !origin.reply {
+        log::write(
+            log::Level::Warning,
+            true,
+            "Server::finish(): Server::finish() can only be used in the worker process",
+        );
+        return false;
+    }
+    let from = origin.from as usize;
     let sent = c.send(
-        from as usize,
+        from,
         &Message::Finish {
-            task_id,
+            task_id: origin.task_id,
             data,
             serialized,
         },
     );
-    c.ep.flush_blocking(from as usize);
+    c.ep.flush_blocking(from);
     sent
 }
 
@@ -606,7 +638,7 @@ pub fn finish(data: &Zval) -> bool {
         );
         return false;
     };
-    let Some((task_id, from)) = c.current_task.get() else {
+    let Some(origin) = c.current_task.get() else {
         zend::warning_docref(
             "Server::finish() can only be used in the task worker's onTask callback",
         );
@@ -616,7 +648,7 @@ pub fn finish(data: &Zval) -> bool {
         return false;
     };
     c.finished.set(true);
-    send_result(&c, from, task_id, bytes, serialized)
+    send_result(&c, origin, bytes, serialized)
 }
 
 /// `sendMessage($message, $dstWorkerId)`.

@@ -23,6 +23,17 @@ use crate::runtime::{self, log};
 pub const WORKER_BUSY: u32 = 1;
 pub const WORKER_IDLE: u32 = 2;
 
+/// Where a task came from, as its task worker answers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskOrigin {
+    pub task_id: i64,
+    /// The sending process's worker id.
+    pub from: u32,
+    /// Whether the sender takes a result (an event worker does; the
+    /// manager, the master and `addProcess()` processes do not).
+    pub reply: bool,
+}
+
 /// The processes of a multi-process server, as this process sees them.
 pub struct Cluster {
     pub shared: &'static SharedTable,
@@ -49,9 +60,9 @@ pub struct Cluster {
     next_task_id: Cell<i64>,
     /// taskwait() ids that timed out: their late results are dropped.
     pub abandoned: RefCell<HashSet<i64>>,
-    /// In a task worker, inside onTask: (task id, source worker), and
-    /// whether finish() was called.
-    pub current_task: Cell<Option<(i64, u32)>>,
+    /// In a task worker, inside onTask: the task `finish()` answers, and
+    /// whether it did (a waiting sender takes one result).
+    pub current_task: Cell<Option<TaskOrigin>>,
     pub finished: Cell<bool>,
     next_task_worker: Cell<usize>,
 }
@@ -109,6 +120,12 @@ impl Cluster {
     /// thread r reads inbox `master() + r`.
     pub fn master(&self) -> usize {
         self.total()
+    }
+
+    /// An event worker: the processes that may wait for a task's result.
+    pub fn is_event_worker(&self) -> bool {
+        let id = self.worker_id.get();
+        id >= 0 && id < self.event_workers as i64
     }
 
     pub fn is_task_worker(&self) -> bool {

@@ -3,6 +3,7 @@
 //! `worker::cluster`.
 
 use super::*;
+use crate::worker::cluster::TaskOrigin;
 
 pub(super) fn server_task(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 3) else {
@@ -120,22 +121,38 @@ pub(super) fn register_task_class() {
 
 /// The `Swoole\Server\Task` onTask gets with `task_enable_coroutine` (or
 /// `task_object`).
-pub fn task_object(task_id: i64, from: u32, data: Zval) -> Zval {
+pub fn task_object(origin: TaskOrigin, wait: bool, serialized: bool, data: Zval) -> Zval {
     let z = zend::new_object(TASK.get());
     if let Some(o) = zend::obj_ptr(&z) {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
+        // Swoole's task flags, as far as they say something here.
+        let mut flags = 0;
+        if serialized {
+            flags |= TASK_SERIALIZE;
+        }
+        if !wait {
+            flags |= TASK_NONBLOCK;
+        }
+        if !origin.reply {
+            flags |= TASK_NOREPLY;
+        }
         zend::set_prop(o, "data", data);
         zend::set_prop(o, "dispatch_time", zend::zdouble(now));
-        zend::set_prop(o, "id", zlong(task_id));
-        zend::set_prop(o, "worker_id", zlong(i64::from(from)));
+        zend::set_prop(o, "id", zlong(origin.task_id));
+        zend::set_prop(o, "worker_id", zlong(i64::from(origin.from)));
+        zend::set_prop(o, "flags", zlong(flags));
     }
     z
 }
 
+const TASK_SERIALIZE: i64 = 2;
+const TASK_NONBLOCK: i64 = 4;
+const TASK_NOREPLY: i64 = 128;
+
 /// `$task->finish($data)`: the result goes back to the worker that sent
-/// the task.
+/// the task (false, with Swoole's log line, when that one takes none).
 fn task_finish(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 1, 1) else {
         return;
@@ -146,15 +163,20 @@ fn task_finish(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some((_, o)) = zend::this_object(ex) else {
         return;
     };
-    let id = zend::get_prop(o, "id").and_then(|z| z.long()).unwrap_or(-1);
-    let from = zend::get_prop(o, "worker_id")
-        .and_then(|z| z.long())
-        .and_then(|w| u32::try_from(w).ok());
-    let Some(from) = from.filter(|_| id >= 0) else {
+    let long = |name| zend::get_prop(o, name).and_then(|z| z.long());
+    let task_id = long("id").unwrap_or(-1);
+    let from = long("worker_id").and_then(|w| u32::try_from(w).ok());
+    let Some(from) = from.filter(|_| task_id >= 0) else {
         rv.set_bool(false);
         return;
     };
-    rv.set_bool(super::super::workers::finish_task(id, from, &data));
+    let reply = long("flags").unwrap_or(0) & TASK_NOREPLY == 0;
+    let origin = TaskOrigin {
+        task_id,
+        from,
+        reply,
+    };
+    rv.set_bool(super::super::workers::finish_task(origin, &data));
 }
 
 /// `taskCo($tasks, $timeout)`: every task at once; the coroutine waits

@@ -72,8 +72,15 @@ pub enum Message {
     /// `task()` / `taskwait()`: for onTask in a task worker.
     Task {
         task_id: i64,
-        /// Whether the sender blocks in taskwait() for the result.
+        /// Whether the sender waits for the result (taskwait(),
+        /// taskWaitMulti(), taskCo()).
         wait: bool,
+        /// Whether a result can go back: false when the sender is not an
+        /// event worker (the manager, the PROCESS master, an `addProcess()`
+        /// process), Swoole's `SW_TASK_NOREPLY`, so the task worker's
+        /// `finish()` fails instead of answering a process that never
+        /// asked.
+        reply: bool,
         data: Vec<u8>,
         serialized: bool,
     },
@@ -479,12 +486,14 @@ impl Message {
             Message::Task {
                 task_id,
                 wait,
+                reply,
                 data,
                 serialized,
             } => {
                 w.u8(6)
                     .i64(*task_id)
                     .u8(u8::from(*wait))
+                    .u8(u8::from(*reply))
                     .u8(u8::from(*serialized))
                     .bytes(data);
             }
@@ -609,10 +618,12 @@ impl Message {
             6 => {
                 let task_id = r.i64()?;
                 let wait = r.bool()?;
+                let reply = r.bool()?;
                 let serialized = r.bool()?;
                 Message::Task {
                     task_id,
                     wait,
+                    reply,
                     data: r.bytes()?,
                     serialized,
                 }
@@ -854,6 +865,14 @@ mod tests {
             Message::Task {
                 task_id: 5,
                 wait: true,
+                reply: true,
+                data: b"t".to_vec(),
+                serialized: false,
+            },
+            Message::Task {
+                task_id: 6,
+                wait: false,
+                reply: false,
                 data: b"t".to_vec(),
                 serialized: false,
             },
