@@ -76,6 +76,27 @@ def test_get_and_cookie(http_server):
     assert "files: NULL\n" in out
 
 
+def test_cookies_parsed_as_php_and_swoole_parse_them(http_server):
+    """PHP's own cookie rules, as Swoole applies them: names get PHP's
+    variable-name rules (a.b -> a_b, arr[x] -> an array), values are
+    raw-url-decoded (a + stays: base64 values arrive whole) and keep their
+    quotes, a pair without "=" is an empty cookie, the first of two same
+    names stays."""
+    cookie = ('a.b=1; tok=x+y/z==; e%20f=%41;  HttpOnly; q="quoted"; arr[x]=1; sp ace=3; '
+              '=novar; last; tok=second')
+    with RawClient(http_server.port) as c:
+        assert c.request("GET", "/dump", [("Cookie", cookie)]).body == b"dumped"
+    http_server.wait_for("dump end\n")
+    out = http_server.stdout()
+    want = (
+        'cookie: array(8) {\n  ["a_b"]=>\n  string(1) "1"\n  ["tok"]=>\n  string(7) "x+y/z=="\n'
+        '  ["e%20f"]=>\n  string(1) "A"\n  ["HttpOnly"]=>\n  string(0) ""\n'
+        '  ["q"]=>\n  string(8) "\"quoted\""\n  ["arr"]=>\n  array(1) {\n    ["x"]=>\n    string(1) "1"\n  }\n'
+        '  ["sp_ace"]=>\n  string(1) "3"\n  ["last"]=>\n  string(0) ""\n}\n'
+    )
+    assert want in out, out
+
+
 def test_post_urlencoded(http_server):
     body = "a=1&b%5B%5D=2&c=hello+world"
     with RawClient(http_server.port) as c:
@@ -179,6 +200,17 @@ def test_chunked_write(http_server):
         assert r.body == b"hello world"
         # the connection is still usable afterwards
         assert c.request("GET", "/fd").body == b"fd=1"
+        # the script's Content-Length cannot stand beside chunked (RFC 9112 6.3)
+        r = c.request("GET", "/write?length=100")
+        assert r.header("Transfer-Encoding") == "chunked"
+        assert r.header("Content-Length") is None, r.head
+        assert r.body == b"hello world"
+
+
+def test_header_list_one_line_per_item(http_server):
+    with RawClient(http_server.port) as c:
+        r = c.request("GET", "/header?list=1")
+    assert r.header_all("X-List") == ["a", "b", "5", "1.5"], r.head
 
 
 @pytest.mark.parametrize("query,code,reason", [("", 302, "Found"), ("?code=301", 301, "Moved Permanently")])

@@ -638,11 +638,17 @@ fn parse_chunk_size(line: &[u8]) -> Result<u64, HttpError> {
 /// Percent-decoding as PHP's `urldecode()` does it: `+` is a space, `%XX`
 /// with two hex digits is that byte, anything else is kept literally.
 pub fn url_decode(s: &[u8]) -> Vec<u8> {
+    percent_decode(s, true)
+}
+
+/// `%XX` decoded (a `%` not followed by two hex digits stays); `+` is a
+/// space for form decoding, itself for raw decoding.
+fn percent_decode(s: &[u8], plus_is_space: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     while let Some(&b) = s.get(i) {
         match b {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' => {
                 let hi = s.get(i + 1).and_then(|&c| (c as char).to_digit(16));
                 let lo = s.get(i + 2).and_then(|&c| (c as char).to_digit(16));
@@ -662,35 +668,44 @@ pub fn url_decode(s: &[u8]) -> Vec<u8> {
 
 /// Cookies from `Cookie` header values, as raw bytes (PHP strings are bytes).
 ///
-/// Like Swoole: all headers are merged in order, pairs are split on `;`,
-/// leading whitespace before a name is skipped, names are kept as they are (no
-/// PHP-style `.`→`_` mangling), a value in double quotes is unquoted and then
-/// url-decoded (`hello%20world` → `hello world`, `+` → space). Pairs without
-/// `=` or with an empty name are skipped.
+/// Swoole's rules (PHP's own `$_COOKIE` parser): all headers are merged in
+/// order, pairs are split on `;` (empty ones skipped), leading whitespace
+/// before a name is skipped, a pair whose name is empty is skipped, a value
+/// is raw-url-decoded (`%41` -> `A`, but `+` stays `+`: base64 values come
+/// through whole) and kept with its quotes, and a pair without `=` is a
+/// cookie with an empty value (`HttpOnly` -> `""`). Names are returned as
+/// sent: PHP's variable-name rules (`a.b` -> `a_b`, `a[x]`) are applied
+/// where they are registered.
 pub fn parse_cookies_raw(values: &[&[u8]]) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut out = Vec::new();
     for value in values {
         for pair in value.split(|&b| b == b';') {
             let start = pair
                 .iter()
-                .position(|b| !b.is_ascii_whitespace())
+                .position(|b| !is_c_space(*b))
                 .unwrap_or(pair.len());
             let pair = pair.get(start..).unwrap_or_default();
-            let Some(eq) = memchr::memchr(b'=', pair) else {
-                continue;
+            let (name, value) = match memchr::memchr(b'=', pair) {
+                Some(eq) => (&pair[..eq], raw_url_decode(&pair[eq + 1..])),
+                None => (pair, Vec::new()),
             };
-            let (name, value) = (&pair[..eq], &pair[eq + 1..]);
             if name.is_empty() {
                 continue;
             }
-            let value = match value {
-                [b'"', inner @ .., b'"'] => inner,
-                v => v,
-            };
-            out.push((name.to_vec(), url_decode(value)));
+            out.push((name.to_vec(), value));
         }
     }
     out
+}
+
+/// C's `isspace()`.
+fn is_c_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// PHP's `rawurldecode()`: `%XX` decoded, everything else (`+` too) as it is.
+pub fn raw_url_decode(s: &[u8]) -> Vec<u8> {
+    percent_decode(s, false)
 }
 
 /// [`parse_cookies_raw`] with names and values as (lossy) UTF-8 strings.
@@ -1071,24 +1086,26 @@ A \r\n0123456789\r\n\
     fn cookies() {
         let c = parse_cookies(&[
             b"c1=v1; c2=hello%20world",
-            b"c3=\"quoted\";  c4=a=b; bad; =x;c5=",
+            b"c3=\"quoted\";  c4=a=b; HttpOnly; =x;;c5=; \t a.b=%4",
         ]);
         assert_eq!(
             c,
             [
                 ("c1".to_string(), "v1".to_string()),
                 ("c2".into(), "hello world".into()),
-                ("c3".into(), "quoted".into()),
+                ("c3".into(), "\"quoted\"".into()),
                 ("c4".into(), "a=b".into()),
+                ("HttpOnly".into(), "".into()),
                 ("c5".into(), "".into()),
+                ("a.b".into(), "%4".into()),
             ]
         );
-        let r = one(b"GET / HTTP/1.1\r\nCookie: a=1\r\nCookie: b=x+y\r\n\r\n");
+        let r = one(b"GET / HTTP/1.1\r\nCookie: a=1\r\nCookie: b=x+y/z==\r\n\r\n");
         assert_eq!(
             r.cookies(),
             [
                 ("a".to_string(), "1".to_string()),
-                ("b".into(), "x y".into())
+                ("b".into(), "x+y/z==".into())
             ]
         );
         let raw = parse_cookies_raw(&[b"k=%ff"]);

@@ -90,6 +90,12 @@ impl ResponseHead<'_> {
             if has_crlf_or_nul(name.as_bytes()) || has_crlf_or_nul(value) {
                 continue;
             }
+            // A chunked body has no length: a `Content-Length` beside
+            // `Transfer-Encoding: chunked` would make the message ambiguous
+            // (RFC 9112 §6.3), so Swoole drops the script's.
+            if self.body_len.is_none() && name.eq_ignore_ascii_case("Content-Length") {
+                continue;
+            }
             seen.note(name);
             push_header(out, name, value);
         }
@@ -569,6 +575,21 @@ mod tests {
         let h = hv(&[("Transfer-Encoding", "chunked")]);
         let out = s(&head(200, &h, &[], None));
         assert_eq!(out.matches("Transfer-Encoding").count(), 1);
+    }
+
+    #[test]
+    fn a_chunked_body_drops_the_scripts_content_length() {
+        let h = hv(&[("Content-Length", "100"), ("X-A", "1")]);
+        let out = s(&head(200, &h, &[], None));
+        assert!(
+            !out.to_ascii_lowercase().contains("content-length"),
+            "{out}"
+        );
+        assert!(out.contains("X-A: 1\r\n") && out.contains("Transfer-Encoding: chunked\r\n"));
+        // with a length, the script's value stands
+        let out = s(&head(200, &h, &[], Some(11)));
+        assert_eq!(out.matches("Content-Length").count(), 1, "{out}");
+        assert!(out.contains("Content-Length: 100\r\n"));
     }
 
     #[test]

@@ -100,6 +100,10 @@ $server->on('request', function (Swoole\Http\Request $request, Swoole\Http\Respo
         case '/header':
             $response->header('X-Custom', 'yes');
             $response->header('content-type', 'text/plain');
+            if (isset($request->get['list'])) {
+                // one line per item; a null item is no line; values trimmed
+                $response->header('X-List', ["a\r\n", 'b ', null, 5, 1.5]);
+            }
             $response->end('header');
             break;
         case '/cookie':
@@ -108,6 +112,10 @@ $server->on('request', function (Swoole\Http\Request $request, Swoole\Http\Respo
             $response->end('cookie');
             break;
         case '/write':
+            if (isset($request->get['length'])) {
+                // a chunked body has no length: this one is dropped
+                $response->header('Content-Length', $request->get['length']);
+            }
             $response->write('hello ');
             $response->write('world');
             $response->end();

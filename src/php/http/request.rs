@@ -74,11 +74,18 @@ pub(super) fn request_object_with_files(origin: &Origin, req: &Request) -> (Zval
     zend::set_prop(o, "server", zarray(server));
 
     if !cookies.is_empty() && origin.parse_cookie {
-        let mut c = ZendHashTable::new();
-        for (k, v) in crate::protocol::http::parse_cookies(&cookies) {
-            zend::ht_set(&mut c, &k, zstr(v));
+        let mut c = zarray(ZendHashTable::new());
+        for (name, value) in crate::protocol::http::parse_cookies_raw(&cookies) {
+            // The first of two same cookies stays, as PHP's parser checks
+            // it (by the name as sent, so a mangled name's later one wins).
+            let seen = c
+                .array()
+                .is_some_and(|a| std::str::from_utf8(&name).is_ok_and(|n| a.get(n).is_some()));
+            if !seen {
+                register_variable_bytes(&name, &value, &mut c);
+            }
         }
-        zend::set_prop(o, "cookie", zarray(c));
+        zend::set_prop(o, "cookie", c);
     }
     if let Some(q) = &req.query {
         zend::set_prop(o, "get", parse_query(q.as_bytes()));
@@ -136,7 +143,18 @@ pub(super) fn parse_query(q: &[u8]) -> Zval {
 }
 
 pub(super) fn register_variable(name: &str, value: &[u8], arr: &mut Zval) {
-    let n = CString::new(name.replace('\0', "")).unwrap_or_default();
+    register_variable_bytes(name.as_bytes(), value, arr);
+}
+
+/// [`register_variable`] for a name that need not be UTF-8.
+fn register_variable_bytes(name: &[u8], value: &[u8], arr: &mut Zval) {
+    let n = CString::new(
+        name.iter()
+            .copied()
+            .filter(|b| *b != 0)
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap_or_default();
     // SAFETY: registers `name=value` into arr with PHP's variable-name
     // rules (a[b][] etc.); both strings are copied.
     unsafe { php_register_variable_safe(n.as_ptr(), value.as_ptr().cast(), value.len(), arr) };

@@ -169,7 +169,8 @@ pub(super) fn user_headers(o: *mut zend_object) -> Vec<(String, Vec<u8>)> {
     for (k, v) in h.iter() {
         let name = k.to_string();
         if let Some(a) = v.array() {
-            for item in a.values() {
+            // A null in the list is no line at all (Swoole skips it).
+            for item in a.values().filter(|item| !item.is_null()) {
                 out.push((name.clone(), value_bytes(item)));
             }
         } else {
