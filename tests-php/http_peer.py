@@ -21,11 +21,11 @@ def response(body=b"", status="200 OK", headers=()):
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-def chunked(parts):
+def chunked(parts, trailers=b""):
     out = b""
     for p in parts:
         out += f"{len(p):x}\r\n".encode() + p + b"\r\n"
-    return out + b"0\r\n\r\n"
+    return out + b"0\r\n" + trailers + b"\r\n"
 
 
 class HttpPeer:
@@ -93,6 +93,10 @@ class HttpPeer:
         elif path == "/chunked":
             c.sendall(response(headers=["Transfer-Encoding: chunked"])
                       + chunked([b"hello", b" ", b"world"]))
+        elif path == "/trailer":
+            c.sendall(response(headers=["Transfer-Encoding: chunked", "Trailer: Content-MD5, X-Trail"])
+                      + chunked([b"hello world"], b"Content-MD5: 5eb63bbbe01eeed093cb22bb8f5acdc3\r\n"
+                                                  b"X-Trail:  spaced \r\n"))
         elif path == "/gzip":
             c.sendall(response(gzip.compress(b"zipped body"), headers=["Content-Encoding: gzip"]))
         elif path == "/deflate":

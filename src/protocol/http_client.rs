@@ -3,7 +3,7 @@
 //!
 //! [`ResponseParser`] is fed whatever the socket gave and says when a whole
 //! response is there. It handles a Content-Length body, a chunked body
-//! (trailers skipped), a body that ends when the server closes, and the
+//! (its trailer fields added to the headers), a body that ends when the server closes, and the
 //! responses that have no body (HEAD, 1xx, 204, 304). Interim 1xx
 //! responses (`100 Continue`) are skipped. A gzip or deflate
 //! Content-Encoding is decoded when the response is complete. Nothing here
@@ -142,7 +142,7 @@ impl ResponseParser {
                     }
                 }
                 State::Body(body) => {
-                    if !step_body(body, buf, &mut self.response.body, self.max_body)? {
+                    if !step_body(body, buf, &mut self.response, self.max_body)? {
                         return Ok(Parsed::NeedMore);
                     }
                     // step_body returns true when the body is complete.
@@ -232,13 +232,15 @@ impl ResponseParser {
     }
 }
 
-/// Moves body bytes from `buf` to `out`; true once the body is complete.
+/// Moves body bytes from `buf` to the response's body (trailer fields to
+/// its headers); true once the body is complete.
 fn step_body(
     body: &mut Body,
     buf: &mut BytesMut,
-    out: &mut Vec<u8>,
+    response: &mut Response,
     max: usize,
 ) -> Result<bool, ParseError> {
+    let out = &mut response.body;
     loop {
         match body {
             Body::Length(left) => {
@@ -310,9 +312,20 @@ fn step_body(
                 if end > MAX_HEAD {
                     return Err(ParseError::HeadTooLarge);
                 }
-                buf.advance(end + 2);
+                let line = buf.split_to(end + 2);
                 if end == 0 {
                     return Ok(true);
+                }
+                // A trailer field joins the headers, as Swoole's client
+                // shows it (`$client->headers`, the value's leading blanks
+                // dropped, as Swoole does); a line that is no field is
+                // skipped.
+                if let Some(colon) = memchr::memchr(b':', &line[..end]) {
+                    let name = String::from_utf8_lossy(line[..colon].trim_ascii()).into_owned();
+                    if !name.is_empty() && response.headers.len() < MAX_HEADERS {
+                        let value = line[colon + 1..end].trim_ascii_start().to_vec();
+                        response.headers.push((name, value));
+                    }
                 }
             }
         }
@@ -635,6 +648,7 @@ mod tests {
         );
         let r = done(p.feed(&mut buf));
         assert_eq!(r.body, b"hello world");
+        assert_eq!(r.header("x-t"), Some(&b"1"[..]));
         assert_eq!(&buf[..], b"HTTP/1.1");
     }
 

@@ -29,6 +29,8 @@ Co\run(function () use ($port) {
     $c = new Client('127.0.0.1', $port);
     show($c, $c->get('/chunked'));
     var_dump($c->headers);
+    show($c, $c->get('/trailer'));
+    var_dump($c->headers);
     show($c, $c->get('/gzip'));
     show($c, $c->get('/deflate'));
     show($c, $c->get('/cookies'));
