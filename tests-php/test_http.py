@@ -205,6 +205,8 @@ def test_chunked_write(http_server):
         assert r.header("Transfer-Encoding") == "chunked"
         assert r.header("Content-Length") is None, r.head
         assert r.body == b"hello world"
+    http_server.wait_for("WARNING\tContext::build_header() (ERRNO 7105): You have set 'Transfer-Encoding', "
+                         "'Content-Length' will be ignored\n")
 
 
 def test_header_list_one_line_per_item(http_server):

@@ -386,6 +386,20 @@ fn write_head_encoded(
             .unwrap_or((200, None, true, false, false))
     });
     let mut headers = user_headers(o);
+    // A chunked head leaves the script's Content-Length out (see
+    // `wire::ResponseHead`); Swoole logs that it does.
+    if body_len.is_none()
+        && !handshake
+        && headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+    {
+        crate::runtime::log::write(
+            crate::runtime::log::Level::Warning,
+            true,
+            "Context::build_header() (ERRNO 7105): You have set 'Transfer-Encoding', 'Content-Length' will be ignored",
+        );
+    }
     if coding.is_some() {
         let before = headers.len();
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case("content-length"));
