@@ -263,10 +263,14 @@ def test_reload_restarts_every_worker(php_server, mode):
             break
         assert time.monotonic() < deadline, srv.describe()
         time.sleep(0.05)
+    srv.wait_for("after reload in manager\n")
     out = srv.stdout()
     for i in range(3):
         assert out.count(f"worker start id={i} ") == 2 and f"worker stop id={i}\n" in out
     assert "worker error" not in out
+    # onBeforeReload and onAfterReload run in the manager, around the restarts
+    assert out.count("before reload in manager\n") == 1, out
+    assert out.index("before reload in manager\n") < out.index("worker stop id=0\n"), out
     with ws_connect(srv.port) as ws:
         ws.send("after reload")
         assert ws.recv(timeout=5).endswith(":after reload")
@@ -275,6 +279,10 @@ def test_reload_restarts_every_worker(php_server, mode):
     srv.signal(signal.SIGUSR1)
     deadline = time.monotonic() + 15
     while srv.stdout().count("worker start id=2 ") < 3:
+        assert time.monotonic() < deadline, srv.describe()
+        time.sleep(0.05)
+    deadline = time.monotonic() + 5
+    while srv.stdout().count("after reload in manager\n") < 2:
         assert time.monotonic() < deadline, srv.describe()
         time.sleep(0.05)
 

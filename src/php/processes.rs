@@ -57,6 +57,14 @@ impl PoolHooks for Hooks {
     fn manager_stop(&mut self) {
         self.spec.st.call(Event::ManagerStop);
     }
+
+    fn before_reload(&mut self) {
+        self.spec.st.call(Event::BeforeReload);
+    }
+
+    fn after_reload(&mut self) {
+        self.spec.st.call(Event::AfterReload);
+    }
 }
 
 /// SWOOLE_BASE with several processes: this (the start()) process becomes

@@ -54,6 +54,10 @@ pub enum Event {
     ManagerStart,
     /// onManagerStop.
     ManagerStop,
+    /// onBeforeReload, in the manager, before a reload restarts workers.
+    BeforeReload,
+    /// onAfterReload, in the manager, once they are restarted.
+    AfterReload,
     /// onWorkerError($id, $pid, $exit_code, $signal).
     WorkerError {
         id: usize,

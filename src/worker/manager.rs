@@ -83,6 +83,10 @@ pub trait PoolHooks {
     fn worker_error(&mut self, id: usize, pid: i32, status: ExitStatus);
     /// Every worker has stopped (onManagerStop).
     fn manager_stop(&mut self);
+    /// A reload is about to restart workers (onBeforeReload).
+    fn before_reload(&mut self) {}
+    /// A reload has restarted them (onAfterReload).
+    fn after_reload(&mut self) {}
 }
 
 /// What a reload restarts.
@@ -275,6 +279,14 @@ impl<H: PoolHooks> Pool<'_, H> {
             Reload::All => (0..self.core()).collect(),
             Reload::TaskWorkers => (self.cfg.event_workers..self.core()).collect(),
         };
+        self.hooks.before_reload();
+        self.restart_each(ids, sig_read);
+        if !self.shared.is_shutting_down() {
+            self.hooks.after_reload();
+        }
+    }
+
+    fn restart_each(&mut self, ids: Vec<usize>, sig_read: &mut std::os::unix::net::UnixStream) {
         for id in ids {
             let pid = self.shared.worker_pid(id);
             if pid <= 0 || !self.children.contains_key(&pid) {

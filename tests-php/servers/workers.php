@@ -61,6 +61,12 @@ $server->on('managerStart', function ($s) {
 $server->on('managerStop', function ($s) {
     echo "manager stop\n";
 });
+$server->on('beforeReload', function ($s) {
+    echo "before reload in " . (getmypid() === $s->manager_pid ? 'manager' : 'other') . "\n";
+});
+$server->on('afterReload', function ($s) {
+    echo "after reload in " . (getmypid() === $s->manager_pid ? 'manager' : 'other') . "\n";
+});
 $server->on('workerStart', function ($s, int $id) {
     $kind = $s->taskworker ? 'task' : 'event';
     echo "worker start id={$id} kind={$kind} pid={$s->worker_pid} worker_id={$s->worker_id} getpid=" . getmypid() . "\n";
