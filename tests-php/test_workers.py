@@ -245,6 +245,9 @@ def test_sigterm_drains_every_worker_and_exits_cleanly(php_server, mode):
     for i in range(4):
         assert f"worker stop id={i}\n" in out, out
     assert out.index("manager stop") < out.index("shutdown\n") < out.index("start returned")
+    # onBeforeShutdown once, in the master (the manager in SWOOLE_BASE), first
+    assert out.count("before shutdown in master\n") == 1, out
+    assert out.index("before shutdown in master\n") < out.index("worker stop id=0\n"), out
     for pid in pids.values():
         assert not os.path.exists(f"/proc/{pid}"), f"worker {pid} left behind"
 
@@ -804,3 +807,29 @@ def test_tasks_from_the_manager_and_a_side_process_take_no_result(php_server, mo
     assert sorted(lines) == sorted(want), srv.output()
     warned = srv.output().count("WARNING\tServer::finish(): Server::finish() can only be used in the worker process")
     assert warned == (2 if task_co == "1" else 4), srv.output()
+
+
+SHUTDOWN_IN_START = """<?php
+$mode = $argv[2] === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
+$s = new Swoole\\Server('127.0.0.1', (int)$argv[1], $mode);
+$s->set(['worker_num' => (int)$argv[3], 'log_level' => SWOOLE_LOG_WARNING]);
+$s->on('start', function ($s) { echo "start\\n"; var_dump($s->shutdown()); });
+$s->on('beforeShutdown', function ($s) {
+    echo "before shutdown in ", getmypid() === $s->master_pid ? 'master' : 'other', "\\n";
+});
+$s->on('shutdown', function ($s) { echo "shutdown\\n"; });
+$s->on('receive', function () {});
+var_dump($s->start());
+"""
+
+
+@pytest.mark.parametrize("mode,workers", [("base", 1), ("base", 2), ("process", 1), ("process", 2)])
+def test_shutdown_from_on_start_runs_before_shutdown_then_shutdown(php, mode, workers):
+    """shutdown() in onStart stops the server at once in every shape, with
+    onBeforeShutdown in the master (the manager in SWOOLE_BASE) before
+    onShutdown, and start() returns (as in Swoole; a SWOOLE_BASE server
+    with workers was killed by its own SIGTERM before)."""
+    from conftest import free_port
+    r = php(None, free_port(), mode, workers, code=SHUTDOWN_IN_START, timeout=20)
+    assert (r.returncode, r.stdout) == (0, "start\nbool(true)\nbefore shutdown in master\nshutdown\nbool(true)\n"), \
+        r.stdout + r.stderr

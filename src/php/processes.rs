@@ -29,6 +29,9 @@ pub struct WorkerSpec {
 struct Hooks {
     spec: WorkerSpec,
     cluster: Rc<Cluster>,
+    /// SWOOLE_BASE: the manager is the master too (onStart,
+    /// onBeforeShutdown run here).
+    base_master: bool,
 }
 
 impl PoolHooks for Hooks {
@@ -39,6 +42,20 @@ impl PoolHooks for Hooks {
     fn run_worker(&mut self, id: usize) -> i32 {
         super::signal::forget_in_child();
         run_worker(&self.spec, &self.cluster, id)
+    }
+
+    fn pool_start(&mut self) {
+        // onStart once, in the process that called start(), as Swoole
+        // does in BASE mode.
+        if self.base_master {
+            self.spec.st.call(Event::Start);
+        }
+    }
+
+    fn before_shutdown(&mut self) {
+        if self.base_master {
+            self.spec.st.call(Event::BeforeShutdown);
+        }
     }
 
     fn manager_start(&mut self) {
@@ -86,12 +103,10 @@ pub fn run_manager(spec: WorkerSpec) -> std::io::Result<()> {
     });
     log::set_process(b'$', 0);
     let cfg = cluster::pool_config(&cluster, &spec.settings, None);
-    // onStart once, in the process that called start() (the manager), as
-    // Swoole 4 did in BASE mode: it only prints and names processes.
-    st.call(Event::Start);
     let mut hooks = Hooks {
         spec,
         cluster: cluster.clone(),
+        base_master: true,
     };
     let result = manager::run(shared, cfg, &mut hooks);
     st.call(Event::Shutdown);
@@ -133,6 +148,7 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
         let mut hooks = Hooks {
             spec,
             cluster: cluster.clone(),
+            base_master: false,
         };
         let code = i32::from(manager::run(shared, cfg, &mut hooks).is_err());
         zend::flush_output();
@@ -245,7 +261,7 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
                 .spawn(move || relay::run_reactor(reactor))?,
         );
     }
-    let rt_sig = rt.clone();
+    let st_sig = st.clone();
     let stop2 = stop.clone();
     let serve = lifecycle::Serve {
         role: lifecycle::Role::Master,
@@ -262,7 +278,8 @@ pub fn run_process_mode(mut spec: WorkerSpec) -> std::io::Result<()> {
                 return true;
             }
             stop2.store(true, Ordering::Release);
-            rt_sig.begin_shutdown();
+            // onBeforeShutdown, then the 1001 closes and the drain.
+            st_sig.begin_shutdown();
             false
         }),
     };

@@ -567,6 +567,7 @@ impl Script for ServerState {
             Event::Shutdown => (&cbs.shutdown, vec![]),
             Event::ManagerStart => (&cbs.manager_start, vec![]),
             Event::ManagerStop => (&cbs.manager_stop, vec![]),
+            Event::BeforeShutdown => (&cbs.before_shutdown, vec![]),
             Event::BeforeReload => (&cbs.before_reload, vec![]),
             Event::AfterReload => (&cbs.after_reload, vec![]),
             Event::WorkerError {

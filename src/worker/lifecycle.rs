@@ -54,6 +54,9 @@ pub enum Event {
     ManagerStart,
     /// onManagerStop.
     ManagerStop,
+    /// onBeforeShutdown, in the master (the manager in SWOOLE_BASE), as a
+    /// shutdown begins.
+    BeforeShutdown,
     /// onBeforeReload, in the manager, before a reload restarts workers.
     BeforeReload,
     /// onAfterReload, in the manager, once they are restarted.

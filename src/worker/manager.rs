@@ -83,6 +83,11 @@ pub trait PoolHooks {
     fn worker_error(&mut self, id: usize, pid: i32, status: ExitStatus);
     /// Every worker has stopped (onManagerStop).
     fn manager_stop(&mut self);
+    /// The signals are in place, no worker is forked yet (SWOOLE_BASE's
+    /// onStart: a `shutdown()` there is then a signal the pool takes).
+    fn pool_start(&mut self) {}
+    /// The pool is asked to stop (onBeforeShutdown).
+    fn before_shutdown(&mut self) {}
     /// A reload is about to restart workers (onBeforeReload).
     fn before_reload(&mut self) {}
     /// A reload has restarted them (onAfterReload).
@@ -354,6 +359,7 @@ pub fn run<H: PoolHooks>(
         children: HashMap::new(),
         started: HashMap::new(),
     };
+    pool.hooks.pool_start();
     for id in 0..pool.total() {
         if let Err(e) = pool.spawn(id) {
             pool.shutdown(&mut sig_read);
@@ -386,6 +392,7 @@ pub fn run<H: PoolHooks>(
             || sigs.contains(&libc::SIGINT)
             || shared.is_shutting_down()
         {
+            pool.hooks.before_shutdown();
             pool.shutdown(&mut sig_read);
             break;
         }

@@ -61,6 +61,9 @@ $server->on('managerStart', function ($s) {
 $server->on('managerStop', function ($s) {
     echo "manager stop\n";
 });
+$server->on('beforeShutdown', function ($s) {
+    echo "before shutdown in " . (getmypid() === $s->master_pid ? 'master' : 'other') . "\n";
+});
 $server->on('beforeReload', function ($s) {
     echo "before reload in " . (getmypid() === $s->manager_pid ? 'manager' : 'other') . "\n";
 });

@@ -382,7 +382,9 @@ pub(super) fn server_shutdown(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    st.begin_shutdown();
+    // After the calling callback, as Swoole's reactor takes it: the
+    // script's onBeforeShutdown never runs inside its own shutdown() call.
+    crate::worker::timers::defer(Box::new(move || st.begin_shutdown()));
     rv.set_bool(true);
 }
 
