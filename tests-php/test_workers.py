@@ -629,11 +629,11 @@ def test_process_mode_reactor_threads(php_server, reactors):
 
 @pytest.mark.parametrize("mode", MODES)
 def test_reload_async_calls_worker_exit_before_stop(php_server, mode):
-    """reload_async: a stopping worker whose loop still has work (here a
-    timer) gets onWorkerExit, runs until the work is done, then
-    onWorkerStop; an idle one stops at once, without onWorkerExit (as in
-    Swoole)."""
-    srv = start(php_server, mode, worker_num=2, task_worker_num=0, reload_async=True)
+    """reload_async (on by default, as in Swoole): a stopping worker whose
+    loop still has work (here a timer) gets onWorkerExit, runs until the
+    work is done, then onWorkerStop; an idle one stops at once, without
+    onWorkerExit."""
+    srv = start(php_server, mode, worker_num=2, task_worker_num=0)
     before = wait_workers(srv, 2)
     with ws_connect(srv.port) as ws:
         w, _, _ = whoami(ws)
@@ -646,14 +646,21 @@ def test_reload_async_calls_worker_exit_before_stop(php_server, mode):
     srv.wait_for(f"later ran w{w}\nworker stop id={w}\n")
     out = srv.stdout()
     assert out.index(f"worker exit id={w}\n") < out.index(f"later ran w{w}\n"), out
+    assert "exiting worker status=3\n" in out, out  # SWOOLE_WORKER_EXIT
     assert f"worker exit id={1 - w}\n" not in out, out
     assert f"worker stop id={1 - w}\n" in out
-    # without reload_async there is no onWorkerExit
-    srv2 = start(php_server, mode, worker_num=2, task_worker_num=0)
+    # with reload_async off there is no onWorkerExit, and the timer is gone
+    srv2 = start(php_server, mode, worker_num=2, task_worker_num=0, reload_async=False)
     before = wait_workers(srv2, 2)
+    with ws_connect(srv2.port) as ws:
+        w, _, _ = whoami(ws)
+        ws.send("later 1500")
+        assert ws.recv(timeout=5) == "later set"
     srv2.signal(signal.SIGUSR1)
     wait_replaced(srv2, before)
-    assert "worker exit" not in srv2.stdout()
+    time.sleep(2)
+    out = srv2.stdout()
+    assert "worker exit" not in out and "later ran" not in out, out
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -93,7 +93,8 @@ pub struct Settings {
     pub task_max_request_grace: Option<i64>,
     /// How long a stopping worker may take before it is killed.
     pub max_wait_time: Duration,
-    /// Stopping workers get onWorkerExit while their loop still runs.
+    /// Stopping workers get onWorkerExit while their loop still runs (on by
+    /// default, as in Swoole).
     pub reload_async: bool,
     pub reactor_num: i64,
     pub max_connection: i64,
@@ -276,7 +277,7 @@ impl Default for Settings {
             task_max_request: 0,
             task_max_request_grace: None,
             max_wait_time: Duration::from_secs(3),
-            reload_async: false,
+            reload_async: true,
             // Swoole's default: one reactor thread per CPU (PROCESS mode).
             reactor_num: std::thread::available_parallelism().map_or(1, |n| n.get().min(16) as i64),
             max_connection: 100_000,

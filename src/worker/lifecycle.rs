@@ -226,7 +226,7 @@ async fn serve_loop(s: Serve, script: &dyn Script) -> io::Result<()> {
     // coroutines) gets onWorkerExit (timers can be cleared there) and runs
     // on until the work is done, at most max_wait_time; then onWorkerStop.
     // An idle one stops at once, without onWorkerExit (as Swoole's).
-    if matches!(role, Role::Worker { .. }) && script.reload_async() {
+    if matches!(role, Role::Worker { .. } | Role::Single) && script.reload_async() {
         let deadline = tokio::time::Instant::now() + script.max_wait();
         let mut told = false;
         while script.busy() {

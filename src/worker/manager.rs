@@ -94,6 +94,10 @@ pub trait PoolHooks {
     fn after_reload(&mut self) {}
 }
 
+/// How long after `max_wait` the manager kills a worker that has not
+/// exited: the worker's own forced stop at `max_wait` comes first.
+const KILL_GRACE: Duration = Duration::from_millis(500);
+
 /// What a reload restarts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reload {
@@ -248,14 +252,16 @@ impl<H: PoolHooks> Pool<'_, H> {
         }
     }
 
-    /// Waits until `done` says so or `max_wait` passes, reaping children
-    /// (and respawning none). Returns the statuses reaped.
+    /// Waits until `done` says so or `max_wait` (and a grace) passes,
+    /// reaping children (and respawning none). Returns the statuses reaped.
     fn wait_children(
         &mut self,
         sig_read: &mut std::os::unix::net::UnixStream,
         mut done: impl FnMut(&Self) -> bool,
     ) -> Vec<(usize, i32, ExitStatus)> {
-        let deadline = Instant::now() + self.cfg.max_wait;
+        // A stopping worker ends its own wait at max_wait (onWorkerStop
+        // then runs); the kill is for one that cannot, so it comes later.
+        let deadline = Instant::now() + self.cfg.max_wait + KILL_GRACE;
         let mut reaped = Vec::new();
         loop {
             reaped.extend(self.reap());

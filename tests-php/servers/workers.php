@@ -79,6 +79,7 @@ $server->on('workerStop', function ($s, int $id) {
 });
 $server->on('workerExit', function ($s, int $id) {
     echo "worker exit id={$id}\n";
+    echo "exiting worker status=" . $s->getWorkerStatus() . "\n";
 });
 $server->on('workerError', function ($s, int $id, int $pid, int $code, int $signal) {
     echo "worker error id={$id} pid={$pid} code={$code} signal={$signal}\n";

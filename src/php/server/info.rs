@@ -197,23 +197,37 @@ pub(super) fn server_get_worker_status(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(id) = args.long_or(0, "worker_id", -1) else {
         return;
     };
+    // The caller is running PHP code: busy, or exiting once its server
+    // stops (onWorkerExit).
+    let own = || {
+        let stopping = state::current()
+            .and_then(|s| s.runtime())
+            .is_some_and(|rt| rt.is_stopping());
+        i64::from(if stopping {
+            WORKER_EXIT
+        } else {
+            cluster::WORKER_BUSY
+        })
+    };
     if let Some(c) = cluster::cluster() {
         let me = c.worker_id.get();
         let id = if id == -1 { me } else { id };
         match usize::try_from(id) {
-            // The caller is running PHP code: busy.
-            Ok(_) if id == me => rv.set_long(i64::from(cluster::WORKER_BUSY)),
+            Ok(_) if id == me => rv.set_long(own()),
             Ok(i) if i < c.total() => rv.set_long(i64::from(c.shared.worker_status(i))),
             _ => rv.set_bool(false),
         }
         return;
     }
     if in_worker() {
-        rv.set_long(i64::from(cluster::WORKER_BUSY));
+        rv.set_long(own());
     } else {
         rv.set_bool(false);
     }
 }
+
+/// Swoole's `SW_WORKER_EXIT`: a worker that is stopping.
+const WORKER_EXIT: u32 = 3;
 
 pub(super) fn server_get_manager_pid(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
