@@ -51,18 +51,17 @@ def test_lock_swoole5_names_and_a_dead_holder():
 def test_signal_callbacks_run_on_the_loop():
     """Process::signal(): a callback per signal run by the event loop
     (SIGUSR1 sent to ourselves twice, SIGCHLD when a child exits), removed
-    with null; the loop runs while a callback is left and ends after the
-    last one goes. Swoole 6.2.2 ends this loop early (after the first
-    SIGUSR1, with a timer and two callbacks left) and is then killed by the
-    second SIGUSR1, so the expected output is written here."""
+    with null; with swoole_async_set(['wait_signal' => true]) the loop runs
+    while a callback is left and ends after the last one goes (Swoole 6.2.2
+    prints the same)."""
     require_extension()
     r = subprocess.run(php_cmd() + [str(DIR / "signal.php")], capture_output=True, text=True,
                        timeout=30, stdin=subprocess.DEVNULL)
     path = DIR / "signal.php"
     assert r.stdout == (
-        f"\nWarning: Swoole\\Process::signal(): unable to find the callback of signal [12] in {path} on line 7\n"
+        f"\nWarning: Swoole\\Process::signal(): unable to find the callback of signal [12] in {path} on line 9\n"
         "bool(false)\n"
-        f"\nWarning: Swoole\\Process::signal(): invalid signal number [-1] in {path} on line 8\n"
+        f"\nWarning: Swoole\\Process::signal(): invalid signal number [-1] in {path} on line 10\n"
         "bool(false)\n"
         "bool(true)\n"
         "SIGUSR1 callback: 10\n"
@@ -70,6 +69,20 @@ def test_signal_callbacks_run_on_the_loop():
         "bool(true)\n"
         "SIGCHLD: child exited with 3\n"
         "loop ended; SIGUSR1 seen 2 times\n"), r.stdout + r.stderr
+    assert r.returncode == 0
+
+
+def test_signal_callbacks_do_not_hold_the_loop_by_default():
+    """Without wait_signal a signal callback does not keep a loop running,
+    as in Swoole: a child with a SIGTERM callback ends once its work is done
+    (it used to wait for ever, and so did its parent), and a parent's lasting
+    SIGCHLD callback sees that exit while a timer keeps its loop. (Swoole's
+    child also prints a deprecation notice for running its loop at shutdown.)"""
+    require_extension()
+    r = subprocess.run(php_cmd() + [str(DIR / "signal_default.php")], capture_output=True, text=True,
+                       timeout=30, stdin=subprocess.DEVNULL)
+    out = "\n".join(line for line in r.stdout.splitlines() if line and "Deprecated" not in line)
+    assert out == "child work done\nreaped, code 0\nparent timer\nparent loop ended", r.stdout + r.stderr
     assert r.returncode == 0
 
 

@@ -5,9 +5,11 @@
 //! The signals are caught by `worker::signals` (one installation for all
 //! of the script's signals, made again when the set changes); a task of
 //! each loop reads them and calls the callback in a coroutine, as timers'
-//! callbacks are. As in Swoole, the loop keeps running while the script
-//! has a signal callback (a parent waiting for SIGCHLD); a signal caught
-//! while no loop runs waits for the next one. `SIG_IGN` as the callback ignores the signal; `null` removes
+//! callbacks are. As in Swoole, a signal callback does not keep the loop
+//! running by itself (a child with a SIGTERM callback ends when its work is
+//! done; a parent's lasting SIGCHLD callback does not hold it for ever),
+//! unless the `wait_signal` option (`swoole_async_set()`, `Co::set()`) asks
+//! it to; a signal caught while no loop runs waits for the next one. `SIG_IGN` as the callback ignores the signal; `null` removes
 //! the callback (the signal's former disposition comes back).
 
 use std::cell::RefCell;
@@ -119,7 +121,7 @@ fn start_reader() {
     let Ok(sock) = tokio::net::UnixStream::from_std(read) else {
         return;
     };
-    let hold = timers::timers().hold();
+    let hold = super::coroutine::option_is_true("wait_signal").then(|| timers::timers().hold());
     let task = tokio::task::spawn_local(async move {
         let _hold = hold;
         while let Some(signo) = event_loop::next_signal(&sock).await {

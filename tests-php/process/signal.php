@@ -1,8 +1,10 @@
 <?php
 // Process::signal(): callbacks on the event loop for signals sent to this
-// process, SIGCHLD for a child's exit, removal with null (the loop ends
-// once no callback is left), and the warnings.
+// process, SIGCHLD for a child's exit, removal with null (with wait_signal
+// the loop ends once no callback is left), and the warnings.
 use Swoole\Process;
+
+swoole_async_set(['wait_signal' => true]);
 
 var_dump(Process::signal(SIGUSR2, null));
 var_dump(Process::signal(-1, fn() => 1));

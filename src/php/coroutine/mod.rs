@@ -1271,6 +1271,17 @@ pub fn record_option(key: &str, value: Zval) {
     });
 }
 
+/// Whether option `key` is set to a true value.
+pub fn option_is_true(key: &str) -> bool {
+    OPTIONS.with(|o| {
+        o.borrow()
+            .as_ref()
+            .and_then(|z| z.array())
+            .and_then(|a| a.get(key))
+            .is_some_and(|v| v.is_true())
+    })
+}
+
 /// Whether `key` is among the options set.
 pub fn has_option(key: &str) -> bool {
     OPTIONS.with(|o| {
