@@ -201,6 +201,23 @@ def test_eof_check_without_split_delivers_what_ends_with_the_delimiter(php_serve
     srv.wait_for("len=6")
 
 
+def test_send_to_a_bad_fd_fails_as_swooles_does(php_server):
+    """send() warns for a null fd, one of 0 or less and empty data; a
+    connection that does not exist (or no longer) is a quiet false with
+    SWOOLE_ERROR_SESSION_NOT_EXIST (1005), as in Swoole."""
+    srv = php_server("tcp.php")
+    with socket.create_connection(("127.0.0.1", srv.port), 5) as s:
+        s.sendall(b"!badsend")
+        assert s.recv(100) == b"badsend done"
+    out = srv.stdout()
+    assert "Warning: Swoole\\Server::send(): fd can not be null in " in out, out
+    assert "Warning: Swoole\\Server::send(): invalid fd[-1] in " in out, out
+    assert "Warning: Swoole\\Server::send(): the data sent must not be empty in " in out, out
+    assert "does not exist" not in out, out
+    assert "send 100 -> false error 1005\n" in out and "send 9223372036854775807 -> false error 1005\n" in out
+    assert "send empty -> false error 550\n" in out, out
+
+
 def test_client_info_of_a_tcp_connection(php_server):
     srv = php_server("tcp.php")
     c = connect(srv.port)

@@ -17,6 +17,8 @@
  *   !resume <fd>     -> $server->resume(<fd>), answers "resumed=<bool>" (and prints
  *                       "resume error=<getLastError()>")
  *   !bind <uid>      -> $server->bind($fd, <uid>), answers "bound=<bool>"
+ *   !badsend         -> send() to null, -1, a gone fd, PHP_INT_MAX and '' to $fd: prints
+ *                       each result and getLastError(), answers "badsend done"
  *
  * Environment switches (all optional):
  *   SWTEST_SETTINGS       JSON object for $server->set() (worker_num defaults to 1)
@@ -86,6 +88,16 @@ $server->on('receive', function (Swoole\Server $server, int $fd, int $reactorId,
         $cmd = rtrim(substr($data, $at), "\r\n");
         if ($cmd === '!fd') {
             $server->send($fd, "fd=$fd");
+            return;
+        }
+        if ($cmd === '!badsend') {
+            foreach ([null, -1, 100, PHP_INT_MAX] as $bad) {
+                $r = $server->send($bad, 'x');
+                echo 'send ', var_export($bad, true), ' -> ', var_export($r, true), ' error ', $server->getLastError(), "\n";
+            }
+            $r = $server->send($fd, '');
+            echo 'send empty -> ', var_export($r, true), ' error ', $server->getLastError(), "\n";
+            $server->send($fd, 'badsend done');
             return;
         }
         if ($cmd === '!worker') {

@@ -144,9 +144,21 @@ pub(super) fn sent_yielding(
 /// catch up looks at the shared table again.
 const REMOTE_FULL_POLL: std::time::Duration = std::time::Duration::from_millis(2);
 
-/// Where the open connection `fd` lives, or Swoole's warning and None.
-pub(super) fn conn_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
-    push::locate(rt, fd).map_err(|m| warn_missing(fd, m)).ok()
+/// Where connection `fd` lives for `send()`/`sendfile()`: Swoole warns
+/// only for an fd that cannot be one (0 or less); a connection that is
+/// gone is a quiet false with `SWOOLE_ERROR_SESSION_NOT_EXIST`.
+fn send_target(rt: &runtime::Server, fd: i64) -> Option<Target> {
+    if fd <= 0 {
+        zend::warning_docref(&format!("invalid fd[{fd}]"));
+        return None;
+    }
+    match push::locate(rt, fd) {
+        Ok(target) => Some(target),
+        Err(_) => {
+            errors::set_last_error(errors::SESSION_NOT_EXIST);
+            None
+        }
+    }
 }
 
 /// Where the websocket connection `fd` lives, or Swoole's warning and None.
@@ -478,23 +490,29 @@ pub(super) fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(args) = Args::parse(ex, 2, 3) else {
         return;
     };
-    let Some(fd) = args.long(0, "fd") else { return };
-    let Some(data) = args.bytes(1, "send_data") else {
-        return;
-    };
     let Some((st, rt)) = running_runtime() else {
         rv.set_bool(false);
         return;
     };
-    let Some(target) = conn_target(&rt, fd) else {
+    if args.get(0).is_some_and(|z| z.is_null()) {
+        zend::warning_docref("fd can not be null");
         rv.set_bool(false);
+        return;
+    }
+    let Some(fd) = args.long(0, "fd") else { return };
+    let Some(data) = args.bytes(1, "send_data") else {
         return;
     };
     if data.is_empty() {
         zend::warning_docref("the data sent must not be empty");
+        errors::set_last_error(errors::NO_PAYLOAD);
         rv.set_bool(false);
         return;
     }
+    let Some(target) = send_target(&rt, fd) else {
+        rv.set_bool(false);
+        return;
+    };
     match &target {
         Target::Local(conn) => {
             let data = Bytes::from(data);
@@ -532,7 +550,7 @@ pub(super) fn server_sendfile(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     };
-    let Some(target) = conn_target(&rt, fd) else {
+    let Some(target) = send_target(&rt, fd) else {
         rv.set_bool(false);
         return;
     };
