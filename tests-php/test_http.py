@@ -354,6 +354,27 @@ def test_uploads_work_with_move_uploaded_file_and_array_fields(php_server, tmp_p
     ]
 
 
+def test_a_file_field_left_empty_is_upload_err_no_file(http_server):
+    """A form's file input with no file chosen (filename="", no content) is
+    PHP's UPLOAD_ERR_NO_FILE: error 4, empty name, type and tmp_name, size
+    0, and no temporary file (as in Swoole); a real file beside it stays."""
+    import json
+    boundary = "----swtestBoundary"
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"none\"; filename=\"\"\r\n"
+        "Content-Type: application/octet-stream\r\n\r\n\r\n"
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"one\"; filename=\"a.txt\"\r\n"
+        "Content-Type: text/plain\r\n\r\nfirst file\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+    with RawClient(http_server.port) as c:
+        r = c.request("POST", "/upload", [("Content-Type", f"multipart/form-data; boundary={boundary}")], body)
+    got = json.loads(r.body)
+    assert got["files"]["none"] == {"type": "", "tmp_name": "", "size": 0, "name": "", "error": 4}, got
+    assert got["files"]["one"]["name"] == "a.txt" and got["files"]["one"]["error"] == 0
+    assert got["checks"] == [[True, True, "first file"]]
+
+
 def test_upload_max_filesize_takes_uploads_over_package_max_length(php_server, tmp_path):
     """As Swoole: with upload_max_filesize a multipart upload may be larger
     than package_max_length (up to upload_max_filesize); other bodies keep

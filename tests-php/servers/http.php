@@ -175,7 +175,7 @@ $server->on('request', function (Swoole\Http\Request $request, Swoole\Http\Respo
                     array_push($tmps, ...array_column($field, 'tmp_name'));
                 }
             }
-            foreach ($tmps as $tmp) {
+            foreach (array_filter($tmps, 'strlen') as $tmp) {
                 $dest = $tmp . '.moved';
                 $out[] = [is_uploaded_file($tmp), move_uploaded_file($tmp, $dest), file_get_contents($dest)];
                 unlink($dest);

@@ -162,6 +162,9 @@ fn register_variable_bytes(name: &[u8], value: &[u8], arr: &mut Zval) {
 
 type MultipartArrays = (Option<Zval>, Option<Zval>, Vec<String>);
 
+/// PHP's `UPLOAD_ERR_NO_FILE`.
+const UPLOAD_ERR_NO_FILE: i64 = 4;
+
 pub(super) fn multipart_arrays(
     parts: &[multipart::Part],
     tmp_dir: &str,
@@ -177,6 +180,19 @@ pub(super) fn multipart_arrays(
             None => {
                 register_variable(&part.name, &part.data, &mut post);
                 has_post = true;
+            }
+            // A file field left empty in the form (no file chosen): PHP's
+            // UPLOAD_ERR_NO_FILE, with no temporary file, as Swoole gives it.
+            Some(filename) if filename.is_empty() => {
+                let attrs = [
+                    ("type", zstr("")),
+                    ("tmp_name", zstr("")),
+                    ("size", zlong(0)),
+                    ("name", zstr("")),
+                    ("error", zlong(UPLOAD_ERR_NO_FILE)),
+                ];
+                register_file(&part.name, attrs, &mut files, parse_files);
+                has_files = true;
             }
             Some(filename) => {
                 let path = write_tmp_file(tmp_dir, &part.data);
