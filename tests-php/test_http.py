@@ -209,6 +209,14 @@ def test_chunked_write(http_server):
                          "'Content-Length' will be ignored\n")
 
 
+def test_an_empty_value_takes_a_server_written_header_away(http_server):
+    with RawClient(http_server.port) as c:
+        r = c.request("GET", "/header?empty=1")
+    assert r.header("Server") is None, r.head
+    assert r.header("X-Empty") == "", r.head
+    assert r.header("Date") and r.header("Content-Length") == "6"
+
+
 def test_header_list_one_line_per_item(http_server):
     with RawClient(http_server.port) as c:
         r = c.request("GET", "/header?list=1")

@@ -97,6 +97,12 @@ impl ResponseHead<'_> {
                 continue;
             }
             seen.note(name);
+            // An empty value for one of the headers the server writes
+            // itself takes that header away (`header('Server', '')`), as in
+            // Swoole; an empty custom header is written.
+            if value.is_empty() && Seen::is_managed(name) {
+                continue;
+            }
             push_header(out, name, value);
         }
         for cookie in self.cookies {
@@ -159,6 +165,22 @@ struct Seen {
 }
 
 impl Seen {
+    /// The headers the server writes when the script does not (Swoole's
+    /// `http_response_parse_header_name`).
+    fn is_managed(name: &str) -> bool {
+        [
+            "Server",
+            "Date",
+            "Connection",
+            "Content-Type",
+            "Content-Length",
+            "Transfer-Encoding",
+            "Content-Encoding",
+        ]
+        .iter()
+        .any(|h| name.eq_ignore_ascii_case(h))
+    }
+
     fn note(&mut self, name: &str) {
         let is = |n: &str| name.eq_ignore_ascii_case(n);
         self.server |= is("Server");
@@ -575,6 +597,17 @@ mod tests {
         let h = hv(&[("Transfer-Encoding", "chunked")]);
         let out = s(&head(200, &h, &[], None));
         assert_eq!(out.matches("Transfer-Encoding").count(), 1);
+    }
+
+    #[test]
+    fn an_empty_managed_header_takes_it_away() {
+        let h = hv(&[("Server", ""), ("Content-Encoding", ""), ("X-Empty", "")]);
+        let out = s(&head(200, &h, &[], Some(2)));
+        assert!(
+            !out.contains("Server:") && !out.contains("Content-Encoding"),
+            "{out}"
+        );
+        assert!(out.contains("X-Empty: \r\n"), "{out}");
     }
 
     #[test]

@@ -104,6 +104,11 @@ $server->on('request', function (Swoole\Http\Request $request, Swoole\Http\Respo
                 // one line per item; a null item is no line; values trimmed
                 $response->header('X-List', ["a\r\n", 'b ', null, 5, 1.5]);
             }
+            if (isset($request->get['empty'])) {
+                // an empty value takes a header the server writes away
+                $response->header('Server', '');
+                $response->header('X-Empty', '');
+            }
             $response->end('header');
             break;
         case '/cookie':
