@@ -1,6 +1,9 @@
 """Swoole\\Http\\Server on its own: HTTP only, upgrade requests are ordinary
 requests for onRequest (no 101), and start() requires onRequest."""
 
+import time
+
+import pytest
 from swtest import RawClient
 
 
@@ -47,3 +50,49 @@ def test_a_response_whose_client_left(php_server):
     out = srv.stdout()
     assert "client gone: bool(true) bool(true) bool(false) int(1005) bool(false) int(1005) bool(false) \n" in out, out
     assert "Warning" not in out, out
+
+
+@pytest.mark.parametrize("mode", ["base", "process"])
+def test_max_concurrency_refuses_with_a_bare_503(php_server, mode):
+    """max_concurrency 2: while two requests are being answered (their
+    coroutines sleep), the next ones get Swoole's bare "HTTP/1.1 503
+    Service Unavailable" and a closed connection; then requests are served
+    again. stats() shows the counts (this request is the one in flight) and
+    Swoole's keys in its order."""
+    import json
+    import socket
+    import threading
+
+    srv = php_server("http_concurrency.php", env={"SWTEST_MODE": mode})
+    answers = [None] * 4
+
+    def get(i):
+        with socket.create_connection(("127.0.0.1", srv.port), 5) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = b""
+            while not (data.startswith(b"HTTP/1.1 200") and data.endswith(b"ok")):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            answers[i] = data
+
+    threads = []
+    for i in range(4):
+        threads.append(threading.Thread(target=get, args=(i,)))
+        threads[-1].start()
+        time.sleep(0.05)
+    for t in threads:
+        t.join(10)
+    refused = [a for a in answers if a == b"HTTP/1.1 503 Service Unavailable\r\n\r\n"]
+    served = [a for a in answers if a and a.startswith(b"HTTP/1.1 200 OK\r\n") and a.endswith(b"\r\n\r\nok")]
+    assert (len(served), len(refused)) == (2, 2), answers
+    with RawClient(srv.port) as c:
+        r = c.request("GET", "/")
+        assert (r.status, r.body) == (200, b"ok")
+        stats = json.loads(c.request("GET", "/stats").body)
+    assert list(stats)[:5] == ["start_time", "connection_num", "abort_count", "accept_count", "close_count"]
+    assert list(stats)[-2:] == ["coroutine_num", "coroutine_peek_num"]
+    assert stats["concurrency"] == 1 and stats["worker_concurrency"] == 1, stats
+    assert stats["worker_num"] == (2 if mode == "process" else 1), stats
+    assert stats["request_count"] >= 3, stats

@@ -36,6 +36,23 @@ thread_local! {
 }
 
 impl PhpHandler {
+    /// A request over `max_concurrency`: Swoole's bare 503, then the
+    /// connection closes (its other requests are not read).
+    fn refuse_unavailable(&self, conn: &Rc<Connection>) {
+        use crate::worker::{cluster, push};
+        let Some(rt) = self.st.runtime() else { return };
+        let target = push::Target::Local(conn.clone());
+        let bytes = push::Outbound::Bytes(http::concurrency::UNAVAILABLE.to_vec());
+        let _ = push::deliver(&rt, &target, conn.id, bytes, cluster::forward);
+        let _ = push::deliver(
+            &rt,
+            &target,
+            conn.id,
+            push::Outbound::Close,
+            cluster::forward,
+        );
+    }
+
     /// `event_object`: callbacks get one object.
     fn event_objects(&self) -> bool {
         self.st.settings.borrow().event_object
@@ -83,6 +100,11 @@ impl EventHandler for PhpHandler {
             conn.finish_response();
             return;
         };
+        let max = self.st.settings.borrow().max_concurrency;
+        if !http::concurrency::admits(max) {
+            self.refuse_unavailable(conn);
+            return;
+        }
         let (request, response) = http::request_response(&self.st, conn, &req, false);
         let args = vec![request, zend::zcopy(&response)];
         // The response is checked once the callback has ended: in a

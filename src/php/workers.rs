@@ -417,17 +417,28 @@ fn request_limit(st: &ServerState) -> u64 {
     limit
 }
 
+/// One more request served here (`stats()`'s counts), and the worker
+/// retired once it reaches its `max_request`.
 pub fn count_request(st: &ServerState) {
-    let max = request_limit(st);
-    if max == 0 {
-        return;
-    }
+    SERVED.with(|n| n.set(n.get() + 1));
     let Some(c) = cluster() else { return };
-    if c.shared.count_request(c.my_id() as usize) >= max {
+    let served = c.shared.count_request(c.my_id() as usize);
+    let max = request_limit(st);
+    if max > 0 && served >= max {
         if let Some(rt) = st.runtime() {
             stop_worker(&rt);
         }
     }
+}
+
+thread_local! {
+    /// Requests (and tasks) this process has served.
+    static SERVED: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Requests (and tasks) this process has served (`stats()`).
+pub fn served_here() -> u64 {
+    SERVED.with(Cell::get)
 }
 
 // ---- the PHP API's cross-process parts ------------------------------------

@@ -93,6 +93,9 @@ pub struct Settings {
     pub task_max_request_grace: Option<i64>,
     /// How long a stopping worker may take before it is killed.
     pub max_wait_time: Duration,
+    /// `max_concurrency`: HTTP requests all workers may answer at once; the
+    /// next one is refused with a bare 503 and closed (0: no limit).
+    pub max_concurrency: u32,
     /// Stopping workers get onWorkerExit while their loop still runs (on by
     /// default, as in Swoole).
     pub reload_async: bool,
@@ -278,6 +281,7 @@ impl Default for Settings {
             task_max_request_grace: None,
             max_wait_time: Duration::from_secs(3),
             reload_async: true,
+            max_concurrency: 0,
             // Swoole's default: one reactor thread per CPU (PROCESS mode).
             reactor_num: std::thread::available_parallelism().map_or(1, |n| n.get().min(16) as i64),
             max_connection: 100_000,
@@ -472,6 +476,9 @@ impl Settings {
                 self.task_max_request_grace = Some(v.as_int().unwrap_or(0).max(0))
             }
             "reload_async" => self.reload_async = v.truthy(),
+            "max_concurrency" => {
+                self.max_concurrency = v.as_int().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32
+            }
             "dispatch_mode" => self.dispatch_mode = v.as_int().unwrap_or(2),
             "enable_unsafe_event" => self.enable_unsafe_event = v.truthy(),
             "max_wait_time" => {

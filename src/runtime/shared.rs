@@ -86,6 +86,8 @@ struct WorkerEntry {
     status: AtomicU32,
     /// Requests served since the process started (`max_request`).
     requests: AtomicU64,
+    /// HTTP requests this worker is answering now (`max_concurrency`).
+    concurrency: AtomicU32,
 }
 
 #[repr(C)]
@@ -99,6 +101,8 @@ struct Header {
     master_pid: AtomicI32,
     /// Set when the server is shutting down: no respawns.
     shutting_down: AtomicU32,
+    /// HTTP requests being answered by all workers (`max_concurrency`).
+    concurrency: AtomicU32,
     workers: [WorkerEntry; MAX_WORKERS],
 }
 
@@ -457,7 +461,53 @@ impl SharedTable {
         if let Some(w) = self.worker(id) {
             w.pid.store(pid, Ordering::Release);
             w.requests.store(0, Ordering::Relaxed);
+            // A worker gone with requests in hand no longer answers them.
+            let left = w.concurrency.swap(0, Ordering::AcqRel);
+            if left > 0 {
+                let _ = self.header.concurrency.fetch_update(
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                    |c| Some(c.saturating_sub(left)),
+                );
+            }
         }
+    }
+
+    /// Worker `id` starts answering an HTTP request.
+    pub fn request_begin(&self, id: usize) {
+        if let Some(w) = self.worker(id) {
+            w.concurrency.fetch_add(1, Ordering::AcqRel);
+            self.header.concurrency.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Worker `id` has answered one.
+    pub fn request_end(&self, id: usize) {
+        let Some(w) = self.worker(id) else { return };
+        let dec = |a: &AtomicU32| {
+            a.fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| c.checked_sub(1))
+                .is_ok()
+        };
+        if dec(&w.concurrency) {
+            dec(&self.header.concurrency);
+        }
+    }
+
+    /// HTTP requests being answered by every worker.
+    pub fn concurrency(&self) -> u32 {
+        self.header.concurrency.load(Ordering::Acquire)
+    }
+
+    /// HTTP requests worker `id` is answering.
+    pub fn worker_concurrency(&self, id: usize) -> u32 {
+        self.worker(id)
+            .map_or(0, |w| w.concurrency.load(Ordering::Acquire))
+    }
+
+    /// Requests worker `id` has served since it started.
+    pub fn worker_requests(&self, id: usize) -> u64 {
+        self.worker(id)
+            .map_or(0, |w| w.requests.load(Ordering::Relaxed))
     }
 
     /// The pid of worker `id` (0 when it is not running).
@@ -634,6 +684,20 @@ mod tests {
         assert_eq!(status, 0);
         assert_eq!(t.get(1).unwrap().owner, 7);
         assert_eq!(t.next_session_id(), 2);
+        t.set_worker_pid(3, 1234);
+        // concurrency: per worker and in all; a worker replaced gives its own back
+        t.request_begin(3);
+        t.request_begin(3);
+        t.request_begin(2);
+        assert_eq!((t.concurrency(), t.worker_concurrency(3)), (3, 2));
+        t.request_end(3);
+        assert_eq!((t.concurrency(), t.worker_concurrency(3)), (2, 1));
+        t.set_worker_pid(3, 4321);
+        assert_eq!((t.concurrency(), t.worker_concurrency(3)), (1, 0));
+        t.request_end(3); // nothing of its own left: no underflow
+        assert_eq!(t.concurrency(), 1);
+        t.request_end(2);
+        assert_eq!(t.concurrency(), 0);
         t.set_worker_pid(3, 1234);
         assert_eq!(t.worker_pid(3), 1234);
     }

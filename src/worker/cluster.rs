@@ -77,6 +77,15 @@ pub fn cluster() -> Option<Rc<Cluster>> {
     CLUSTER.with(|c| c.borrow().clone())
 }
 
+/// [`cluster`], safe to call while this thread's locals are being torn
+/// down (from a destructor): None then.
+pub fn try_cluster() -> Option<Rc<Cluster>> {
+    CLUSTER
+        .try_with(|c| c.try_borrow().ok().and_then(|c| c.clone()))
+        .ok()
+        .flatten()
+}
+
 /// True in a worker process of a multi-process server (not the manager,
 /// not a PROCESS-mode master).
 pub fn is_worker_process() -> bool {

@@ -161,6 +161,11 @@ pub fn current() -> i64 {
     CURRENT.with(Cell::get)
 }
 
+/// The most coroutines that ran at once (`coroutine_peak_num`).
+pub fn peak() -> usize {
+    PEAK.with(Cell::get)
+}
+
 pub fn count() -> usize {
     COROS.with(|c| c.borrow().len())
 }

@@ -29,6 +29,7 @@ use crate::runtime::http2::H2Answer;
 use crate::runtime::Connection;
 
 pub mod co_server;
+pub mod concurrency;
 pub mod cookie;
 mod request;
 mod response;
@@ -65,6 +66,16 @@ struct ResponseState {
         crate::protocol::http_compression::Coding,
         std::sync::Arc<crate::protocol::http_compression::Policy>,
     )>,
+    /// A server request counted in [`concurrency`] until this goes.
+    in_flight: bool,
+}
+
+impl Drop for ResponseState {
+    fn drop(&mut self) {
+        if self.in_flight {
+            concurrency::end();
+        }
+    }
 }
 
 impl ResponseState {
@@ -83,6 +94,7 @@ impl ResponseState {
             head_request: false,
             tmp_files: Vec::new(),
             compression: None,
+            in_flight: false,
         }
     }
 }
@@ -343,6 +355,11 @@ pub(crate) fn request_response_at(
     }
     let mut state = ResponseState::new(owner, keep_alive);
     state.handshake = handshake;
+    // An onRequest of the server counts toward max_concurrency.
+    if !handshake && socket.is_none() {
+        state.in_flight = true;
+        concurrency::begin();
+    }
     state.head_request = req.method.eq_ignore_ascii_case("HEAD");
     state.tmp_files = tmp_files;
     state.compression = origin
@@ -469,7 +486,7 @@ pub fn take_extra_headers(conn: &Connection, response: &Zval) -> Vec<(String, Ve
     let tmp = RESPONSES.with(|r| {
         r.borrow_mut()
             .remove(&ConnKey::Server(conn.id))
-            .map(|s| s.tmp_files)
+            .map(|mut s| std::mem::take(&mut s.tmp_files))
             .unwrap_or_default()
     });
     remove_tmp_files(&tmp);

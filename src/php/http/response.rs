@@ -192,7 +192,7 @@ fn forget_ended(key: ConnKey) {
     let tmp = RESPONSES.with(|r| {
         r.borrow_mut()
             .remove(&key)
-            .map(|s| s.tmp_files)
+            .map(|mut s| std::mem::take(&mut s.tmp_files))
             .unwrap_or_default()
     });
     remove_tmp_files(&tmp);

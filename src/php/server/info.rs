@@ -253,7 +253,8 @@ pub(super) fn server_stats(ex: &mut ExecuteData, rv: &mut Zval) {
         return;
     };
     let mut a = ZendHashTable::new();
-    let rt = state::current().and_then(|s| s.runtime());
+    let st = state::current();
+    let rt = st.as_ref().and_then(|s| s.runtime());
     let (start, conns, accepted, closed) = match &rt {
         Some(rt) => (
             rt.start_time as i64,
@@ -263,30 +264,69 @@ pub(super) fn server_stats(ex: &mut ExecuteData, rv: &mut Zval) {
         ),
         None => (0, 0, 0, 0),
     };
+    let c = cluster::cluster();
+    let long = |n: usize| zlong(n as i64);
+    // Swoole's workers: event, task, addProcess(); idle = not busy now (the
+    // caller is busy: it is running this).
+    let (workers, tasks, users) = match &c {
+        Some(c) => (c.event_workers, c.task_workers, c.user_processes),
+        None => (
+            1,
+            0,
+            st.as_ref().map_or(0, |s| s.user_processes.borrow().len()),
+        ),
+    };
+    let me = c.as_ref().map_or(0, |c| c.worker_id.get());
+    let idle_among = |ids: std::ops::Range<usize>| match &c {
+        Some(c) => ids
+            .filter(|&i| i as i64 != me && c.shared.worker_status(i) != cluster::WORKER_BUSY)
+            .count(),
+        None => 0,
+    };
+    let served_all: u64 = match &c {
+        Some(c) => (0..c.event_workers)
+            .map(|i| c.shared.worker_requests(i))
+            .sum(),
+        None => super::super::workers::served_here(),
+    };
+    let served_here = super::super::workers::served_here() as i64;
     let _ = a.insert("start_time", zlong(start));
     let _ = a.insert("connection_num", zlong(conns));
     let _ = a.insert("abort_count", zlong(0));
     let _ = a.insert("accept_count", zlong(accepted));
     let _ = a.insert("close_count", zlong(closed));
-    let _ = a.insert("worker_num", zlong(1));
-    let _ = a.insert("task_worker_num", zlong(0));
-    let _ = a.insert("user_worker_num", zlong(0));
-    let _ = a.insert("idle_worker_num", zlong(0));
-    let _ = a.insert("dispatch_count", zlong(0));
-    let _ = a.insert("request_count", zlong(0));
-    let _ = a.insert("response_count", zlong(0));
+    let _ = a.insert("worker_num", long(workers));
+    let _ = a.insert("task_worker_num", long(tasks));
+    let _ = a.insert("user_worker_num", long(users));
+    let _ = a.insert("idle_worker_num", long(idle_among(0..workers)));
+    let _ = a.insert("dispatch_count", zlong(served_all as i64));
+    let _ = a.insert("request_count", zlong(served_all as i64));
+    let _ = a.insert("response_count", zlong(served_all as i64));
     let _ = a.insert("total_recv_bytes", zlong(0));
     let _ = a.insert("total_send_bytes", zlong(0));
     let _ = a.insert("pipe_packet_msg_id", zlong(0));
+    let concurrency = crate::php::http::concurrency::all();
+    let _ = a.insert("concurrency", zlong(i64::from(concurrency)));
     let _ = a.insert(
         "session_round",
         zlong(rt.as_ref().map(|r| r.table.last_id()).unwrap_or(0)),
     );
     let _ = a.insert("min_fd", zlong(0));
     let _ = a.insert("max_fd", zlong(0));
-    let _ = a.insert("worker_request_count", zlong(0));
-    let _ = a.insert("worker_response_count", zlong(0));
-    let _ = a.insert("worker_dispatch_count", zlong(0));
-    let _ = a.insert("coroutine_num", zlong(0));
+    let _ = a.insert("worker_request_count", zlong(served_here));
+    let _ = a.insert("worker_response_count", zlong(served_here));
+    let _ = a.insert("worker_dispatch_count", zlong(served_here));
+    let here = crate::php::http::concurrency::here();
+    let _ = a.insert("worker_concurrency", zlong(i64::from(here)));
+    if tasks > 0 {
+        let _ = a.insert(
+            "task_idle_worker_num",
+            long(idle_among(workers..workers + tasks)),
+        );
+        let _ = a.insert("tasking_num", zlong(0));
+        let _ = a.insert("task_count", zlong(0));
+    }
+    let _ = a.insert("coroutine_num", long(super::super::coroutine::count()));
+    let _ = a.insert("coroutine_peek_num", long(super::super::coroutine::peak()));
     *rv = zarray(a);
 }

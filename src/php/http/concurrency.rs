@@ -1,0 +1,55 @@
+//! `max_concurrency`, and the counts `stats()` shows: the HTTP requests
+//! being answered now, by this worker and by all of them (the shared table
+//! keeps the count of every worker; a lone process keeps its own).
+//!
+//! A request counts from its onRequest until its response is gone (ended,
+//! or dropped with its connection), as Swoole counts from its
+//! onBeforeRequest to its onAfterResponse.
+
+use std::cell::Cell;
+
+use crate::worker::cluster::{cluster, try_cluster};
+
+/// Swoole's `SW_HTTP_SERVICE_UNAVAILABLE_PACKET`: the whole answer to a
+/// request over `max_concurrency`, before the connection is closed.
+pub const UNAVAILABLE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\r\n";
+
+thread_local! {
+    /// Requests this process is answering.
+    static HERE: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Whether one more request may be answered under `max` (0: no limit).
+pub fn admits(max: u32) -> bool {
+    max == 0 || all() < max
+}
+
+/// A request starts being answered here.
+pub fn begin() {
+    HERE.with(|h| h.set(h.get().saturating_add(1)));
+    if let Some(c) = cluster() {
+        c.shared.request_begin(c.my_id() as usize);
+    }
+}
+
+/// One has been answered. (Called from a response's destructor, maybe
+/// as the thread ends: it never touches a thread local already gone.)
+pub fn end() {
+    let _ = HERE.try_with(|h| h.set(h.get().saturating_sub(1)));
+    if let Some(c) = try_cluster() {
+        c.shared.request_end(c.my_id() as usize);
+    }
+}
+
+/// Requests being answered by every worker.
+pub fn all() -> u32 {
+    match cluster() {
+        Some(c) => c.shared.concurrency(),
+        None => here(),
+    }
+}
+
+/// Requests being answered by this process.
+pub fn here() -> u32 {
+    HERE.with(Cell::get)
+}
