@@ -231,6 +231,26 @@ def test_client_info_of_a_tcp_connection(php_server):
     assert list(info)[:4] == ["server_port", "server_fd", "socket_fd", "socket_type"]
 
 
+def test_heartbeat_idle_time_is_each_ports(php_server):
+    """heartbeat_idle_time set on a side port only: its idle connections are
+    closed (after 1 s here) while the main port's, which has no heartbeat,
+    stay open; as Swoole does (swoole_server_port/heartbeat_3.phpt)."""
+    side = free_port()
+    srv = php_server("tcp.php", side, env={"SWTEST_PORT_SETTINGS": json.dumps({"heartbeat_idle_time": 1})})
+    main = connect(srv.port)
+    other = connect(side)
+    other.settimeout(5)
+    started = time.monotonic()
+    assert other.recv(10) == b""  # closed by the heartbeat
+    assert 0.9 < time.monotonic() - started < 4
+    main.settimeout(0.5)
+    with pytest.raises(socket.timeout):
+        main.recv(10)  # still open, nothing to read
+    main.sendall(struct.pack(">I", 3) + b"!fd")
+    main.settimeout(5)
+    assert main.recv(10) == b"fd=1"
+
+
 def test_a_side_port_with_its_own_settings_and_callback(php_server):
     side = free_port()
     srv = php_server("tcp.php", side, settings={"open_length_check": True},

@@ -7,7 +7,7 @@
 //! directly.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
@@ -206,7 +206,24 @@ impl Server {
         if let Some((interval, timeout)) = self.settings.websocket_pings() {
             tokio::task::spawn_local(keepalive::run(self.clone(), interval, timeout));
         }
-        if let Some((interval, idle)) = self.settings.heartbeat() {
+        // heartbeat_idle_time is each port's (a port never set has the
+        // server's); the check runs as often as the most frequent asks.
+        let idle_by_port: HashMap<i32, Duration> = accepting
+            .iter()
+            .filter_map(|(_, port)| Some((port.server_fd, port.settings.heartbeat()?.1)))
+            .collect();
+        let server_beat = self.settings.heartbeat();
+        let interval = accepting
+            .iter()
+            .filter_map(|(_, port)| port.settings.heartbeat())
+            .chain(server_beat)
+            .map(|(interval, _)| interval)
+            .min();
+        if let Some(interval) = interval {
+            let idle = Heartbeat {
+                by_port: idle_by_port,
+                otherwise: server_beat.map(|(_, idle)| idle),
+            };
             tokio::task::spawn_local(heartbeat(self.clone(), interval, idle));
         }
         let loops: Vec<_> = accepting
@@ -1390,16 +1407,32 @@ mod spare_inflaters {
     }
 }
 
-/// Closes connections that have sent nothing for `idle` (Swoole's
-/// `heartbeat_check_interval` / `heartbeat_idle_time`).
-async fn heartbeat(server: Rc<Server>, interval: Duration, idle: Duration) {
+/// How long a connection may stay silent, by its port.
+struct Heartbeat {
+    by_port: HashMap<i32, Duration>,
+    /// The server's, for a connection of a port not listed.
+    otherwise: Option<Duration>,
+}
+
+/// Closes connections that have sent nothing for their port's idle time
+/// (Swoole's `heartbeat_check_interval` / `heartbeat_idle_time`).
+async fn heartbeat(server: Rc<Server>, interval: Duration, idle: Heartbeat) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await;
     while !server.is_stopping() {
         tick.tick().await;
-        let deadline = unix_time() - idle.as_secs_f64();
+        let now = unix_time();
         for conn in server.table.snapshot() {
+            let Some(limit) = idle
+                .by_port
+                .get(&conn.server_fd)
+                .copied()
+                .or(idle.otherwise)
+            else {
+                continue;
+            };
+            let deadline = now - limit.as_secs_f64();
             if conn.last_recv_time.get() < deadline && !conn.is_closing() {
                 // No close frame, and onClose gets reactor id 0 (not the -1
                 // of close()/disconnect()), as Swoole's heartbeat does.
