@@ -2570,6 +2570,8 @@ namespace {
     const SWOOLE_HAVE_COMPRESSION = true;
     /** True when zlib (deflate/gzip) support is compiled in. */
     const SWOOLE_HAVE_ZLIB = true;
+    /** True when brotli support is compiled in (http_compression answers `br` first). */
+    const SWOOLE_HAVE_BROTLI = true;
     /** True when HTTP/2 support is compiled in. */
     const SWOOLE_USE_HTTP2 = true;
     /** True when short class names (Co\..., Chan) are enabled (ini swoole.use_shortname). */

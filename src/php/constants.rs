@@ -21,6 +21,8 @@ pub const CONSTANTS: &[(&str, Value)] = &[
     ("SWOOLE_DEBUG", Value::Bool(false)),
     ("SWOOLE_HAVE_COMPRESSION", Value::Bool(true)),
     ("SWOOLE_HAVE_ZLIB", Value::Bool(true)),
+    // http_compression answers `br` first when the client takes it.
+    ("SWOOLE_HAVE_BROTLI", Value::Bool(true)),
     ("SWOOLE_USE_HTTP2", Value::Bool(true)),
     ("SWOOLE_USE_SHORTNAME", Value::Bool(true)),
     ("SWOOLE_SOCK_TCP", Value::Long(1)),
