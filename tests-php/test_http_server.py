@@ -96,3 +96,36 @@ def test_max_concurrency_refuses_with_a_bare_503(php_server, mode):
     assert stats["concurrency"] == 1 and stats["worker_concurrency"] == 1, stats
     assert stats["worker_num"] == (2 if mode == "process" else 1), stats
     assert stats["request_count"] >= 3, stats
+
+
+def test_worker_max_concurrency_makes_the_next_requests_wait(php_server):
+    """worker_max_concurrency 1 (one worker): three requests at once are all
+    answered, one after the other (each takes 0.5 s in its coroutine), none
+    refused, as in Swoole."""
+    import socket
+    import threading
+
+    srv = php_server("http_concurrency.php", env={"SWTEST_WORKER_MAX": "1"})
+    done = []
+
+    def get():
+        with socket.create_connection(("127.0.0.1", srv.port), 10) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = b""
+            while not data.endswith(b"ok"):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            done.append((time.monotonic(), data))
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=get) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(15)
+    assert len(done) == 3 and all(d.startswith(b"HTTP/1.1 200 OK") for _, d in done), done
+    ends = sorted(t - started for t, _ in done)
+    # one at a time: the last ends after about three of them
+    assert ends[0] >= 0.45 and ends[2] >= 1.4, ends

@@ -35,6 +35,24 @@ thread_local! {
     static IN_ON_OPEN: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
 }
 
+/// onRequest for `req`, now: the response is checked once the callback has
+/// ended (in a coroutine that waits, that is later).
+fn run_request(st: &Rc<ServerState>, conn: &Rc<Connection>, req: Request) {
+    let cbs = st.callbacks_for(conn.server_fd);
+    let Some(cb) = &cbs.request else {
+        conn.finish_response();
+        return;
+    };
+    let (request, response) = http::request_response(st, conn, &req, false);
+    let args = vec![request, zend::zcopy(&response)];
+    let (conn, st2) = (conn.clone(), st.clone());
+    let then: Box<dyn FnOnce()> = Box::new(move || {
+        http::after_callback(&conn, &response);
+        super::workers::count_request(&st2);
+    });
+    st.invoke_then(cb, args, Some(then));
+}
+
 impl PhpHandler {
     /// A request over `max_concurrency`: Swoole's bare 503, then the
     /// connection closes (its other requests are not read).
@@ -95,26 +113,26 @@ impl EventHandler for PhpHandler {
     }
 
     fn on_request(&self, conn: &Rc<Connection>, req: Request) {
-        let cbs = self.st.callbacks_for(conn.server_fd);
-        let Some(cb) = &cbs.request else {
+        if self.st.callbacks_for(conn.server_fd).request.is_none() {
             conn.finish_response();
             return;
+        }
+        let (max, per_worker) = {
+            let s = self.st.settings.borrow();
+            (s.max_concurrency, s.worker_request_concurrency())
         };
-        let max = self.st.settings.borrow().max_concurrency;
         if !http::concurrency::admits(max) {
             self.refuse_unavailable(conn);
             return;
         }
-        let (request, response) = http::request_response(&self.st, conn, &req, false);
-        let args = vec![request, zend::zcopy(&response)];
-        // The response is checked once the callback has ended: in a
-        // coroutine that waits, that is later.
-        let (conn, st) = (conn.clone(), self.st.clone());
-        let then: Box<dyn FnOnce()> = Box::new(move || {
-            http::after_callback(&conn, &response);
-            super::workers::count_request(&st);
-        });
-        self.st.invoke_then(cb, args, Some(then));
+        if per_worker == 0 {
+            return run_request(&self.st, conn, req);
+        }
+        let (st, conn) = (self.st.clone(), conn.clone());
+        http::concurrency::start_or_wait(
+            per_worker,
+            Box::new(move || run_request(&st, &conn, req)),
+        );
     }
 
     fn on_h2_request(

@@ -96,6 +96,10 @@ pub struct Settings {
     /// `max_concurrency`: HTTP requests all workers may answer at once; the
     /// next one is refused with a bare 503 and closed (0: no limit).
     pub max_concurrency: u32,
+    /// `worker_max_concurrency`: HTTP requests one worker answers at once;
+    /// the next ones wait in that worker until one ends (0: no limit; it
+    /// is `max_concurrency` when only that is set, as in Swoole).
+    pub worker_max_concurrency: u32,
     /// Stopping workers get onWorkerExit while their loop still runs (on by
     /// default, as in Swoole).
     pub reload_async: bool,
@@ -282,6 +286,7 @@ impl Default for Settings {
             max_wait_time: Duration::from_secs(3),
             reload_async: true,
             max_concurrency: 0,
+            worker_max_concurrency: 0,
             // Swoole's default: one reactor thread per CPU (PROCESS mode).
             reactor_num: std::thread::available_parallelism().map_or(1, |n| n.get().min(16) as i64),
             max_connection: 100_000,
@@ -479,6 +484,10 @@ impl Settings {
             "max_concurrency" => {
                 self.max_concurrency = v.as_int().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32
             }
+            "worker_max_concurrency" => {
+                self.worker_max_concurrency =
+                    v.as_int().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32
+            }
             "dispatch_mode" => self.dispatch_mode = v.as_int().unwrap_or(2),
             "enable_unsafe_event" => self.enable_unsafe_event = v.truthy(),
             "max_wait_time" => {
@@ -652,6 +661,16 @@ impl Settings {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// How many HTTP requests one worker answers at once before the next
+    /// ones wait (0: no limit).
+    pub fn worker_request_concurrency(&self) -> u32 {
+        if self.worker_max_concurrency > 0 {
+            self.worker_max_concurrency
+        } else {
+            self.max_concurrency
         }
     }
 

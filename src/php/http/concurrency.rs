@@ -6,7 +6,8 @@
 //! or dropped with its connection), as Swoole counts from its
 //! onBeforeRequest to its onAfterResponse.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 
 use crate::worker::cluster::{cluster, try_cluster};
 
@@ -17,6 +18,31 @@ pub const UNAVAILABLE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\r\n";
 thread_local! {
     /// Requests this process is answering.
     static HERE: Cell<u32> = const { Cell::new(0) };
+    /// Requests waiting for one of this worker's to end
+    /// (`worker_max_concurrency`): each starts its onRequest when run.
+    static WAITING: RefCell<VecDeque<Box<dyn FnOnce()>>> = RefCell::new(VecDeque::new());
+}
+
+/// Runs `start` (a request's onRequest) now when this worker answers fewer
+/// than `limit` requests (0: no limit), else once enough of them ended.
+pub fn start_or_wait(limit: u32, start: Box<dyn FnOnce()>) {
+    if limit == 0 || here() < limit {
+        start();
+    } else {
+        WAITING.with(|w| w.borrow_mut().push_back(start));
+    }
+}
+
+/// A request ended: the next waiting one starts, after the current event
+/// (never inside the response's own teardown).
+fn start_next_waiting() {
+    let next = WAITING
+        .try_with(|w| w.try_borrow_mut().ok().and_then(|mut w| w.pop_front()))
+        .ok()
+        .flatten();
+    if let Some(start) = next {
+        crate::worker::timers::defer(start);
+    }
 }
 
 /// Whether one more request may be answered under `max` (0: no limit).
@@ -39,6 +65,7 @@ pub fn end() {
     if let Some(c) = try_cluster() {
         c.shared.request_end(c.my_id() as usize);
     }
+    start_next_waiting();
 }
 
 /// Requests being answered by every worker.
