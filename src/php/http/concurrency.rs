@@ -19,30 +19,56 @@ thread_local! {
     /// Requests this process is answering.
     static HERE: Cell<u32> = const { Cell::new(0) };
     /// Requests waiting for one of this worker's to end
-    /// (`worker_max_concurrency`): each starts its onRequest when run.
-    static WAITING: RefCell<VecDeque<Box<dyn FnOnce()>>> = RefCell::new(VecDeque::new());
+    /// (`worker_max_concurrency`).
+    static WAITING: RefCell<VecDeque<Waiting>> = const { RefCell::new(VecDeque::new()) };
 }
 
-/// Runs `start` (a request's onRequest) now when this worker answers fewer
-/// than `limit` requests (0: no limit), else once enough of them ended.
-pub fn start_or_wait(limit: u32, start: Box<dyn FnOnce()>) {
+/// A request waiting in this worker.
+pub struct Waiting {
+    /// Runs its onRequest.
+    pub start: Box<dyn FnOnce()>,
+    /// Answers it with [`UNAVAILABLE`] and closes its connection.
+    pub refuse: Box<dyn FnOnce()>,
+    /// Whether the worker is stopping (then no waiting request starts).
+    pub stopping: Box<dyn Fn() -> bool>,
+}
+
+/// Starts `request` now when this worker answers fewer than `limit`
+/// requests (0: no limit), else once enough of them ended.
+pub fn start_or_wait(limit: u32, request: Waiting) {
     if limit == 0 || here() < limit {
-        start();
+        (request.start)();
     } else {
-        WAITING.with(|w| w.borrow_mut().push_back(start));
+        WAITING.with(|w| w.borrow_mut().push_back(request));
     }
 }
 
 /// A request ended: the next waiting one starts, after the current event
-/// (never inside the response's own teardown).
+/// (never inside the response's own teardown); a stopping worker refuses
+/// them all instead, as Swoole's does.
 fn start_next_waiting() {
     let next = WAITING
         .try_with(|w| w.try_borrow_mut().ok().and_then(|mut w| w.pop_front()))
         .ok()
         .flatten();
-    if let Some(start) = next {
-        crate::worker::timers::defer(start);
+    let Some(next) = next else { return };
+    if !(next.stopping)() {
+        crate::worker::timers::defer(next.start);
+        return;
     }
+    let rest: Vec<Waiting> = WAITING
+        .try_with(|w| {
+            w.try_borrow_mut()
+                .map(|mut w| w.drain(..).collect())
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
+    crate::worker::timers::defer(Box::new(move || {
+        (next.refuse)();
+        for waiting in rest {
+            (waiting.refuse)();
+        }
+    }));
 }
 
 /// Whether one more request may be answered under `max` (0: no limit).
