@@ -145,3 +145,22 @@ $s->start();
 """)
     assert res.returncode == 0, res.stdout + res.stderr
     assert res.stdout.strip() == "[1,0,60,true,true]", res.stdout
+
+
+def test_start_again_after_a_shutdown_warns(php):
+    """A server that has run and shut down cannot start again: Swoole's
+    warning names the class, and start() is false."""
+    from conftest import free_port
+    code = """<?php
+$s = new Swoole\\Server('127.0.0.1', (int)$argv[1], SWOOLE_BASE);
+$s->set(['worker_num' => 1, 'log_level' => SWOOLE_LOG_WARNING]);
+$s->on('receive', function () {});
+$s->on('workerStart', function ($s) { $s->shutdown(); });
+var_dump($s->start());
+var_dump($s->start());
+"""
+    r = php(None, free_port(), code=code, timeout=20)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("bool(true)\n\nWarning: Swoole\\Server::start(): The server have been shutdown, "
+                               "unable to execute Swoole\\Server->start() in "), r.stdout
+    assert r.stdout.endswith("\nbool(false)\n"), r.stdout

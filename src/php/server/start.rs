@@ -11,7 +11,7 @@ pub(super) fn server_start(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(st) = startable(ex, rv) else {
         return;
     };
-    let Some((listeners, settings)) = prepare(&st, rv) else {
+    let Some((listeners, settings)) = prepare(&st) else {
         return;
     };
     let pid_file = settings.pid_file.clone();
@@ -95,6 +95,13 @@ fn startable(ex: &mut ExecuteData, rv: &mut Zval) -> Option<Rc<ServerState>> {
             &format!("The server is running, unable to execute {class}->start()"),
         );
     }
+    // Its listening sockets went with its first run.
+    if st.ports.borrow().iter().any(|p| p.listener.is_none()) {
+        return refuse(
+            rv,
+            &format!("The server have been shutdown, unable to execute {class}->start()"),
+        );
+    }
     // A loop runs (a timer's or Event::wait()'s, a coroutine's: Co\run()
     // made one before its function runs).
     if super::super::timer::in_event_loop()
@@ -171,10 +178,7 @@ fn port_settings(st: &ServerState, main: &runtime::Settings) -> Vec<runtime::Set
 /// ports (with TLS), the settings as started, the cluster node,
 /// daemonizing, the log and the pid file. None after Swoole's warning,
 /// exception or fatal error.
-fn prepare(
-    st: &ServerState,
-    rv: &mut Zval,
-) -> Option<(Vec<runtime::port::Listener>, runtime::Settings)> {
+fn prepare(st: &ServerState) -> Option<(Vec<runtime::port::Listener>, runtime::Settings)> {
     let mut settings = st.settings.borrow().clone();
     settings.start();
     match st.kind {
@@ -235,11 +239,6 @@ fn prepare(
                 return None;
             }
         }
-    }
-    if st.ports.borrow().iter().any(|p| p.listener.is_none()) {
-        zend::warning_docref("server was already started and stopped");
-        rv.set_bool(false);
-        return None;
     }
     if settings.task_worker_num > 0 && st.callbacks().task.is_none() {
         fatal("require onTask callback");
