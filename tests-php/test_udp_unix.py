@@ -78,6 +78,9 @@ def test_every_kind_of_port_on_one_server(mixed):
     ud.settimeout(5)
     ud.sendto(b"hey", str(mixed.dir / "dgram.sock"))
     assert ud.recvfrom(100) == (b"dgram:hey", str(mixed.dir / "dgram.sock"))
+    # send() takes a unix datagram peer's path too
+    ud.sendto(b"by send", str(mixed.dir / "dgram.sock"))
+    assert ud.recvfrom(100) == (b"send:by send", str(mixed.dir / "dgram.sock"))
 
 
 def test_sendto_any_address_from_any_worker(mixed):

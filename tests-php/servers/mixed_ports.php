@@ -4,7 +4,8 @@
  *   TCP_PORT        main port, TCP: echoes "tcp:<data>"
  *   UDP_PORT        UDP: onPacket answers "udp:<data>" with sendto()
  *   DIR/stream.sock unix stream, EOF-split lines: answers "unix:<line>"
- *   DIR/dgram.sock  unix datagram: answers "dgram:<data>"
+ *   DIR/dgram.sock  unix datagram: answers "dgram:<data>" (with sendto()), "send:by send"
+ *                   to "by send" (with send() to the peer's path)
  * A datagram "!sendto ADDR PORT TEXT" makes the server sendto() ADDR:PORT
  * and answer "sent=<bool>". SWTEST_MODE=process, SWTEST_SETTINGS as usual.
  */
@@ -43,6 +44,11 @@ $u->on('packet', function (Swoole\Server $server, $data, $client) {
     $server->sendto($client['address'], $client['port'], "udp:$data", $client['server_socket']);
 });
 $d->on('packet', function (Swoole\Server $server, $data, $client) {
+    if ($data === 'by send') {
+        // send() to a unix datagram peer's path, as Swoole's takes it
+        $server->send($client['address'], "send:$data");
+        return;
+    }
     $server->sendto($client['address'], 0, "dgram:$data", $client['server_socket']);
 });
 $server->start();

@@ -499,7 +499,6 @@ pub(super) fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
-    let Some(fd) = args.long(0, "fd") else { return };
     let Some(data) = args.bytes(1, "send_data") else {
         return;
     };
@@ -509,6 +508,30 @@ pub(super) fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
         return;
     }
+    // A unix datagram peer's path (what onPacket's `address` gives): one
+    // datagram from the server's unix datagram port, as Swoole's send().
+    if let Some(path) = args
+        .get(0)
+        .and_then(|z| z.str())
+        .filter(|p| p.starts_with('/'))
+    {
+        let server_socket = args.long_or(2, "serverSocket", -1).unwrap_or(-1);
+        let fd = st.ports.borrow().iter().find_map(|p| {
+            let unix = p.sock_type & 0xff == runtime::port::sock_type::UNIX_DGRAM;
+            let chosen = if server_socket >= 0 {
+                i64::from(p.server_fd) == server_socket
+            } else {
+                unix
+            };
+            (chosen && p.datagram).then_some(p.server_fd)
+        });
+        if let Some(fd) = fd {
+            let sent = runtime::port::send_datagram(fd, path, 0, &data);
+            rv.set_bool(sent.is_ok_and(|n| n > 0));
+            return;
+        }
+    }
+    let Some(fd) = args.long(0, "fd") else { return };
     let Some(target) = send_target(&rt, fd) else {
         rv.set_bool(false);
         return;
