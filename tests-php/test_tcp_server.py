@@ -218,6 +218,18 @@ def test_send_to_a_bad_fd_fails_as_swooles_does(php_server):
     assert "send empty -> false error 550\n" in out, out
 
 
+@pytest.mark.parametrize("mode", ["base", "process"])
+def test_client_info_in_on_close_after_the_peer_left(php_server, mode):
+    """getClientInfo() in onClose still describes the connection when the
+    peer closed first (a SWOOLE_PROCESS worker's master has let it go by
+    then), as in Swoole."""
+    srv = php_server("tcp.php", env={"SWTEST_MODE": mode} if mode == "process" else None)
+    c = connect(srv.port)
+    srv.wait_for("connect fd=1")
+    c.close()
+    srv.wait_for("closing info fd=1 close_errno=0\n")
+
+
 def test_client_info_of_a_tcp_connection(php_server):
     srv = php_server("tcp.php")
     c = connect(srv.port)

@@ -164,6 +164,8 @@ $server->on('receive', function (Swoole\Server $server, int $fd, int $reactorId,
 
 $server->on('close', function (Swoole\Server $server, int $fd, int $reactorId) {
     echo "close fd=$fd reactor=$reactorId\n";
+    $info = $server->getClientInfo($fd);
+    echo "closing info fd=$fd ", is_array($info) ? "close_errno={$info['close_errno']}" : 'false', "\n";
 });
 
 $server->start();

@@ -97,7 +97,12 @@ pub(super) fn info_array(info: &SlotInfo, send_queued: usize) -> Zval {
 pub(super) fn info_anywhere(rt: &runtime::Server, fd: i64) -> Option<Zval> {
     match table_get(rt, fd) {
         Some(conn) => Some(connection_info(rt, &conn)),
-        None => cluster::remote_session(fd).map(|info| info_array(&info, 0)),
+        None => cluster::remote_session(fd)
+            .map(|info| info_array(&info, 0))
+            // A SWOOLE_PROCESS worker's onClose after the peer left: the
+            // master has let the session go; the worker's mirror of it
+            // still describes it until onClose returns.
+            .or_else(|| rt.table.get(fd).map(|conn| connection_info(rt, &conn))),
     }
 }
 
