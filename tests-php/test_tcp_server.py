@@ -230,6 +230,19 @@ def test_client_info_in_on_close_after_the_peer_left(php_server, mode):
     srv.wait_for("closing info fd=1 close_errno=0\n")
 
 
+@pytest.mark.parametrize("mode", ["base", "process"])
+def test_start_session_id(php_server, mode):
+    """start_session_id: session ids count on from it (Swoole's
+    big_session_id.phpt uses 2^31)."""
+    start = 1 << 31
+    srv = php_server("tcp.php", settings={"start_session_id": start, "worker_num": 2},
+                     env={"SWTEST_MODE": mode} if mode == "process" else None)
+    for i in range(1, 3):
+        c = connect(srv.port)
+        assert ask(c, b"!fd") == f"fd={start + i}".encode()
+        c.close()
+
+
 def test_client_info_of_a_tcp_connection(php_server):
     srv = php_server("tcp.php")
     c = connect(srv.port)

@@ -81,6 +81,7 @@ impl Server {
     /// A server whose connections go in `table` (a shared one with several
     /// workers).
     pub fn with_table(settings: Settings, table: ConnectionTable) -> Self {
+        table.start_ids_after(settings.start_session_id);
         Server {
             settings,
             table,

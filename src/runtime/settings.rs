@@ -96,6 +96,8 @@ pub struct Settings {
     /// `max_concurrency`: HTTP requests all workers may answer at once; the
     /// next one is refused with a bare 503 and closed (0: no limit).
     pub max_concurrency: u32,
+    /// `start_session_id`: the first connection's id is this plus one.
+    pub start_session_id: i64,
     /// `worker_max_concurrency`: HTTP requests one worker answers at once;
     /// the next ones wait in that worker until one ends (0: no limit; it
     /// is `max_concurrency` when only that is set, as in Swoole).
@@ -286,6 +288,7 @@ impl Default for Settings {
             max_wait_time: Duration::from_secs(3),
             reload_async: true,
             max_concurrency: 0,
+            start_session_id: 0,
             worker_max_concurrency: 0,
             // Swoole's default: one reactor thread per CPU (PROCESS mode).
             reactor_num: std::thread::available_parallelism().map_or(1, |n| n.get().min(16) as i64),
@@ -484,6 +487,7 @@ impl Settings {
             "max_concurrency" => {
                 self.max_concurrency = v.as_int().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32
             }
+            "start_session_id" => self.start_session_id = v.as_int().unwrap_or(0).max(0),
             "worker_max_concurrency" => {
                 self.worker_max_concurrency =
                     v.as_int().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32

@@ -225,6 +225,12 @@ impl SharedTable {
     }
 
     /// The next session id (from 1), unique across every process.
+    /// Session ids start after `start` (`start_session_id`); before any
+    /// is given out.
+    pub fn start_session_ids_after(&self, start: SessionId) {
+        let _ = self.header.next_session.fetch_max(start, Ordering::Relaxed);
+    }
+
     pub fn next_session_id(&self) -> SessionId {
         self.header.next_session.fetch_add(1, Ordering::Relaxed) + 1
     }

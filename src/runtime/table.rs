@@ -80,6 +80,14 @@ impl ConnectionTable {
         self.shared.map(|(t, _)| t)
     }
 
+    /// Session ids start after `start` (`start_session_id`; the shared
+    /// table's ids are set where it is made).
+    pub fn start_ids_after(&self, start: SessionId) {
+        if self.shared.is_none() && self.last_id.get() < start {
+            self.last_id.set(start);
+        }
+    }
+
     /// The next session id: ids grow from 1 and are never reused (across
     /// all workers when the table is shared).
     pub fn next_id(&self) -> SessionId {

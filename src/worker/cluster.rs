@@ -256,6 +256,7 @@ pub fn create(
     user_processes: usize,
 ) -> std::io::Result<Rc<Cluster>> {
     let shared = SharedTable::create(settings.max_connection.clamp(1, 1_000_000) as usize)?;
+    shared.start_session_ids_after(settings.start_session_id);
     let event_workers = settings.worker_num.max(1) as usize;
     let task_workers = settings.task_worker_num.max(0) as usize;
     // One inbox per worker, plus one per master reactor thread in
