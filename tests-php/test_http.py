@@ -365,13 +365,14 @@ def test_uploads_work_with_move_uploaded_file_and_array_fields(php_server, tmp_p
 def test_a_file_field_left_empty_is_upload_err_no_file(http_server):
     """A form's file input with no file chosen (filename="", no content) is
     PHP's UPLOAD_ERR_NO_FILE: error 4, empty name, type and tmp_name, size
-    0, and no temporary file (as in Swoole); a real file beside it stays."""
+    0, and no temporary file (as in Swoole); a real file beside it stays,
+    under its field's name as PHP spells it."""
     import json
     boundary = "----swtestBoundary"
     body = (
         f"--{boundary}\r\nContent-Disposition: form-data; name=\"none\"; filename=\"\"\r\n"
         "Content-Type: application/octet-stream\r\n\r\n\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"one\"; filename=\"a.txt\"\r\n"
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"one.file\"; filename=\"a.txt\"\r\n"
         "Content-Type: text/plain\r\n\r\nfirst file\r\n"
         f"--{boundary}--\r\n"
     ).encode()
@@ -379,7 +380,8 @@ def test_a_file_field_left_empty_is_upload_err_no_file(http_server):
         r = c.request("POST", "/upload", [("Content-Type", f"multipart/form-data; boundary={boundary}")], body)
     got = json.loads(r.body)
     assert got["files"]["none"] == {"type": "", "tmp_name": "", "size": 0, "name": "", "error": 4}, got
-    assert got["files"]["one"]["name"] == "a.txt" and got["files"]["one"]["error"] == 0
+    # the field's name by PHP's rules: one.file -> one_file (as Swoole's)
+    assert got["files"]["one_file"]["name"] == "a.txt" and got["files"]["one_file"]["error"] == 0
     assert got["checks"] == [[True, True, "first file"]]
 
 

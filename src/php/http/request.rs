@@ -224,6 +224,18 @@ pub(super) fn multipart_arrays(
 /// name), or with `http_parse_files` as PHP builds `$_FILES`,
 /// `files['f']['name'][]` / `files['f']['name']['a']['b']` (one array per
 /// attribute, indexed like the field).
+fn register_file_array(field: &str, attrs: [(&str, Zval); 5], files: &mut Zval) {
+    let mut f = ZendHashTable::new();
+    for (k, v) in attrs {
+        let _ = f.insert(k, v);
+    }
+    let var = CString::new(field.replace('\0', "")).unwrap_or_default();
+    let mut v = std::mem::ManuallyDrop::new(zarray(f));
+    // SAFETY: php_register_variable_ex takes ownership of the value (stored
+    // or released), so it is not dropped here.
+    unsafe { zend::php_register_variable_ex(var.as_ptr(), &mut *v, files) };
+}
+
 pub(super) fn register_file(
     field: &str,
     attrs: [(&str, Zval); 5],
@@ -231,26 +243,10 @@ pub(super) fn register_file(
     parse_files: bool,
 ) {
     match field.find('[').filter(|i| *i > 0) {
-        Some(_) if !parse_files => {
-            let mut f = ZendHashTable::new();
-            for (k, v) in attrs {
-                let _ = f.insert(k, v);
-            }
-            let var = CString::new(field.replace('\0', "")).unwrap_or_default();
-            let mut v = std::mem::ManuallyDrop::new(zarray(f));
-            // SAFETY: php_register_variable_ex takes ownership of the
-            // value (stored or released), so it is not dropped here.
-            unsafe { zend::php_register_variable_ex(var.as_ptr(), &mut *v, files) };
-        }
-        None => {
-            let mut f = ZendHashTable::new();
-            for (k, v) in attrs {
-                let _ = f.insert(k, v);
-            }
-            if let Some(ht) = files.array_mut() {
-                zend::ht_set(ht, field, zarray(f));
-            }
-        }
+        // The file's array under the field's name, by PHP's variable-name
+        // rules (`a.b` -> `a_b`, `f[]` -> a list), as Swoole stores it.
+        Some(_) if !parse_files => register_file_array(field, attrs, files),
+        None => register_file_array(field, attrs, files),
         Some(i) => {
             let (base, rest) = field.split_at(i);
             for (k, v) in attrs {
