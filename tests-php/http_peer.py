@@ -93,6 +93,16 @@ class HttpPeer:
         elif path == "/chunked":
             c.sendall(response(headers=["Transfer-Encoding: chunked"])
                       + chunked([b"hello", b" ", b"world"]))
+        elif path == "/trickle":
+            # a byte every 50 ms of a 1000-byte body, until the client leaves
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            try:
+                for _ in range(1000):
+                    time.sleep(0.05)
+                    c.sendall(b"a")
+            except OSError:
+                pass
+            return False
         elif path == "/trailer":
             c.sendall(response(headers=["Transfer-Encoding: chunked", "Trailer: Content-MD5, X-Trail"])
                       + chunked([b"hello world"], b"Content-MD5: 5eb63bbbe01eeed093cb22bb8f5acdc3\r\n"

@@ -54,6 +54,10 @@ Co\run(function () use ($port) {
     show($c, $c->get('/again'));
     $c->set(['timeout' => 0.3]);
     show($c, $c->get('/slow'));
+    // the timeout is for the whole response: a trickling body does not hold it
+    $t = microtime(true);
+    show($c, $c->get('/trickle'));
+    var_dump(microtime(true) - $t < 1.0);
     var_dump($c->get(''), $c->errCode, $c->errMsg);
     $bad = new Client('127.0.0.1', 1);
     show($bad, $bad->get('/'));

@@ -8,6 +8,7 @@
 //! connection's buffer for the next read.
 
 use bytes::BytesMut;
+use std::time::{Duration, Instant};
 
 use crate::protocol::frame::{opcode, Frame};
 use crate::protocol::http_client::{Parsed, Response, ResponseParser};
@@ -124,8 +125,9 @@ impl HttpConn {
         }
     }
 
-    /// Reads one response, waiting at most `timeout` seconds per read (the
-    /// client's read timeout when 0).
+    /// Reads one response within `timeout` seconds in all (the client's
+    /// read timeout when 0), as Swoole's client counts it: a server that
+    /// trickles bytes does not hold the request past it.
     pub fn read_response(&mut self, head_request: bool, timeout: f64) -> Result<Response, Failure> {
         let saved = self.client.sock.timeouts;
         if timeout != 0.0 && !timeout.is_nan() {
@@ -138,11 +140,21 @@ impl HttpConn {
 
     fn read_response_inner(&mut self, head_request: bool) -> Result<Response, Failure> {
         let mut parser = ResponseParser::new(head_request, MAX_BODY);
+        let total = self.client.sock.timeouts.read;
+        let deadline = (total > 0.0 && total.is_finite())
+            .then(|| Instant::now() + Duration::from_secs_f64(total.min(1e9)));
         loop {
             match parser.feed(&mut self.buf) {
                 Ok(Parsed::Done(r)) => return Ok(r),
                 Ok(Parsed::NeedMore) => {}
                 Err(_) => return Err(Failure::Invalid),
+            }
+            if let Some(deadline) = deadline {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(Failure::Timeout);
+                }
+                self.client.sock.timeouts.read = left.as_secs_f64();
             }
             if !self.fill()? {
                 return parser
