@@ -90,6 +90,19 @@ Co\run(function () use ($port) {
     var_dump(Co::join([$k], 0.1), swoole_last_error());
     Co::cancel($k);
 
+    // close() from another coroutine while one waits in recv(): that recv
+    // fails with ECANCELED at once, and close() is false
+    $c = new Co\Client(SWOOLE_SOCK_TCP);
+    var_dump($c->connect('127.0.0.1', $port, 2));
+    $t = microtime(true);
+    go(function () use ($c) {
+        Co::sleep(0.2);
+        var_dump($c->close());
+    });
+    var_dump($c->recv(-1), $c->errCode, $c->isConnected());
+    $e = microtime(true) - $t;
+    var_dump($e > 0.15 && $e < 1.0);
+
     // UDP
     $u = new Co\Client(SWOOLE_SOCK_UDP);
     var_dump($u->connect('127.0.0.1', 9));

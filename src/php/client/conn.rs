@@ -28,6 +28,9 @@ pub struct Conn {
     sender: Cell<i64>,
     /// `close()` was called: nothing more goes through it.
     closed: Cell<bool>,
+    /// The descriptor as last seen, for a close from another coroutine
+    /// while one waits on it (the client is borrowed then).
+    last_fd: Cell<i32>,
 }
 
 /// Another coroutine is inside a call on this socket: the one that is.
@@ -69,6 +72,7 @@ impl Conn {
             writer: Cell::new(None),
             sender: Cell::new(-1),
             closed: Cell::new(false),
+            last_fd: Cell::new(-1),
         });
         conn.refresh_writer();
         conn
@@ -85,15 +89,20 @@ impl Conn {
             .try_borrow_mut()
             .map_err(|_| Bound(self.holder.get()))?;
         self.holder.set(crate::php::coroutine::current());
+        self.last_fd.set(client.sock.fd() as i32);
         Ok(Held {
             client,
             holder: &self.holder,
         })
     }
 
-    /// The socket's descriptor (None while another coroutine holds it).
+    /// The socket's descriptor (while another coroutine holds it, the one
+    /// it held then).
     pub fn fd(&self) -> Option<i32> {
-        self.client.try_borrow().ok().map(|c| c.sock.fd() as i32)
+        match self.client.try_borrow() {
+            Ok(c) => Some(c.sock.fd() as i32),
+            Err(_) => Some(self.last_fd.get()).filter(|fd| *fd >= 0),
+        }
     }
 
     /// Whether the connection is still usable: not closed, and connected.

@@ -653,13 +653,23 @@ fn cc_close(ex: &mut ExecuteData, rv: &mut Zval) {
         set_error(o, NO_CONNECTION);
         return;
     };
-    if !shared.idle() {
-        // Another coroutine is inside a call on it (SW_ERROR_CO_SOCKET_CLOSE_WAIT).
+    // Another coroutine waits on it: the connection goes first, then that
+    // wait is canceled (its call fails with ECANCELED) and close() is
+    // false, as Swoole's.
+    let busy = !shared.idle();
+    let fd = if busy { shared.fd() } else { None };
+    if busy && fd.is_none() {
+        // (SW_ERROR_CO_SOCKET_CLOSE_WAIT)
         set_error(o, 10019);
         return;
     }
     CONNS.with(|m| m.borrow_mut().remove(&h));
-    drop(shared);
     zend::set_prop(o, "connected", zbool(false));
-    rv.set_bool(true);
+    if let Some(fd) = fd {
+        use crate::runtime::client::socket::Event;
+        io::cancel_fd(fd, Event::Read);
+        io::cancel_fd(fd, Event::Write);
+    }
+    drop(shared);
+    rv.set_bool(!busy);
 }
