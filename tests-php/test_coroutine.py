@@ -360,6 +360,24 @@ def test_go_inside_a_destructor_starts_from_the_loop():
     )
 
 
+def test_go_in_a_destructor_after_the_script_ends_is_swooles_fatal_error():
+    """A global's destructor runs after every loop is gone: its go() is
+    Swoole's fatal error, as Swoole prints it, and the process ends (no
+    crash freeing what the coroutine held)."""
+    code, out = run("destructor_at_exit.php")
+    path = DIR / "destructor_at_exit.php"
+    assert (code, out) == (255, "end of script\ndtor\n\nFatal error: go(): can not use coroutine in __destruct "
+                                f"after php_request_shutdown in {path} on line 10\n")
+
+
+def test_go_in_a_destructor_at_shutdown_that_throws_does_not_crash():
+    """The same go() reached through a method, its coroutine throwing (Swoole's
+    destruct3.phpt): the process used to die of SIGSEGV at exit, freeing the
+    deferred coroutine's PHP values after PHP had shut down."""
+    code, out = run("destructor_at_exit_throws.php")
+    assert code in (0, 255) and out.startswith("test\ndtor\n"), (code, out)
+
+
 BATCH_SERVER = r"""<?php
 use Swoole\Coroutine;
 $mode = getenv('MODE') === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;

@@ -189,6 +189,10 @@ extern "C" fn request_shutdown(_ty: i32, _module_number: i32) -> i32 {
         table::clear();
         state::set_current(None);
         crate::worker::timers::timers().clear_all();
+        // What a destructor deferred at shutdown (a go() in __destruct):
+        // its PHP values go now, while PHP can still free them (at the
+        // thread's exit they would be freed into a dead engine).
+        crate::worker::timers::drop_pending_deferred();
         0
     })
 }

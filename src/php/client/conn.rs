@@ -96,13 +96,15 @@ impl Conn {
         })
     }
 
-    /// The socket's descriptor (while another coroutine holds it, the one
-    /// it held then).
+    /// The socket's descriptor (None while another coroutine holds it).
     pub fn fd(&self) -> Option<i32> {
-        match self.client.try_borrow() {
-            Ok(c) => Some(c.sock.fd() as i32),
-            Err(_) => Some(self.last_fd.get()).filter(|fd| *fd >= 0),
-        }
+        self.client.try_borrow().ok().map(|c| c.sock.fd() as i32)
+    }
+
+    /// The socket's descriptor, also while another coroutine holds it (the
+    /// one it held then): to cancel that coroutine's wait.
+    pub fn fd_even_if_held(&self) -> Option<i32> {
+        self.fd().or(Some(self.last_fd.get())).filter(|fd| *fd >= 0)
     }
 
     /// Whether the connection is still usable: not closed, and connected.

@@ -657,7 +657,7 @@ fn cc_close(ex: &mut ExecuteData, rv: &mut Zval) {
     // wait is canceled (its call fails with ECANCELED) and close() is
     // false, as Swoole's.
     let busy = !shared.idle();
-    let fd = if busy { shared.fd() } else { None };
+    let fd = if busy { shared.fd_even_if_held() } else { None };
     if busy && fd.is_none() {
         // (SW_ERROR_CO_SOCKET_CLOSE_WAIT)
         set_error(o, 10019);
