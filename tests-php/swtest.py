@@ -318,6 +318,18 @@ def recv_until_closed(s) -> bytes:
         out += chunk
 
 
+def recv_until_ending(s, ending: bytes) -> bytes:
+    """What a plain socket receives until it ends with `ending`, or until
+    the peer closes it first."""
+    out = b""
+    while not out.endswith(ending):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
 class RawClient:
     """A blocking TCP client with a receive buffer, for byte-exact checks."""
 

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from swtest import RawClient
+from swtest import RawClient, recv_until_ending
 from conftest import free_port
 
 
@@ -36,10 +36,5 @@ def test_a_detached_request_is_answered_elsewhere(php_server, mode):
     # a TCP port makes an HTTP response itself
     with socket.create_connection(("127.0.0.1", tcp_port), timeout=10) as s:
         s.sendall(b"anything")
-        data = b""
-        while not data.endswith(b"hello world"):
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
+        data = recv_until_ending(s, b"hello world")
     assert data.startswith(b"HTTP/1.1 200 OK\r\n") and data.endswith(b"\r\n\r\nhello world"), data

@@ -4,7 +4,7 @@ requests for onRequest (no 101), and start() requires onRequest."""
 import time
 
 import pytest
-from swtest import RawClient
+from swtest import RawClient, recv_until_ending
 
 
 def test_plain_http_server_serves_requests_and_never_upgrades(php_server):
@@ -69,13 +69,7 @@ def test_max_concurrency_refuses_with_a_bare_503(php_server, mode):
     def get(i):
         with socket.create_connection(("127.0.0.1", srv.port), 5) as s:
             s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            data = b""
-            while not (data.startswith(b"HTTP/1.1 200") and data.endswith(b"ok")):
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            answers[i] = data
+            answers[i] = recv_until_ending(s, b"ok")
 
     threads = []
     for i in range(4):
@@ -111,12 +105,7 @@ def test_worker_max_concurrency_makes_the_next_requests_wait(php_server):
     def get():
         with socket.create_connection(("127.0.0.1", srv.port), 10) as s:
             s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            data = b""
-            while not data.endswith(b"ok"):
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
+            data = recv_until_ending(s, b"ok")
             done.append((time.monotonic(), data))
 
     started = time.monotonic()
