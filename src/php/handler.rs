@@ -129,11 +129,10 @@ impl EventHandler for PhpHandler {
             return run_request(&self.st, conn, req);
         }
         let (st, conn) = (self.st.clone(), conn.clone());
-        let (st2, conn2, st3) = (st.clone(), conn.clone(), st.clone());
+        let (st2, conn2) = (st.clone(), conn.clone());
         let waiting = http::concurrency::Waiting {
             start: Box::new(move || run_request(&st, &conn, req)),
             refuse: Box::new(move || PhpHandler::new(st2).refuse_unavailable(&conn2)),
-            stopping: Box::new(move || st3.runtime().is_none_or(|rt| rt.is_stopping())),
         };
         http::concurrency::start_or_wait(per_worker, waiting);
     }

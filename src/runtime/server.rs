@@ -209,20 +209,20 @@ impl Server {
         }
         // heartbeat_idle_time is each port's (a port never set has the
         // server's); the check runs as often as the most frequent asks.
-        let idle_by_port: HashMap<i32, Duration> = accepting
+        let beats: Vec<(i32, (Duration, Duration))> = accepting
             .iter()
-            .filter_map(|(_, port)| Some((port.server_fd, port.settings.heartbeat()?.1)))
+            .filter_map(|(_, port)| Some((port.server_fd, port.settings.heartbeat()?)))
             .collect();
         let server_beat = self.settings.heartbeat();
-        let interval = accepting
+        let interval = beats
             .iter()
-            .filter_map(|(_, port)| port.settings.heartbeat())
+            .map(|(_, beat)| *beat)
             .chain(server_beat)
             .map(|(interval, _)| interval)
             .min();
         if let Some(interval) = interval {
             let idle = Heartbeat {
-                by_port: idle_by_port,
+                by_port: beats.iter().map(|(fd, (_, idle))| (*fd, *idle)).collect(),
                 otherwise: server_beat.map(|(_, idle)| idle),
             };
             tokio::task::spawn_local(heartbeat(self.clone(), interval, idle));

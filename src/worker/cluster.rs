@@ -22,6 +22,7 @@ use crate::runtime::{self, log};
 /// Swoole's worker states (`getWorkerStatus()`).
 pub const WORKER_BUSY: u32 = 1;
 pub const WORKER_IDLE: u32 = 2;
+pub const WORKER_EXIT: u32 = 3;
 
 /// Where a task came from, as its task worker answers it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

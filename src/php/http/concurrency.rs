@@ -29,8 +29,14 @@ pub struct Waiting {
     pub start: Box<dyn FnOnce()>,
     /// Answers it with [`UNAVAILABLE`] and closes its connection.
     pub refuse: Box<dyn FnOnce()>,
-    /// Whether the worker is stopping (then no waiting request starts).
-    pub stopping: Box<dyn Fn() -> bool>,
+}
+
+/// Whether this worker's server is stopping (or gone): then no waiting
+/// request starts.
+fn stopping() -> bool {
+    crate::php::state::current()
+        .and_then(|s| s.runtime())
+        .is_none_or(|rt| rt.is_stopping())
 }
 
 /// Starts `request` now when this worker answers fewer than `limit`
@@ -44,27 +50,20 @@ pub fn start_or_wait(limit: u32, request: Waiting) {
 }
 
 /// A request ended: the next waiting one starts, after the current event
-/// (never inside the response's own teardown); a stopping worker refuses
-/// them all instead, as Swoole's does.
+/// (never inside the response's own teardown, which may come as the thread
+/// ends); a stopping worker refuses them all instead, as Swoole's does.
 fn start_next_waiting() {
     let next = WAITING
         .try_with(|w| w.try_borrow_mut().ok().and_then(|mut w| w.pop_front()))
         .ok()
         .flatten();
     let Some(next) = next else { return };
-    if !(next.stopping)() {
-        crate::worker::timers::defer(next.start);
-        return;
-    }
-    let rest: Vec<Waiting> = WAITING
-        .try_with(|w| {
-            w.try_borrow_mut()
-                .map(|mut w| w.drain(..).collect())
-                .unwrap_or_default()
-        })
-        .unwrap_or_default();
     crate::worker::timers::defer(Box::new(move || {
+        if !stopping() {
+            return (next.start)();
+        }
         (next.refuse)();
+        let rest: Vec<Waiting> = WAITING.with(|w| w.borrow_mut().drain(..).collect());
         for waiting in rest {
             (waiting.refuse)();
         }

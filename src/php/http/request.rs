@@ -218,12 +218,8 @@ pub(super) fn multipart_arrays(
     (has_post.then_some(post), has_files.then_some(files), tmp)
 }
 
-/// Adds one uploaded file to `files`: `f` gives `files['f']['name']`;
-/// `f[]` or `f[a][b]` give, as Swoole stores them, `files['f'][0]['name']`
-/// / `files['f']['a']['b']['name']` (the file's array under the field's
-/// name), or with `http_parse_files` as PHP builds `$_FILES`,
-/// `files['f']['name'][]` / `files['f']['name']['a']['b']` (one array per
-/// attribute, indexed like the field).
+/// A file's array under the field's name, by PHP's variable-name rules
+/// (`a.b` -> `a_b`, `f[]` -> a list), as Swoole stores it.
 fn register_file_array(field: &str, attrs: [(&str, Zval); 5], files: &mut Zval) {
     let mut f = ZendHashTable::new();
     for (k, v) in attrs {
@@ -236,6 +232,12 @@ fn register_file_array(field: &str, attrs: [(&str, Zval); 5], files: &mut Zval) 
     unsafe { zend::php_register_variable_ex(var.as_ptr(), &mut *v, files) };
 }
 
+/// Adds one uploaded file to `files`: `f` gives `files['f']['name']`;
+/// `f[]` or `f[a][b]` give, as Swoole stores them, `files['f'][0]['name']`
+/// / `files['f']['a']['b']['name']` (the file's array under the field's
+/// name), or with `http_parse_files` as PHP builds `$_FILES`,
+/// `files['f']['name'][]` / `files['f']['name']['a']['b']` (one array per
+/// attribute, indexed like the field).
 pub(super) fn register_file(
     field: &str,
     attrs: [(&str, Zval); 5],
@@ -243,11 +245,7 @@ pub(super) fn register_file(
     parse_files: bool,
 ) {
     match field.find('[').filter(|i| *i > 0) {
-        // The file's array under the field's name, by PHP's variable-name
-        // rules (`a.b` -> `a_b`, `f[]` -> a list), as Swoole stores it.
-        Some(_) if !parse_files => register_file_array(field, attrs, files),
-        None => register_file_array(field, attrs, files),
-        Some(i) => {
+        Some(i) if parse_files => {
             let (base, rest) = field.split_at(i);
             for (k, v) in attrs {
                 let var = CString::new(format!("{base}[{k}]{rest}").replace('\0', ""))
@@ -258,6 +256,7 @@ pub(super) fn register_file(
                 unsafe { zend::php_register_variable_ex(var.as_ptr(), &mut *v, files) };
             }
         }
+        _ => register_file_array(field, attrs, files),
     }
 }
 

@@ -516,16 +516,8 @@ pub(super) fn server_send(ex: &mut ExecuteData, rv: &mut Zval) {
         .filter(|p| p.starts_with('/'))
     {
         let server_socket = args.long_or(2, "serverSocket", -1).unwrap_or(-1);
-        let fd = st.ports.borrow().iter().find_map(|p| {
-            let unix = p.sock_type & 0xff == runtime::port::sock_type::UNIX_DGRAM;
-            let chosen = if server_socket >= 0 {
-                i64::from(p.server_fd) == server_socket
-            } else {
-                unix
-            };
-            (chosen && p.datagram).then_some(p.server_fd)
-        });
-        if let Some(fd) = fd {
+        let unix = runtime::port::sock_type::UNIX_DGRAM;
+        if let Some(fd) = datagram_port(&st, unix, server_socket) {
             let sent = runtime::port::send_datagram(fd, path, 0, &data);
             rv.set_bool(sent.is_ok_and(|n| n > 0));
             return;
@@ -625,6 +617,20 @@ pub(super) fn server_close(ex: &mut ExecuteData, rv: &mut Zval) {
     rv.set_bool(sent.is_ok());
 }
 
+/// The datagram port a datagram goes out of: the one whose socket is
+/// `server_socket`, else the first of socket type `kind`.
+fn datagram_port(st: &ServerState, kind: i64, server_socket: i64) -> Option<i32> {
+    let ports = st.ports.borrow();
+    let found = if server_socket >= 0 {
+        ports
+            .iter()
+            .find(|p| i64::from(p.server_fd) == server_socket && p.datagram)
+    } else {
+        ports.iter().find(|p| p.sock_type & 0xff == kind)
+    };
+    found.map(|p| p.server_fd)
+}
+
 /// `sendto($ip, $port, $data, $server_socket = -1)`: one datagram from a
 /// UDP or unix datagram port: the one whose socket is `$server_socket`,
 /// else the first of the address's kind (a path: unix; a `:`: UDP6).
@@ -659,18 +665,7 @@ pub(super) fn server_sendto(ex: &mut ExecuteData, rv: &mut Zval) {
     } else {
         (sock_type::UDP, "UDP")
     };
-    let fd = {
-        let ports = st.ports.borrow();
-        let found = if server_socket >= 0 {
-            ports
-                .iter()
-                .find(|p| i64::from(p.server_fd) == server_socket && p.datagram)
-        } else {
-            ports.iter().find(|p| p.sock_type & 0xff == kind)
-        };
-        found.map(|p| p.server_fd)
-    };
-    let Some(fd) = fd else {
+    let Some(fd) = datagram_port(&st, kind, server_socket) else {
         zend::warning_docref(&format!(
             "{name} listener has to be added before executing sendto"
         ));

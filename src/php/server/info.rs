@@ -209,7 +209,7 @@ pub(super) fn server_get_worker_status(ex: &mut ExecuteData, rv: &mut Zval) {
             .and_then(|s| s.runtime())
             .is_some_and(|rt| rt.is_stopping());
         i64::from(if stopping {
-            WORKER_EXIT
+            cluster::WORKER_EXIT
         } else {
             cluster::WORKER_BUSY
         })
@@ -230,9 +230,6 @@ pub(super) fn server_get_worker_status(ex: &mut ExecuteData, rv: &mut Zval) {
         rv.set_bool(false);
     }
 }
-
-/// Swoole's `SW_WORKER_EXIT`: a worker that is stopping.
-const WORKER_EXIT: u32 = 3;
 
 pub(super) fn server_get_manager_pid(ex: &mut ExecuteData, rv: &mut Zval) {
     let Some(_args) = Args::parse(ex, 0, 0) else {
