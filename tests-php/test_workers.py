@@ -816,6 +816,21 @@ def test_tasks_from_the_manager_and_a_side_process_take_no_result(php_server, mo
     assert warned == (2 if task_co == "1" else 4), srv.output()
 
 
+def test_a_waited_task_takes_one_result_from_a_task_object(php_server):
+    """task_object without coroutines: onTask answers with $task->finish() and
+    also returns a value. The waiting taskwait() takes one result and nothing
+    of that task reaches onFinish afterwards; a plain task() gets both, as in
+    Swoole. (Swoole's taskwait() gets whichever its shared buffer held last,
+    so either value is accepted.)"""
+    srv = php_server("task_object_wait.php")
+    srv.wait_for("finish second for y\n")
+    time.sleep(0.3)  # nothing more may come
+    out = srv.stdout()
+    assert re.search(r"^waited: '(first|second) for x'$", out, re.M), out
+    assert "finish first for y\n" in out, out
+    assert " for x\n" not in out.replace("waited:", ""), out
+
+
 SHUTDOWN_IN_START = """<?php
 $mode = $argv[2] === 'process' ? SWOOLE_PROCESS : SWOOLE_BASE;
 $s = new Swoole\\Server('127.0.0.1', (int)$argv[1], $mode);

@@ -611,6 +611,11 @@ pub fn finish_task(origin: TaskOrigin, data: &Zval) -> bool {
     let Some((bytes, serialized)) = encode_value(data) else {
         return false;
     };
+    // onTask's own task: its returned value is not sent to a waiting sender
+    // after this (the same rule as finish()).
+    if c.current_task.get() == Some(origin) {
+        c.finished.set(true);
+    }
     send_result(&c, origin, bytes, serialized)
 }
 
